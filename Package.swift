@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "keyvault",
+    products: [
+        .library(name: "KeyVault", targets: ["KeyVault"]),
+        .executable(name: "keyvault", targets: ["keyvault"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        .target(name: "CKeyVaultSystem"),
+        .target(
+            name: "KeyVault",
+            dependencies: ["CSodium", "CKeyVaultSystem"]
+        ),
+        .executableTarget(
+            name: "keyvault",
+            dependencies: [
+                "KeyVault",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "KeyVaultTests",
+            dependencies: ["KeyVault"],
+            resources: []
+        ),
+        .testTarget(
+            name: "KeyVaultCLITests",
+            dependencies: ["keyvault"]
+        ),
+    ]
+)

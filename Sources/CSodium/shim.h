@@ -1,0 +1,2 @@
+// libsodium, imported into Swift through one header.
+#include <sodium.h>

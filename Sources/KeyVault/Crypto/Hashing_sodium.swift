@@ -1,0 +1,46 @@
+// BLAKE2b-256 (crypto_generichash), keyed and unkeyed, through libsodium.
+internal import CSodium
+
+enum Hashing {
+    static let digestCount = 32
+
+    /// Unkeyed BLAKE2b-256 of `message`.
+    static func blake2b(_ message: some ContiguousBytes) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: digestCount)
+        message.withUnsafeBytes { m in
+            _ = crypto_generichash(&out, digestCount, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count), nil, 0)
+        }
+        return out
+    }
+
+    /// BLAKE2b-256 of `message` keyed with `key` (32 bytes).
+    static func blake2b(_ message: some ContiguousBytes, key: SecretBytes) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: digestCount)
+        message.withUnsafeBytes { m in
+            key.withUnsafeBytes { k in
+                _ = crypto_generichash(&out, digestCount, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
+                                       k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
+            }
+        }
+        return out
+    }
+
+    /// BLAKE2b-256 of the secret `message` keyed with `key`.
+    static func blake2b(secret message: SecretBytes, key: SecretBytes) -> [UInt8] {
+        message.withUnsafeBytes { m in blake2b(UnsafeBuffer(m), key: key) }
+    }
+}
+
+/// Lends an existing raw buffer as `ContiguousBytes` without copying.
+struct UnsafeBuffer: ContiguousBytes {
+    let buffer: UnsafeRawBufferPointer
+    init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(buffer) }
+}
+
+/// Random public bytes (salts, nonces, vault ids).
+func randomBytes(_ count: Int) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: count)
+    out.withUnsafeMutableBytes { randombytes_buf($0.baseAddress!, count) }
+    return out
+}

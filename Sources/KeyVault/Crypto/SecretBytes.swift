@@ -1,0 +1,108 @@
+// Secret bytes in libsodium guarded memory (guard pages, mlock, wiped on release).
+internal import CSodium
+
+/// A buffer of secret bytes: a passphrase, a vault key, a decrypted escrowed key.
+///
+/// The bytes live in memory from `sodium_malloc`: surrounded by guard pages, locked against swapping where the
+/// system allows it, excluded from core dumps, and wiped by `sodium_free` when the last reference goes away.
+/// `SecretBytes` has no `description` that shows its contents, and compares in constant time.
+public final class SecretBytes: @unchecked Sendable, Equatable {
+    private let base: UnsafeMutableRawPointer
+    /// The number of secret bytes.
+    public let count: Int
+
+    /// Allocates `count` zeroed bytes of guarded memory.
+    ///
+    /// - Parameter count: how many bytes; zero is allowed.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/crypto`` when guarded memory cannot be allocated.
+    public init(zeroedCount count: Int) throws {
+        try Sodium.ensureReady()
+        precondition(count >= 0)
+        guard let base = sodium_malloc(Swift.max(count, 1)) else {
+            throw KeyVaultError(.crypto, "cannot allocate \(count) bytes of guarded memory (sodium_malloc failed); raise the locked-memory limit (ulimit -l)")
+        }
+        sodium_memzero(base, Swift.max(count, 1))
+        self.base = base
+        self.count = count
+    }
+
+    /// Copies `bytes` into guarded memory. The source is not wiped: prefer reading secrets straight into
+    /// `SecretBytes` (see ``SecretBytes/read(fromFile:maxCount:what:)``) where you can.
+    ///
+    /// - Parameter bytes: the bytes to copy.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/crypto`` when guarded memory cannot be allocated.
+    public convenience init(copying bytes: some Collection<UInt8>) throws {
+        try self.init(zeroedCount: bytes.count)
+        let target = base.assumingMemoryBound(to: UInt8.self)
+        for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+    }
+
+    /// Generates `count` random bytes with `randombytes_buf`.
+    ///
+    /// - Parameter count: how many bytes.
+    /// - Returns: fresh secret bytes.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/crypto`` when guarded memory cannot be allocated.
+    public static func random(count: Int) throws -> SecretBytes {
+        let secret = try SecretBytes(zeroedCount: count)
+        if count > 0 { randombytes_buf(secret.base, count) }
+        return secret
+    }
+
+    deinit {
+        sodium_free(base)  // wipes before releasing
+    }
+
+    /// Calls `body` with a read-only view of the secret bytes. Do not let the pointer escape.
+    ///
+    /// - Parameter body: the closure to run.
+    /// - Returns: what `body` returns.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Calls `body` with a writable view of the secret bytes. Do not let the pointer escape.
+    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeMutableRawBufferPointer(start: base, count: count))
+    }
+
+    /// A copy of the first `prefix` bytes, in fresh guarded memory.
+    func prefix(_ prefix: Int) throws -> SecretBytes {
+        precondition(prefix >= 0 && prefix <= count)
+        let copy = try SecretBytes(zeroedCount: prefix)
+        if prefix > 0 { copy.base.copyMemory(from: base, byteCount: prefix) }
+        return copy
+    }
+
+    /// Whether every byte is zero (used to prove wiping in tests).
+    var isAllZero: Bool {
+        count == 0 || sodium_is_zero(base.assumingMemoryBound(to: UInt8.self), count) == 1
+    }
+
+    /// Overwrites the bytes with zeros now, before release.
+    public func wipe() {
+        sodium_memzero(base, Swift.max(count, 1))
+    }
+
+    /// Constant-time equality of contents (lengths are not secret).
+    public static func == (lhs: SecretBytes, rhs: SecretBytes) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        if lhs.count == 0 { return true }
+        return sodium_memcmp(lhs.base, rhs.base, lhs.count) == 0
+    }
+}
+
+extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Never shows the contents.
+    public var description: String { "SecretBytes(\(count) bytes)" }
+    /// Never shows the contents.
+    public var debugDescription: String { description }
+}
+
+/// Constant-time comparison of two public-length byte strings (tags, checksums).
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    if a.isEmpty { return true }
+    return a.withUnsafeBytes { pa in
+        b.withUnsafeBytes { pb in sodium_memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 }
+    }
+}

@@ -1,0 +1,83 @@
+// The one error type the library throws: what happened, in words a person can act on.
+
+/// An error from the KeyVault library.
+///
+/// Every error carries a ``Code`` (stable, for programs) and a one-line ``message`` (for people) that says what
+/// happened and, where there is something to do, what to do. Messages never contain secret material.
+///
+/// Codes are grouped into a small set of ``Category`` values; the `keyvault` command line maps each category to
+/// one exit code.
+public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure this is; stable across versions, and extensible without breaking callers.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name, e.g. `"unlockFailed"`.
+        public let name: String
+        /// The category this code belongs to.
+        public let category: Category
+
+        init(_ name: String, _ category: Category) {
+            self.name = name
+            self.category = category
+        }
+
+        public var description: String { name }
+
+        /// An argument is not valid: a host name, role, label, passphrase or file size that the rules refuse.
+        public static let invalidArgument = Code("invalidArgument", .usage)
+        /// A file named to be created already exists, or one named to be read does not.
+        public static let fileConflict = Code("fileConflict", .usage)
+        /// The key for the asked role exists, but for another computer name.
+        public static let hostMismatch = Code("hostMismatch", .refused)
+        /// The passphrase does not open any slot of the vault.
+        public static let unlockFailed = Code("unlockFailed", .unlockFailed)
+        /// The vault's bytes do not parse, or fail authentication: damaged or tampered with.
+        public static let damaged = Code("damaged", .damaged)
+        /// The file is a vault written in a format version this library does not read.
+        public static let unsupportedVersion = Code("unsupportedVersion", .damaged)
+        /// No entry matches the request (role, or version).
+        public static let noSuchEntry = Code("noSuchEntry", .notFound)
+        /// An operating-system call failed (read, write, fsync, rename, lock).
+        public static let io = Code("io", .other)
+        /// This machine's own host name could not be read or is not a valid computer name.
+        public static let hostIdentity = Code("hostIdentity", .other)
+        /// libsodium could not be initialised or could not allocate guarded memory.
+        public static let crypto = Code("crypto", .other)
+    }
+
+    /// The broad class of an error; the command line has exactly one exit code per category.
+    public enum Category: String, Sendable, CaseIterable {
+        /// Anything not below (I/O failures, the machine's host name, libsodium).
+        case other
+        /// Bad usage or an invalid argument.
+        case usage
+        /// Refused by the host/role rule.
+        case refused
+        /// The passphrase did not unlock the vault.
+        case unlockFailed
+        /// The vault is damaged or was tampered with, or is not a vault this version reads.
+        case damaged
+        /// No such entry.
+        case notFound
+    }
+
+    /// The stable code.
+    public let code: Code
+    /// One line for a person: what happened and what to do. Never contains secrets.
+    public let message: String
+
+    /// Creates an error; the library's own code uses the static helpers below.
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension KeyVaultError {
+    static func invalidArgument(_ message: String) -> KeyVaultError { .init(.invalidArgument, message) }
+    static func damaged(_ message: String) -> KeyVaultError { .init(.damaged, message) }
+    static func io(_ operation: String, path: String, errno code: Int32) -> KeyVaultError {
+        .init(.io, "cannot \(operation) \(path): \(SystemError.describe(code))")
+    }
+}

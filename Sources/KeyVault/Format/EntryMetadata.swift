@@ -1,0 +1,110 @@
+// An entry's metadata as tag-length-value fields (docs/FORMAT.md, "Entry metadata").
+
+/// The metadata fields of an index record, encoded as `tag u8 ‖ length u16 ‖ value`, tags strictly ascending.
+/// Tags below 0x80 that this version does not know make the entry unreadable; tags from 0x80 up are carried
+/// along unread (and stay authenticated).
+enum EntryMetadata {
+    enum Tag: UInt8 {
+        case role = 0x01, host = 0x02, version = 0x03, createdAt = 0x04, size = 0x05, fingerprint = 0x06
+        case label = 0x07, fileName = 0x08
+    }
+
+    /// The fields of a new entry, encoded.
+    static func encode(role: Role, host: HostName, version: UInt32, createdAt: Timestamp, size: UInt32,
+                       fingerprint: [UInt8], label: String, fileName: String) -> [UInt8] {
+        var w = ByteWriter(capacity: 128)
+        func field(_ tag: Tag, _ value: [UInt8]) {
+            w.u8(tag.rawValue)
+            w.u16(UInt16(value.count))
+            w.append(value)
+        }
+        func be(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).reversed().map { UInt8((v >> UInt64($0 * 8)) & 0xFF) } }
+        field(.role, Array(role.rawValue.utf8))
+        field(.host, Array(host.value.utf8))
+        field(.version, be(UInt64(version), 4))
+        field(.createdAt, be(createdAt.secondsSinceEpoch, 8))
+        field(.size, be(UInt64(size), 4))
+        field(.fingerprint, fingerprint)
+        if !label.isEmpty { field(.label, Array(label.utf8)) }
+        if !fileName.isEmpty { field(.fileName, Array(fileName.utf8)) }
+        return w.bytes
+    }
+
+    /// Parses and checks every field strictly; `index` and `position` are for messages.
+    static func decode(_ meta: ArraySlice<UInt8>, index: Int, position: Int) throws -> Entry {
+        var r = ByteReader(meta, base: position)
+        var role: Role?, host: HostName?, version: UInt32?, created: UInt64?, size: UInt32?
+        var fingerprint: Fingerprint?, label = "", fileName = ""
+        var lastTag: Int = -1
+        let what = "entry \(index + 1)"
+        func bad(_ problem: String) -> KeyVaultError {
+            .damaged("vault damaged: \(what) metadata at byte \(r.position): \(problem)")
+        }
+        func uint(_ value: ArraySlice<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
+
+        while !r.isAtEnd {
+            let tag = try r.u8("\(what) metadata tag")
+            guard Int(tag) > lastTag else { throw bad("field \(tag) out of order or repeated") }
+            lastTag = Int(tag)
+            let length = Int(try r.u16("\(what) metadata length"))
+            let value = try r.bytes(length, "\(what) metadata field \(tag)")
+            switch Tag(rawValue: tag) {
+            case .role:
+                guard let parsed = Role(stored: value) else { throw bad("role is not 1-16 characters of a-z 0-9") }
+                role = parsed
+            case .host:
+                guard let text = String(validating: value, as: UTF8.self), HostName.problem(in: text) == nil,
+                      !text.hasSuffix(".") else { throw bad("host name is not a valid computer name") }
+                host = try HostName(text)
+            case .version:
+                guard length == 4, uint(value) >= 1 else { throw bad("version must be 4 bytes and at least 1") }
+                version = UInt32(uint(value))
+            case .createdAt:
+                guard length == 8 else { throw bad("created-at must be 8 bytes") }
+                created = uint(value)
+            case .size:
+                guard length == 4, (1...UInt64(FormatV1.maxKeySize)).contains(uint(value)) else {
+                    throw bad("size must be 4 bytes, 1 to \(FormatV1.maxKeySize)")
+                }
+                size = UInt32(uint(value))
+            case .fingerprint:
+                guard let parsed = Fingerprint(value) else { throw bad("fingerprint must be 32 bytes") }
+                fingerprint = parsed
+            case .label:
+                guard (1...FormatV1.maxLabelBytes).contains(length), let text = String(validating: value, as: UTF8.self),
+                      Entry.labelProblem(text) == nil else { throw bad("label must be 1-\(FormatV1.maxLabelBytes) bytes of UTF-8 text without control characters") }
+                label = text
+            case .fileName:
+                guard (1...FormatV1.maxFileNameBytes).contains(length), let text = String(validating: value, as: UTF8.self),
+                      Entry.fileNameProblem(text) == nil else { throw bad("file name must be 1-\(FormatV1.maxFileNameBytes) bytes of UTF-8 without '/' or control characters") }
+                fileName = text
+            case nil:
+                guard tag >= 0x80 else {
+                    throw KeyVaultError(.unsupportedVersion, "vault uses metadata field \(tag) in \(what), which this keyvault does not know; upgrade keyvault")
+                }
+            }
+        }
+        guard let role, let host, let version, let created, let size, let fingerprint else {
+            throw bad("a required field (role, host, version, created-at, size, fingerprint) is missing")
+        }
+        return Entry(role: role, host: host, version: version, createdAt: Timestamp(secondsSinceEpoch: created),
+                     size: size, fingerprint: fingerprint, label: label, originalFileName: fileName, index: index)
+    }
+}
+
+extension Entry {
+    /// Why `text` cannot be a label, or nil.
+    static func labelProblem(_ text: String) -> String? {
+        if text.utf8.count > FormatV1.maxLabelBytes { return "it is \(text.utf8.count) bytes; the limit is \(FormatV1.maxLabelBytes)" }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "it contains a control character" }
+        return nil
+    }
+
+    /// Why `text` cannot be a recorded file name, or nil.
+    static func fileNameProblem(_ text: String) -> String? {
+        if text.utf8.count > FormatV1.maxFileNameBytes { return "it is \(text.utf8.count) bytes; the limit is \(FormatV1.maxFileNameBytes)" }
+        if text.contains("/") { return "it contains '/'" }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "it contains a control character" }
+        return nil
+    }
+}

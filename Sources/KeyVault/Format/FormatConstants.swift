@@ -1,0 +1,21 @@
+// Every fixed number of docs/FORMAT.md, in one place.
+
+/// Constants of vault format v1 (docs/FORMAT.md, "Constants").
+enum FormatV1 {
+    /// `89 4B 56 41 55 4C 54 0A`: a non-ASCII first byte, "KVAULT", a newline.
+    static let magic: [UInt8] = [0x89, 0x4B, 0x56, 0x41, 0x55, 0x4C, 0x54, 0x0A]
+    static let version: UInt16 = 1
+    /// magic, version, flags, header_size, vault_id, created_at, slot_count.
+    static let fixedHeaderCount = 8 + 2 + 2 + 4 + 16 + 8 + 1
+    static let vaultIDCount = 16
+    static let checksumCount = 32
+    static let vaultTagCount = 32
+    static let maxSlots = 16
+    static let maxEntries: UInt32 = 1 << 20
+    static let maxHeaderSize: UInt32 = 256 << 20
+    static let maxMetadataCount = 4096
+    /// An escrowed key file may be at most 16 MiB.
+    static let maxKeySize: UInt32 = 16 << 20
+    static let maxLabelBytes = 256
+    static let maxFileNameBytes = 255
+}

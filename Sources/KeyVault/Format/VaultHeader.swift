@@ -1,0 +1,160 @@
+// The vault header: fixed fields, slots, the entry index, checksum and vault tag (docs/FORMAT.md, "Header").
+
+/// A slot as stored: kind and body. Kinds this version does not know are kept and skipped.
+struct SlotRecord: Hashable, Sendable {
+    let kind: UInt8
+    let body: [UInt8]
+}
+
+/// Everything before the ciphertext area, parsed.
+struct VaultHeader: Sendable {
+    let identity: VaultIdentity
+    let slots: [SlotRecord]
+    let records: [IndexRecord]
+    /// Unkeyed BLAKE2b-256 over the bytes before it matched.
+    let checksumValid: Bool
+    /// The stored vault tag and the bytes it covers.
+    let tag: [UInt8]
+    let taggedBytes: [UInt8]
+    /// Total header bytes (`header_size`): where the ciphertext area starts.
+    var size: Int { taggedBytes.count + FormatV1.vaultTagCount }
+
+    /// Offset of each entry's ciphertext from the start of the file.
+    func ciphertextOffsets() -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(records.count)
+        var next = size
+        for record in records {
+            offsets.append(next)
+            next += record.ciphertextCount
+        }
+        return offsets
+    }
+
+    /// The ciphertext area's expected length: the sum over entries of size + 16.
+    var ciphertextAreaCount: Int { records.reduce(0) { $0 + $1.ciphertextCount } }
+
+    /// Reads magic, version, flags and header_size from the first 16 bytes, checking what can be checked there.
+    /// - Returns: header_size.
+    static func parsePreamble(_ first: ArraySlice<UInt8>, fileSize: Int) throws -> Int {
+        guard first.count >= 8, Array(first.prefix(8)) == FormatV1.magic else {
+            throw KeyVaultError.damaged("not a keyvault vault: the file does not start with the vault magic bytes")
+        }
+        var r = ByteReader(first)
+        _ = try r.bytes(8, "magic")
+        let version = try r.u16("format version")
+        guard version == FormatV1.version else {
+            if version > FormatV1.version {
+                throw KeyVaultError(.unsupportedVersion, "vault format version \(version) is newer than this keyvault reads (version \(FormatV1.version)); upgrade keyvault")
+            }
+            throw KeyVaultError.damaged("vault damaged: format version \(version) does not exist")
+        }
+        let flags = try r.u16("flags")
+        guard flags == 0 else {
+            throw KeyVaultError(.unsupportedVersion, "vault sets feature flags 0x\(String(flags, radix: 16)) that this keyvault does not know; upgrade keyvault")
+        }
+        let headerSize = try r.u32("header size")
+        let minimum = FormatV1.fixedHeaderCount + 4 + FormatV1.checksumCount + FormatV1.vaultTagCount
+        guard headerSize >= minimum, headerSize <= FormatV1.maxHeaderSize else {
+            throw KeyVaultError.damaged("vault damaged: header size \(headerSize) is outside \(minimum)-\(FormatV1.maxHeaderSize) bytes")
+        }
+        guard Int(headerSize) <= fileSize else {
+            throw KeyVaultError.damaged("vault damaged or truncated: header claims \(headerSize) bytes but the file has \(fileSize)")
+        }
+        return Int(headerSize)
+    }
+
+    /// Parses the whole header (exactly `header_size` bytes) of a file of `fileSize` bytes.
+    static func parse(_ bytes: [UInt8], fileSize: Int) throws -> VaultHeader {
+        let headerSize = try parsePreamble(bytes[...], fileSize: fileSize)
+        guard bytes.count == headerSize else {
+            throw KeyVaultError.damaged("vault damaged: header is \(bytes.count) bytes, expected \(headerSize)")
+        }
+        var r = ByteReader(bytes[...])
+        _ = try r.bytes(8, "magic")
+        let version = try r.u16("format version")
+        let flags = try r.u16("flags")
+        _ = try r.u32("header size")
+        let id = Array(try r.bytes(FormatV1.vaultIDCount, "vault id"))
+        let created = try r.u64("created-at")
+        let identity = VaultIdentity(version: version, flags: flags, id: id, createdAt: Timestamp(secondsSinceEpoch: created))
+
+        let slotCount = Int(try r.u8("slot count"))
+        guard (1...FormatV1.maxSlots).contains(slotCount) else {
+            throw KeyVaultError.damaged("vault damaged: slot count \(slotCount) is outside 1-\(FormatV1.maxSlots)")
+        }
+        var slots: [SlotRecord] = []
+        for n in 1...slotCount {
+            let position = r.position
+            let kind = try r.u8("slot \(n) kind")
+            let length = Int(try r.u16("slot \(n) length"))
+            let body = try r.bytes(length, "slot \(n) body")
+            if kind == PassphraseSlot.kind { _ = try PassphraseSlot.parse(body, at: position + 3) }
+            else if kind == 0 { throw KeyVaultError.damaged("vault damaged: slot \(n) has kind 0") }
+            slots.append(SlotRecord(kind: kind, body: Array(body)))
+        }
+
+        let entryCount = try r.u32("entry count")
+        // The smallest possible index record is 2 + 7 fields' headers and values + 24; refuse counts the bytes cannot hold.
+        let smallestRecord = 2 + 3 * 6 + 1 + 1 + 4 + 8 + 4 + 32 + AEAD.nonceCount
+        guard entryCount <= FormatV1.maxEntries,
+              Int(entryCount) <= (r.remaining - FormatV1.checksumCount - FormatV1.vaultTagCount) / smallestRecord else {
+            throw KeyVaultError.damaged("vault damaged: entry count \(entryCount) cannot fit in a \(headerSize)-byte header (limit \(FormatV1.maxEntries) entries)")
+        }
+        var records: [IndexRecord] = []
+        var seen = Set<String>()
+        for index in 0..<Int(entryCount) {
+            let record = try IndexRecord.parse(&r, index: index)
+            let key = "\(record.entry.role.rawValue)|\(record.entry.host.value.lowercased())|\(record.entry.version)"
+            guard seen.insert(key).inserted else {
+                throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(record.entry.displayName)")
+            }
+            records.append(record)
+        }
+        let checksummed = r.position
+        let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
+        let tagged = r.position
+        let tag = Array(try r.bytes(FormatV1.vaultTagCount, "vault tag"))
+        try r.expectEnd("the vault tag")
+
+        let header = VaultHeader(
+            identity: identity, slots: slots, records: records,
+            checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
+            tag: tag, taggedBytes: Array(bytes[0..<tagged]))
+        let expected = headerSize + header.ciphertextAreaCount
+        guard expected == fileSize else {
+            throw KeyVaultError.damaged(fileSize < expected
+                ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"
+                : "vault damaged: \(fileSize - expected) unexpected trailing bytes after the last entry")
+        }
+        return header
+    }
+
+    /// Encodes a header for `slots` and `records`, with checksum and a tag under `tagKey`.
+    static func encode(identity: VaultIdentity, slots: [SlotRecord], records: [IndexRecord], tagKey: SecretBytes) -> VaultHeader {
+        var w = ByteWriter(capacity: 256 + records.count * 160)
+        w.append(FormatV1.magic)
+        w.u16(identity.version)
+        w.u16(identity.flags)
+        w.u32(0)  // header_size, patched below
+        w.append(identity.id)
+        w.u64(identity.createdAt.secondsSinceEpoch)
+        w.u8(UInt8(slots.count))
+        for slot in slots {
+            w.u8(slot.kind)
+            w.u16(UInt16(slot.body.count))
+            w.append(slot.body)
+        }
+        w.u32(UInt32(records.count))
+        for record in records { record.encode(into: &w) }
+        var bytes = w.bytes
+        let headerSize = UInt32(bytes.count + FormatV1.checksumCount + FormatV1.vaultTagCount)
+        for i in 0..<4 { bytes[12 + i] = UInt8((headerSize >> UInt32(24 - 8 * i)) & 0xFF) }
+        bytes += Hashing.blake2b(bytes)
+        let tag = Hashing.blake2b(bytes, key: tagKey)
+        return VaultHeader(identity: identity, slots: slots, records: records, checksumValid: true, tag: tag, taggedBytes: bytes)
+    }
+
+    /// The header's bytes as written to a file.
+    var encoded: [UInt8] { taggedBytes + tag }
+}

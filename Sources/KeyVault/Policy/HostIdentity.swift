@@ -1,0 +1,34 @@
+// This machine's computer name, as the operating system reports it.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The identity of the machine a restore runs on.
+///
+/// The only public way to make one is ``init()``, which asks the operating system (`gethostname`, the kernel's
+/// UTS node name). There is deliberately no way to pass a name in: the host rule is an interlock against operator
+/// mistakes, and a flag would defeat it.
+public struct HostIdentity: Sendable, CustomStringConvertible {
+    /// This machine's name.
+    public let name: HostName
+
+    /// Reads this machine's host name from the operating system.
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/hostIdentity`` when the name cannot be read or is not a valid
+    ///   computer name.
+    public init() throws {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else {
+            throw KeyVaultError(.hostIdentity, "cannot read this computer's host name: \(SystemError.describe(errno))")
+        }
+        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        do { name = try HostName(text) } catch {
+            throw KeyVaultError(.hostIdentity, "this computer's host name '\(text.printable)' is not a valid computer name, so no key can be matched to it; set a proper host name first")
+        }
+    }
+
+    /// For tests of the library's own logic only; the command line and other tools use ``init()``.
+    init(testingName name: HostName) { self.name = name }
+
+    public var description: String { name.value }
+}

@@ -1,0 +1,98 @@
+// Writing a file so that it appears whole or not at all: temp file, fsync, rename, fsync of the folder.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A file being written next to its final path. Nothing is visible at the final path until ``commit(replacing:)``;
+/// if the writer dies first, only a `.NAME.keyvault-XXXXXX` temp file is left, which the next write removes.
+final class AtomicFile {
+    let finalPath: String
+    let temporaryPath: String
+    private let fd: Int32
+    private var done = false
+
+    /// Prefix of temp files for `finalPath`, so leftovers can be recognised.
+    static func temporaryPrefix(for finalPath: String) -> String { ".\(Paths.fileName(of: finalPath)).keyvault-" }
+
+    /// Creates the temp file (mode 0600) in the final path's folder.
+    init(finalPath: String) throws {
+        self.finalPath = finalPath
+        let directory = Paths.directory(of: finalPath)
+        do {
+            (fd, temporaryPath) = try Syscalls.makeTemporary(directory: directory, prefix: AtomicFile.temporaryPrefix(for: finalPath))
+            try Syscalls.fchmod(fd, 0o600)
+        } catch {
+            throw KeyVaultError.io("create a file in", path: directory, errno: error.code)
+        }
+    }
+
+    deinit {
+        if !done {
+            Syscalls.close(fd)
+            Syscalls.unlink(temporaryPath)
+        }
+    }
+
+    func write(_ buffer: UnsafeRawBufferPointer) throws {
+        do { try Syscalls.writeFully(fd, buffer) } catch { throw KeyVaultError.io("write", path: temporaryPath, errno: error.code) }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Copies `count` bytes from `source` at `offset`, in bounded chunks.
+    func copy(from source: OpenFile, offset: Int, count: Int) throws {
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: min(chunk, max(count, 1)))
+        var done = 0
+        while done < count {
+            let n = min(chunk, count - done)
+            let complete: Bool
+            do {
+                complete = try buffer.withUnsafeMutableBytes { b throws(SyscallFailure) in
+                    try Syscalls.preadFully(source.fd, UnsafeMutableRawBufferPointer(rebasing: b[0..<n]), offset: offset + done)
+                }
+            } catch let error as SyscallFailure {
+                throw KeyVaultError.io("read", path: source.path, errno: error.code)
+            }
+            guard complete else { throw KeyVaultError.damaged("vault damaged or truncated: \(source.path) ended early while being copied") }
+            try buffer.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            done += n
+        }
+    }
+
+    /// fsyncs the file, renames it into place and fsyncs the folder.
+    ///
+    /// - Parameter replacing: whether an existing file at the final path may be replaced; when false, an existing
+    ///   file makes this throw ``KeyVaultError/Code-swift.struct/fileConflict`` and nothing changes.
+    func commit(replacing: Bool) throws {
+        do { try Syscalls.fsync(fd) } catch { throw KeyVaultError.io("fsync", path: temporaryPath, errno: error.code) }
+        do {
+            if replacing { try Syscalls.rename(temporaryPath, finalPath) }
+            else { try Syscalls.renameNoReplace(temporaryPath, finalPath) }
+        } catch {
+            if error.code == EEXIST {
+                throw KeyVaultError(.fileConflict, "\(finalPath) already exists; nothing was written")
+            }
+            throw KeyVaultError.io("rename into", path: finalPath, errno: error.code)
+        }
+        done = true
+        Syscalls.close(fd)
+        let directory = Paths.directory(of: finalPath)
+        let dirfd = Syscalls.open(directory, O_RDONLY | O_DIRECTORY)
+        if dirfd >= 0 {
+            defer { Syscalls.close(dirfd) }
+            do { try Syscalls.fsync(dirfd) } catch { throw KeyVaultError.io("fsync folder", path: directory, errno: error.code) }
+        }
+    }
+
+    /// Removes temp files a killed writer left for `finalPath`. Call only while holding the vault's lock.
+    static func removeLeftovers(for finalPath: String) {
+        let directory = Paths.directory(of: finalPath)
+        let prefix = temporaryPrefix(for: finalPath)
+        for name in Syscalls.listDirectory(directory) where name.hasPrefix(prefix) && name.count == prefix.count + 6 {
+            Syscalls.unlink("\(directory)/\(name)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+// An open file descriptor that closes itself, for reading a vault from one inode throughout.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A read-only descriptor, closed on release. A vault keeps one so that every later read (ciphertexts) comes
+/// from the same file that was parsed, even if a writer renames a new vault into place meanwhile.
+final class OpenFile: @unchecked Sendable {
+    let fd: Int32
+    let path: String
+
+    private init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Opens `path` for reading; `what` names the file in messages ("vault", "key file").
+    static func open(_ path: String, what: String) throws -> OpenFile {
+        let fd = Syscalls.open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let code = Syscalls.errno
+            if code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) \(path) does not exist") }
+            throw KeyVaultError.io("open \(what)", path: path, errno: code)
+        }
+        let file = OpenFile(fd: fd, path: path)
+        let st = try file.status(what: what)
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw KeyVaultError(.fileConflict, "\(what) \(path) is a directory, not a file")
+        }
+        return file
+    }
+
+    deinit { Syscalls.close(fd) }
+
+    func status(what: String) throws -> stat {
+        do { return try Syscalls.fstat(fd) } catch { throw KeyVaultError.io("stat \(what)", path: path, errno: error.code) }
+    }
+
+    /// Reads exactly `count` bytes at `offset`.
+    func read(count: Int, at offset: Int, what: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let complete: Bool
+        do {
+            complete = try bytes.withUnsafeMutableBytes { buffer throws(SyscallFailure) in
+                try Syscalls.preadFully(fd, buffer, offset: offset)
+            }
+        } catch let error as SyscallFailure {
+            throw KeyVaultError.io("read \(what)", path: path, errno: error.code)
+        }
+        guard complete else {
+            throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
+        }
+        return bytes
+    }
+}

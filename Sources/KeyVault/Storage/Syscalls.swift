@@ -1,0 +1,149 @@
+// The one place the library calls the operating system for files (swift-system's Internals/Syscalls idea).
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+internal import CKeyVaultSystem
+
+enum SystemError {
+    /// `strerror` text for an errno value.
+    static func describe(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text).lowercased()
+    }
+}
+
+enum Syscalls {
+    static var errno: Int32 { Glibc.errno }
+
+    /// open(2), retrying on EINTR.
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 || errno != EINTR { return fd }
+        }
+    }
+
+    /// Reads exactly `count` bytes at `offset` into `buffer`; returns false on a short file.
+    static func preadFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, offset: Int) throws(SyscallFailure) -> Bool {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 { if errno == EINTR { continue }; throw SyscallFailure(errno) }
+            if n == 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    /// Reads up to `buffer.count` bytes sequentially (pipes, terminals); returns how many were read before EOF.
+    static func readUpTo(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SyscallFailure) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 { if errno == EINTR { continue }; throw SyscallFailure(errno) }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Writes all of `buffer`.
+    static func writeFully(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SyscallFailure) {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 { if errno == EINTR { continue }; throw SyscallFailure(errno) }
+            done += n
+        }
+    }
+
+    static func fsync(_ fd: Int32) throws(SyscallFailure) {
+        while Glibc.fsync(fd) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
+    }
+
+    static func fstat(_ fd: Int32) throws(SyscallFailure) -> Glibc.stat {
+        var st = Glibc.stat()
+        guard Glibc.fstat(fd, &st) == 0 else { throw SyscallFailure(errno) }
+        return st
+    }
+
+    static func stat(_ path: String) -> Glibc.stat? {
+        var st = Glibc.stat()
+        return fstatat(AT_FDCWD, path, &st, 0) == 0 ? st : nil
+    }
+
+    static func lstat(_ path: String) -> Glibc.stat? {
+        var st = Glibc.stat()
+        return fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st : nil
+    }
+
+    static func fchmod(_ fd: Int32, _ mode: mode_t) throws(SyscallFailure) {
+        guard Glibc.fchmod(fd, mode) == 0 else { throw SyscallFailure(errno) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(SyscallFailure) {
+        guard Glibc.rename(from, to) == 0 else { throw SyscallFailure(errno) }
+    }
+
+    /// rename that refuses to replace: renameat2(RENAME_NOREPLACE), or link+unlink where that is unsupported.
+    static func renameNoReplace(_ from: String, _ to: String) throws(SyscallFailure) {
+        if kv_rename_noreplace(from, to) == 0 { return }
+        let failure = errno
+        guard failure == EINVAL || failure == ENOSYS else { throw SyscallFailure(failure) }
+        guard Glibc.link(from, to) == 0 else { throw SyscallFailure(errno) }
+        _ = Glibc.unlink(from)
+    }
+
+    static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// flock(LOCK_EX | LOCK_NB); false when another process holds it.
+    static func tryLockExclusive(_ fd: Int32) throws(SyscallFailure) -> Bool {
+        while true {
+            if kv_try_lock_exclusive(fd) == 0 { return true }
+            if errno == EWOULDBLOCK { return false }
+            if errno != EINTR { throw SyscallFailure(errno) }
+        }
+    }
+
+    /// mkstemp in `directory` with a name starting `prefix`; the file is created 0600. Returns (fd, path).
+    static func makeTemporary(directory: String, prefix: String) throws(SyscallFailure) -> (Int32, String) {
+        var template = Array("\(directory)/\(prefix)XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { kv_make_temporary($0.baseAddress!) }
+        guard fd >= 0 else { throw SyscallFailure(errno) }
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return (fd, path)
+    }
+
+    /// Names in `directory` (without "." and "..").
+    static func listDirectory(_ directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func sleep(milliseconds: Int) { _ = usleep(useconds_t(milliseconds * 1000)) }
+
+    /// Makes the process non-dumpable with a zero core limit.
+    static func disableCoreDumps() -> Bool { kv_disable_core_dumps() == 0 }
+
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    static func setEcho(_ fd: Int32, _ on: Bool) -> Int32 { kv_set_terminal_echo(fd, on ? 1 : 0) }
+}
+
+/// A failed system call's errno, typed so callers add the path and operation.
+struct SyscallFailure: Error {
+    let code: Int32
+    init(_ code: Int32) { self.code = code }
+}

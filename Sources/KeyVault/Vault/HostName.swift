@@ -1,0 +1,113 @@
+// Computer names: validation, and the case-insensitive short-name/FQDN matching rule.
+
+/// A Windows computer name as recorded for an entry: a DNS name (short or fully qualified) or a NetBIOS name.
+///
+/// Accepted forms:
+/// - a DNS name of at most 253 characters (a trailing dot is ignored), of labels of 1–63 characters from
+///   `A–Z a–z 0–9 -`, no label starting or ending with `-`;
+/// - a NetBIOS-style single label of 1–15 characters, which may also use `_ ! @ # $ % ^ & ' ( ) { } ~`.
+///
+/// Refused, each with a message saying what is wrong: the empty name, spaces, control characters, non-ASCII
+/// characters, and any of `\ / : * ? " < > |`.
+///
+/// Names compare case-insensitively. Two names *match* (``matches(_:)``) when their first labels are equal and,
+/// if both carry a domain, their domains are equal too: `SM01` matches `sm01.corp.example`, but
+/// `dw01.contoso.com` does not match `dw01.other.example`.
+public struct HostName: Hashable, Sendable, CustomStringConvertible {
+    /// The name as given, minus a trailing dot.
+    public let value: String
+
+    /// Validates `text` as a computer name.
+    ///
+    /// - Parameter text: the name as typed or read from the system.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` saying what is wrong with it.
+    public init(_ text: String) throws {
+        if let problem = HostName.problem(in: text) {
+            throw KeyVaultError.invalidArgument("invalid host name '\(text.printable)': \(problem)")
+        }
+        value = text.hasSuffix(".") ? String(text.dropLast()) : text
+    }
+
+    /// Labels, lowercased.
+    var labels: [Substring] { value.lowercased().split(separator: ".", omittingEmptySubsequences: false).map { Substring($0) } }
+
+    /// The first label (the short computer name), as given.
+    public var shortName: String { String(value.split(separator: ".", maxSplits: 1).first ?? Substring(value)) }
+
+    /// Whether the name carries a domain (has more than one label).
+    public var isFullyQualified: Bool { value.contains(".") }
+
+    /// Whether `other` names the same computer under the matching rule described on ``HostName``.
+    ///
+    /// - Parameter other: the name to compare with.
+    /// - Returns: `true` when the first labels are equal ignoring case and, where both names carry a domain, the
+    ///   domains are equal too.
+    public func matches(_ other: HostName) -> Bool {
+        let mine = labels, theirs = other.labels
+        guard mine[0] == theirs[0] else { return false }
+        if mine.count > 1 && theirs.count > 1 { return mine == theirs }
+        return true
+    }
+
+    public var description: String { value }
+
+    /// Why `text` is not a valid computer name, or nil when it is.
+    static func problem(in text: String) -> String? {
+        if text.isEmpty { return "it is empty" }
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() {
+            let position = index + 1
+            if byte >= 0x80 { return "it contains a non-ASCII character (at byte \(position)); computer names are ASCII" }
+            if byte < 0x20 || byte == 0x7F { return "it contains a control character (at position \(position))" }
+            if byte == 0x20 { return "it contains a space (at position \(position))" }
+            if let c = forbidden.first(where: { $0 == byte }) {
+                return "the character '\(Character(Unicode.Scalar(c)))' (at position \(position)) is not allowed in a computer name"
+            }
+        }
+        let name = text.hasSuffix(".") ? String(text.dropLast()) : text
+        if name.isEmpty { return "it is only a dot" }
+        if name.utf8.count > 253 { return "it is \(name.utf8.count) characters long; the limit is 253" }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count == 1, isNetBIOSName(name) { return nil }
+        for label in labels {
+            if label.isEmpty { return "it has an empty label (two dots in a row, or a leading dot)" }
+            if label.utf8.count > 63 { return "the label '\(label)' is \(label.utf8.count) characters long; the limit is 63" }
+            if label.hasPrefix("-") || label.hasSuffix("-") { return "the label '\(label)' starts or ends with '-'" }
+            if let bad = label.utf8.first(where: { !isDNSByte($0) }) {
+                let c = Character(Unicode.Scalar(bad))
+                return labels.count == 1
+                    ? "the character '\(c)' is allowed only in a NetBIOS name of at most 15 characters"
+                    : "the character '\(c)' is not allowed in a DNS name (use A-Z, a-z, 0-9 and '-')"
+            }
+        }
+        return nil
+    }
+
+    private static let forbidden: [UInt8] = Array("\\/:*?\"<>|".utf8)
+    private static let netBIOSExtras: [UInt8] = Array("_!@#$%^&'(){}~-".utf8)
+
+    private static func isDNSByte(_ b: UInt8) -> Bool {
+        (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D
+    }
+
+    private static func isNetBIOSName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return (1...15).contains(bytes.count)
+            && bytes.allSatisfy { isDNSByte($0) || netBIOSExtras.contains($0) }
+    }
+}
+
+extension String {
+    /// The string with control and non-ASCII characters escaped, safe to put in a one-line message.
+    var printable: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value > 0x7E {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out.count > 80 ? String(out.prefix(77)) + "..." : out
+    }
+}

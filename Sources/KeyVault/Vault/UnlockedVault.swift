@@ -1,0 +1,118 @@
+// A vault whose key is in guarded memory: restore, verify, and the fingerprint of a key.
+
+/// A vault unlocked with its secret. Holds the vault key and its per-purpose subkeys in guarded memory, wiped
+/// when the object is released.
+public final class UnlockedVault: @unchecked Sendable {
+    /// The vault this was unlocked from.
+    public let vault: Vault
+    let vaultKey: SecretBytes
+    let entryKey: SecretBytes
+    let fingerprintKey: SecretBytes
+    let tagKey: SecretBytes
+    /// Whether the header and index are authentic: the checksum matched and the vault tag verified under the key.
+    /// When false, something before the sealed keys was damaged or tampered with.
+    public let isAuthentic: Bool
+
+    init(vault: Vault, vaultKey: SecretBytes) throws {
+        self.vault = vault
+        self.vaultKey = vaultKey
+        entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
+        fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
+        tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)
+        let expected = Hashing.blake2b(vault.header.taggedBytes, key: tagKey)
+        isAuthentic = vault.header.checksumValid && constantTimeEqual(expected, vault.header.tag)
+    }
+
+    /// Throws unless ``isAuthentic``.
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the header or index fails authentication.
+    public func requireAuthentic() throws {
+        guard isAuthentic else {
+            throw KeyVaultError.damaged("vault damaged or tampered with: its header and index fail authentication; run 'keyvault verify' to see which entries are intact")
+        }
+    }
+
+    /// The keyed fingerprint `key` would have in this vault.
+    ///
+    /// - Parameter key: key bytes.
+    /// - Returns: BLAKE2b-256 of the bytes under the vault's fingerprint subkey.
+    public func fingerprint(of key: SecretBytes) -> Fingerprint {
+        Fingerprint(Hashing.blake2b(secret: key, key: fingerprintKey)[...])!
+    }
+
+    /// Decrypts the key `entry` holds, checking its seal and fingerprint. Internal: public callers go through the
+    /// host rule in ``restore(role:version:on:salvage:)``.
+    func open(_ entry: Entry) throws -> SecretBytes {
+        let record = vault.header.records[entry.index]
+        let ciphertext = try vault.file.read(count: record.ciphertextCount, at: vault.offsets[entry.index], what: "sealed key of \(entry.displayName)")
+        let ad = record.associatedData(vaultID: vault.header.identity.id)
+        guard let key = try AEAD.open(ciphertext, key: entryKey, nonce: record.nonce, associatedData: ad) else {
+            throw KeyVaultError.damaged("vault damaged or tampered with: the \(entry.displayName) fails authentication")
+        }
+        guard fingerprint(of: key) == entry.fingerprint else {
+            throw KeyVaultError.damaged("vault damaged: the \(entry.displayName) decrypts but does not match its recorded fingerprint")
+        }
+        return key
+    }
+
+    /// Restores the key of `role` that belongs to the machine `host`, applying the host/role rule.
+    ///
+    /// - Parameters:
+    ///   - role: the role asked for.
+    ///   - version: a specific version, or nil for the newest.
+    ///   - host: the machine the restore runs on; its only public constructor reads the operating system.
+    ///   - salvage: restore even when the vault's index fails authentication, as long as the entry's own seal
+    ///     is intact. Other entries may then have been removed or reordered undetected.
+    /// - Returns: the entry and its key bytes in guarded memory.
+    /// - Throws: the errors of ``RestoreRule/select(from:role:version:host:)``, and
+    ///   ``KeyVaultError/Code-swift.struct/damaged`` when the index or the entry fails authentication.
+    public func restore(role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false) throws -> RestoredKey {
+        if !salvage { try requireAuthentic() }
+        let entry = try RestoreRule.select(from: vault.entries, role: role, version: version, host: host)
+        return RestoredKey(entry: entry, key: try open(entry))
+    }
+
+    /// Opens every entry in memory and reports each one's state. Nothing is written.
+    ///
+    /// - Returns: the report; ``VerificationReport/isIntact`` is true when everything authenticated.
+    public func verify() -> VerificationReport {
+        let results = vault.entries.map { entry -> VerificationReport.EntryResult in
+            do {
+                _ = try open(entry)
+                return .init(entry: entry, problem: nil)
+            } catch let error as KeyVaultError {
+                return .init(entry: entry, problem: error.message)
+            } catch {
+                return .init(entry: entry, problem: "\(error)")
+            }
+        }
+        return VerificationReport(isIndexAuthentic: isAuthentic, entries: results)
+    }
+}
+
+/// A key taken out of the vault.
+public struct RestoredKey: Sendable {
+    /// Which entry it came from.
+    public let entry: Entry
+    /// The key file's bytes, in guarded memory.
+    public let key: SecretBytes
+}
+
+/// What ``UnlockedVault/verify()`` found.
+public struct VerificationReport: Sendable {
+    /// One entry's result.
+    public struct EntryResult: Sendable {
+        /// The entry.
+        public let entry: Entry
+        /// Why it failed, or nil when it opened and matched its fingerprint.
+        public let problem: String?
+    }
+
+    /// Whether the header and index authenticated.
+    public let isIndexAuthentic: Bool
+    /// Every entry, in order.
+    public let entries: [EntryResult]
+
+    /// True when the index and every entry authenticated.
+    public var isIntact: Bool { isIndexAuthentic && entries.allSatisfy { $0.problem == nil } }
+}

@@ -1,0 +1,102 @@
+// A vault as read from disk: its header, slots and entries, without any secret.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// An escrow vault, read and parsed, not yet unlocked.
+///
+/// Everything here is public metadata: the entries' roles, host names, versions, sizes and fingerprints are
+/// stored in the clear (and authenticated once the vault is unlocked). Call ``unlock(with:)`` to get an
+/// ``UnlockedVault`` that can restore keys and verify every entry.
+///
+/// A `Vault` keeps the file it was read from open, so that keys are later read from the same file even if a writer
+/// replaces the vault meanwhile.
+public struct Vault: Sendable {
+    /// The path the vault was opened from.
+    public let path: String
+    let file: OpenFile
+    let header: VaultHeader
+    let offsets: [Int]
+
+    /// The vault's format version (1).
+    public var formatVersion: Int { Int(header.identity.version) }
+    /// The vault's random 128-bit id, in hex.
+    public var id: String { header.identity.id.hexString }
+    /// When the vault was created (UTC).
+    public var createdAt: Timestamp { header.identity.createdAt }
+    /// The entries, in the order they were sealed.
+    public var entries: [Entry] { header.records.map(\.entry) }
+    /// Whether the header's unkeyed checksum matched. When false the file is damaged; only
+    /// ``open(atPath:allowingDamage:)`` with `allowingDamage: true` returns such a vault.
+    public var isChecksumValid: Bool { header.checksumValid }
+
+    /// The ways this vault can be unlocked, in slot order.
+    public var slots: [SlotDescription] {
+        header.slots.map { slot in
+            if slot.kind == PassphraseSlot.kind, let parsed = try? PassphraseSlot.parse(slot.body[...], at: 0) {
+                return SlotDescription(kind: "passphrase", kdf: parsed.parameters)
+            }
+            return SlotDescription(kind: "unknown (kind \(slot.kind))", kdf: nil)
+        }
+    }
+
+    /// Opens and parses the vault at `path`. Reads only the header and index, never the sealed keys.
+    ///
+    /// - Parameters:
+    ///   - path: the vault file.
+    ///   - allowingDamage: return a vault whose header checksum does not match (for ``UnlockedVault/verify()``
+    ///     and salvage) instead of throwing.
+    /// - Returns: the parsed vault.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the file does not parse exactly (or its checksum
+    ///   fails and `allowingDamage` is false); ``KeyVaultError/Code-swift.struct/unsupportedVersion`` for a newer
+    ///   format; ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such file.
+    public static func open(atPath path: String, allowingDamage: Bool = false) throws -> Vault {
+        let vault = try read(from: OpenFile.open(path, what: "vault"), path: path)
+        if !allowingDamage && !vault.isChecksumValid {
+            throw KeyVaultError.damaged("vault damaged: its header fails its checksum; run 'keyvault verify' to see which entries are intact")
+        }
+        return vault
+    }
+
+    static func read(from file: OpenFile, path: String) throws -> Vault {
+        let fileSize = Int(try file.status(what: "vault").st_size)
+        let preambleCount = min(fileSize, 16)
+        let preamble = try file.read(count: preambleCount, at: 0, what: "vault header")
+        let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
+        let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
+        let header = try VaultHeader.parse(bytes, fileSize: fileSize)
+        return Vault(path: path, file: file, header: header, offsets: header.ciphertextOffsets())
+    }
+
+    /// Unlocks the vault with a passphrase.
+    ///
+    /// - Parameter passphrase: the vault passphrase.
+    /// - Returns: the unlocked vault. Check ``UnlockedVault/isAuthentic`` or let its operations do so.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong passphrase;
+    ///   ``KeyVaultError/Code-swift.struct/damaged`` when the header is damaged so the passphrase cannot be checked.
+    public func unlock(with passphrase: SecretBytes) throws -> UnlockedVault {
+        var sawPassphraseSlot = false
+        for slot in header.slots where slot.kind == PassphraseSlot.kind {
+            sawPassphraseSlot = true
+            let parsed = try PassphraseSlot.parse(slot.body[...], at: 0)
+            if let key = try parsed.unwrap(passphrase: passphrase, identity: header.identity) {
+                return try UnlockedVault(vault: self, vaultKey: key)
+            }
+        }
+        guard sawPassphraseSlot else {
+            throw KeyVaultError(.unsupportedVersion, "this vault has no passphrase slot; it needs an unlock method this keyvault does not know; upgrade keyvault")
+        }
+        if !isChecksumValid {
+            throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the passphrase cannot be checked")
+        }
+        throw KeyVaultError(.unlockFailed, "wrong passphrase: it does not unlock this vault")
+    }
+}
+
+/// One way of unlocking a vault, as listed without the secret.
+public struct SlotDescription: Sendable, Hashable {
+    /// `"passphrase"`, or a description of a kind this version does not know.
+    public let kind: String
+    /// The Argon2id cost, for passphrase slots.
+    public let kdf: KDFParameters?
+}

@@ -1,0 +1,55 @@
+// Creating a new, empty vault.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+extension Vault {
+    /// The shortest passphrase a new vault accepts, in bytes.
+    public static let minimumPassphraseCount = 8
+
+    /// Creates a new empty vault at `path` with a random 256-bit vault key wrapped under `passphrase`.
+    ///
+    /// The file is written 0600 and atomically; an existing file at `path` is never replaced.
+    ///
+    /// - Parameters:
+    ///   - path: where to create the vault.
+    ///   - passphrase: at least ``minimumPassphraseCount`` bytes.
+    ///   - kdf: the Argon2id cost; ``KDFParameters/default`` unless you have measured otherwise.
+    /// - Returns: the new vault, opened.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for a short passphrase.
+    @discardableResult
+    public static func create(atPath path: String, passphrase: SecretBytes, kdf: KDFParameters = .default) throws -> Vault {
+        try checkNewPassphrase(passphrase)
+        try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
+        let vaultKey = try SecretBytes.random(count: 32)
+        let identity = VaultIdentity.new()
+        let slot = try PassphraseSlot.make(vaultKey: vaultKey, passphrase: passphrase, parameters: kdf, identity: identity)
+        let header = VaultHeader.encode(identity: identity, slots: [SlotRecord(kind: PassphraseSlot.kind, body: slot.body)],
+                                        records: [], tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
+        let out = try AtomicFile(finalPath: path)
+        try out.write(header.encoded)
+        do { try out.commit(replacing: false) } catch let error as KeyVaultError where error.code == .fileConflict {
+            throw KeyVaultError(.fileConflict, "vault \(path) already exists; keyvault init never overwrites a vault")
+        }
+        return try open(atPath: path)
+    }
+
+    /// Throws when `passphrase` is too short for a new vault.
+    public static func checkNewPassphrase(_ passphrase: SecretBytes) throws {
+        guard passphrase.count >= minimumPassphraseCount else {
+            throw KeyVaultError.invalidArgument("the passphrase is \(passphrase.count) characters; a vault passphrase needs at least \(minimumPassphraseCount)")
+        }
+    }
+
+    /// Throws ``KeyVaultError/Code-swift.struct/fileConflict`` when something exists at `path`, or its folder does not.
+    public static func checkCanCreate(_ path: String, what: String, hint: String) throws {
+        if Syscalls.lstat(path) != nil {
+            throw KeyVaultError(.fileConflict, "\(what) \(path) already exists; \(hint)")
+        }
+        let directory = Paths.directory(of: path)
+        guard let st = Syscalls.stat(directory), (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw KeyVaultError(.fileConflict, "cannot create \(what) \(path): folder \(directory) does not exist")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// The one table from error category to exit code, shared by every command and the help text.
+import KeyVault
+
+enum ExitCodes {
+    static let ok: Int32 = 0
+
+    static func code(for category: KeyVaultError.Category) -> Int32 {
+        switch category {
+        case .other: return 1
+        case .usage: return 2
+        case .refused: return 3
+        case .unlockFailed: return 4
+        case .damaged: return 5
+        case .notFound: return 6
+        }
+    }
+
+    /// The exit-code section of `keyvault --help`, the README and the man page.
+    static let helpText = """
+        EXIT CODES
+          0  success
+          1  other error (I/O failure, lock timeout, unreadable host name)
+          2  bad usage or invalid argument (including a file that exists when it must not, or is missing)
+          3  refused by the host/role rule: a key for that role exists, but for another computer name
+          4  unlock failed: wrong passphrase
+          5  vault damaged or tampered with (or written by a newer keyvault)
+          6  no such entry (no key of that role, or no such version)
+        """
+}

@@ -1,0 +1,35 @@
+// keyvault info: the vault's format, id, slots and size, without the passphrase.
+import ArgumentParser
+import KeyVault
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the vault's format version, id, unlock slots and entry count.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let v = try Vault.open(atPath: vault)
+        if json {
+            Output.line(JSON.object([
+                ("vault", .string(vault)), ("formatVersion", .int(v.formatVersion)), ("id", .string(v.id)),
+                ("created", .string(v.createdAt.iso8601)), ("entries", .int(v.entries.count)),
+                ("slots", .array(v.slots.map { s in
+                    .object([("kind", .string(s.kind)), ("kdf", s.kdf.map { .object([("algorithm", .string("argon2id13")), ("opsLimit", .int(Int($0.opsLimit))), ("memLimitKiB", .int(Int($0.memLimitKiB)))]) } ?? .null)])
+                })),
+            ]).text)
+            return
+        }
+        Output.line("vault:     \(vault)")
+        Output.line("format:    version \(v.formatVersion)")
+        Output.line("id:        \(v.id)")
+        Output.line("created:   \(v.createdAt.iso8601)")
+        Output.line("entries:   \(v.entries.count)")
+        for (i, s) in v.slots.enumerated() {
+            Output.line("slot \(i + 1):    \(s.kind)\(s.kdf.map { " (\($0))" } ?? "")")
+        }
+    }
+}

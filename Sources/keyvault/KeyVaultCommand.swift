@@ -1,0 +1,46 @@
+// The root command and the process entry point: parses, runs, and maps every error to one line and one exit code.
+import ArgumentParser
+import KeyVault
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+struct KeyVaultCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyvault",
+        abstract: "Escrow System Center Service Manager encryption keys; restore each only onto the computer it came from.",
+        discussion: """
+            A vault holds the exported encryption keys of the Service Manager (sm) and data warehouse (dw) management \
+            servers, sealed with a passphrase. A key restores only on a computer whose host name is the one recorded \
+            for it, and only for its own role.
+
+            \(ExitCodes.helpText)
+            """,
+        version: "0.1.0",
+        subcommands: [Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        SecretInput.protectProcessMemory()
+        do {
+            var command = try KeyVaultCommand.parseAsRoot()
+            try command.run()
+        } catch let error as KeyVaultError {
+            Output.error(error.message)
+            exit(ExitCodes.code(for: error.code.category))
+        } catch let error as CLIError {
+            Output.error(error.message)
+            exit(error.exitCode)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            if KeyVaultCommand.exitCode(for: error) == .success { KeyVaultCommand.exit(withError: error) }
+            let message = KeyVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            Output.error("\(message) (see 'keyvault help')")
+            exit(2)
+        }
+    }
+}

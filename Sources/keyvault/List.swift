@@ -1,0 +1,43 @@
+// keyvault list: what the vault holds, never key bytes.
+import ArgumentParser
+import KeyVault
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
+        discussion: "Needs no passphrase: the metadata is stored in the clear. With --passphrase-file it is also authenticated.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Authenticate the listing with the passphrase in FILE (- for standard input).", valueName: "file"))
+    var passphraseFile: String?
+
+    func run() throws {
+        let opened = try Vault.open(atPath: vault)
+        var authenticated = false
+        if let passphraseFile {
+            try opened.unlock(with: try SecretInput.passphrase(fromFile: passphraseFile)).requireAuthentic()
+            authenticated = true
+        }
+        let entries = opened.entries
+        if json {
+            Output.line(JSON.object([
+                ("vault", .string(vault)), ("formatVersion", .int(opened.formatVersion)), ("id", .string(opened.id)),
+                ("authenticated", .bool(authenticated)), ("entries", .array(entries.map(\.json))),
+            ]).text)
+            return
+        }
+        guard !entries.isEmpty else {
+            Output.line("no keys sealed in \(vault) yet")
+            return
+        }
+        let rows = entries.map { e in
+            [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+        }
+        Output.line(Output.table(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], rows))
+    }
+}

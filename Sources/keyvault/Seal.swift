@@ -1,0 +1,44 @@
+// keyvault seal: add an exported key to a vault.
+import ArgumentParser
+import KeyVault
+
+struct Seal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Seal an exported encryption key into the vault for a computer and role.",
+        discussion: "Sealing the same computer and role again adds version 2, 3, ...; earlier versions are kept.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(help: ArgumentHelp("The role whose key this is: sm (Service Manager) or dw (data warehouse).", valueName: "role"))
+    var role: String
+
+    @Option(help: ArgumentHelp("The computer the key was exported from: short name or FQDN.", valueName: "name"))
+    var host: String
+
+    @Option(help: ArgumentHelp("The exported key file (the .bin from the Encryption Key Backup or Restore Wizard).", valueName: "file"))
+    var key: String
+
+    @Option(help: ArgumentHelp("Free text recorded with the key (at most 256 bytes).", valueName: "text"))
+    var label: String = ""
+
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func run() throws {
+        let request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
+                                  originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
+        try request.validate(keyCount: 1)
+        if key == "-" && passphrase.passphraseFile == "-" {
+            throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
+        }
+        _ = try Vault.open(atPath: vault)
+        let bytes = try SecretInput.keyFile(key)
+        let secret = try passphrase.read()
+        let result = try Vault.seal(bytes, request, intoVaultAt: vault, passphrase: secret)
+        let entry = result.entry
+        Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))")
+        if let same = result.identicalTo {
+            Output.note("note: version \(entry.version) holds the same bytes as version \(same.version)")
+        }
+    }
+}
