@@ -95,7 +95,7 @@ public enum SecretInput {
         }
         let line = try SecretBytes(zeroedCount: maximumPassphraseCount + 1)
         var count = 0
-        let tooLong = try line.withUnsafeMutableBytes { buffer -> Bool in
+        let tooLong = line.withUnsafeMutableBytes { buffer -> Bool in
             var byte: UInt8 = 0
             while true {
                 let n = Glibc.read(tty, &byte, 1)

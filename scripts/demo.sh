@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A real walk-through: seal an SM and a DW key, list them, restore one on a same-named host, see the refusals.
+# Host names are set for real in private UTS namespaces (unshare --uts; needs root, or user namespaces).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/require-packages.sh
+echo "== building keyvault"
+swift build -c release --product keyvault 2>&1 | tail -1
+kv="$(swift build -c release --show-bin-path)/keyvault"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# Runs keyvault on a machine whose host name is $1, as far as the kernel is concerned.
+on_host() {
+    local name=$1; shift
+    if [ "$(id -u)" -eq 0 ]; then
+        unshare --uts sh -c 'hostname "$0" && exec "$@"' "$name" "$kv" "$@"
+    else
+        unshare --user --map-root-user --uts sh -c 'hostname "$0" && exec "$@"' "$name" "$kv" "$@"
+    fi
+}
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ keyvault %s\n' "$*"; }
+
+step "The exported keys (stand-ins: random bytes) and a passphrase file"
+head -c 1296 /dev/urandom > SM01-key.bin
+head -c 1424 /dev/urandom > DW01-key.bin
+printf 'walk-through passphrase, not a real one\n' > passphrase.txt
+chmod 600 passphrase.txt
+ls -l
+
+step "Install time: create the vault and seal both keys"
+show init escrow.kv --passphrase-file passphrase.txt
+"$kv" init escrow.kv --passphrase-file passphrase.txt
+show seal escrow.kv --role sm --host SM01 --key SM01-key.bin --label "primary SM"
+"$kv" seal escrow.kv --role sm --host SM01 --key SM01-key.bin --label "primary SM" --passphrase-file passphrase.txt
+show seal escrow.kv --role dw --host dw01.corp.example --key DW01-key.bin
+"$kv" seal escrow.kv --role dw --host dw01.corp.example --key DW01-key.bin --passphrase-file passphrase.txt
+
+step "What the vault holds (no passphrase needed; never key bytes)"
+show list escrow.kv
+"$kv" list escrow.kv
+
+step "Disaster: SM01 is rebuilt under the same name; restore its key there"
+show "restore escrow.kv --role sm --out restored-sm.bin   (on host SM01)"
+on_host SM01 restore escrow.kv --role sm --out restored-sm.bin --passphrase-file passphrase.txt
+ls -l restored-sm.bin
+cmp restored-sm.bin SM01-key.bin && echo "restored bytes are identical to the exported key"
+
+step "The same on the rebuilt DW server, whose OS name is the short name DW01"
+on_host DW01 restore escrow.kv --role dw --out restored-dw.bin --passphrase-file passphrase.txt
+cmp restored-dw.bin DW01-key.bin && echo "restored bytes are identical to the exported key"
+
+step "Refused: the SM key on a computer with another name (WEB07)"
+set +e
+on_host WEB07 restore escrow.kv --role sm --out wrong.bin --passphrase-file passphrase.txt
+echo "exit code $? (3 = refused by the host/role rule)"
+step "Refused: asking SM01 for the DW key (roles are never interchangeable)"
+on_host SM01 restore escrow.kv --role dw --out wrong.bin --passphrase-file passphrase.txt
+echo "exit code $? (3 = refused by the host/role rule)"
+step "Refused: a wrong passphrase"
+printf 'not the passphrase\n' | on_host SM01 restore escrow.kv --role sm --out wrong.bin --passphrase-file -
+echo "exit code $? (4 = unlock failed)"
+set -e
+[ ! -e wrong.bin ] && echo "no file was written by any refused restore"
+
+step "Verify every entry (for example from cron)"
+"$kv" verify escrow.kv --passphrase-file passphrase.txt
+echo
+echo "walk-through complete"
