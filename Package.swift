@@ -16,10 +16,15 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
         .target(name: "CKeyVaultSystem"),
         .target(
             name: "KeyVault",
-            dependencies: ["CSodium", "CKeyVaultSystem"]
+            dependencies: ["CSodium", "COpenSSL", "CKeyVaultSystem"]
         ),
         .executableTarget(
             name: "keyvault",

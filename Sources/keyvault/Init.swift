@@ -1,13 +1,27 @@
-// keyvault init: create a new, empty vault.
+// keyvault init: create a new, empty vault for a passphrase and/or custodians.
 import ArgumentParser
 import KeyVault
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a new, empty vault (never overwrites an existing file).")
+        abstract: "Create a new, empty vault (never overwrites an existing file).",
+        discussion: """
+            With no custodian named, the vault is unlocked by a passphrase. Name X25519 recipients (from 'keyvault \
+            keygen') and certificates to let those custodians unlock it; add --passphrase-file to keep a passphrase \
+            custodian too. With --threshold K, any K of the custodians together unlock the vault, and fewer cannot.
+            """)
 
     @Argument(help: ArgumentHelp("The vault file to create.", valueName: "vault"))
     var vault: String
+
+    @Option(name: .customLong("recipient"), help: ArgumentHelp("An X25519 custodian's recipient (kvr1...). Repeatable.", valueName: "recipient"))
+    var recipients: [String] = []
+
+    @Option(name: .customLong("cert"), help: ArgumentHelp("A custodian's X.509 certificate (PEM): RSA 2048+ or EC P-256/P-384. Repeatable.", valueName: "pem"))
+    var certificates: [String] = []
+
+    @Option(help: ArgumentHelp("Require K custodians together to unlock (Shamir's secret sharing).", valueName: "k"))
+    var threshold: Int?
 
     @OptionGroup var passphrase: PassphraseOptions
 
@@ -18,10 +32,23 @@ struct Init: ParsableCommand {
         guard let parameters = KDFParameters.presets.first(where: { $0.name == kdf.lowercased() })?.parameters else {
             throw CLIError.usage("unknown --kdf '\(kdf)': use interactive, moderate or sensitive")
         }
+        var custodians: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
+        for path in certificates {
+            let certificate = try CertificateCustodian.load(fromFile: path)
+            if certificate.isExpired {
+                Output.note("warning: certificate \(path) (\(certificate.subject)) expired on \(certificate.notAfter?.iso8601 ?? "an unknown date"); it will still unlock the vault")
+            }
+            custodians.append(.certificate(certificate))
+        }
         try Vault.checkCanCreate(vault, what: "vault", hint: "keyvault init never overwrites a vault")
-        let secret = try passphrase.read(prompt: "New vault passphrase: ", confirm: true)
-        try Vault.checkNewPassphrase(secret)
-        try Vault.create(atPath: vault, passphrase: secret, kdf: parameters)
-        Output.line("created vault \(vault) (\(parameters)); keep its passphrase safe: without it no key can be restored")
+        if custodians.isEmpty || passphrase.passphraseFile != nil {
+            let secret = try passphrase.read(prompt: "New vault passphrase: ", confirm: true)
+            try Vault.checkNewPassphrase(secret)
+            custodians.insert(.passphrase(secret, parameters), at: 0)
+        }
+        let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold)
+        let who = created.custodians.count == 1 ? "1 custodian" : "\(created.custodians.count) custodians"
+        let rule = created.threshold.map { ", any \($0) of them together unlock it" } ?? ""
+        Output.line("created vault \(vault) for \(who)\(rule); keep their secrets safe: without them no key can be restored")
     }
 }

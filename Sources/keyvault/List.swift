@@ -5,7 +5,7 @@ import KeyVault
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
-        discussion: "Needs no passphrase: the metadata is stored in the clear. With --passphrase-file it is also authenticated.")
+        discussion: "Needs no passphrase: the metadata is stored in the clear. With --passphrase-file or --identity it is also authenticated.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -13,14 +13,15 @@ struct List: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Authenticate the listing with the passphrase in FILE (- for standard input).", valueName: "file"))
-    var passphraseFile: String?
+    @OptionGroup(title: "Authenticating the listing (optional; never asked on the terminal)") var unlock: UnlockOptions
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         var authenticated = false
-        if let passphraseFile {
-            try opened.unlock(with: try SecretInput.passphrase(fromFile: passphraseFile)).requireAuthentic()
+        if !unlock.isEmpty {
+            let unlocked = try opened.unlock(with: try unlock.credentials(for: opened, prompt: false))
+            for warning in unlocked.warnings { Output.note(warning) }
+            try unlocked.requireAuthentic()
             authenticated = true
         }
         let entries = opened.entries

@@ -28,7 +28,7 @@ struct Restore: ParsableCommand {
     @Flag(help: "Restore even if the vault's index fails authentication, when the entry's own seal is intact.")
     var salvage = false
 
-    @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var unlock: UnlockOptions
 
     func run() throws {
         let role = try parseRole(role)
@@ -39,7 +39,7 @@ struct Restore: ParsableCommand {
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
         _ = try RestoreRule.select(from: opened.entries, role: role, version: version, host: host)
         if !force { try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it") }
-        let unlocked = try opened.unlock(with: try passphrase.read())
+        let unlocked = try unlock.unlock(opened)
         if salvage && !unlocked.isAuthentic {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
         }

@@ -22,19 +22,18 @@ struct Seal: ParsableCommand {
     @Option(help: ArgumentHelp("Free text recorded with the key (at most 256 bytes).", valueName: "text"))
     var label: String = ""
 
-    @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var unlock: UnlockOptions
 
     func run() throws {
         let request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
                                   originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
-        if key == "-" && passphrase.passphraseFile == "-" {
+        if key == "-" && (unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
         }
-        _ = try Vault.open(atPath: vault)
+        let opened = try Vault.open(atPath: vault)
         let bytes = try SecretInput.keyFile(key)
-        let secret = try passphrase.read()
-        let result = try Vault.seal(bytes, request, intoVaultAt: vault, passphrase: secret)
+        let result = try Vault.seal(bytes, request, intoVaultAt: vault, credentials: try unlock.credentials(for: opened))
         let entry = result.entry
         Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))")
         if let same = result.identicalTo {

@@ -12,11 +12,11 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var unlock: UnlockOptions
 
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
-        let report = try opened.unlock(with: try passphrase.read()).verify()
+        let report = try unlock.unlock(opened).verify()
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),

@@ -1,20 +1,20 @@
-// Slot kind 1: the vault key wrapped under an Argon2id-derived key (docs/FORMAT.md, "Passphrase slot").
+// Slot kind 1: the payload wrapped under an Argon2id-derived key (docs/FORMAT.md, "Passphrase slot").
 
-/// A passphrase slot: Argon2id parameters and salt, and the vault key sealed with XChaCha20-Poly1305.
+/// A passphrase slot: Argon2id parameters and salt, and the payload sealed with XChaCha20-Poly1305.
 struct PassphraseSlot: Hashable, Sendable {
     static let kind: UInt8 = 1
     static let kdfArgon2id13: UInt8 = 1
-    /// kdf(1) ops(4) mem(4) salt(16) nonce(24) wrapped(48)
-    static let bodyCount = 1 + 4 + 4 + 16 + 24 + 48
+    /// kdf(1) ops(4) mem(4) salt(16) nonce(24)
+    static let parameterCount = 1 + 4 + 4 + 16 + 24
 
     let parameters: KDFParameters
     let salt: [UInt8]
     let nonce: [UInt8]
-    let wrappedKey: [UInt8]
+    let wrapped: [UInt8]
 
-    /// The body without the wrapped key: what the seal authenticates besides the vault identity.
+    /// The body without the wrapped payload: what the seal authenticates besides the context.
     private var parameterBytes: [UInt8] {
-        var w = ByteWriter(capacity: 49)
+        var w = ByteWriter(capacity: Self.parameterCount)
         w.u8(Self.kdfArgon2id13)
         w.u32(parameters.opsLimit)
         w.u32(parameters.memLimitKiB)
@@ -23,42 +23,33 @@ struct PassphraseSlot: Hashable, Sendable {
         return w.bytes
     }
 
-    var body: [UInt8] { parameterBytes + wrappedKey }
+    var body: [UInt8] { parameterBytes + wrapped }
 
-    private static func associatedData(identity: VaultIdentity, parameterBytes: [UInt8]) -> [UInt8] {
-        var w = ByteWriter(capacity: 36 + 3 + parameterBytes.count)
-        w.append(identity.associatedBytes)
-        w.u8(kind)
-        w.u16(UInt16(bodyCount))
-        w.append(parameterBytes)
-        return w.bytes
-    }
-
-    /// Wraps `vaultKey` under `passphrase`.
-    static func make(vaultKey: SecretBytes, passphrase: SecretBytes, parameters: KDFParameters, identity: VaultIdentity) throws -> PassphraseSlot {
+    /// Wraps `payload` under `passphrase`.
+    static func make(payload: SecretBytes, passphrase: SecretBytes, parameters: KDFParameters, context: SlotContext) throws -> PassphraseSlot {
         let salt = randomBytes(PasswordKDF.saltCount)
         let kek = try PasswordKDF.deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
         let nonce = AEAD.randomNonce()
-        var slot = PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce, wrappedKey: [])
-        let ad = associatedData(identity: identity, parameterBytes: slot.parameterBytes)
-        slot = PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce,
-                              wrappedKey: AEAD.seal(vaultKey, key: kek, nonce: nonce, associatedData: ad))
-        return slot
+        let unsealed = PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce, wrapped: [])
+        let ad = context.associatedData(kind: kind, bodyCount: parameterCount + context.wrappedCount, parameters: unsealed.parameterBytes)
+        return PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce,
+                              wrapped: AEAD.seal(payload, key: kek, nonce: nonce, associatedData: ad))
     }
 
-    /// The vault key, or nil when `passphrase` is not this slot's.
-    func unwrap(passphrase: SecretBytes, identity: VaultIdentity) throws -> SecretBytes? {
+    /// The payload, or nil when `passphrase` is not this slot's.
+    func unwrap(passphrase: SecretBytes, context: SlotContext) throws -> SecretBytes? {
         let kek = try PasswordKDF.deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
-        let ad = Self.associatedData(identity: identity, parameterBytes: parameterBytes)
-        guard let key = try AEAD.open(wrappedKey, key: kek, nonce: nonce, associatedData: ad), key.count == 32 else { return nil }
-        return key
+        let ad = context.associatedData(kind: Self.kind, bodyCount: Self.parameterCount + wrapped.count, parameters: parameterBytes)
+        guard let payload = try AEAD.open(wrapped, key: kek, nonce: nonce, associatedData: ad), payload.count == context.payloadCount else { return nil }
+        return payload
     }
 
     /// Parses a slot body; checks the KDF parameters against their bounds before anything else is done.
-    static func parse(_ body: ArraySlice<UInt8>, at position: Int) throws -> PassphraseSlot {
+    static func parse(_ body: ArraySlice<UInt8>, at position: Int, context: SlotContext) throws -> PassphraseSlot {
         var r = ByteReader(body, base: position)
-        guard body.count == bodyCount else {
-            throw KeyVaultError.damaged("vault damaged: passphrase slot at byte \(position) is \(body.count) bytes, expected \(bodyCount)")
+        let expected = parameterCount + context.wrappedCount
+        guard body.count == expected else {
+            throw KeyVaultError.damaged("vault damaged: passphrase slot at byte \(position) is \(body.count) bytes, expected \(expected)")
         }
         let kdf = try r.u8("passphrase slot KDF id")
         guard kdf == kdfArgon2id13 else {
@@ -69,8 +60,8 @@ struct PassphraseSlot: Hashable, Sendable {
         let parameters = try KDFParameters.checked(ops: ops, memKiB: mem).get()
         let salt = Array(try r.bytes(16, "passphrase slot salt"))
         let nonce = Array(try r.bytes(24, "passphrase slot nonce"))
-        let wrapped = Array(try r.bytes(48, "passphrase slot wrapped key"))
+        let wrapped = Array(try r.bytes(context.wrappedCount, "passphrase slot wrapped key"))
         try r.expectEnd("passphrase slot")
-        return PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce, wrappedKey: wrapped)
+        return PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce, wrapped: wrapped)
     }
 }

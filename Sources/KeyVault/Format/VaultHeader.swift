@@ -9,6 +9,8 @@ struct SlotRecord: Hashable, Sendable {
 /// Everything before the ciphertext area, parsed.
 struct VaultHeader: Sendable {
     let identity: VaultIdentity
+    /// K of a K-of-N vault; nil when any one slot unlocks it.
+    let threshold: UInt8?
     let slots: [SlotRecord]
     let records: [IndexRecord]
     /// Unkeyed BLAKE2b-256 over the bytes before it matched.
@@ -18,6 +20,8 @@ struct VaultHeader: Sendable {
     let taggedBytes: [UInt8]
     /// Total header bytes (`header_size`): where the ciphertext area starts.
     var size: Int { taggedBytes.count + FormatV1.vaultTagCount }
+
+    var slotContext: SlotContext { SlotContext(identity: identity, threshold: threshold) }
 
     /// Offset of each entry's ciphertext from the start of the file.
     func ciphertextOffsets() -> [Int] {
@@ -50,7 +54,7 @@ struct VaultHeader: Sendable {
             throw KeyVaultError.damaged("vault damaged: format version \(version) does not exist")
         }
         let flags = try r.u16("flags")
-        guard flags == 0 else {
+        guard flags & ~FormatV1.knownFlags == 0 else {
             throw KeyVaultError(.unsupportedVersion, "vault sets feature flags 0x\(String(flags, radix: 16)) that this keyvault does not know; upgrade keyvault")
         }
         let headerSize = try r.u32("header size")
@@ -83,16 +87,29 @@ struct VaultHeader: Sendable {
         guard (1...FormatV1.maxSlots).contains(slotCount) else {
             throw KeyVaultError.damaged("vault damaged: slot count \(slotCount) is outside 1-\(FormatV1.maxSlots)")
         }
+        var threshold: UInt8?
+        if flags & FormatV1.flagThreshold != 0 {
+            let k = try r.u8("threshold")
+            guard k >= 2, Int(k) <= slotCount else {
+                throw KeyVaultError.damaged("vault damaged: threshold \(k) must be 2 to the slot count (\(slotCount))")
+            }
+            threshold = k
+        }
+        let context = SlotContext(identity: identity, threshold: threshold)
         var slots: [SlotRecord] = []
+        var passphraseSlots = 0
         for n in 1...slotCount {
             let position = r.position
             let kind = try r.u8("slot \(n) kind")
             let length = Int(try r.u16("slot \(n) length"))
             let body = try r.bytes(length, "slot \(n) body")
-            if kind == PassphraseSlot.kind { _ = try PassphraseSlot.parse(body, at: position + 3) }
-            else if kind == 0 { throw KeyVaultError.damaged("vault damaged: slot \(n) has kind 0") }
-            slots.append(SlotRecord(kind: kind, body: Array(body)))
+            let record = SlotRecord(kind: kind, body: Array(body))
+            guard kind != 0 else { throw KeyVaultError.damaged("vault damaged: slot \(n) has kind 0") }
+            _ = try Slot.parse(record, at: position + 3, context: context)
+            if kind == PassphraseSlot.kind { passphraseSlots += 1 }
+            slots.append(record)
         }
+        guard passphraseSlots <= 1 else { throw KeyVaultError.damaged("vault damaged: it has \(passphraseSlots) passphrase slots; at most one is allowed") }
 
         let entryCount = try r.u32("entry count")
         // The smallest possible index record is 2 + 7 fields' headers and values + 24; refuse counts the bytes cannot hold.
@@ -118,7 +135,7 @@ struct VaultHeader: Sendable {
         try r.expectEnd("the vault tag")
 
         let header = VaultHeader(
-            identity: identity, slots: slots, records: records,
+            identity: identity, threshold: threshold, slots: slots, records: records,
             checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
             tag: tag, taggedBytes: Array(bytes[0..<tagged]))
         let expected = headerSize + header.ciphertextAreaCount
@@ -131,7 +148,8 @@ struct VaultHeader: Sendable {
     }
 
     /// Encodes a header for `slots` and `records`, with checksum and a tag under `tagKey`.
-    static func encode(identity: VaultIdentity, slots: [SlotRecord], records: [IndexRecord], tagKey: SecretBytes) -> VaultHeader {
+    static func encode(identity: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord], tagKey: SecretBytes) -> VaultHeader {
+        precondition((threshold != nil) == (identity.flags & FormatV1.flagThreshold != 0))
         var w = ByteWriter(capacity: 256 + records.count * 160)
         w.append(FormatV1.magic)
         w.u16(identity.version)
@@ -140,6 +158,7 @@ struct VaultHeader: Sendable {
         w.append(identity.id)
         w.u64(identity.createdAt.secondsSinceEpoch)
         w.u8(UInt8(slots.count))
+        if let threshold { w.u8(threshold) }
         for slot in slots {
             w.u8(slot.kind)
             w.u16(UInt16(slot.body.count))
@@ -152,7 +171,7 @@ struct VaultHeader: Sendable {
         for i in 0..<4 { bytes[12 + i] = UInt8((headerSize >> UInt32(24 - 8 * i)) & 0xFF) }
         bytes += Hashing.blake2b(bytes)
         let tag = Hashing.blake2b(bytes, key: tagKey)
-        return VaultHeader(identity: identity, slots: slots, records: records, checksumValid: true, tag: tag, taggedBytes: bytes)
+        return VaultHeader(identity: identity, threshold: threshold, slots: slots, records: records, checksumValid: true, tag: tag, taggedBytes: bytes)
     }
 
     /// The header's bytes as written to a file.

@@ -7,8 +7,15 @@ struct VaultIdentity: Hashable, Sendable {
     let id: [UInt8]
     let createdAt: Timestamp
 
-    static func new() -> VaultIdentity {
-        VaultIdentity(version: FormatV1.version, flags: 0, id: randomBytes(FormatV1.vaultIDCount), createdAt: .now())
+    static func new(threshold: Bool = false) -> VaultIdentity {
+        VaultIdentity(version: FormatV1.version, flags: threshold ? FormatV1.flagThreshold : 0,
+                      id: randomBytes(FormatV1.vaultIDCount), createdAt: .now())
+    }
+
+    /// The same vault with the threshold flag set or cleared.
+    func withThreshold(_ on: Bool) -> VaultIdentity {
+        VaultIdentity(version: version, flags: on ? flags | FormatV1.flagThreshold : flags & ~FormatV1.flagThreshold,
+                      id: id, createdAt: createdAt)
     }
 
     /// The bytes slots use as the first part of their associated data.

@@ -63,45 +63,43 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when the request is invalid or the same key is
     ///   already sealed for another host or role; the unlock and damage errors of ``unlock(with:)``.
     public static func seal(_ key: SecretBytes, _ request: SealRequest, intoVaultAt path: String, passphrase: SecretBytes) throws -> SealResult {
-        try request.validate(keyCount: key.count)
-        let target = resolvedPath(path)
-        // Argon2id is slow: unlock before taking the lock, and reuse the key if the slots did not change meanwhile.
-        let early = try Vault.open(atPath: target).unlock(with: passphrase)
-        let lock = try VaultLock.acquire(target)
-        AtomicFile.removeLeftovers(for: target)
-        let current = try Vault.read(from: lock.file, path: target)
-        let unlocked: UnlockedVault
-        if current.header.identity == early.vault.header.identity && current.header.slots == early.vault.header.slots {
-            unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey)
-        } else {
-            unlocked = try current.unlock(with: passphrase)
-        }
-        try unlocked.requireAuthentic()
+        try seal(key, request, intoVaultAt: path, credentials: Credentials(passphrase: passphrase))
+    }
 
-        let fingerprint = unlocked.fingerprint(of: key)
-        let entries = current.entries
-        if let clash = entries.first(where: { $0.fingerprint == fingerprint && !($0.role == request.role && $0.host.matches(request.host)) }) {
-            throw KeyVaultError.invalidArgument(
-                "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
+    /// Seals `key` into the vault at `path`, unlocking it with any custodian's credentials.
+    ///
+    /// - Parameters:
+    ///   - key: the exported key file's bytes.
+    ///   - request: role, host and metadata.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock the vault.
+    /// - Returns: the new entry.
+    /// - Throws: as ``seal(_:_:intoVaultAt:passphrase:)``.
+    public static func seal(_ key: SecretBytes, _ request: SealRequest, intoVaultAt path: String, credentials: Credentials) throws -> SealResult {
+        try request.validate(keyCount: key.count)
+        return try modify(path, credentials: credentials) { current, unlocked, out in
+            let fingerprint = unlocked.fingerprint(of: key)
+            let entries = current.entries
+            if let clash = entries.first(where: { $0.fingerprint == fingerprint && !($0.role == request.role && $0.host.matches(request.host)) }) {
+                throw KeyVaultError.invalidArgument(
+                    "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
+            }
+            let identical = entries.last(where: { $0.fingerprint == fingerprint })
+            let version = RestoreRule.nextVersion(in: entries, role: request.role, host: request.host)
+            let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: .now(),
+                                                size: UInt32(key.count), fingerprint: fingerprint.bytes,
+                                                label: request.label, fileName: request.originalFileName)
+            let entry = try EntryMetadata.decode(metadata[...], index: entries.count, position: 0)
+            let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
+            let ciphertext = AEAD.seal(key, key: unlocked.entryKey, nonce: record.nonce,
+                                       associatedData: record.associatedData(vaultID: current.header.identity.id))
+            let header = VaultHeader.encode(identity: current.header.identity, threshold: current.header.threshold,
+                                            slots: current.header.slots, records: current.header.records + [record], tagKey: unlocked.tagKey)
+            try out.write(header.encoded)
+            try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
+            try out.write(ciphertext)
+            return SealResult(entry: entry, identicalTo: identical)
         }
-        let identical = entries.last(where: { $0.fingerprint == fingerprint })
-        let version = RestoreRule.nextVersion(in: entries, role: request.role, host: request.host)
-        let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: .now(),
-                                            size: UInt32(key.count), fingerprint: fingerprint.bytes,
-                                            label: request.label, fileName: request.originalFileName)
-        let entry = try EntryMetadata.decode(metadata[...], index: entries.count, position: 0)
-        let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
-        let ciphertext = AEAD.seal(key, key: unlocked.entryKey, nonce: record.nonce,
-                                   associatedData: record.associatedData(vaultID: current.header.identity.id))
-        let header = VaultHeader.encode(identity: current.header.identity, slots: current.header.slots,
-                                        records: current.header.records + [record], tagKey: unlocked.tagKey)
-        let out = try AtomicFile(finalPath: target)
-        try out.write(header.encoded)
-        try out.copy(from: lock.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
-        try out.write(ciphertext)
-        try out.commit(replacing: true)
-        withExtendedLifetime(lock) {}
-        return SealResult(entry: entry, identicalTo: identical)
     }
 
     /// The path with symbolic links resolved, so that a rename replaces the vault and not a link to it.

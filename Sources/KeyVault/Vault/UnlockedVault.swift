@@ -12,10 +12,19 @@ public final class UnlockedVault: @unchecked Sendable {
     /// Whether the header and index are authentic: the checksum matched and the vault tag verified under the key.
     /// When false, something before the sealed keys was damaged or tampered with.
     public let isAuthentic: Bool
+    /// Slots (0-based) whose custodians opened them.
+    let openedSlots: [Int]
+    /// Whether the offered passphrase opened the passphrase slot.
+    let passphraseVerified: Bool
+    /// Things the operator should know, e.g. an expired certificate that still unlocked.
+    public let warnings: [String]
 
-    init(vault: Vault, vaultKey: SecretBytes) throws {
+    init(vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = []) throws {
         self.vault = vault
         self.vaultKey = vaultKey
+        self.openedSlots = openedSlots
+        self.passphraseVerified = passphraseVerified
+        self.warnings = warnings
         entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
         fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
         tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)

@@ -30,14 +30,15 @@ public struct Vault: Sendable {
     /// ``open(atPath:allowingDamage:)`` with `allowingDamage: true` returns such a vault.
     public var isChecksumValid: Bool { header.checksumValid }
 
+    /// K of a K-of-N vault (any K custodians together unlock it), or nil when any one custodian does.
+    public var threshold: Int? { header.threshold.map(Int.init) }
+
+    /// Who can unlock this vault, in slot order. Needs no secret.
+    public var custodians: [Custodian] { header.describeCustodians() }
+
     /// The ways this vault can be unlocked, in slot order.
     public var slots: [SlotDescription] {
-        header.slots.map { slot in
-            if slot.kind == PassphraseSlot.kind, let parsed = try? PassphraseSlot.parse(slot.body[...], at: 0) {
-                return SlotDescription(kind: "passphrase", kdf: parsed.parameters)
-            }
-            return SlotDescription(kind: "unknown (kind \(slot.kind))", kdf: nil)
-        }
+        custodians.map { SlotDescription(kind: $0.kind == .unknown ? "unknown (slot \($0.slotNumber))" : $0.kind.rawValue, kdf: $0.kdf) }
     }
 
     /// Opens and parses the vault at `path`. Reads only the header and index, never the sealed keys.
@@ -75,21 +76,7 @@ public struct Vault: Sendable {
     /// - Throws: ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong passphrase;
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when the header is damaged so the passphrase cannot be checked.
     public func unlock(with passphrase: SecretBytes) throws -> UnlockedVault {
-        var sawPassphraseSlot = false
-        for slot in header.slots where slot.kind == PassphraseSlot.kind {
-            sawPassphraseSlot = true
-            let parsed = try PassphraseSlot.parse(slot.body[...], at: 0)
-            if let key = try parsed.unwrap(passphrase: passphrase, identity: header.identity) {
-                return try UnlockedVault(vault: self, vaultKey: key)
-            }
-        }
-        guard sawPassphraseSlot else {
-            throw KeyVaultError(.unsupportedVersion, "this vault has no passphrase slot; it needs an unlock method this keyvault does not know; upgrade keyvault")
-        }
-        if !isChecksumValid {
-            throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the passphrase cannot be checked")
-        }
-        throw KeyVaultError(.unlockFailed, "wrong passphrase: it does not unlock this vault")
+        try unlock(with: Credentials(passphrase: passphrase))
     }
 }
 

@@ -20,13 +20,30 @@ extension Vault {
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for a short passphrase.
     @discardableResult
     public static func create(atPath path: String, passphrase: SecretBytes, kdf: KDFParameters = .default) throws -> Vault {
-        try checkNewPassphrase(passphrase)
+        try create(atPath: path, custodians: [.passphrase(passphrase, kdf)])
+    }
+
+    /// Creates a new empty vault whose random 256-bit vault key is wrapped for each custodian, or, with a
+    /// `threshold` K, split with Shamir's secret sharing so that any K custodians together unlock it.
+    ///
+    /// - Parameters:
+    ///   - path: where to create the vault (never replaced).
+    ///   - custodians: one to sixteen custodians: at most one passphrase, X25519 recipients, certificates.
+    ///   - threshold: K, from 2 to the number of custodians; nil (or 1) for "any one custodian".
+    /// - Returns: the new vault, opened.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set or threshold.
+    @discardableResult
+    public static func create(atPath path: String, custodians: [NewCustodian], threshold: Int? = nil) throws -> Vault {
+        let sources = custodians.map(CustodianSource.init)
+        let k = try SlotBuilder.validate(sources, threshold: threshold)
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
         let vaultKey = try SecretBytes.random(count: 32)
-        let identity = VaultIdentity.new()
-        let slot = try PassphraseSlot.make(vaultKey: vaultKey, passphrase: passphrase, parameters: kdf, identity: identity)
-        let header = VaultHeader.encode(identity: identity, slots: [SlotRecord(kind: PassphraseSlot.kind, body: slot.body)],
-                                        records: [], tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
+        let identity = VaultIdentity.new(threshold: k != nil)
+        let context = SlotContext(identity: identity, threshold: k)
+        let slots = try SlotBuilder.slots(for: sources, vaultKey: vaultKey, context: context)
+        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: [],
+                                        tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
         let out = try AtomicFile(finalPath: path)
         try out.write(header.encoded)
         do { try out.commit(replacing: false) } catch let error as KeyVaultError where error.code == .fileConflict {

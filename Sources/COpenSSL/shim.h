@@ -1,0 +1,37 @@
+// OpenSSL 3 libcrypto, imported into Swift through one header, with the macros Swift cannot import as functions.
+#ifndef KEYVAULT_COPENSSL_SHIM_H
+#define KEYVAULT_COPENSSL_SHIM_H
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/crypto.h>
+
+static inline void kv_openssl_free(void *p) { OPENSSL_free(p); }
+static inline const EVP_MD *kv_sha256(void) { return EVP_sha256(); }
+static inline unsigned long kv_xn_flag_rfc2253(void) { return XN_FLAG_RFC2253; }
+static inline int kv_rsa_oaep_padding(void) { return RSA_PKCS1_OAEP_PADDING; }
+static inline int kv_pkey_rsa(void) { return EVP_PKEY_RSA; }
+static inline int kv_pkey_rsa_pss(void) { return EVP_PKEY_RSA_PSS; }
+static inline int kv_pkey_ec(void) { return EVP_PKEY_EC; }
+static inline int kv_pkey_ed25519(void) { return EVP_PKEY_ED25519; }
+static inline int kv_pkey_ed448(void) { return EVP_PKEY_ED448; }
+static inline int kv_pkey_dsa(void) { return EVP_PKEY_DSA; }
+static inline int kv_pkey_x25519(void) { return EVP_PKEY_X25519; }
+
+/// PEM password callback that hands OpenSSL the NUL-terminated password in `u` (guarded memory owned by Swift).
+static inline int kv_pem_password_cb(char *buf, int size, int rwflag, void *u) {
+    (void)rwflag;
+    if (u == NULL) return -1;
+    const char *pw = (const char *)u;
+    int n = 0;
+    while (pw[n] != 0 && n < size) { buf[n] = pw[n]; n++; }
+    return n;
+}
+static inline EVP_PKEY *kv_read_private_key(BIO *bio, void *password) {
+    return PEM_read_bio_PrivateKey(bio, NULL, kv_pem_password_cb, password);
+}
+static inline BIO *kv_bio_from_memory(const void *buf, int len) { return BIO_new_mem_buf(buf, len); }
+#endif

@@ -1,0 +1,149 @@
+// Adding and removing custodians, and re-keying: every change under the lock, written atomically.
+
+extension Vault {
+    /// Adds custodians. Without a threshold the existing vault key is wrapped for each new custodian; with one, the
+    /// vault key is split again over all custodians (so the passphrase, if the vault has one, is needed too).
+    ///
+    /// - Parameters:
+    ///   - new: the custodians to add.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock the vault.
+    /// - Returns: the vault's custodians afterwards.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a duplicate custodian or too many.
+    @discardableResult
+    public static func addCustodians(_ new: [NewCustodian], toVaultAt path: String, credentials: Credentials) throws -> [Custodian] {
+        guard !new.isEmpty else { throw KeyVaultError.invalidArgument("name at least one custodian to add (--recipient, --cert or --new-passphrase-file)") }
+        let added = new.map(CustodianSource.init)
+        return try modify(path, credentials: credentials) { current, unlocked, out in
+            let header = current.header
+            let slots: [SlotRecord]
+            if header.threshold == nil {
+                guard header.slots.count + added.count <= SlotBuilder.maxCustodians else {
+                    throw KeyVaultError.invalidArgument("a vault has at most \(SlotBuilder.maxCustodians) custodians; it has \(header.slots.count) and \(added.count) were named")
+                }
+                var seen = Set(header.describeCustodians().map(\.sourceKey))
+                for source in added where !seen.insert(source.identityKey).inserted {
+                    throw KeyVaultError.invalidArgument(source.identityKey == "passphrase" ? "this vault already has a passphrase custodian" : "that custodian is already in this vault, or named twice")
+                }
+                for case .passphrase(let p, _) in added { try checkNewPassphrase(p) }
+                slots = header.slots + (try SlotBuilder.slots(for: added, vaultKey: unlocked.vaultKey, context: header.slotContext))
+            } else {
+                let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
+                let k = try SlotBuilder.validate(all, threshold: Int(header.threshold!))
+                slots = try SlotBuilder.slots(for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k))
+            }
+            let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: slots,
+                                               records: header.records, tagKey: unlocked.tagKey)
+            try out.write(rewritten.encoded)
+            try out.copy(from: current.file, offset: header.size, count: header.ciphertextAreaCount)
+            return rewritten.describeCustodians()
+        }
+    }
+
+    /// Removes a custodian and re-keys the vault: a new vault key for the remaining custodians, and every entry
+    /// re-sealed under it, so the removed custodian's key opens nothing written from now on. (A copy of the vault
+    /// file they kept from before still opens with their key.)
+    ///
+    /// - Parameters:
+    ///   - id: the custodian's id from ``custodians`` (or its `kvr1…` recipient, or its certificate's SHA-256).
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock the vault, and the passphrase if a passphrase custodian remains.
+    /// - Returns: the removed custodian.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` for an unknown id;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when fewer custodians than the threshold would remain.
+    @discardableResult
+    public static func removeCustodian(id: String, fromVaultAt path: String, credentials: Credentials) throws -> Custodian {
+        try modify(path, credentials: credentials) { current, unlocked, out in
+            let custodians = current.custodians
+            let wanted = id.trimmingASCIIWhitespace.lowercased()
+            let matches = custodians.filter { c in
+                c.id.lowercased() == wanted || c.recipient?.lowercased() == wanted
+                    || (wanted.count >= 8 && (c.certificateSHA256?.hasPrefix(wanted) ?? false))
+            }
+            guard matches.count == 1, let removed = matches.first else {
+                let known = custodians.map(\.id).joined(separator: ", ")
+                throw KeyVaultError(.noSuchEntry, matches.isEmpty
+                    ? "no custodian '\(id.printable)' in this vault (custodians: \(known))"
+                    : "'\(id.printable)' names more than one custodian; use the full id")
+            }
+            guard custodians.count > 1 else {
+                throw KeyVaultError.invalidArgument("refused: \(removed.id) is the vault's only custodian; add another one first")
+            }
+            if let k = current.threshold, custodians.count - 1 < k {
+                throw KeyVaultError.invalidArgument("refused: removing \(removed.id) would leave \(custodians.count - 1) custodians for a threshold of \(k); add a custodian first")
+            }
+            let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials, skipping: removed.slotNumber - 1)
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out)
+            return removed
+        }
+    }
+
+    /// Re-keys the vault: a new random vault key, wrapped again for the same custodians (a passphrase custodian
+    /// needs its passphrase), and every entry re-sealed under it.
+    ///
+    /// - Parameters:
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock the vault, and the passphrase if it has a passphrase custodian.
+    public static func rekey(atPath path: String, credentials: Credentials) throws {
+        try modify(path, credentials: credentials) { current, unlocked, out in
+            let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials)
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out)
+        }
+    }
+
+    /// Writes the vault under a new vault key: new slots for `sources`, every entry decrypted, fingerprinted and
+    /// sealed again (two passes, one entry in memory at a time). Metadata bytes are kept but for the fingerprint.
+    private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?, out: AtomicFile) throws {
+        let k = threshold.map { UInt8($0) }  // callers checked that enough custodians remain
+        let newKey = try SecretBytes.random(count: 32)
+        let identity = current.header.identity.withThreshold(k != nil)
+        let context = SlotContext(identity: identity, threshold: k)
+        let slots = try SlotBuilder.slots(for: sources, vaultKey: newKey, context: context)
+        let entryKey = try KeyDerivation.subkey(.entrySealing, of: newKey)
+        let fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: newKey)
+        let tagKey = try KeyDerivation.subkey(.vaultTag, of: newKey)
+
+        var records: [IndexRecord] = []
+        for entry in current.entries {
+            let plain = try unlocked.open(entry)
+            let fingerprint = Hashing.blake2b(secret: plain, key: fingerprintKey)
+            let metadata = EntryMetadata.replacingFingerprint(in: current.header.records[entry.index].metadata, with: fingerprint)
+            let rebuilt = try EntryMetadata.decode(metadata[...], index: entry.index, position: 0)
+            records.append(IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: rebuilt))
+        }
+        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: records, tagKey: tagKey)
+        try out.write(header.encoded)
+        for (entry, record) in zip(current.entries, records) {
+            let plain = try unlocked.open(entry)
+            try out.write(AEAD.seal(plain, key: entryKey, nonce: record.nonce, associatedData: record.associatedData(vaultID: identity.id)))
+        }
+    }
+}
+
+extension Custodian {
+    /// The key ``CustodianSource/identityKey`` gives the same custodian.
+    var sourceKey: String {
+        switch kind {
+        case .passphrase: return "passphrase"
+        case .x25519: return "x25519:" + (recipient.flatMap { try? Recipient(parsing: $0) }?.publicKey.hexString ?? "")
+        case .certificate: return "cert:" + (certificateSHA256 ?? "")
+        case .unknown: return "slot:\(slotNumber)"
+        }
+    }
+}
+
+extension EntryMetadata {
+    /// `meta` with the fingerprint field's value replaced; every other field kept byte for byte.
+    static func replacingFingerprint(in meta: [UInt8], with fingerprint: [UInt8]) -> [UInt8] {
+        var out = meta
+        var i = 0
+        while i + 3 <= meta.count {
+            let tag = meta[i], length = Int(meta[i + 1]) << 8 | Int(meta[i + 2])
+            if tag == Tag.fingerprint.rawValue && length == 32 {
+                out.replaceSubrange((i + 3)..<(i + 35), with: fingerprint)
+            }
+            i += 3 + length
+        }
+        return out
+    }
+}

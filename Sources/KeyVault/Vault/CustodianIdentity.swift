@@ -1,0 +1,136 @@
+// The secret side of a custodian: an X25519 identity from `keyvault keygen`, or a PEM private key for a certificate.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Something that can unlock a custodian slot: an X25519 identity, or the private key of a certificate custodian.
+public final class CustodianIdentity: @unchecked Sendable {
+    enum Material {
+        case x25519(secret: SecretBytes, publicKey: [UInt8])
+        case privateKey(OpenSSLKey)
+    }
+
+    static let secretHRP = Array("kvault-secret-key-".utf8)
+    let material: Material
+    /// Where it was read from, for messages.
+    public let source: String
+
+    init(material: Material, source: String) {
+        self.material = material
+        self.source = source
+    }
+
+    /// A new random X25519 identity.
+    ///
+    /// - Returns: the identity; write it with ``write(toPath:)`` and share its ``recipient``.
+    public static func generate() throws -> CustodianIdentity {
+        let (secret, publicKey) = try X25519.generate()
+        return CustodianIdentity(material: .x25519(secret: secret, publicKey: publicKey), source: "new identity")
+    }
+
+    /// For X25519 identities: the public recipient; nil for a PEM private key.
+    public var recipient: Recipient? {
+        if case .x25519(_, let publicKey) = material { return Recipient(publicKey: publicKey) }
+        return nil
+    }
+
+    /// Writes an X25519 identity file (mode 0600, atomically; never over an existing file).
+    ///
+    /// - Parameter path: where to write it.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists.
+    public func write(toPath path: String) throws {
+        guard case .x25519(let secret, _) = material, let recipient else {
+            throw KeyVaultError.invalidArgument("only X25519 identities can be written by keyvault")
+        }
+        try Vault.checkCanCreate(path, what: "identity file", hint: "keyvault keygen never overwrites an identity")
+        let header = Array("# keyvault custodian identity (X25519). Keep this file secret: it unlocks every vault sealed to its recipient.\n# created: \(Timestamp.now().iso8601)\n# recipient: \(recipient.string)\n".utf8)
+        let encodedCount = Bech32.encodedCount(hrpCount: Self.secretHRP.count, dataCount: secret.count)
+        let contents = try SecretBytes(zeroedCount: header.count + encodedCount + 1)
+        contents.withUnsafeMutableBytes { out in
+            header.withUnsafeBytes { out.copyMemory(from: $0) }
+            secret.withUnsafeBytes { s in
+                Bech32.encode(hrp: Self.secretHRP, data: s,
+                              into: UnsafeMutableRawBufferPointer(rebasing: out[header.count..<(header.count + encodedCount)]), uppercase: true)
+            }
+            out[out.count - 1] = 0x0A
+        }
+        let file = try AtomicFile(finalPath: path)
+        try contents.withUnsafeBytes { try file.write($0) }
+        try file.commit(replacing: false)
+    }
+
+    /// Reads an identity file: an X25519 identity (`KVAULT-SECRET-KEY-1…`), or a PEM private key (PKCS#8 or
+    /// traditional RSA/EC, possibly encrypted).
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - password: called only for an encrypted PEM key, with a prompt naming the file; returns its password.
+    /// - Returns: the identity.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong private-key password;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when the file holds no identity.
+    public static func load(fromFile path: String, password: (String) throws -> SecretBytes) throws -> CustodianIdentity {
+        let contents = try SecretInput.read(path, maxCount: 64 * 1024, what: "identity file \(path)")
+        let kind: Int = contents.withUnsafeBytes { raw in
+            if find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw) != nil { return 1 }
+            if find(Array("PRIVATE KEY-----".utf8), in: raw) != nil { return 2 }
+            return 0
+        }
+        switch kind {
+        case 1:
+            let secret = try SecretBytes(zeroedCount: 32)
+            let error: Bech32Error? = contents.withUnsafeBytes { raw in
+                let start = find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw)!
+                var end = start
+                while end < raw.count && raw[end] > 0x20 { end += 1 }
+                return secret.withUnsafeMutableBytes { out in
+                    Bech32.decode(UnsafeRawBufferPointer(rebasing: raw[start..<end]), hrp: secretHRP, into: out)
+                }
+            }
+            if let error { throw KeyVaultError.invalidArgument("identity file \(path) is damaged: its secret key line \(error.reason)") }
+            return CustodianIdentity(material: .x25519(secret: secret, publicKey: try X25519.publicKey(of: secret)), source: path)
+        case 2:
+            let encrypted = contents.withUnsafeBytes { raw in
+                find(Array("ENCRYPTED".utf8), in: raw) != nil
+            }
+            let pass = encrypted ? try password("Password for the private key \(path): ") : nil
+            guard let key = try OpenSSL.privateKey(pem: contents, password: pass) else {
+                if encrypted { throw KeyVaultError(.unlockFailed, "wrong password for the private key \(path)") }
+                throw KeyVaultError.invalidArgument("\(path) holds a PEM private key that OpenSSL cannot read")
+            }
+            _ = try OpenSSL.classify(key, source: path)
+            return CustodianIdentity(material: .privateKey(key), source: path)
+        default:
+            throw KeyVaultError.invalidArgument("\(path) is not an identity: expected a keyvault identity (from keyvault keygen) or a PEM private key")
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            var match = true
+            for j in 1..<needle.count where haystack[i + j] != needle[j] { match = false; break }
+            if match { return i }
+        }
+        return nil
+    }
+}
+
+/// Everything offered to unlock a vault: a passphrase and any number of identities.
+public struct Credentials: Sendable {
+    /// The vault passphrase, if given.
+    public var passphrase: SecretBytes?
+    /// X25519 identities and certificate private keys.
+    public var identities: [CustodianIdentity]
+
+    /// Credentials from a passphrase and identities.
+    ///
+    /// - Parameters:
+    ///   - passphrase: the vault passphrase, or nil.
+    ///   - identities: identities and private keys.
+    public init(passphrase: SecretBytes? = nil, identities: [CustodianIdentity] = []) {
+        self.passphrase = passphrase
+        self.identities = identities
+    }
+
+    var isEmpty: Bool { passphrase == nil && identities.isEmpty }
+}

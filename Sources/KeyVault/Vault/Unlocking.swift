@@ -1,0 +1,111 @@
+// Unlocking: trying the offered credentials on each slot, and combining shares in a threshold vault.
+
+extension Vault {
+    /// Unlocks the vault with any mix of passphrase and identities.
+    ///
+    /// Without a threshold, the first slot that one of the credentials opens gives the vault key. With a threshold
+    /// of K, K different slots must open; their Shamir shares are combined into the vault key.
+    ///
+    /// - Parameter credentials: a passphrase and/or X25519 identities and certificate private keys.
+    /// - Returns: the unlocked vault; its ``UnlockedVault/warnings`` say, for example, that a certificate expired.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/unlockFailed`` when the credentials do not open the vault (for a
+    ///   threshold, saying how many custodians were given and how many are needed);
+    ///   ``KeyVaultError/Code-swift.struct/damaged`` when the header is damaged.
+    public func unlock(with credentials: Credentials) throws -> UnlockedVault {
+        let context = header.slotContext
+        var payloads: [SecretBytes] = []
+        var opened: [Int] = []
+        var warnings: [String] = []
+        var passphraseOpened = false
+        let needed = header.threshold.map(Int.init) ?? 1
+        for (index, record) in header.slots.enumerated() where payloads.count < needed {
+            let slot = try Slot.parse(record, at: 0, context: context)
+            var payload: SecretBytes?
+            switch slot {
+            case .passphrase(let s):
+                if let passphrase = credentials.passphrase {
+                    payload = try s.unwrap(passphrase: passphrase, context: context)
+                    passphraseOpened = payload != nil
+                }
+            case .x25519(let s):
+                for identity in credentials.identities {
+                    if case .x25519(let secret, let publicKey) = identity.material,
+                       let p = try s.unwrap(secret: secret, publicKey: publicKey, context: context) { payload = p; break }
+                }
+            case .certificate(let s):
+                let keys = credentials.identities.compactMap { id -> OpenSSLKey? in
+                    if case .privateKey(let key) = id.material { return key } else { return nil }
+                }
+                if !keys.isEmpty, let parsed = try? s.parsedCertificate() {
+                    for key in keys {
+                        if let p = try s.unwrap(privateKey: key, certificate: parsed, context: context) {
+                            payload = p
+                            if parsed.isExpired {
+                                warnings.append("warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)")
+                            }
+                            break
+                        }
+                    }
+                }
+            case .unknown:
+                break
+            }
+            if let payload {
+                payloads.append(payload)
+                opened.append(index)
+            }
+        }
+        if payloads.count >= needed {
+            let vaultKey = header.threshold == nil ? payloads[0] : try Shamir.combine(payloads)
+            return try UnlockedVault(vault: self, vaultKey: vaultKey, openedSlots: opened, passphraseVerified: passphraseOpened, warnings: warnings)
+        }
+        if !isChecksumValid {
+            throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the credentials cannot be checked; run 'keyvault verify'")
+        }
+        throw unlockFailure(credentials, opened: payloads.count)
+    }
+
+    private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
+        let kinds = Set(header.slots.map(\.kind))
+        if let k = header.threshold {
+            return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count)); add more with --identity FILE or --passphrase-file FILE")
+        }
+        if credentials.isEmpty {
+            return KeyVaultError(.unlockFailed, "no passphrase or identity was given to unlock this vault")
+        }
+        if credentials.identities.isEmpty, credentials.passphrase != nil {
+            if kinds.contains(PassphraseSlot.kind) { return KeyVaultError(.unlockFailed, "wrong passphrase: it does not unlock this vault") }
+            return KeyVaultError(.unlockFailed, "this vault has no passphrase custodian; unlock it with a custodian's identity (--identity FILE)")
+        }
+        let sources = credentials.identities.map(\.source).joined(separator: ", ")
+        return KeyVaultError(.unlockFailed, "none of the given credentials (\(credentials.passphrase == nil ? "" : "the passphrase, ")\(sources)) unlocks this vault; 'keyvault custodian list' shows who can")
+    }
+}
+
+extension VaultHeader {
+    func describeCustodians() -> [Custodian] {
+        let context = slotContext
+        return slots.enumerated().map { index, record in
+            let slot = try? Slot.parse(record, at: 0, context: context)
+            switch slot {
+            case .passphrase(let s):
+                return Custodian(id: "passphrase", kind: .passphrase, slotNumber: index + 1, recipient: nil, subject: nil,
+                                 certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: s.parameters)
+            case .x25519(let s):
+                let r = Recipient(publicKey: s.recipient)
+                return Custodian(id: r.id, kind: .x25519, slotNumber: index + 1, recipient: r.string, subject: nil,
+                                 certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
+            case .certificate(let s):
+                let parsed = try? s.parsedCertificate()
+                let hash = parsed?.sha256.hexString ?? Hashing.blake2b(s.certificate).hexString
+                return Custodian(id: String(hash.prefix(8)), kind: .certificate, slotNumber: index + 1, recipient: nil,
+                                 subject: parsed?.subject ?? "(unreadable certificate)", certificateSHA256: hash,
+                                 algorithm: parsed.map { "\($0.keyDescription), \(s.algorithm.name)" } ?? s.algorithm.name,
+                                 notAfter: parsed?.notAfter, isExpired: parsed?.isExpired ?? false, kdf: nil)
+            case .unknown, nil:
+                return Custodian(id: "slot\(index + 1)", kind: .unknown, slotNumber: index + 1, recipient: nil, subject: nil,
+                                 certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
+            }
+        }
+    }
+}

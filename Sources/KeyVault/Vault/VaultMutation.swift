@@ -1,0 +1,30 @@
+// Changing a vault: lock, re-read, unlock, write a new file beside it, and rename it into place.
+
+extension Vault {
+    /// Runs `change` with the vault at `path` locked, re-read and unlocked, and commits the file it writes.
+    ///
+    /// Argon2id is slow, so the vault is unlocked before the lock is taken and the key is reused when the slots did
+    /// not change meanwhile. If `change` throws, nothing replaces the vault.
+    static func modify<T>(_ path: String, credentials: Credentials,
+                          _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
+        let target = resolvedPath(path)
+        let early = try Vault.open(atPath: target).unlock(with: credentials)
+        let lock = try VaultLock.acquire(target)
+        AtomicFile.removeLeftovers(for: target)
+        let current = try Vault.read(from: lock.file, path: target)
+        let unlocked: UnlockedVault
+        if current.header.identity == early.vault.header.identity && current.header.threshold == early.vault.header.threshold
+            && current.header.slots == early.vault.header.slots {
+            unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
+                                         passphraseVerified: early.passphraseVerified, warnings: early.warnings)
+        } else {
+            unlocked = try current.unlock(with: credentials)
+        }
+        try unlocked.requireAuthentic()
+        let out = try AtomicFile(finalPath: target)
+        let result = try change(current, unlocked, out)
+        try out.commit(replacing: true)
+        withExtendedLifetime(lock) {}
+        return result
+    }
+}

@@ -1,0 +1,115 @@
+// keyvault custodian list|add|remove: who can unlock a vault, and changing that.
+import ArgumentParser
+import KeyVault
+
+struct CustodianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "custodian",
+        abstract: "List, add or remove the custodians who can unlock a vault.",
+        subcommands: [CustodianList.self, CustodianAdd.self, CustodianRemove.self])
+}
+
+extension Custodian {
+    var detail: String {
+        switch kind {
+        case .passphrase: return kdf.map { "\($0)" } ?? ""
+        case .x25519: return recipient ?? ""
+        case .certificate:
+            let expiry = notAfter.map { isExpired ? "EXPIRED \($0.iso8601)" : "until \($0.iso8601)" } ?? ""
+            return "\(subject ?? "") [\(algorithm ?? "")] \(expiry)"
+        case .unknown: return "a kind this keyvault does not know"
+        }
+    }
+
+    var json: JSON {
+        .object([
+            ("id", .string(id)), ("kind", .string(kind.rawValue)), ("slot", .int(slotNumber)),
+            ("recipient", recipient.map(JSON.string) ?? .null), ("subject", subject.map(JSON.string) ?? .null),
+            ("certificateSHA256", certificateSHA256.map(JSON.string) ?? .null), ("algorithm", algorithm.map(JSON.string) ?? .null),
+            ("notAfter", notAfter.map { .string($0.iso8601) } ?? .null), ("expired", .bool(isExpired)),
+        ])
+    }
+}
+
+struct CustodianList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the custodians and the threshold (no secret needed).")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let v = try Vault.open(atPath: vault)
+        let custodians = v.custodians
+        if json {
+            Output.line(JSON.object([("vault", .string(vault)), ("threshold", v.threshold.map { .int($0) } ?? .null),
+                                     ("custodians", .array(custodians.map(\.json)))]).text)
+            return
+        }
+        Output.line(Output.table(["ID", "KIND", "DETAIL"], custodians.map { [$0.id, $0.kind.rawValue, $0.detail] }))
+        Output.line(v.threshold.map { "threshold: any \($0) of \(custodians.count) custodians together unlock this vault" }
+                    ?? "any one custodian unlocks this vault")
+    }
+}
+
+struct CustodianAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add custodians (unlock with existing ones).")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(name: .customLong("recipient"), help: ArgumentHelp("An X25519 recipient to add. Repeatable.", valueName: "recipient"))
+    var recipients: [String] = []
+
+    @Option(name: .customLong("cert"), help: ArgumentHelp("A certificate (PEM) to add. Repeatable.", valueName: "pem"))
+    var certificates: [String] = []
+
+    @Option(help: ArgumentHelp("Add a passphrase custodian whose passphrase is in FILE.", valueName: "file"))
+    var newPassphraseFile: String?
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        var added: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
+        for path in certificates {
+            let certificate = try CertificateCustodian.load(fromFile: path)
+            if certificate.isExpired { Output.note("warning: certificate \(path) has expired; it will still unlock the vault") }
+            added.append(.certificate(certificate))
+        }
+        if let newPassphraseFile {
+            added.append(.passphrase(try SecretInput.passphrase(fromFile: newPassphraseFile), .default))
+        }
+        let opened = try Vault.open(atPath: vault)
+        let hasPassphrase = opened.custodians.contains { $0.kind == .passphrase }
+        let credentials = try unlock.credentials(for: opened, needPassphrase: opened.threshold != nil && hasPassphrase)
+        let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials)
+        Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count)")
+    }
+}
+
+struct CustodianRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a custodian and re-key the vault.",
+        discussion: "Every entry is re-sealed under a new vault key, so the removed custodian opens nothing written from now on. A copy of the vault they kept from before still opens with their key.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Argument(help: ArgumentHelp("The custodian's id (from 'keyvault custodian list'), recipient, or certificate SHA-256.", valueName: "id"))
+    var id: String
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        let opened = try Vault.open(atPath: vault)
+        let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
+        let credentials = try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)
+        let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials)
+        let count = try Vault.open(atPath: vault).entries.count
+        Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed")
+        Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
+    }
+}

@@ -1,0 +1,22 @@
+// keyvault rekey: a new vault key for the same custodians, every entry re-sealed.
+import ArgumentParser
+import KeyVault
+
+struct Rekey: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a new vault key for the same custodians and re-seal every entry.",
+        discussion: "A passphrase custodian's passphrase is needed again (from --passphrase-file or the terminal).")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened, needPassphrase: opened.custodians.contains { $0.kind == .passphrase })
+        try Vault.rekey(atPath: vault, credentials: credentials)
+        let after = try Vault.open(atPath: vault)
+        Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entries.count) entr\(after.entries.count == 1 ? "y" : "ies") re-sealed")
+    }
+}
