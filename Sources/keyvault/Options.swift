@@ -55,7 +55,7 @@ struct UnlockOptions: ParsableArguments {
         let loaded = try identities.map { path in
             try CustodianIdentity.load(fromFile: path) { promptText in
                 if let identityPassphraseFile { return try SecretInput.passphrase(fromFile: identityPassphraseFile) }
-                return try SecretInput.passphraseFromTerminal(prompt: promptText)
+                return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--identity-passphrase-file")
             }
         }
         var passphrase = try passphraseFile.map { try SecretInput.passphrase(fromFile: $0) }

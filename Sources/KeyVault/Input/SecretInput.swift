@@ -77,14 +77,17 @@ public enum SecretInput {
 
     /// Asks for a passphrase on the controlling terminal with echo off.
     ///
-    /// - Parameter prompt: the text shown, e.g. `"Vault passphrase: "`.
+    /// - Parameters:
+    ///   - prompt: the text shown, e.g. `"Vault passphrase: "`.
+    ///   - fileOption: the option that names a file instead, for the message when there is no terminal.
     /// - Returns: the line typed, without its newline.
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when there is no terminal (so a script never
     ///   hangs), or the passphrase is empty or too long.
-    public static func passphraseFromTerminal(prompt: String) throws -> SecretBytes {
+    public static func passphraseFromTerminal(prompt: String, fileOption: String = "--passphrase-file") throws -> SecretBytes {
         let tty = Syscalls.open("/dev/tty", O_RDWR | O_NOCTTY)
         guard tty >= 0 else {
-            throw KeyVaultError.invalidArgument("no passphrase given and no terminal to ask on; pass --passphrase-file FILE (or - for standard input)")
+            let what = fileOption == "--passphrase-file" ? "passphrase" : "password"
+            throw KeyVaultError.invalidArgument("no \(what) given and no terminal to ask on; pass \(fileOption) FILE (or - for standard input)")
         }
         defer { Syscalls.close(tty) }
         Array(prompt.utf8).withUnsafeBytes { try? Syscalls.writeFully(tty, $0) }

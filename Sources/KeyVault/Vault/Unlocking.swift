@@ -68,7 +68,8 @@ extension Vault {
     private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
         if let k = header.threshold {
-            return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count)); add more with --identity FILE or --passphrase-file FILE")
+            let how = kinds.contains(PassphraseSlot.kind) ? "--identity FILE or --passphrase-file FILE" : "--identity FILE"
+            return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count)); add more with \(how)")
         }
         if credentials.isEmpty {
             return KeyVaultError(.unlockFailed, "no passphrase or identity was given to unlock this vault")
