@@ -61,7 +61,11 @@ struct UnlockOptions: ParsableArguments {
         var passphrase = try passphraseFile.map { try SecretInput.passphrase(fromFile: $0) }
         let hasPassphraseCustodian = vault.custodians.contains { $0.kind == .passphrase }
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
-            passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
+            // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
+            // fails saying how many custodians were given and how many are needed.
+            if loaded.isEmpty || needPassphrase || SecretInput.hasTerminal {
+                passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
+            }
         }
         if passphrase == nil && loaded.isEmpty && prompt && !hasPassphraseCustodian {
             throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "")")

@@ -75,6 +75,14 @@ public enum SecretInput {
         return count == capacity ? buffer : try buffer.prefix(count)
     }
 
+    /// Whether this process has a controlling terminal to ask on (`/dev/tty` opens).
+    public static var hasTerminal: Bool {
+        let tty = Syscalls.open("/dev/tty", O_RDWR | O_NOCTTY)
+        guard tty >= 0 else { return false }
+        Syscalls.close(tty)
+        return true
+    }
+
     /// Asks for a passphrase on the controlling terminal with echo off.
     ///
     /// - Parameters:

@@ -5,7 +5,8 @@
 /// Accepted forms:
 /// - a DNS name of at most 253 characters (a trailing dot is ignored), of labels of 1–63 characters from
 ///   `A–Z a–z 0–9 -`, no label starting or ending with `-`;
-/// - a NetBIOS-style single label of 1–15 characters, which may also use `_ ! @ # $ % ^ & ' ( ) { } ~`.
+/// - a NetBIOS-style single label of 1–15 characters, which may also use `_ ! @ # $ % ^ & ' ( ) { } ~` (but, like
+///   a DNS label, neither starts nor ends with `-`).
 ///
 /// Refused, each with a message saying what is wrong: the empty name, spaces, control characters, non-ASCII
 /// characters, and any of `\ / : * ? " < > |`.
@@ -72,7 +73,8 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
         for label in labels {
             if label.isEmpty { return "it has an empty label (two dots in a row, or a leading dot)" }
             if label.utf8.count > 63 { return "the label '\(label)' is \(label.utf8.count) characters long; the limit is 63" }
-            if label.hasPrefix("-") || label.hasSuffix("-") { return "the label '\(label)' starts or ends with '-'" }
+            if label.hasPrefix("-") { return "the label '\(label)' starts with '-'" }
+            if label.hasSuffix("-") { return "the label '\(label)' ends with '-'" }
             if let bad = label.utf8.first(where: { !isDNSByte($0) }) {
                 let c = Character(Unicode.Scalar(bad))
                 return labels.count == 1
@@ -92,7 +94,7 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
 
     private static func isNetBIOSName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
-        return (1...15).contains(bytes.count)
+        return (1...15).contains(bytes.count) && bytes.first != 0x2D && bytes.last != 0x2D
             && bytes.allSatisfy { isDNSByte($0) || netBIOSExtras.contains($0) }
     }
 }

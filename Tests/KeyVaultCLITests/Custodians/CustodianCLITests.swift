@@ -1,0 +1,202 @@
+// Custodians through the binary: keygen, certificates made by the openssl command line, thresholds tried with every
+// subset, removal and re-key followed by attempts with the removed custodian.
+import Foundation
+import Testing
+
+struct CustodianCLITests {
+    func keygen(_ ws: Workspace, _ name: String) throws -> String {
+        let r = try CLI.run(["keygen", "--out", ws.file(name)])
+        guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func openssl(_ ws: Workspace, _ arguments: [String]) throws {
+        let r = try CLI.execute(["/usr/bin/openssl"] + arguments, in: ws.path)
+        guard r.status == 0 else { throw WorkspaceError(message: "openssl \(arguments): \(r)") }
+    }
+
+    /// A self-signed certificate NAME.pem with its key NAME.key.
+    func certificate(_ ws: Workspace, _ name: String, _ key: [String]) throws {
+        try openssl(ws, ["req", "-x509", "-newkey"] + key + ["-nodes", "-keyout", "\(name).key", "-out", "\(name).pem", "-days", "30", "-subj", "/CN=\(name)"])
+    }
+
+    /// All subsets of `items` of size `k`.
+    func subsets<T>(_ items: [T], _ k: Int) -> [[T]] {
+        if k == 0 { return [[]] }
+        if items.count < k { return [] }
+        let rest = Array(items.dropFirst())
+        return subsets(rest, k - 1).map { [items[0]] + $0 } + subsets(rest, k)
+    }
+
+    @Test func keygenWritesASecretIdentityAndPrintsItsRecipient() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let recipient = try keygen(ws, "alice.id")
+        #expect(recipient.hasPrefix("kvr1") && recipient.count == 62, "\(recipient)")
+        #expect(try ws.mode("alice.id") == 0o600)
+        let identity = String(decoding: try ws.read("alice.id"), as: UTF8.self)
+        #expect(identity.contains("KVAULT-SECRET-KEY-1"))
+        #expect(!identity.contains(recipient) || identity.contains("# recipient: \(recipient)"))
+        let again = try CLI.run(["keygen", "--public", ws.file("alice.id")])
+        #expect(again.status == 0 && again.stdout == recipient + "\n", "\(again)")
+        let before = try ws.read("alice.id")
+        let refused = try CLI.run(["keygen", "--out", ws.file("alice.id")])
+        #expect(refused.status == 2 && refused.error == "identity file \(ws.file("alice.id")) already exists; keyvault keygen never overwrites an identity", "\(refused)")
+        #expect(try ws.read("alice.id") == before)
+        #expect(try keygen(ws, "bob.id") != recipient)
+    }
+
+    @Test func aMistypedRecipientIsCaughtBeforeAnythingIsWritten() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let recipient = Array(try keygen(ws, "alice.id"))
+        for position in [5, 20, 61] {
+            var typo = recipient
+            typo[position] = typo[position] == "q" ? "p" : "q"
+            let r = try CLI.run(["init", ws.file("v.kv"), "--recipient", String(typo)])
+            #expect(r.status == 2 && r.error.hasSuffix("its checksum does not match (a character was mistyped or lost)"), "\(r)")
+        }
+        let truncated = try CLI.run(["init", ws.file("v.kv"), "--recipient", String(recipient.dropLast())])
+        #expect(truncated.status == 2, "\(truncated)")
+        #expect(!ws.exists("v.kv"))
+    }
+
+    /// Threshold vaults mixing X25519 identities, certificates and a passphrase: every K-subset opens, no (K-1)-subset does.
+    @Test(arguments: [(2, 3), (3, 5)])
+    func everySubsetOfSizeKOpensAndNoSmallerOneDoes(k: Int, n: Int) throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        // Custodians: the passphrase, a P-256 and an RSA certificate, then X25519 identities for the rest.
+        try certificate(ws, "rsa", ["rsa:2048"])
+        try certificate(ws, "p256", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        var initArgs = ["init", ws.file("v.kv"), "--threshold", "\(k)", "--passphrase-file", ws.file("pass"), "--kdf", "interactive",
+                        "--cert", ws.file("rsa.pem")]
+        var unlockers: [[String]] = [["--passphrase-file", ws.file("pass")], ["--identity", ws.file("rsa.key")]]
+        if n >= 4 { initArgs += ["--cert", ws.file("p256.pem")]; unlockers.append(["--identity", ws.file("p256.key")]) }
+        while unlockers.count < n {
+            let name = "x\(unlockers.count).id"
+            initArgs += ["--recipient", try keygen(ws, name)]
+            unlockers.append(["--identity", ws.file(name)])
+        }
+        let made = try CLI.run(initArgs)
+        #expect(made.status == 0 && made.stdout.contains("for \(n) custodians, any \(k) of them together unlock it"), "\(made)")
+        let listed = try CLI.run(["custodian", "list", ws.file("v.kv")])
+        #expect(listed.stdout.contains("threshold: any \(k) of \(n) custodians together unlock this vault"), "\(listed)")
+        _ = try ws.key("sm.bin")
+        let sealed = try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + unlockers.prefix(k).flatMap { $0 })
+        #expect(sealed.status == 0, "\(sealed)")
+        for subset in subsets(unlockers, k) {
+            let r = try CLI.run(["verify", ws.file("v.kv")] + subset.flatMap { $0 })
+            #expect(r.status == 0 && r.stdout.contains("1 of 1 entries intact"), "subset \(subset): \(r)")
+        }
+        for subset in subsets(unlockers, k - 1) {
+            let r = try CLI.run(["verify", ws.file("v.kv")] + subset.flatMap { $0 })
+            #expect(r.status == 4, "subset \(subset): \(r)")
+            #expect(r.error.hasPrefix("unlock failed: \(k - 1) of the \(k) custodians this vault needs were given (threshold \(k) of \(n))"), "\(r)")
+        }
+    }
+
+    @Test func theWrongIdentityGivesExit4() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let made = try CLI.run(["init", ws.file("v.kv"), "--recipient", try keygen(ws, "alice.id")])
+        #expect(made.status == 0)
+        _ = try keygen(ws, "mallory.id")
+        let r = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("mallory.id")])
+        #expect(r.status == 4, "\(r)")
+        try certificate(ws, "stranger", ["rsa:2048"])
+        let cert = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("stranger.key")])
+        #expect(cert.status == 4, "\(cert)")
+        let none = try CLI.run(["verify", ws.file("v.kv")])
+        #expect(none.status == 2 && none.error == "this vault is unlocked by custodian identities: give --identity FILE", "\(none)")
+    }
+
+    @Test func refusedCertificatesNameTheirKeyType() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try openssl(ws, ["req", "-x509", "-newkey", "ed25519", "-nodes", "-keyout", "ed.key", "-out", "ed.pem", "-days", "30", "-subj", "/CN=ed"])
+        try certificate(ws, "short", ["rsa:1024"])
+        let ed = try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("ed.pem")])
+        #expect(ed.status == 2 && ed.error.contains("Ed25519"), "\(ed)")
+        let short = try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("short.pem")])
+        #expect(short.status == 2 && short.error.contains("RSA key of 1024 bits is too short"), "\(short)")
+        #expect(!ws.exists("v.kv"))
+    }
+
+    @Test func anEncryptedPrivateKeyAsksForItsPasswordFromAFile() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try certificate(ws, "p384", ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"])
+        try ws.write(Array("key password 42\n".utf8), to: "keypass")
+        try openssl(ws, ["pkcs8", "-topk8", "-in", "p384.key", "-out", "p384-enc.key", "-v2", "aes-256-cbc", "-passout", "file:keypass"])
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("p384.pem")]).status == 0)
+        _ = try ws.key("dw.bin")
+        let sealed = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"),
+                                  "--identity", ws.file("p384-enc.key"), "--identity-passphrase-file", ws.file("keypass")])
+        #expect(sealed.status == 0, "\(sealed)")
+        let noPassword = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("p384-enc.key")])
+        #expect(noPassword.status == 2 && noPassword.error.contains("--identity-passphrase-file"), "\(noPassword)")
+        try ws.write(Array("not it\n".utf8), to: "wrongpass")
+        let wrong = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("p384-enc.key"), "--identity-passphrase-file", ws.file("wrongpass")])
+        #expect(wrong.status == 4, "\(wrong)")
+    }
+
+    @Test func aRemovedCustodianOpensNothingWrittenAfterRemoval() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let alice = try keygen(ws, "alice.id"), bob = try keygen(ws, "bob.id")
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--recipient", alice, "--recipient", bob]).status == 0)
+        _ = try ws.key("sm.bin")
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--identity", ws.file("bob.id")]).status == 0)
+        let oldCopy = try ws.read("v.kv")
+        try ws.write(oldCopy, to: "old-copy.kv")
+        let listed = try CLI.run(["custodian", "list", ws.file("v.kv"), "--json"])
+        // {"id":"f88860f8","kind":"x25519","slot":2,"recipient":"kvr1..."}: the id of the object naming Bob's recipient.
+        let bobObject = try #require(listed.stdout.components(separatedBy: "{\"id\":\"").first { $0.contains("\"recipient\":\"\(bob)\"") }, "\(listed)")
+        let bobID = String(bobObject.prefix(8))
+        let removed = try CLI.run(["custodian", "remove", ws.file("v.kv"), bobID, "--identity", ws.file("alice.id")])
+        #expect(removed.status == 0 && removed.stdout.contains("removed custodian \(bobID) (x25519); re-keyed"), "\(removed)")
+        #expect(removed.stderr.contains("a copy of the vault they kept from before still opens with their key"), "\(removed)")
+        let bobNow = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("bob.id")])
+        #expect(bobNow.status == 4, "\(bobNow)")
+        #expect(try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("alice.id")]).status == 0)
+        // What removal does not do: Bob's own old copy still opens with his key.
+        #expect(try CLI.run(["verify", ws.file("old-copy.kv"), "--identity", ws.file("bob.id")]).status == 0)
+        // Re-keyed: no ciphertext byte of the old vault's entry survives.
+        let now = try ws.read("v.kv")
+        #expect(Array(now.suffix(64)) != Array(oldCopy.suffix(64)))
+        let missing = try CLI.run(["custodian", "remove", ws.file("v.kv"), "ffffffff", "--identity", ws.file("alice.id")])
+        #expect(missing.status == 6 || missing.status == 2, "\(missing)")
+        #expect(try ws.read("v.kv") == now)
+    }
+
+    @Test func rekeyKeepsEntriesAndCustodians() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let alice = try keygen(ws, "alice.id")
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--recipient", alice]).status == 0)
+        _ = try ws.key("sm.bin"); _ = try ws.key("dw.bin")
+        for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
+            #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")]).status == 0)
+        }
+        let before = try ws.read("v.kv")
+        let listBefore = try CLI.run(["list", ws.file("v.kv"), "--json"]).stdout
+        let r = try CLI.run(["rekey", ws.file("v.kv"), "--identity", ws.file("alice.id")])
+        #expect(r.status == 0, "\(r)")
+        let after = try ws.read("v.kv")
+        #expect(after != before && after.count == before.count)
+        // Fingerprints are keyed by the vault key (FORMAT.md), so a re-key changes them; everything else stays.
+        let listAfter = try CLI.run(["list", ws.file("v.kv"), "--json"]).stdout
+        func withoutFingerprints(_ json: String) -> String {
+            json.replacingOccurrences(of: "\"fingerprint\":\"[0-9a-f]{64}\"", with: "", options: .regularExpression)
+        }
+        #expect(withoutFingerprints(listAfter) == withoutFingerprints(listBefore))
+        #expect(listAfter != listBefore)
+        #expect(try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("alice.id")]).stdout.contains("2 of 2 entries intact"))
+        _ = try keygen(ws, "eve.id")
+        let refused = try CLI.run(["rekey", ws.file("v.kv"), "--identity", ws.file("eve.id")])
+        #expect(refused.status == 4, "\(refused)")
+        #expect(try ws.read("v.kv") == after)
+    }
+
+    @Test func goldenCustodianVaultsOpenThroughTheBinary() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+        let x = try CLI.run(["verify", "\(fixtures)/custodians/x25519.kv", "--identity", "\(fixtures)/custodians/alice.id"])
+        #expect(x.status == 0, "\(x)")
+        let v1 = try CLI.run(["list", "\(fixtures)/v1/two-roles.kv"])
+        #expect(v1.status == 0 && v1.stdout.contains("sm") && v1.stdout.contains("dw"), "\(v1)")
+    }
+}

@@ -1,0 +1,172 @@
+// Every bad input: the exact one-line error, its documented exit code, and a vault left byte for byte as it was.
+import Foundation
+import Testing
+
+struct BadInputCLITests {
+    /// A vault holding one sm key, and its bytes before the bad command.
+    func prepared() throws -> (Workspace, [UInt8]) {
+        let ws = try Workspace()
+        try ws.initVault()
+        _ = try ws.key("sm.bin")
+        let r = try ws.seal(role: "sm", host: "SM01", key: "sm.bin")
+        guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
+        return (ws, try ws.read("vault.kv"))
+    }
+
+    func expectUnchanged(_ ws: Workspace, _ before: [UInt8], extra: [String] = []) throws {
+        #expect(try ws.read("vault.kv") == before)
+        #expect(try ws.listing() == (["pass", "sm.bin", "vault.kv"] + extra).sorted())
+    }
+
+    func expectOneLine(_ r: Run, status: Int32, error: String) {
+        #expect(r.status == status, "\(r)")
+        #expect(r.error == error, "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r)")
+        #expect(r.stdout.isEmpty, "\(r)")
+    }
+
+    static let badHosts: [(String, String)] = [
+        ("bad name", "invalid host name 'bad name': it contains a space (at position 4)"),
+        ("sm01\\x", "invalid host name 'sm01\\x': the character '\\' (at position 5) is not allowed in a computer name"),
+        ("sm01:1", "invalid host name 'sm01:1': the character ':' (at position 5) is not allowed in a computer name"),
+        ("sm01*", "invalid host name 'sm01*': the character '*' (at position 5) is not allowed in a computer name"),
+        ("sm\t01", "invalid host name 'sm\\u{9}01': it contains a control character (at position 3)"),
+        ("-sm01", "invalid host name '-sm01': the label '-sm01' starts with '-'"),
+        ("sm01-", "invalid host name 'sm01-': the label 'sm01-' ends with '-'"),
+        ("sm01.-corp.example", "invalid host name 'sm01.-corp.example': the label '-corp' starts with '-'"),
+        ("sm..corp", "invalid host name 'sm..corp': it has an empty label (two dots in a row, or a leading dot)"),
+        (".", "invalid host name '.': it is only a dot"),
+        ("s\u{e9}rveur", "invalid host name 's\\u{e9}rveur': it contains a non-ASCII character (at byte 2); computer names are ASCII"),
+        ("sm_01.corp.example", "invalid host name 'sm_01.corp.example': the character '_' is not allowed in a DNS name (use A-Z, a-z, 0-9 and '-')"),
+        ("sm_0123456789abcd", "invalid host name 'sm_0123456789abcd': the character '_' is allowed only in a NetBIOS name of at most 15 characters"),
+        (String(repeating: "a", count: 64), "invalid host name '\(String(repeating: "a", count: 64))': the label '\(String(repeating: "a", count: 64))' is 64 characters long; the limit is 63"),
+    ]
+
+    @Test(arguments: badHosts)
+    func invalidHostNamesAreRefusedWithWhatIsWrong(host: String, error: String) throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        // --host=VALUE, so that a name starting with '-' reaches keyvault rather than the option parser.
+        let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host=\(host)", "--key", ws.file("sm.bin"),
+                             "--passphrase-file", ws.file("pass")])
+        expectOneLine(r, status: 2, error: error)
+        try expectUnchanged(ws, before)
+    }
+
+    @Test(arguments: ["SM01", "sm01.corp.example", "SM-01", "dw01.corp.example.", "WIN_SM01!", "a", "0123456789abcde"])
+    func validHostNamesAreAccepted(host: String) throws {
+        let (ws, _) = try prepared(); defer { ws.cleanUp() }
+        _ = try ws.key("dw.bin")
+        let r = try ws.seal(role: "dw", host: host, key: "dw.bin")
+        #expect(r.status == 0, "\(r)")
+    }
+
+    @Test func aHostNameOver253CharactersIsRefused() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let long = Array(repeating: String(repeating: "a", count: 63), count: 4).joined(separator: ".") + ".b"
+        let r = try ws.seal(role: "sm", host: long, key: "sm.bin")
+        #expect(r.status == 2 && r.error.hasSuffix("...': it is 257 characters long; the limit is 253"), "\(r)")
+        try expectUnchanged(ws, before)
+    }
+
+    @Test func unknownRoleIsRefused() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        expectOneLine(try ws.seal(role: "ssp", host: "SM01", key: "sm.bin"), status: 2,
+                      error: "unknown role 'ssp': use one of sm, dw (sm = Service Manager management server, dw = data warehouse management server)")
+        try expectUnchanged(ws, before)
+    }
+
+    @Test func wrongPassphraseLeavesTheVaultAlone() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        try ws.write(Array("not the passphrase\n".utf8), to: "wrong")
+        _ = try ws.key("other.bin")
+        let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("other.bin"),
+                             "--passphrase-file", ws.file("wrong")])
+        expectOneLine(r, status: 4, error: "wrong passphrase: it does not unlock this vault")
+        try expectUnchanged(ws, before, extra: ["other.bin", "wrong"])
+        let verify = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("wrong")])
+        #expect(verify.status == 4, "\(verify)")
+    }
+
+    @Test func badKeyFilesAreRefused() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "missing.bin"), status: 2, error: "key file \(ws.file("missing.bin")) does not exist")
+        try ws.write([], to: "empty.bin")
+        expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "empty.bin"), status: 2,
+                      error: "the key file is empty; export the key again with the Encryption Key Backup or Restore Wizard")
+        try ws.write([UInt8](repeating: 7, count: 16 * 1024 * 1024 + 1), to: "huge.bin")
+        expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "huge.bin"), status: 2,
+                      error: "key file \(ws.file("huge.bin")) is larger than 16777216 bytes (16 MiB); keyvault seals exported key files, which are small")
+        try expectUnchanged(ws, before, extra: ["empty.bin", "huge.bin"])
+    }
+
+    @Test func theSameKeyUnderAnotherHostOrRoleIsRefused() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let r = try ws.seal(role: "dw", host: "DW01", key: "sm.bin")
+        expectOneLine(r, status: 2, error: "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
+        try expectUnchanged(ws, before)
+    }
+
+    @Test func overlongLabelIsRefused() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        expectOneLine(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--label", String(repeating: "x", count: 257)]),
+                      status: 2, error: "invalid label: it is 257 bytes; the limit is 256")
+        try expectUnchanged(ws, before)
+    }
+
+    @Test func initNeverOverwrites() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let r = try CLI.run(["init", ws.file("vault.kv"), "--passphrase-file", ws.file("pass"), "--kdf", "interactive"])
+        expectOneLine(r, status: 2, error: "vault \(ws.file("vault.kv")) already exists; keyvault init never overwrites a vault")
+        try expectUnchanged(ws, before)
+        try ws.write(Array("short\n".utf8), to: "short")
+        let weak = try CLI.run(["init", ws.file("new.kv"), "--passphrase-file", ws.file("short")])
+        expectOneLine(weak, status: 2, error: "the passphrase is 5 characters; a vault passphrase needs at least 8")
+        #expect(!ws.exists("new.kv"))
+    }
+
+    @Test func withoutATerminalOrAPassphraseFileEveryCommandFailsAtOnce() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let message = "no passphrase given and no terminal to ask on; pass --passphrase-file FILE (or - for standard input)"
+        let started = Date()
+        expectOneLine(try CLI.run(["init", ws.file("new.kv")]), status: 2, error: message)
+        expectOneLine(try CLI.run(["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("sm.bin")]), status: 2, error: message)
+        expectOneLine(try CLI.run(["verify", ws.file("vault.kv")]), status: 2, error: message)
+        #expect(Date().timeIntervalSince(started) < 20)
+        try expectUnchanged(ws, before)
+    }
+
+    @Test func passphraseFromStandardInput() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let ok = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", "-"], stdin: Array("\(ws.passphrase)\n".utf8))
+        #expect(ok.status == 0 && ok.stdout.contains("1 of 1 entries intact"), "\(ok)")
+        let both = try CLI.run(["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", "-", "--passphrase-file", "-"])
+        expectOneLine(both, status: 2, error: "--key and --passphrase-file cannot both read standard input")
+        try expectUnchanged(ws, before)
+    }
+
+    @Test func filesThatAreNotVaults() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        expectOneLine(try CLI.run(["list", ws.file("none.kv")]), status: 2, error: "vault \(ws.file("none.kv")) does not exist")
+        try ws.write(Array("hello\n".utf8), to: "text.kv")
+        expectOneLine(try CLI.run(["list", ws.file("text.kv")]), status: 5, error: "not a keyvault vault: the file does not start with the vault magic bytes")
+        expectOneLine(try CLI.run(["list", ws.path]), status: 2, error: "vault \(ws.path) is a directory, not a file")
+    }
+
+    @Test func aFutureFormatVersionIsRefusedClearly() throws {
+        let (ws, _) = try prepared(); defer { ws.cleanUp() }
+        var bytes = try ws.read("vault.kv")
+        bytes[8] = 0; bytes[9] = 2   // the u16 format version after the 8 magic bytes
+        try ws.write(bytes, to: "future.kv")
+        let r = try CLI.run(["list", ws.file("future.kv")])
+        expectOneLine(r, status: 5, error: "vault format version 2 is newer than this keyvault reads (version 1); upgrade keyvault")
+    }
+
+    @Test func helpListsEveryExitCode() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("EXIT CODES"))
+        for code in 0...6 { #expect(r.stdout.contains("  \(code)  "), "exit code \(code) missing from --help") }
+        let usage = try CLI.run(["seal"])
+        #expect(usage.status == 2, "\(usage)")
+    }
+}

@@ -1,0 +1,29 @@
+// Several keyvault processes sealing into one vault at once: the lock serialises them and no seal is lost.
+import Foundation
+import Testing
+
+struct ConcurrencyCLITests {
+    @Test func eightConcurrentSealsAllLand() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let made = try CLI.run(["keygen", "--out", ws.file("id")])
+        #expect(made.status == 0)
+        #expect(try CLI.run(["init", ws.file("vault.kv"), "--recipient", made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]).status == 0)
+        let count = 8
+        for i in 0..<count { _ = try ws.key("k\(i).bin", size: 64 + i) }
+        nonisolated(unsafe) var results = [Run?](repeating: nil, count: count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let r = try? CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i).bin"),
+                                  "--label", "writer \(i)", "--identity", ws.file("id")])
+            lock.lock(); results[i] = r; lock.unlock()
+        }
+        for (i, r) in results.enumerated() { #expect(r?.status == 0, "writer \(i): \(String(describing: r))") }
+        let list = try CLI.run(["list", ws.file("vault.kv"), "--json"])
+        #expect(list.status == 0)
+        for version in 1...count { #expect(list.stdout.contains("\"version\":\(version),"), "version \(version) missing") }
+        for i in 0..<count { #expect(list.stdout.contains("\"label\":\"writer \(i)\""), "writer \(i)'s seal was lost") }
+        let verify = try CLI.run(["verify", ws.file("vault.kv"), "--identity", ws.file("id")])
+        #expect(verify.status == 0 && verify.stdout.contains("\(count) of \(count) entries intact"), "\(verify)")
+        #expect(try ws.listing() == (["id", "pass", "vault.kv"] + (0..<count).map { "k\($0).bin" }).sorted())
+    }
+}

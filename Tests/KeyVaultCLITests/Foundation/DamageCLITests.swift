@@ -1,0 +1,97 @@
+// Damaged and tampered vaults through the binary: every flipped byte and every truncation is caught, and damage to
+// one entry loses only that entry.
+import Foundation
+import Testing
+
+struct DamageCLITests {
+    /// A vault unlocked by an X25519 identity (so each of the many runs below costs no Argon2id), with two entries.
+    func custodianVault() throws -> (Workspace, [UInt8]) {
+        let ws = try Workspace()
+        let keygen = try CLI.run(["keygen", "--out", ws.file("alice.id")])
+        guard keygen.status == 0 else { throw WorkspaceError(message: "\(keygen)") }
+        let recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let made = try CLI.run(["init", ws.file("vault.kv"), "--recipient", recipient])
+        guard made.status == 0 else { throw WorkspaceError(message: "\(made)") }
+        _ = try ws.key("sm.bin", size: 48)
+        _ = try ws.key("dw.bin", size: 40)
+        for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
+            let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")])
+            guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
+        }
+        return (ws, try ws.read("vault.kv"))
+    }
+
+    func verify(_ ws: Workspace, _ name: String) throws -> Run {
+        try CLI.run(["verify", ws.file(name), "--identity", ws.file("alice.id")])
+    }
+
+    @Test func everyFlippedByteIsDetected() throws {
+        let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
+        #expect(try verify(ws, "vault.kv").status == 0)
+        var accepted: [Int] = [], unexpected: [String] = []
+        for offset in original.indices {
+            var bytes = original
+            bytes[offset] ^= 0x01
+            try ws.write(bytes, to: "flipped.kv")
+            let r = try verify(ws, "flipped.kv")
+            if r.status == 0 { accepted.append(offset) }
+            // A damaged file is reported as damaged (5) or, when the flip hit the custodian's slot, as not unlocking (4).
+            if ![4, 5].contains(r.status) || (r.stdout + r.stderr).isEmpty { unexpected.append("byte \(offset): \(r)") }
+        }
+        #expect(accepted.isEmpty, "flips accepted at offsets \(accepted)")
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(3))")
+    }
+
+    @Test func everyTruncationAndAnyTrailingByteIsDetected() throws {
+        let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
+        var accepted: [Int] = []
+        for length in 0..<original.count {
+            try ws.write(Array(original[..<length]), to: "short.kv")
+            let r = try verify(ws, "short.kv")
+            if r.status != 5 { accepted.append(length) }
+        }
+        #expect(accepted.isEmpty, "truncations not reported as damage (exit 5): \(accepted)")
+        try ws.write(original + [0], to: "long.kv")
+        let long = try verify(ws, "long.kv")
+        #expect(long.status == 5, "\(long)")
+    }
+
+    @Test func damageToOneEntryLosesOnlyThatEntry() throws {
+        guard try CLI.requireNamespaces() else { return }
+        let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
+        var bytes = original
+        bytes[bytes.count - 20] ^= 0x80   // inside the last entry's ciphertext: the dw key
+        try ws.write(bytes, to: "vault.kv")
+        let r = try verify(ws, "vault.kv")
+        #expect(r.status == 5, "\(r)")
+        #expect(r.stdout.contains("ok       sm key of SM01 (version 1)"), "\(r)")
+        #expect(r.stdout.contains("DAMAGED") && r.stdout.contains("dw key of DW01 (version 1)"), "\(r)")
+        let json = try CLI.run(["verify", ws.file("vault.kv"), "--json", "--identity", ws.file("alice.id")])
+        #expect(json.status == 5 && json.stdout.contains("\"intact\":false"), "\(json)")
+        let sm = try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("sm.out"), "--identity", ws.file("alice.id")], host: "SM01")
+        #expect(sm.status == 0, "\(sm)")
+        #expect(try ws.read("sm.out") == ws.read("sm.bin"))
+        let dw = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("dw.out"), "--identity", ws.file("alice.id")], host: "DW01")
+        #expect(dw.status == 5, "\(dw)")
+        #expect(!ws.exists("dw.out"))
+    }
+
+    @Test func entriesMovedBetweenVaultsAreDetected() throws {
+        let (a, first) = try custodianVault(); defer { a.cleanUp() }
+        // Same custodian, same entries' shape, but another vault: splice its ciphertext area into the first.
+        let made = try CLI.run(["init", a.file("other.kv"), "--recipient",
+                                try CLI.run(["keygen", "--public", a.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(made.status == 0)
+        for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
+            #expect(try CLI.run(["seal", a.file("other.kv"), "--role", role, "--host", host, "--key", a.file(key), "--identity", a.file("alice.id")]).status == 0)
+        }
+        let second = try a.read("other.kv")
+        #expect(first.count == second.count)
+        let area = (48 + 16) + (40 + 16)
+        let spliced = Array(first[..<(first.count - area)]) + Array(second[(second.count - area)...])
+        try a.write(spliced, to: "spliced.kv")
+        let r = try verify(a, "spliced.kv")
+        #expect(r.status == 5, "\(r)")
+        #expect(!r.stdout.contains("ok       "), "\(r)")
+    }
+}

@@ -1,0 +1,141 @@
+// Runs the real keyvault binary (built next to the test bundle) and captures what it printed and how it exited.
+import Foundation
+import Testing
+
+/// The outcome of one run of `keyvault`.
+struct Run: CustomStringConvertible {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+    var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+
+    /// The error line keyvault printed, without its `keyvault: error: ` prefix.
+    var error: String {
+        let line = stderr.split(separator: "\n").first { $0.hasPrefix("keyvault: error: ") } ?? ""
+        return String(line.dropFirst("keyvault: error: ".count))
+    }
+}
+
+enum CLI {
+    /// `keyvault`, from the same build folder as the test bundle that is running.
+    static let binary: String = {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var folder = URL(fileURLWithPath: me).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("keyvault").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return "keyvault"
+    }()
+
+    static var isRoot: Bool { geteuid() == 0 }
+    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// Runs `keyvault ARGS` with `stdin` as its standard input, detached from any terminal (setsid), so a prompt
+    /// can never wait on a person. With `host`, it runs in its own UTS namespace whose host name is `host`.
+    @discardableResult
+    static func run(_ arguments: [String], stdin: [UInt8] = [], host: String? = nil, in directory: String? = nil) throws -> Run {
+        var argv: [String]
+        if let host {
+            argv = ["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", host, binary] + arguments
+        } else {
+            argv = [binary] + arguments
+        }
+        argv = ["/usr/bin/setsid", "-w"] + argv
+        return try execute(argv, stdin: stdin, in: directory)
+    }
+
+    /// Runs any program and captures its output.
+    static func execute(_ argv: [String], stdin: [UInt8] = [], in directory: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let writer = Thread {
+            input.fileHandleForWriting.write(Data(stdin))
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errorData = errors.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+                   stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Fails the test when host-name tests cannot run here; in CI (as root) they must run.
+    static func requireNamespaces() throws -> Bool {
+        if isRoot { return true }
+        if inCI { Issue.record("host-rule tests need root for unshare --uts, and CI must run them"); return false }
+        return false
+    }
+}
+
+/// A temporary folder with a passphrase file and helpers for files in it.
+struct Workspace {
+    let path: String
+    let passphrase = "correct horse battery staple"
+
+    init() throws {
+        path = NSTemporaryDirectory() + "kv-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try write(Array("\(passphrase)\n".utf8), to: "pass")
+    }
+
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    @discardableResult
+    func write(_ bytes: [UInt8], to name: String) throws -> String {
+        let p = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    func read(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name)) }
+    func mode(_ name: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: file(name))[.posixPermissions] as? Int) ?? -1 }
+
+    /// Names in the folder (to prove nothing stray was left behind).
+    func listing() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+
+    /// Random key bytes, as an exported .bin would hold.
+    func key(_ name: String, size: Int = 1296) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = rng.next() }
+        try write(bytes, to: name)
+        return bytes
+    }
+
+    /// `init` a vault with the workspace passphrase.
+    func initVault(_ name: String = "vault.kv", extra: [String] = []) throws {
+        let r = try CLI.run(["init", file(name), "--passphrase-file", file("pass"), "--kdf", "interactive"] + extra)
+        guard r.status == 0 else { throw WorkspaceError(message: "init failed: \(r)") }
+    }
+
+    /// `seal` a key with the workspace passphrase.
+    @discardableResult
+    func seal(_ vault: String = "vault.kv", role: String, host: String, key: String, extra: [String] = []) throws -> Run {
+        try CLI.run(["seal", file(vault), "--role", role, "--host", host, "--key", file(key), "--passphrase-file", file("pass")] + extra)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+struct WorkspaceError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
