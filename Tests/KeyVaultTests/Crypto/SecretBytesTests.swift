@@ -1,0 +1,48 @@
+// SecretBytes: guarded memory that compares in constant time and is wiped on demand and on release.
+import Testing
+@testable import KeyVault
+
+struct SecretBytesTests {
+    @Test func wipeZeroesTheBytesInPlace() throws {
+        let secret = try SecretBytes(copying: Array("a decrypted escrowed key".utf8))
+        #expect(!secret.isAllZero)
+        let address = secret.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        secret.wipe()
+        #expect(secret.isAllZero)
+        #expect(secret.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == address)
+        #expect(secret.withUnsafeBytes { $0.allSatisfy { $0 == 0 } })
+    }
+
+    @Test func equalityComparesContentsAndLength() throws {
+        let a = try SecretBytes(copying: [1, 2, 3, 4]), b = try SecretBytes(copying: [1, 2, 3, 4])
+        #expect(a == b)
+        #expect(a != (try SecretBytes(copying: [1, 2, 3, 5])))
+        #expect(a != (try SecretBytes(copying: [1, 2, 3])))
+        #expect(constantTimeEqual([9, 9], [9, 9]) && !constantTimeEqual([9, 9], [9, 8]) && !constantTimeEqual([9], [9, 9]))
+    }
+
+    @Test func randomBytesDifferAndHaveTheirLength() throws {
+        let a = try SecretBytes.random(count: 32), b = try SecretBytes.random(count: 32)
+        #expect(a.count == 32 && a != b && !a.isAllZero)
+        #expect(try SecretBytes.random(count: 0).count == 0)
+    }
+
+    @Test func describingASecretShowsNoBytes() throws {
+        let secret = try SecretBytes(copying: Array("hunter2hunter2".utf8))
+        #expect(!String(describing: secret).contains("hunter2"))
+        #expect(!String(reflecting: secret).contains("hunter2"))
+    }
+
+    @Test func restoredKeysAreHeldInGuardedMemoryAndWipeable() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let identity = try CustodianIdentity.generate()
+        try Vault.create(atPath: "\(dir)/v.kv", custodians: [.recipient(identity.recipient!)])
+        let bytes = [UInt8](repeating: 0xA5, count: 1296)
+        let credentials = Credentials(identities: [identity])
+        _ = try Vault.seal(try SecretBytes(copying: bytes), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: "\(dir)/v.kv", credentials: credentials)
+        let restored = try Vault.open(atPath: "\(dir)/v.kv").unlock(with: credentials).restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")))
+        #expect(restored.key.withUnsafeBytes { Array($0) } == bytes)
+        restored.key.wipe()
+        #expect(restored.key.isAllZero)
+    }
+}
