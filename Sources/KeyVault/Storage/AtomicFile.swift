@@ -34,7 +34,12 @@ final class AtomicFile {
     }
 
     func write(_ buffer: UnsafeRawBufferPointer) throws {
-        do { try Syscalls.writeFully(fd, buffer) } catch { throw KeyVaultError.io("write", path: temporaryPath, errno: error.code) }
+        do { try Syscalls.writeFully(fd, buffer) } catch { throw unchanged("write", error.code) }
+    }
+
+    /// A failure before the rename: the final path still holds what it held (or nothing), and the temp file goes.
+    private func unchanged(_ operation: String, _ code: Int32) -> KeyVaultError {
+        KeyVaultError(.io, "cannot \(operation) the new \(Paths.fileName(of: finalPath)) (temporary file \(temporaryPath)): \(SystemError.describe(code)); \(finalPath) was not changed")
     }
 
     func write(_ bytes: [UInt8]) throws {
@@ -67,7 +72,7 @@ final class AtomicFile {
     /// - Parameter replacing: whether an existing file at the final path may be replaced; when false, an existing
     ///   file makes this throw ``KeyVaultError/Code-swift.struct/fileConflict`` and nothing changes.
     func commit(replacing: Bool) throws {
-        do { try Syscalls.fsync(fd) } catch { throw KeyVaultError.io("fsync", path: temporaryPath, errno: error.code) }
+        do { try Syscalls.fsync(fd) } catch { throw unchanged("fsync", error.code) }
         do {
             if replacing { try Syscalls.rename(temporaryPath, finalPath) }
             else { try Syscalls.renameNoReplace(temporaryPath, finalPath) }
@@ -75,7 +80,7 @@ final class AtomicFile {
             if error.code == EEXIST {
                 throw KeyVaultError(.fileConflict, "\(finalPath) already exists; nothing was written")
             }
-            throw KeyVaultError.io("rename into", path: finalPath, errno: error.code)
+            throw KeyVaultError(.io, "cannot rename the new \(Paths.fileName(of: finalPath)) into place: \(SystemError.describe(error.code)); \(finalPath) was not changed")
         }
         done = true
         Syscalls.close(fd)
@@ -83,7 +88,9 @@ final class AtomicFile {
         let dirfd = Syscalls.open(directory, O_RDONLY | O_DIRECTORY)
         if dirfd >= 0 {
             defer { Syscalls.close(dirfd) }
-            do { try Syscalls.fsync(dirfd) } catch { throw KeyVaultError.io("fsync folder", path: directory, errno: error.code) }
+            do { try Syscalls.fsync(dirfd) } catch {
+                throw KeyVaultError(.io, "\(finalPath) was written, but syncing its folder \(directory) failed: \(SystemError.describe(error.code)); the change may not survive a power loss: check the disk, then 'keyvault list' shows what the vault holds")
+            }
         }
     }
 
