@@ -33,6 +33,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer target over the parser and open path; built only by scripts/fuzz.sh (-sanitize=fuzzer).
+        .executableTarget(
+            name: "keyvault-fuzz",
+            dependencies: ["KeyVault"]
+        ),
         .testTarget(
             name: "KeyVaultTests",
             dependencies: ["KeyVault"],

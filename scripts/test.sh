@@ -1,7 +1,33 @@
 #!/usr/bin/env bash
-# Runs keyvault's whole test suite: installs what it needs, then `swift test`.
+# Runs keyvault's whole test suite: installs what it needs, then
+#   1. `swift test` (library and command-line tests, debug build);
+#   2. the suite again under AddressSanitizer (the keyvault binary the CLI tests run is built with it too);
+#   3. the library tests under ThreadSanitizer;
+#   4. the libFuzzer target over the parser and open path for FUZZ_SECONDS (default 60).
+# `scripts/test.sh --quick` runs step 1 only. Other arguments go to every `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 bash scripts/require-packages.sh
+
+step() { echo "== $* ($(date -u +%H:%M:%S))" >&2; }
+
+step "tests"
 swift build --build-tests
 swift test --skip-build "$@"
+[ "$quick" -eq 1 ] && exit 0
+
+# Under ASan, gdb's core dumps would include the sanitizer's shadow memory, and peak-RSS limits do not hold; those
+# two suites run in step 1 only.
+step "tests under AddressSanitizer"
+swift build --build-tests --sanitize=address --scratch-path .build-asan
+swift test --skip-build --sanitize=address --scratch-path .build-asan --skip 'MemoryHygieneTests|ResourceLimitTests' "$@"
+
+step "library tests under ThreadSanitizer"
+swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
+
+step "fuzzing"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+step "all passed"
