@@ -22,7 +22,7 @@ enum ExitCodes {
           1  other error (I/O failure, lock timeout, unreadable host name)
           2  bad usage or invalid argument (including a file that exists when it must not, or is missing)
           3  refused by the host/role rule: a key for that role exists, but for another computer name
-          4  unlock failed: wrong passphrase
+          4  unlock failed: wrong passphrase or identity, or too few custodians
           5  vault damaged or tampered with (or written by a newer keyvault)
           6  no such entry (no key of that role, or no such version)
         """
