@@ -22,7 +22,8 @@ swift test --skip-build "$@"
 # two suites run in step 1 only.
 step "tests under AddressSanitizer"
 swift build --build-tests --sanitize=address --scratch-path .build-asan
-swift test --skip-build --sanitize=address --scratch-path .build-asan --skip 'MemoryHygieneTests|ResourceLimitTests' "$@"
+LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
+    swift test --skip-build --sanitize=address --scratch-path .build-asan --skip 'MemoryHygieneTests|ResourceLimitTests' "$@"
 
 step "library tests under ThreadSanitizer"
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan

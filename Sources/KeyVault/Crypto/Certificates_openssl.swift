@@ -55,7 +55,7 @@ enum OpenSSL {
         guard code != 0 else { return "unknown OpenSSL error" }
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Parses a PEM (or DER) certificate and checks its key is one keyvault can wrap to.
@@ -133,7 +133,7 @@ enum OpenSSL {
             var name = [CChar](repeating: 0, count: 64)
             var length = 0
             _ = EVP_PKEY_get_group_name(key.pointer, &name, name.count, &length)
-            let group = String(cString: name)
+            let group = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             switch group {
             case "prime256v1", "P-256", "secp256r1": return (.ecdhP256, "EC P-256")
             case "secp384r1", "P-384": return (.ecdhP384, "EC P-384")

@@ -24,7 +24,7 @@ import Testing
         let args = ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file(key), "--identity", ws.file("id")]
         guard let inject else { return try CLI.run(args) }
         return try CLI.execute([Self.strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=write,fsync,rename,renameat2",
-                                "-e", "inject=\(inject)", CLI.binary] + args)
+                                "-e", "inject=\(inject)", CLI.binary] + args, environment: CLI.underPtrace)
     }
 
     /// The number of entries, after checking every one opens.
@@ -50,7 +50,8 @@ import Testing
         let ws = try prepared(); defer { ws.cleanUp() }
         let log = ws.file("strace.log")
         let args = ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k4.bin"), "--identity", ws.file("id")]
-        _ = try CLI.execute([Self.strace, "-f", "-qq", "-o", log, "-e", "trace=write", CLI.binary] + args)
+        _ = try CLI.execute([Self.strace, "-f", "-qq", "-o", log, "-e", "trace=write", CLI.binary] + args,
+                            environment: CLI.underPtrace)
         let text = try String(contentsOfFile: log, encoding: .utf8)
         return text.split(separator: "\n").filter { $0.contains("write(") }.count
     }

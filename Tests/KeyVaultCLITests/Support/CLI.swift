@@ -46,11 +46,19 @@ enum CLI {
         return try execute(argv, stdin: stdin, in: directory)
     }
 
-    /// Runs any program and captures its output.
-    static func execute(_ argv: [String], stdin: [UInt8] = [], in directory: String? = nil) throws -> Run {
+    /// Settings for a keyvault run under ptrace (strace, gdb): LeakSanitizer cannot work under ptrace and would
+    /// print a fatal error at exit when the binary is built with AddressSanitizer.
+    static let underPtrace = ["ASAN_OPTIONS": "detect_leaks=0"]
+
+    /// Runs any program and captures its output; `environment` is added to this process's own.
+    static func execute(_ argv: [String], stdin: [UInt8] = [], in directory: String? = nil,
+                        environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
