@@ -51,6 +51,7 @@ extension Vault {
                 break
             }
             if let payload {
+                if header.threshold != nil { try Self.checkShareNumber(payload, slot: index, against: payloads, in: opened) }
                 payloads.append(payload)
                 opened.append(index)
             }
@@ -63,6 +64,18 @@ extension Vault {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the credentials cannot be checked; run 'keyvault verify'")
         }
         throw unlockFailure(credentials, opened: payloads.count)
+    }
+
+    /// Shamir shares must have distinct, non-zero x: a file whose slots break that (a slot copied onto another, say)
+    /// is damaged, and is refused here rather than reaching the combination.
+    private static func checkShareNumber(_ share: SecretBytes, slot: Int, against earlier: [SecretBytes], in slots: [Int]) throws {
+        let x = share.withUnsafeBytes { $0[0] }
+        if x == 0 {
+            throw KeyVaultError.damaged("vault damaged: slot \(slot + 1) holds a threshold share numbered 0, which no writer makes")
+        }
+        if let same = earlier.firstIndex(where: { $0.withUnsafeBytes { $0[0] } == x }) {
+            throw KeyVaultError.damaged("vault damaged: slots \(slots[same] + 1) and \(slot + 1) hold threshold shares with the same number (\(x)); they cannot be combined")
+        }
     }
 
     private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
