@@ -294,6 +294,8 @@ def unwrap(slot, passphrase, identities):
 
 def open_vault(data, v, passphrase, identities, certificate_keys=0):
     need = v["threshold"] or 1
+    if sum(1 for s in v["slots"] if s["kind"] in (1, 2, 3)) < need:
+        raise unsupported("too few slots of kinds this reader knows")
     payloads = []
     for slot in v["slots"]:
         if len(payloads) == need: break

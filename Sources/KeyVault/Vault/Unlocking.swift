@@ -80,6 +80,16 @@ extension Vault {
 
     private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
+        // Slots of kinds this version does not know are skipped; when too few are left, no credential can help.
+        let known: Set<UInt8> = [PassphraseSlot.kind, X25519Slot.kind, CertificateSlot.kind]
+        let usable = header.slots.filter { known.contains($0.kind) }.count
+        let needed = header.threshold.map(Int.init) ?? 1
+        if usable < needed {
+            let unknown = kinds.subtracting(known).sorted().map(String.init).joined(separator: ", ")
+            return KeyVaultError(.unsupportedVersion, usable == 0
+                ? "none of this vault's slots is of a kind this keyvault knows (kind \(unknown)); it was written by a newer keyvault: upgrade keyvault"
+                : "this vault needs \(needed) custodians but only \(usable) of its slots are of kinds this keyvault knows (not kind \(unknown)); it was written by a newer keyvault: upgrade keyvault")
+        }
         if let k = header.threshold {
             let how = kinds.contains(PassphraseSlot.kind) ? "--identity FILE or --passphrase-file FILE" : "--identity FILE"
             return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count)); add more with \(how)")
