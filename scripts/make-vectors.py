@@ -625,6 +625,48 @@ def make_all(m):
       rehash(patch(cv, e0 + 2 + 1, bytes(8))), exit=4, passphrase=None, identities=["p256.key"])
 
 
+def make_more(m):
+    """Cases added after the first batch (the script skips every case that exists)."""
+    c = m.case
+    good, at = base().build()
+    c("unknown-slot-body-past-end", "an unknown slot kind whose body_len runs past the header",
+      rehash(patch(good, at["slot0"], b"\x09\xff\xff")), exit=5)
+    v = Vault(threshold=2); v.split(2); v.add_passphrase(); v.add_x25519(recipient("custodian.id")); v.slots.append((9, b"future"))
+    v.entries = [Entry("sm", "SM01", 1, os.urandom(50))]
+    c("ok-threshold-unknown-slot-kind", "2 of 3 where slot 3 is of an unknown kind (skipped)", v.build()[0], exit=0,
+      identities=["custodian.id"])
+    v = base(slots="custodian"); c("unlock-no-passphrase-custodian", "a passphrase for a vault with only an X25519 custodian",
+                                   v.build()[0], exit=4)
+    v = base(); v.slots = [(9, b"future")]; c("only-unknown-slot-kinds", "no slot of a kind this version knows: unsupported",
+                                              v.build()[0], exit=5)
+    v = Vault(threshold=2); v.split(2); v.add_passphrase(); v.slots.append((9, b"future"))
+    v.entries = [Entry("sm", "SM01", 1, os.urandom(50))]
+    c("threshold-too-few-known-slot-kinds", "2 of 2 where slot 2 is of an unknown kind: unsupported", v.build()[0], exit=5)
+    v = base(); c("unlock-list-wrong-passphrase", "list authenticated with a wrong passphrase", v.build()[0], "list", exit=4,
+                  passphrase="wrong-passphrase.txt")
+    v = base(); data, at2 = v.build()
+    meta = v.entries[0].meta(v.vault_key)
+    c("ok-info-does-not-authenticate", "info reads a tampered index whose checksum was recomputed: without a secret nothing can tell",
+      rehash(patch(data, at2["meta0"], meta.replace(b"primary SM", b"primary XX"))), "info", exit=0, passphrase=None)
+    v = base(); v.entries[0].label = "line\u2028separator"
+    c("ok-label-line-separator", "U+2028 is not a control character (category Zl): allowed in a label", v.build()[0], exit=0)
+    v = base(); v.entries[0].label = "next\u0085line"
+    c("tlv-label-c1-control", "U+0085 is a C1 control character (category Cc): refused", v.build()[0], exit=5)
+    ckey = os.urandom(40)
+    cv = cert_vault(m.keyvault, ckey)
+    s0 = 41 + 3
+    cert_len = int.from_bytes(cv[s0 + 1:s0 + 3], "big")
+    e0 = s0 + 3 + cert_len
+    c("certificate-encap-length-66", "a P-256 point of 66 bytes (must be 65)", rehash(patch(cv, e0, u16(66))),
+      exit=5, passphrase=None, identities=["p256.key"])
+    body_len = int.from_bytes(cv[42:44], "big")
+    end = 44 + body_len
+    grown = cv[:42] + u16(body_len + 1) + cv[44:end - 48] + b"\x00" + cv[end - 48:]
+    grown = set_header_size(grown, int.from_bytes(cv[12:16], "big") + 1)
+    c("certificate-slot-trailing-byte", "a stray byte between nonce and wrapped key (body_len and header_size agree)",
+      rehash(grown), exit=5, passphrase=None, identities=["p256.key"])
+
+
 def _with_fingerprint(v):
     e = v.entries[2]
     meta = e.meta(v.vault_key)
@@ -640,6 +682,7 @@ def main():
     side_files(args.keyvault)
     m = Maker(args.keyvault)
     make_all(m)
+    make_more(m)
     print(f"made {m.made} cases, kept {m.kept} existing ones")
     for f in m.failed:
         print("NOT WRITTEN (keyvault disagrees with the spec):", f, file=sys.stderr)
