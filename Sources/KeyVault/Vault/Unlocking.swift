@@ -51,6 +51,7 @@ extension Vault {
                 break
             }
             if let payload {
+                if header.threshold != nil { try Self.checkShareNumber(payload, slot: index, against: payloads, in: opened) }
                 payloads.append(payload)
                 opened.append(index)
             }
@@ -65,8 +66,30 @@ extension Vault {
         throw unlockFailure(credentials, opened: payloads.count)
     }
 
+    /// Shamir shares must have distinct, non-zero x: a file whose slots break that (a slot copied onto another, say)
+    /// is damaged, and is refused here rather than reaching the combination.
+    private static func checkShareNumber(_ share: SecretBytes, slot: Int, against earlier: [SecretBytes], in slots: [Int]) throws {
+        let x = share.withUnsafeBytes { $0[0] }
+        if x == 0 {
+            throw KeyVaultError.damaged("vault damaged: slot \(slot + 1) holds a threshold share numbered 0, which no writer makes")
+        }
+        if let same = earlier.firstIndex(where: { $0.withUnsafeBytes { $0[0] } == x }) {
+            throw KeyVaultError.damaged("vault damaged: slots \(slots[same] + 1) and \(slot + 1) hold threshold shares with the same number (\(x)); they cannot be combined")
+        }
+    }
+
     private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
+        // Slots of kinds this version does not know are skipped; when too few are left, no credential can help.
+        let known: Set<UInt8> = [PassphraseSlot.kind, X25519Slot.kind, CertificateSlot.kind]
+        let usable = header.slots.filter { known.contains($0.kind) }.count
+        let needed = header.threshold.map(Int.init) ?? 1
+        if usable < needed {
+            let unknown = kinds.subtracting(known).sorted().map(String.init).joined(separator: ", ")
+            return KeyVaultError(.unsupportedVersion, usable == 0
+                ? "none of this vault's slots is of a kind this keyvault knows (kind \(unknown)); it was written by a newer keyvault: upgrade keyvault"
+                : "this vault needs \(needed) custodians but only \(usable) of its slots are of kinds this keyvault knows (not kind \(unknown)); it was written by a newer keyvault: upgrade keyvault")
+        }
         if let k = header.threshold {
             let how = kinds.contains(PassphraseSlot.kind) ? "--identity FILE or --passphrase-file FILE" : "--identity FILE"
             return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count)); add more with \(how)")
