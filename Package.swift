@@ -33,6 +33,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks (issue 5): a program that prints figures, run by scripts/bench.sh; not part of `swift test`.
+        .executableTarget(
+            name: "keyvault-bench",
+            dependencies: ["KeyVault", "CSodium"],
+            path: "Benchmarks/KeyVaultBench"
+        ),
         .testTarget(
             name: "KeyVaultTests",
             dependencies: ["KeyVault"],
