@@ -98,17 +98,29 @@ struct Command {
 }
 
 /// Runs each command `reps` times, round-robin (so drift on a shared machine hits all alike), after one untimed
-/// warm-up each.
+/// warm-up each; then once more under GNU time for its peak RSS.
+///
+/// Why not `wait4`'s own figure: posix_spawn starts the child with vfork, and the kernel records the parent's RSS
+/// high-water mark as the child's when it execs, so the child's figure would never be below this process's.
+/// GNU time forks (its child starts from time's own small footprint) and reports the child's `ru_maxrss`.
 func measure(_ commands: [Command], reps: Int) throws -> [String: Samples] {
     var results: [String: Samples] = [:]
     for c in commands { try c.prepare(); try spawn(c.argv, log: "bench-\(c.name.filter { $0.isLetter || $0.isNumber }).log") }
     for _ in 0..<reps {
         for c in commands {
             try c.prepare()
-            let (s, kib) = try spawn(c.argv)
+            let (s, _) = try spawn(c.argv)
             results[c.name, default: Samples()].seconds.append(s)
-            results[c.name, default: Samples()].peakKiB.append(kib)
         }
+    }
+    for c in commands {
+        try c.prepare()
+        unlink("rss.txt")
+        try spawn(["/usr/bin/time", "-f", "%M", "-o", "rss.txt"] + c.argv)
+        guard let kib = readText("rss.txt").flatMap({ Int($0.split(separator: "\n").last ?? "") }) else {
+            throw BenchFailure(description: "no peak RSS from GNU time for \(c.name)")
+        }
+        results[c.name, default: Samples()].peakKiB.append(kib)
     }
     return results
 }

@@ -37,7 +37,7 @@ struct Report {
                 + "load average \(loadAverage()) when the report was written (the machine is shared with other work, so figures are noisy: medians, with min–max).",
             "- Versions: \(capture("\(settings.age) --version").map { "age \($0)" } ?? "age ?"), libsodium \(String(cString: sodium_version_string())), "
                 + "\(capture("openssl version") ?? "OpenSSL ?"); keyvault built `-c release --static-swift-stdlib`.",
-            "- Whole-process figures are wall time from `posix_spawn` to `wait4`, peak RSS from `wait4`'s rusage; "
+            "- Whole-process figures are wall time from `posix_spawn` to `wait4`; peak RSS from one more run under GNU `time -f %M`; "
                 + "\(settings.reps) runs each (fewer for large vaults), round-robin between the commands compared, after one warm-up.",
             "",
         ]
