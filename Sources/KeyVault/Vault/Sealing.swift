@@ -128,6 +128,7 @@ extension Vault {
                 let (key, request) = (item.key, item.request)
                 try request.validate(keyCount: key.count)
                 let fingerprint = unlocked.fingerprint(of: key)
+                book.beginItem()
                 let identical = try book.check(fingerprint, role: request.role, host: request.host)
                 let version = book.nextVersion(role: request.role, host: request.host)
                 let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: now,
