@@ -38,6 +38,12 @@ let package = Package(
             name: "keyvault-fuzz",
             dependencies: ["KeyVault"]
         ),
+        // Benchmarks (issue 5): a program that prints figures, run by scripts/bench.sh; not part of `swift test`.
+        .executableTarget(
+            name: "keyvault-bench",
+            dependencies: ["KeyVault", "CSodium"],
+            path: "Benchmarks/KeyVaultBench"
+        ),
         .testTarget(
             name: "KeyVaultTests",
             dependencies: ["KeyVault"],

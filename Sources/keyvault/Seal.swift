@@ -31,9 +31,11 @@ struct Seal: ParsableCommand {
         if key == "-" && (unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
         }
-        let opened = try Vault.open(atPath: vault)
+        // The vault read here only says which credentials to ask for; it is released before sealing, which reads the
+        // vault again under its lock (a large vault's parse would otherwise be held twice).
+        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
         let bytes = try SecretInput.keyFile(key)
-        let result = try Vault.seal(bytes, request, intoVaultAt: vault, credentials: try unlock.credentials(for: opened))
+        let result = try Vault.seal(bytes, request, intoVaultAt: vault, credentials: credentials)
         let entry = result.entry
         Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))")
         if let same = result.identicalTo {

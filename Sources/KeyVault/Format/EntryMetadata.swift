@@ -36,26 +36,30 @@ enum EntryMetadata {
         var role: Role?, host: HostName?, version: UInt32?, created: UInt64?, size: UInt32?
         var fingerprint: Fingerprint?, label = "", fileName = ""
         var lastTag: Int = -1
-        let what = "entry \(index + 1)"
+        func what() -> String { "entry \(index + 1)" }
         func bad(_ problem: String) -> KeyVaultError {
-            .damaged("vault damaged: \(what) metadata at byte \(r.position): \(problem)")
+            .damaged("vault damaged: \(what()) metadata at byte \(r.position): \(problem)")
+        }
+        func text(_ value: ArraySlice<UInt8>) -> String? {
+            // ASCII needs no validation beyond the check itself; anything else is validated as UTF-8.
+            value.allSatisfy { $0 < 0x80 } ? String(decoding: value, as: UTF8.self) : String(validating: value, as: UTF8.self)
         }
         func uint(_ value: ArraySlice<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
 
         while !r.isAtEnd {
-            let tag = try r.u8("\(what) metadata tag")
+            let tag = try r.u8("\(what()) metadata tag")
             guard Int(tag) > lastTag else { throw bad("field \(tag) out of order or repeated") }
             lastTag = Int(tag)
-            let length = Int(try r.u16("\(what) metadata length"))
-            let value = try r.bytes(length, "\(what) metadata field \(tag)")
+            let length = Int(try r.u16("\(what()) metadata length"))
+            let value = try r.bytes(length, "\(what()) metadata field \(tag)")
             switch Tag(rawValue: tag) {
             case .role:
                 guard let parsed = Role(stored: value) else { throw bad("role is not 1-16 characters of a-z 0-9") }
                 role = parsed
             case .host:
-                guard let text = String(validating: value, as: UTF8.self), HostName.problem(in: text) == nil,
+                guard let text = text(value), HostName.problem(in: text) == nil,
                       !text.hasSuffix(".") else { throw bad("host name is not a valid computer name") }
-                host = try HostName(text)
+                host = HostName(validated: text)
             case .version:
                 guard length == 4, uint(value) >= 1 else { throw bad("version must be 4 bytes and at least 1") }
                 version = UInt32(uint(value))
@@ -71,16 +75,16 @@ enum EntryMetadata {
                 guard let parsed = Fingerprint(value) else { throw bad("fingerprint must be 32 bytes") }
                 fingerprint = parsed
             case .label:
-                guard (1...FormatV1.maxLabelBytes).contains(length), let text = String(validating: value, as: UTF8.self),
+                guard (1...FormatV1.maxLabelBytes).contains(length), let text = text(value),
                       Entry.labelProblem(text) == nil else { throw bad("label must be 1-\(FormatV1.maxLabelBytes) bytes of UTF-8 text without control characters") }
                 label = text
             case .fileName:
-                guard (1...FormatV1.maxFileNameBytes).contains(length), let text = String(validating: value, as: UTF8.self),
+                guard (1...FormatV1.maxFileNameBytes).contains(length), let text = text(value),
                       Entry.fileNameProblem(text) == nil else { throw bad("file name must be 1-\(FormatV1.maxFileNameBytes) bytes of UTF-8 without '/' or control characters") }
                 fileName = text
             case nil:
                 guard tag >= 0x80 else {
-                    throw KeyVaultError(.unsupportedVersion, "vault uses metadata field \(tag) in \(what), which this keyvault does not know; upgrade keyvault")
+                    throw KeyVaultError(.unsupportedVersion, "vault uses metadata field \(tag) in \(what()), which this keyvault does not know; upgrade keyvault")
                 }
             }
         }
@@ -96,13 +100,21 @@ extension Entry {
     /// Why `text` cannot be a label, or nil.
     static func labelProblem(_ text: String) -> String? {
         if text.utf8.count > FormatV1.maxLabelBytes { return "it is \(text.utf8.count) bytes; the limit is \(FormatV1.maxLabelBytes)" }
+        if isPrintableASCII(text) { return nil }
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "it contains a control character" }
         return nil
+    }
+
+    /// Whether every byte is ASCII from space to `~`: no control character, so the Unicode check can be skipped.
+    private static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     /// Why `text` cannot be a recorded file name, or nil.
     static func fileNameProblem(_ text: String) -> String? {
         if text.utf8.count > FormatV1.maxFileNameBytes { return "it is \(text.utf8.count) bytes; the limit is \(FormatV1.maxFileNameBytes)" }
+        // Plain ASCII needs no grapheme or Unicode-category work; anything else takes the full checks.
+        if isPrintableASCII(text) { return text.utf8.contains(0x2F) ? "it contains '/'" : nil }
         if text.contains("/") { return "it contains '/'" }
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "it contains a control character" }
         return nil

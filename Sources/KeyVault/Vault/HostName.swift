@@ -29,6 +29,9 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
         value = text.hasSuffix(".") ? String(text.dropLast()) : text
     }
 
+    /// A name already checked with ``problem(in:)`` and without a trailing dot (parsing a vault checks each once).
+    init(validated text: String) { value = text }
+
     /// Labels, lowercased.
     var labels: [Substring] { value.lowercased().split(separator: ".", omittingEmptySubsequences: false).map { Substring($0) } }
 
@@ -44,9 +47,20 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
     /// - Returns: `true` when the first labels are equal ignoring case and, where both names carry a domain, the
     ///   domains are equal too.
     public func matches(_ other: HostName) -> Bool {
-        let mine = labels, theirs = other.labels
-        guard mine[0] == theirs[0] else { return false }
-        if mine.count > 1 && theirs.count > 1 { return mine == theirs }
+        // Valid names are ASCII, so comparing bytes with ASCII case folding is comparing the lowercased labels,
+        // without building them: restores and seals compare against every entry of a vault.
+        let mine = value.utf8, theirs = other.value.utf8
+        let myDot = mine.firstIndex(of: 0x2E), theirDot = theirs.firstIndex(of: 0x2E)
+        if myDot != nil && theirDot != nil { return HostName.equalIgnoringASCIICase(mine, theirs) }
+        return HostName.equalIgnoringASCIICase(mine[..<(myDot ?? mine.endIndex)], theirs[..<(theirDot ?? theirs.endIndex)])
+    }
+
+    private static func equalIgnoringASCIICase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = (0x41...0x5A).contains(x) ? x | 0x20 : x, ly = (0x41...0x5A).contains(y) ? y | 0x20 : y
+            if lx != ly { return false }
+        }
         return true
     }
 
@@ -54,6 +68,9 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
 
     /// Why `text` is not a valid computer name, or nil when it is.
     static func problem(in text: String) -> String? {
+        // Vaults hold thousands of names: accept a plain DNS name in one pass over its bytes; anything else (or any
+        // problem) goes through the full check below, which alone words the messages.
+        if isPlainDNSName(text) { return nil }
         if text.isEmpty { return "it is empty" }
         let bytes = Array(text.utf8)
         for (index, byte) in bytes.enumerated() {
@@ -83,6 +100,28 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
             }
         }
         return nil
+    }
+
+    /// Whether `text` is a DNS name (optionally with a trailing dot) of at most 253 characters, with labels of 1–63
+    /// characters of `A–Z a–z 0–9 -` neither starting nor ending with `-`: names ``problem(in:)`` accepts.
+    static func isPlainDNSName(_ text: String) -> Bool {
+        var labelCount = 0, previous: UInt8 = 0x2E
+        var total = text.utf8.count
+        if text.utf8.last == 0x2E { total -= 1 }
+        guard total >= 1, total <= 253 else { return false }
+        for byte in text.utf8.prefix(total) {
+            if byte == 0x2E {
+                guard labelCount > 0, previous != 0x2D else { return false }
+                labelCount = 0
+            } else {
+                guard isDNSByte(byte) else { return false }
+                if labelCount == 0 && byte == 0x2D { return false }
+                labelCount += 1
+                guard labelCount <= 63 else { return false }
+            }
+            previous = byte
+        }
+        return labelCount > 0 && previous != 0x2D
     }
 
     private static let forbidden: [UInt8] = Array("\\/:*?\"<>|".utf8)

@@ -39,6 +39,24 @@ public struct SealRequest: Sendable {
     }
 }
 
+/// One key to seal with ``Vault/seal(_:intoVaultAt:credentials:)``, and what to record with it.
+public struct SealItem: Sendable {
+    /// The exported key file's bytes.
+    public var key: SecretBytes
+    /// Role, host and metadata.
+    public var request: SealRequest
+
+    /// Pairs a key with its request.
+    ///
+    /// - Parameters:
+    ///   - key: the exported key file's bytes.
+    ///   - request: role, host and metadata.
+    public init(key: SecretBytes, request: SealRequest) {
+        self.key = key
+        self.request = request
+    }
+}
+
 /// The outcome of a seal.
 public struct SealResult: Sendable {
     /// The new entry.
@@ -77,28 +95,59 @@ extension Vault {
     /// - Throws: as ``seal(_:_:intoVaultAt:passphrase:)``.
     public static func seal(_ key: SecretBytes, _ request: SealRequest, intoVaultAt path: String, credentials: Credentials) throws -> SealResult {
         try request.validate(keyCount: key.count)
-        return try modify(path, credentials: credentials) { current, unlocked, out in
-            let fingerprint = unlocked.fingerprint(of: key)
-            let entries = current.entries
-            if let clash = entries.first(where: { $0.fingerprint == fingerprint && !($0.role == request.role && $0.host.matches(request.host)) }) {
-                throw KeyVaultError.invalidArgument(
-                    "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
+        return try seal(CollectionOfOne(SealItem(key: key, request: request)), intoVaultAt: path, credentials: credentials)[0]
+    }
+
+    /// Seals many keys into the vault at `path` in one write: one lock, one unlock, one atomic replacement.
+    ///
+    /// Each item obeys the same rules as ``seal(_:_:intoVaultAt:credentials:)``, applied in order as if the items
+    /// were sealed one after the other: each gets the next version of its (host, role), counting earlier items of
+    /// the batch; a key already sealed for another host or role (in the vault, or earlier in the batch) is refused.
+    /// The batch is all or nothing: if any item is refused, the vault is left unchanged.
+    ///
+    /// Items are read once, in order, and each key is released once sealed, so a lazy sequence lets a caller seal
+    /// more keys than it could hold in guarded memory at once. The sealed bytes of the new entries are held in
+    /// ordinary memory until the file is written (about the keys' total size).
+    ///
+    /// - Parameters:
+    ///   - items: the keys and their requests, in the order they are to be sealed.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock the vault.
+    /// - Returns: one result per item, in order.
+    /// - Throws: as ``seal(_:_:intoVaultAt:credentials:)``, for the first item refused; nothing is written then.
+    public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials) throws -> [SealResult]
+    where Items.Element == SealItem {
+        try modify(path, credentials: credentials) { current, unlocked, out in
+            var book = SealBook(current.entries)
+            var records: [IndexRecord] = []
+            var sealed: [[UInt8]] = []
+            var results: [SealResult] = []
+            let vaultID = current.header.identity.id
+            let now = Timestamp.now()
+            for item in items {
+                let (key, request) = (item.key, item.request)
+                try request.validate(keyCount: key.count)
+                let fingerprint = unlocked.fingerprint(of: key)
+                book.beginItem()
+                let identical = try book.check(fingerprint, role: request.role, host: request.host)
+                let version = book.nextVersion(role: request.role, host: request.host)
+                let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: now,
+                                                    size: UInt32(key.count), fingerprint: fingerprint.bytes,
+                                                    label: request.label, fileName: request.originalFileName)
+                let entry = try EntryMetadata.decode(metadata[...], index: book.count, position: 0)
+                let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
+                sealed.append(AEAD.seal(key, key: unlocked.entryKey, nonce: record.nonce,
+                                        associatedData: record.associatedData(vaultID: vaultID)))
+                book.add(entry)
+                records.append(record)
+                results.append(SealResult(entry: entry, identicalTo: identical))
             }
-            let identical = entries.last(where: { $0.fingerprint == fingerprint })
-            let version = RestoreRule.nextVersion(in: entries, role: request.role, host: request.host)
-            let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: .now(),
-                                                size: UInt32(key.count), fingerprint: fingerprint.bytes,
-                                                label: request.label, fileName: request.originalFileName)
-            let entry = try EntryMetadata.decode(metadata[...], index: entries.count, position: 0)
-            let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
-            let ciphertext = AEAD.seal(key, key: unlocked.entryKey, nonce: record.nonce,
-                                       associatedData: record.associatedData(vaultID: current.header.identity.id))
             let header = VaultHeader.encode(identity: current.header.identity, threshold: current.header.threshold,
-                                            slots: current.header.slots, records: current.header.records + [record], tagKey: unlocked.tagKey)
+                                            slots: current.header.slots, records: current.header.records + records, tagKey: unlocked.tagKey)
             try out.write(header.encoded)
             try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
-            try out.write(ciphertext)
-            return SealResult(entry: entry, identicalTo: identical)
+            for ciphertext in sealed { try out.write(ciphertext) }
+            return results
         }
     }
 

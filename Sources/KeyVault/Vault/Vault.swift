@@ -69,6 +69,18 @@ public struct Vault: Sendable {
         return Vault(path: path, file: file, header: header, offsets: header.ciphertextOffsets())
     }
 
+    /// Whether `other` is the file this vault was parsed from, unchanged: same device, inode, size and mtime.
+    func isSameFile(as other: OpenFile) -> Bool {
+        guard let a = try? file.status(what: "vault"), let b = try? other.status(what: "vault") else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size
+            && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec
+    }
+
+    /// This vault's parse, reading later bytes (the sealed keys) through `other`, a descriptor on the same file.
+    func reading(from other: OpenFile) -> Vault {
+        Vault(path: path, file: other, header: header, offsets: offsets)
+    }
+
     /// Unlocks the vault with a passphrase.
     ///
     /// - Parameter passphrase: the vault passphrase.

@@ -11,7 +11,9 @@ extension Vault {
         let early = try Vault.open(atPath: target).unlock(with: credentials)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
-        let current = try Vault.read(from: lock.file, path: target)
+        // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
+        // read before (same inode, size and modification time), its parse is still current and is not redone.
+        let current = try early.vault.isSameFile(as: lock.file) ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         let unlocked: UnlockedVault
         if current.header.identity == early.vault.header.identity && current.header.threshold == early.vault.header.threshold
             && current.header.slots == early.vault.header.slots {

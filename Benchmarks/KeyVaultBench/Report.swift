@@ -1,0 +1,339 @@
+// The report: Markdown tables with ratios and the targets of issue 5, written between markers in docs/BENCHMARKS.md.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import CSodium
+
+struct Report {
+    let settings: Settings
+    let floor: Floor
+    let age: AgeComparison
+    let kdf: PassphraseCosts
+    let scaling: Scaling
+
+    static let begin = "<!-- keyvault-bench: begin (generated; edit outside the markers) -->"
+    static let end = "<!-- keyvault-bench: end -->"
+
+    func ratio(_ a: Double, _ b: Double) -> String { b > 0 && a.isFinite && b.isFinite ? format(a / b, 2) + "×" : "n/a" }
+
+    var markdown: String {
+        var md: [String] = [Report.begin, ""]
+        md += header
+        md += ageSection
+        md += inProcessSection
+        md += kdfSection
+        md += scalingSection
+        md += floorSection
+        md += targetsSection
+        md.append(Report.end)
+        return md.joined(separator: "\n")
+    }
+
+    var header: [String] {
+        [
+            "Measured \(utcNow()) on commit `\(settings.commit)`, with `\(settings.command)`.",
+            "",
+            "- Machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) CPUs, \(memTotal()), Linux \(kernel()); "
+                + "load average \(loadAverage()) when the report was written (the machine is shared with other work, so figures are noisy: medians, with min–max).",
+            "- Versions: \(capture("\(settings.age) --version").map { "age \($0)" } ?? "age ?"), libsodium \(String(cString: sodium_version_string())), "
+                + "\(capture("openssl version") ?? "OpenSSL ?"); keyvault built `-c release --static-swift-stdlib`.",
+            "- Whole-process figures are wall time from `posix_spawn` to `wait4`; peak RSS from one more run under GNU `time -f %M`; "
+                + "\(settings.reps) runs each (fewer for large vaults), round-robin between the commands compared, after one warm-up.",
+            "",
+        ]
+    }
+
+    var sealFloor: Double { floor.x25519.median + floor.aeadSeal[4_096]!.median + floor.blake2b[4_096]!.median }
+    var openFloor: Double { floor.x25519.median + floor.aeadOpen[4_096]!.median + floor.blake2b[4_096]!.median }
+
+    var ageSection: [String] {
+        let r = age.results
+        func row(_ what: String, _ kv: String, _ ag: String?, floor: Double?) -> String {
+            let k = r[kv]!
+            let a = ag.flatMap { r[$0] }
+            return "| \(what) | \(k.text) | \(a?.text ?? "—") | \(a.map { ratio(k.median, $0.median) } ?? "—") | "
+                + "\(floor.map { formatSeconds($0) } ?? "—") | \(floor.map { ratio(k.median, $0) } ?? "—") | "
+                + "\(mib(k.medianPeakKiB)) / \(a.map { mib($0.medianPeakKiB) } ?? "—") |"
+        }
+        let unshare = r["unshare"]!.median
+        let gross = r["kv-restore-unshare"]!
+        return [
+            "## Public-key custodian, 4 KiB key: keyvault against age (whole processes)",
+            "",
+            "keyvault: `keyvault seal v.kv --role sm --host SM01 --key k.bin --identity id` into an empty vault (copied afresh before each run) "
+                + "and `keyvault restore v.kv --role sm --out o.bin --identity id` from a one-entry vault; "
+                + "age: `age -r R -o k.age k.bin` and `age -d -i id -o o.bin k.age`. The floor is libsodium doing the same cryptography "
+                + "(one X25519, XChaCha20-Poly1305 and BLAKE2b over 4 KiB) with no process, file or format around it.",
+            "",
+            "| step | keyvault | age | keyvault ÷ age | libsodium floor | keyvault ÷ floor | peak RSS keyvault / age |",
+            "|---|---|---|---|---|---|---|",
+            row("process start (`--version`)", "kv-start", "age-start", floor: nil),
+            row("seal (encrypt to one recipient)", "kv-seal", "age-seal", floor: sealFloor),
+            row("restore (decrypt with the identity)", "kv-restore", "age-restore", floor: openFloor),
+            row("restore through `unshare --uts sh -c 'hostname SM01 && exec \"$@\"' x …`", "kv-restore-unshare", "age-restore", floor: openFloor),
+            row("the `unshare` wrapper alone (`… x true`)", "unshare", nil, floor: nil),
+            "",
+            "The plain `restore` row runs keyvault directly inside the benchmark's own UTS namespace (host name SM01), so "
+                + "`unshare`'s cost is not in it; the `unshare` row includes it (\(formatSeconds(unshare)) median on its own; "
+                + "gross \(formatSeconds(gross.median)) − wrapper = \(formatSeconds(gross.median - unshare))). "
+                + "keyvault's seal and restore each end with fsync of the file and of its folder (the atomic-write rule); age writes without fsync.",
+            "",
+        ]
+    }
+
+    var inProcessSection: [String] {
+        let p = age.inProcess
+        func row(_ what: String, _ key: String, floor: Double? = nil) -> String {
+            let s = p[key]!
+            return "| \(what) | \(s.text) | \(floor.map { formatSeconds($0) } ?? "—") | \(floor.map { ratio(s.median, $0) } ?? "—") |"
+        }
+        return [
+            "## The same through the library, in one process",
+            "",
+            "`Vault.seal(_:_:intoVaultAt:credentials:)` and `Vault.open(atPath:).unlock(with:).restore(role:on:)` + `write(toPath:replacing:)`, "
+                + "including reading the identity and key files, as the command line does; no process start, no argument parsing.",
+            "",
+            "| step | median (min–max) | libsodium floor | ÷ floor |",
+            "|---|---|---|---|",
+            row("seal 4 KiB", "seal", floor: sealFloor),
+            row("restore 4 KiB", "restore", floor: openFloor),
+            row("… read the identity file", "restore/identity"),
+            row("… open and parse the vault", "restore/open"),
+            row("… unlock (X25519 slot, subkeys, vault tag)", "restore/unlock", floor: floor.x25519.median),
+            row("… host rule and decrypt", "restore/decrypt", floor: floor.aeadOpen[4_096]!.median + floor.blake2b[4_096]!.median),
+            row("… write the key (temp file, fsync, rename, fsync folder)", "restore/write"),
+            "",
+        ]
+    }
+
+    var kdfSection: [String] {
+        let r = kdf.results
+        let base = r["none"]!
+        func row(_ what: String, _ params: String, _ key: String) -> String {
+            let s = r[key]!
+            return "| \(what) | \(params) | \(s.text) | \(formatSeconds(s.median - base.median)) | \(mib(s.medianPeakKiB)) |"
+        }
+        return [
+            "## Passphrase custodians: the password hash each tool spends",
+            "",
+            "A security choice, not a race: each cost is what an attacker pays per guess. Each hash runs in a child process "
+                + "(libsodium: `crypto_pwhash` for Argon2id, `crypto_pwhash_scryptsalsa208sha256_ll` for scrypt), so its peak RSS is its own; "
+                + "\"net\" subtracts the child's start-up (first row).",
+            "",
+            "| hash | parameters | time (child process) | net | peak RSS |",
+            "|---|---|---|---|---|",
+            row("none (child start-up only)", "—", "none"),
+            row("keyvault default (`--kdf moderate`)", "Argon2id v1.3, 3 passes, 256 MiB, 1 lane", "argon2id-moderate"),
+            row("keyvault `--kdf interactive`", "Argon2id v1.3, 2 passes, 64 MiB, 1 lane", "argon2id-interactive"),
+            row("age `-p` (default work factor)", "scrypt, N = 2^18, r = 8, p = 1 (256 MiB)", "scrypt-age"),
+            "",
+        ]
+    }
+
+    var scalingSection: [String] {
+        let rows = scaling.rows
+        guard let first = rows.first else { return [] }
+        var md = [
+            "## Vaults of \(rows.map { $0.entries.grouped }.joined(separator: ", ")) entries",
+            "",
+            "Each vault is built in one write with the library's batch seal (`Vault.seal(_:intoVaultAt:credentials:)`): "
+                + "\(settings.entryKeySize)-byte random keys (an exported SM key file is about 1.3 KiB), a label and a file name each, "
+                + "one X25519 custodian. Then, whole processes: `list`, `verify --identity id` (opens every entry), `restore` of SM01's key "
+                + "(in the middle of the index) and `seal` of one more key (each run adds a version, so the vault grows by one entry per run). "
+                + "Unlock = `Vault.open` + `unlock` in process (parse, X25519, vault tag over the whole header).",
+            "",
+            "| entries | file | header | build (batch) | seal one more | list | verify | restore one | unlock (in process) | restore one (in process) | peak RSS (max of the four) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in rows {
+            let p = row.processes
+            let peak = p.values.map(\.maxPeakKiB).max() ?? 0
+            md.append("| \(row.entries.grouped) | \(mibBytes(row.fileBytes)) | \(mibBytes(row.headerBytes)) | \(formatSeconds(row.generate)) | "
+                + "\(p["seal"]!.text) | \(p["list"]!.text) | \(p["verify"]!.text) | \(p["restore"]!.text) | \(row.unlock.text) | "
+                + "\(row.restoreInProcess.text) | \(mib(peak)) |")
+        }
+        md += [
+            "",
+            "Peak RSS per step:",
+            "",
+            "| entries | seal one more | list | verify | restore one |",
+            "|---|---|---|---|---|",
+        ]
+        for row in rows {
+            let p = row.processes
+            md.append("| \(row.entries.grouped) | \(mib(p["seal"]!.maxPeakKiB)) | \(mib(p["list"]!.maxPeakKiB)) | \(mib(p["verify"]!.maxPeakKiB)) | \(mib(p["restore"]!.maxPeakKiB)) |")
+        }
+        md += [
+            "",
+            "Growth: time at N entries ÷ time at \(first.entries.grouped), and the exponent k of the growth between consecutive sizes, "
+                + "from the time above the \(first.entries.grouped)-entry time (k ≈ 1 is linear, k > 1 faster than linear; "
+                + "noisy where the difference is small). verify's floor is libsodium opening every entry "
+                + "(XChaCha20-Poly1305 + BLAKE2b per key).",
+            "",
+            "| entries | seal one more | list | verify | restore one | verify ÷ floor |",
+            "|---|---|---|---|---|---|",
+        ]
+        for (i, row) in rows.enumerated() {
+            var cells = ["\(row.entries.grouped)"]
+            for step in ["seal", "list", "verify", "restore"] {
+                let t = row.processes[step]!.median, t1 = first.processes[step]!.median
+                var cell = ratio(t, t1)
+                if i > 0 {
+                    let prev = rows[i - 1]
+                    let a = prev.processes[step]!.median - t1, b = t - t1
+                    if a > 0.0005, b > 0 { cell += ", k = " + format(log(b / a) / log(Double(row.entries) / Double(prev.entries)), 2) }
+                }
+                cells.append(cell)
+            }
+            let verifyFloor = Double(row.entries) * (floor.aeadOpen[1_300]!.median + floor.blake2b[1_300]!.median) + floor.x25519.median
+            cells.append(ratio(row.processes["verify"]!.median, verifyFloor) + " (floor \(formatSeconds(verifyFloor)))")
+            md.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        md.append("")
+        return md
+    }
+
+    var floorSection: [String] {
+        var md = [
+            "## libsodium on its own (the floor)",
+            "",
+            "Called directly from Swift in a loop (batches of hundreds of calls, median over batches).",
+            "",
+            "| primitive | message | per operation | throughput |",
+            "|---|---|---|---|",
+        ]
+        for size in floor.aeadSeal.keys.sorted() {
+            for (name, s) in [("XChaCha20-Poly1305 encrypt", floor.aeadSeal[size]!), ("XChaCha20-Poly1305 decrypt", floor.aeadOpen[size]!),
+                              ("BLAKE2b-256, keyed", floor.blake2b[size]!)] {
+                md.append("| \(name) | \(size) B | \(s.text) | \(format(Double(size) / s.median / 1_048_576, 0)) MiB/s |")
+            }
+        }
+        md.append("| X25519 scalar multiplication | — | \(floor.x25519.text) | — |")
+        md += ["", "Argon2id and scrypt: see the passphrase table above.", ""]
+        return md
+    }
+
+    var targetsSection: [String] {
+        let r = age.results
+        var md = [
+            "## Targets (issue 5)",
+            "",
+            "| target | measured | met |",
+            "|---|---|---|",
+        ]
+        func line(_ target: String, _ measured: String, _ met: Bool?) {
+            md.append("| \(target) | \(measured) | \(met.map { $0 ? "yes" : "**no**" } ?? "n/a") |")
+        }
+        let sealRatio = r["kv-seal"]!.median / r["age-seal"]!.median
+        line("public-key seal, 4 KiB: whole process ≤ 1.0× age", "\(formatSeconds(r["kv-seal"]!.median)) vs \(formatSeconds(r["age-seal"]!.median)): \(format(sealRatio, 2))×", sealRatio <= 1.0)
+        let restoreRatio = r["kv-restore"]!.median / r["age-restore"]!.median
+        line("public-key restore, 4 KiB: whole process ≤ 1.0× age (without `unshare`)", "\(formatSeconds(r["kv-restore"]!.median)) vs \(formatSeconds(r["age-restore"]!.median)): \(format(restoreRatio, 2))×", restoreRatio <= 1.0)
+        let unlockCost = floor.x25519.median
+        if let big = scaling.rows.first(where: { $0.entries == 100_000 }) {
+            let restore = big.processes["restore"]!.median, seal = big.processes["seal"]!.median
+            line("100,000 entries: restore one < 100 ms + unlock (X25519: \(formatSeconds(unlockCost)))", formatSeconds(restore), restore < 0.1 + unlockCost)
+            line("100,000 entries: seal one more < 500 ms + unlock", formatSeconds(seal), seal < 0.5 + unlockCost)
+            let peak = big.processes.values.map(\.maxPeakKiB).max() ?? 0
+            line("100,000 entries: peak memory < 128 MiB (seal, list, verify, restore)", mib(peak), peak < 128 * 1024)
+        } else {
+            line("100,000-entry targets", "not run (sizes \(settings.sizes))", nil)
+        }
+        if let one = scaling.rows.first(where: { $0.entries == 1 }), let k = scaling.rows.first(where: { $0.entries == 1_000 }) {
+            let q = k.processes["restore"]!.median / one.processes["restore"]!.median
+            line("restore: 1,000-entry vault within 1.5× of a 1-entry vault", "\(formatSeconds(k.processes["restore"]!.median)) vs \(formatSeconds(one.processes["restore"]!.median)): \(format(q, 2))×", q <= 1.5)
+        }
+        md += ["", "Whether any step grows faster than linearly: see the exponents k in the growth table.", ""]
+        return md
+    }
+
+    /// Replaces the generated part of `path` (between the markers), keeping what is written around it.
+    static func write(_ report: String, into path: String) throws {
+        var text = readText(path) ?? "# Benchmarks\n\n"
+        if let b = text.find(begin), let e = text.find(end), b.lowerBound < e.upperBound {
+            text.replaceSubrange(b.lowerBound..<e.upperBound, with: report)
+        } else {
+            text += "\n" + report + "\n"
+        }
+        try writeFile(path, Array(text.utf8), mode: 0o644)
+    }
+}
+
+extension Int {
+    /// 100000 → "100,000".
+    var grouped: String {
+        let digits = Array(String(self))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return out
+    }
+}
+
+func mibBytes(_ bytes: Int) -> String {
+    bytes < 1_048_576 ? "\(bytes.grouped) B" : format(Double(bytes) / 1_048_576, 1) + " MiB"
+}
+
+/// The first line a shell command prints, or nil.
+func capture(_ command: String) -> String? {
+    guard let pipe = popen("\(command) 2>/dev/null", "r") else { return nil }
+    defer { pclose(pipe) }
+    var buffer = [CChar](repeating: 0, count: 512)
+    guard fgets(&buffer, Int32(buffer.count), pipe) != nil else { return nil }
+    let line = String(cString: buffer).trimmingNewline
+    return line.isEmpty ? nil : line
+}
+
+extension String {
+    /// The first occurrence of `needle` (no Foundation here).
+    func find(_ needle: String) -> Range<String.Index>? {
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+
+    var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
+}
+
+func cpuModel() -> String {
+    readText("/proc/cpuinfo")?.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters } ?? "unknown CPU"
+}
+
+func memTotal() -> String {
+    guard let line = readText("/proc/meminfo")?.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+          let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return "? RAM" }
+    return format(Double(kib) / 1_048_576, 1) + " GiB RAM"
+}
+
+func kernel() -> String {
+    var u = utsname()
+    uname(&u)
+    return withUnsafePointer(to: u.release) { $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) } }
+}
+
+func loadAverage() -> String {
+    readText("/proc/loadavg")?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+}
+
+func utcNow() -> String {
+    var t = time(nil)
+    var tm = tm()
+    gmtime_r(&t, &tm)
+    var buffer = [CChar](repeating: 0, count: 64)
+    strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M UTC", &tm)
+    return String(cString: buffer)
+}
+
+extension StringProtocol {
+    var trimmingCharacters: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,205 @@
+// The measured scenarios: keyvault against age, in-process, passphrase costs, and vaults of 1 to 100,000 entries.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import KeyVault
+
+struct Settings {
+    var keyvault = ".build/release/keyvault"
+    var age = "age"
+    var ageKeygen = "age-keygen"
+    var workdir = "/tmp/keyvault-bench"
+    var reps = 21
+    var sizes = [1, 1_000, 10_000, 100_000]
+    var entryKeySize = 1_300      // an exported SM key file is about 1.3 KiB
+    var comparisonKeySize = 4_096 // the issue's age comparison
+    var output: String? = "docs/BENCHMARKS.md"
+    var commit = "unknown"
+    var command = ""
+    var selfPath = CommandLine.arguments[0]
+}
+
+/// The shell wrapper the issue prescribes for restores: a UTS namespace whose host name is SM01.
+let unshareWrapper = ["unshare", "--uts", "sh", "-c", "hostname SM01 && exec \"$@\"", "x"]
+
+/// keyvault against age, whole processes, on a 4 KiB key sealed to one public-key custodian.
+struct AgeComparison {
+    var results: [String: Samples] = [:]
+    var inProcess: [String: Samples] = [:]
+
+    static func run(_ s: Settings) throws -> AgeComparison {
+        var out = AgeComparison()
+        let kv = s.keyvault
+        let key = randomBytes(s.comparisonKeySize)
+        try writeFile("k4.bin", key)
+        // keyvault: identity, an empty vault sealed to it, and a vault holding the key (for restores).
+        unlink("id")
+        let identity = try CustodianIdentity.generate()
+        try identity.write(toPath: "id")
+        for f in ["empty.kv", "one.kv"] { unlink(f) }
+        try Vault.create(atPath: "empty.kv", custodians: [.recipient(identity.recipient!)])
+        try copyFile("empty.kv", "one.kv")
+        let credentials = Credentials(identities: [identity])
+        let request = SealRequest(role: .sm, host: try HostName("SM01"), originalFileName: "k4.bin")
+        try Vault.seal(try SecretBytes(copying: key), request, intoVaultAt: "one.kv", credentials: credentials)
+        // age: an identity and the key encrypted to it.
+        unlink("aid")
+        try spawn([s.ageKeygen, "-o", "aid"])
+        let recipient = try ageRecipient("aid")
+        try spawn([s.age, "-r", recipient, "-o", "k4.age", "k4.bin"])
+
+        let restoreArgs = [kv, "restore", "one.kv", "--role", "sm", "--out", "o-kv.bin", "--identity", "id"]
+        out.results = try measure([
+            Command(name: "kv-start", argv: [kv, "--version"]),
+            Command(name: "age-start", argv: [s.age, "--version"]),
+            Command(name: "kv-seal", argv: [kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"],
+                    prepare: { try copyFile("empty.kv", "seal.kv") }),
+            Command(name: "age-seal", argv: [s.age, "-r", recipient, "-o", "k4-new.age", "k4.bin"], prepare: { unlink("k4-new.age") }),
+            Command(name: "kv-restore-unshare", argv: unshareWrapper + restoreArgs, prepare: { unlink("o-kv.bin") }),
+            Command(name: "kv-restore", argv: restoreArgs, prepare: { unlink("o-kv.bin") }),
+            Command(name: "unshare", argv: unshareWrapper + ["true"]),
+            Command(name: "age-restore", argv: [s.age, "-d", "-i", "aid", "-o", "o-age.bin", "k4.age"], prepare: { unlink("o-age.bin") }),
+        ], reps: s.reps)
+        guard readText("o-kv.bin").map(Array.init) != nil, fileSize("o-kv.bin") == key.count else {
+            throw BenchFailure(description: "keyvault restore did not give the key back")
+        }
+
+        // The same through the library, in this process: no process start, no argument parsing.
+        let host = try HostIdentity()
+        out.inProcess["seal"] = try measureInProcess(reps: s.reps, prepare: { try copyFile("empty.kv", "seal.kv") }) {
+            let id = try CustodianIdentity.load(fromFile: "id") { _ in throw BenchFailure(description: "no password") }
+            let bytes = try SecretInput.keyFile("k4.bin")
+            try Vault.seal(bytes, request, intoVaultAt: "seal.kv", credentials: Credentials(identities: [id]))
+        }
+        out.inProcess["restore"] = try measureInProcess(reps: s.reps, prepare: { unlink("o-lib.bin") }) {
+            let id = try CustodianIdentity.load(fromFile: "id") { _ in throw BenchFailure(description: "no password") }
+            let restored = try Vault.open(atPath: "one.kv").unlock(with: Credentials(identities: [id])).restore(role: .sm, on: host)
+            try restored.write(toPath: "o-lib.bin", replacing: false)
+        }
+        // Where a restore's time goes: open and parse, unlock, decrypt, write (temp file, fsync, rename, fsync folder).
+        var parts: [String: Samples] = [:]
+        for _ in 0..<s.reps {
+            unlink("o-lib.bin")
+            var t = now()
+            let id = try CustodianIdentity.load(fromFile: "id") { _ in throw BenchFailure(description: "no password") }
+            parts["identity", default: Samples()].seconds.append(now() - t); t = now()
+            let vault = try Vault.open(atPath: "one.kv")
+            parts["open", default: Samples()].seconds.append(now() - t); t = now()
+            let unlocked = try vault.unlock(with: Credentials(identities: [id]))
+            parts["unlock", default: Samples()].seconds.append(now() - t); t = now()
+            let restored = try unlocked.restore(role: .sm, on: host)
+            parts["decrypt", default: Samples()].seconds.append(now() - t); t = now()
+            try restored.write(toPath: "o-lib.bin", replacing: false)
+            parts["write", default: Samples()].seconds.append(now() - t)
+        }
+        for (k, v) in parts { out.inProcess["restore/\(k)"] = v }
+        return out
+    }
+}
+
+/// Argon2id at keyvault's default against scrypt at age's, each in a child process.
+struct PassphraseCosts {
+    var results: [String: Samples] = [:]
+
+    static func run(_ s: Settings, reps: Int) throws -> PassphraseCosts {
+        var out = PassphraseCosts()
+        out.results = try measure(["none", "argon2id-moderate", "argon2id-interactive", "scrypt-age"].map {
+            Command(name: $0, argv: [s.selfPath, "child-kdf", $0])
+        }, reps: reps)
+        return out
+    }
+}
+
+/// Vaults of 1 to 100,000 entries: build (library batch seal), then seal one more, list, verify, restore one.
+struct Scaling {
+    struct Row {
+        var entries = 0
+        var fileBytes = 0
+        var headerBytes = 0
+        var generate = 0.0
+        var processes: [String: Samples] = [:]
+        var unlock = Samples()
+        var restoreInProcess = Samples()
+    }
+    var rows: [Row] = []
+
+    static func run(_ s: Settings) throws -> Scaling {
+        var out = Scaling()
+        let kv = s.keyvault
+        try writeFile("k13.bin", randomBytes(s.entryKeySize))
+        let identity = try CustodianIdentity.load(fromFile: "id") { _ in throw BenchFailure(description: "no password") }
+        let credentials = Credentials(identities: [identity])
+        let host = try HostIdentity()
+        for n in s.sizes {
+            var row = Row()
+            row.entries = n
+            let path = "big-\(n).kv"
+            unlink(path)
+            try Vault.create(atPath: path, custodians: [.recipient(identity.recipient!)])
+            let start = now()
+            try generate(n, keySize: s.entryKeySize, into: path, credentials: credentials)
+            row.generate = now() - start
+            row.fileBytes = fileSize(path)
+            let reps = n >= 100_000 ? max(3, s.reps / 4) : n >= 10_000 ? max(3, s.reps / 2) : s.reps
+            row.processes = try measure([
+                Command(name: "list", argv: [kv, "list", path]),
+                Command(name: "verify", argv: [kv, "verify", path, "--identity", "id"]),
+                Command(name: "restore", argv: [kv, "restore", path, "--role", "sm", "--out", "o-big.bin", "--identity", "id"],
+                        prepare: { unlink("o-big.bin") }),
+            ], reps: reps)
+            // Seal last: each run adds an entry (a new version for NEW01), so the vault grows by `reps` entries.
+            row.processes["seal"] = try measure([
+                Command(name: "seal", argv: [kv, "seal", path, "--role", "sm", "--host", "NEW01", "--key", "k13.bin", "--identity", "id"]),
+            ], reps: reps)["seal"]
+            row.unlock = try measureInProcess(reps: reps) { _ = try Vault.open(atPath: path).unlock(with: credentials) }
+            row.restoreInProcess = try measureInProcess(reps: reps) {
+                _ = try Vault.open(atPath: path).unlock(with: credentials).restore(role: .sm, on: host)
+            }
+            row.headerBytes = try headerSize(path)
+            out.rows.append(row)
+            print("  \(n) entries: generated in \(formatSeconds(row.generate)), \(format(Double(row.fileBytes) / 1_048_576, 1)) MiB")
+        }
+        return out
+    }
+
+    /// `n` entries through the library's batch seal, in one write: hosts H000001…, roles sm and dw alternating,
+    /// and SM01's sm key in the middle (the one restores look for). Keys are random, `keySize` bytes each.
+    static func generate(_ n: Int, keySize: Int, into path: String, credentials: Credentials) throws {
+        let middle = n / 2
+        let items = (0..<n).lazy.map { i -> SealItem in
+            let host = i == middle ? "SM01" : "H\(String(i + 1).leftPadded(6))"
+            let role: Role = i == middle || i % 2 == 0 ? .sm : .dw
+            // Errors here are impossible for these names; the bench stops on them.
+            return SealItem(key: try! SecretBytes.random(count: keySize),
+                            request: SealRequest(role: role, host: try! HostName(host), label: "bench entry \(i + 1)",
+                                                 originalFileName: "\(host).bin"))
+        }
+        _ = try Vault.seal(items, intoVaultAt: path, credentials: credentials)
+    }
+
+    static func headerSize(_ path: String) throws -> Int {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var b = [UInt8](repeating: 0, count: 16)
+        guard pread(fd, &b, 16, 0) == 16 else { throw BenchFailure(description: "short vault \(path)") }
+        return b[12..<16].reduce(0) { $0 << 8 | Int($1) }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
+
+func randomBytes(_ count: Int) -> [UInt8] {
+    var g = SystemRandomNumberGenerator()
+    return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
+}
+
+/// The `age1…` recipient of an age identity file (age-keygen writes it in a comment).
+func ageRecipient(_ path: String) throws -> String {
+    guard let text = readText(path),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# public key: ") }) else {
+        throw BenchFailure(description: "no public key in \(path)")
+    }
+    return String(line.dropFirst("# public key: ".count))
+}

@@ -1,0 +1,70 @@
+// keyvault-bench: measures keyvault against age and against libsodium, and writes docs/BENCHMARKS.md.
+// Usage: keyvault-bench [--keyvault PATH] [--reps N] [--sizes 1,1000,...] [--workdir DIR] [--output FILE|-] [--commit ID]
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import KeyVault
+
+func fail(_ message: String) -> Never {
+    _ = "keyvault-bench: \(message)\n".withCString { write(2, $0, strlen($0)) }
+    exit(1)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "child-kdf" {
+    exit(PasswordHashChild.run(arguments.count > 1 ? arguments[1] : ""))
+}
+
+var settings = Settings()
+settings.command = CommandLine.arguments.joined(separator: " ")
+var cwd = [CChar](repeating: 0, count: 4096)
+let startDirectory = String(cString: getcwd(&cwd, cwd.count))
+func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : "\(startDirectory)/\(path)" }
+settings.selfPath = absolute(CommandLine.arguments[0])
+settings.keyvault = absolute(settings.keyvault)
+settings.output = absolute(settings.output!)
+while !arguments.isEmpty {
+    let flag = arguments.removeFirst()
+    guard let value = arguments.first else { fail("\(flag) needs a value") }
+    arguments.removeFirst()
+    switch flag {
+    case "--keyvault": settings.keyvault = absolute(value)
+    case "--age": settings.age = value
+    case "--age-keygen": settings.ageKeygen = value
+    case "--reps": settings.reps = Int(value) ?? settings.reps
+    case "--sizes": settings.sizes = value.split(separator: ",").compactMap { Int($0) }
+    case "--workdir": settings.workdir = absolute(value)
+    case "--output": settings.output = value == "-" ? nil : absolute(value)
+    case "--commit": settings.commit = value
+    case "--command": settings.command = value
+    default: fail("unknown option \(flag)")
+    }
+}
+
+// Restores need this machine to be SM01: re-run in a UTS namespace of our own (root), as the wrapper does.
+var hostBuffer = [CChar](repeating: 0, count: 256)
+gethostname(&hostBuffer, 255)
+if String(cString: hostBuffer) != "SM01" {
+    let argv = unshareWrapper + [settings.selfPath] + Array(CommandLine.arguments.dropFirst())
+    let cArgs = argv.map { strdup($0) } + [nil]
+    execvp(argv[0], cArgs)
+    fail("cannot run under unshare --uts (needs root and util-linux): \(String(cString: strerror(errno)))")
+}
+mkdir(settings.workdir, 0o700)
+guard chdir(settings.workdir) == 0 else { fail("cannot enter \(settings.workdir)") }
+
+do {
+    print("libsodium floor…")
+    let floor = Floor.measure(sizes: [1_300, 4_096], reps: 15)
+    print("keyvault vs age, 4 KiB key, \(settings.reps) runs each…")
+    let age = try AgeComparison.run(settings)
+    print("passphrase costs…")
+    let kdf = try PassphraseCosts.run(settings, reps: max(3, settings.reps / 4))
+    print("vaults of \(settings.sizes.map(String.init).joined(separator: ", ")) entries…")
+    let scaling = try Scaling.run(settings)
+    let report = Report(settings: settings, floor: floor, age: age, kdf: kdf, scaling: scaling).markdown
+    print(report)
+    if let output = settings.output { try Report.write(report, into: output) ; print("wrote \(output)") }
+} catch {
+    fail("\(error)")
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Benchmarks (issue 5): keyvault against age and against libsodium, at 1 to 100,000 entries; writes docs/BENCHMARKS.md.
+# Usage: scripts/bench.sh [keyvault-bench options: --reps N --sizes 1,1000,10000,100000 --output FILE|- --workdir DIR]
+# Environment: SCRATCH (SwiftPM scratch path, default .build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCRATCH=${SCRATCH:-.build}
+
+bash scripts/require-packages.sh
+if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null || [ ! -x /usr/bin/time ]; then
+    echo "installing: age time" >&2
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq age time >/dev/null
+fi
+
+# The same build as an installed keyvault: release, Swift's runtime linked in (see README, Build and install).
+swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH"
+bin=$(swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --show-bin-path)
+commit=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- Sources Benchmarks Package.swift || commit="$commit (with uncommitted changes)"
+# Needs root: restores run in a UTS namespace whose host name is SM01 (unshare --uts).
+exec "$bin/keyvault-bench" --keyvault "$bin/keyvault" --commit "$commit" --command "scripts/bench.sh${*:+ $*}" "$@"
