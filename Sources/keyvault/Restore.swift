@@ -38,7 +38,7 @@ struct Restore: ParsableCommand {
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
         _ = try RestoreRule.select(from: opened.entries, role: role, version: version, host: host)
-        if !force { try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it") }
+        try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
         let unlocked = try unlock.unlock(opened)
         if salvage && !unlocked.isAuthentic {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")

@@ -9,7 +9,7 @@ extension RestoredKey {
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists and `replacing` is false (nothing
     ///   is written), or its folder does not exist; ``KeyVaultError/Code-swift.struct/io`` when writing fails.
     public func write(toPath path: String, replacing: Bool) throws {
-        if !replacing { try Vault.checkCanCreate(path, what: "output file", hint: "pass --force to replace it") }
+        try Vault.checkCanCreate(path, what: "output file", hint: "pass --force to replace it", replacing: replacing)
         let out = try AtomicFile(finalPath: path)
         try key.withUnsafeBytes { try out.write($0) }
         do { try out.commit(replacing: replacing) } catch let error as KeyVaultError where error.code == .fileConflict {

@@ -59,10 +59,15 @@ extension Vault {
         }
     }
 
-    /// Throws ``KeyVaultError/Code-swift.struct/fileConflict`` when something exists at `path`, or its folder does not.
-    public static func checkCanCreate(_ path: String, what: String, hint: String) throws {
-        if Syscalls.lstat(path) != nil {
-            throw KeyVaultError(.fileConflict, "\(what) \(path) already exists; \(hint)")
+    /// Throws ``KeyVaultError/Code-swift.struct/fileConflict`` when something exists at `path` (unless `replacing`),
+    /// or its folder does not; and an invalid-argument error when `path` is a folder, which nothing may replace.
+    public static func checkCanCreate(_ path: String, what: String, hint: String, replacing: Bool = false) throws {
+        if let st = Syscalls.lstat(path) {
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                throw KeyVaultError.invalidArgument("\(what) \(path) is a folder; name a file to write")
+            }
+            if !replacing { throw KeyVaultError(.fileConflict, "\(what) \(path) already exists; \(hint)") }
+            return
         }
         let directory = Paths.directory(of: path)
         guard let st = Syscalls.stat(directory), (st.st_mode & S_IFMT) == S_IFDIR else {

@@ -119,4 +119,23 @@ import Testing
         let stdout = try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--out", "-"] + pass, host: "SM01")
         #expect(stdout.status == 2 && stdout.error.hasPrefix("keys are written only to files"), "\(stdout)")
     }
+
+    @Test func restoreNeverReplacesAFolderEvenForced() throws {
+        guard try CLI.requireNamespaces() else { return }
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        _ = try ws.key("sm.bin")
+        #expect(try ws.seal(role: "sm", host: "SM01", key: "sm.bin").status == 0)
+        let folder = ws.file("keys")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try ws.write(Array("kept".utf8), to: "keys/inside.txt")
+        for extra in [[], ["--force"]] {
+            let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--out", folder, "--passphrase-file", ws.file("pass")] + extra,
+                                host: "SM01")
+            #expect(r.status == 2 && r.error == "output file \(folder) is a folder; name a file to write", "\(r)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stdout.isEmpty, "\(r)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["inside.txt"])
+            #expect(try ws.listing() == ["keys", "pass", "sm.bin", "vault.kv"])
+        }
+    }
 }
