@@ -4,7 +4,7 @@ import KeyVault
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
+        commandName: "list", abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
         discussion: "Needs no passphrase: the metadata is stored in the clear. With --passphrase-file or --identity it is also authenticated.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))

@@ -4,7 +4,7 @@ import KeyVault
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a role's key onto this computer (only if its host name is the one recorded for the key).",
+        commandName: "restore", abstract: "Restore a role's key onto this computer (only if its host name is the one recorded for the key).",
         discussion: """
             The host name is read from the operating system; there is no option to give another. The newest version \
             is restored unless --version is given. FILE is written with mode 0600, atomically.

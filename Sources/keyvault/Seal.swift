@@ -4,7 +4,7 @@ import KeyVault
 
 struct Seal: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Seal an exported encryption key into the vault for a computer and role.",
+        commandName: "seal", abstract: "Seal an exported encryption key into the vault for a computer and role.",
         discussion: "Sealing the same computer and role again adds version 2, 3, ...; earlier versions are kept.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
