@@ -37,7 +37,7 @@ struct Restore: ParsableCommand {
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
-        _ = try RestoreRule.select(from: opened.entries, role: role, version: version, host: host)
+        _ = try opened.entry(for: role, version: version, on: host)
         if !force { try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it") }
         let unlocked = try unlock.unlock(opened)
         if salvage && !unlocked.isAuthentic {

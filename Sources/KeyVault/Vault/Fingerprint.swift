@@ -13,6 +13,9 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
         self.bytes = Array(bytes)
     }
 
+    /// A fingerprint from 32 bytes already checked.
+    init(checked bytes: [UInt8]) { self.bytes = bytes }
+
     /// All 64 hex digits.
     public var hex: String { bytes.hexString }
 

@@ -118,7 +118,7 @@ extension Vault {
     public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials) throws -> [SealResult]
     where Items.Element == SealItem {
         try modify(path, credentials: credentials) { current, unlocked, out in
-            var book = SealBook(current.entries)
+            var book = SealBook(current)
             var records: [IndexRecord] = []
             var sealed: [[UInt8]] = []
             var results: [SealResult] = []
@@ -142,9 +142,8 @@ extension Vault {
                 records.append(record)
                 results.append(SealResult(entry: entry, identicalTo: identical))
             }
-            let header = VaultHeader.encode(identity: current.header.identity, threshold: current.header.threshold,
-                                            slots: current.header.slots, records: current.header.records + records, tagKey: unlocked.tagKey)
-            try out.write(header.encoded)
+            // The existing index is copied byte for byte; only the count, sizes, checksum and tag change.
+            try out.write(current.header.appending(records, tagKey: unlocked.tagKey))
             try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
             for ciphertext in sealed { try out.write(ciphertext) }
             return results

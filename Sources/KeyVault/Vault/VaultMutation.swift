@@ -13,12 +13,15 @@ extension Vault {
         AtomicFile.removeLeftovers(for: target)
         // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
         // read before (same inode, size and modification time), its parse is still current and is not redone.
-        let current = try early.vault.isSameFile(as: lock.file) ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
+        let unchanged = early.vault.isSameFile(as: lock.file)
+        let current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         let unlocked: UnlockedVault
         if current.header.identity == early.vault.header.identity && current.header.threshold == early.vault.header.threshold
             && current.header.slots == early.vault.header.slots {
+            // The same parse (same bytes) was authenticated under this key a moment ago: no need to hash it again.
             unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
-                                         passphraseVerified: early.passphraseVerified, warnings: early.warnings)
+                                         passphraseVerified: early.passphraseVerified, warnings: early.warnings,
+                                         knownAuthentic: unchanged ? early.isAuthentic : nil)
         } else {
             unlocked = try current.unlock(with: credentials)
         }
