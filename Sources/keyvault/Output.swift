@@ -18,6 +18,28 @@ enum Output {
         write(STDERR_FILENO, "keyvault: error: \(text)\n")
     }
 
+    /// Text to standard output as it is, for output written in pieces.
+    static func text(_ text: String) {
+        write(STDOUT_FILENO, text)
+    }
+
+    /// Prints a table like ``table(_:_:)`` (and a final newline) without holding all its text: the widths are found
+    /// in a first pass over the rows, which are then rendered and written a few hundred at a time.
+    static func printTable(_ header: [String], count: Int, row: (Int) -> [String]) {
+        var widths = header.map(\.count)
+        for i in 0..<count { for (c, cell) in row(i).enumerated() { widths[c] = max(widths[c], cell.count) } }
+        func render(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(to: widths[i]) }.joined(separator: "  ")
+        }
+        var chunk = render(header)
+        for i in 0..<count {
+            chunk += "\n"
+            chunk += render(row(i))
+            if chunk.utf8.count >= 1 << 16 { text(chunk); chunk = "" }
+        }
+        line(chunk)
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)
         var done = 0
