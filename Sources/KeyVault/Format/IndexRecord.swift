@@ -39,29 +39,3 @@ struct IndexRecord: Hashable, Sendable {
                               hostCount: UInt8(layout.hostCount), size: layout.size)
     }
 }
-
-/// Where a checked index record sits in the header's bytes (12 bytes per entry, instead of a built ``Entry``).
-/// The required metadata fields come first, in tag order (docs/FORMAT.md, "Entry metadata"), so the role, host,
-/// version and fingerprint are at fixed distances given the role and host lengths.
-struct RecordLocation: Sendable {
-    /// Offset of `meta_len` in the header.
-    let start: UInt32
-    let metaCount: UInt16
-    let roleCount: UInt8
-    let hostCount: UInt8
-    /// The key's size in bytes (the `05` field).
-    let size: UInt32
-
-    var metadataRange: Range<Int> { (Int(start) + 2)..<(Int(start) + 2 + Int(metaCount)) }
-    var nonceRange: Range<Int> { metadataRange.upperBound..<(metadataRange.upperBound + AEAD.nonceCount) }
-    /// Bytes of the whole record in the header.
-    var recordCount: Int { 2 + Int(metaCount) + AEAD.nonceCount }
-    var roleRange: Range<Int> { let s = metadataRange.lowerBound + 3; return s..<(s + Int(roleCount)) }
-    var hostRange: Range<Int> { let s = roleRange.upperBound + 3; return s..<(s + Int(hostCount)) }
-    /// The 4-byte version's value, after the host field.
-    var versionRange: Range<Int> { let s = hostRange.upperBound + 3; return s..<(s + 4) }
-    /// version (3 + 4), created-at (3 + 8), size (3 + 4), then the fingerprint's tag and length.
-    var fingerprintRange: Range<Int> { let s = versionRange.upperBound + 11 + 7 + 3; return s..<(s + 32) }
-    /// Bytes of the sealed key in the ciphertext area: size + 16.
-    var ciphertextCount: Int { Int(size) + AEAD.tagCount }
-}

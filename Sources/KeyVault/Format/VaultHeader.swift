@@ -150,8 +150,16 @@ struct VaultHeader: Sendable {
         locations.reserveCapacity(Int(entryCount))
         var duplicates = DuplicateEntryCheck(capacity: Int(entryCount))
         var ciphertextAreaCount = 0
+        var position = r.position
         for index in 0..<Int(entryCount) {
-            let location = try IndexRecord.locate(&r, index: index)
+            var location = bytes.withUnsafeBufferPointer { RecordLocation.common(in: $0, at: position) }
+            if location == nil {
+                // Anything but the common record takes the full check, which words the error if there is one.
+                var rest = ByteReader(bytes[position...], base: position)
+                location = try IndexRecord.locate(&rest, index: index)
+            }
+            guard let location else { break }
+            position += location.recordCount
             locations.append(location)
             ciphertextAreaCount += location.ciphertextCount
             if duplicates.insertLast(of: locations, in: bytes) != nil {
@@ -159,6 +167,7 @@ struct VaultHeader: Sendable {
                 throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
             }
         }
+        r = ByteReader(bytes[position...], base: position)
         let checksummed = r.position
         let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
         _ = try r.bytes(FormatV1.vaultTagCount, "vault tag")

@@ -135,7 +135,8 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
     private static let netBIOSExtras: [UInt8] = Array("_!@#$%^&'(){}~-".utf8)
 
     private static func isDNSByte(_ b: UInt8) -> Bool {
-        (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D
+        // 0-9, A-Z or a-z (case folded), '-': plain arithmetic, as every stored host name is checked on each open.
+        (b &- 0x30) < 10 || ((b | 0x20) &- 0x61) < 26 || b == 0x2D
     }
 
     private static func isNetBIOSName(_ name: String) -> Bool {

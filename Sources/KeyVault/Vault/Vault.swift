@@ -57,10 +57,15 @@ public struct Vault: Sendable {
     ///   format; ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such file.
     public static func open(atPath path: String, allowingDamage: Bool = false) throws -> Vault {
         let vault = try read(from: OpenFile.open(path, what: "vault"), path: path)
-        if !allowingDamage && !vault.isChecksumValid {
+        if !allowingDamage { try vault.requireValidChecksum() }
+        return vault
+    }
+
+    /// Throws, as ``open(atPath:allowingDamage:)`` does, when the header fails its checksum.
+    func requireValidChecksum() throws {
+        guard isChecksumValid else {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum; run 'keyvault verify' to see which entries are intact")
         }
-        return vault
     }
 
     static func read(from file: OpenFile, path: String) throws -> Vault {
@@ -94,18 +99,26 @@ public struct Vault: Sendable {
     /// The entries of `role` whose host matches `host` (``HostName/matches(_:)``), in index order.
     func entries(of role: Role, matching host: HostName) -> [Entry] {
         let roleBytes = Array(role.rawValue.utf8), hostBytes = Array(host.value.utf8)
-        let bytes = header.bytes
-        return header.locations.indices.filter { i in
-            let location = header.locations[i]
-            return bytes[location.roleRange].elementsEqual(roleBytes) && HostName.matches(bytes[location.hostRange], hostBytes)
-        }.map(header.entry(at:))
+        let matching = header.bytes.withUnsafeBufferPointer { bytes in
+            header.locations.indices.filter { i in
+                let location = header.locations[i]
+                return Int(location.roleCount) == roleBytes.count && bytes[location.roleRange].elementsEqual(roleBytes)
+                    && HostName.matches(UnsafeBufferPointer(rebasing: bytes[location.hostRange]), hostBytes)
+            }
+        }
+        return matching.map(header.entry(at:))
     }
 
     /// The entries whose fingerprint is `fingerprint`, in index order.
     func entries(withFingerprint fingerprint: Fingerprint) -> [Entry] {
-        let bytes = header.bytes
-        return header.locations.indices.filter { bytes[header.locations[$0].fingerprintRange].elementsEqual(fingerprint.bytes) }
-            .map(header.entry(at:))
+        let matching = header.bytes.withUnsafeBytes { bytes in
+            fingerprint.bytes.withUnsafeBytes { wanted in
+                header.locations.indices.filter { i in
+                    memcmp(bytes.baseAddress! + header.locations[i].fingerprintRange.lowerBound, wanted.baseAddress!, 32) == 0
+                }
+            }
+        }
+        return matching.map(header.entry(at:))
     }
 
     /// Whether `other` is the file this vault was parsed from, unchanged: same device, inode, size and mtime.

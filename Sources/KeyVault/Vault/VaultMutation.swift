@@ -5,10 +5,14 @@ extension Vault {
     ///
     /// Argon2id is slow, so the vault is unlocked before the lock is taken and the key is reused when the slots did
     /// not change meanwhile. If `change` throws, nothing replaces the vault.
-    static func modify<T>(_ path: String, credentials: Credentials,
+    ///
+    /// - Parameter opened: the vault at `path` as the caller already read it, if it did: used instead of reading it
+    ///   again before the lock (it is still re-read under the lock if the file changed meanwhile).
+    static func modify<T>(_ path: String, opened: Vault? = nil, credentials: Credentials,
                           _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
         let target = resolvedPath(path)
-        let early = try Vault.open(atPath: target).unlock(with: credentials)
+        if let opened { try opened.requireValidChecksum() }
+        let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
         // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
