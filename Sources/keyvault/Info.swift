@@ -3,7 +3,8 @@ import ArgumentParser
 import KeyVault
 
 struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the vault's format version, id, unlock slots and entry count.")
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show the vault's format version, id, unlock slots and entry count.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String

@@ -4,7 +4,7 @@ import KeyVault
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a new, empty vault (never overwrites an existing file).",
+        commandName: "init", abstract: "Create a new, empty vault (never overwrites an existing file).",
         discussion: """
             With no custodian named, the vault is unlocked by a passphrase. Name X25519 recipients (from 'keyvault \
             keygen') and certificates to let those custodians unlock it; add --passphrase-file to keep a passphrase \

@@ -4,7 +4,7 @@ import KeyVault
 
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create an X25519 custodian identity, or print the recipient of an existing one.",
+        commandName: "keygen", abstract: "Create an X25519 custodian identity, or print the recipient of an existing one.",
         discussion: "The identity file is secret (mode 0600); the recipient (kvr1...) printed on standard output is public: give it to whoever runs 'keyvault init --recipient'.")
 
     @Option(help: ArgumentHelp("Write a new identity to FILE (never overwrites) and print its recipient.", valueName: "file"))

@@ -4,7 +4,7 @@ import KeyVault
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
+        commandName: "list", abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
         discussion: "Needs no passphrase: the metadata is stored in the clear. With --passphrase-file or --identity it is also authenticated.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
@@ -26,19 +26,27 @@ struct List: ParsableCommand {
         }
         let entries = opened.entries
         if json {
-            Output.line(JSON.object([
+            // Written entry by entry: the same text as one JSON value, without holding all of it.
+            let head = JSON.object([
                 ("vault", .string(vault)), ("formatVersion", .int(opened.formatVersion)), ("id", .string(opened.id)),
-                ("authenticated", .bool(authenticated)), ("entries", .array(entries.map(\.json))),
-            ]).text)
+                ("authenticated", .bool(authenticated)), ("entries", .array([])),
+            ]).text
+            var chunk = String(head.dropLast(2))
+            for (i, entry) in entries.enumerated() {
+                if i > 0 { chunk += "," }
+                chunk += entry.json.text
+                if chunk.utf8.count >= 1 << 16 { Output.text(chunk); chunk = "" }
+            }
+            Output.line(chunk + "]}")
             return
         }
         guard !entries.isEmpty else {
             Output.line("no keys sealed in \(vault) yet")
             return
         }
-        let rows = entries.map { e in
-            [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+        Output.printTable(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], count: entries.count) { i in
+            let e = entries[i]
+            return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
         }
-        Output.line(Output.table(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], rows))
     }
 }

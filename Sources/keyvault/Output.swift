@@ -18,11 +18,46 @@ enum Output {
         write(STDERR_FILENO, "keyvault: error: \(text)\n")
     }
 
+    /// Text to standard output as it is, for output written in pieces.
+    static func text(_ text: String) {
+        write(STDOUT_FILENO, text)
+    }
+
+    /// Prints a table like ``table(_:_:)`` (and a final newline) without holding all its text: the widths are found
+    /// in a first pass over the rows, which are then rendered and written a few hundred at a time.
+    static func printTable(_ header: [String], count: Int, row: (Int) -> [String]) {
+        // Characters, as `table` counts them; for ASCII without CR (CR LF is one character) that is the byte count.
+        func width(_ s: String) -> Int { s.utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D } ? s.utf8.count : s.count }
+        var widths = header.map(width)
+        for i in 0..<count { for (c, cell) in row(i).enumerated() { widths[c] = max(widths[c], width(cell)) } }
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 17)
+        func render(_ cells: [String]) {
+            for (i, cell) in cells.enumerated() {
+                if i > 0 { out.append(0x20); out.append(0x20) }
+                out.append(contentsOf: cell.utf8)
+                if i < cells.count - 1 { out.append(contentsOf: repeatElement(0x20, count: max(0, widths[i] - width(cell)))) }
+            }
+        }
+        render(header)
+        for i in 0..<count {
+            out.append(0x0A)
+            render(row(i))
+            if out.count >= 1 << 16 { out.withUnsafeBytes { write(STDOUT_FILENO, $0) }; out.removeAll(keepingCapacity: true) }
+        }
+        out.append(0x0A)
+        out.withUnsafeBytes { write(STDOUT_FILENO, $0) }
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        Array(text.utf8).withUnsafeBytes { write(fd, $0) }
+    }
+
+    private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            let n = Glibc.write(fd, base + done, bytes.count - done)
             if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
             done += n
         }
@@ -59,6 +94,8 @@ indirect enum JSON {
     }
 
     static func quote(_ s: String) -> String {
+        // Nothing to escape (the usual case; `list --json` quotes every field of every entry): quotes around it.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -4,7 +4,7 @@ import KeyVault
 
 struct Rekey: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate a new vault key for the same custodians and re-seal every entry.",
+        commandName: "rekey", abstract: "Generate a new vault key for the same custodians and re-seal every entry.",
         discussion: "A passphrase custodian's passphrase is needed again (from --passphrase-file or the terminal).")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))

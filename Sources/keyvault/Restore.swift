@@ -4,7 +4,7 @@ import KeyVault
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a role's key onto this computer (only if its host name is the one recorded for the key).",
+        commandName: "restore", abstract: "Restore a role's key onto this computer (only if its host name is the one recorded for the key).",
         discussion: """
             The host name is read from the operating system; there is no option to give another. The newest version \
             is restored unless --version is given. FILE is written with mode 0600, atomically.
@@ -37,7 +37,7 @@ struct Restore: ParsableCommand {
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
-        _ = try RestoreRule.select(from: opened.entries, role: role, version: version, host: host)
+        _ = try opened.entry(for: role, version: version, on: host)
         try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
         let unlocked = try unlock.unlock(opened)
         if salvage && !unlocked.isAuthentic {

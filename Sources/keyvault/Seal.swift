@@ -4,7 +4,7 @@ import KeyVault
 
 struct Seal: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Seal an exported encryption key into the vault for a computer and role.",
+        commandName: "seal", abstract: "Seal an exported encryption key into the vault for a computer and role.",
         discussion: "Sealing the same computer and role again adds version 2, 3, ...; earlier versions are kept.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
@@ -31,11 +31,12 @@ struct Seal: ParsableCommand {
         if key == "-" && (unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
         }
-        // The vault read here only says which credentials to ask for; it is released before sealing, which reads the
-        // vault again under its lock (a large vault's parse would otherwise be held twice).
-        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        // The vault read here says which credentials to ask for, and the seal reuses it (it re-reads the vault under
+        // its lock only if the file changed meanwhile).
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened)
         let bytes = try SecretInput.keyFile(key)
-        let result = try Vault.seal(bytes, request, intoVaultAt: vault, credentials: credentials)
+        let result = try opened.seal(bytes, request, credentials: credentials)
         let entry = result.entry
         Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))")
         if let same = result.identicalTo {

@@ -4,7 +4,7 @@ import KeyVault
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open every entry in memory and report each damaged one by name (nothing is written).")
+        commandName: "verify", abstract: "Open every entry in memory and report each damaged one by name (nothing is written).")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String

@@ -6,6 +6,7 @@ enum Hashing {
 
     /// Unkeyed BLAKE2b-256 of `message`.
     static func blake2b(_ message: some ContiguousBytes) -> [UInt8] {
+        _ = Sodium.isReady
         var out = [UInt8](repeating: 0, count: digestCount)
         message.withUnsafeBytes { m in
             _ = crypto_generichash(&out, digestCount, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count), nil, 0)
@@ -15,6 +16,7 @@ enum Hashing {
 
     /// BLAKE2b-256 of `message` keyed with `key` (32 bytes).
     static func blake2b(_ message: some ContiguousBytes, key: SecretBytes) -> [UInt8] {
+        _ = Sodium.isReady
         var out = [UInt8](repeating: 0, count: digestCount)
         message.withUnsafeBytes { m in
             key.withUnsafeBytes { k in

@@ -30,19 +30,30 @@ enum EntryMetadata {
         return w.bytes
     }
 
+    /// Where a checked record's fields are. The required fields (tags 01-06) always come first, in tag order, so
+    /// their positions follow from the role and host lengths; a reader can look at them without building an ``Entry``.
+    struct Layout: Sendable {
+        let roleCount: Int
+        let hostCount: Int
+        let size: UInt32
+    }
+
     /// Parses and checks every field strictly; `index` and `position` are for messages.
     static func decode(_ meta: ArraySlice<UInt8>, index: Int, position: Int) throws -> Entry {
+        _ = try check(meta, index: index, position: position)
+        return entry(checked: meta, index: index)
+    }
+
+    /// Checks every field strictly, as ``decode(_:index:position:)`` does, without building strings: a vault's
+    /// index is checked whole on every open, and only the entries a command needs are built.
+    static func check(_ meta: ArraySlice<UInt8>, index: Int, position: Int) throws -> Layout {
         var r = ByteReader(meta, base: position)
-        var role: Role?, host: HostName?, version: UInt32?, created: UInt64?, size: UInt32?
-        var fingerprint: Fingerprint?, label = "", fileName = ""
+        var required: UInt8 = 0
+        var roleCount = 0, hostCount = 0, size: UInt32 = 0
         var lastTag: Int = -1
         func what() -> String { "entry \(index + 1)" }
         func bad(_ problem: String) -> KeyVaultError {
             .damaged("vault damaged: \(what()) metadata at byte \(r.position): \(problem)")
-        }
-        func text(_ value: ArraySlice<UInt8>) -> String? {
-            // ASCII needs no validation beyond the check itself; anything else is validated as UTF-8.
-            value.allSatisfy { $0 < 0x80 } ? String(decoding: value, as: UTF8.self) : String(validating: value, as: UTF8.self)
         }
         func uint(_ value: ArraySlice<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
 
@@ -54,45 +65,93 @@ enum EntryMetadata {
             let value = try r.bytes(length, "\(what()) metadata field \(tag)")
             switch Tag(rawValue: tag) {
             case .role:
-                guard let parsed = Role(stored: value) else { throw bad("role is not 1-16 characters of a-z 0-9") }
-                role = parsed
+                guard Role.isStoredForm(value) else { throw bad("role is not 1-16 characters of a-z 0-9") }
+                roleCount = length
             case .host:
-                guard let text = text(value), HostName.problem(in: text) == nil,
-                      !text.hasSuffix(".") else { throw bad("host name is not a valid computer name") }
-                host = HostName(validated: text)
+                guard isStoredHost(value) else { throw bad("host name is not a valid computer name") }
+                hostCount = length
             case .version:
                 guard length == 4, uint(value) >= 1 else { throw bad("version must be 4 bytes and at least 1") }
-                version = UInt32(uint(value))
             case .createdAt:
                 guard length == 8 else { throw bad("created-at must be 8 bytes") }
-                created = uint(value)
             case .size:
                 guard length == 4, (1...UInt64(FormatV1.maxKeySize)).contains(uint(value)) else {
                     throw bad("size must be 4 bytes, 1 to \(FormatV1.maxKeySize)")
                 }
                 size = UInt32(uint(value))
             case .fingerprint:
-                guard let parsed = Fingerprint(value) else { throw bad("fingerprint must be 32 bytes") }
-                fingerprint = parsed
+                guard length == 32 else { throw bad("fingerprint must be 32 bytes") }
             case .label:
-                guard (1...FormatV1.maxLabelBytes).contains(length), let text = text(value),
-                      Entry.labelProblem(text) == nil else { throw bad("label must be 1-\(FormatV1.maxLabelBytes) bytes of UTF-8 text without control characters") }
-                label = text
+                guard (1...FormatV1.maxLabelBytes).contains(length), isLabel(value) else { throw bad("label must be 1-\(FormatV1.maxLabelBytes) bytes of UTF-8 text without control characters") }
             case .fileName:
-                guard (1...FormatV1.maxFileNameBytes).contains(length), let text = text(value),
-                      Entry.fileNameProblem(text) == nil else { throw bad("file name must be 1-\(FormatV1.maxFileNameBytes) bytes of UTF-8 without '/' or control characters") }
-                fileName = text
+                guard (1...FormatV1.maxFileNameBytes).contains(length), isFileName(value) else { throw bad("file name must be 1-\(FormatV1.maxFileNameBytes) bytes of UTF-8 without '/' or control characters") }
             case nil:
                 guard tag >= 0x80 else {
                     throw KeyVaultError(.unsupportedVersion, "vault uses metadata field \(tag) in \(what()), which this keyvault does not know; upgrade keyvault")
                 }
             }
+            if tag <= Tag.fingerprint.rawValue { required |= 1 << tag }
         }
-        guard let role, let host, let version, let created, let size, let fingerprint else {
+        guard required == 0b0111_1110 else {
             throw bad("a required field (role, host, version, created-at, size, fingerprint) is missing")
         }
+        return Layout(roleCount: roleCount, hostCount: hostCount, size: size)
+    }
+
+    /// The entry a record holds, from metadata that ``check(_:index:position:)`` accepted.
+    static func entry(checked meta: ArraySlice<UInt8>, index: Int) -> Entry {
+        var role = Role.sm, host = HostName(validated: ""), version: UInt32 = 0, created: UInt64 = 0, size: UInt32 = 0
+        var fingerprint: [UInt8] = [], label = "", fileName = ""
+        var i = meta.startIndex
+        while i + 3 <= meta.endIndex {
+            let tag = meta[i], length = Int(meta[i + 1]) << 8 | Int(meta[i + 2])
+            let value = meta[(i + 3)..<(i + 3 + length)]
+            let number = value.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            switch Tag(rawValue: tag) {
+            case .role: role = Role(checked: value)
+            case .host: host = HostName(validated: String(decoding: value, as: UTF8.self))
+            case .version: version = UInt32(truncatingIfNeeded: number)
+            case .createdAt: created = number
+            case .size: size = UInt32(truncatingIfNeeded: number)
+            case .fingerprint: fingerprint = Array(value)
+            // Checked as UTF-8, so decoding repairs nothing.
+            case .label: label = String(decoding: value, as: UTF8.self)
+            case .fileName: fileName = String(decoding: value, as: UTF8.self)
+            case nil: break
+            }
+            i += 3 + length
+        }
         return Entry(role: role, host: host, version: version, createdAt: Timestamp(secondsSinceEpoch: created),
-                     size: size, fingerprint: fingerprint, label: label, originalFileName: fileName, index: index)
+                     size: size, fingerprint: Fingerprint(checked: fingerprint), label: label, originalFileName: fileName, index: index)
+    }
+
+    /// UTF-8 text as ``check(_:index:position:)`` reads it: ASCII needs no validation beyond the check itself.
+    private static func text(_ value: ArraySlice<UInt8>) -> String? {
+        value.allSatisfy { $0 < 0x80 } ? String(decoding: value, as: UTF8.self) : String(validating: value, as: UTF8.self)
+    }
+
+    private static func isPrintableASCII(_ value: ArraySlice<UInt8>) -> Bool {
+        value.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
+    /// A stored host: a valid computer name without a trailing dot. Plain DNS names are accepted from their bytes;
+    /// anything else takes the full check.
+    private static func isStoredHost(_ value: ArraySlice<UInt8>) -> Bool {
+        if value.last != 0x2E && HostName.isPlainDNSName(value) { return true }
+        guard let text = text(value) else { return false }
+        return HostName.problem(in: text) == nil && !text.hasSuffix(".")
+    }
+
+    private static func isLabel(_ value: ArraySlice<UInt8>) -> Bool {
+        if isPrintableASCII(value) { return true }
+        guard let text = text(value) else { return false }
+        return Entry.labelProblem(text) == nil
+    }
+
+    private static func isFileName(_ value: ArraySlice<UInt8>) -> Bool {
+        if isPrintableASCII(value) { return !value.contains(0x2F) }
+        guard let text = text(value) else { return false }
+        return Entry.fileNameProblem(text) == nil
     }
 }
 

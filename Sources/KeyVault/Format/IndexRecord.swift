@@ -25,15 +25,17 @@ struct IndexRecord: Hashable, Sendable {
         w.append(nonce)
     }
 
-    static func parse(_ r: inout ByteReader, index: Int) throws -> IndexRecord {
+    /// Reads and checks one record strictly, without building its entry.
+    static func locate(_ r: inout ByteReader, index: Int) throws -> RecordLocation {
         let start = r.position
         let metaCount = Int(try r.u16("entry \(index + 1) metadata length"))
         guard metaCount <= FormatV1.maxMetadataCount else {
             throw KeyVaultError.damaged("vault damaged: entry \(index + 1) at byte \(start) claims \(metaCount) bytes of metadata; the limit is \(FormatV1.maxMetadataCount)")
         }
         let meta = try r.bytes(metaCount, "entry \(index + 1) metadata")
-        let entry = try EntryMetadata.decode(meta, index: index, position: start + 2)
-        let nonce = Array(try r.bytes(AEAD.nonceCount, "entry \(index + 1) nonce"))
-        return IndexRecord(metadata: Array(meta), nonce: nonce, entry: entry)
+        let layout = try EntryMetadata.check(meta, index: index, position: start + 2)
+        _ = try r.bytes(AEAD.nonceCount, "entry \(index + 1) nonce")
+        return RecordLocation(start: UInt32(start), metaCount: UInt16(metaCount), roleCount: UInt8(layout.roleCount),
+                              hostCount: UInt8(layout.hostCount), size: layout.size)
     }
 }

@@ -7,36 +7,63 @@ struct SlotRecord: Hashable, Sendable {
 }
 
 /// Everything before the ciphertext area, parsed.
+///
+/// The index is checked whole when the header is parsed, but kept as the header's bytes plus a location per
+/// record: an ``Entry`` is built only when asked for (``entry(at:)``), so opening a vault of 100,000 entries to
+/// restore one does not build 100,000 of them.
 struct VaultHeader: Sendable {
     let identity: VaultIdentity
     /// K of a K-of-N vault; nil when any one slot unlocks it.
     let threshold: UInt8?
     let slots: [SlotRecord]
-    let records: [IndexRecord]
+    /// The header's bytes, exactly `header_size` of them.
+    let bytes: [UInt8]
+    /// Each index record's place in ``bytes``, in index order.
+    let locations: [RecordLocation]
+    /// Offset of `entry_count`.
+    let entryCountOffset: Int
+    /// Offset of the checksum: the index ends here.
+    let checksumOffset: Int
     /// Unkeyed BLAKE2b-256 over the bytes before it matched.
     let checksumValid: Bool
-    /// The stored vault tag and the bytes it covers.
-    let tag: [UInt8]
-    let taggedBytes: [UInt8]
+    /// The ciphertext area's expected length: the sum over entries of size + 16.
+    let ciphertextAreaCount: Int
+
+    /// The bytes the vault tag covers: everything before it.
+    var taggedBytes: ArraySlice<UInt8> { bytes[..<(checksumOffset + FormatV1.checksumCount)] }
+    /// The stored vault tag.
+    var tag: [UInt8] { Array(bytes[(checksumOffset + FormatV1.checksumCount)...]) }
     /// Total header bytes (`header_size`): where the ciphertext area starts.
-    var size: Int { taggedBytes.count + FormatV1.vaultTagCount }
+    var size: Int { bytes.count }
+    var entryCount: Int { locations.count }
 
     var slotContext: SlotContext { SlotContext(identity: identity, threshold: threshold) }
+
+    /// The entry of index record `index` (0-based).
+    func entry(at index: Int) -> Entry {
+        EntryMetadata.entry(checked: bytes[locations[index].metadataRange], index: index)
+    }
+
+    /// Index record `index`, with its entry.
+    func record(at index: Int) -> IndexRecord {
+        let location = locations[index]
+        return IndexRecord(metadata: Array(bytes[location.metadataRange]), nonce: Array(bytes[location.nonceRange]), entry: entry(at: index))
+    }
+
+    /// Every index record, built: for rewrites that touch every entry.
+    func allRecords() -> [IndexRecord] { locations.indices.map(record(at:)) }
 
     /// Offset of each entry's ciphertext from the start of the file.
     func ciphertextOffsets() -> [Int] {
         var offsets: [Int] = []
-        offsets.reserveCapacity(records.count)
+        offsets.reserveCapacity(locations.count)
         var next = size
-        for record in records {
+        for location in locations {
             offsets.append(next)
-            next += record.ciphertextCount
+            next += location.ciphertextCount
         }
         return offsets
     }
-
-    /// The ciphertext area's expected length: the sum over entries of size + 16.
-    var ciphertextAreaCount: Int { records.reduce(0) { $0 + $1.ciphertextCount } }
 
     /// Reads magic, version, flags and header_size from the first 16 bytes, checking what can be checked there.
     /// - Returns: header_size.
@@ -118,33 +145,45 @@ struct VaultHeader: Sendable {
               Int(entryCount) <= (r.remaining - FormatV1.checksumCount - FormatV1.vaultTagCount) / smallestRecord else {
             throw KeyVaultError.damaged("vault damaged: entry count \(entryCount) cannot fit in a \(headerSize)-byte header (limit \(FormatV1.maxEntries) entries)")
         }
-        var records: [IndexRecord] = []
-        var seen = Set<String>()
+        let entryCountOffset = r.position - 4
+        var locations: [RecordLocation] = []
+        locations.reserveCapacity(Int(entryCount))
+        var duplicates = DuplicateEntryCheck(capacity: Int(entryCount))
+        var ciphertextAreaCount = 0
+        var position = r.position
         for index in 0..<Int(entryCount) {
-            let record = try IndexRecord.parse(&r, index: index)
-            let key = "\(record.entry.role.rawValue)|\(record.entry.host.value.lowercased())|\(record.entry.version)"
-            guard seen.insert(key).inserted else {
-                throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(record.entry.displayName)")
+            var location = bytes.withUnsafeBufferPointer { RecordLocation.common(in: $0, at: position) }
+            if location == nil {
+                // Anything but the common record takes the full check, which words the error if there is one.
+                var rest = ByteReader(bytes[position...], base: position)
+                location = try IndexRecord.locate(&rest, index: index)
             }
-            records.append(record)
+            guard let location else { break }
+            position += location.recordCount
+            locations.append(location)
+            ciphertextAreaCount += location.ciphertextCount
+            if duplicates.insertLast(of: locations, in: bytes) != nil {
+                let entry = EntryMetadata.entry(checked: bytes[location.metadataRange], index: index)
+                throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
+            }
         }
+        r = ByteReader(bytes[position...], base: position)
         let checksummed = r.position
         let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
-        let tagged = r.position
-        let tag = Array(try r.bytes(FormatV1.vaultTagCount, "vault tag"))
+        _ = try r.bytes(FormatV1.vaultTagCount, "vault tag")
         try r.expectEnd("the vault tag")
 
-        let header = VaultHeader(
-            identity: identity, threshold: threshold, slots: slots, records: records,
-            checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
-            tag: tag, taggedBytes: Array(bytes[0..<tagged]))
-        let expected = headerSize + header.ciphertextAreaCount
+        let expected = headerSize + ciphertextAreaCount
         guard expected == fileSize else {
             throw KeyVaultError.damaged(fileSize < expected
                 ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"
                 : "vault damaged: \(fileSize - expected) unexpected trailing bytes after the last entry")
         }
-        return header
+        return VaultHeader(
+            identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
+            entryCountOffset: entryCountOffset, checksumOffset: checksummed,
+            checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
+            ciphertextAreaCount: ciphertextAreaCount)
     }
 
     /// Encodes a header for `slots` and `records`, with checksum and a tag under `tagKey`.
@@ -164,16 +203,46 @@ struct VaultHeader: Sendable {
             w.u16(UInt16(slot.body.count))
             w.append(slot.body)
         }
+        let entryCountOffset = w.bytes.count
         w.u32(UInt32(records.count))
-        for record in records { record.encode(into: &w) }
+        var locations: [RecordLocation] = []
+        locations.reserveCapacity(records.count)
+        for record in records {
+            locations.append(RecordLocation(start: UInt32(w.bytes.count), metaCount: UInt16(record.metadata.count),
+                                            roleCount: UInt8(record.entry.role.rawValue.utf8.count),
+                                            hostCount: UInt8(record.entry.host.value.utf8.count), size: record.entry.size))
+            record.encode(into: &w)
+        }
         var bytes = w.bytes
+        let checksumOffset = bytes.count
+        seal(&bytes, tagKey: tagKey)
+        return VaultHeader(identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
+                           entryCountOffset: entryCountOffset, checksumOffset: checksumOffset, checksumValid: true,
+                           ciphertextAreaCount: records.reduce(0) { $0 + $1.ciphertextCount })
+    }
+
+    /// This header's bytes with `records` added at the end of the index, `entry_count`, `header_size`, checksum and
+    /// tag (under `tagKey`) recomputed; everything before is copied byte for byte, as ``encode(identity:threshold:slots:records:tagKey:)``
+    /// would write it again.
+    func appending(_ records: [IndexRecord], tagKey: SecretBytes) -> [UInt8] {
+        var w = ByteWriter(capacity: checksumOffset + records.reduce(0) { $0 + $1.metadata.count + 26 } + 64)
+        w.append(bytes[..<checksumOffset])
+        for record in records { record.encode(into: &w) }
+        var out = w.bytes
+        let count = UInt32(locations.count + records.count)
+        for i in 0..<4 { out[entryCountOffset + i] = UInt8((count >> UInt32(24 - 8 * i)) & 0xFF) }
+        Self.seal(&out, tagKey: tagKey)
+        return out
+    }
+
+    /// Patches `header_size` into `bytes` (everything up to the checksum) and appends checksum and vault tag.
+    private static func seal(_ bytes: inout [UInt8], tagKey: SecretBytes) {
         let headerSize = UInt32(bytes.count + FormatV1.checksumCount + FormatV1.vaultTagCount)
         for i in 0..<4 { bytes[12 + i] = UInt8((headerSize >> UInt32(24 - 8 * i)) & 0xFF) }
         bytes += Hashing.blake2b(bytes)
-        let tag = Hashing.blake2b(bytes, key: tagKey)
-        return VaultHeader(identity: identity, threshold: threshold, slots: slots, records: records, checksumValid: true, tag: tag, taggedBytes: bytes)
+        bytes += Hashing.blake2b(bytes, key: tagKey)
     }
 
     /// The header's bytes as written to a file.
-    var encoded: [UInt8] { taggedBytes + tag }
+    var encoded: [UInt8] { bytes }
 }

@@ -38,15 +38,19 @@ final class OpenFile: @unchecked Sendable {
 
     /// Reads exactly `count` bytes at `offset`.
     func read(count: Int, at offset: Int, what: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let complete: Bool
-        do {
-            complete = try bytes.withUnsafeMutableBytes { buffer throws(SyscallFailure) in
-                try Syscalls.preadFully(fd, buffer, offset: offset)
+        var complete = false
+        var failure: SyscallFailure?
+        // Not zero-filled first: a header can be megabytes, and every byte is read into it (or the read fails).
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialised in
+            do throws(SyscallFailure) {
+                complete = try Syscalls.preadFully(fd, UnsafeMutableRawBufferPointer(buffer), offset: offset)
+            } catch {
+                failure = error
             }
-        } catch let error as SyscallFailure {
-            throw KeyVaultError.io("read \(what)", path: path, errno: error.code)
+            if !complete { buffer.initialize(repeating: 0) }
+            initialised = count
         }
+        if let failure { throw KeyVaultError.io("read \(what)", path: path, errno: failure.code) }
         guard complete else {
             throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
         }

@@ -33,7 +33,7 @@ extension Vault {
                 slots = try SlotBuilder.slots(for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k))
             }
             let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: slots,
-                                               records: header.records, tagKey: unlocked.tagKey)
+                                               records: header.allRecords(), tagKey: unlocked.tagKey)
             try out.write(rewritten.encoded)
             try out.copy(from: current.file, offset: header.size, count: header.ciphertextAreaCount)
             return rewritten.describeCustodians()
@@ -107,7 +107,7 @@ extension Vault {
         for entry in current.entries {
             let plain = try unlocked.open(entry)
             let fingerprint = Hashing.blake2b(secret: plain, key: fingerprintKey)
-            let metadata = EntryMetadata.replacingFingerprint(in: current.header.records[entry.index].metadata, with: fingerprint)
+            let metadata = EntryMetadata.replacingFingerprint(in: current.header.record(at: entry.index).metadata, with: fingerprint)
             let rebuilt = try EntryMetadata.decode(metadata[...], index: entry.index, position: 0)
             records.append(IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: rebuilt))
         }

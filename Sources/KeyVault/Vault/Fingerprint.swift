@@ -13,13 +13,23 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
         self.bytes = Array(bytes)
     }
 
+    /// A fingerprint from 32 bytes already checked.
+    init(checked bytes: [UInt8]) { self.bytes = bytes }
+
     /// All 64 hex digits.
     public var hex: String { bytes.hexString }
 
     /// The first 16 hex digits in groups of four, for tables: `3f2a-91c0-5be7-0d44`.
     public var short: String {
-        let h = Array(hex.prefix(16))
-        return stride(from: 0, to: 16, by: 4).map { String(h[$0..<$0 + 4]) }.joined(separator: "-")
+        // Built from bytes: `list` prints one per entry, and vaults hold up to a million.
+        var out: [UInt8] = []
+        out.reserveCapacity(19)
+        for (i, b) in bytes.prefix(8).enumerated() {
+            if i > 0 && i % 2 == 0 { out.append(0x2D) }
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public var description: String { hex }
@@ -28,9 +38,12 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
 extension Sequence where Element == UInt8 {
     /// Lowercase hex.
     var hexString: String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for b in self { out.append(hexDigits[Int(b >> 4)]); out.append(hexDigits[Int(b & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// `0123456789abcdef` as ASCII bytes.
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -47,15 +47,19 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
     /// - Returns: `true` when the first labels are equal ignoring case and, where both names carry a domain, the
     ///   domains are equal too.
     public func matches(_ other: HostName) -> Bool {
+        HostName.matches(value.utf8, other.value.utf8)
+    }
+
+    /// ``matches(_:)`` on the names' bytes, so that a vault's stored names are compared without building strings.
+    static func matches<A: Collection<UInt8>, B: Collection<UInt8>>(_ mine: A, _ theirs: B) -> Bool {
         // Valid names are ASCII, so comparing bytes with ASCII case folding is comparing the lowercased labels,
         // without building them: restores and seals compare against every entry of a vault.
-        let mine = value.utf8, theirs = other.value.utf8
         let myDot = mine.firstIndex(of: 0x2E), theirDot = theirs.firstIndex(of: 0x2E)
         if myDot != nil && theirDot != nil { return HostName.equalIgnoringASCIICase(mine, theirs) }
         return HostName.equalIgnoringASCIICase(mine[..<(myDot ?? mine.endIndex)], theirs[..<(theirDot ?? theirs.endIndex)])
     }
 
-    private static func equalIgnoringASCIICase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
+    static func equalIgnoringASCIICase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) where x != y {
             let lx = (0x41...0x5A).contains(x) ? x | 0x20 : x, ly = (0x41...0x5A).contains(y) ? y | 0x20 : y
@@ -104,12 +108,15 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `text` is a DNS name (optionally with a trailing dot) of at most 253 characters, with labels of 1–63
     /// characters of `A–Z a–z 0–9 -` neither starting nor ending with `-`: names ``problem(in:)`` accepts.
-    static func isPlainDNSName(_ text: String) -> Bool {
+    static func isPlainDNSName(_ text: String) -> Bool { isPlainDNSName(text.utf8) }
+
+    /// ``isPlainDNSName(_:)`` on bytes.
+    static func isPlainDNSName<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bool {
         var labelCount = 0, previous: UInt8 = 0x2E
-        var total = text.utf8.count
-        if text.utf8.last == 0x2E { total -= 1 }
+        var total = bytes.count
+        if bytes.last == 0x2E { total -= 1 }
         guard total >= 1, total <= 253 else { return false }
-        for byte in text.utf8.prefix(total) {
+        for byte in bytes.prefix(total) {
             if byte == 0x2E {
                 guard labelCount > 0, previous != 0x2D else { return false }
                 labelCount = 0
@@ -128,7 +135,8 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
     private static let netBIOSExtras: [UInt8] = Array("_!@#$%^&'(){}~-".utf8)
 
     private static func isDNSByte(_ b: UInt8) -> Bool {
-        (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D
+        // 0-9, A-Z or a-z (case folded), '-': plain arithmetic, as every stored host name is checked on each open.
+        (b &- 0x30) < 10 || ((b | 0x20) &- 0x61) < 26 || b == 0x2D
     }
 
     private static func isNetBIOSName(_ name: String) -> Bool {

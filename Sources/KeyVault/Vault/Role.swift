@@ -34,9 +34,16 @@ public struct Role: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Reads a role from a vault: 1–16 bytes of `a–z 0–9`; roles this version does not know are kept as they are.
     init?(stored bytes: ArraySlice<UInt8>) {
-        guard (1...16).contains(bytes.count),
-              bytes.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }) else { return nil }
+        guard Role.isStoredForm(bytes) else { return nil }
         self.rawValue = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A role from bytes already checked with ``isStoredForm(_:)``.
+    init(checked bytes: ArraySlice<UInt8>) { self.rawValue = String(decoding: bytes, as: UTF8.self) }
+
+    /// Whether `bytes` can be a stored role: 1–16 bytes of `a–z 0–9`.
+    static func isStoredForm(_ bytes: ArraySlice<UInt8>) -> Bool {
+        (1...16).contains(bytes.count) && bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
     }
 
     /// A short description for people, e.g. "Service Manager management server".

@@ -1,16 +1,19 @@
 // The entries a seal must check against, indexed so that a batch does not rescan the vault for every key.
 
-/// The same-key rule and the next version, for a seal or a batch of seals. The vault's entries are scanned directly
-/// for the first key; from the second on, they are indexed by fingerprint (the same-key rule) and by role and short
-/// name (versions), so that sealing item n of a batch does not rescan the n entries before it.
+/// The same-key rule and the next version, for a seal or a batch of seals. For the first key, the vault's index is
+/// scanned in place (only matching entries are built); from the second on, every entry is built once and indexed by
+/// fingerprint (the same-key rule) and by role and short name (versions), so that sealing item n of a batch does not
+/// rescan the n entries before it.
 struct SealBook {
-    private var entries: [Entry]
+    private let vault: Vault
+    /// Before indexing: the entries added by this batch. After: every entry, the vault's first.
+    private var entries: [Entry] = []
     private var indexed = false
     private var byFingerprint: [Fingerprint: [Int]] = [:]
     private var byShortName: [String: [Int]] = [:]
-    var count: Int { entries.count }
+    var count: Int { indexed ? entries.count : vault.entryCount + entries.count }
 
-    init(_ entries: [Entry]) { self.entries = entries }
+    init(_ vault: Vault) { self.vault = vault }
 
     /// Role and lowercased first label: every host that can match another shares its first label.
     private static func group(_ role: Role, _ host: HostName) -> String {
@@ -25,10 +28,11 @@ struct SealBook {
 
     private var items = 0
 
-    /// Call before checking each item: from the second item on, the entries are indexed (once).
+    /// Call before checking each item: from the second item on, the entries are built and indexed (once).
     mutating func beginItem() {
         items += 1
         guard items == 2, !indexed else { return }
+        entries = vault.entries + entries
         indexed = true
         byFingerprint.reserveCapacity(entries.count)
         for position in entries.indices { index(position) }
@@ -41,7 +45,8 @@ struct SealBook {
 
     /// Refuses a key already sealed for another host or role; returns the latest entry holding the same bytes.
     func check(_ fingerprint: Fingerprint, role: Role, host: HostName) throws -> Entry? {
-        let same = indexed ? (byFingerprint[fingerprint] ?? []).map { entries[$0] } : entries.filter { $0.fingerprint == fingerprint }
+        let same = indexed ? (byFingerprint[fingerprint] ?? []).map { entries[$0] }
+            : vault.entries(withFingerprint: fingerprint) + entries.filter { $0.fingerprint == fingerprint }
         if let clash = same.first(where: { !($0.role == role && $0.host.matches(host)) }) {
             throw KeyVaultError.invalidArgument(
                 "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
@@ -51,7 +56,8 @@ struct SealBook {
 
     /// One more than the highest version among entries of `role` whose host matches `host` (``RestoreRule/nextVersion(in:role:host:)``).
     func nextVersion(role: Role, host: HostName) -> UInt32 {
-        let candidates = indexed ? (byShortName[SealBook.group(role, host)] ?? []).map { entries[$0] } : entries
+        let candidates = indexed ? (byShortName[SealBook.group(role, host)] ?? []).map { entries[$0] }
+            : vault.entries(of: role, matching: host) + entries
         return RestoreRule.nextVersion(in: candidates, role: role, host: host)
     }
 }

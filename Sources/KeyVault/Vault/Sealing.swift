@@ -98,6 +98,24 @@ extension Vault {
         return try seal(CollectionOfOne(SealItem(key: key, request: request)), intoVaultAt: path, credentials: credentials)[0]
     }
 
+    /// Seals `key` into the vault file this vault was opened from, like ``seal(_:_:intoVaultAt:credentials:)``, reusing
+    /// this parse when the file is still the same (same inode, size and modification time) once it is locked.
+    ///
+    /// A caller that has opened the vault anyway (to see which credentials it needs, say) saves reading and checking
+    /// its header a second time, which counts for a large vault.
+    ///
+    /// - Parameters:
+    ///   - key: the exported key file's bytes.
+    ///   - request: role, host and metadata.
+    ///   - credentials: enough custodians to unlock the vault.
+    /// - Returns: the new entry.
+    /// - Throws: as ``seal(_:_:intoVaultAt:passphrase:)``.
+    public func seal(_ key: SecretBytes, _ request: SealRequest, credentials: Credentials) throws -> SealResult {
+        try request.validate(keyCount: key.count)
+        return try Vault.seal(CollectionOfOne(SealItem(key: key, request: request)), intoVaultAt: path, opened: self,
+                              credentials: credentials)[0]
+    }
+
     /// Seals many keys into the vault at `path` in one write: one lock, one unlock, one atomic replacement.
     ///
     /// Each item obeys the same rules as ``seal(_:_:intoVaultAt:credentials:)``, applied in order as if the items
@@ -117,8 +135,13 @@ extension Vault {
     /// - Throws: as ``seal(_:_:intoVaultAt:credentials:)``, for the first item refused; nothing is written then.
     public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials) throws -> [SealResult]
     where Items.Element == SealItem {
-        try modify(path, credentials: credentials) { current, unlocked, out in
-            var book = SealBook(current.entries)
+        try seal(items, intoVaultAt: path, opened: nil, credentials: credentials)
+    }
+
+    private static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, opened: Vault?, credentials: Credentials) throws -> [SealResult]
+    where Items.Element == SealItem {
+        try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in
+            var book = SealBook(current)
             var records: [IndexRecord] = []
             var sealed: [[UInt8]] = []
             var results: [SealResult] = []
@@ -142,9 +165,8 @@ extension Vault {
                 records.append(record)
                 results.append(SealResult(entry: entry, identicalTo: identical))
             }
-            let header = VaultHeader.encode(identity: current.header.identity, threshold: current.header.threshold,
-                                            slots: current.header.slots, records: current.header.records + records, tagKey: unlocked.tagKey)
-            try out.write(header.encoded)
+            // The existing index is copied byte for byte; only the count, sizes, checksum and tag change.
+            try out.write(current.header.appending(records, tagKey: unlocked.tagKey))
             try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
             for ciphertext in sealed { try out.write(ciphertext) }
             return results

@@ -19,7 +19,10 @@ public final class UnlockedVault: @unchecked Sendable {
     /// Things the operator should know, e.g. an expired certificate that still unlocked.
     public let warnings: [String]
 
-    init(vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = []) throws {
+    /// - Parameter knownAuthentic: the result of checking this very header (same bytes) under the same key before,
+    ///   so that re-reading a vault under its lock does not hash its header again.
+    init(vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
+         knownAuthentic: Bool? = nil) throws {
         self.vault = vault
         self.vaultKey = vaultKey
         self.openedSlots = openedSlots
@@ -28,8 +31,12 @@ public final class UnlockedVault: @unchecked Sendable {
         entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
         fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
         tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)
-        let expected = Hashing.blake2b(vault.header.taggedBytes, key: tagKey)
-        isAuthentic = vault.header.checksumValid && constantTimeEqual(expected, vault.header.tag)
+        if let knownAuthentic {
+            isAuthentic = knownAuthentic
+        } else {
+            let expected = Hashing.blake2b(vault.header.taggedBytes, key: tagKey)
+            isAuthentic = vault.header.checksumValid && constantTimeEqual(expected, vault.header.tag)
+        }
     }
 
     /// Throws unless ``isAuthentic``.
@@ -52,10 +59,12 @@ public final class UnlockedVault: @unchecked Sendable {
     /// Decrypts the key `entry` holds, checking its seal and fingerprint. Internal: public callers go through the
     /// host rule in ``restore(role:version:on:salvage:)``.
     func open(_ entry: Entry) throws -> SecretBytes {
-        let record = vault.header.records[entry.index]
-        let ciphertext = try vault.file.read(count: record.ciphertextCount, at: vault.offsets[entry.index], what: "sealed key of \(entry.displayName)")
-        let ad = record.associatedData(vaultID: vault.header.identity.id)
-        guard let key = try AEAD.open(ciphertext, key: entryKey, nonce: record.nonce, associatedData: ad) else {
+        let header = vault.header
+        let location = header.locations[entry.index]
+        let ciphertext = try vault.file.read(count: location.ciphertextCount, at: vault.offsets[entry.index], what: "sealed key of \(entry.displayName)")
+        // vault_id ‖ meta_len ‖ meta: the record's own bytes in the header follow the vault id.
+        let ad = header.identity.id + header.bytes[Int(location.start)..<location.metadataRange.upperBound]
+        guard let key = try AEAD.open(ciphertext, key: entryKey, nonce: Array(header.bytes[location.nonceRange]), associatedData: ad) else {
             throw KeyVaultError.damaged("vault damaged or tampered with: the \(entry.displayName) fails authentication")
         }
         guard fingerprint(of: key) == entry.fingerprint else {
@@ -77,7 +86,7 @@ public final class UnlockedVault: @unchecked Sendable {
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when the index or the entry fails authentication.
     public func restore(role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false) throws -> RestoredKey {
         if !salvage { try requireAuthentic() }
-        let entry = try RestoreRule.select(from: vault.entries, role: role, version: version, host: host)
+        let entry = try vault.entry(for: role, version: version, on: host)
         return RestoredKey(entry: entry, key: try open(entry))
     }
 

@@ -25,7 +25,11 @@ public struct Vault: Sendable {
     /// When the vault was created (UTC).
     public var createdAt: Timestamp { header.identity.createdAt }
     /// The entries, in the order they were sealed.
-    public var entries: [Entry] { header.records.map(\.entry) }
+    ///
+    /// Builds every entry; to find one, ``entry(for:version:on:)`` looks at the index without building the others.
+    public var entries: [Entry] { (0..<header.entryCount).map(header.entry(at:)) }
+    /// The number of entries.
+    public var entryCount: Int { header.entryCount }
     /// Whether the header's unkeyed checksum matched. When false the file is damaged; only
     /// ``open(atPath:allowingDamage:)`` with `allowingDamage: true` returns such a vault.
     public var isChecksumValid: Bool { header.checksumValid }
@@ -53,10 +57,15 @@ public struct Vault: Sendable {
     ///   format; ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such file.
     public static func open(atPath path: String, allowingDamage: Bool = false) throws -> Vault {
         let vault = try read(from: OpenFile.open(path, what: "vault"), path: path)
-        if !allowingDamage && !vault.isChecksumValid {
+        if !allowingDamage { try vault.requireValidChecksum() }
+        return vault
+    }
+
+    /// Throws, as ``open(atPath:allowingDamage:)`` does, when the header fails its checksum.
+    func requireValidChecksum() throws {
+        guard isChecksumValid else {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum; run 'keyvault verify' to see which entries are intact")
         }
-        return vault
     }
 
     static func read(from file: OpenFile, path: String) throws -> Vault {
@@ -67,6 +76,49 @@ public struct Vault: Sendable {
         let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
         let header = try VaultHeader.parse(bytes, fileSize: fileSize)
         return Vault(path: path, file: file, header: header, offsets: header.ciphertextOffsets())
+    }
+
+    /// The entry a restore of `role` on `host` would decrypt, under the host/role rule; needs no secret.
+    ///
+    /// Reads the index without building an ``Entry`` for each record: only the entries of `role` whose host matches
+    /// are built. The same rule runs again in ``UnlockedVault/restore(role:version:on:salvage:)`` once the index is
+    /// authenticated.
+    ///
+    /// - Parameters:
+    ///   - role: the role asked for.
+    ///   - version: a specific version, or nil for the newest.
+    ///   - host: the machine the restore runs on.
+    /// - Returns: the entry.
+    /// - Throws: as ``RestoreRule/select(from:role:version:host:)``.
+    public func entry(for role: Role, version: UInt32? = nil, on host: HostIdentity) throws -> Entry {
+        let mine = entries(of: role, matching: host.name)
+        // With no candidate, the rule's message names what the vault holds: only then is every entry built.
+        return try RestoreRule.select(from: mine.isEmpty ? entries : mine, role: role, version: version, host: host)
+    }
+
+    /// The entries of `role` whose host matches `host` (``HostName/matches(_:)``), in index order.
+    func entries(of role: Role, matching host: HostName) -> [Entry] {
+        let roleBytes = Array(role.rawValue.utf8), hostBytes = Array(host.value.utf8)
+        let matching = header.bytes.withUnsafeBufferPointer { bytes in
+            header.locations.indices.filter { i in
+                let location = header.locations[i]
+                return Int(location.roleCount) == roleBytes.count && bytes[location.roleRange].elementsEqual(roleBytes)
+                    && HostName.matches(UnsafeBufferPointer(rebasing: bytes[location.hostRange]), hostBytes)
+            }
+        }
+        return matching.map(header.entry(at:))
+    }
+
+    /// The entries whose fingerprint is `fingerprint`, in index order.
+    func entries(withFingerprint fingerprint: Fingerprint) -> [Entry] {
+        let matching = header.bytes.withUnsafeBytes { bytes in
+            fingerprint.bytes.withUnsafeBytes { wanted in
+                header.locations.indices.filter { i in
+                    memcmp(bytes.baseAddress! + header.locations[i].fingerprintRange.lowerBound, wanted.baseAddress!, 32) == 0
+                }
+            }
+        }
+        return matching.map(header.entry(at:))
     }
 
     /// Whether `other` is the file this vault was parsed from, unchanged: same device, inode, size and mtime.

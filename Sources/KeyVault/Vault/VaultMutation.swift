@@ -5,20 +5,27 @@ extension Vault {
     ///
     /// Argon2id is slow, so the vault is unlocked before the lock is taken and the key is reused when the slots did
     /// not change meanwhile. If `change` throws, nothing replaces the vault.
-    static func modify<T>(_ path: String, credentials: Credentials,
+    ///
+    /// - Parameter opened: the vault at `path` as the caller already read it, if it did: used instead of reading it
+    ///   again before the lock (it is still re-read under the lock if the file changed meanwhile).
+    static func modify<T>(_ path: String, opened: Vault? = nil, credentials: Credentials,
                           _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
         let target = resolvedPath(path)
-        let early = try Vault.open(atPath: target).unlock(with: credentials)
+        if let opened { try opened.requireValidChecksum() }
+        let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
         // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
         // read before (same inode, size and modification time), its parse is still current and is not redone.
-        let current = try early.vault.isSameFile(as: lock.file) ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
+        let unchanged = early.vault.isSameFile(as: lock.file)
+        let current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         let unlocked: UnlockedVault
         if current.header.identity == early.vault.header.identity && current.header.threshold == early.vault.header.threshold
             && current.header.slots == early.vault.header.slots {
+            // The same parse (same bytes) was authenticated under this key a moment ago: no need to hash it again.
             unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
-                                         passphraseVerified: early.passphraseVerified, warnings: early.warnings)
+                                         passphraseVerified: early.passphraseVerified, warnings: early.warnings,
+                                         knownAuthentic: unchanged ? early.isAuthentic : nil)
         } else {
             unlocked = try current.unlock(with: credentials)
         }

@@ -1,0 +1,78 @@
+// Where a checked index record sits in the header, and the one-pass check of the common record.
+
+/// Where a checked index record sits in the header's bytes (12 bytes per entry, instead of a built ``Entry``).
+/// The required metadata fields come first, in tag order (docs/FORMAT.md, "Entry metadata"), so the role, host,
+/// version and fingerprint are at fixed distances given the role and host lengths.
+struct RecordLocation: Sendable {
+    /// Offset of `meta_len` in the header.
+    let start: UInt32
+    let metaCount: UInt16
+    let roleCount: UInt8
+    let hostCount: UInt8
+    /// The key's size in bytes (the `05` field).
+    let size: UInt32
+
+    var metadataRange: Range<Int> { (Int(start) + 2)..<(Int(start) + 2 + Int(metaCount)) }
+    var nonceRange: Range<Int> { metadataRange.upperBound..<(metadataRange.upperBound + AEAD.nonceCount) }
+    /// Bytes of the whole record in the header.
+    var recordCount: Int { 2 + Int(metaCount) + AEAD.nonceCount }
+    var roleRange: Range<Int> { let s = metadataRange.lowerBound + 3; return s..<(s + Int(roleCount)) }
+    var hostRange: Range<Int> { let s = roleRange.upperBound + 3; return s..<(s + Int(hostCount)) }
+    /// The 4-byte version's value, after the host field.
+    var versionRange: Range<Int> { let s = hostRange.upperBound + 3; return s..<(s + 4) }
+    /// version (3 + 4), created-at (3 + 8), size (3 + 4), then the fingerprint's tag and length.
+    var fingerprintRange: Range<Int> { let s = versionRange.upperBound + 11 + 7 + 3; return s..<(s + 32) }
+    /// Bytes of the sealed key in the ciphertext area: size + 16.
+    var ciphertextCount: Int { Int(size) + AEAD.tagCount }
+
+    /// Reads the record at `start` of `header` when it is of the common kind, valid without question: every field
+    /// this version knows, hosts that are plain DNS names, labels and file names of printable ASCII. Anything else
+    /// (including every damaged record) gives nil, and the record then goes through ``IndexRecord/locate(_:index:)``,
+    /// which accepts exactly what this accepts and more, and words the errors. One pass over raw bytes, because a
+    /// vault's whole index is checked on every open.
+    static func common(in header: UnsafeBufferPointer<UInt8>, at start: Int) -> RecordLocation? {
+        let end = header.count
+        guard start + 2 <= end else { return nil }
+        let metaCount = Int(header[start]) << 8 | Int(header[start + 1])
+        let metaStart = start + 2, metaEnd = metaStart + metaCount
+        guard metaCount <= FormatV1.maxMetadataCount, metaEnd + AEAD.nonceCount <= end else { return nil }
+        guard let base = header.baseAddress else { return nil }
+        var i = metaStart, lastTag = -1, required = 0
+        var roleCount = 0, hostCount = 0, size: UInt32 = 0
+        while i < metaEnd {
+            guard i + 3 <= metaEnd else { return nil }
+            let tag = Int(base[i]), length = Int(base[i + 1]) << 8 | Int(base[i + 2])
+            let v = i + 3, vEnd = v + length
+            guard tag > lastTag, vEnd <= metaEnd else { return nil }
+            lastTag = tag
+            let value = UnsafeBufferPointer(start: base + v, count: length)
+            switch tag {
+            case 0x01:
+                guard (1...16).contains(length), value.allSatisfy({ ($0 &- 0x61) < 26 || ($0 &- 0x30) < 10 }) else { return nil }
+                roleCount = length
+            case 0x02:
+                guard value.last != 0x2E, HostName.isPlainDNSName(value) else { return nil }
+                hostCount = length
+            case 0x03: guard length == 4, bigEndian(value) >= 1 else { return nil }
+            case 0x04: guard length == 8 else { return nil }
+            case 0x05:
+                guard length == 4, (1...UInt64(FormatV1.maxKeySize)).contains(bigEndian(value)) else { return nil }
+                size = UInt32(bigEndian(value))
+            case 0x06: guard length == 32 else { return nil }
+            // Printable ASCII: 0x20 to 0x7E.
+            case 0x07: guard (1...FormatV1.maxLabelBytes).contains(length), value.allSatisfy({ ($0 &- 0x20) < 0x5F }) else { return nil }
+            case 0x08:
+                guard (1...FormatV1.maxFileNameBytes).contains(length), value.allSatisfy({ ($0 &- 0x20) < 0x5F && $0 != 0x2F }) else { return nil }
+            case 0x80...: break
+            default: return nil
+            }
+            if tag <= 0x06 { required |= 1 << tag }
+            i = vEnd
+        }
+        guard required == 0b0111_1110 else { return nil }
+        return RecordLocation(start: UInt32(start), metaCount: UInt16(metaCount), roleCount: UInt8(roleCount),
+                              hostCount: UInt8(hostCount), size: size)
+    }
+
+    private static func bigEndian(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
+}
