@@ -25,10 +25,23 @@ struct List: ParsableCommand {
             authenticated = true
         }
         let entries = opened.entries
+        let drills = opened.lastDrills()
+        let former = opened.inventory.hosts.filter { $0.smPosition == .formerPrimary }
+        func status(_ e: Entry) -> String? {
+            e.role == .sm && former.contains(where: { $0.matches(e.host) }) ? "former-primary" : nil
+        }
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("formatVersion", .int(opened.formatVersion)), ("id", .string(opened.id)),
-                ("authenticated", .bool(authenticated)), ("entries", .array(entries.map(\.json))),
+                ("authenticated", .bool(authenticated)), ("entries", .array(entries.map { e in
+                    guard case .object(var fields) = e.json else { return e.json }
+                    fields.append(("passwordEscrowed", .bool(opened.hasKeyPassword(for: e))))
+                    fields.append(("status", status(e).map(JSON.string) ?? .null))
+                    fields.append(("lastDrill", drills[e.index].map { d in
+                        .object([("time", .string(d.time.iso8601)), ("ok", .bool(d.problem == nil)), ("problem", d.problem.map(JSON.string) ?? .null)])
+                    } ?? .null))
+                    return .object(fields)
+                })),
             ]).text)
             return
         }
@@ -36,9 +49,20 @@ struct List: ParsableCommand {
             Output.line("no keys sealed in \(vault) yet")
             return
         }
-        let rows = entries.map { e in
-            [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+        // A plain version-1 vault lists as it always did; the recovery columns appear once the vault has such data.
+        guard opened.hasExtensions else {
+            let rows = entries.map { e in
+                [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+            }
+            Output.line(Output.table(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], rows))
+            return
         }
-        Output.line(Output.table(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], rows))
+        let rows = entries.map { e in
+            [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short,
+             opened.hasKeyPassword(for: e) ? "yes" : "no",
+             drills[e.index].map { "\($0.time.iso8601) \($0.problem == nil ? "ok" : "FAILED")" } ?? "never",
+             status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.label]
+        }
+        Output.line(Output.table(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "PASSWORD", "LAST DRILL", "STATUS", "LABEL"], rows))
     }
 }

@@ -13,6 +13,8 @@ struct VaultHeader: Sendable {
     let threshold: UInt8?
     let slots: [SlotRecord]
     let records: [IndexRecord]
+    /// Vault-level sections (flag bit 2): inventory, escrowed passwords, drills, the audit log. Empty without the flag.
+    let extensions: ExtensionArea
     /// Unkeyed BLAKE2b-256 over the bytes before it matched.
     let checksumValid: Bool
     /// The stored vault tag and the bytes it covers.
@@ -128,6 +130,7 @@ struct VaultHeader: Sendable {
             }
             records.append(record)
         }
+        let extensions = identity.hasExtensions ? try ExtensionArea.parse(&r, records: records) : .empty
         let checksummed = r.position
         let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
         let tagged = r.position
@@ -135,7 +138,7 @@ struct VaultHeader: Sendable {
         try r.expectEnd("the vault tag")
 
         let header = VaultHeader(
-            identity: identity, threshold: threshold, slots: slots, records: records,
+            identity: identity, threshold: threshold, slots: slots, records: records, extensions: extensions,
             checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
             tag: tag, taggedBytes: Array(bytes[0..<tagged]))
         let expected = headerSize + header.ciphertextAreaCount
@@ -147,8 +150,11 @@ struct VaultHeader: Sendable {
         return header
     }
 
-    /// Encodes a header for `slots` and `records`, with checksum and a tag under `tagKey`.
-    static func encode(identity: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord], tagKey: SecretBytes) -> VaultHeader {
+    /// Encodes a header for `slots`, `records` and `extensions`, with checksum and a tag under `tagKey`. Flag bit 2
+    /// is set exactly when `extensions` holds something.
+    static func encode(identity given: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord],
+                       extensions: ExtensionArea = .empty, tagKey: SecretBytes) -> VaultHeader {
+        let identity = given.withExtensions(!extensions.isEmpty)
         precondition((threshold != nil) == (identity.flags & FormatV1.flagThreshold != 0))
         var w = ByteWriter(capacity: 256 + records.count * 160)
         w.append(FormatV1.magic)
@@ -166,12 +172,14 @@ struct VaultHeader: Sendable {
         }
         w.u32(UInt32(records.count))
         for record in records { record.encode(into: &w) }
+        if !extensions.isEmpty { extensions.encode(into: &w) }
         var bytes = w.bytes
         let headerSize = UInt32(bytes.count + FormatV1.checksumCount + FormatV1.vaultTagCount)
         for i in 0..<4 { bytes[12 + i] = UInt8((headerSize >> UInt32(24 - 8 * i)) & 0xFF) }
         bytes += Hashing.blake2b(bytes)
         let tag = Hashing.blake2b(bytes, key: tagKey)
-        return VaultHeader(identity: identity, threshold: threshold, slots: slots, records: records, checksumValid: true, tag: tag, taggedBytes: bytes)
+        return VaultHeader(identity: identity, threshold: threshold, slots: slots, records: records, extensions: extensions,
+                           checksumValid: true, tag: tag, taggedBytes: bytes)
     }
 
     /// The header's bytes as written to a file.
