@@ -26,6 +26,7 @@ struct List: ParsableCommand {
         }
         let entries = opened.entries
         let drills = opened.lastDrills()
+        let withPassword = opened.entriesWithKeyPassword()
         let former = opened.inventory.hosts.filter { $0.smPosition == .formerPrimary }
         func status(_ e: Entry) -> String? {
             e.role == .sm && former.contains(where: { $0.matches(e.host) }) ? "former-primary" : nil
@@ -35,7 +36,7 @@ struct List: ParsableCommand {
                 ("vault", .string(vault)), ("formatVersion", .int(opened.formatVersion)), ("id", .string(opened.id)),
                 ("authenticated", .bool(authenticated)), ("entries", .array(entries.map { e in
                     guard case .object(var fields) = e.json else { return e.json }
-                    fields.append(("passwordEscrowed", .bool(opened.hasKeyPassword(for: e))))
+                    fields.append(("passwordEscrowed", .bool(withPassword.contains(e.index))))
                     fields.append(("status", status(e).map(JSON.string) ?? .null))
                     fields.append(("lastDrill", drills[e.index].map { d in
                         .object([("time", .string(d.time.iso8601)), ("ok", .bool(d.problem == nil)), ("problem", d.problem.map(JSON.string) ?? .null)])
@@ -59,7 +60,7 @@ struct List: ParsableCommand {
         }
         let rows = entries.map { e in
             [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short,
-             opened.hasKeyPassword(for: e) ? "yes" : "no",
+             withPassword.contains(e.index) ? "yes" : "no",
              drills[e.index].map { "\($0.time.iso8601) \($0.problem == nil ? "ok" : "FAILED")" } ?? "never",
              status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.label]
         }

@@ -81,6 +81,9 @@ struct Restore: ParsableCommand {
         let e = restored.entry
         Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(out): \(e.size) bytes, mode 0600, fingerprint \(e.fingerprint.short)")
         if let keyPasswordOut { Output.line("wrote its export password to \(keyPasswordOut) (mode 0600)") }
+        else if !wantsPassword && opened.hasKeyPassword(for: e) {
+            Output.note("note: its export password is escrowed too; --key-password-out FILE writes it to a file (mode 0600)")
+        }
         if showKeyPassword, let password { Output.secretLine("export password: ", password) }
         let wrote = [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and ")
         do {

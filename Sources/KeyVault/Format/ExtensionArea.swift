@@ -62,7 +62,14 @@ struct ExtensionArea: Sendable, Hashable {
         }
         var area = ExtensionArea()
         var last = 0
-        let entryKeys = Set(records.map { entryKey($0.entry.role, $0.entry.host, $0.entry.version) })
+        // Built only when a section names entries: a large vault with just a log or an inventory does not pay for it.
+        var keys: Set<String>?
+        func entryKeys() -> Set<String> {
+            if let keys { return keys }
+            let built = Set(records.map { entryKey($0.entry.role, $0.entry.host, $0.entry.version) })
+            keys = built
+            return built
+        }
         for n in 1...count {
             let start = r.position
             let type = try r.u8("extension section \(n) type")
@@ -82,8 +89,8 @@ struct ExtensionArea: Sendable, Hashable {
                 _ = try b.bytes(length, "management group")
             case .hosts: area.inventory.hosts = try parseHosts(&b)
             case .databases: area.inventory.databases = try parseDatabases(&b)
-            case .keyPasswords: area.passwords = try parsePasswords(&b, entries: entryKeys)
-            case .drills: area.drills = try parseDrills(&b, entries: entryKeys)
+            case .keyPasswords: area.passwords = try parsePasswords(&b, entries: entryKeys())
+            case .drills: area.drills = try parseDrills(&b, entries: entryKeys())
             case .auditLog: area.log = try AuditLog.parse(&b)
             case nil:
                 guard type >= 0x80 else {

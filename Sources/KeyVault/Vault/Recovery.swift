@@ -12,6 +12,7 @@ extension Vault {
 
     /// The last drill of every entry, by entry index (for listing many entries at once).
     public func lastDrills() -> [Int: DrillResult] {
+        guard !header.extensions.drills.isEmpty else { return [:] }
         var byKey: [String: DrillResult] = [:]
         for d in header.extensions.drills { byKey[ExtensionArea.entryKey(d.role, d.host, d.version)] = d }
         var out: [Int: DrillResult] = [:]
@@ -21,6 +22,13 @@ extension Vault {
 
     /// Whether the export password of `entry` is escrowed.
     public func hasKeyPassword(for entry: Entry) -> Bool { header.extensions.password(of: entry) != nil }
+
+    /// The indexes of the entries whose export password is escrowed (for listing many entries at once).
+    public func entriesWithKeyPassword() -> Set<Int> {
+        guard !header.extensions.passwords.isEmpty else { return [] }
+        let names = Set(header.extensions.passwords.map { ExtensionArea.entryKey($0.role, $0.host, $0.version) })
+        return Set(entries.filter { names.contains(ExtensionArea.entryKey($0.role, $0.host, $0.version)) }.map(\.index))
+    }
 
     /// Whether the vault has vault-level data (format flag bit 2).
     public var hasExtensions: Bool { header.identity.hasExtensions }

@@ -275,6 +275,23 @@ enum VaultBytes {
         #expect((restores.first?["outcome"] as? String)?.hasPrefix("ok: restored on SM01") == true)
     }
 
+    @Test func theExportPasswordIsShownOnlyOnATerminal() throws {
+        guard try CLI.requireNamespaces(), FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        defer { ws.cleanUp() }
+        try buildScenario()
+        // script(1) gives keyvault a real terminal as standard output; the restore runs on a computer named SM01.
+        let inner = ["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname SM01 && exec \"$@\"", "x", CLI.binary, "restore", vault,
+                     "--role", "sm", "--out", ws.file("tty.bin"), "--show-key-password"] + pass
+        let r = try CLI.execute(["/usr/bin/script", "-qec", inner.map { "'\($0)'" }.joined(separator: " "), "/dev/null"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("export password: SM01-export-password"), "\(r)")
+        #expect(try ws.read("tty.bin") == ws.read("sm01.bin"))
+        let log = try VaultBytes.json(try CLI.run(["log", vault, "--json"] + pass))
+        let last = try #require((log["records"] as? [[String: Any]])?.last)
+        #expect((last["outcome"] as? String)?.hasSuffix("export password shown on the terminal") == true, "\(last)")
+        #expect(!(last["outcome"] as? String ?? "").contains("SM01-export-password"))
+    }
+
     @Test func theLogIsChainedAndHandEditsAreDetected() throws {
         defer { ws.cleanUp() }
         try buildScenario()
