@@ -189,6 +189,7 @@ def parse_extensions(r, entries):
             br.take(len(body), "group")
         elif t in (2, 3, 4, 5):
             out[t] = parse_items(br, t)
+            if t == 2 and sum(1 for raw, f in out[t] if f.get(4) == b"\x01") > 1: raise damaged("two primary SM servers")
         elif t == 6:
             out["dropped"], out["anchor"] = br.uint(8, "dropped"), br.take(32, "anchor")
             out[6] = parse_items(br, 6)

@@ -74,7 +74,7 @@ struct ExtensionArea: Sendable, Hashable {
             let start = r.position
             let type = try r.u8("extension section \(n) type")
             guard type != 0, Int(type) > last else {
-                throw KeyVaultError.damaged("vault damaged: extension section \(n) at byte \(start) has type \(type), which is 0, out of order or repeated")
+                throw KeyVaultError.damaged("vault damaged: extension section \(n) at byte \(start) has type \(type); section types must be non-zero and ascending")
             }
             last = Int(type)
             let length = Int(try r.u32("extension section \(n) length"))
@@ -151,21 +151,27 @@ struct ExtensionArea: Sendable, Hashable {
         return databases
     }
 
+    /// Fields 1-3 of a password or drill record: the entry it names, which must be in the vault, and named once.
+    private static func entryReference(_ f: ItemFields, entries: Set<String>, seen: inout Set<String>, what: String) throws -> (Role, HostName, UInt32) {
+        let role = try f.role(1, required: true)!, host = try f.host(2, "host", required: true)!
+        let version = UInt32(try f.uint(3, "version", bytes: 4, required: true)!)
+        let key = entryKey(role, host, version)
+        guard entries.contains(key) else { throw f.bad("it names the \(role) key of \(host) (version \(version)), which is not in the vault") }
+        guard seen.insert(key).inserted else { throw f.bad("a second \(what) for the \(role) key of \(host) (version \(version))") }
+        return (role, host, version)
+    }
+
     private static func parsePasswords(_ r: inout ByteReader, entries: Set<String>) throws -> [KeyPasswordRecord] {
         var out: [KeyPasswordRecord] = []
         var seen = Set<String>()
         for (n, item) in try ItemList.parse(&r, what: "escrowed password", max: Int(FormatV1.maxEntries)).enumerated() {
             let f = try ItemFields(item.bytes, known: KeyPasswordRecord.fieldTags, what: "escrowed password \(n + 1)", position: item.position)
-            let role = try f.role(1, required: true)!, host = try f.host(2, "host", required: true)!
-            let version = UInt32(try f.uint(3, "version", bytes: 4, required: true)!)
+            let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "password")
             let nonce = try f.required(4, "nonce"), sealed = try f.required(5, "sealed password")
             guard nonce.count == AEAD.nonceCount else { throw f.bad("nonce must be 24 bytes") }
             guard (AEAD.tagCount + 1...AEAD.tagCount + FormatV1.maxKeyPasswordBytes).contains(sealed.count) else {
                 throw f.bad("sealed password must be 17-\(AEAD.tagCount + FormatV1.maxKeyPasswordBytes) bytes")
             }
-            let key = entryKey(role, host, version)
-            guard entries.contains(key) else { throw f.bad("it names the \(role) key of \(host) (version \(version)), which is not in the vault") }
-            guard seen.insert(key).inserted else { throw f.bad("a second password for the \(role) key of \(host) (version \(version))") }
             out.append(KeyPasswordRecord(role: role, host: host, version: version, nonce: Array(nonce), sealed: Array(sealed)))
         }
         return out
@@ -176,16 +182,12 @@ struct ExtensionArea: Sendable, Hashable {
         var seen = Set<String>()
         for (n, item) in try ItemList.parse(&r, what: "drill result", max: Int(FormatV1.maxEntries)).enumerated() {
             let f = try ItemFields(item.bytes, known: DrillResult.fieldTags, what: "drill result \(n + 1)", position: item.position)
-            let role = try f.role(1, required: true)!, host = try f.host(2, "host", required: true)!
-            let version = UInt32(try f.uint(3, "version", bytes: 4, required: true)!)
+            let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "result")
             let time = Timestamp(secondsSinceEpoch: try f.uint(4, "time", bytes: 8, required: true)!)
             let failed = try f.uint(5, "result", bytes: 1, required: true)!
             guard failed <= 1 else { throw f.bad("result must be 0 (ok) or 1 (failed)") }
             let problem = try f.text(6, "problem", max: 512, required: false)
             guard (failed == 1) == (problem != nil) else { throw f.bad("a failed drill result states its problem, and only a failed one") }
-            let key = entryKey(role, host, version)
-            guard entries.contains(key) else { throw f.bad("it names the \(role) key of \(host) (version \(version)), which is not in the vault") }
-            guard seen.insert(key).inserted else { throw f.bad("a second result for the \(role) key of \(host) (version \(version))") }
             out.append(DrillResult(role: role, host: host, version: version, time: time, problem: problem))
         }
         return out
@@ -225,9 +227,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(passwords.map { p in
                 var f = FieldWriter()
-                f.text(1, p.role.rawValue)
-                f.text(2, p.host.value)
-                f.uint(3, UInt64(p.version), bytes: 4)
+                f.entryReference(p.role, p.host, p.version)
                 f.field(4, p.nonce)
                 f.field(5, p.sealed)
                 return f.bytes
@@ -238,9 +238,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(drills.map { d in
                 var f = FieldWriter()
-                f.text(1, d.role.rawValue)
-                f.text(2, d.host.value)
-                f.uint(3, UInt64(d.version), bytes: 4)
+                f.entryReference(d.role, d.host, d.version)
                 f.uint(4, d.time.secondsSinceEpoch, bytes: 8)
                 f.uint(5, d.problem == nil ? 0 : 1, bytes: 1)
                 f.text(6, d.problem.map { Actor.clean($0, 512) })

@@ -86,6 +86,13 @@ struct FieldWriter {
         if let value, !value.isEmpty { field(tag, Array(value.utf8)) }
     }
 
+    /// Fields 1-3 naming an entry: role, host, version.
+    mutating func entryReference(_ role: Role, _ host: HostName, _ version: UInt32) {
+        text(1, role.rawValue)
+        text(2, host.value)
+        uint(3, UInt64(version), bytes: 4)
+    }
+
     mutating func uint(_ tag: UInt8, _ value: UInt64?, bytes n: Int) {
         guard let value else { return }
         field(tag, (0..<n).reversed().map { UInt8((value >> UInt64($0 * 8)) & 0xFF) })

@@ -199,7 +199,7 @@ import Testing
         }
         expectError(.damaged, "extension section count 0 is outside 1-32") { _ = try parse(patched { $0[areaStart] = 0 }) }
         expectError(.damaged, "extension section count 33 is outside 1-32") { _ = try parse(patched { $0[areaStart] = 33 }) }
-        expectError(.damaged, "has type 0, which is 0, out of order or repeated") { _ = try parse(patched { $0[areaStart + 1] = 0 }) }
+        expectError(.damaged, "has type 0; section types must be non-zero and ascending") { _ = try parse(patched { $0[areaStart + 1] = 0 }) }
         expectError(.damaged, "truncated in extension section 1") { _ = try parse(patched { $0[areaStart + 2] = 0x7F }) }
     }
 }
