@@ -68,5 +68,39 @@ set -e
 
 step "Verify every entry (for example from cron)"
 "$kv" verify escrow.kv --passphrase-file passphrase.txt
+
+step "The recovery workflow: an additional SM server's key with its export password, and the inventory"
+head -c 1184 /dev/urandom > SM02-key.bin
+printf 'SM02 export password (stand-in)\n' > SM02-password.txt
+chmod 600 SM02-password.txt
+"$kv" seal escrow.kv --role sm --host SM02 --key SM02-key.bin --key-password-file SM02-password.txt --passphrase-file passphrase.txt
+"$kv" inventory group escrow.kv --name MG-DEMO --passphrase-file passphrase.txt
+"$kv" inventory host escrow.kv --name SM01 --fqdn sm01.corp.example --role sm --primary --passphrase-file passphrase.txt
+"$kv" inventory host escrow.kv --name SM02 --fqdn sm02.corp.example --role sm --additional --passphrase-file passphrase.txt
+"$kv" inventory host escrow.kv --name DW01 --fqdn dw01.corp.example --role dw --passphrase-file passphrase.txt
+"$kv" inventory host escrow.kv --name SQL01 --role sql --passphrase-file passphrase.txt
+"$kv" inventory database escrow.kv --name ServiceManager --sql-host SQL01 --instance SMINST --passphrase-file passphrase.txt
+"$kv" inventory database escrow.kv --name DWStagingAndConfig --sql-host SQL01 --instance DWINST --passphrase-file passphrase.txt
+show inventory escrow.kv
+"$kv" inventory escrow.kv
+
+step "SM01 failed: what now? (no passphrase needed)"
+show plan escrow.kv --failed SM01
+"$kv" plan escrow.kv --failed SM01
+
+step "A drill, as cron would run it; then the list shows each entry's last drill"
+"$kv" drill escrow.kv --passphrase-file passphrase.txt
+"$kv" list escrow.kv
+
+step "SM02 rebuilt under its own name: its key and its escrowed export password come back to files (mode 0600)"
+on_host SM02 restore escrow.kv --role sm --out restored-sm02.bin --key-password-out restored-sm02.pw --passphrase-file passphrase.txt
+cmp restored-sm02.bin SM02-key.bin && echo "restored bytes are identical to the exported key"
+cmp restored-sm02.pw <(printf 'SM02 export password (stand-in)') && echo "the export password came back to restored-sm02.pw"
+
+step "The promotion way instead: SM02 becomes the primary; no key moves, SM01's key stays for history"
+"$kv" promote escrow.kv --host SM02 --passphrase-file passphrase.txt
+
+step "The audit log, its chain checked"
+"$kv" log escrow.kv --passphrase-file passphrase.txt
 echo
 echo "walk-through complete"

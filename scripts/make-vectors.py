@@ -91,9 +91,11 @@ class Vault:
         self.slots = []      # (kind, body)
         self.entries = []
         self.shares = None
+        self.extensions = None   # the extension area's bytes (flag bit 2), or None
 
     def identity(self):
-        return MAGIC + u16(self.version) + u16(self.flags) + self.vault_id + u64(self.created)
+        # Flag bit 2 (extensions) is written as 0 in the identity bytes (FORMAT.md, "Identity").
+        return MAGIC + u16(self.version) + u16(self.flags & ~4) + self.vault_id + u64(self.created)
 
     def prefix(self):
         return self.identity() + (bytes([self.threshold]) if self.threshold else b"")
@@ -147,6 +149,10 @@ class Vault:
             at[f"meta{n}"] = len(head) + 2
             at[f"nonce{n}"] = len(head) + 2 + len(meta)
             head += u16(len(meta)) + meta + e.nonce
+        if self.extensions is not None:
+            head[10:12] = u16(self.flags | 4)
+            at["extensions"] = len(head)
+            head += self.extensions
         at["checksum"] = len(head)
         head[12:16] = u32(len(head) + 64)
         head += h(bytes(head))
@@ -667,6 +673,105 @@ def make_more(m):
       rehash(grown), exit=5, passphrase=None, identities=["p256.key"])
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The extension area (flag bit 2, FORMAT.md "Extension area"): the recovery workflow's vault-level data.
+
+def item(fields):
+    body = b"".join(bytes([t]) + u16(len(v)) + v for t, v in fields)
+    return u16(len(body)) + body
+
+
+def items(list_of_fields):
+    return u32(len(list_of_fields)) + b"".join(item(f) for f in list_of_fields)
+
+
+def section(kind, body):
+    return bytes([kind]) + u32(len(body)) + body
+
+
+def area(*sections):
+    return bytes([len(sections)]) + b"".join(sections)
+
+
+def log_section(vault_key, records, dropped=0, anchor=bytes(32)):
+    """Records as field lists without the mac; each gets mac_i = H_k(mac_{i-1} ‖ u16(len) ‖ fields) under Subkey(5)."""
+    mac, out = anchor, []
+    for fields in records:
+        raw = b"".join(bytes([t]) + u16(len(v)) + v for t, v in fields)
+        mac = h(mac + u16(len(raw)) + raw, subkey(vault_key, 5))
+        out.append(list(fields) + [(9, mac)])
+    return section(6, u64(dropped) + anchor + items(out))
+
+
+def log_record(action, outcome, at=1764040100, role=None, host=None, version=None):
+    fields = [(1, u64(at)), (2, action.encode())]
+    if role: fields.append((3, role.encode()))
+    if host: fields.append((4, host.encode()))
+    if version: fields.append((5, u32(version)))
+    return fields + [(6, b"vector"), (7, b"LAB01"), (8, outcome.encode())]
+
+
+def recovery_vault(log=True, password=True, extra=()):
+    """base() with a management group, two hosts, a database, an escrowed password for entry 1 and a 3-record log."""
+    v = base()
+    sections = [section(1, b"MG-VECTORS"),
+                section(2, items([[(1, b"SM01"), (2, b"sm01.corp.example"), (3, b"sm"), (4, bytes([1])), (5, b"10.22.1068.0")],
+                                  [(1, b"SQL01"), (3, b"sql")]])),
+                section(3, items([[(1, b"ServiceManager"), (2, b"SQL01"), (3, b"SMINST")]]))]
+    if password:
+        e = v.entries[0]
+        meta, nonce = e.meta(v.vault_key), os.urandom(24)
+        sealed = aead(subkey(v.vault_key, 4), nonce, b"vector export password", v.vault_id + u16(len(meta)) + meta)
+        sections.append(section(4, items([[(1, b"sm"), (2, b"SM01"), (3, u32(1)), (4, nonce), (5, sealed)]])))
+    if log:
+        sections.append(log_section(v.vault_key, [log_record("seal", "ok: sealed version 1", role="sm", host="SM01", version=1),
+                                                   log_record("inventory", "ok: host recorded (primary sm)", host="SM01"),
+                                                   log_record("drill", "ok: 3 entries opened and matched their fingerprints")]))
+    sections += list(extra)
+    v.extensions = area(*sections)
+    return v
+
+
+def make_recovery(m):
+    """The recovery workflow's extension area (issue 6). Only commands that never write the vault (a restore or a
+    drill would record itself in it)."""
+    c = m.case
+    v = recovery_vault(); c("ok-extensions-verify", "an extension area: inventory, an escrowed password, a 3-record log", v.build()[0], exit=0)
+    v = recovery_vault(); c("ok-extensions-log", "the audit log's chain holds", v.build()[0], "log", exit=0)
+    v = recovery_vault(); c("ok-extensions-inventory", "the inventory reads without a secret", v.build()[0], "inventory", exit=0, passphrase=None)
+    v = recovery_vault(); c("ok-extensions-plan", "a plan for the primary SM server from the inventory", v.build()[0], "plan --failed SM01",
+                            exit=0, passphrase=None)
+    v = recovery_vault(); c("extensions-plan-unknown-host", "a plan for a host the vault knows nothing about", v.build()[0],
+                            "plan --failed WEB07", exit=6, passphrase=None)
+    v = recovery_vault(extra=[section(0x80, b"informational")])
+    c("ok-extensions-informational-section", "an unknown informational section (type 0x80) is skipped", v.build()[0], exit=0)
+    v = recovery_vault(extra=[section(0x07, b"critical")])
+    c("extensions-unknown-critical-section", "an unknown critical section (type 0x07): unsupported", v.build()[0], exit=5)
+    v = base(); v.extensions = b"\x00"
+    c("extensions-section-count-0", "flag bit 2 with no section", v.build()[0], exit=5)
+    v = base(); v.extensions = area(section(2, items([[(1, b"SM01"), (3, b"dw")]])), section(1, b"MG"))
+    c("extensions-sections-out-of-order", "section types must ascend", v.build()[0], exit=5)
+    v = base(); v.extensions = area(section(2, u32(0xFFFFFFFF)))
+    c("extensions-host-count-huge", "2^32-1 hosts: refused before allocating", v.build()[0], exit=5, max_seconds=2)
+    v = base(); v.extensions = area(section(6, u64(0) + bytes(32) + u32(70000) + bytes(140000)))
+    c("extensions-log-count-over-cap", "70,000 log records: more than the cap of 65,536", v.build()[0], exit=5, max_seconds=2)
+    v = base(); v.extensions = area(section(2, items([[(1, b"SM01"), (3, b"sm"), (4, bytes([1]))], [(1, b"SM02"), (3, b"sm"), (4, bytes([1]))]])))
+    c("extensions-two-primaries", "two primary SM servers", v.build()[0], exit=5)
+    v = base(); v.extensions = area(section(1, b"MG"), section(2, b"\x00\x00"))
+    c("extensions-section-truncated", "a hosts section too short for its count", v.build()[0], exit=5)
+    # A password record that names an entry that is not in the vault.
+    v = base(); v.extensions = area(section(4, items([[(1, b"sm"), (2, b"SM09"), (3, u32(1)), (4, bytes(24)), (5, bytes(40))]])))
+    c("extensions-password-for-no-entry", "an escrowed password naming an entry that is not in the vault", v.build()[0], exit=5)
+    # The log edited by someone holding the vault key, who re-made the tag but not the chain: only the chain tells.
+    v = recovery_vault(); data, at = v.build()
+    i = data.index(b"ok: host recorded")
+    edited = patch(data, i, b"OK")
+    c("extensions-log-record-edited-tag-recomputed", "log record 2 edited, checksum and vault tag recomputed: the chain fails",
+      rehash(edited, v.vault_key), "log", exit=5)
+    c("extensions-log-record-edited-verify", "the same edit: verify checks the keys, not the log's chain (drill and log do)",
+      None, exit=0, vault="extensions-log-record-edited-tag-recomputed.kv", intact=False)
+
+
 def _with_fingerprint(v):
     e = v.entries[2]
     meta = e.meta(v.vault_key)
@@ -683,6 +788,7 @@ def main():
     m = Maker(args.keyvault)
     make_all(m)
     make_more(m)
+    make_recovery(m)
     print(f"made {m.made} cases, kept {m.kept} existing ones")
     for f in m.failed:
         print("NOT WRITTEN (keyvault disagrees with the spec):", f, file=sys.stderr)

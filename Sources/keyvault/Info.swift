@@ -18,6 +18,11 @@ struct Info: ParsableCommand {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("formatVersion", .int(v.formatVersion)), ("id", .string(v.id)),
                 ("created", .string(v.createdAt.iso8601)), ("entries", .int(v.entries.count)),
+                ("recoveryData", .object([
+                    ("present", .bool(v.hasExtensions)), ("managementGroup", v.inventory.managementGroup.map(JSON.string) ?? .null),
+                    ("hosts", .int(v.inventory.hosts.count)), ("databases", .int(v.inventory.databases.count)),
+                    ("escrowedPasswords", .int(v.entriesWithKeyPassword().count)), ("auditRecords", .int(v.auditRecords.count)),
+                ])),
                 ("slots", .array(v.slots.map { s in
                     .object([("kind", .string(s.kind)), ("kdf", s.kdf.map { .object([("algorithm", .string("argon2id13")), ("opsLimit", .int(Int($0.opsLimit))), ("memLimitKiB", .int(Int($0.memLimitKiB)))]) } ?? .null)])
                 })),
@@ -31,6 +36,11 @@ struct Info: ParsableCommand {
         Output.line("entries:   \(v.entries.count)")
         for (i, s) in v.slots.enumerated() {
             Output.line("slot \(i + 1):    \(s.kind)\(s.kdf.map { " (\($0))" } ?? "")")
+        }
+        // A plain version-1 vault prints as it always did.
+        if v.hasExtensions {
+            let inv = v.inventory
+            Output.line("recovery:  management group \(inv.managementGroup ?? "(not recorded)"), \(inv.hosts.count) hosts, \(inv.databases.count) databases, \(v.entriesWithKeyPassword().count) escrowed export passwords, \(v.auditRecords.count) audit records")
         }
     }
 }

@@ -11,13 +11,14 @@ struct KeyVaultCommand: ParsableCommand {
         abstract: "Escrow System Center Service Manager encryption keys; restore each only onto the computer it came from.",
         discussion: """
             A vault holds the exported encryption keys of the Service Manager (sm) and data warehouse (dw) management \
-            servers, unlocked by a passphrase, custodians' X25519 identities or certificates, or any K of them. A key restores only on a computer whose host name is the one recorded \
+            servers and the Self-Service Portal (ssp), with their export passwords, the management group's inventory and an audit log, unlocked by a passphrase, custodians' X25519 identities or certificates, or any K of them. A key restores only on a computer whose host name is the one recorded \
             for it, and only for its own role.
 
             \(ExitCodes.helpText)
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self]
+        subcommands: [Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
+                      InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self]
     )
 }
 

@@ -25,6 +25,12 @@ struct List: ParsableCommand {
             authenticated = true
         }
         let entries = opened.entries
+        let drills = opened.lastDrills()
+        let withPassword = opened.entriesWithKeyPassword()
+        let former = opened.inventory.hosts.filter { $0.smPosition == .formerPrimary }
+        func status(_ e: Entry) -> String? {
+            e.role == .sm && former.contains(where: { $0.matches(e.host) }) ? "former-primary" : nil
+        }
         if json {
             // Written entry by entry: the same text as one JSON value, without holding all of it.
             let head = JSON.object([
@@ -32,9 +38,15 @@ struct List: ParsableCommand {
                 ("authenticated", .bool(authenticated)), ("entries", .array([])),
             ]).text
             var chunk = String(head.dropLast(2))
-            for (i, entry) in entries.enumerated() {
+            for (i, e) in entries.enumerated() {
                 if i > 0 { chunk += "," }
-                chunk += entry.json.text
+                guard case .object(var fields) = e.json else { continue }
+                fields.append(("passwordEscrowed", .bool(withPassword.contains(e.index))))
+                fields.append(("status", status(e).map(JSON.string) ?? .null))
+                fields.append(("lastDrill", drills[e.index].map { d in
+                    .object([("time", .string(d.time.iso8601)), ("ok", .bool(d.problem == nil)), ("problem", d.problem.map(JSON.string) ?? .null)])
+                } ?? .null))
+                chunk += JSON.object(fields).text
                 if chunk.utf8.count >= 1 << 16 { Output.text(chunk); chunk = "" }
             }
             Output.line(chunk + "]}")
@@ -44,9 +56,21 @@ struct List: ParsableCommand {
             Output.line("no keys sealed in \(vault) yet")
             return
         }
-        Output.printTable(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], count: entries.count) { i in
+        // A plain version-1 vault lists as it always did; the recovery columns appear once the vault has such data.
+        guard opened.hasExtensions else {
+            Output.printTable(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], count: entries.count) { i in
+                let e = entries[i]
+                return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+            }
+            return
+        }
+        Output.printTable(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "PASSWORD", "LAST DRILL", "STATUS", "LABEL"],
+                          count: entries.count) { i in
             let e = entries[i]
-            return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+            return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short,
+                    withPassword.contains(e.index) ? "yes" : "no",
+                    drills[e.index].map { "\($0.time.iso8601) \($0.problem == nil ? "ok" : "FAILED")" } ?? "never",
+                    status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.label]
         }
     }
 }

@@ -14,6 +14,20 @@ enum Output {
         write(STDERR_FILENO, text + "\n")
     }
 
+    /// `prefix`, then secret bytes, then a newline, to standard output; the secret never passes through a String.
+    static func secretLine(_ prefix: String, _ secret: SecretBytes) {
+        write(STDOUT_FILENO, prefix)
+        secret.withUnsafeBytes { b in
+            var done = 0
+            while done < b.count {
+                let n = Glibc.write(STDOUT_FILENO, b.baseAddress! + done, b.count - done)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; break }
+                done += n
+            }
+        }
+        write(STDOUT_FILENO, "\n")
+    }
+
     static func error(_ text: String) {
         write(STDERR_FILENO, "keyvault: error: \(text)\n")
     }

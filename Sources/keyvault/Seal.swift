@@ -10,7 +10,7 @@ struct Seal: ParsableCommand {
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
 
-    @Option(help: ArgumentHelp("The role whose key this is: sm (Service Manager) or dw (data warehouse).", valueName: "role"))
+    @Option(help: ArgumentHelp("The role whose key this is: sm (Service Manager), dw (data warehouse) or ssp (Self-Service Portal).", valueName: "role"))
     var role: String
 
     @Option(help: ArgumentHelp("The computer the key was exported from: short name or FQDN.", valueName: "name"))
@@ -22,14 +22,24 @@ struct Seal: ParsableCommand {
     @Option(help: ArgumentHelp("Free text recorded with the key (at most 256 bytes).", valueName: "text"))
     var label: String = ""
 
+    @Option(help: ArgumentHelp("Escrow the key file's export password (the one SecureStorageBackup.exe asked for) from FILE (- for standard input); one trailing newline is stripped.", valueName: "file"))
+    var keyPasswordFile: String?
+
     @OptionGroup var unlock: UnlockOptions
 
     func run() throws {
-        let request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
+        var request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
                                   originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
         if key == "-" && (unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
+        }
+        if keyPasswordFile == "-" && (key == "-" || unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
+            throw CLIError.usage("--key-password-file - cannot share standard input with --key or --passphrase-file")
+        }
+        if let keyPasswordFile {
+            request.keyPassword = try SecretInput.passphrase(fromFile: keyPasswordFile, what: "export password")
+            try request.validate(keyCount: 1)
         }
         // The vault read here says which credentials to ask for, and the seal reuses it (it re-reads the vault under
         // its lock only if the file changed meanwhile).
@@ -38,7 +48,7 @@ struct Seal: ParsableCommand {
         let bytes = try SecretInput.keyFile(key)
         let result = try opened.seal(bytes, request, credentials: credentials)
         let entry = result.entry
-        Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))")
+        Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
         if let same = result.identicalTo {
             Output.note("note: version \(entry.version) holds the same bytes as version \(same.version)")
         }

@@ -100,14 +100,15 @@ def parse(data):
     if version == 0: raise damaged("version 0")
     if version > 1: raise unsupported(f"format version {version}")
     flags = r.uint(2, "flags")
-    if flags & ~1: raise unsupported(f"flags {flags:#06x}")
+    if flags & ~5: raise unsupported(f"flags {flags:#06x}")
     header_size = r.uint(4, "header_size")
     if not 109 <= header_size <= 256 << 20 or header_size > len(data):
         raise damaged(f"header_size {header_size} (file {len(data)})")
     r = Reader(data, 16, header_size)
     vault_id = r.take(16, "vault_id")
     r.take(8, "created_at")
-    identity_bytes = data[0:12] + data[16:40]
+    # Flag bit 2 (extensions) is cleared in the identity bytes (FORMAT.md, "Identity").
+    identity_bytes = data[0:10] + (flags & ~4).to_bytes(2, "big") + data[16:40]
     slot_count = r.uint(1, "slot_count")
     if not 1 <= slot_count <= 16: raise damaged(f"slot_count {slot_count}")
     threshold = None
@@ -132,6 +133,7 @@ def parse(data):
         if key in seen: raise damaged(f"entry {i + 1} repeats role, host and version")
         seen.add(key)
         entries.append(e)
+    extensions = parse_extensions(r, entries) if flags & 4 else None
     c = r.pos
     checksum = r.take(32, "checksum")
     tag = r.take(32, "vault_tag")
@@ -142,7 +144,68 @@ def parse(data):
     offset = header_size
     for e in entries:
         e["offset"], offset = offset, offset + e["size"] + 16
-    return dict(vault_id=vault_id, threshold=threshold, slots=slots, entries=entries, tagged=data[:c + 32], tag=tag)
+    return dict(vault_id=vault_id, threshold=threshold, slots=slots, entries=entries, tagged=data[:c + 32], tag=tag,
+                extensions=extensions)
+
+
+SECTION_FIELDS = {2: {1, 2, 3, 4, 5, 6, 7}, 3: {1, 2, 3}, 4: {1, 2, 3, 4, 5}, 5: {1, 2, 3, 4, 5, 6}, 6: set(range(1, 10))}
+SECTION_CAPS = {2: 1024, 3: 1024, 4: 1 << 20, 5: 1 << 20, 6: 65536}
+
+
+def parse_items(r, section):
+    count = r.uint(4, "item_count")
+    if count > SECTION_CAPS[section] or count * 2 > r.left(): raise damaged(f"section {section}: item_count {count}")
+    items = []
+    for _ in range(count):
+        n = r.uint(2, "item_len")
+        if n > 4096: raise damaged(f"section {section}: item of {n} bytes")
+        raw = r.take(n, "item")
+        f, last, ir = {}, 0, Reader(raw)
+        while ir.left():
+            tag = ir.uint(1, "field tag")
+            if tag <= last: raise damaged(f"section {section}: field {tag} out of order")
+            last = tag
+            if tag not in SECTION_FIELDS[section]: raise unsupported(f"section {section}: field {tag}")
+            f[tag] = ir.take(ir.uint(2, "field len"), "field")
+        items.append((raw, f))
+    return items
+
+
+def parse_extensions(r, entries):
+    """The extension area (FORMAT.md, "Extension area"); item fields are checked for presence, not every text rule."""
+    n = r.uint(1, "section_count")
+    if not 1 <= n <= 32: raise damaged(f"section_count {n}")
+    out, last = {"unknown": []}, 0
+    names = {(e["role"], e["host"].lower(), e["version"]) for e in entries}
+    for _ in range(n):
+        t = r.uint(1, "section type")
+        if t == 0 or t <= last: raise damaged(f"section type {t} out of order")
+        last = t
+        body = r.take(r.uint(4, "section len"), "section body")
+        br = Reader(body)
+        if t == 1:
+            if text(body, 1, 128) is None: raise damaged("management group")
+            out["group"] = body.decode()
+            br.take(len(body), "group")
+        elif t in (2, 3, 4, 5):
+            out[t] = parse_items(br, t)
+            if t == 2 and sum(1 for raw, f in out[t] if f.get(4) == b"\x01") > 1: raise damaged("two primary SM servers")
+        elif t == 6:
+            out["dropped"], out["anchor"] = br.uint(8, "dropped"), br.take(32, "anchor")
+            out[6] = parse_items(br, 6)
+            for raw, f in out[6]:
+                if len(f.get(9, b"")) != 32: raise damaged("log record without its mac")
+        elif t < 0x80:
+            raise unsupported(f"extension section type {t}")
+        else:
+            out["unknown"].append(t)
+            br.take(len(body), "unknown section")
+        if br.left(): raise damaged(f"section {t}: bytes left over")
+    for t in (4, 5):
+        for raw, f in out.get(t, []):
+            if (f[1].decode(), f[2].decode().lower(), int.from_bytes(f[3], "big")) not in names:
+                raise damaged(f"section {t}: names an entry that is not in the vault")
+    return out
 
 
 def parse_slot(r, n, wrapped_len, prefix):
@@ -307,6 +370,15 @@ def open_vault(data, v, passphrase, identities, certificate_keys=0):
         if certificate_keys and any(s["kind"] == 3 for s in v["slots"]): raise Refused(7, "out of scope: certificate slots cannot be unlocked here")
         raise Refused(4, f"unlock failed: {len(payloads)} of {need} slots opened")
     vault_key = combine(payloads) if v["threshold"] else payloads[0]
+    x = v["extensions"]
+    if x is not None:
+        # The log's chain first: it names the record, where the vault tag can only say "something changed".
+        mac, log_key = x.get("anchor"), subkey(vault_key, 5)
+        for i, (raw, f) in enumerate(x.get(6, [])):
+            fields = raw[:-35]
+            mac = H(mac + len(fields).to_bytes(2, "big") + fields, log_key)
+            if mac != f[9]: raise damaged(f"audit log record {i + 1 + x['dropped']} does not follow from the one before")
+        v["log_records"] = len(x.get(6, []))
     if H(v["tagged"], subkey(vault_key, 3)) != v["tag"]: raise damaged("vault tag")
     for e in v["entries"]:
         sealed = data[e["offset"]:e["offset"] + e["size"] + 16]
@@ -314,6 +386,13 @@ def open_vault(data, v, passphrase, identities, certificate_keys=0):
         if key is None: raise damaged(f"entry {e['role']} {e['host']} v{e['version']} fails authentication")
         if H(key, subkey(vault_key, 2)) != e["fingerprint"]: raise damaged(f"entry {e['role']} {e['host']} v{e['version']} fingerprint")
         e["sha256"] = hashlib.sha256(key).hexdigest()
+    if x is None: return
+    by_name = {(e["role"], e["host"].lower(), e["version"]): e for e in v["entries"]}
+    for raw, f in x.get(4, []):
+        e = by_name[(f[1].decode(), f[2].decode().lower(), int.from_bytes(f[3], "big"))]
+        password = aead_open(subkey(vault_key, 4), f[4], f[5], v["vault_id"] + len(e["meta"]).to_bytes(2, "big") + e["meta"])
+        if password is None: raise damaged(f"the export password of {e['role']} {e['host']} v{e['version']} fails authentication")
+        e["password_sha256"] = hashlib.sha256(password).hexdigest()
 
 
 def main(argv):
@@ -345,7 +424,9 @@ def main(argv):
         return refusal.status
     for e in v["entries"]:
         print(f"{e['role']}\t{e['host']}\tv{e['version']}\t{e['size']} bytes\t{e.get('label', '')}" +
-              (f"\tsha256 {e['sha256']}" if "sha256" in e else ""))
+              (f"\tsha256 {e['sha256']}" if "sha256" in e else "") +
+              (f"\tpassword-sha256 {e['password_sha256']}" if "password_sha256" in e else ""))
+    if "log_records" in v: print(f"audit log: {v['log_records']} records, chain intact")
     return 0
 
 

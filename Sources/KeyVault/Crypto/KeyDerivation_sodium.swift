@@ -9,6 +9,10 @@ enum SubkeyPurpose: UInt64 {
     case fingerprint = 2
     /// BLAKE2b key for the vault tag over the header and index.
     case vaultTag = 3
+    /// XChaCha20-Poly1305 key that seals escrowed export passwords.
+    case keyPassword = 4
+    /// BLAKE2b key that chains the audit log's records.
+    case auditLog = 5
 
     static let context: [CChar] = Array("KVAULT01".utf8).map { CChar(bitPattern: $0) }
 }

@@ -7,7 +7,10 @@ enum FormatV1 {
     static let version: UInt16 = 1
     /// Flag bit 0: the vault has a threshold; its slots hold Shamir shares, and a threshold byte follows slot_count.
     static let flagThreshold: UInt16 = 0x0001
-    static let knownFlags: UInt16 = flagThreshold
+    /// Flag bit 2: an extension area (vault-level sections: inventory, escrowed passwords, drills, the audit log)
+    /// lies between the index and the checksum. Bit 1 is never used: published vectors pin it as an unknown flag.
+    static let flagExtensions: UInt16 = 0x0004
+    static let knownFlags: UInt16 = flagThreshold | flagExtensions
     /// magic, version, flags, header_size, vault_id, created_at, slot_count.
     static let fixedHeaderCount = 8 + 2 + 2 + 4 + 16 + 8 + 1
     static let vaultIDCount = 16
@@ -21,4 +24,12 @@ enum FormatV1 {
     static let maxKeySize: UInt32 = 16 << 20
     static let maxLabelBytes = 256
     static let maxFileNameBytes = 255
+    /// Extension area (docs/FORMAT.md, "Extension area").
+    static let maxSections = 32
+    static let maxItemBytes = 4096
+    static let maxHosts = 1024
+    static let maxDatabases = 1024
+    static let maxLogRecords = 65_536
+    static let maxKeyPasswordBytes = 1024
+    static let maxManagementGroupBytes = 128
 }

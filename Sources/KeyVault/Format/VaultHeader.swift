@@ -22,8 +22,12 @@ struct VaultHeader: Sendable {
     let locations: [RecordLocation]
     /// Offset of `entry_count`.
     let entryCountOffset: Int
-    /// Offset of the checksum: the index ends here.
+    /// Offset of the first byte after the index: the extension area, or the checksum when there is none.
+    let indexEnd: Int
+    /// Offset of the checksum.
     let checksumOffset: Int
+    /// Vault-level sections (flag bit 2): inventory, escrowed passwords, drills, the audit log. Empty without the flag.
+    let extensions: ExtensionArea
     /// Unkeyed BLAKE2b-256 over the bytes before it matched.
     let checksumValid: Bool
     /// The ciphertext area's expected length: the sum over entries of size + 16.
@@ -168,6 +172,15 @@ struct VaultHeader: Sendable {
             }
         }
         r = ByteReader(bytes[position...], base: position)
+        let indexEnd = position
+        let extensions = identity.hasExtensions
+            ? try ExtensionArea.parse(&r, entryKeys: { [locations] in
+                Set(locations.indices.map { i in
+                    let e = EntryMetadata.entry(checked: bytes[locations[i].metadataRange], index: i)
+                    return ExtensionArea.entryKey(e.role, e.host, e.version)
+                })
+            })
+            : .empty
         let checksummed = r.position
         let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
         _ = try r.bytes(FormatV1.vaultTagCount, "vault tag")
@@ -181,13 +194,16 @@ struct VaultHeader: Sendable {
         }
         return VaultHeader(
             identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
-            entryCountOffset: entryCountOffset, checksumOffset: checksummed,
+            entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksummed, extensions: extensions,
             checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
             ciphertextAreaCount: ciphertextAreaCount)
     }
 
-    /// Encodes a header for `slots` and `records`, with checksum and a tag under `tagKey`.
-    static func encode(identity: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord], tagKey: SecretBytes) -> VaultHeader {
+    /// Encodes a header for `slots`, `records` and `extensions`, with checksum and a tag under `tagKey`. Flag bit 2
+    /// is set exactly when `extensions` holds something.
+    static func encode(identity given: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord],
+                       extensions: ExtensionArea = .empty, tagKey: SecretBytes) -> VaultHeader {
+        let identity = given.withExtensions(!extensions.isEmpty)
         precondition((threshold != nil) == (identity.flags & FormatV1.flagThreshold != 0))
         var w = ByteWriter(capacity: 256 + records.count * 160)
         w.append(FormatV1.magic)
@@ -213,22 +229,31 @@ struct VaultHeader: Sendable {
                                             hostCount: UInt8(record.entry.host.value.utf8.count), size: record.entry.size))
             record.encode(into: &w)
         }
+        let indexEnd = w.bytes.count
+        if !extensions.isEmpty { extensions.encode(into: &w) }
         var bytes = w.bytes
         let checksumOffset = bytes.count
         seal(&bytes, tagKey: tagKey)
         return VaultHeader(identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
-                           entryCountOffset: entryCountOffset, checksumOffset: checksumOffset, checksumValid: true,
+                           entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksumOffset,
+                           extensions: extensions, checksumValid: true,
                            ciphertextAreaCount: records.reduce(0) { $0 + $1.ciphertextCount })
     }
 
-    /// This header's bytes with `records` added at the end of the index, `entry_count`, `header_size`, checksum and
-    /// tag (under `tagKey`) recomputed; everything before is copied byte for byte, as ``encode(identity:threshold:slots:records:tagKey:)``
-    /// would write it again.
-    func appending(_ records: [IndexRecord], tagKey: SecretBytes) -> [UInt8] {
-        var w = ByteWriter(capacity: checksumOffset + records.reduce(0) { $0 + $1.metadata.count + 26 } + 64)
-        w.append(bytes[..<checksumOffset])
+    /// This header's bytes with `records` added at the end of the index and `extensions` in place of the extension
+    /// area; `flags` bit 2, `entry_count`, `header_size`, checksum and tag (under `tagKey`) recomputed. Everything
+    /// else is copied byte for byte, as ``encode(identity:threshold:slots:records:extensions:tagKey:)`` would write it
+    /// again.
+    func appending(_ records: [IndexRecord], extensions: ExtensionArea, tagKey: SecretBytes) -> [UInt8] {
+        var w = ByteWriter(capacity: indexEnd + records.reduce(0) { $0 + $1.metadata.count + 26 } + 64
+                               + (checksumOffset - indexEnd))
+        w.append(bytes[..<indexEnd])
         for record in records { record.encode(into: &w) }
+        if !extensions.isEmpty { extensions.encode(into: &w) }
         var out = w.bytes
+        let flags = identity.withExtensions(!extensions.isEmpty).flags
+        out[10] = UInt8(flags >> 8)
+        out[11] = UInt8(flags & 0xFF)
         let count = UInt32(locations.count + records.count)
         for i in 0..<4 { out[entryCountOffset + i] = UInt8((count >> UInt32(24 - 8 * i)) & 0xFF) }
         Self.seal(&out, tagKey: tagKey)

@@ -16,7 +16,12 @@ public enum SecretInput {
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is empty or longer than
     ///   ``maximumPassphraseCount``; ``KeyVaultError/Code-swift.struct/fileConflict`` when the file does not exist.
     public static func passphrase(fromFile path: String) throws -> SecretBytes {
-        let what = path == "-" ? "passphrase from standard input" : "passphrase file \(path)"
+        try passphrase(fromFile: path, what: "passphrase")
+    }
+
+    /// As ``passphrase(fromFile:)``, naming the secret `what` in messages (e.g. "export password").
+    public static func passphrase(fromFile path: String, what noun: String) throws -> SecretBytes {
+        let what = path == "-" ? "\(noun) from standard input" : "\(noun) file \(path)"
         let raw = try read(path, maxCount: maximumPassphraseCount + 2, what: what)
         let count = raw.withUnsafeBytes { bytes -> Int in
             var n = bytes.count

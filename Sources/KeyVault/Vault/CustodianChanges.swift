@@ -32,8 +32,11 @@ extension Vault {
                 let k = try SlotBuilder.validate(all, threshold: Int(header.threshold!))
                 slots = try SlotBuilder.slots(for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k))
             }
+            var extensions = header.extensions
+            extensions.log.append(action: "custodian-add", outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
+                                  actor: .current(), key: unlocked.logKey)
             let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: slots,
-                                               records: header.allRecords(), tagKey: unlocked.tagKey)
+                                               records: header.allRecords(), extensions: extensions, tagKey: unlocked.tagKey)
             try out.write(rewritten.encoded)
             try out.copy(from: current.file, offset: header.size, count: header.ciphertextAreaCount)
             return rewritten.describeCustodians()
@@ -73,7 +76,8 @@ extension Vault {
                 throw KeyVaultError.invalidArgument("refused: removing \(removed.id) would leave \(custodians.count - 1) custodians for a threshold of \(k); add a custodian first")
             }
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials, skipping: removed.slotNumber - 1)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out)
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out,
+                                  action: "custodian-remove", outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); vault re-keyed")
             return removed
         }
     }
@@ -87,13 +91,17 @@ extension Vault {
     public static func rekey(atPath path: String, credentials: Credentials) throws {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out)
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out,
+                                  action: "rekey", outcome: "ok: new vault key, every entry re-sealed")
         }
     }
 
     /// Writes the vault under a new vault key: new slots for `sources`, every entry decrypted, fingerprinted and
     /// sealed again (two passes, one entry in memory at a time). Metadata bytes are kept but for the fingerprint.
-    private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?, out: AtomicFile) throws {
+    /// Escrowed passwords are sealed again under the new password subkey, and the audit log is chained again under
+    /// the new log subkey (after its chain is checked under the old one), with a record of this change.
+    private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?, out: AtomicFile,
+                                          action: String, outcome: String) throws {
         let k = threshold.map { UInt8($0) }  // callers checked that enough custodians remain
         let newKey = try SecretBytes.random(count: 32)
         let identity = current.header.identity.withThreshold(k != nil)
@@ -102,6 +110,13 @@ extension Vault {
         let entryKey = try KeyDerivation.subkey(.entrySealing, of: newKey)
         let fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: newKey)
         let tagKey = try KeyDerivation.subkey(.vaultTag, of: newKey)
+        let passwordKey = try KeyDerivation.subkey(.keyPassword, of: newKey)
+        let logKey = try KeyDerivation.subkey(.auditLog, of: newKey)
+        var extensions = current.header.extensions
+        if let broken = extensions.log.firstBrokenLink(key: unlocked.logKey) {
+            throw KeyVaultError.damaged("vault damaged or tampered with: audit log record \(broken + 1) does not follow from the one before; the vault was not re-keyed")
+        }
+        extensions.passwords = []
 
         var records: [IndexRecord] = []
         for entry in current.entries {
@@ -109,9 +124,16 @@ extension Vault {
             let fingerprint = Hashing.blake2b(secret: plain, key: fingerprintKey)
             let metadata = EntryMetadata.replacingFingerprint(in: current.header.record(at: entry.index).metadata, with: fingerprint)
             let rebuilt = try EntryMetadata.decode(metadata[...], index: entry.index, position: 0)
-            records.append(IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: rebuilt))
+            let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: rebuilt)
+            if let password = try unlocked.keyPassword(of: entry) {
+                extensions.passwords.append(UnlockedVault.sealPassword(password, for: record, vaultID: identity.id, key: passwordKey))
+            }
+            records.append(record)
         }
-        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: records, tagKey: tagKey)
+        extensions.log = extensions.log.rechained(key: logKey)
+        extensions.log.append(action: action, outcome: outcome, actor: .current(), key: logKey)
+        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: records,
+                                        extensions: extensions, tagKey: tagKey)
         try out.write(header.encoded)
         for (entry, record) in zip(current.entries, records) {
             let plain = try unlocked.open(entry)

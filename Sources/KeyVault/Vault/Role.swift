@@ -13,9 +13,16 @@ public struct Role: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let sm = Role(unchecked: "sm")
     /// The data warehouse management server.
     public static let dw = Role(unchecked: "dw")
+    /// The Self-Service Portal, which has its own key. Never interchangeable with sm or dw.
+    public static let ssp = Role(unchecked: "ssp")
+    /// A SQL Server computer holding the management group's databases: an inventory role only (it has no key here).
+    public static let sql = Role(unchecked: "sql")
 
     /// The roles this version knows how to seal and restore.
-    public static let known: [Role] = [.sm, .dw]
+    public static let known: [Role] = [.sm, .dw, .ssp]
+
+    /// The roles a host of the inventory may have.
+    public static let inventoryRoles: [Role] = [.sm, .dw, .ssp, .sql]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }
 
@@ -27,7 +34,7 @@ public struct Role: Hashable, Sendable, Comparable, CustomStringConvertible {
         let lower = text.lowercased()
         guard let role = Role.known.first(where: { $0.rawValue == lower }) else {
             throw KeyVaultError.invalidArgument(
-                "unknown role '\(text.printable)': use one of \(Role.known.map(\.rawValue).joined(separator: ", ")) (sm = Service Manager management server, dw = data warehouse management server)")
+                "unknown role '\(text.printable)': use one of \(Role.known.map(\.rawValue).joined(separator: ", ")) (sm = Service Manager management server, dw = data warehouse management server, ssp = Self-Service Portal)")
         }
         self = role
     }
@@ -51,6 +58,8 @@ public struct Role: Hashable, Sendable, Comparable, CustomStringConvertible {
         switch rawValue {
         case "sm": return "Service Manager management server"
         case "dw": return "data warehouse management server"
+        case "ssp": return "Self-Service Portal"
+        case "sql": return "SQL Server (databases)"
         default: return "\(rawValue) role"
         }
     }

@@ -13,6 +13,8 @@ public struct SealRequest: Sendable {
     public var label: String
     /// The key file's name (no folders), up to 255 bytes.
     public var originalFileName: String
+    /// The SecureStorageBackup export password protecting the key file, escrowed with it (8 to 1024 bytes), or nil.
+    public var keyPassword: SecretBytes?
 
     /// Describes a key to seal.
     ///
@@ -32,6 +34,9 @@ public struct SealRequest: Sendable {
     public func validate(keyCount: Int) throws {
         if let problem = Entry.labelProblem(label) { throw KeyVaultError.invalidArgument("invalid label: \(problem)") }
         if let problem = Entry.fileNameProblem(originalFileName) { throw KeyVaultError.invalidArgument("invalid file name: \(problem)") }
+        if let keyPassword, keyPassword.count < 8 || keyPassword.count > FormatV1.maxKeyPasswordBytes {
+            throw KeyVaultError.invalidArgument("the export password is \(keyPassword.count) bytes; the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters, and keyvault escrows at most \(FormatV1.maxKeyPasswordBytes) bytes")
+        }
         if keyCount == 0 { throw KeyVaultError.invalidArgument("the key file is empty; export the key again with the Encryption Key Backup or Restore Wizard") }
         if keyCount > Int(FormatV1.maxKeySize) {
             throw KeyVaultError.invalidArgument("the key file is \(keyCount) bytes; keyvault seals key files of at most 16 MiB (\(FormatV1.maxKeySize) bytes)")
@@ -133,14 +138,17 @@ extension Vault {
     ///   - credentials: enough custodians to unlock the vault.
     /// - Returns: one result per item, in order.
     /// - Throws: as ``seal(_:_:intoVaultAt:credentials:)``, for the first item refused; nothing is written then.
-    public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials) throws -> [SealResult]
+    public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials,
+                                             actor: Actor = .current()) throws -> [SealResult]
     where Items.Element == SealItem {
-        try seal(items, intoVaultAt: path, opened: nil, credentials: credentials)
+        try seal(items, intoVaultAt: path, opened: nil, credentials: credentials, actor: actor)
     }
 
-    private static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, opened: Vault?, credentials: Credentials) throws -> [SealResult]
+    private static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, opened: Vault?, credentials: Credentials,
+                                              actor: Actor = .current()) throws -> [SealResult]
     where Items.Element == SealItem {
         try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in
+            var extensions = current.header.extensions
             var book = SealBook(current)
             var records: [IndexRecord] = []
             var sealed: [[UInt8]] = []
@@ -161,12 +169,23 @@ extension Vault {
                 let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
                 sealed.append(AEAD.seal(key, key: unlocked.entryKey, nonce: record.nonce,
                                         associatedData: record.associatedData(vaultID: vaultID)))
+                if let password = request.keyPassword {
+                    extensions.passwords.append(unlocked.sealPassword(password, for: record))
+                }
                 book.add(entry)
                 records.append(record)
                 results.append(SealResult(entry: entry, identicalTo: identical))
             }
-            // The existing index is copied byte for byte; only the count, sizes, checksum and tag change.
-            try out.write(current.header.appending(records, tagKey: unlocked.tagKey))
+            if results.count == 1, let e = results.first?.entry {
+                extensions.log.append(action: "seal", role: e.role, host: e.host, version: e.version,
+                                      outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")",
+                                      actor: actor, at: now, key: unlocked.logKey)
+            } else if !results.isEmpty {
+                extensions.log.append(action: "seal", outcome: "ok: sealed \(results.count) keys in one batch", actor: actor, at: now, key: unlocked.logKey)
+            }
+            // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum and
+            // tag change.
+            try out.write(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey))
             try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
             for ciphertext in sealed { try out.write(ciphertext) }
             return results

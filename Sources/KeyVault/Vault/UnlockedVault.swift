@@ -9,6 +9,8 @@ public final class UnlockedVault: @unchecked Sendable {
     let entryKey: SecretBytes
     let fingerprintKey: SecretBytes
     let tagKey: SecretBytes
+    let passwordKey: SecretBytes
+    let logKey: SecretBytes
     /// Whether the header and index are authentic: the checksum matched and the vault tag verified under the key.
     /// When false, something before the sealed keys was damaged or tampered with.
     public let isAuthentic: Bool
@@ -31,6 +33,8 @@ public final class UnlockedVault: @unchecked Sendable {
         entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
         fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
         tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)
+        passwordKey = try KeyDerivation.subkey(.keyPassword, of: vaultKey)
+        logKey = try KeyDerivation.subkey(.auditLog, of: vaultKey)
         if let knownAuthentic {
             isAuthentic = knownAuthentic
         } else {

@@ -13,6 +13,14 @@ extension Vault {
         let target = resolvedPath(path)
         if let opened { try opened.requireValidChecksum() }
         let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
+        return try modify(target, early: early, credentials: credentials, change)
+    }
+
+    /// As ``modify(_:opened:credentials:_:)``, with the vault already unlocked (a restore or drill that records itself).
+    /// Without `credentials`, a vault whose slots changed since `early` was unlocked is refused rather than unlocked again.
+    static func modify<T>(_ path: String, early: UnlockedVault, credentials: Credentials? = nil,
+                          _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
+        let target = resolvedPath(path)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
         // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
@@ -20,14 +28,18 @@ extension Vault {
         let unchanged = early.vault.isSameFile(as: lock.file)
         let current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         let unlocked: UnlockedVault
-        if current.header.identity == early.vault.header.identity && current.header.threshold == early.vault.header.threshold
+        // Slots do not bind flag bit 2 (extensions), so a vault that gained an extension area keeps the same key.
+        if current.header.identity.withExtensions(false) == early.vault.header.identity.withExtensions(false)
+            && current.header.threshold == early.vault.header.threshold
             && current.header.slots == early.vault.header.slots {
             // The same parse (same bytes) was authenticated under this key a moment ago: no need to hash it again.
             unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
                                          passphraseVerified: early.passphraseVerified, warnings: early.warnings,
                                          knownAuthentic: unchanged ? early.isAuthentic : nil)
-        } else {
+        } else if let credentials {
             unlocked = try current.unlock(with: credentials)
+        } else {
+            throw KeyVaultError(.io, "the vault's custodians changed while this command ran; run it again")
         }
         try unlocked.requireAuthentic()
         let out = try AtomicFile(finalPath: target)

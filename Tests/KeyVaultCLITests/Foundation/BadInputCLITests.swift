@@ -70,8 +70,9 @@ struct BadInputCLITests {
 
     @Test func unknownRoleIsRefused() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
-        expectOneLine(try ws.seal(role: "ssp", host: "SM01", key: "sm.bin"), status: 2,
-                      error: "unknown role 'ssp': use one of sm, dw (sm = Service Manager management server, dw = data warehouse management server)")
+        // ssp became a role with the recovery workflow (issue 6); an unknown role is still refused the same way.
+        expectOneLine(try ws.seal(role: "web", host: "SM01", key: "sm.bin"), status: 2,
+                      error: "unknown role 'web': use one of sm, dw, ssp (sm = Service Manager management server, dw = data warehouse management server, ssp = Self-Service Portal)")
         try expectUnchanged(ws, before)
     }
 

@@ -25,6 +25,7 @@ import Testing
         let key = try ws.key("sm.bin")
         #expect(try ws.seal(role: "sm", host: sealedAs, key: "sm.bin").status == 0)
         let before = try ws.read("vault.kv")
+        let listBefore = try CLI.run(["list", ws.file("vault.kv"), "--json"]).stdout
         let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("out.bin"),
                              "--passphrase-file", ws.file("pass")], host: restoringOn)
         if allowed {
@@ -38,7 +39,12 @@ import Testing
             #expect(r.error == "refused: the sm key in this vault belongs to \(sealedAs), but this computer is \(restoringOn); a key restores only onto a computer with the name it was exported from")
             #expect(!ws.exists("out.bin"))
         }
-        #expect(try ws.read("vault.kv") == before)
+        // A refusal writes nothing; a restore records itself in the vault's audit log (issue 6), entries unchanged.
+        if allowed {
+            #expect(try CLI.run(["list", ws.file("vault.kv"), "--json"]).stdout == listBefore)
+        } else {
+            #expect(try ws.read("vault.kv") == before)
+        }
     }
 
     @Test func refusalComesBeforeThePassphraseIsAsked() throws {

@@ -52,6 +52,9 @@ struct ResourceLimitTests {
     ])
     func hostileFieldsAreRefusedQuicklyInBoundedMemory(what: String, offset: Int, value: UInt32, error: String) throws {
         let (ws, original) = try base(); defer { ws.cleanUp() }
+        // The seal's audit-log record (issue 6) is in the header, and its size depends on the user and machine names.
+        let size = original[12..<16].reduce(0) { $0 << 8 | Int($1) }
+        let error = error.replacingOccurrences(of: "316-byte", with: "\(size)-byte")
         var bytes = original
         Self.put32(&bytes, offset, value)
         try ws.write(bytes, to: "hostile.kv")

@@ -1,0 +1,148 @@
+// The building blocks of extension sections: lists of items, each a run of tag-length-value fields (docs/FORMAT.md, "Items").
+
+/// The fields of one item: `tag u8 ‖ len u16 ‖ value`, tags strictly ascending, every tag known to the section.
+struct ItemFields {
+    private var values: [UInt8: ArraySlice<UInt8>] = [:]
+    let what: String
+    let position: Int
+
+    /// Parses `bytes`; `known` lists the tags the section defines (anything else: *unsupported*, as for metadata).
+    init(_ bytes: ArraySlice<UInt8>, known: Set<UInt8>, what: String, position: Int) throws {
+        self.what = what
+        self.position = position
+        var r = ByteReader(bytes, base: position)
+        var last = -1
+        while !r.isAtEnd {
+            let tag = try r.u8("\(what) field tag")
+            guard Int(tag) > last else { throw KeyVaultError.damaged("vault damaged: \(what) at byte \(position): field \(tag) out of order or repeated") }
+            last = Int(tag)
+            let length = Int(try r.u16("\(what) field length"))
+            let value = try r.bytes(length, "\(what) field \(tag)")
+            guard known.contains(tag) else {
+                throw KeyVaultError(.unsupportedVersion, "vault uses field \(tag) in \(what), which this keyvault does not know; upgrade keyvault")
+            }
+            values[tag] = value
+        }
+    }
+
+    func bad(_ problem: String) -> KeyVaultError { .damaged("vault damaged: \(what) at byte \(position): \(problem)") }
+
+    func optional(_ tag: UInt8) -> ArraySlice<UInt8>? { values[tag] }
+
+    func required(_ tag: UInt8, _ name: String) throws -> ArraySlice<UInt8> {
+        guard let v = values[tag] else { throw bad("the required field \(name) is missing") }
+        return v
+    }
+
+    func uint(_ tag: UInt8, _ name: String, bytes n: Int, required: Bool) throws -> UInt64? {
+        guard let v = values[tag] else {
+            if required { throw bad("the required field \(name) is missing") }
+            return nil
+        }
+        guard v.count == n else { throw bad("\(name) must be \(n) bytes") }
+        return v.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// UTF-8 text of 1...max bytes without control characters.
+    func text(_ tag: UInt8, _ name: String, max: Int, required: Bool) throws -> String? {
+        guard let v = values[tag] else {
+            if required { throw bad("the required field \(name) is missing") }
+            return nil
+        }
+        guard let text = ExtensionText.decode(v, max: max) else {
+            throw bad("\(name) must be 1-\(max) bytes of UTF-8 text without control characters")
+        }
+        return text
+    }
+
+    func host(_ tag: UInt8, _ name: String, required: Bool) throws -> HostName? {
+        guard let text = try self.text(tag, name, max: 253, required: required) else { return nil }
+        guard HostName.problem(in: text) == nil, !text.hasSuffix(".") else { throw bad("\(name) is not a valid computer name") }
+        return HostName(validated: text)
+    }
+
+    func role(_ tag: UInt8, required: Bool) throws -> Role? {
+        guard let v = values[tag] else {
+            if required { throw bad("the required field role is missing") }
+            return nil
+        }
+        guard let role = Role(stored: v) else { throw bad("role is not 1-16 characters of a-z 0-9") }
+        return role
+    }
+}
+
+/// Writes the fields of one item, in ascending tag order (callers write them in order).
+struct FieldWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func field(_ tag: UInt8, _ value: some Collection<UInt8>) {
+        bytes.append(tag)
+        bytes.append(UInt8(value.count >> 8))
+        bytes.append(UInt8(value.count & 0xFF))
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func text(_ tag: UInt8, _ value: String?) {
+        if let value, !value.isEmpty { field(tag, Array(value.utf8)) }
+    }
+
+    /// Fields 1-3 naming an entry: role, host, version.
+    mutating func entryReference(_ role: Role, _ host: HostName, _ version: UInt32) {
+        text(1, role.rawValue)
+        text(2, host.value)
+        uint(3, UInt64(version), bytes: 4)
+    }
+
+    mutating func uint(_ tag: UInt8, _ value: UInt64?, bytes n: Int) {
+        guard let value else { return }
+        field(tag, (0..<n).reversed().map { UInt8((value >> UInt64($0 * 8)) & 0xFF) })
+    }
+}
+
+/// A list of items: `item_count u32 ‖ (item_len u16 ‖ fields) × item_count`.
+enum ItemList {
+    /// The items' field bytes, each with its position. `max` caps the count before anything is allocated.
+    static func parse(_ r: inout ByteReader, what: String, max: Int) throws -> [(bytes: ArraySlice<UInt8>, position: Int)] {
+        let count = try r.u32("\(what) count")
+        // Every item takes at least its 2-byte length: refuse counts the bytes cannot hold before allocating.
+        guard count <= UInt32(max), Int(count) <= r.remaining / 2 else {
+            throw KeyVaultError.damaged("vault damaged: \(what) count \(count) is more than \(max) or than the section can hold")
+        }
+        var items: [(ArraySlice<UInt8>, Int)] = []
+        items.reserveCapacity(Int(count))
+        for n in stride(from: 1, through: Int(count), by: 1) {
+            let length = Int(try r.u16("\(what) \(n) length"))
+            guard length <= FormatV1.maxItemBytes else {
+                throw KeyVaultError.damaged("vault damaged: \(what) \(n) at byte \(r.position) claims \(length) bytes; the limit is \(FormatV1.maxItemBytes)")
+            }
+            let position = r.position
+            items.append((try r.bytes(length, "\(what) \(n)"), position))
+        }
+        return items
+    }
+
+    static func encode(_ items: [[UInt8]], into w: inout ByteWriter) {
+        w.u32(UInt32(items.count))
+        for item in items {
+            w.u16(UInt16(item.count))
+            w.append(item)
+        }
+    }
+}
+
+/// Text in extension items: UTF-8 without control characters, of bounded length.
+enum ExtensionText {
+    static func decode(_ value: ArraySlice<UInt8>, max: Int) -> String? {
+        guard (1...max).contains(value.count), let text = String(validating: value, as: UTF8.self),
+              problem(text, max: max) == nil else { return nil }
+        return text
+    }
+
+    /// Why `text` cannot be stored in a field of at most `max` bytes, or nil.
+    static func problem(_ text: String, max: Int) -> String? {
+        if text.isEmpty { return "it is empty" }
+        if text.utf8.count > max { return "it is \(text.utf8.count) bytes; the limit is \(max)" }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "it contains a control character" }
+        return nil
+    }
+}

@@ -1,0 +1,136 @@
+// The management group's inventory: which computer does what, and where each database lives.
+
+/// Where an SM management server stands: the primary (runs the workflows) or an additional one.
+public enum SMPosition: String, Sendable, Hashable {
+    /// The primary management server (the active workflow server).
+    case primary
+    /// An additional management server.
+    case additional
+    /// Was the primary; an additional server was promoted in its place. Its keys stay in the vault, for history.
+    case formerPrimary = "former-primary"
+
+    /// For sentences: "primary", "additional", "former primary".
+    public var words: String { self == .formerPrimary ? "former primary" : rawValue }
+
+    var stored: UInt8 {
+        switch self { case .primary: return 1; case .additional: return 2; case .formerPrimary: return 3 }
+    }
+
+    init?(stored: UInt8) {
+        switch stored { case 1: self = .primary; case 2: self = .additional; case 3: self = .formerPrimary; default: return nil }
+    }
+}
+
+/// One computer of the management group.
+public struct InventoryHost: Sendable, Hashable {
+    /// The computer name (short, as a rule).
+    public var name: HostName
+    /// Its fully qualified name, when known (the promotion procedure needs it).
+    public var fqdn: HostName?
+    /// What it runs: `sm`, `dw`, `ssp`, `sql`.
+    public var roles: [Role]
+    /// For SM management servers: primary, additional or former primary.
+    public var smPosition: SMPosition?
+    /// The Service Manager product version installed, e.g. `10.22.1068.0`.
+    public var productVersion: String?
+    /// When the product version was recorded: key backups sealed before it may predate an upgrade.
+    public var productVersionRecordedAt: Timestamp?
+    /// When the SM position last changed (a promotion).
+    public var positionChangedAt: Timestamp?
+
+    /// A host record.
+    ///
+    /// - Parameters:
+    ///   - name: the computer name.
+    ///   - fqdn: its fully qualified name, if known.
+    ///   - roles: what it runs.
+    ///   - smPosition: for SM servers, primary or additional.
+    ///   - productVersion: the installed product version.
+    public init(name: HostName, fqdn: HostName? = nil, roles: [Role], smPosition: SMPosition? = nil, productVersion: String? = nil) {
+        self.name = name
+        self.fqdn = fqdn
+        self.roles = roles
+        self.smPosition = smPosition
+        self.productVersion = productVersion
+    }
+
+    /// The FQDN when known, else the name.
+    public var bestName: HostName { fqdn ?? name }
+
+    /// Whether `other` names this computer (by its name or its FQDN).
+    public func matches(_ other: HostName) -> Bool {
+        name.matches(other) || (fqdn?.matches(other) ?? false)
+    }
+
+    /// Why this record cannot be stored, or nil.
+    func problem() -> String? {
+        if roles.isEmpty { return "give at least one role (--role sm, dw, ssp or sql)" }
+        if let fqdn {
+            if !fqdn.isFullyQualified { return "--fqdn \(fqdn) is not fully qualified (it has no domain)" }
+            if !fqdn.matches(name) { return "--fqdn \(fqdn) does not name the computer \(name)" }
+        }
+        if smPosition != nil && !roles.contains(.sm) { return "only an sm host can be primary or additional" }
+        if roles.contains(.sm) && smPosition == nil { return "say whether the SM server \(name) is --primary or --additional" }
+        if let v = productVersion, let p = InventoryHost.versionProblem(v) { return p }
+        return nil
+    }
+
+    static func versionProblem(_ v: String) -> String? {
+        let ok = (1...32).contains(v.utf8.count) && v.utf8.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x2E }
+            && v.utf8.first != 0x2E && v.utf8.last != 0x2E
+        return ok ? nil : "product version '\(v.printable)' must be 1-32 characters of digits and dots, like 10.22.1068.0"
+    }
+}
+
+/// A database of the management group, and the SQL Server instance that holds it.
+public struct InventoryDatabase: Sendable, Hashable {
+    /// The database name: ServiceManager, DWStagingAndConfig, DWRepository, DWDataMart, OMDWDataMart, CMDWDataMart, …
+    public var name: String
+    /// The SQL Server computer.
+    public var sqlHost: HostName
+    /// The SQL Server instance name (`MSSQLSERVER` for the default instance).
+    public var instance: String
+
+    /// A database record.
+    public init(name: String, sqlHost: HostName, instance: String) {
+        self.name = name
+        self.sqlHost = sqlHost
+        self.instance = instance
+    }
+
+    /// The databases Service Manager's disaster-recovery notes name.
+    public static let wellKnownNames = ["ServiceManager", "DWStagingAndConfig", "DWRepository", "DWDataMart",
+                                        "OMDWDataMart", "CMDWDataMart", "ReportServer", "ReportServerTempDB", "DWASDataBase"]
+
+    static func nameProblem(_ name: String) -> String? {
+        let ok = (1...128).contains(name.utf8.count)
+            && name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
+        return ok ? nil : "database name '\(name.printable)' must be 1-128 characters of A-Z a-z 0-9 _ - ."
+    }
+
+    static func instanceProblem(_ instance: String) -> String? {
+        let ok = (1...16).contains(instance.utf8.count)
+            && instance.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x24 }
+            && instance.utf8.first.map { !(0x30...0x39).contains($0) } == true
+        return ok ? nil : "SQL Server instance name '\(instance.printable)' must be 1-16 characters of A-Z a-z 0-9 _ $, not starting with a digit"
+    }
+}
+
+/// Everything the vault records about the management group.
+public struct Inventory: Sendable, Hashable {
+    /// The management group's name.
+    public var managementGroup: String?
+    /// The computers.
+    public var hosts: [InventoryHost]
+    /// The databases.
+    public var databases: [InventoryDatabase]
+
+    /// The host record for `name`, if any.
+    public func host(matching name: HostName) -> InventoryHost? { hosts.first { $0.matches(name) } }
+
+    /// The current primary SM server.
+    public var primarySM: InventoryHost? { hosts.first { $0.smPosition == .primary } }
+
+    /// Whether nothing is recorded.
+    public var isEmpty: Bool { managementGroup == nil && hosts.isEmpty && databases.isEmpty }
+}

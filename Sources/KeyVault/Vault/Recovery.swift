@@ -1,0 +1,334 @@
+// The recovery workflow's vault operations: inventory changes, promotion, escrowed passwords, drills, the audit log.
+
+extension Vault {
+    /// What the vault records about the management group (authenticated once the vault is unlocked).
+    public var inventory: Inventory { header.extensions.inventory }
+
+    /// The audit log's records, oldest first, as stored: ``UnlockedVault/auditLog()`` checks their chain.
+    public var auditRecords: [AuditRecord] { header.extensions.log.records }
+
+    /// The last drill of `entry`, if it was drilled.
+    public func lastDrill(of entry: Entry) -> DrillResult? { header.extensions.drill(of: entry) }
+
+    /// The last drill of every entry, by entry index (for listing many entries at once).
+    public func lastDrills() -> [Int: DrillResult] {
+        guard !header.extensions.drills.isEmpty else { return [:] }
+        var byKey: [String: DrillResult] = [:]
+        for d in header.extensions.drills { byKey[ExtensionArea.entryKey(d.role, d.host, d.version)] = d }
+        var out: [Int: DrillResult] = [:]
+        for e in entries { if let d = byKey[ExtensionArea.entryKey(e.role, e.host, e.version)] { out[e.index] = d } }
+        return out
+    }
+
+    /// Whether the export password of `entry` is escrowed.
+    public func hasKeyPassword(for entry: Entry) -> Bool { header.extensions.password(of: entry) != nil }
+
+    /// The indexes of the entries whose export password is escrowed (for listing many entries at once).
+    public func entriesWithKeyPassword() -> Set<Int> {
+        guard !header.extensions.passwords.isEmpty else { return [] }
+        let names = Set(header.extensions.passwords.map { ExtensionArea.entryKey($0.role, $0.host, $0.version) })
+        return Set(entries.filter { names.contains(ExtensionArea.entryKey($0.role, $0.host, $0.version)) }.map(\.index))
+    }
+
+    /// Whether the vault has vault-level data (format flag bit 2).
+    public var hasExtensions: Bool { header.identity.hasExtensions }
+
+    /// Changes the extension area under the lock and writes the vault, entries and ciphertexts unchanged.
+    static func updateExtensions<T>(_ path: String, credentials: Credentials? = nil, early: UnlockedVault? = nil,
+                                    _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ area: inout ExtensionArea) throws -> T) throws -> T {
+        let body: (Vault, UnlockedVault, AtomicFile) throws -> T = { current, unlocked, out in
+            var area = current.header.extensions
+            let result = try change(current, unlocked, &area)
+            // The index is copied byte for byte; only the flags, the extension area, sizes, checksum and tag change.
+            try out.write(current.header.appending([], extensions: area, tagKey: unlocked.tagKey))
+            try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
+            return result
+        }
+        if let early { return try modify(path, early: early, credentials: credentials, body) }
+        return try modify(path, credentials: credentials!, body)
+    }
+
+    /// Records the management group's name.
+    ///
+    /// - Parameters:
+    ///   - name: 1-128 bytes of text without control characters.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who is recording (for the audit log).
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid name.
+    public static func setManagementGroup(_ name: String, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws {
+        if let problem = ExtensionText.problem(name, max: FormatV1.maxManagementGroupBytes) {
+            throw KeyVaultError.invalidArgument("invalid management group name: \(problem)")
+        }
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            area.inventory.managementGroup = name
+            area.log.append(action: "inventory", outcome: "ok: management group set to \(name)", actor: actor, key: unlocked.logKey)
+        }
+    }
+
+    /// Adds a host to the inventory, or replaces the record of the same computer.
+    ///
+    /// Recording an `sm` host as primary makes the previous primary (if another computer) an additional server.
+    /// When the product version changes, the time is recorded: key backups sealed before it are flagged by plans.
+    ///
+    /// - Parameters:
+    ///   - host: the host record.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who is recording.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an inconsistent record.
+    public static func setHost(_ host: InventoryHost, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws {
+        if let problem = host.problem() { throw KeyVaultError.invalidArgument("invalid host record: \(problem)") }
+        if let bad = host.roles.first(where: { !Role.inventoryRoles.contains($0) }) {
+            throw KeyVaultError.invalidArgument("unknown role '\(bad)' for a host: use sm, dw, ssp or sql")
+        }
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            var record = host
+            let now = Timestamp.now()
+            if let i = area.inventory.hosts.firstIndex(where: { $0.matches(host.name) || (host.fqdn.map($0.matches) ?? false) }) {
+                let old = area.inventory.hosts[i]
+                record.productVersionRecordedAt = old.productVersion == host.productVersion ? old.productVersionRecordedAt : (host.productVersion == nil ? nil : now)
+                record.positionChangedAt = old.smPosition == host.smPosition ? old.positionChangedAt : now
+                area.inventory.hosts.remove(at: i)
+                area.inventory.hosts.insert(record, at: i)
+            } else {
+                guard area.inventory.hosts.count < FormatV1.maxHosts else {
+                    throw KeyVaultError.invalidArgument("the inventory holds at most \(FormatV1.maxHosts) hosts")
+                }
+                record.productVersionRecordedAt = host.productVersion == nil ? nil : now
+                area.inventory.hosts.append(record)
+            }
+            if record.smPosition == .primary {
+                for j in area.inventory.hosts.indices where area.inventory.hosts[j].smPosition == .primary && !area.inventory.hosts[j].matches(record.name) {
+                    area.inventory.hosts[j].smPosition = .additional
+                    area.inventory.hosts[j].positionChangedAt = now
+                }
+            }
+            let what = ([record.smPosition.map { "\($0.rawValue) " } ?? ""] + [record.roles.map(\.rawValue).joined(separator: ",")]).joined()
+            area.log.append(action: "inventory", host: record.name, outcome: "ok: host recorded (\(what))", actor: actor, key: unlocked.logKey)
+        }
+    }
+
+    /// Adds a database to the inventory, or replaces the record of the same name.
+    ///
+    /// - Parameters:
+    ///   - database: the database record.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who is recording.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid name or instance.
+    public static func setDatabase(_ database: InventoryDatabase, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws {
+        if let p = InventoryDatabase.nameProblem(database.name) { throw KeyVaultError.invalidArgument(p) }
+        if let p = InventoryDatabase.instanceProblem(database.instance) { throw KeyVaultError.invalidArgument(p) }
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            if let i = area.inventory.databases.firstIndex(where: { $0.name.lowercased() == database.name.lowercased() }) {
+                area.inventory.databases[i] = database
+            } else {
+                guard area.inventory.databases.count < FormatV1.maxDatabases else {
+                    throw KeyVaultError.invalidArgument("the inventory holds at most \(FormatV1.maxDatabases) databases")
+                }
+                area.inventory.databases.append(database)
+            }
+            area.log.append(action: "inventory", host: database.sqlHost,
+                            outcome: "ok: database \(database.name) recorded on \(database.sqlHost)\\\(database.instance)", actor: actor, key: unlocked.logKey)
+        }
+    }
+
+    /// Records that an additional SM server became the primary (after `p_PromoteActiveWorkflowServer` was run).
+    /// No key moves: the former primary's entries stay in the vault, and it is marked *former primary*.
+    ///
+    /// - Parameters:
+    ///   - name: the additional SM server that was promoted.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who is recording.
+    /// - Returns: the promoted host and the former primary, if one was recorded.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when the inventory has no such host;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is not an additional SM server.
+    @discardableResult
+    public static func promote(_ name: HostName, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws -> (promoted: InventoryHost, former: InventoryHost?) {
+        try checkPromotion(name, in: try Vault.open(atPath: path).inventory)
+        return try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            let i = try checkPromotion(name, in: area.inventory)
+            let now = Timestamp.now()
+            var former: InventoryHost?
+            for j in area.inventory.hosts.indices where area.inventory.hosts[j].smPosition == .primary {
+                area.inventory.hosts[j].smPosition = .formerPrimary
+                area.inventory.hosts[j].positionChangedAt = now
+                former = area.inventory.hosts[j]
+            }
+            area.inventory.hosts[i].smPosition = .primary
+            area.inventory.hosts[i].positionChangedAt = now
+            let promoted = area.inventory.hosts[i]
+            area.log.append(action: "promote", role: .sm, host: promoted.name,
+                            outcome: "ok: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is a former primary (its keys are kept for history)" } ?? ""); no key moved",
+                            actor: actor, at: now, key: unlocked.logKey)
+            return (promoted, former)
+        }
+    }
+
+    @discardableResult
+    private static func checkPromotion(_ name: HostName, in inventory: Inventory) throws -> Int {
+        guard let i = inventory.hosts.firstIndex(where: { $0.matches(name) }) else {
+            let known = inventory.hosts.filter { $0.roles.contains(.sm) }.map(\.name.value).joined(separator: ", ")
+            throw KeyVaultError(.noSuchEntry, "no host \(name) in the inventory (SM servers: \(known.isEmpty ? "none recorded" : known)); record it first with 'keyvault inventory host'")
+        }
+        let host = inventory.hosts[i]
+        guard host.smPosition == .additional else {
+            let what = host.smPosition.map { "the \($0.words) SM server" } ?? "not an SM server"
+            throw KeyVaultError.invalidArgument("refused: \(host.name) is \(what); only an additional SM server can be promoted")
+        }
+        return i
+    }
+}
+
+extension UnlockedVault {
+    /// Seals an export password for the entry `record` describes, under the password subkey.
+    func sealPassword(_ password: SecretBytes, for record: IndexRecord) -> KeyPasswordRecord {
+        UnlockedVault.sealPassword(password, for: record, vaultID: vault.header.identity.id, key: passwordKey)
+    }
+
+    /// `AEAD(key = Subkey(4), nonce, password, ad = vault_id ‖ meta_len ‖ meta)`: bound to the vault and the entry.
+    static func sealPassword(_ password: SecretBytes, for record: IndexRecord, vaultID: [UInt8], key: SecretBytes) -> KeyPasswordRecord {
+        let nonce = AEAD.randomNonce()
+        let sealed = AEAD.seal(password, key: key, nonce: nonce, associatedData: record.associatedData(vaultID: vaultID))
+        return KeyPasswordRecord(role: record.entry.role, host: record.entry.host, version: record.entry.version, nonce: nonce, sealed: sealed)
+    }
+
+    /// The escrowed export password of `entry`, or nil when none is escrowed.
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when it fails authentication.
+    func keyPassword(of entry: Entry) throws -> SecretBytes? {
+        guard let p = vault.header.extensions.password(of: entry) else { return nil }
+        let record = vault.header.record(at: entry.index)
+        guard let plain = try AEAD.open(p.sealed, key: passwordKey, nonce: p.nonce, associatedData: record.associatedData(vaultID: vault.header.identity.id)) else {
+            throw KeyVaultError.damaged("vault damaged or tampered with: the export password of the \(entry.displayName) fails authentication")
+        }
+        return plain
+    }
+
+    /// The escrowed export password of a restored key: only for an entry the host rule already released.
+    ///
+    /// - Parameter restored: what ``restore(role:version:on:salvage:)`` returned.
+    /// - Returns: the password in guarded memory.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when none is escrowed;
+    ///   ``KeyVaultError/Code-swift.struct/damaged`` when it fails authentication.
+    public func keyPassword(for restored: RestoredKey) throws -> SecretBytes {
+        guard let password = try keyPassword(of: restored.entry) else {
+            throw KeyVaultError(.noSuchEntry, "no export password is escrowed for the \(restored.entry.displayName)")
+        }
+        return password
+    }
+
+    /// The audit log with its chain checked under the log subkey.
+    public func auditLog() -> AuditLogReport {
+        let log = vault.header.extensions.log
+        return AuditLogReport(records: log.records, dropped: Int(log.dropped), firstBrokenRecord: log.firstBrokenLink(key: logKey),
+                              isVaultAuthentic: isAuthentic)
+    }
+
+    /// Appends a record to the vault's audit log and writes the vault (under its lock, atomically).
+    ///
+    /// - Parameters:
+    ///   - action: what happened, e.g. `restore`.
+    ///   - entry: the entry concerned, if any.
+    ///   - outcome: `ok`, or what went wrong.
+    ///   - actor: who did it.
+    /// - Throws: any I/O error (a read-only vault, say): the caller decides whether that matters.
+    public func record(_ action: String, entry: Entry? = nil, outcome: String, actor: Actor = .current()) throws {
+        try Vault.updateExtensions(vault.path, early: self) { _, unlocked, area in
+            area.log.append(action: action, role: entry?.role, host: entry?.host, version: entry?.version,
+                            outcome: outcome, actor: actor, key: unlocked.logKey)
+        }
+    }
+
+    /// Opens every entry and every escrowed password in memory, checks the audit log's chain, and, when `recording`,
+    /// stores each entry's result and a log record in the vault.
+    ///
+    /// - Parameters:
+    ///   - recording: write the results into the vault.
+    ///   - actor: who ran the drill.
+    /// - Returns: the report; ``DrillReport/recordError`` says why the results could not be written, if so.
+    public func drill(recording: Bool = true, actor: Actor = .current()) -> DrillReport {
+        let now = Timestamp.now()
+        let verification = verify()
+        var problems: [String] = []
+        if !verification.isIndexAuthentic { problems.append("the vault's header and index fail authentication (damaged or tampered with)") }
+        var results: [DrillReport.EntryResult] = []
+        for r in verification.entries {
+            var problem = r.problem
+            var hasPassword = false
+            if problem == nil {
+                do { hasPassword = try keyPassword(of: r.entry) != nil } catch let e as KeyVaultError { problem = e.message } catch { problem = "\(error)" }
+            }
+            if let problem { problems.append("\(r.entry.displayName): \(problem)") }
+            results.append(.init(entry: r.entry, problem: problem, passwordEscrowed: hasPassword))
+        }
+        let log = vault.header.extensions.log
+        if let broken = log.firstBrokenLink(key: logKey) {
+            problems.append("audit log record \(broken + 1 + Int(log.dropped)) does not follow from the one before (removed or edited)")
+        }
+        var recordError: String?
+        if recording {
+            if !verification.isIndexAuthentic {
+                recordError = "the vault's index fails authentication, so nothing can be written to it"
+            } else {
+                do {
+                    try Vault.updateExtensions(vault.path, early: self) { current, unlocked, area in
+                        let byIndex = Dictionary(results.map { ($0.entry.index, $0) }, uniquingKeysWith: { a, _ in a })
+                        area.drills = current.entries.compactMap { e in
+                            guard let r = byIndex[e.index], r.entry == e else { return area.drill(of: e) }
+                            return DrillResult(role: e.role, host: e.host, version: e.version, time: now, problem: r.problem)
+                        }
+                        let bad = results.filter { $0.problem != nil }.count
+                        area.log.append(action: "drill", outcome: problems.isEmpty ? "ok: \(results.count) entries opened and matched their fingerprints"
+                                        : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged",
+                                        actor: actor, at: now, key: unlocked.logKey)
+                    }
+                } catch let e as KeyVaultError {
+                    recordError = e.message
+                } catch {
+                    recordError = "\(error)"
+                }
+            }
+        }
+        return DrillReport(time: now, entries: results, problems: problems, recordError: recordError)
+    }
+}
+
+/// The audit log, checked.
+public struct AuditLogReport: Sendable {
+    /// The records, oldest first.
+    public let records: [AuditRecord]
+    /// How many older records were dropped when the log reached its cap (65,536 records).
+    public let dropped: Int
+    /// The first record (0-based, in `records`) whose chain link fails: removed or edited. Nil when the chain holds.
+    public let firstBrokenRecord: Int?
+    /// Whether the vault tag holds too (it covers the whole log, so it also catches records cut from the end).
+    public let isVaultAuthentic: Bool
+    /// True when the chain and the vault tag both hold.
+    public var isIntact: Bool { firstBrokenRecord == nil && isVaultAuthentic }
+}
+
+/// What a drill found.
+public struct DrillReport: Sendable {
+    /// One entry's result.
+    public struct EntryResult: Sendable {
+        /// The entry.
+        public let entry: Entry
+        /// Why it failed, or nil.
+        public let problem: String?
+        /// Whether its export password is escrowed (and opened).
+        public let passwordEscrowed: Bool
+    }
+    /// When the drill ran.
+    public let time: Timestamp
+    /// Every entry.
+    public let entries: [EntryResult]
+    /// Every problem, one line each (entries, the index, the audit log).
+    public let problems: [String]
+    /// Why the result could not be recorded in the vault, or nil when it was (or recording was not asked).
+    public let recordError: String?
+    /// True when nothing is wrong.
+    public var isHealthy: Bool { problems.isEmpty }
+}

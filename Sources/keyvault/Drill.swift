@@ -1,0 +1,48 @@
+// keyvault drill: prove before a disaster that every key still opens; record the result; fail loudly if not.
+import ArgumentParser
+import KeyVault
+
+struct Drill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drill", abstract: "Open every entry and escrowed password in memory, check the audit log, and record the result.",
+        discussion: "For cron or monitoring: exits 5 with the list of problems when anything is wrong. 'keyvault list' shows each entry's last drill. Nothing but the drill's result and a log record is written.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        let opened = try Vault.open(atPath: vault, allowingDamage: true)
+        let report = try unlock.unlock(opened).drill()
+        if json {
+            Output.line(JSON.object([
+                ("vault", .string(vault)), ("time", .string(report.time.iso8601)), ("healthy", .bool(report.isHealthy)),
+                ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
+                ("problems", .array(report.problems.map(JSON.string))),
+                ("entries", .array(report.entries.map { r in
+                    .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null),
+                             ("passwordEscrowed", .bool(r.passwordEscrowed))])
+                })),
+            ]).text)
+        } else {
+            for r in report.entries {
+                Output.line(r.problem == nil ? "ok       \(r.entry.displayName)\(r.passwordEscrowed ? ", export password escrowed" : "")"
+                                             : "FAILED   \(r.entry.displayName): \(r.problem!)")
+            }
+            for p in report.problems where !report.entries.contains(where: { p.hasPrefix($0.entry.displayName + ":") }) {
+                Output.line("FAILED   \(p)")
+            }
+            let bad = report.entries.filter { $0.problem != nil }.count
+            Output.line("drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")")
+        }
+        if let why = report.recordError { Output.note("warning: the drill's result could not be recorded in the vault: \(why)") }
+        if !report.isHealthy {
+            throw CLIError(message: "drill found \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"): \(report.problems.joined(separator: "; "))",
+                           exitCode: ExitCodes.code(for: .damaged))
+        }
+    }
+}

@@ -1,0 +1,147 @@
+// keyvault inventory: show or record the management group, its computers and its databases.
+import ArgumentParser
+import KeyVault
+
+struct InventoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory",
+        abstract: "Show or record the management group's inventory: its name, computers and databases.",
+        discussion: "'keyvault inventory VAULT' shows it (no secret needed). Recording needs the vault's secret; every change is written to the audit log.",
+        subcommands: [InventoryShow.self, InventoryGroup.self, InventoryHostCommand.self, InventoryDatabaseCommand.self],
+        defaultSubcommand: InventoryShow.self)
+}
+
+extension InventoryHost {
+    var json: JSON {
+        .object([
+            ("name", .string(name.value)), ("fqdn", fqdn.map { .string($0.value) } ?? .null),
+            ("roles", .array(roles.map { .string($0.rawValue) })), ("smPosition", smPosition.map { .string($0.rawValue) } ?? .null),
+            ("productVersion", productVersion.map(JSON.string) ?? .null),
+            ("productVersionRecorded", productVersionRecordedAt.map { .string($0.iso8601) } ?? .null),
+            ("positionChanged", positionChangedAt.map { .string($0.iso8601) } ?? .null),
+        ])
+    }
+}
+
+struct InventoryShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the inventory (no secret needed).")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let v = try Vault.open(atPath: vault)
+        let inv = v.inventory
+        if json {
+            Output.line(JSON.object([
+                ("vault", .string(vault)), ("managementGroup", inv.managementGroup.map(JSON.string) ?? .null),
+                ("hosts", .array(inv.hosts.map(\.json))),
+                ("databases", .array(inv.databases.map { .object([("name", .string($0.name)), ("sqlHost", .string($0.sqlHost.value)), ("instance", .string($0.instance))]) })),
+            ]).text)
+            return
+        }
+        Output.line("management group: \(inv.managementGroup ?? "(not recorded)")")
+        if inv.hosts.isEmpty { Output.line("hosts: none recorded") } else {
+            Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION"], inv.hosts.map { h in
+                [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-"]
+            }))
+        }
+        if inv.databases.isEmpty { Output.line("databases: none recorded") } else {
+            Output.line(Output.table(["DATABASE", "SQL HOST", "INSTANCE"], inv.databases.map { [$0.name, $0.sqlHost.value, $0.instance] }))
+        }
+    }
+}
+
+struct InventoryGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "group", abstract: "Record the management group's name.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(help: ArgumentHelp("The management group's name.", valueName: "name"))
+    var name: String
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
+        Output.line("recorded management group \(name)")
+    }
+}
+
+struct InventoryHostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "host",
+        abstract: "Record a computer (or replace its record): name, FQDN, roles, SM position, product version.",
+        discussion: "Recording an SM server as --primary makes the previous primary an additional server. A new product version is time-stamped: plans warn about key backups sealed before it.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(help: ArgumentHelp("The computer name (short).", valueName: "name"))
+    var name: String
+
+    @Option(help: ArgumentHelp("Its fully qualified name (the promotion procedure needs it).", valueName: "fqdn"))
+    var fqdn: String?
+
+    @Option(name: .customLong("role"), help: ArgumentHelp("What it runs: sm, dw, ssp or sql. Repeatable.", valueName: "role"))
+    var roles: [String] = []
+
+    @Flag(help: "An SM server: the primary (active workflow) server.")
+    var primary = false
+
+    @Flag(help: "An SM server: an additional management server.")
+    var additional = false
+
+    @Option(help: ArgumentHelp("The Service Manager product version installed, e.g. 10.22.1068.0.", valueName: "version"))
+    var productVersion: String?
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        if primary && additional { throw CLIError.usage("a host is --primary or --additional, not both") }
+        var parsed: [Role] = []
+        for text in roles {
+            guard let role = Role.inventoryRoles.first(where: { $0.rawValue == text.lowercased() }) else {
+                throw CLIError.usage("unknown role '\(text)' for a host: use sm, dw, ssp or sql")
+            }
+            if !parsed.contains(role) { parsed.append(role) }
+        }
+        let host = InventoryHost(name: try HostName(name), fqdn: try fqdn.map { try HostName($0) }, roles: parsed,
+                                 smPosition: primary ? .primary : additional ? .additional : nil, productVersion: productVersion)
+        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        try Vault.setHost(host, atPath: vault, credentials: credentials)
+        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(parsed.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")")
+    }
+}
+
+struct InventoryDatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "database",
+        abstract: "Record a database and the SQL Server instance that holds it (or replace its record).")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(help: ArgumentHelp("The database: ServiceManager, DWStagingAndConfig, DWRepository, DWDataMart, OMDWDataMart, CMDWDataMart, ...", valueName: "name"))
+    var name: String
+
+    @Option(help: ArgumentHelp("The SQL Server computer.", valueName: "host"))
+    var sqlHost: String
+
+    @Option(help: ArgumentHelp("The SQL Server instance name (MSSQLSERVER for the default instance).", valueName: "name"))
+    var instance: String
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        let db = InventoryDatabase(name: name, sqlHost: try HostName(sqlHost), instance: instance)
+        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        try Vault.setDatabase(db, atPath: vault, credentials: credentials)
+        Output.line("recorded database \(name) on \(db.sqlHost)\\\(instance)")
+    }
+}

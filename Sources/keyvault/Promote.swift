@@ -1,0 +1,24 @@
+// keyvault promote: record that an additional SM server became the primary. No key moves.
+import ArgumentParser
+import KeyVault
+
+struct Promote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote", abstract: "Record that an additional SM server was promoted to primary (no key moves between hosts).",
+        discussion: "Run it after p_PromoteActiveWorkflowServer (see 'keyvault plan'). The former primary's keys stay in the vault for history, marked former primary.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(help: ArgumentHelp("The additional SM server that is now the primary.", valueName: "name"))
+    var host: String
+
+    @OptionGroup var unlock: UnlockOptions
+
+    func run() throws {
+        let name = try HostName(host)
+        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        let (promoted, former) = try Vault.promote(name, atPath: vault, credentials: credentials)
+        Output.line("recorded: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is marked former primary (its keys stay for history)" } ?? ""); no key moved")
+    }
+}
