@@ -108,7 +108,7 @@ struct CustodianRemove: ParsableCommand {
         let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
         let credentials = try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)
         let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials)
-        let count = try Vault.open(atPath: vault).entries.count
+        let count = try Vault.open(atPath: vault).entryCount
         Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed")
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
     }

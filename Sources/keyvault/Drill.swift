@@ -33,7 +33,9 @@ struct Drill: ParsableCommand {
                 Output.line(r.problem == nil ? "ok       \(r.entry.displayName)\(r.passwordEscrowed ? ", export password escrowed" : "")"
                                              : "FAILED   \(r.entry.displayName): \(r.problem!)")
             }
-            for p in report.problems where !report.entries.contains(where: { p.hasPrefix($0.entry.displayName + ":") }) {
+            // Problems of the vault as a whole (index, audit log); each entry's own problem is on its line above.
+            let entryProblems = Set(report.entries.compactMap { r in r.problem.map { "\(r.entry.displayName): \($0)" } })
+            for p in report.problems where !entryProblems.contains(p) {
                 Output.line("FAILED   \(p)")
             }
             let bad = report.entries.filter { $0.problem != nil }.count

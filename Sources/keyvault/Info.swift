@@ -17,7 +17,7 @@ struct Info: ParsableCommand {
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("formatVersion", .int(v.formatVersion)), ("id", .string(v.id)),
-                ("created", .string(v.createdAt.iso8601)), ("entries", .int(v.entries.count)),
+                ("created", .string(v.createdAt.iso8601)), ("entries", .int(v.entryCount)),
                 ("recoveryData", .object([
                     ("present", .bool(v.hasExtensions)), ("managementGroup", v.inventory.managementGroup.map(JSON.string) ?? .null),
                     ("hosts", .int(v.inventory.hosts.count)), ("databases", .int(v.inventory.databases.count)),
@@ -33,7 +33,7 @@ struct Info: ParsableCommand {
         Output.line("format:    version \(v.formatVersion)")
         Output.line("id:        \(v.id)")
         Output.line("created:   \(v.createdAt.iso8601)")
-        Output.line("entries:   \(v.entries.count)")
+        Output.line("entries:   \(v.entryCount)")
         for (i, s) in v.slots.enumerated() {
             Output.line("slot \(i + 1):    \(s.kind)\(s.kdf.map { " (\($0))" } ?? "")")
         }

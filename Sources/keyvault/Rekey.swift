@@ -17,6 +17,6 @@ struct Rekey: ParsableCommand {
         let credentials = try unlock.credentials(for: opened, needPassphrase: opened.custodians.contains { $0.kind == .passphrase })
         try Vault.rekey(atPath: vault, credentials: credentials)
         let after = try Vault.open(atPath: vault)
-        Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entries.count) entr\(after.entries.count == 1 ? "y" : "ies") re-sealed")
+        Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed")
     }
 }

@@ -269,4 +269,14 @@ struct ExtensionArea: Sendable, Hashable {
     func password(of entry: Entry) -> KeyPasswordRecord? {
         passwords.first { $0.role == entry.role && $0.version == entry.version && $0.host.value.lowercased() == entry.host.value.lowercased() }
     }
+
+    /// The password records by ``entryKey(_:_:_:)``: for looking up many entries (one scan instead of one per entry).
+    func passwordsByEntry() -> [String: KeyPasswordRecord] {
+        Dictionary(passwords.map { (Self.entryKey($0.role, $0.host, $0.version), $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The drill results by ``entryKey(_:_:_:)``.
+    func drillsByEntry() -> [String: DrillResult] {
+        Dictionary(drills.map { (Self.entryKey($0.role, $0.host, $0.version), $0) }, uniquingKeysWith: { a, _ in a })
+    }
 }

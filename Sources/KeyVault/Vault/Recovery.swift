@@ -199,7 +199,7 @@ extension UnlockedVault {
     ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when it fails authentication.
     func keyPassword(of entry: Entry) throws -> SecretBytes? {
-        guard let p = vault.header.extensions.password(of: entry) else { return nil }
+        guard let p = passwordsByEntry[ExtensionArea.entryKey(entry.role, entry.host, entry.version)] else { return nil }
         let record = vault.header.record(at: entry.index)
         guard let plain = try AEAD.open(p.sealed, key: passwordKey, nonce: p.nonce, associatedData: record.associatedData(vaultID: vault.header.identity.id)) else {
             throw KeyVaultError.damaged("vault damaged or tampered with: the export password of the \(entry.displayName) fails authentication")
@@ -276,8 +276,9 @@ extension UnlockedVault {
                 do {
                     try Vault.updateExtensions(vault.path, early: self) { current, unlocked, area in
                         let byIndex = Dictionary(results.map { ($0.entry.index, $0) }, uniquingKeysWith: { a, _ in a })
+                        let previous = area.drillsByEntry()
                         area.drills = current.entries.compactMap { e in
-                            guard let r = byIndex[e.index], r.entry == e else { return area.drill(of: e) }
+                            guard let r = byIndex[e.index], r.entry == e else { return previous[ExtensionArea.entryKey(e.role, e.host, e.version)] }
                             return DrillResult(role: e.role, host: e.host, version: e.version, time: now, problem: r.problem)
                         }
                         let bad = results.filter { $0.problem != nil }.count

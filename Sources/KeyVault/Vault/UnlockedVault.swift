@@ -11,6 +11,8 @@ public final class UnlockedVault: @unchecked Sendable {
     let tagKey: SecretBytes
     let passwordKey: SecretBytes
     let logKey: SecretBytes
+    /// The vault's escrowed password records by entry (built once: rekey and drill look up every entry).
+    let passwordsByEntry: [String: KeyPasswordRecord]
     /// Whether the header and index are authentic: the checksum matched and the vault tag verified under the key.
     /// When false, something before the sealed keys was damaged or tampered with.
     public let isAuthentic: Bool
@@ -27,6 +29,7 @@ public final class UnlockedVault: @unchecked Sendable {
          knownAuthentic: Bool? = nil) throws {
         self.vault = vault
         self.vaultKey = vaultKey
+        passwordsByEntry = vault.header.extensions.passwordsByEntry()
         self.openedSlots = openedSlots
         self.passphraseVerified = passphraseVerified
         self.warnings = warnings

@@ -72,6 +72,10 @@ import Testing
                                                    records: all, extensions: area, tagKey: tagKey)
                     let appended = first.appending(Array(all[k...]), extensions: area, tagKey: tagKey)
                     #expect(appended == whole.encoded, "\(k) records, then \(all.count - k), area empty: \(area.isEmpty)")
+                    // The same from a parsed header, as seal uses it.
+                    let parsed = try parse(first.encoded + Array(repeating: 0, count: first.ciphertextAreaCount))
+                    #expect(parsed.indexEnd == first.indexEnd && parsed.bytes == first.bytes)
+                    #expect(parsed.appending(Array(all[k...]), extensions: area, tagKey: tagKey) == whole.encoded)
                     #expect(try parse(appended + Array(repeating: 0, count: whole.ciphertextAreaCount)).extensions == area)
                 }
             }
