@@ -1,10 +1,10 @@
-// keyvault verify: open every entry in memory and report each damaged one.
+// keyvault verify: open every entry in memory, check the audit log's chain, and report each problem.
 import ArgumentParser
 import KeyVault
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Open every entry in memory and report each damaged one by name (nothing is written).")
+        commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written).")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -20,6 +20,7 @@ struct Verify: ParsableCommand {
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
+                ("auditLogIntact", .bool(report.auditLogProblem == nil)),
                 ("entries", .array(report.entries.map { r in
                     .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null)])
                 })),
@@ -31,8 +32,9 @@ struct Verify: ParsableCommand {
             for r in report.entries {
                 Output.line(r.problem == nil ? "ok       \(r.entry.displayName)" : "DAMAGED  \(r.entry.displayName): \(r.problem!)")
             }
+            if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
             let bad = report.entries.filter { $0.problem != nil }.count
-            Output.line("\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")")
+            Output.line("\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")")
         }
         if !report.isIntact { throw ExitCode(ExitCodes.code(for: .damaged)) }
     }

@@ -129,7 +129,7 @@ complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "k
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'seal' -d 'Seal an exported encryption key into the vault for a computer and role.'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'list' -d 'List the sealed keys: role, host, version, created, size, fingerprint, label.'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'restore' -d 'Restore a role\'s key onto this computer (only if its host name is the one recorded for the key).'
-complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'verify' -d 'Open every entry in memory and report each damaged one by name (nothing is written).'
+complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'verify' -d 'Open every entry in memory, check the audit log\'s chain, and report each problem by name (nothing is written).'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'info' -d 'Show the vault\'s format version, id, unlock slots and entry count.'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'keygen' -d 'Create an X25519 custodian identity, or print the recipient of an existing one.'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_positional "keyvault" -eq 1' -fa 'custodian' -d 'List, add or remove the custodians who can unlock a vault.'

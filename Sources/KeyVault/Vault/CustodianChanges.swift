@@ -114,7 +114,7 @@ extension Vault {
         let logKey = try KeyDerivation.subkey(.auditLog, of: newKey)
         var extensions = current.header.extensions
         if let broken = extensions.log.firstBrokenLink(key: unlocked.logKey) {
-            throw KeyVaultError.damaged("vault damaged or tampered with: audit log record \(broken + 1) does not follow from the one before; the vault was not re-keyed")
+            throw KeyVaultError.damaged("vault damaged or tampered with: audit log record \(broken + 1 + Int(extensions.log.dropped)) does not follow from the one before; the vault was not re-keyed")
         }
         extensions.passwords = []
 

@@ -264,10 +264,7 @@ extension UnlockedVault {
             if let problem { problems.append("\(r.entry.displayName): \(problem)") }
             results.append(.init(entry: r.entry, problem: problem, passwordEscrowed: hasPassword))
         }
-        let log = vault.header.extensions.log
-        if let broken = log.firstBrokenLink(key: logKey) {
-            problems.append("audit log record \(broken + 1 + Int(log.dropped)) does not follow from the one before (removed or edited)")
-        }
+        if let logProblem = verification.auditLogProblem { problems.append(logProblem) }
         var recordError: String?
         if recording {
             if !verification.isIndexAuthentic {

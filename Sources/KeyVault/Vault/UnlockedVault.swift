@@ -111,7 +111,11 @@ public final class UnlockedVault: @unchecked Sendable {
                 return .init(entry: entry, problem: "\(error)")
             }
         }
-        return VerificationReport(isIndexAuthentic: isAuthentic, entries: results)
+        let log = vault.header.extensions.log
+        let logProblem = log.firstBrokenLink(key: logKey).map {
+            "audit log record \($0 + 1 + Int(log.dropped)) does not follow from the one before (removed or edited)"
+        }
+        return VerificationReport(isIndexAuthentic: isAuthentic, entries: results, auditLogProblem: logProblem)
     }
 }
 
@@ -137,7 +141,9 @@ public struct VerificationReport: Sendable {
     public let isIndexAuthentic: Bool
     /// Every entry, in order.
     public let entries: [EntryResult]
+    /// Why the audit log's chain fails (a record removed or edited), or nil when it holds or there is no log.
+    public let auditLogProblem: String?
 
-    /// True when the index and every entry authenticated.
-    public var isIntact: Bool { isIndexAuthentic && entries.allSatisfy { $0.problem == nil } }
+    /// True when the index, every entry and the audit log's chain authenticated.
+    public var isIntact: Bool { isIndexAuthentic && entries.allSatisfy { $0.problem == nil } && auditLogProblem == nil }
 }

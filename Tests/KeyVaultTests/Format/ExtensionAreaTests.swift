@@ -146,7 +146,11 @@ import Testing
         let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)
         #expect(unlocked.isAuthentic, "the tag was recomputed: only the chain can tell")
         #expect(unlocked.auditLog().firstBrokenRecord == 1)
-        // A drill says so, and a re-key refuses to launder the broken chain.
+        // verify says so (every key still opens),
+        let verification = unlocked.verify()
+        #expect(!verification.isIntact && verification.entries.allSatisfy { $0.problem == nil })
+        #expect(verification.auditLogProblem == "audit log record 2 does not follow from the one before (removed or edited)")
+        // a drill says so, and a re-key refuses to launder the broken chain.
         #expect(unlocked.drill(recording: false).problems == ["audit log record 2 does not follow from the one before (removed or edited)"])
         expectError(.damaged, "audit log record 2 does not follow") { try Vault.rekey(atPath: path, credentials: credentials) }
 
