@@ -4,8 +4,10 @@ import Foundation
 import Testing
 
 struct DamageCLITests {
-    /// A vault unlocked by an X25519 identity (so each of the many runs below costs no Argon2id), with two entries.
-    func custodianVault() throws -> (Workspace, [UInt8]) {
+    /// A vault unlocked by an X25519 identity (so each of the many runs below costs no Argon2id), with two entries;
+    /// with `recoveryData`, every section of the extension area too: inventory (group, host, database), an escrowed
+    /// export password, drill results and the audit log.
+    func custodianVault(recoveryData: Bool = false) throws -> (Workspace, [UInt8]) {
         let ws = try Workspace()
         let keygen = try CLI.run(["keygen", "--out", ws.file("alice.id")])
         guard keygen.status == 0 else { throw WorkspaceError(message: "\(keygen)") }
@@ -18,6 +20,19 @@ struct DamageCLITests {
             let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")])
             guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
         }
+        if recoveryData {
+            try ws.write(Array("Export-Pa55".utf8), to: "sm.pw")
+            let id = ["--identity", ws.file("alice.id")]
+            for args in [["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM02", "--key", ws.file("sm2.bin"), "--key-password-file", ws.file("sm.pw")] + id,
+                         ["inventory", "group", ws.file("vault.kv"), "--name", "MG1"] + id,
+                         ["inventory", "host", ws.file("vault.kv"), "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"] + id,
+                         ["inventory", "database", ws.file("vault.kv"), "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "SMINST"] + id,
+                         ["drill", ws.file("vault.kv")] + id] {
+                if args[0] == "seal" { _ = try ws.key("sm2.bin", size: 32) }
+                let r = try CLI.run(args)
+                guard r.status == 0 else { throw WorkspaceError(message: "\(args[0]): \(r)") }
+            }
+        }
         return (ws, try ws.read("vault.kv"))
     }
 
@@ -26,7 +41,7 @@ struct DamageCLITests {
     }
 
     @Test func everyFlippedByteIsDetected() throws {
-        let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
+        let (ws, original) = try custodianVault(recoveryData: true); defer { ws.cleanUp() }
         #expect(try verify(ws, "vault.kv").status == 0)
         var accepted: [Int] = [], unexpected: [String] = []
         for offset in original.indices {
@@ -43,7 +58,7 @@ struct DamageCLITests {
     }
 
     @Test func everyTruncationAndAnyTrailingByteIsDetected() throws {
-        let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
+        let (ws, original) = try custodianVault(recoveryData: true); defer { ws.cleanUp() }
         var accepted: [Int] = []
         for length in 0..<original.count {
             try ws.write(Array(original[..<length]), to: "short.kv")
