@@ -25,8 +25,8 @@ struct List: ParsableCommand {
             authenticated = true
         }
         let entries = opened.entries
-        let drills = opened.lastDrills()
-        let withPassword = opened.entriesWithKeyPassword()
+        let drills = opened.lastDrills(for: entries)
+        let withPassword = opened.entriesWithKeyPassword(for: entries)
         let former = opened.inventory.hosts.filter { $0.smPosition == .formerPrimary }
         func status(_ e: Entry) -> String? {
             e.role == .sm && former.contains(where: { $0.matches(e.host) }) ? "former-primary" : nil
@@ -40,7 +40,7 @@ struct List: ParsableCommand {
             var chunk = String(head.dropLast(2))
             for (i, e) in entries.enumerated() {
                 if i > 0 { chunk += "," }
-                guard case .object(var fields) = e.json else { continue }
+                var fields = e.jsonFields
                 fields.append(("passwordEscrowed", .bool(withPassword.contains(e.index))))
                 fields.append(("status", status(e).map(JSON.string) ?? .null))
                 fields.append(("lastDrill", drills[e.index].map { d in

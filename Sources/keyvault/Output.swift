@@ -132,11 +132,14 @@ indirect enum JSON {
 }
 
 extension Entry {
-    var json: JSON {
-        .object([
+    /// The fields of ``json``, for callers that add their own.
+    var jsonFields: [(String, JSON)] {
+        [
             ("role", .string(role.rawValue)), ("host", .string(host.value)), ("version", .int(Int(version))),
             ("created", .string(createdAt.iso8601)), ("label", .string(label)), ("fileName", .string(originalFileName)),
             ("size", .int(Int(size))), ("fingerprint", .string(fingerprint.hex)),
-        ])
+        ]
     }
+
+    var json: JSON { .object(jsonFields) }
 }

@@ -11,12 +11,14 @@ extension Vault {
     public func lastDrill(of entry: Entry) -> DrillResult? { header.extensions.drill(of: entry) }
 
     /// The last drill of every entry, by entry index (for listing many entries at once).
-    public func lastDrills() -> [Int: DrillResult] {
+    ///
+    /// - Parameter given: the vault's ``entries`` when the caller has them already (building them again costs at
+    ///   100,000 entries); nil to build them here.
+    public func lastDrills(for given: [Entry]? = nil) -> [Int: DrillResult] {
         guard !header.extensions.drills.isEmpty else { return [:] }
-        var byKey: [String: DrillResult] = [:]
-        for d in header.extensions.drills { byKey[ExtensionArea.entryKey(d.role, d.host, d.version)] = d }
+        let byKey = header.extensions.drillsByEntry()
         var out: [Int: DrillResult] = [:]
-        for e in entries { if let d = byKey[ExtensionArea.entryKey(e.role, e.host, e.version)] { out[e.index] = d } }
+        for e in given ?? entries { if let d = byKey[ExtensionArea.entryKey(e.role, e.host, e.version)] { out[e.index] = d } }
         return out
     }
 
@@ -24,11 +26,16 @@ extension Vault {
     public func hasKeyPassword(for entry: Entry) -> Bool { header.extensions.password(of: entry) != nil }
 
     /// The indexes of the entries whose export password is escrowed (for listing many entries at once).
-    public func entriesWithKeyPassword() -> Set<Int> {
+    ///
+    /// - Parameter given: as for ``lastDrills(for:)``.
+    public func entriesWithKeyPassword(for given: [Entry]? = nil) -> Set<Int> {
         guard !header.extensions.passwords.isEmpty else { return [] }
-        let names = Set(header.extensions.passwords.map { ExtensionArea.entryKey($0.role, $0.host, $0.version) })
-        return Set(entries.filter { names.contains(ExtensionArea.entryKey($0.role, $0.host, $0.version)) }.map(\.index))
+        let byKey = header.extensions.passwordsByEntry()
+        return Set((given ?? entries).filter { byKey[ExtensionArea.entryKey($0.role, $0.host, $0.version)] != nil }.map(\.index))
     }
+
+    /// How many export passwords are escrowed (each names one entry of the vault, checked when it was opened).
+    public var escrowedPasswordCount: Int { header.extensions.passwords.count }
 
     /// Whether the vault has vault-level data (format flag bit 2).
     public var hasExtensions: Bool { header.identity.hasExtensions }
