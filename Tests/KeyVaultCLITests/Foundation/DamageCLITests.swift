@@ -1,39 +1,40 @@
-// Damaged and tampered vaults through the binary: every flipped byte and every truncation is caught, and damage to
-// one entry loses only that entry.
+// Damaged and tampered vaults through the binary: every flipped byte, every truncation and every chunk swapped with
+// another vault of the same shape is caught, and damage to one entry loses only that entry.
 import Foundation
 import Testing
 
 struct DamageCLITests {
     /// A vault unlocked by an X25519 identity (so each of the many runs below costs no Argon2id), with two entries;
     /// with `recoveryData`, every section of the extension area too: inventory (group, host, database), an escrowed
-    /// export password, drill results and the audit log.
-    func custodianVault(recoveryData: Bool = false) throws -> (Workspace, [UInt8]) {
-        let ws = try Workspace()
-        let keygen = try CLI.run(["keygen", "--out", ws.file("alice.id")])
+    /// export password, drill results and the audit log. With `existing`, the vault is made there as `name`, for the
+    /// identity that workspace already holds (so two vaults share their custodian).
+    func custodianVault(recoveryData: Bool = false, in existing: Workspace? = nil, name: String = "vault.kv") throws -> (Workspace, [UInt8]) {
+        let ws = try existing ?? Workspace()
+        let keygen = try CLI.run(existing == nil ? ["keygen", "--out", ws.file("alice.id")] : ["keygen", "--public", ws.file("alice.id")])
         guard keygen.status == 0 else { throw WorkspaceError(message: "\(keygen)") }
         let recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let made = try CLI.run(["init", ws.file("vault.kv"), "--recipient", recipient])
+        let made = try CLI.run(["init", ws.file(name), "--recipient", recipient])
         guard made.status == 0 else { throw WorkspaceError(message: "\(made)") }
         _ = try ws.key("sm.bin", size: 48)
         _ = try ws.key("dw.bin", size: 40)
         for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
-            let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")])
+            let r = try CLI.run(["seal", ws.file(name), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")])
             guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
         }
         if recoveryData {
             try ws.write(Array("Export-Pa55".utf8), to: "sm.pw")
             let id = ["--identity", ws.file("alice.id")]
-            for args in [["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM02", "--key", ws.file("sm2.bin"), "--key-password-file", ws.file("sm.pw")] + id,
-                         ["inventory", "group", ws.file("vault.kv"), "--name", "MG1"] + id,
-                         ["inventory", "host", ws.file("vault.kv"), "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"] + id,
-                         ["inventory", "database", ws.file("vault.kv"), "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "SMINST"] + id,
-                         ["drill", ws.file("vault.kv")] + id] {
+            for args in [["seal", ws.file(name), "--role", "sm", "--host", "SM02", "--key", ws.file("sm2.bin"), "--key-password-file", ws.file("sm.pw")] + id,
+                         ["inventory", "group", ws.file(name), "--name", "MG1"] + id,
+                         ["inventory", "host", ws.file(name), "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"] + id,
+                         ["inventory", "database", ws.file(name), "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "SMINST"] + id,
+                         ["drill", ws.file(name)] + id] {
                 if args[0] == "seal" { _ = try ws.key("sm2.bin", size: 32) }
                 let r = try CLI.run(args)
                 guard r.status == 0 else { throw WorkspaceError(message: "\(args[0]): \(r)") }
             }
         }
-        return (ws, try ws.read("vault.kv"))
+        return (ws, try ws.read(name))
     }
 
     func verify(_ ws: Workspace, _ name: String) throws -> Run {
@@ -108,5 +109,34 @@ struct DamageCLITests {
         let r = try verify(a, "spliced.kv")
         #expect(r.status == 5, "\(r)")
         #expect(!r.stdout.contains("ok       "), "\(r)")
+    }
+
+    @Test func chunksSwappedBetweenTwoVaultsAreDetected() throws {
+        // Two vaults of the same shape (same custodian, same entries, every extension section), so each chunk of one
+        // lands on the same field of the other: every hybrid that differs from both must be refused, never opened.
+        let (ws, first) = try custodianVault(recoveryData: true); defer { ws.cleanUp() }
+        let (_, second) = try custodianVault(recoveryData: true, in: ws, name: "other.kv")
+        #expect(first.count == second.count, "the two vaults differ in size: \(first.count) and \(second.count)")
+        guard first.count == second.count else { return }
+        #expect(try verify(ws, "other.kv").status == 0)
+        var tried = 0, accepted: [String] = [], unexpected: [String] = []
+        for chunk in [16, 64] {
+            for start in stride(from: 0, to: first.count, by: chunk) {
+                let range = start..<min(start + chunk, first.count)
+                for (into, from, label) in [(first, second, "second's into first"), (second, first, "first's into second")] {
+                    var bytes = into
+                    bytes.replaceSubrange(range, with: from[range])
+                    if bytes == first || bytes == second { continue }
+                    tried += 1
+                    try ws.write(bytes, to: "hybrid.kv")
+                    let r = try verify(ws, "hybrid.kv")
+                    if r.status == 0 { accepted.append("\(label) bytes \(range)") }
+                    if ![4, 5].contains(r.status) || (r.stdout + r.stderr).isEmpty { unexpected.append("\(label) bytes \(range): \(r)") }
+                }
+            }
+        }
+        #expect(tried > 100, "only \(tried) hybrids differed from both vaults")
+        #expect(accepted.isEmpty, "hybrids accepted: \(accepted)")
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(3))")
     }
 }
