@@ -7,7 +7,7 @@ struct DamageCLITests {
     /// A vault unlocked by an X25519 identity (so each of the many runs below costs no Argon2id), with two entries;
     /// with `recoveryData`, every section of the extension area too: inventory (group, host, database), an escrowed
     /// export password, drill results and the audit log. With `existing`, the vault is made there as `name`, for the
-    /// identity that workspace already holds (so two vaults share their custodian).
+    /// identity and key files that workspace already holds (so two vaults share their custodian and their keys).
     func custodianVault(recoveryData: Bool = false, in existing: Workspace? = nil, name: String = "vault.kv") throws -> (Workspace, [UInt8]) {
         let ws = try existing ?? Workspace()
         let keygen = try CLI.run(existing == nil ? ["keygen", "--out", ws.file("alice.id")] : ["keygen", "--public", ws.file("alice.id")])
@@ -15,8 +15,11 @@ struct DamageCLITests {
         let recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let made = try CLI.run(["init", ws.file(name), "--recipient", recipient])
         guard made.status == 0 else { throw WorkspaceError(message: "\(made)") }
-        _ = try ws.key("sm.bin", size: 48)
-        _ = try ws.key("dw.bin", size: 40)
+        if existing == nil {
+            _ = try ws.key("sm.bin", size: 48)
+            _ = try ws.key("dw.bin", size: 40)
+            _ = try ws.key("sm2.bin", size: 32)
+        }
         for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
             let r = try CLI.run(["seal", ws.file(name), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")])
             guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
@@ -29,7 +32,6 @@ struct DamageCLITests {
                          ["inventory", "host", ws.file(name), "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"] + id,
                          ["inventory", "database", ws.file(name), "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "SMINST"] + id,
                          ["drill", ws.file(name)] + id] {
-                if args[0] == "seal" { _ = try ws.key("sm2.bin", size: 32) }
                 let r = try CLI.run(args)
                 guard r.status == 0 else { throw WorkspaceError(message: "\(args[0]): \(r)") }
             }
@@ -94,14 +96,8 @@ struct DamageCLITests {
 
     @Test func entriesMovedBetweenVaultsAreDetected() throws {
         let (a, first) = try custodianVault(); defer { a.cleanUp() }
-        // Same custodian, same entries' shape, but another vault: splice its ciphertext area into the first.
-        let made = try CLI.run(["init", a.file("other.kv"), "--recipient",
-                                try CLI.run(["keygen", "--public", a.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
-        #expect(made.status == 0)
-        for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
-            #expect(try CLI.run(["seal", a.file("other.kv"), "--role", role, "--host", host, "--key", a.file(key), "--identity", a.file("alice.id")]).status == 0)
-        }
-        let second = try a.read("other.kv")
+        // Same custodian, same keys, same entries' shape, but another vault: splice its ciphertext area into the first.
+        let (_, second) = try custodianVault(in: a, name: "other.kv")
         #expect(first.count == second.count)
         let area = (48 + 16) + (40 + 16)
         let spliced = Array(first[..<(first.count - area)]) + Array(second[(second.count - area)...])
