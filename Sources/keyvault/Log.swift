@@ -24,7 +24,7 @@ struct Log: ParsableCommand {
                 ("vaultAuthentic", .bool(report.isVaultAuthentic)), ("dropped", .int(report.dropped)),
                 ("firstBrokenRecord", report.firstBrokenRecord.map { .int($0 + 1 + report.dropped) } ?? .null),
                 ("records", .array(report.records.enumerated().map { n, r in
-                    .object([("number", .int(n + 1 + report.dropped)), ("time", .string(r.time.iso8601)), ("action", .string(r.action)),
+                    .object([("number", .int(n + 1 + report.dropped)), ("time", .string(r.time.iso8601)), ("action", .string(r.action.rawValue)),
                              ("role", r.role.map { .string($0.rawValue) } ?? .null), ("host", r.host.map { .string($0.value) } ?? .null),
                              ("version", r.version.map { .int(Int($0)) } ?? .null), ("user", .string(r.user)), ("machine", .string(r.machine)),
                              ("outcome", .string(r.outcome)),
@@ -35,7 +35,7 @@ struct Log: ParsableCommand {
             Output.line("the audit log of \(vault) is empty")
         } else {
             Output.line(Output.table(["#", "TIME (UTC)", "ACTION", "ROLE", "HOST", "BY", "OUTCOME"], report.records.enumerated().map { n, r in
-                [String(n + 1 + report.dropped), r.time.iso8601, r.action, r.role?.rawValue ?? "-", r.host.map { $0.value + (r.version.map { " v\($0)" } ?? "") } ?? "-",
+                [String(n + 1 + report.dropped), r.time.iso8601, r.action.rawValue, r.role?.rawValue ?? "-", r.host.map { $0.value + (r.version.map { " v\($0)" } ?? "") } ?? "-",
                  "\(r.user)@\(r.machine)", r.outcome]
             }))
             if report.dropped > 0 { Output.line("(\(report.dropped) older records were dropped when the log reached its cap)") }

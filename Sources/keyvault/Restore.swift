@@ -73,7 +73,7 @@ struct Restore: ParsableCommand {
             if let keyPasswordOut, let password { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) }
         } catch let error as KeyVaultError {
             // The vault is unlocked: a failure from here on can be recorded (best effort; the error is what counts).
-            try? unlocked.record("restore", entry: selected, outcome: "failed: \(error.message)")
+            try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)")
             throw error
         }
         let e = restored.entry
@@ -85,7 +85,7 @@ struct Restore: ParsableCommand {
         if showKeyPassword, let password { Output.secretLine("export password: ", password) }
         let wrote = [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and ")
         do {
-            try unlocked.record("restore", entry: e, outcome: "ok: restored on \(host) to \(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
+            try unlocked.record(.restore, entry: e, outcome: "ok: restored on \(host) to \(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
         } catch let error as KeyVaultError {
             Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \(error.message)")
         }

@@ -42,6 +42,8 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let hostIdentity = Code("hostIdentity", .other)
         /// libsodium could not be initialised or could not allocate guarded memory.
         public static let crypto = Code("crypto", .other)
+        /// The library was about to write a vault that would not read back; nothing was written. A bug: report it.
+        public static let internalError = Code("internalError", .other)
     }
 
     /// The broad class of an error; the command line has exactly one exit code per category.

@@ -7,8 +7,8 @@
 public struct AuditRecord: Sendable, Hashable {
     /// When (UTC).
     public let time: Timestamp
-    /// What: `seal`, `restore`, `promote`, `drill`, `inventory`, `custodian-add`, `custodian-remove`, `rekey`.
-    public let action: String
+    /// What was done.
+    public let action: AuditAction
     /// The role concerned, if one.
     public let role: Role?
     /// The computer concerned, if one.
@@ -73,11 +73,11 @@ struct AuditLog: Sendable, Hashable {
     var lastMAC: [UInt8] { records.last?.mac ?? anchor }
 
     /// Appends a record chained with `key` (Subkey(5)), dropping the oldest beyond the cap.
-    mutating func append(action: String, role: Role? = nil, host: HostName? = nil, version: UInt32? = nil,
+    mutating func append(action: AuditAction, role: Role? = nil, host: HostName? = nil, version: UInt32? = nil,
                          outcome: String, actor: Actor, at time: Timestamp = .now(), key: SecretBytes) {
         var f = FieldWriter()
         f.uint(1, time.secondsSinceEpoch, bytes: 8)
-        f.text(2, action)
+        f.text(2, action.rawValue)
         f.text(3, role?.rawValue)
         f.text(4, host?.value)
         f.uint(5, version.map(UInt64.init), bytes: 4)
@@ -137,8 +137,7 @@ struct AuditLog: Sendable, Hashable {
             guard mac.count == 32 else { throw f.bad("mac must be 32 bytes") }
             // The mac is the last field: it covers every byte of the record before it.
             let fieldsCount = item.bytes.count - 35
-            let action = try f.text(2, "action", max: 32, required: true)!
-            guard action.utf8.allSatisfy({ (0x61...0x7A).contains($0) || $0 == 0x2D }) else { throw f.bad("action must be a-z and -") }
+            guard let action = AuditAction(rawValue: try f.text(2, "action", max: 32, required: true)!) else { throw f.bad("action must be a-z and -") }
             log.records.append(AuditRecord(
                 time: Timestamp(secondsSinceEpoch: try f.uint(1, "time", bytes: 8, required: true)!),
                 action: action, role: try f.role(3, required: false), host: try f.host(4, "host", required: false),

@@ -33,7 +33,7 @@ extension Vault {
                 slots = try SlotBuilder.slots(for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k))
             }
             var extensions = header.extensions
-            extensions.log.append(action: "custodian-add", outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
+            extensions.log.append(action: .custodianAdd, outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
                                   actor: .current(), key: unlocked.logKey)
             let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: slots,
                                                records: header.allRecords(), extensions: extensions, tagKey: unlocked.tagKey)
@@ -77,7 +77,7 @@ extension Vault {
             }
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials, skipping: removed.slotNumber - 1)
             try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out,
-                                  action: "custodian-remove", outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); vault re-keyed")
+                                  action: .custodianRemove, outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); vault re-keyed")
             return removed
         }
     }
@@ -92,7 +92,7 @@ extension Vault {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials)
             try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out,
-                                  action: "rekey", outcome: "ok: new vault key, every entry re-sealed")
+                                  action: .rekey, outcome: "ok: new vault key, every entry re-sealed")
         }
     }
 
@@ -101,7 +101,7 @@ extension Vault {
     /// Escrowed passwords are sealed again under the new password subkey, and the audit log is chained again under
     /// the new log subkey (after its chain is checked under the old one), with a record of this change.
     private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?, out: AtomicFile,
-                                          action: String, outcome: String) throws {
+                                          action: AuditAction, outcome: String) throws {
         let k = threshold.map { UInt8($0) }  // callers checked that enough custodians remain
         let newKey = try SecretBytes.random(count: 32)
         let identity = current.header.identity.withThreshold(k != nil)

@@ -69,7 +69,7 @@ extension Vault {
         }
         try updateExtensions(path, credentials: credentials) { _, unlocked, area in
             area.inventory.managementGroup = name
-            area.log.append(action: "inventory", outcome: "ok: management group set to \(name)", actor: actor, key: unlocked.logKey)
+            area.log.append(action: .inventory, outcome: "ok: management group set to \(name)", actor: actor, key: unlocked.logKey)
         }
     }
 
@@ -112,7 +112,7 @@ extension Vault {
                 }
             }
             let what = ([record.smPosition.map { "\($0.rawValue) " } ?? ""] + [record.roles.map(\.rawValue).joined(separator: ",")]).joined()
-            area.log.append(action: "inventory", host: record.name, outcome: "ok: host recorded (\(what))", actor: actor, key: unlocked.logKey)
+            area.log.append(action: .inventory, host: record.name, outcome: "ok: host recorded (\(what))", actor: actor, key: unlocked.logKey)
         }
     }
 
@@ -136,7 +136,7 @@ extension Vault {
                 }
                 area.inventory.databases.append(database)
             }
-            area.log.append(action: "inventory", host: database.sqlHost,
+            area.log.append(action: .inventory, host: database.sqlHost,
                             outcome: "ok: database \(database.name) recorded on \(database.sqlHost)\\\(database.instance)", actor: actor, key: unlocked.logKey)
         }
     }
@@ -167,7 +167,7 @@ extension Vault {
             area.inventory.hosts[i].smPosition = .primary
             area.inventory.hosts[i].positionChangedAt = now
             let promoted = area.inventory.hosts[i]
-            area.log.append(action: "promote", role: .sm, host: promoted.name,
+            area.log.append(action: .promote, role: .sm, host: promoted.name,
                             outcome: "ok: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is a former primary (its keys are kept for history)" } ?? ""); no key moved",
                             actor: actor, at: now, key: unlocked.logKey)
             return (promoted, former)
@@ -237,12 +237,12 @@ extension UnlockedVault {
     /// Appends a record to the vault's audit log and writes the vault (under its lock, atomically).
     ///
     /// - Parameters:
-    ///   - action: what happened, e.g. `restore`.
+    ///   - action: what happened, e.g. ``AuditAction/restore``.
     ///   - entry: the entry concerned, if any.
     ///   - outcome: `ok`, or what went wrong.
     ///   - actor: who did it.
     /// - Throws: any I/O error (a read-only vault, say): the caller decides whether that matters.
-    public func record(_ action: String, entry: Entry? = nil, outcome: String, actor: Actor = .current()) throws {
+    public func record(_ action: AuditAction, entry: Entry? = nil, outcome: String, actor: Actor = .current()) throws {
         try Vault.updateExtensions(vault.path, early: self) { _, unlocked, area in
             area.log.append(action: action, role: entry?.role, host: entry?.host, version: entry?.version,
                             outcome: outcome, actor: actor, key: unlocked.logKey)
@@ -286,7 +286,7 @@ extension UnlockedVault {
                             return DrillResult(role: e.role, host: e.host, version: e.version, time: now, problem: r.problem)
                         }
                         let bad = results.filter { $0.problem != nil }.count
-                        area.log.append(action: "drill", outcome: problems.isEmpty ? "ok: \(results.count) entries opened and matched their fingerprints"
+                        area.log.append(action: .drill, outcome: problems.isEmpty ? "ok: \(results.count) entries opened and matched their fingerprints"
                                         : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged",
                                         actor: actor, at: now, key: unlocked.logKey)
                     }

@@ -177,11 +177,11 @@ extension Vault {
                 results.append(SealResult(entry: entry, identicalTo: identical))
             }
             if results.count == 1, let e = results.first?.entry {
-                extensions.log.append(action: "seal", role: e.role, host: e.host, version: e.version,
+                extensions.log.append(action: .seal, role: e.role, host: e.host, version: e.version,
                                       outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")",
                                       actor: actor, at: now, key: unlocked.logKey)
             } else if !results.isEmpty {
-                extensions.log.append(action: "seal", outcome: "ok: sealed \(results.count) keys in one batch", actor: actor, at: now, key: unlocked.logKey)
+                extensions.log.append(action: .seal, outcome: "ok: sealed \(results.count) keys in one batch", actor: actor, at: now, key: unlocked.logKey)
             }
             // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum and
             // tag change.

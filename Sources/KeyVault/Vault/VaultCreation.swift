@@ -46,6 +46,7 @@ extension Vault {
                                         tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
         let out = try AtomicFile(finalPath: path)
         try out.write(header.encoded)
+        try checkWritten(out, keptKey: nil)
         do { try out.commit(replacing: false) } catch let error as KeyVaultError where error.code == .fileConflict {
             throw KeyVaultError(.fileConflict, "vault \(path) already exists; keyvault init never overwrites a vault")
         }

@@ -44,8 +44,27 @@ extension Vault {
         try unlocked.requireAuthentic()
         let out = try AtomicFile(finalPath: target)
         let result = try change(current, unlocked, out)
+        try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)
         withExtendedLifetime(lock) {}
         return result
+    }
+
+    /// Reads back the file `out` holds as a reader would, before it replaces anything: the writer never commits bytes
+    /// the reader refuses. The whole structure and the checksum are checked; when the vault key did not change
+    /// (`keptKey`), the vault tag and the audit log's chain too.
+    static func checkWritten(_ out: AtomicFile, keptKey: UnlockedVault?) throws {
+        let written: Vault
+        do {
+            written = try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: out.finalPath)
+            try written.requireValidChecksum()
+        } catch let error as KeyVaultError {
+            throw KeyVaultError(.internalError, "refused to write \(out.finalPath): the new file would not open (\(error.message)); the vault was not changed")
+        }
+        guard let keptKey, written.header.slots == keptKey.vault.header.slots else { return }
+        let check = try UnlockedVault(vault: written, vaultKey: keptKey.vaultKey)
+        guard check.isAuthentic, check.vault.header.extensions.log.firstBrokenLink(key: check.logKey) == nil else {
+            throw KeyVaultError(.internalError, "refused to write \(out.finalPath): the new file would fail authentication; the vault was not changed")
+        }
     }
 }

@@ -113,7 +113,7 @@ import Testing
         let unlocked = try vault.unlock(with: passphrase)
         let log = unlocked.auditLog()
         #expect(log.isIntact)
-        #expect(log.records.map(\.action) == ["seal", "seal", "inventory", "inventory", "inventory", "drill", "promote"])
+        #expect(log.records.map(\.action.rawValue) == ["seal", "seal", "inventory", "inventory", "inventory", "drill", "promote"])
         #expect(log.records[0].user == "tester" && log.records[0].machine == "LAB01")
         let restored = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")))
         #expect(try unlocked.keyPassword(for: restored) == SecretBytes(copying: Array("Pa55word-SM01".utf8)))
@@ -123,7 +123,7 @@ import Testing
         // Re-keying keeps everything: passwords sealed again, the log chained again under the new key, plus a record.
         try Vault.rekey(atPath: path, credentials: credentials)
         let rekeyed = try Vault.open(atPath: path).unlock(with: passphrase)
-        #expect(rekeyed.auditLog().isIntact && rekeyed.auditLog().records.last?.action == "rekey")
+        #expect(rekeyed.auditLog().isIntact && rekeyed.auditLog().records.last?.action == .rekey)
         let again = try rekeyed.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")))
         #expect(try rekeyed.keyPassword(for: again) == SecretBytes(copying: Array("Pa55word-SM01".utf8)))
         #expect(rekeyed.vault.inventory == vault.inventory)

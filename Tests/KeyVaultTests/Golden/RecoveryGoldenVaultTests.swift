@@ -66,7 +66,7 @@ struct RecoveryGoldenVaultTests {
         // The audit log: its records in order, the chain intact.
         let log = unlocked.auditLog()
         #expect(log.isIntact && log.dropped == 0)
-        #expect(log.records.map(\.action) == m["log"] as? [String])
+        #expect(log.records.map(\.action.rawValue) == m["log"] as? [String])
         #expect(log.records.last?.machine == "SM01" && log.records.last?.role == .sm)
     }
 
