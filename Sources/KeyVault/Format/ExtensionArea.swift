@@ -241,7 +241,7 @@ struct ExtensionArea: Sendable, Hashable {
                 f.entryReference(d.role, d.host, d.version)
                 f.uint(4, d.time.secondsSinceEpoch, bytes: 8)
                 f.uint(5, d.problem == nil ? 0 : 1, bytes: 1)
-                f.text(6, d.problem.map { Actor.clean($0, 512) })
+                f.text(6, d.problem.map { AuditActor.clean($0, 512) })
                 return f.bytes
             }, into: &b)
             sections.append((SectionType.drills.rawValue, b.bytes))

@@ -28,20 +28,20 @@ public struct AuditRecord: Sendable, Hashable {
 }
 
 /// Who is acting: the OS user and machine recorded in the log.
-public struct Actor: Sendable, Hashable {
+public struct AuditActor: Sendable, Hashable {
     /// The user name.
     public let user: String
     /// The machine's host name.
     public let machine: String
 
     /// Reads both from the operating system (`getpwuid(geteuid())`, `SUDO_USER`, `gethostname`).
-    public static func current() -> Actor {
+    public static func current() -> AuditActor {
         var user = "uid \(geteuid())"
         if let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name { user = String(cString: name) }
         if let sudo = getenv("SUDO_USER").map({ String(cString: $0) }), !sudo.isEmpty, sudo != user { user += " (sudo from \(sudo))" }
         var buffer = [CChar](repeating: 0, count: 256)
         let machine = gethostname(&buffer, 255) == 0 ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "unknown"
-        return Actor(user: clean(user, 64), machine: clean(machine, 255))
+        return AuditActor(user: clean(user, 64), machine: clean(machine, 255))
     }
 
     /// A record-safe form: control characters replaced, cut to `max` bytes, never empty.
@@ -74,20 +74,20 @@ struct AuditLog: Sendable, Hashable {
 
     /// Appends a record chained with `key` (Subkey(5)), dropping the oldest beyond the cap.
     mutating func append(action: AuditAction, role: Role? = nil, host: HostName? = nil, version: UInt32? = nil,
-                         outcome: String, actor: Actor, at time: Timestamp = .now(), key: SecretBytes) {
+                         outcome: String, actor: AuditActor, at time: Timestamp = .now(), key: SecretBytes) {
         var f = FieldWriter()
         f.uint(1, time.secondsSinceEpoch, bytes: 8)
         f.text(2, action.rawValue)
         f.text(3, role?.rawValue)
         f.text(4, host?.value)
         f.uint(5, version.map(UInt64.init), bytes: 4)
-        f.text(6, Actor.clean(actor.user, 64))
-        f.text(7, Actor.clean(actor.machine, 255))
-        f.text(8, Actor.clean(outcome, 512))
+        f.text(6, AuditActor.clean(actor.user, 64))
+        f.text(7, AuditActor.clean(actor.machine, 255))
+        f.text(8, AuditActor.clean(outcome, 512))
         let mac = AuditLog.mac(previous: lastMAC, fields: f.bytes, key: key)
         records.append(AuditRecord(time: time, action: action, role: role, host: host, version: version,
-                                   user: Actor.clean(actor.user, 64), machine: Actor.clean(actor.machine, 255),
-                                   outcome: Actor.clean(outcome, 512), mac: mac, fields: f.bytes))
+                                   user: AuditActor.clean(actor.user, 64), machine: AuditActor.clean(actor.machine, 255),
+                                   outcome: AuditActor.clean(outcome, 512), mac: mac, fields: f.bytes))
         if records.count > FormatV1.maxLogRecords {
             let cut = records.count - FormatV1.maxLogRecords
             anchor = records[cut - 1].mac

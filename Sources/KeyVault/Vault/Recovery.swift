@@ -63,7 +63,7 @@ extension Vault {
     ///   - credentials: enough custodians to unlock it.
     ///   - actor: who is recording (for the audit log).
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid name.
-    public static func setManagementGroup(_ name: String, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws {
+    public static func setManagementGroup(_ name: String, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws {
         if let problem = ExtensionText.problem(name, max: FormatV1.maxManagementGroupBytes) {
             throw KeyVaultError.invalidArgument("invalid management group name: \(problem)")
         }
@@ -84,7 +84,7 @@ extension Vault {
     ///   - credentials: enough custodians to unlock it.
     ///   - actor: who is recording.
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an inconsistent record.
-    public static func setHost(_ host: InventoryHost, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws {
+    public static func setHost(_ host: InventoryHost, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws {
         if let problem = host.problem() { throw KeyVaultError.invalidArgument("invalid host record: \(problem)") }
         if let bad = host.roles.first(where: { !Role.inventoryRoles.contains($0) }) {
             throw KeyVaultError.invalidArgument("unknown role '\(bad)' for a host: use sm, dw, ssp or sql")
@@ -124,7 +124,7 @@ extension Vault {
     ///   - credentials: enough custodians to unlock it.
     ///   - actor: who is recording.
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid name or instance.
-    public static func setDatabase(_ database: InventoryDatabase, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws {
+    public static func setDatabase(_ database: InventoryDatabase, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws {
         if let p = InventoryDatabase.nameProblem(database.name) { throw KeyVaultError.invalidArgument(p) }
         if let p = InventoryDatabase.instanceProblem(database.instance) { throw KeyVaultError.invalidArgument(p) }
         try updateExtensions(path, credentials: credentials) { _, unlocked, area in
@@ -153,7 +153,7 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when the inventory has no such host;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is not an additional SM server.
     @discardableResult
-    public static func promote(_ name: HostName, atPath path: String, credentials: Credentials, actor: Actor = .current()) throws -> (promoted: InventoryHost, former: InventoryHost?) {
+    public static func promote(_ name: HostName, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws -> (promoted: InventoryHost, former: InventoryHost?) {
         try checkPromotion(name, in: try Vault.open(atPath: path).inventory)
         return try updateExtensions(path, credentials: credentials) { _, unlocked, area in
             let i = try checkPromotion(name, in: area.inventory)
@@ -242,7 +242,7 @@ extension UnlockedVault {
     ///   - outcome: `ok`, or what went wrong.
     ///   - actor: who did it.
     /// - Throws: any I/O error (a read-only vault, say): the caller decides whether that matters.
-    public func record(_ action: AuditAction, entry: Entry? = nil, outcome: String, actor: Actor = .current()) throws {
+    public func record(_ action: AuditAction, entry: Entry? = nil, outcome: String, actor: AuditActor = .current()) throws {
         try Vault.updateExtensions(vault.path, early: self) { _, unlocked, area in
             area.log.append(action: action, role: entry?.role, host: entry?.host, version: entry?.version,
                             outcome: outcome, actor: actor, key: unlocked.logKey)
@@ -256,7 +256,7 @@ extension UnlockedVault {
     ///   - recording: write the results into the vault.
     ///   - actor: who ran the drill.
     /// - Returns: the report; ``DrillReport/recordError`` says why the results could not be written, if so.
-    public func drill(recording: Bool = true, actor: Actor = .current()) -> DrillReport {
+    public func drill(recording: Bool = true, actor: AuditActor = .current()) -> DrillReport {
         let now = Timestamp.now()
         let verification = verify()
         var problems: [String] = []

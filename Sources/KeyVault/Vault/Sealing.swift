@@ -139,13 +139,13 @@ extension Vault {
     /// - Returns: one result per item, in order.
     /// - Throws: as ``seal(_:_:intoVaultAt:credentials:)``, for the first item refused; nothing is written then.
     public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials,
-                                             actor: Actor = .current()) throws -> [SealResult]
+                                             actor: AuditActor = .current()) throws -> [SealResult]
     where Items.Element == SealItem {
         try seal(items, intoVaultAt: path, opened: nil, credentials: credentials, actor: actor)
     }
 
     private static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, opened: Vault?, credentials: Credentials,
-                                              actor: Actor = .current()) throws -> [SealResult]
+                                              actor: AuditActor = .current()) throws -> [SealResult]
     where Items.Element == SealItem {
         try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in
             var extensions = current.header.extensions

@@ -8,7 +8,7 @@ import Testing
     let passphrase: SecretBytes
     var path: String { "\(dir)/v.kv" }
     var credentials: Credentials { Credentials(passphrase: passphrase) }
-    let actor = Actor(user: "tester", machine: "LAB01")
+    let actor = AuditActor(user: "tester", machine: "LAB01")
 
     init() throws {
         dir = NSTemporaryDirectory() + "kv-ext-" + UUID().uuidString

@@ -58,7 +58,7 @@ struct SplitMix64: RandomNumberGenerator {
                     what = "record"
                     let unlocked = try Vault.open(atPath: path).unlock(with: credentials)
                     try unlocked.record(AuditAction.known.randomElement(using: &rng)!, entry: unlocked.vault.entries.randomElement(using: &rng),
-                                        outcome: text, actor: Actor(user: Self.texts.randomElement(using: &rng)!, machine: text))
+                                        outcome: text, actor: AuditActor(user: Self.texts.randomElement(using: &rng)!, machine: text))
                 case 3:
                     what = "management group"
                     try Vault.setManagementGroup(text, atPath: path, credentials: credentials)
