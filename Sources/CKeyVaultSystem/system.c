@@ -8,7 +8,10 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <signal.h>
+#include <string.h>
 #include <termios.h>
+#include <unistd.h>
 
 int kv_disable_core_dumps(void) {
     struct rlimit none = { 0, 0 };
@@ -25,7 +28,7 @@ int kv_set_terminal_echo(int fd, int on) {
     if (tcgetattr(fd, &t) != 0) return -1;
     int was = (t.c_lflag & ECHO) ? 1 : 0;
     if (on) t.c_lflag |= ECHO; else t.c_lflag &= ~(tcflag_t)ECHO;
-    if (tcsetattr(fd, TCSAFLUSH, &t) != 0) return -1;
+    if (tcsetattr(fd, TCSADRAIN, &t) != 0) return -1;  // keeps what was typed ahead
     return was;
 }
 
@@ -35,4 +38,44 @@ int kv_try_lock_exclusive(int fd) {
 
 int kv_make_temporary(char *path_template) {
     return mkostemp(path_template, O_CLOEXEC);
+}
+
+int kv_reset_fatal_signal_handlers(void) {
+    static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGQUIT, SIGSYS };
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        if (sigaction(fatal[i], &dfl, NULL) != 0) rc = -1;
+    }
+    return rc;
+}
+
+int kv_open_unnamed(const char *directory) {
+    return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+int kv_link_unnamed(int fd, const char *path) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+int kv_fd_is_open(int fd) {
+    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+int kv_set_nonblocking(int fd, int on) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    return fcntl(fd, F_SETFL, flags);
+}
+
+long long kv_memlock_limit(void) {
+    struct rlimit r;
+    if (getrlimit(RLIMIT_MEMLOCK, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return -1;
+    return (long long)r.rlim_cur;
 }

@@ -25,17 +25,22 @@ struct KeyVaultCommand: ParsableCommand {
 @main
 enum Main {
     static func main() {
-        SecretInput.protectProcessMemory()
+        // Before anything else, and before the first secret: no crash reports, no cores, no closed standard descriptors.
+        ProcessSafety.prepare()
         do {
             var command = try KeyVaultCommand.parseAsRoot()
             try command.run()
+            warnOnce()
         } catch let error as KeyVaultError {
             Output.error(error.message)
+            warnOnce()
             exit(ExitCodes.code(for: error.code.category))
         } catch let error as CLIError {
             Output.error(error.message)
+            warnOnce()
             exit(error.exitCode)
         } catch let error as ExitCode {
+            warnOnce()
             exit(error.rawValue)
         } catch {
             if KeyVaultCommand.exitCode(for: error) == .success { KeyVaultCommand.exit(withError: error) }
@@ -43,5 +48,10 @@ enum Main {
             Output.error("\(message) (see 'keyvault help')")
             exit(2)
         }
+    }
+
+    /// Warnings about the whole run, printed once at its end.
+    static func warnOnce() {
+        if let warning = SecretBytes.memoryLockWarning { Output.note(warning) }
     }
 }

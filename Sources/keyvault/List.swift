@@ -60,7 +60,7 @@ struct List: ParsableCommand {
         guard opened.hasExtensions else {
             Output.printTable(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "LABEL"], count: entries.count) { i in
                 let e = entries[i]
-                return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.label]
+                return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short, e.visibleLabel]
             }
             return
         }
@@ -70,7 +70,7 @@ struct List: ParsableCommand {
             return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short,
                     withPassword.contains(e.index) ? "yes" : "no",
                     drills[e.index].map { "\($0.time.iso8601) \($0.problem == nil ? "ok" : "FAILED")" } ?? "never",
-                    status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.label]
+                    status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.visibleLabel]
         }
     }
 }

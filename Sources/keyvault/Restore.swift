@@ -52,6 +52,11 @@ struct Restore: ParsableCommand {
         }
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
+        for (option, path) in [("--out", out), ("--key-password-out", keyPasswordOut)] {
+            if let path, opened.isFile(atPath: path) {
+                throw CLIError.usage("\(option) \(path) is the vault itself; write the key to another file")
+            }
+        }
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
         let selected = try opened.entry(for: role, version: version, on: host)
         let wantsPassword = keyPasswordOut != nil || showKeyPassword

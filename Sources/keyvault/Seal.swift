@@ -44,6 +44,7 @@ struct Seal: ParsableCommand {
         // The vault read here says which credentials to ask for, and the seal reuses it (it re-reads the vault under
         // its lock only if the file changed meanwhile).
         let opened = try Vault.open(atPath: vault)
+        if key != "-" && opened.isFile(atPath: key) { throw CLIError.usage("--key \(key) is the vault itself; give the exported key file") }
         let credentials = try unlock.credentials(for: opened)
         let bytes = try SecretInput.keyFile(key)
         let result = try opened.seal(bytes, request, credentials: credentials)

@@ -18,4 +18,26 @@ int kv_try_lock_exclusive(int fd);
 /// mkostemp(template, O_CLOEXEC): creates a unique file, mode 0600. Returns the descriptor, or -1 with errno set.
 int kv_make_temporary(char *path_template);
 
+/// Sets SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGQUIT and SIGSYS back to their default action, so no
+/// crash handler (the Swift runtime's backtracer prints registers and the memory they point to) runs in this process.
+/// Returns 0, or -1 with errno set.
+int kv_reset_fatal_signal_handlers(void);
+
+/// open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600): an unnamed file in `directory`. Returns the descriptor,
+/// or -1 with errno set (EOPNOTSUPP, EISDIR or EINVAL where the file system or kernel lacks O_TMPFILE).
+int kv_open_unnamed(const char *directory);
+
+/// Gives the unnamed file `fd` the name `path` (linkat through /proc/self/fd); fails with EEXIST if `path` exists.
+/// Returns 0, or -1 with errno set.
+int kv_link_unnamed(int fd, const char *path);
+
+/// 1 if `fd` is an open descriptor, 0 if not (EBADF).
+int kv_fd_is_open(int fd);
+
+/// Turns O_NONBLOCK on `fd` on or off. Returns 0, or -1 with errno set.
+int kv_set_nonblocking(int fd, int on);
+
+/// The soft RLIMIT_MEMLOCK in bytes, or -1 when unlimited or unknown.
+long long kv_memlock_limit(void);
+
 #endif

@@ -227,6 +227,7 @@ enum OpenSSL {
     /// Loads a PEM private key (PKCS#8, traditional, or encrypted with `password`) from guarded memory.
     /// - Returns: the key, or nil when the password is missing or wrong.
     static func privateKey(pem: SecretBytes, password: SecretBytes?) throws -> OpenSSLKey? {
+        _ = secureHeapReady
         // OpenSSL wants the password NUL-terminated: copy it into guarded memory with room for the terminator.
         let terminated: SecretBytes? = try password.map { pw in
             let t = try SecretBytes(zeroedCount: pw.count + 1)
@@ -245,4 +246,12 @@ enum OpenSSL {
             return key.map(OpenSSLKey.init)
         }
     }
+
+    /// OpenSSL's secure heap (mlocked, guard pages, cleared on free), set up before the first private key is parsed:
+    /// OpenSSL 3 then allocates the private components of RSA and EC keys there (`BN_secure_new`). 1 when it is
+    /// ready, 2 when ready but not locked in memory, 0 when it could not be set up (keys then live in the ordinary heap).
+    static let secureHeapReady: Int32 = CRYPTO_secure_malloc_init(1 << 18, 16)
+
+    /// Bytes of OpenSSL's secure heap in use (for tests).
+    static var secureHeapUsed: Int { Int(CRYPTO_secure_used()) }
 }

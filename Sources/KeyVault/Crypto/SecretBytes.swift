@@ -1,5 +1,6 @@
 // Secret bytes in libsodium guarded memory (guard pages, mlock, wiped on release).
 internal import CSodium
+import Synchronization
 
 /// A buffer of secret bytes: a passphrase, a vault key, a decrypted escrowed key.
 ///
@@ -22,6 +23,7 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
             throw KeyVaultError(.crypto, "cannot allocate \(count) bytes of guarded memory (sodium_malloc failed); raise the locked-memory limit (ulimit -l)")
         }
         sodium_memzero(base, Swift.max(count, 1))
+        MemoryLock.check(base, Swift.max(count, 1))
         self.base = base
         self.count = count
     }
@@ -104,5 +106,30 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     if a.isEmpty { return true }
     return a.withUnsafeBytes { pa in
         b.withUnsafeBytes { pb in sodium_memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 }
+    }
+}
+
+/// Whether guarded memory is really locked against swapping: libsodium tries `mlock` but says nothing when the
+/// locked-memory limit refuses it, so the first refusal is remembered here for the program to report once.
+enum MemoryLock {
+    private static let firstFailure = Mutex<Int32?>(nil)
+
+    /// Locks the region again (a no-op when libsodium's lock held) and notes a refusal.
+    static func check(_ base: UnsafeMutableRawPointer, _ count: Int) {
+        guard let code = Syscalls.lockMemory(base, count) else { return }
+        firstFailure.withLock { if $0 == nil { $0 = code } }
+    }
+
+    static var failure: Int32? { firstFailure.withLock { $0 } }
+}
+
+extension SecretBytes {
+    /// A one-line warning when some guarded memory could not be locked against swapping (the locked-memory limit,
+    /// `ulimit -l`, was too low), or nil. Secrets were still handled; they may have reached swap. Says nothing about
+    /// how large any secret is.
+    public static var memoryLockWarning: String? {
+        guard let code = MemoryLock.failure else { return nil }
+        let limitText = Syscalls.memoryLockLimit.map { "\($0 / 1024) KiB" } ?? "unlimited"
+        return "warning: secret memory could not be locked against swapping (\(SystemError.describe(code)); locked-memory limit \(limitText)); secrets may have reached swap: raise 'ulimit -l' or run where swap is encrypted"
     }
 }

@@ -127,7 +127,9 @@ struct ExtensionArea: Sendable, Hashable {
             host.productVersionRecordedAt = try f.uint(6, "product version time", bytes: 8, required: false).map(Timestamp.init)
             host.positionChangedAt = try f.uint(7, "position time", bytes: 8, required: false).map(Timestamp.init)
             if let problem = host.problem() { throw f.bad(problem) }
-            if hosts.contains(where: { $0.name.matches(name) }) { throw f.bad("the computer \(name) is listed twice") }
+            // The rule of format v1 as first written (no NetBIOS clause): an inventory that listed a long name and its
+            // NetBIOS form as two computers was valid then and must keep opening.
+            if hosts.contains(where: { $0.name.sameFirstLabelAndDomain(as: name) }) { throw f.bad("the computer \(name) is listed twice") }
             hosts.append(host)
         }
         guard hosts.filter({ $0.smPosition == .primary }).count <= 1 else {

@@ -131,6 +131,44 @@ enum ItemList {
 }
 
 /// Text in extension items: UTF-8 without control characters, of bounded length.
+/// Free text a writer may store: readers accept what older versions wrote, writers refuse characters that make text
+/// display differently from what it holds.
+enum FreeText {
+    /// Whether `scalar` is invisible or reorders text: a format character (bidirectional overrides and isolates,
+    /// zero-width characters, the byte-order mark) or a line or paragraph separator.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
+    }
+
+    /// Why `text` may not be written, or nil: names the first invisible character by its code point.
+    static func invisibleProblem(_ text: String) -> String? {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return nil }
+        guard let bad = text.unicodeScalars.first(where: isInvisible) else { return nil }
+        return "it contains an invisible or bidirectional formatting character (U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)))"
+    }
+
+    /// `text` with control and invisible characters shown as `\u{…}`, for printing what a vault holds as it is.
+    static func visible(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control || isInvisible(scalar) {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
 enum ExtensionText {
     static func decode(_ value: ArraySlice<UInt8>, max: Int) -> String? {
         guard (1...max).contains(value.count), let text = String(validating: value, as: UTF8.self),

@@ -44,25 +44,40 @@ public enum SecretInput {
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when larger than `maxCount`.
     public static func keyFile(_ path: String, maxCount: Int = 16 << 20) throws -> SecretBytes {
         let what = path == "-" ? "key from standard input" : "key file \(path)"
-        let bytes = try read(path, maxCount: maxCount + 1, what: what)
+        let bytes = try read(path, maxCount: maxCount + 1, what: what, regularOnly: true)
         guard bytes.count <= maxCount else {
             throw KeyVaultError.invalidArgument("\(what) is larger than \(maxCount) bytes (16 MiB); keyvault seals exported key files, which are small")
         }
         return bytes
     }
 
-    /// Reads up to `maxCount` bytes into guarded memory.
-    static func read(_ path: String, maxCount: Int, what: String) throws -> SecretBytes {
+    /// Reads up to `maxCount` bytes into guarded memory. With `regularOnly`, a path must name a regular file (key
+    /// and identity files); passphrase files may also be pipes (`<(command)`).
+    static func read(_ path: String, maxCount: Int, what: String, regularOnly: Bool = false) throws -> SecretBytes {
         let fd: Int32
         var owned = false
-        if path == "-" { fd = STDIN_FILENO } else {
-            fd = Syscalls.open(path, O_RDONLY)
-            guard fd >= 0 else {
-                let code = Syscalls.errno
-                if code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) does not exist") }
-                throw KeyVaultError.io("open", path: path, errno: code)
+        if path == "-" {
+            guard !ProcessSafety.standardInputWasClosed else {
+                throw KeyVaultError.invalidArgument("\(what): standard input is closed; give a file instead of -")
+            }
+            fd = STDIN_FILENO
+            if Syscalls.isTerminal(fd) { return try line(from: fd, prompt: nil, what: what) }
+        } else if regularOnly {
+            (fd, _) = try OpenFile.openRegular(path, described: what)
+            owned = true
+        } else {
+            let st: stat
+            do { (fd, st) = try Syscalls.openForInspection(path) } catch {
+                if error.code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) does not exist") }
+                throw KeyVaultError.io("open", path: path, errno: error.code)
             }
             owned = true
+            let type = st.st_mode & S_IFMT
+            guard type == S_IFREG || type == S_IFIFO || type == S_IFCHR else {
+                Syscalls.close(fd)
+                if type == S_IFDIR { throw KeyVaultError(.fileConflict, "\(what) is a directory") }
+                throw KeyVaultError.invalidArgument("\(what) is \(Syscalls.describeFileType(st.st_mode)); give a file, a pipe or -")
+            }
         }
         defer { if owned { Syscalls.close(fd) } }
         let st: stat
@@ -103,18 +118,25 @@ public enum SecretInput {
             throw KeyVaultError.invalidArgument("no \(what) given and no terminal to ask on; pass \(fileOption) FILE (or - for standard input)")
         }
         defer { Syscalls.close(tty) }
-        Array(prompt.utf8).withUnsafeBytes { try? Syscalls.writeFully(tty, $0) }
-        let wasOn = Syscalls.setEcho(tty, false)
+        return try line(from: tty, prompt: prompt, what: "passphrase")
+    }
+
+    /// Reads one line from the terminal `fd` with echo off (a prompt first, if given), into guarded memory.
+    static func line(from fd: Int32, prompt: String?, what: String) throws -> SecretBytes {
+        if let prompt { Array(prompt.utf8).withUnsafeBytes { try? Syscalls.writeFully(fd, $0) } }
+        let wasOn = Syscalls.setEcho(fd, false)
         defer {
-            if wasOn == 1 { _ = Syscalls.setEcho(tty, true) }
-            try? Array("\n".utf8).withUnsafeBytes { try Syscalls.writeFully(tty, $0) }
+            if wasOn == 1 { _ = Syscalls.setEcho(fd, true) }
+            // The newline the user typed was not echoed: end the line on the terminal (fd 0 may be read-only).
+            let out = fd == STDIN_FILENO ? STDERR_FILENO : fd
+            if Syscalls.isTerminal(out) { try? Array("\n".utf8).withUnsafeBytes { try Syscalls.writeFully(out, $0) } }
         }
         let line = try SecretBytes(zeroedCount: maximumPassphraseCount + 1)
         var count = 0
         let tooLong = line.withUnsafeMutableBytes { buffer -> Bool in
             var byte: UInt8 = 0
             while true {
-                let n = Glibc.read(tty, &byte, 1)
+                let n = Glibc.read(fd, &byte, 1)
                 if n < 0 && Syscalls.errno == EINTR { continue }
                 if n <= 0 || byte == 0x0A { return false }
                 if byte == 0x0D { continue }
@@ -123,8 +145,8 @@ public enum SecretInput {
                 count += 1
             }
         }
-        guard !tooLong else { throw KeyVaultError.invalidArgument("passphrase longer than \(maximumPassphraseCount) bytes") }
-        guard count > 0 else { throw KeyVaultError.invalidArgument("empty passphrase; nothing was done") }
+        guard !tooLong else { throw KeyVaultError.invalidArgument("\(what) is longer than \(maximumPassphraseCount) bytes") }
+        guard count > 0 else { throw KeyVaultError.invalidArgument("empty \(what); nothing was done") }
         return try line.prefix(count)
     }
 

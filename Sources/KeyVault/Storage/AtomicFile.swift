@@ -5,9 +5,15 @@
 
 /// A file being written next to its final path. Nothing is visible at the final path until ``commit(replacing:)``;
 /// if the writer dies first, only a `.NAME.keyvault-XXXXXX` temp file is left, which the next write removes.
+///
+/// A file holding a secret (`unnamed: true`) is written as an unnamed file (`O_TMPFILE`) and given its name only
+/// once it is complete and synced, so a killed writer leaves nothing behind; where the file system has no unnamed
+/// files, it falls back to a named temp file.
 final class AtomicFile {
     let finalPath: String
+    /// The temp file's path; for an unnamed file, a path that reads it (`/proc/self/fd/N`) until it is committed.
     let temporaryPath: String
+    let isUnnamed: Bool
     private let fd: Int32
     private var done = false
 
@@ -15,9 +21,16 @@ final class AtomicFile {
     static func temporaryPrefix(for finalPath: String) -> String { ".\(Paths.fileName(of: finalPath)).keyvault-" }
 
     /// Creates the temp file (mode 0600) in the final path's folder.
-    init(finalPath: String) throws {
+    init(finalPath: String, unnamed: Bool = false) throws {
         self.finalPath = finalPath
         let directory = Paths.directory(of: finalPath)
+        if unnamed, let fd = Syscalls.openUnnamed(directory: directory) {
+            self.fd = fd
+            temporaryPath = "/proc/self/fd/\(fd)"
+            isUnnamed = true
+            return
+        }
+        isUnnamed = false
         do {
             (fd, temporaryPath) = try Syscalls.makeTemporary(directory: directory, prefix: AtomicFile.temporaryPrefix(for: finalPath))
             try Syscalls.fchmod(fd, 0o600)
@@ -26,10 +39,28 @@ final class AtomicFile {
         }
     }
 
+    /// Gives the new file the owner, group and permission bits of `existing` (the file it will replace), so that
+    /// rewriting a shared vault does not take it away from its group.
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/io`` naming the owner when this user may not create a file owned by
+    ///   them (only root may give a file away); nothing is written then.
+    func keepOwnership(of existing: stat) throws {
+        let uid = existing.st_uid == Syscalls.effectiveUserID ? uid_t.max : existing.st_uid
+        let gid = existing.st_gid == Syscalls.effectiveGroupID ? gid_t.max : existing.st_gid
+        if uid != uid_t.max || gid != gid_t.max {
+            do { try Syscalls.fchown(fd, uid: uid, gid: gid) } catch {
+                throw KeyVaultError(.io, "refused to rewrite \(finalPath): it belongs to user \(existing.st_uid) and group \(existing.st_gid), and a file written by this user (uid \(Syscalls.effectiveUserID)) cannot keep that owner and group (\(SystemError.describe(error.code))); run as the vault's owner or as root. The vault was not changed")
+            }
+        }
+        do { try Syscalls.fchmod(fd, existing.st_mode & 0o777) } catch {
+            throw unchanged("set the mode of", error.code)
+        }
+    }
+
     deinit {
         if !done {
             Syscalls.close(fd)
-            Syscalls.unlink(temporaryPath)
+            if !isUnnamed { Syscalls.unlink(temporaryPath) }
         }
     }
 
@@ -74,8 +105,13 @@ final class AtomicFile {
     func commit(replacing: Bool) throws {
         do { try Syscalls.fsync(fd) } catch { throw unchanged("fsync", error.code) }
         do {
-            if replacing { try Syscalls.rename(temporaryPath, finalPath) }
-            else { try Syscalls.renameNoReplace(temporaryPath, finalPath) }
+            if isUnnamed {
+                try commitUnnamed(replacing: replacing)
+            } else if replacing {
+                try Syscalls.rename(temporaryPath, finalPath)
+            } else {
+                try Syscalls.renameNoReplace(temporaryPath, finalPath)
+            }
         } catch {
             if error.code == EEXIST {
                 throw KeyVaultError(.fileConflict, "\(finalPath) already exists; nothing was written")
@@ -92,6 +128,32 @@ final class AtomicFile {
                 throw KeyVaultError(.io, "\(finalPath) was written, but syncing its folder \(directory) failed: \(SystemError.describe(error.code)); the change may not survive a power loss: check the disk, then 'keyvault list' shows what the vault holds")
             }
         }
+    }
+
+    /// Names the complete unnamed file: straight at the final path (never replacing), or, to replace, at a fresh temp
+    /// name renamed over the final path at once.
+    private func commitUnnamed(replacing: Bool) throws(SyscallFailure) {
+        guard replacing else { return try Syscalls.linkUnnamed(fd, to: finalPath) }
+        let directory = Paths.directory(of: finalPath), prefix = AtomicFile.temporaryPrefix(for: finalPath)
+        for _ in 0..<100 {
+            let name = "\(directory)/\(prefix)\(AtomicFile.randomSuffix())"
+            do { try Syscalls.linkUnnamed(fd, to: name) } catch {
+                if error.code == EEXIST { continue }
+                throw error
+            }
+            do { try Syscalls.rename(name, finalPath) } catch {
+                Syscalls.unlink(name)
+                throw error
+            }
+            return
+        }
+        throw SyscallFailure(EEXIST)
+    }
+
+    /// Six characters as mkstemp makes them, so that ``removeLeftovers(for:)`` recognises the name.
+    private static func randomSuffix() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<6).map { _ in alphabet.randomElement()! })
     }
 
     /// Removes temp files a killed writer left for `finalPath`. Call only while holding the vault's lock.

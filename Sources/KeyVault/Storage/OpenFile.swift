@@ -14,20 +14,27 @@ final class OpenFile: @unchecked Sendable {
         self.path = path
     }
 
-    /// Opens `path` for reading; `what` names the file in messages ("vault", "key file").
+    /// Opens `path` for reading; `what` names the file in messages ("vault", "key file"). Only a regular file is
+    /// accepted: a FIFO, device or socket is refused at once (it is opened without blocking to find out).
     static func open(_ path: String, what: String) throws -> OpenFile {
-        let fd = Syscalls.open(path, O_RDONLY)
-        guard fd >= 0 else {
-            let code = Syscalls.errno
-            if code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) \(path) does not exist") }
-            throw KeyVaultError.io("open \(what)", path: path, errno: code)
+        let (fd, _) = try openRegular(path, described: "\(what) \(path)")
+        return OpenFile(fd: fd, path: path)
+    }
+
+    /// Opens `path` read-only, refusing anything but a regular file, without ever blocking in open.
+    /// - Parameter described: the file as messages name it, e.g. "vault /srv/v.kv".
+    static func openRegular(_ path: String, described what: String) throws -> (Int32, stat) {
+        let fd: Int32, st: stat
+        do { (fd, st) = try Syscalls.openForInspection(path) } catch {
+            if error.code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) does not exist") }
+            throw KeyVaultError(.io, "cannot open \(what): \(SystemError.describe(error.code))")
         }
-        let file = OpenFile(fd: fd, path: path)
-        let st = try file.status(what: what)
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw KeyVaultError(.fileConflict, "\(what) \(path) is a directory, not a file")
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            Syscalls.close(fd)
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyVaultError(.fileConflict, "\(what) is a directory, not a file") }
+            throw KeyVaultError.invalidArgument("\(what) is \(Syscalls.describeFileType(st.st_mode)), not a regular file; keyvault reads vaults, keys and identities only from regular files")
         }
-        return file
+        return (fd, st)
     }
 
     deinit { Syscalls.close(fd) }

@@ -140,6 +140,69 @@ enum Syscalls {
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     static func setEcho(_ fd: Int32, _ on: Bool) -> Int32 { kv_set_terminal_echo(fd, on ? 1 : 0) }
+
+    /// Puts every fatal signal back to its default action (no crash handler runs; core dumps are off).
+    static func resetFatalSignalHandlers() -> Bool { kv_reset_fatal_signal_handlers() == 0 }
+
+    /// An unnamed 0600 file in `directory` (O_TMPFILE); nil where the file system does not offer them.
+    static func openUnnamed(directory: String) -> Int32? {
+        let fd = kv_open_unnamed(directory)
+        return fd >= 0 ? fd : nil
+    }
+
+    /// Names the unnamed file `fd` as `path`; throws EEXIST when `path` exists.
+    static func linkUnnamed(_ fd: Int32, to path: String) throws(SyscallFailure) {
+        while kv_link_unnamed(fd, path) != 0 {
+            if errno != EINTR { throw SyscallFailure(errno) }
+        }
+    }
+
+    static func isOpen(_ fd: Int32) -> Bool { kv_fd_is_open(fd) == 1 }
+
+    static func setNonBlocking(_ fd: Int32, _ on: Bool) { _ = kv_set_nonblocking(fd, on ? 1 : 0) }
+
+    static func fchown(_ fd: Int32, uid: uid_t, gid: gid_t) throws(SyscallFailure) {
+        if Glibc.fchown(fd, uid, gid) != 0 { throw SyscallFailure(errno) }
+    }
+
+    /// The locked-memory limit in bytes, or nil when unlimited.
+    static var memoryLockLimit: Int? { let n = kv_memlock_limit(); return n < 0 ? nil : Int(n) }
+
+    /// mlock(2); the errno when refused.
+    static func lockMemory(_ base: UnsafeMutableRawPointer, _ count: Int) -> Int32? {
+        Glibc.mlock(base, count) == 0 ? nil : errno
+    }
+
+    static var effectiveUserID: uid_t { geteuid() }
+    static var effectiveGroupID: gid_t { getegid() }
+
+    /// Opens `path` read-only without blocking (a FIFO with no writer, a device that waits) and without becoming the
+    /// controlling terminal. Returns the descriptor and its status, or the errno of open/fstat.
+    static func openForInspection(_ path: String) throws(SyscallFailure) -> (Int32, Glibc.stat) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { throw SyscallFailure(errno) }
+        do {
+            let st = try fstat(fd)
+            setNonBlocking(fd, false)
+            return (fd, st)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// "a FIFO", "a folder", … for a file type that is not a regular file.
+    static func describeFileType(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFLNK: return "a symbolic link"
+        default: return "not a regular file"
+        }
+    }
 }
 
 /// A failed system call's errno, typed so callers add the path and operation.

@@ -48,7 +48,7 @@ public struct AuditActor: Sendable, Hashable {
     static func clean(_ text: String, _ max: Int) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
-            let piece = scalar.properties.generalCategory == .control ? "?" : String(scalar)
+            let piece = scalar.properties.generalCategory == .control || FreeText.isInvisible(scalar) ? "?" : String(scalar)
             if out.utf8.count + piece.utf8.count > max { break }
             out += piece
         }

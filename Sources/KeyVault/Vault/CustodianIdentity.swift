@@ -54,7 +54,8 @@ public final class CustodianIdentity: @unchecked Sendable {
             }
             out[out.count - 1] = 0x0A
         }
-        let file = try AtomicFile(finalPath: path)
+        AtomicFile.removeLeftovers(for: path)
+        let file = try AtomicFile(finalPath: path, unnamed: true)
         try contents.withUnsafeBytes { try file.write($0) }
         try file.commit(replacing: false)
     }
@@ -69,7 +70,7 @@ public final class CustodianIdentity: @unchecked Sendable {
     /// - Throws: ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong private-key password;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when the file holds no identity.
     public static func load(fromFile path: String, password: (String) throws -> SecretBytes) throws -> CustodianIdentity {
-        let contents = try SecretInput.read(path, maxCount: 64 * 1024, what: "identity file \(path)")
+        let contents = try SecretInput.read(path, maxCount: 64 * 1024, what: "identity file \(path)", regularOnly: true)
         let kind: Int = contents.withUnsafeBytes { raw in
             if find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw) != nil { return 1 }
             if find(Array("PRIVATE KEY-----".utf8), in: raw) != nil { return 2 }

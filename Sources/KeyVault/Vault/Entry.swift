@@ -17,6 +17,9 @@ public struct Entry: Hashable, Sendable {
     public let fingerprint: Fingerprint
     /// A free-text label, possibly empty.
     public let label: String
+    /// ``label`` as printed for people: control characters and invisible or bidirectional formatting characters
+    /// (which this version refuses to write, but older vaults may hold) shown as `\u{…}`.
+    public var visibleLabel: String { FreeText.visible(label) }
     /// The key file's original name (no directories), possibly empty.
     public let originalFileName: String
 

@@ -1,4 +1,4 @@
-// Computer names: validation, and the case-insensitive short-name/FQDN matching rule.
+// Computer names: validation, and the case-insensitive short-name/FQDN/NetBIOS-name matching rule.
 
 /// A Windows computer name as recorded for an entry: a DNS name (short or fully qualified) or a NetBIOS name.
 ///
@@ -14,6 +14,14 @@
 /// Names compare case-insensitively. Two names *match* (``matches(_:)``) when their first labels are equal and,
 /// if both carry a domain, their domains are equal too: `SM01` matches `sm01.corp.example`, but
 /// `dw01.contoso.com` does not match `dw01.other.example`.
+///
+/// They also match when one is the NetBIOS form of the other: Windows gives a computer whose name is longer than 15
+/// characters a NetBIOS name of its first 15 characters, and tools record either. So a name that is a single label
+/// of exactly 15 characters matches a name (short or fully qualified) whose first label is longer than 15
+/// characters and begins with those 15: `AVERYVERYVERYLO` matches `averyveryverylongname` and
+/// `averyveryverylongname.corp.example`. Nothing else matches by prefix: `SM01` does not match `sm01x`, a
+/// 15-character first label with a domain (`averyveryverylo.corp.example`) is a DNS name and follows the first rule
+/// only, and `averyveryverylongname` does not match `averyveryverylongnamf`.
 public struct HostName: Hashable, Sendable, CustomStringConvertible {
     /// The name as given, minus a trailing dot.
     public let value: String
@@ -44,10 +52,25 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
     /// Whether `other` names the same computer under the matching rule described on ``HostName``.
     ///
     /// - Parameter other: the name to compare with.
-    /// - Returns: `true` when the first labels are equal ignoring case and, where both names carry a domain, the
-    ///   domains are equal too.
+    /// - Returns: `true` when, ignoring case, the first labels are equal and, where both names carry a domain, the
+    ///   domains are equal too; or when one name is a single label of exactly 15 characters and the other's first
+    ///   label is longer than 15 characters and begins with it (a NetBIOS name and its DNS name).
     public func matches(_ other: HostName) -> Bool {
         HostName.matches(value.utf8, other.value.utf8)
+    }
+
+    /// The length of a NetBIOS name that Windows cuts a longer computer name to.
+    static let netBIOSLength = 15
+
+    /// The lowercased first ``netBIOSLength`` characters of the first label: names that match always share it, so it
+    /// can key an index of candidates (which ``matches(_:)`` then filters).
+    var matchGroup: String { String(shortName.lowercased().prefix(HostName.netBIOSLength)) }
+
+    /// The matching rule without its NetBIOS clause: first labels equal ignoring case and, where both carry a domain,
+    /// the whole names equal. What readers of the inventory checked before the NetBIOS clause existed.
+    func sameFirstLabelAndDomain(as other: HostName) -> Bool {
+        guard shortName.lowercased() == other.shortName.lowercased() else { return false }
+        return !(isFullyQualified && other.isFullyQualified) || value.lowercased() == other.value.lowercased()
     }
 
     /// ``matches(_:)`` on the names' bytes, so that a vault's stored names are compared without building strings.
@@ -55,8 +78,18 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
         // Valid names are ASCII, so comparing bytes with ASCII case folding is comparing the lowercased labels,
         // without building them: restores and seals compare against every entry of a vault.
         let myDot = mine.firstIndex(of: 0x2E), theirDot = theirs.firstIndex(of: 0x2E)
+        // Both fully qualified: neither is a NetBIOS name, so the whole names must be equal.
         if myDot != nil && theirDot != nil { return HostName.equalIgnoringASCIICase(mine, theirs) }
-        return HostName.equalIgnoringASCIICase(mine[..<(myDot ?? mine.endIndex)], theirs[..<(theirDot ?? theirs.endIndex)])
+        let myLabel = mine[..<(myDot ?? mine.endIndex)], theirLabel = theirs[..<(theirDot ?? theirs.endIndex)]
+        if HostName.equalIgnoringASCIICase(myLabel, theirLabel) { return true }
+        return (myDot == nil && isNetBIOSForm(mine, of: theirLabel)) || (theirDot == nil && isNetBIOSForm(theirs, of: myLabel))
+    }
+
+    /// Whether `name`, a single label, is the NetBIOS form of a computer whose first label is `label`: exactly 15
+    /// characters, the first 15 of a longer label. A shorter name is a whole name, never a cut one.
+    private static func isNetBIOSForm<A: Collection<UInt8>, B: Collection<UInt8>>(_ name: A, of label: B) -> Bool {
+        name.count == netBIOSLength && label.count > netBIOSLength
+            && equalIgnoringASCIICase(name, label.prefix(netBIOSLength))
     }
 
     static func equalIgnoringASCIICase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {

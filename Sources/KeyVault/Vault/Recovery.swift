@@ -64,7 +64,7 @@ extension Vault {
     ///   - actor: who is recording (for the audit log).
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid name.
     public static func setManagementGroup(_ name: String, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws {
-        if let problem = ExtensionText.problem(name, max: FormatV1.maxManagementGroupBytes) {
+        if let problem = ExtensionText.problem(name, max: FormatV1.maxManagementGroupBytes) ?? FreeText.invisibleProblem(name) {
             throw KeyVaultError.invalidArgument("invalid management group name: \(problem)")
         }
         try updateExtensions(path, credentials: credentials) { _, unlocked, area in

@@ -1,5 +1,5 @@
-// Writing a restored key (or its escrowed export password) to a file: mode 0600, atomically, never over an existing
-// file unless asked.
+// Writing a restored key (or its escrowed export password) to a file: mode 0600, atomically, nameless until complete,
+// never over an existing file unless asked.
 
 extension RestoredKey {
     /// Writes the key to `path` with mode 0600, atomically (temp file, fsync, rename, fsync of the folder).
@@ -17,13 +17,19 @@ extension RestoredKey {
 extension SecretBytes {
     /// Writes these bytes to `path` with mode 0600, atomically; an existing file is replaced only when `replacing`.
     ///
+    /// The file has no name until it is complete and synced (`O_TMPFILE`, then `linkat`), so a writer killed midway
+    /// leaves nothing; where the file system has no unnamed files, a named temp file is used and a later write to the
+    /// same path removes what a killed writer left.
+    ///
     /// - Parameters:
     ///   - path: the output file.
     ///   - replacing: whether an existing file may be replaced.
     /// - Throws: as ``RestoredKey/write(toPath:replacing:)``.
     public func writeSecretFile(toPath path: String, replacing: Bool) throws {
         try Vault.checkCanCreate(path, what: "output file", hint: "pass --force to replace it", replacing: replacing)
-        let out = try AtomicFile(finalPath: path)
+        // A writer killed on a file system without unnamed files left a named temp file holding a secret: remove it.
+        AtomicFile.removeLeftovers(for: path)
+        let out = try AtomicFile(finalPath: path, unnamed: true)
         try withUnsafeBytes { try out.write($0) }
         do { try out.commit(replacing: replacing) } catch let error as KeyVaultError where error.code == .fileConflict {
             throw KeyVaultError(.fileConflict, "output file \(path) already exists; pass --force to replace it")

@@ -17,7 +17,7 @@ struct SealBook {
 
     /// Role and lowercased first label: every host that can match another shares its first label.
     private static func group(_ role: Role, _ host: HostName) -> String {
-        "\(role.rawValue)|\(host.shortName.lowercased())"
+        "\(role.rawValue)|\(host.matchGroup)"
     }
 
     private mutating func index(_ position: Int) {

@@ -34,8 +34,13 @@ public struct SealRequest: Sendable {
     public func validate(keyCount: Int) throws {
         if let problem = Entry.labelProblem(label) { throw KeyVaultError.invalidArgument("invalid label: \(problem)") }
         if let problem = Entry.fileNameProblem(originalFileName) { throw KeyVaultError.invalidArgument("invalid file name: \(problem)") }
-        if let keyPassword, keyPassword.count < 8 || keyPassword.count > FormatV1.maxKeyPasswordBytes {
-            throw KeyVaultError.invalidArgument("the export password is \(keyPassword.count) bytes; the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters, and keyvault escrows at most \(FormatV1.maxKeyPasswordBytes) bytes")
+        if let problem = FreeText.invisibleProblem(label) { throw KeyVaultError.invalidArgument("invalid label: \(problem)") }
+        if let problem = FreeText.invisibleProblem(originalFileName) { throw KeyVaultError.invalidArgument("invalid file name: \(problem)") }
+        if let keyPassword, keyPassword.count < 8 {
+            throw KeyVaultError.invalidArgument("the export password is too short: the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters")
+        }
+        if let keyPassword, keyPassword.count > FormatV1.maxKeyPasswordBytes {
+            throw KeyVaultError.invalidArgument("the export password is too long: keyvault escrows at most \(FormatV1.maxKeyPasswordBytes) bytes")
         }
         if keyCount == 0 { throw KeyVaultError.invalidArgument("the key file is empty; export the key again with the Encryption Key Backup or Restore Wizard") }
         if keyCount > Int(FormatV1.maxKeySize) {

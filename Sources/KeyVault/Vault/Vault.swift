@@ -128,6 +128,16 @@ public struct Vault: Sendable {
             && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec
     }
 
+    /// Whether `path` names this vault's file (the same device and inode, through any link), which must never be
+    /// overwritten by an output nor read as an input.
+    ///
+    /// - Parameter path: a path that may or may not exist.
+    /// - Returns: true when it is this vault.
+    public func isFile(atPath path: String) -> Bool {
+        guard let mine = try? file.status(what: "vault"), let other = Syscalls.stat(path) else { return false }
+        return mine.st_dev == other.st_dev && mine.st_ino == other.st_ino
+    }
+
     /// This vault's parse, reading later bytes (the sealed keys) through `other`, a descriptor on the same file.
     func reading(from other: OpenFile) -> Vault {
         Vault(path: path, file: other, header: header, offsets: offsets)

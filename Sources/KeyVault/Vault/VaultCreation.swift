@@ -56,7 +56,7 @@ extension Vault {
     /// Throws when `passphrase` is too short for a new vault.
     public static func checkNewPassphrase(_ passphrase: SecretBytes) throws {
         guard passphrase.count >= minimumPassphraseCount else {
-            throw KeyVaultError.invalidArgument("the passphrase is \(passphrase.count) characters; a vault passphrase needs at least \(minimumPassphraseCount)")
+            throw KeyVaultError.invalidArgument("the passphrase is too short: a vault passphrase needs at least \(minimumPassphraseCount) characters")
         }
     }
 

@@ -43,6 +43,7 @@ extension Vault {
         }
         try unlocked.requireAuthentic()
         let out = try AtomicFile(finalPath: target)
+        try out.keepOwnership(of: try lock.file.status(what: "vault"))
         let result = try change(current, unlocked, out)
         try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)

@@ -121,7 +121,7 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before)
         try ws.write(Array("short\n".utf8), to: "short")
         let weak = try CLI.run(["init", ws.file("new.kv"), "--passphrase-file", ws.file("short")])
-        expectOneLine(weak, status: 2, error: "the passphrase is 5 characters; a vault passphrase needs at least 8")
+        expectOneLine(weak, status: 2, error: "the passphrase is too short: a vault passphrase needs at least 8 characters")
         #expect(!ws.exists("new.kv"))
     }
 

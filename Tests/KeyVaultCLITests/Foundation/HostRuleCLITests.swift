@@ -47,6 +47,61 @@ import Testing
         }
     }
 
+    /// NetBIOS names (issue 11 item 8): Windows cuts a computer name longer than 15 characters to its first 15 for
+    /// NetBIOS, and either form may be recorded or reported. (name sealed with, name restoring, allowed)
+    static let netBIOSCases: [(String, String, Bool)] = [
+        ("averyveryverylongname", "AVERYVERYVERYLO", true),                    // recorded long, host reports the cut form
+        ("AVERYVERYVERYLO", "averyveryverylongname.corp.example", true),       // recorded cut, host reports its FQDN
+        ("AVERYVERYVERYLO", "averyveryverylongname", true),
+        ("averyveryverylongname", "AVERYVERYVERYLX", false),                   // a 15-character name that is not the cut
+        ("averyveryverylongname", "averyveryverylongnamf", false),             // differs after character 15
+        ("averyveryverylo.corp.example", "averyveryverylongname", false),      // 15 characters with a domain: a DNS name
+        ("DW01", "dw01x", false),                                              // shorter than 15: never a prefix
+    ]
+
+    @Test(arguments: netBIOSCases)
+    func netBIOSNameAndLongNameAreOneComputer(sealedAs: String, restoringOn: String, allowed: Bool) throws {
+        guard try CLI.requireNamespaces() else { return }
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let key = try ws.key("dw.bin", size: 1424)
+        #expect(try ws.seal(role: "dw", host: sealedAs, key: "dw.bin").status == 0)
+        let before = try ws.read("vault.kv")
+        let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"),
+                             "--passphrase-file", ws.file("pass")], host: restoringOn)
+        if allowed {
+            #expect(r.status == 0, "\(r)")
+            #expect(try ws.read("out.bin") == key)
+            #expect(r.stdout.contains("restored the dw key of \(sealedAs) (version 1"), "\(r)")
+        } else {
+            #expect(r.status == 3, "\(r)")
+            #expect(r.error == "refused: the dw key in this vault belongs to \(sealedAs), but this computer is \(restoringOn); a key restores only onto a computer with the name it was exported from")
+            #expect(!ws.exists("out.bin"))
+            #expect(try ws.read("vault.kv") == before)
+        }
+    }
+
+    @Test func versionsCountAcrossANetBIOSNameAndItsLongName() throws {
+        guard try CLI.requireNamespaces() else { return }
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let v1 = try ws.key("k1.bin", size: 1424), v2 = try ws.key("k2.bin", size: 1424)
+        let first = try ws.seal(role: "dw", host: "averyveryverylongname", key: "k1.bin")
+        #expect(first.status == 0 && first.stdout.contains("as version 1 "), "\(first)")
+        // The same computer under its NetBIOS name: the next version, not a second version 1.
+        let second = try ws.seal(role: "dw", host: "AVERYVERYVERYLO", key: "k2.bin")
+        #expect(second.status == 0 && second.stdout.contains("as version 2 "), "\(second)")
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let newest = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("newest")] + pass,
+                                 host: "averyveryverylongname.corp.example")
+        #expect(newest.status == 0, "\(newest)")
+        #expect(try ws.read("newest") == v2)
+        let older = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--version", "1", "--out", ws.file("older")] + pass,
+                                host: "AVERYVERYVERYLO")
+        #expect(older.status == 0, "\(older)")
+        #expect(try ws.read("older") == v1)
+    }
+
     @Test func refusalComesBeforeThePassphraseIsAsked() throws {
         guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }

@@ -392,7 +392,7 @@ enum VaultBytes {
         try ws.write(Array("short\n".utf8), to: "short.pw")
         _ = try ws.key("other.bin")
         let short = try ws.seal(role: "sm", host: "SM05", key: "other.bin", extra: ["--key-password-file", ws.file("short.pw")])
-        #expect(short.status == 2 && short.error.hasPrefix("the export password is 5 bytes; the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters"), "\(short)")
+        #expect(short.status == 2 && short.error == "the export password is too short: the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters" && !short.error.contains("5"), "\(short)")
         #expect(try ws.read("vault.kv") == before)
     }
 }

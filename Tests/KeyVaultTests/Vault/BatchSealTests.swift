@@ -17,6 +17,27 @@ struct BatchSealTests {
         return ("\(dir)/v.kv", Credentials(identities: [identity]))
     }
 
+    @Test func aNetBIOSNameAndItsLongNameAreOneSeriesInABatch() throws {
+        let (path, credentials) = try newVault()
+        let results = try Vault.seal([
+            try item("long", .dw, "averyveryverylongname"), try item("netbios", .dw, "AVERYVERYVERYLO"),
+            try item("fqdn", .dw, "averyveryverylongname.corp.example"), try item("other", .dw, "bverylongcomputername"),
+        ], intoVaultAt: path, credentials: credentials)
+        #expect(results.map(\.entry.version) == [1, 2, 3, 1])
+    }
+
+    @Test func anInventoryListingALongNameAndItsNetBIOSFormStillOpens() throws {
+        // Valid before the NetBIOS clause: two records, one computer. Old vaults must keep opening.
+        let (path, credentials) = try newVault()
+        try Vault.updateExtensions(path, credentials: credentials) { _, _, area in
+            area.inventory.hosts = [InventoryHost(name: try HostName("averyveryverylongname"), roles: [.dw]),
+                                    InventoryHost(name: try HostName("AVERYVERYVERYLO"), roles: [.dw])]
+        }
+        let vault = try Vault.open(atPath: path)
+        #expect(vault.inventory.hosts.map(\.name.value) == ["averyveryverylongname", "AVERYVERYVERYLO"])
+        #expect(try vault.unlock(with: credentials).verify().isIntact)
+    }
+
     @Test func versionsCountEarlierItemsOfTheBatchAndEntriesRestore() throws {
         let (path, credentials) = try newVault()
         _ = try Vault.seal(try SecretBytes(copying: Array("first SM01 key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")),

@@ -1,4 +1,4 @@
-// Host-name validation and the short-name/FQDN matching rule, at the library level.
+// Host-name validation and the short-name/FQDN/NetBIOS-name matching rule, at the library level.
 import Testing
 @testable import KeyVault
 
@@ -62,5 +62,85 @@ struct HostNameTests {
         let x = try HostName(a), y = try HostName(b)
         #expect(x.matches(y) == matches)
         #expect(y.matches(x) == matches)   // symmetric
+    }
+
+    /// NetBIOS forms (issue 11 item 8): a 15-character single label is how Windows cuts a longer computer name.
+    static let netBIOSPairs: [(String, String, Bool)] = [
+        ("AVERYVERYVERYLO", "averyveryverylongname", true),
+        ("AVERYVERYVERYLO", "averyveryverylongname.corp.example", true),
+        ("averyveryverylo", "AVERYVERYVERYLONGNAME.CORP.EXAMPLE.", true),     // case and a trailing dot, as ever
+        ("ABCDEFGHIJKLMNO", "abcdefghijklmnop", true),                        // a 16-character label: the shortest cut
+        ("AVERYVERYVERYLO", "averyveryverylo-ngname", true),                  // '-' is a DNS character like any other
+        ("AVERYVERYVERYLO", "averyveryverylo.corp.example", true),            // the first rule, unchanged
+        ("AVERYVERYVERYLO", "averyveryverylo", true),
+        // A 15-character first label with a domain is a DNS name, not a NetBIOS form.
+        ("averyveryverylo.corp.example", "averyveryverylongname", false),
+        ("averyveryverylo.corp.example", "averyveryverylongname.corp.example", false),
+        ("averyveryverylo.corp.example", "averyveryverylongname.other.example", false),
+        // Shorter than 15 is a whole name, never a cut one.
+        ("SM01", "sm01x", false),
+        ("SM01", "sm01x.corp.example", false),
+        ("AVERYVERYVERYL", "averyveryverylongname", false),
+        // Longer names that differ after character 15 are different computers.
+        ("averyveryverylongname", "averyveryverylongnamf", false),
+        ("averyveryverylongname", "averyveryverylongnam", false),
+        ("averyveryverylongname.corp.example", "averyveryverylongnamf", false),
+        ("averyveryverylon", "averyveryverylongname", false),                 // 16 characters is not a NetBIOS form
+        // Two 15-character labels are compared whole.
+        ("AVERYVERYVERYLX", "averyveryverylo", false),
+        ("AVERYVERYVERYLX", "averyveryverylo.corp.example", false),
+        // The cut applies to the first label only, and a NetBIOS form cannot carry characters a DNS label cannot.
+        ("AVERYVERYVERYLX", "averyveryverylongname", false),
+        ("AVERYVERYVERYLO", "x.averyveryverylongname", false),
+        ("AVERYVERYVERYLO", "averyveryverylxngname", false),
+        ("AVERY_ERYVERYLO", "avery-eryverylongname", false),
+    ]
+
+    @Test(arguments: netBIOSPairs)
+    func netBIOSNameMatchesItsLongerName(a: String, b: String, matches: Bool) throws {
+        let x = try HostName(a), y = try HostName(b)
+        #expect(x.matches(y) == matches, "\(a) ~ \(b)")
+        #expect(y.matches(x) == matches, "\(b) ~ \(a)")   // both directions: recorded long or recorded cut
+    }
+
+    /// The rule as docs/FORMAT.md words it, on lowercased labels: an independent statement to test both paths against.
+    static func ruleAsWritten(_ a: HostName, _ b: HostName) -> Bool {
+        let x = a.value.lowercased().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let y = b.value.lowercased().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if x[0] == y[0] && (x.count == 1 || y.count == 1 || x == y) { return true }
+        func cut(_ short: [String], of long: [String]) -> Bool {
+            short.count == 1 && short[0].count == 15 && long[0].count > 15 && long[0].hasPrefix(short[0])
+        }
+        return cut(x, of: y) || cut(y, of: x)
+    }
+
+    static var allPairs: [(String, String)] {
+        let old = [("SM01", "sm01"), ("SM01", "SM01.corp.example"), ("sm01.corp.example.", "SM01.CORP.EXAMPLE"),
+                   ("dw01.contoso.com", "dw01.other.example"), ("dw01.contoso.com", "dw01.contoso.com.au"),
+                   ("SM01", "SM02"), ("SM01", "SM011"), ("sm01.a.corp", "sm01.b.corp"), ("WIN_SM!01", "win_sm!01")]
+        let pairs = old + netBIOSPairs.map { ($0.0, $0.1) }
+        return pairs + pairs.map { ($0.1, $0.0) }   // both orders
+    }
+
+    @Test func stringAndBytePathsAgree() throws {
+        for (a, b) in HostNameTests.allPairs {
+            let x = try HostName(a), y = try HostName(b)
+            let expected = HostNameTests.ruleAsWritten(x, y)
+            #expect(x.matches(y) == expected, "String path: \(a) ~ \(b)")
+            #expect(HostName.matches(Array(x.value.utf8), Array(y.value.utf8)) == expected, "bytes: \(a) ~ \(b)")
+            // As a vault's index scan calls it: a stored name is a slice of a larger buffer, not starting at 0.
+            let stored = Array("\u{2}\(x.value)\u{3}".utf8)
+            let scanned = stored.withUnsafeBufferPointer { buffer in
+                HostName.matches(UnsafeBufferPointer(rebasing: buffer[1..<(stored.count - 1)]), Array(y.value.utf8))
+            }
+            #expect(scanned == expected, "index scan: \(a) ~ \(b)")
+        }
+    }
+
+    @Test func matchingNamesShareAMatchGroup() throws {
+        for (a, b) in HostNameTests.allPairs {
+            let x = try HostName(a), y = try HostName(b)
+            if x.matches(y) { #expect(x.matchGroup == y.matchGroup, "\(a) ~ \(b)") }
+        }
     }
 }
