@@ -228,3 +228,20 @@ struct CustodianVaultTests {
         }
     }
 }
+
+@Suite(.serialized) struct PrivateKeyMemoryTests {
+    /// SECURITY.md says certificate custodians' private keys live in OpenSSL's secure heap: check that parsing one
+    /// puts its private components there, for RSA and for EC.
+    @Test(arguments: [["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]])
+    func aParsedPrivateKeyLivesInOpenSSLsSecureHeap(key: [String]) throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let (_, keyPath) = try CustodianSupport.certificate("heap", key: key, in: dir)
+        #expect(OpenSSL.secureHeapReady == 1, "the secure heap could not be set up (or not locked): \(OpenSSL.secureHeapReady)")
+        let before = OpenSSL.secureHeapUsed
+        var identity: CustodianIdentity? = try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)
+        #expect(identity != nil)
+        #expect(OpenSSL.secureHeapUsed > before, "no private component was allocated in the secure heap")
+        identity = nil
+        #expect(OpenSSL.secureHeapUsed == before, "freeing the key returns its secure memory")
+    }
+}
