@@ -81,12 +81,12 @@ chmod 600 SM02-password.txt
 "$kv" inventory host escrow.kv --name SQL01 --role sql --passphrase-file passphrase.txt
 "$kv" inventory database escrow.kv --name ServiceManager --sql-host SQL01 --instance SMINST --passphrase-file passphrase.txt
 "$kv" inventory database escrow.kv --name DWStagingAndConfig --sql-host SQL01 --instance DWINST --passphrase-file passphrase.txt
-show inventory escrow.kv
-"$kv" inventory escrow.kv
+show inventory escrow.kv --passphrase-file passphrase.txt
+"$kv" inventory escrow.kv --passphrase-file passphrase.txt
 
 step "SM01 failed: what now? (no passphrase needed)"
-show plan escrow.kv --failed SM01
-"$kv" plan escrow.kv --failed SM01
+show plan escrow.kv --failed SM01 --passphrase-file passphrase.txt
+"$kv" plan escrow.kv --failed SM01 --passphrase-file passphrase.txt
 
 step "A drill, as cron would run it; then the list shows each entry's last drill"
 "$kv" drill escrow.kv --passphrase-file passphrase.txt

@@ -24,7 +24,7 @@ extension InventoryHost {
 }
 
 struct InventoryShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the inventory (no secret needed).")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the inventory; with the vault's secret, authenticated.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -32,17 +32,21 @@ struct InventoryShow: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup(title: "Authenticating the inventory (optional; never asked on the terminal)") var unlock: UnlockOptions
+
     func run() throws {
         let v = try Vault.open(atPath: vault)
+        let authenticated = try unlock.authenticate(v)
         let inv = v.inventory
         if json {
             Output.line(JSON.object([
-                ("vault", .string(vault)), ("managementGroup", inv.managementGroup.map(JSON.string) ?? .null),
+                ("vault", .string(vault)), ("authenticated", .bool(authenticated)), ("managementGroup", inv.managementGroup.map(JSON.string) ?? .null),
                 ("hosts", .array(inv.hosts.map(\.json))),
                 ("databases", .array(inv.databases.map { .object([("name", .string($0.name)), ("sqlHost", .string($0.sqlHost.value)), ("instance", .string($0.instance))]) })),
             ]).text)
             return
         }
+        if !authenticated { Output.line(UnlockOptions.notAuthenticatedNotice) }
         Output.line("management group: \(inv.managementGroup ?? "(not recorded)")")
         if inv.hosts.isEmpty { Output.line("hosts: none recorded") } else {
             Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION"], inv.hosts.map { h in

@@ -5,7 +5,7 @@ import KeyVault
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
-        discussion: "Needs no passphrase: the metadata is stored in the clear. With --passphrase-file or --identity it is also authenticated.")
+        discussion: "Needs no passphrase: the metadata is stored in the clear, and without a secret the listing says first that it is not authenticated. With --passphrase-file or --identity it is authenticated (exit 5 when the vault was tampered with).")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -17,13 +17,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        var authenticated = false
-        if !unlock.isEmpty {
-            let unlocked = try opened.unlock(with: try unlock.credentials(for: opened, prompt: false))
-            for warning in unlocked.warnings { Output.note(warning) }
-            try unlocked.requireAuthentic()
-            authenticated = true
-        }
+        let authenticated = try unlock.authenticate(opened)
         let entries = opened.entries
         let drills = opened.lastDrills(for: entries)
         let withPassword = opened.entriesWithKeyPassword(for: entries)
@@ -52,6 +46,7 @@ struct List: ParsableCommand {
             Output.line(chunk + "]}")
             return
         }
+        if !authenticated { Output.line(UnlockOptions.notAuthenticatedNotice) }
         guard !entries.isEmpty else {
             Output.line("no keys sealed in \(vault) yet")
             return

@@ -41,8 +41,7 @@ struct Log: ParsableCommand {
             if report.dropped > 0 { Output.line("(\(report.dropped) older records were dropped when the log reached its cap)") }
         }
         if let broken = report.firstBrokenRecord {
-            throw CLIError(message: "vault damaged or tampered with: audit log record \(broken + 1 + report.dropped) does not follow from the one before (a record was removed or edited)",
-                           exitCode: ExitCodes.code(for: .damaged))
+            throw CLIError.brokenAuditLog(record: broken + 1 + report.dropped)
         }
         if !report.isVaultAuthentic {
             throw CLIError(message: "vault damaged or tampered with: its header (which holds the log) fails authentication, though the log's chain holds; records may have been cut from its end",

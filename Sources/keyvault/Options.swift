@@ -25,6 +25,11 @@ struct CLIError: Error {
     let message: String
     let exitCode: Int32
     static func usage(_ message: String) -> CLIError { CLIError(message: message, exitCode: 2) }
+    /// The audit log's chain breaks at `record` (1-based, counting dropped records).
+    static func brokenAuditLog(record: Int) -> CLIError {
+        CLIError(message: "vault damaged or tampered with: audit log record \(record) does not follow from the one before (a record was removed or edited)",
+                 exitCode: ExitCodes.code(for: .damaged))
+    }
 }
 
 func parseRole(_ text: String) throws -> Role { try Role(parsing: text) }
@@ -72,6 +77,25 @@ struct UnlockOptions: ParsableArguments {
         }
         return Credentials(passphrase: passphrase, identities: loaded)
     }
+
+    /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and
+    /// checks that its header, index, inventory and audit log authenticate (exit 5 otherwise); without, says nothing.
+    ///
+    /// - Returns: whether the vault was authenticated.
+    func authenticate(_ vault: Vault) throws -> Bool {
+        guard !isEmpty else { return false }
+        let unlocked = try vault.unlock(with: try credentials(for: vault, prompt: false))
+        for warning in unlocked.warnings { Output.note(warning) }
+        try unlocked.requireAuthentic()
+        let log = unlocked.auditLog()
+        if let broken = log.firstBrokenRecord {
+            throw CLIError.brokenAuditLog(record: broken + 1 + log.dropped)
+        }
+        return true
+    }
+
+    /// The first line of what a command prints when it read the vault without its secret.
+    static let notAuthenticatedNotice = "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
 
     /// Unlocks `vault` and prints any warnings (an expired certificate, say).
     func unlock(_ vault: Vault) throws -> UnlockedVault {

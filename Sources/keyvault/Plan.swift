@@ -4,7 +4,7 @@ import KeyVault
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plan", abstract: "Print the recovery procedure for a failed computer (no secret needed).",
+        commandName: "plan", abstract: "Print the recovery procedure for a failed computer; with the vault's secret, authenticated.",
         discussion: "For a failed primary SM server with an additional one: promote it, or rebuild under the same name. For a DW server: rebuild under the same name. For a database server: the same name and the same SQL Server instance. Each step names the keyvault command to run where one applies; warnings say what would make the recovery fail.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
@@ -16,12 +16,16 @@ struct Plan: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup(title: "Authenticating the plan (recommended: without it, the plan is what the file says; never asked on the terminal)") var unlock: UnlockOptions
+
     func run() throws {
         let host = try HostName(failed)
-        let plan = try RecoveryPlan.make(for: host, vault: try Vault.open(atPath: vault), vaultPath: vault)
+        let opened = try Vault.open(atPath: vault)
+        let authenticated = try unlock.authenticate(opened)
+        let plan = try RecoveryPlan.make(for: host, vault: opened, vaultPath: vault)
         if json {
             Output.line(JSON.object([
-                ("vault", .string(vault)), ("failed", .string(plan.host.value)), ("fqdn", plan.fqdn.map { .string($0.value) } ?? .null),
+                ("vault", .string(vault)), ("authenticated", .bool(authenticated)), ("failed", .string(plan.host.value)), ("fqdn", plan.fqdn.map { .string($0.value) } ?? .null),
                 ("managementGroup", plan.managementGroup.map(JSON.string) ?? .null),
                 ("roles", .array(plan.roles.map { .string($0.rawValue) })),
                 ("ways", .array(plan.ways.map { w in
@@ -32,6 +36,7 @@ struct Plan: ParsableCommand {
             ]).text)
             return
         }
+        if !authenticated { Output.line(UnlockOptions.notAuthenticatedNotice) }
         Output.line("Recovery plan for \(plan.host)\(plan.fqdn.map { " (\($0))" } ?? "")\(plan.managementGroup.map { ", management group \($0)" } ?? ""): \(plan.roles.map(\.title).joined(separator: ", "))")
         for warning in plan.warnings { Output.line("WARNING: \(warning)") }
         for (i, way) in plan.ways.enumerated() {

@@ -292,6 +292,36 @@ enum VaultBytes {
         #expect(!(last["outcome"] as? String ?? "").contains("SM01-export-password"))
     }
 
+    @Test func aTamperedInventoryIsCaughtWithTheSecretAndFlaggedWithoutIt() throws {
+        defer { ws.cleanUp() }
+        try buildScenario()
+        // Untouched, with the secret: authenticated, no notice, the real instance.
+        for args in [["plan", vault, "--failed", "SQL01"], ["inventory", vault], ["list", vault]] {
+            let text = try CLI.run(args + pass)
+            #expect(text.status == 0 && !text.stdout.contains("NOT AUTHENTICATED"), "\(args): \(text)")
+            #expect(try VaultBytes.json(try CLI.run(args + ["--json"] + pass))["authenticated"] as? Bool == true, "\(args)")
+        }
+        #expect(try CLI.run(["plan", vault, "--failed", "SQL01"] + pass).stdout.contains("SMINST"))
+        // A writer without a secret points the ServiceManager database at another instance and re-makes the checksum.
+        try VaultBytes.edit(vault, """
+        i = b.find(b'SMINST', ext_start())
+        b[i:i+6] = b'EVILIN'
+        """)
+        let notice = "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
+        let tampered = "vault damaged or tampered with: its header and index fail authentication; run 'keyvault verify' to see which entries are intact"
+        for args in [["plan", vault, "--failed", "SQL01"], ["inventory", vault], ["list", vault]] {
+            // Without the secret: what the file says, under a first line that says it is not authenticated.
+            let plain = try CLI.run(args)
+            #expect(plain.status == 0 && plain.stdout.split(separator: "\n").first.map(String.init) == notice, "\(args): \(plain)")
+            let json = try VaultBytes.json(try CLI.run(args + ["--json"]))
+            #expect(json["authenticated"] as? Bool == false, "\(args)")
+            // With it: refused, exit 5, and nothing of the tampered plan is printed.
+            let checked = try CLI.run(args + pass)
+            #expect(checked.status == 5 && checked.error == tampered && checked.stdout.isEmpty, "\(args): \(checked)")
+        }
+        #expect(try CLI.run(["plan", vault, "--failed", "SQL01"]).stdout.contains("EVILIN"), "the unauthenticated plan shows what the file says")
+    }
+
     @Test func theLogIsChainedAndHandEditsAreDetected() throws {
         defer { ws.cleanUp() }
         try buildScenario()
