@@ -70,6 +70,7 @@ struct CustodianAdd: ParsableCommand {
     var newPassphraseFile: String?
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         var added: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
@@ -84,7 +85,9 @@ struct CustodianAdd: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         let hasPassphrase = opened.custodians.contains { $0.kind == .passphrase }
         let credentials = try unlock.credentials(for: opened, needPassphrase: opened.threshold != nil && hasPassphrase)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials)
+        History.remember(path: vault)
         Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count)")
     }
 }
@@ -102,12 +105,15 @@ struct CustodianRemove: ParsableCommand {
     var id: String
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
         let credentials = try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials)
+        History.remember(path: vault)
         let count = try Vault.open(atPath: vault).entryCount
         Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed")
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")

@@ -14,10 +14,18 @@ struct Drill: ParsableCommand {
     var json = false
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
-        let report = try unlock.unlock(opened).drill()
+        let unlocked = try unlock.unlock(opened)
+        // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
+        let rolledBack = History.store?.rollback(of: opened) != nil
+        if rolledBack { History.warnIfRolledBack(opened) }
+        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
+        let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
+        if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }
+        if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.remember(path: vault) }
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("time", .string(report.time.iso8601)), ("healthy", .bool(report.isHealthy)),

@@ -14,6 +14,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         let v = try Vault.open(atPath: vault)
+        History.warnIfRolledBack(v)
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("formatVersion", .int(v.formatVersion)), ("id", .string(v.id)),

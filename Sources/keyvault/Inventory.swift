@@ -36,7 +36,9 @@ struct InventoryShow: ParsableCommand {
 
     func run() throws {
         let v = try Vault.open(atPath: vault)
+        History.warnIfRolledBack(v)
         let authenticated = try unlock.authenticate(v)
+        if authenticated { History.remember(path: vault, vault: v) }
         let inv = v.inventory
         if json {
             Output.line(JSON.object([
@@ -69,10 +71,14 @@ struct InventoryGroup: ParsableCommand {
     var name: String
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
-        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
+        History.remember(path: vault)
         Output.line("recorded management group \(name)")
     }
 }
@@ -105,6 +111,7 @@ struct InventoryHostCommand: ParsableCommand {
     var productVersion: String?
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         if primary && additional { throw CLIError.usage("a host is --primary or --additional, not both") }
@@ -117,8 +124,11 @@ struct InventoryHostCommand: ParsableCommand {
         }
         let host = InventoryHost(name: try HostName(name), fqdn: try fqdn.map { try HostName($0) }, roles: parsed,
                                  smPosition: primary ? .primary : additional ? .additional : nil, productVersion: productVersion)
-        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setHost(host, atPath: vault, credentials: credentials)
+        History.remember(path: vault)
         Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(parsed.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")")
     }
 }
@@ -141,11 +151,15 @@ struct InventoryDatabaseCommand: ParsableCommand {
     var instance: String
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let db = InventoryDatabase(name: name, sqlHost: try HostName(sqlHost), instance: instance)
-        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setDatabase(db, atPath: vault, credentials: credentials)
+        History.remember(path: vault)
         Output.line("recorded database \(name) on \(db.sqlHost)\\\(instance)")
     }
 }

@@ -17,7 +17,9 @@ struct List: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
+        History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)
+        if authenticated { History.remember(path: vault, vault: opened) }
         let entries = opened.entries
         let drills = opened.lastDrills(for: entries)
         let withPassword = opened.entriesWithKeyPassword(for: entries)

@@ -17,7 +17,9 @@ struct Log: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
+        History.warnIfRolledBack(opened)
         let report = try unlock.unlock(opened).auditLog()
+        if report.isIntact { History.remember(path: vault, vault: opened) }
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("chainIntact", .bool(report.firstBrokenRecord == nil)),

@@ -21,7 +21,9 @@ struct Plan: ParsableCommand {
     func run() throws {
         let host = try HostName(failed)
         let opened = try Vault.open(atPath: vault)
+        History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)
+        if authenticated { History.remember(path: vault, vault: opened) }
         let plan = try RecoveryPlan.make(for: host, vault: opened, vaultPath: vault)
         if json {
             Output.line(JSON.object([

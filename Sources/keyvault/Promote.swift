@@ -14,11 +14,15 @@ struct Promote: ParsableCommand {
     var host: String
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let name = try HostName(host)
-        let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         let (promoted, former) = try Vault.promote(name, atPath: vault, credentials: credentials)
+        History.remember(path: vault)
         Output.line("recorded: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is marked former primary (its keys stay for history)" } ?? ""); no key moved")
     }
 }

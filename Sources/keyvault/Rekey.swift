@@ -11,12 +11,15 @@ struct Rekey: ParsableCommand {
     var vault: String
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         let credentials = try unlock.credentials(for: opened, needPassphrase: opened.custodians.contains { $0.kind == .passphrase })
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.rekey(atPath: vault, credentials: credentials)
         let after = try Vault.open(atPath: vault)
+        History.remember(path: vault, vault: after)
         Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed")
     }
 }

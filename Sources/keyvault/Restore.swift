@@ -40,6 +40,7 @@ struct Restore: ParsableCommand {
     var salvage = false
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let role = try parseRole(role)
@@ -66,6 +67,12 @@ struct Restore: ParsableCommand {
         try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
         if let keyPasswordOut { try Vault.checkCanCreate(keyPasswordOut, what: "output file", hint: "pass --force to replace it", replacing: force) }
         let unlocked = try unlock.unlock(opened)
+        // A restore on a rolled-back copy still restores (a rebuilt server may only have an old copy); it records
+        // itself only when the roll-back is accepted.
+        let rolledBack = History.store?.rollback(of: opened) != nil
+        if rolledBack { History.warnIfRolledBack(opened) }
+        let recording = !rolledBack || history.acceptRollback
+        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
         if salvage && !unlocked.isAuthentic {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
         }
@@ -78,7 +85,7 @@ struct Restore: ParsableCommand {
             if let keyPasswordOut, let password { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) }
         } catch let error as KeyVaultError {
             // The vault is unlocked: a failure from here on can be recorded (best effort; the error is what counts).
-            try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)")
+            if recording { try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)") }
             throw error
         }
         let e = restored.entry
@@ -89,10 +96,15 @@ struct Restore: ParsableCommand {
         }
         if showKeyPassword, let password { Output.secretLine("export password: ", password) }
         let wrote = [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and ")
-        do {
-            try unlocked.record(.restore, entry: e, outcome: "ok: restored on \(host) to \(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
-        } catch let error as KeyVaultError {
-            Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \(error.message)")
+        if recording {
+            do {
+                try unlocked.record(.restore, entry: e, outcome: "ok: restored on \(host) to \(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
+            } catch let error as KeyVaultError {
+                Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \(error.message)")
+            }
+            History.remember(path: vault)
+        } else {
+            Output.note("note: this restore was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)")
         }
         Output.note("next: import it with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe) on \(host) before running Setup")
     }

@@ -26,6 +26,7 @@ struct Seal: ParsableCommand {
     var keyPasswordFile: String?
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         var request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
@@ -46,8 +47,10 @@ struct Seal: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         if key != "-" && opened.isFile(atPath: key) { throw CLIError.usage("--key \(key) is the vault itself; give the exported key file") }
         let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
         let bytes = try SecretInput.keyFile(key)
         let result = try opened.seal(bytes, request, credentials: credentials)
+        History.remember(path: vault)
         let entry = result.entry
         Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
         if let same = result.identicalTo {

@@ -12,15 +12,24 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also compare the vault with a checkpoint from 'keyvault checkpoint': the line itself, or a file holding it.", valueName: "line|file"))
+    var checkpoint: String?
+
     @OptionGroup var unlock: UnlockOptions
 
     func run() throws {
+        let given = try checkpoint.map(Self.readCheckpoint)
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
-        let report = try unlock.unlock(opened).verify()
+        History.warnIfRolledBack(opened)
+        let unlocked = try unlock.unlock(opened)
+        let report = unlocked.verify()
+        let finding = try given.map { try unlocked.check($0) }
+        if report.isIntact && finding?.isAcceptable != false { History.remember(path: vault, vault: opened) }
+        defer { if let finding, !finding.isAcceptable, report.isIntact { Output.error(String(finding.words.dropFirst("checkpoint: ".count))) } }
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
-                ("auditLogIntact", .bool(report.auditLogProblem == nil)),
+                ("auditLogIntact", .bool(report.auditLogProblem == nil)), ("checkpoint", finding?.json ?? .null),
                 ("entries", .array(report.entries.map { r in
                     .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null)])
                 })),
@@ -34,8 +43,18 @@ struct Verify: ParsableCommand {
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
             let bad = report.entries.filter { $0.problem != nil }.count
+            if let finding { Output.line(finding.words) }
             Output.line("\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")")
         }
-        if !report.isIntact { throw ExitCode(ExitCodes.code(for: .damaged)) }
+        if !report.isIntact || finding?.isAcceptable == false { throw ExitCode(ExitCodes.code(for: .damaged)) }
+    }
+
+    /// The checkpoint named by `text`: a file holding the line (its first non-blank line), or the line itself.
+    static func readCheckpoint(_ text: String) throws -> Checkpoint {
+        if !text.hasPrefix("kvcp1:") {
+            let line = try SecretInput.textFile(text, what: "checkpoint file \(text)")
+            return try Checkpoint(parsing: line.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) }.map(String.init) ?? "")
+        }
+        return try Checkpoint(parsing: text)
     }
 }

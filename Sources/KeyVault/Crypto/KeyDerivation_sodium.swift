@@ -13,6 +13,8 @@ enum SubkeyPurpose: UInt64 {
     case keyPassword = 4
     /// BLAKE2b key that chains the audit log's records.
     case auditLog = 5
+    /// BLAKE2b key for checkpoint lines (`keyvault checkpoint`); never used for anything stored in the vault.
+    case checkpoint = 6
 
     static let context: [CChar] = Array("KVAULT01".utf8).map { CChar(bitPattern: $0) }
 }

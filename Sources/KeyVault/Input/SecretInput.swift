@@ -35,6 +35,17 @@ public enum SecretInput {
         return try raw.prefix(count)
     }
 
+    /// Reads a small text file that holds no secret (a checkpoint line): a regular file of at most 64 KiB.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - what: how messages name it.
+    /// - Returns: its text (invalid UTF-8 repaired).
+    public static func textFile(_ path: String, what: String) throws -> String {
+        let bytes = try read(path, maxCount: 64 * 1024, what: what, regularOnly: true)
+        return bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Reads a key file (or standard input for `-`) of at most `maxCount` bytes.
     ///
     /// - Parameters:

@@ -13,4 +13,10 @@ enum Paths {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
+
+    /// `path` made absolute against the current directory (not resolving links).
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return "\(Syscalls.currentDirectory ?? ".")/\(path)"
+    }
 }

@@ -173,6 +173,41 @@ enum Syscalls {
         Glibc.mlock(base, count) == 0 ? nil : errno
     }
 
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// Reads a small regular file whole (at most `max` bytes) as text.
+    static func readSmallFile(_ path: String, max: Int) throws(SyscallFailure) -> String {
+        let (fd, st) = try openForInspection(path)
+        defer { close(fd) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw SyscallFailure(EINVAL) }
+        var buffer = [UInt8](repeating: 0, count: max)
+        var failure: SyscallFailure?
+        let n = buffer.withUnsafeMutableBytes { b -> Int in
+            do throws(SyscallFailure) { return try readUpTo(fd, b) } catch { failure = error; return 0 }
+        }
+        if let failure { throw failure }
+        return String(decoding: buffer.prefix(n), as: UTF8.self)
+    }
+
+    /// mkdir -p with `mode` for the folders it creates.
+    static func makeDirectories(_ path: String, mode: mode_t) throws(SyscallFailure) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/\(part)"
+            if Glibc.mkdir(current, mode) != 0 && errno != EEXIST { throw SyscallFailure(errno) }
+        }
+    }
+
+    /// The current directory.
+    static var currentDirectory: String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     static var effectiveUserID: uid_t { geteuid() }
     static var effectiveGroupID: gid_t { getegid() }
 

@@ -26,8 +26,11 @@ public struct AuditAction: Hashable, Sendable, CustomStringConvertible {
     /// The vault was re-keyed.
     public static let rekey = AuditAction(unchecked: "rekey")
 
+    /// A write to a vault older than what the user had seen was accepted on purpose (`--accept-rollback`).
+    public static let acceptRollback = AuditAction(unchecked: "accept-rollback")
+
     /// Every action this version writes.
-    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey]
+    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }
 

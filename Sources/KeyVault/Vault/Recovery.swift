@@ -55,6 +55,21 @@ extension Vault {
         return try modify(path, credentials: credentials!, body)
     }
 
+    /// Appends a record to the audit log of the vault at `path` (unlocking it) and writes the vault.
+    ///
+    /// - Parameters:
+    ///   - action: what happened.
+    ///   - outcome: `ok: …`, or what went wrong.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who did it.
+    public static func appendRecord(_ action: AuditAction, outcome: String, atPath path: String, credentials: Credentials,
+                                    actor: AuditActor = .current()) throws {
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            area.log.append(action: action, outcome: outcome, actor: actor, key: unlocked.logKey)
+        }
+    }
+
     /// Records the management group's name.
     ///
     /// - Parameters:
@@ -177,8 +192,8 @@ extension Vault {
     @discardableResult
     private static func checkPromotion(_ name: HostName, in inventory: Inventory) throws -> Int {
         guard let i = inventory.hosts.firstIndex(where: { $0.matches(name) }) else {
-            let known = inventory.hosts.filter { $0.roles.contains(.sm) }.map(\.name.value).joined(separator: ", ")
-            throw KeyVaultError(.noSuchEntry, "no host \(name) in the inventory (SM servers: \(known.isEmpty ? "none recorded" : known)); record it first with 'keyvault inventory host'")
+            let known = NameList(inventory.hosts.filter { $0.roles.contains(.sm) }.lazy.map(\.name.value))
+            throw KeyVaultError(.noSuchEntry, "no host \(name) in the inventory (SM servers: \(known.isEmpty ? "none recorded" : "\(known)")); record it first with 'keyvault inventory host'")
         }
         let host = inventory.hosts[i]
         guard host.smPosition == .additional else {

@@ -27,6 +27,10 @@ extension Vault {
         // read before (same inode, size and modification time), its parse is still current and is not redone.
         let unchanged = early.vault.isSameFile(as: lock.file)
         let current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
+        // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
+        if !unchanged && current.progress.records < early.vault.progress.records {
+            throw KeyVaultError.damaged("the vault went back in its history while this command ran (record \(early.vault.progress.records) when read, \(current.progress.records) now): an older copy was put in its place; nothing was written")
+        }
         let unlocked: UnlockedVault
         // Slots do not bind flag bit 2 (extensions), so a vault that gained an extension area keeps the same key.
         if current.header.identity.withExtensions(false) == early.vault.header.identity.withExtensions(false)

@@ -39,7 +39,7 @@ import Testing
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"), "--force", "--passphrase-file", ws.file("pass")]
             // Whatever the environment asks for, no crash handler may run once secrets are about.
-            process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=yes,interactive=no"]) { $1 }
+            process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=yes,interactive=no", "XDG_STATE_HOME": ws.file("state")]) { $1 }
             let errors = Pipe()
             process.standardError = errors
             process.standardOutput = FileHandle.nullDevice

@@ -35,7 +35,8 @@ enum CLI {
     /// Runs `keyvault ARGS` with `stdin` as its standard input, detached from any terminal (setsid), so a prompt
     /// can never wait on a person. With `host`, it runs in its own UTS namespace whose host name is `host`.
     @discardableResult
-    static func run(_ arguments: [String], stdin: [UInt8] = [], host: String? = nil, in directory: String? = nil) throws -> Run {
+    static func run(_ arguments: [String], stdin: [UInt8] = [], host: String? = nil, in directory: String? = nil,
+                    environment: [String: String] = [:]) throws -> Run {
         var argv: [String]
         if let host {
             argv = ["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", host, binary] + arguments
@@ -43,7 +44,7 @@ enum CLI {
             argv = [binary] + arguments
         }
         argv = ["/usr/bin/setsid", "-w"] + argv
-        return try execute(argv, stdin: stdin, in: directory)
+        return try execute(argv, stdin: stdin, in: directory, environment: environment)
     }
 
     /// Settings for a keyvault run under ptrace (strace, gdb): LeakSanitizer cannot work under ptrace and would
@@ -51,14 +52,24 @@ enum CLI {
     static let underPtrace = ["ASAN_OPTIONS": "detect_leaks=0"]
 
     /// Runs any program and captures its output; `environment` is added to this process's own.
+    ///
+    /// Unless `environment` names `XDG_STATE_HOME`, each run gets a fresh, empty one (removed afterwards): keyvault
+    /// remembers every vault it sees there, and many tests put older bytes back on purpose. Tests of that memory pass
+    /// their own folder.
     static func execute(_ argv: [String], stdin: [UInt8] = [], in directory: String? = nil,
                         environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var environment = environment
+        var freshState: String?
+        if environment["XDG_STATE_HOME"] == nil {
+            let state = NSTemporaryDirectory() + "kv-state-" + UUID().uuidString
+            environment["XDG_STATE_HOME"] = state
+            freshState = state
         }
+        defer { if let freshState { try? FileManager.default.removeItem(atPath: freshState) } }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input

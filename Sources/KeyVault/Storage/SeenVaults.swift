@@ -1,0 +1,108 @@
+// The per-user record of each vault seen and how far its history had come, so that an older copy put back is noticed.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Remembers, for one user, how far each vault's history had come when it was last seen (``VaultProgress``).
+///
+/// One small file per vault id in `$XDG_STATE_HOME/keyvault/seen/` (default `~/.local/state/keyvault/seen/`), mode
+/// 0600 in a 0700 folder. A restore on a freshly rebuilt host never needs it: with no record, a vault is simply
+/// remembered. Records only move forward, except when a roll-back is deliberately accepted.
+public struct SeenVaults: Sendable {
+    /// The folder holding one file per vault.
+    public let directory: String
+
+    /// A store in `directory` (created on first write).
+    ///
+    /// - Parameter directory: an absolute path.
+    public init(directory: String) { self.directory = directory }
+
+    /// The current user's store, from `XDG_STATE_HOME` (when absolute) or `HOME`; nil when neither is set.
+    public static func forCurrentUser() -> SeenVaults? {
+        if let state = Syscalls.environment("XDG_STATE_HOME"), state.hasPrefix("/") {
+            return SeenVaults(directory: "\(state)/keyvault/seen")
+        }
+        guard let home = Syscalls.environment("HOME"), home.hasPrefix("/") else { return nil }
+        return SeenVaults(directory: "\(home)/.local/state/keyvault/seen")
+    }
+
+    /// What was remembered of one vault.
+    public struct Sighting: Sendable, Hashable {
+        /// How far its history had come.
+        public let progress: VaultProgress
+        /// When it was seen.
+        public let time: Timestamp
+        /// Under which path.
+        public let path: String
+    }
+
+    private func file(for id: String) -> String { "\(directory)/\(id)" }
+
+    /// What was remembered of the vault with id `id`, or nil (never seen, or an unreadable record).
+    public func lastSighting(ofVaultID id: String) -> Sighting? {
+        guard let text = try? Syscalls.readSmallFile(file(for: id), max: 4096) else { return nil }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        guard fields["keyvault-seen"] == "1", let records = fields["records"].flatMap({ UInt64($0) }),
+              let head = fields["head"].flatMap(Array<UInt8>.init(hex:)), head.count == 32,
+              let seconds = fields["time"].flatMap({ UInt64($0) }) else { return nil }
+        return Sighting(progress: VaultProgress(records: records, head: head), time: Timestamp(secondsSinceEpoch: seconds),
+                        path: fields["path"] ?? "?")
+    }
+
+    /// The earlier sighting that `vault` is behind, or nil when it is as new as, or newer than, anything seen.
+    ///
+    /// Behind means fewer records than seen (an older copy, or records cut from the end), or as many records with
+    /// another newest record (a history that went another way).
+    public func rollback(of vault: Vault) -> Sighting? {
+        guard let seen = lastSighting(ofVaultID: vault.id) else { return nil }
+        let now = vault.progress
+        if now.records < seen.progress.records { return seen }
+        if now.records == seen.progress.records && now.head != seen.progress.head { return seen }
+        return nil
+    }
+
+    /// Remembers `vault` as it is now, unless something newer was seen (or `replacingNewer`, for an accepted roll-back).
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/io`` when the record cannot be written.
+    public func remember(_ vault: Vault, path: String, replacingNewer: Bool = false) throws {
+        let now = vault.progress
+        if !replacingNewer, let seen = lastSighting(ofVaultID: vault.id), seen.progress.records > now.records
+            || (seen.progress.records == now.records && seen.progress.head == now.head) {
+            return
+        }
+        try Syscalls.makeDirectories(directory, mode: 0o700)
+        let text = "keyvault-seen 1\nrecords \(now.records)\nhead \(now.head.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\npath \(Paths.absolute(path))\n"
+        let out = try AtomicFile(finalPath: file(for: vault.id))
+        try out.write(Array(text.utf8))
+        try out.commit(replacing: true)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Bytes from lowercase or uppercase hex; nil for anything else.
+    init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var i = 0
+        while i < digits.count {
+            guard let hi = value(digits[i]), let lo = value(digits[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        self = out
+    }
+}

@@ -1,0 +1,27 @@
+// How far a vault has come: every change appends an audit record, so the count of records ever written only grows.
+
+/// A vault's position in its history: the number of audit records ever written to it and the chain value of the last.
+///
+/// Every change to a vault (seal, a recorded restore, drill, inventory, promotion, custodian changes, re-key) appends
+/// one audit record, and records dropped at the log's cap are still counted, so `records` only grows. An older copy of
+/// the file has fewer records: that is how a roll-back is noticed. Read without the vault's secret these values are
+/// what the file says; a write also checks the vault tag, which covers them.
+public struct VaultProgress: Sendable, Hashable, CustomStringConvertible {
+    /// Audit records ever written (kept and dropped).
+    public let records: UInt64
+    /// The chain value (mac) of the newest record, or the log's anchor when it has none (32 zero bytes when new).
+    public let head: [UInt8]
+
+    /// The first 16 bytes of ``head`` in hex: enough to tell two histories apart.
+    public var shortHead: String { head.prefix(16).hexString }
+
+    public var description: String { "record \(records) (\(shortHead))" }
+}
+
+extension Vault {
+    /// Where this vault stands in its history (unauthenticated until unlocked: see ``VaultProgress``).
+    public var progress: VaultProgress {
+        let log = header.extensions.log
+        return VaultProgress(records: log.dropped + UInt64(log.records.count), head: log.lastMAC)
+    }
+}

@@ -1,0 +1,49 @@
+// Noticing roll-backs: what this user saw of each vault (SeenVaults), checked before writes and warned about on reads.
+import ArgumentParser
+import KeyVault
+
+/// `--accept-rollback`, for commands that write a vault.
+struct HistoryOptions: ParsableArguments {
+    @Flag(help: "Write even though the vault is older than the copy this user last saw (a backup put back on purpose); recorded in the vault's audit log.")
+    var acceptRollback = false
+
+    /// Before a write: refuses (exit 5) a vault behind what this user saw, unless `--accept-rollback`, which is then
+    /// recorded in the vault's log (unlocking it with `credentials`).
+    func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
+        guard let seen = History.store?.rollback(of: vault) else { return }
+        let what = History.describe(vault, seen)
+        guard acceptRollback else {
+            throw CLIError(message: "refused: \(what); if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)",
+                           exitCode: ExitCodes.code(for: .damaged))
+        }
+        Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
+        try Vault.appendRecord(.acceptRollback, outcome: "ok: roll-back accepted: \(what)", atPath: path, credentials: try credentials())
+        try History.store?.remember(try Vault.open(atPath: path), path: path, replacingNewer: true)
+    }
+}
+
+enum History {
+    static let store = SeenVaults.forCurrentUser()
+
+    static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting) -> String {
+        let now = vault.progress
+        let how = now.records < seen.progress.records
+            ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)"
+            : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)"
+        return "the vault is older than the copy this user last saw (\(how)): an older copy was put in its place, or its newest records were cut"
+    }
+
+    /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.
+    static func warnIfRolledBack(_ vault: Vault) {
+        if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen))") }
+    }
+
+    /// After a write, or a read that authenticated the vault: remembers how far its history has come (forward only).
+    /// A failure to write the record is only a warning: it protects later runs, not this one.
+    static func remember(path: String, vault: Vault? = nil) {
+        guard let store else { return }
+        do { try store.remember(try vault ?? Vault.open(atPath: path), path: path) } catch let error as KeyVaultError {
+            Output.note("warning: could not remember this vault's state in \(store.directory): \(error.message)")
+        } catch {}
+    }
+}

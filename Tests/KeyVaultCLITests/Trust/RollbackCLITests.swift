@@ -1,0 +1,138 @@
+// Issue 10, item 2 through the binary: a vault put back to an older copy is noticed (per-user state), and
+// checkpoints kept off the box catch a roll-back or cut records.
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RollbackCLITests {
+    let ws: Workspace
+    /// This test's own per-user state (each CLI run otherwise gets a fresh, empty one).
+    var state: [String: String] { ["XDG_STATE_HOME": ws.file("state")] }
+    var pass: [String] { ["--passphrase-file", ws.file("pass")] }
+    var vault: String { ws.file("vault.kv") }
+
+    init() throws { ws = try Workspace() }
+
+    func run(_ args: [String]) throws -> Run { try CLI.run(args, environment: state) }
+
+    func seal(_ role: String, _ host: String, _ key: String, _ extra: [String] = []) throws -> Run {
+        _ = try ws.key(key)
+        return try run(["seal", vault, "--role", role, "--host", host, "--key", ws.file(key)] + pass + extra)
+    }
+
+    @Test func aRollBackAfterACustodianRemovalIsNoticed() throws {
+        defer { ws.cleanUp() }
+        let recipient = try run(["keygen", "--out", ws.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(try run(["init", vault, "--recipient", recipient] + pass + ["--kdf", "interactive"]).status == 0)
+        try #require(try seal("sm", "SM01", "sm01.bin").status == 0)
+        let withAlice = try ws.read("vault.kv")
+        let custodians = try VaultBytes.json(try run(["custodian", "list", vault, "--json"]))
+        let alice = try #require((custodians["custodians"] as? [[String: Any]])?.first { $0["kind"] as? String == "x25519" }?["id"] as? String)
+        let removed = try run(["custodian", "remove", vault, alice] + pass)
+        try #require(removed.status == 0, "\(removed)")
+
+        // Someone who can write the file puts the copy from before the removal back.
+        try ws.write(withAlice, to: "vault.kv")
+        let refused = try seal("dw", "DW01", "dw01.bin")
+        #expect(refused.status == 5, "\(refused)")
+        #expect(refused.error.hasPrefix("refused: the vault is older than the copy this user last saw (it has 1 audit record, but this user saw it with 2 on 20")
+                && refused.error.hasSuffix("Z): an older copy was put in its place, or its newest records were cut; if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)"), "\(refused)")
+        #expect(try ws.read("vault.kv") == withAlice, "nothing was written: the removed custodian gets no new key")
+        for args in [["drill", vault] + pass, ["inventory", "group", vault, "--name", "MG1"] + pass, ["promote", vault, "--host", "SM01"] + pass] {
+            let r = try run(args)
+            #expect(args[0] == "drill" ? r.status == 0 : r.status == 5 || r.status == 6, "\(args[0]): \(r)")
+            #expect(r.stderr.contains("the vault is older than the copy this user last saw"), "\(args[0]): \(r)")
+        }
+        #expect(try ws.read("vault.kv") == withAlice, "the drill ran but recorded nothing")
+
+        // Reads go on, with a warning; a restore at 3 a.m. still works and says it was not recorded.
+        let list = try run(["list", vault])
+        #expect(list.status == 0 && list.stderr.hasPrefix("warning: the vault is older than the copy this user last saw"), "\(list)")
+
+        // Accepted on purpose: written, and the acceptance is in the log.
+        let accepted = try seal("dw", "DW01", "dw01.bin", ["--accept-rollback"])
+        #expect(accepted.status == 0, "\(accepted)")
+        let log = try VaultBytes.json(try run(["log", vault, "--json"] + pass))
+        let actions = (log["records"] as? [[String: Any]])?.compactMap { $0["action"] as? String } ?? []
+        #expect(actions.suffix(2) == ["accept-rollback", "seal"], "\(actions)")
+        // From now on this copy is the one remembered: no more warnings.
+        #expect(try run(["list", vault]).stderr.isEmpty)
+    }
+
+    @Test(.enabled(if: CLI.isRoot || CLI.inCI, "restores need this machine's host name recorded; runs as root in CI"))
+    func aRestoreOnARolledBackCopyWorksAndIsNotRecorded() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let me = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+        try #require(try seal("dw", me, "dw.bin").status == 0)
+        let old = try ws.read("vault.kv")
+        try #require(try seal("sm", "SM01", "sm.bin").status == 0)
+        try ws.write(old, to: "vault.kv")
+        let r = try run(["restore", vault, "--role", "dw", "--out", ws.file("out.bin")] + pass)
+        #expect(r.status == 0 && r.stderr.contains("note: this restore was not recorded in the vault, which is older than the copy this user last saw"), "\(r)")
+        #expect(try ws.read("out.bin") == (try ws.read("dw.bin")))
+        #expect(try ws.read("vault.kv") == old)
+        // A freshly rebuilt host has no state at all: the same restore is simply recorded.
+        let fresh = try CLI.run(["restore", vault, "--role", "dw", "--out", ws.file("out2.bin")] + pass)
+        #expect(fresh.status == 0 && !fresh.stderr.contains("older than"), "\(fresh)")
+    }
+
+    @Test func theStateIsPrivate() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        try #require(try seal("sm", "SM01", "k.bin").status == 0)
+        let folder = ws.file("state/keyvault/seen")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(files.count == 1 && files[0].count == 32, "\(files)")
+        let dirMode = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int
+        let fileMode = try FileManager.default.attributesOfItem(atPath: "\(folder)/\(files[0])")[.posixPermissions] as? Int
+        #expect(dirMode == 0o700 && fileMode == 0o600)
+        let text = String(decoding: try ws.read("state/keyvault/seen/\(files[0])"), as: UTF8.self)
+        #expect(text.hasPrefix("keyvault-seen 1\nrecords 1\nhead "), "\(text)")
+    }
+
+    @Test func checkpointsCatchRollBacksCutRecordsAndOtherHistories() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        try #require(try seal("sm", "SM01", "a.bin").status == 0)
+        let atOne = try ws.read("vault.kv")
+        try #require(try seal("dw", "DW01", "b.bin").status == 0)
+        let made = try run(["checkpoint", vault] + pass)
+        try #require(made.status == 0, "\(made)")
+        let line = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(line.hasPrefix("kvcp1:") && line.split(separator: ":").count == 5 && line.count < 140, "\(line)")
+        #expect(line.split(separator: ":")[2] == "2")
+        try ws.write(Array("\(line)\n".utf8), to: "cp.txt")
+
+        // Where it was, and further on: passes.
+        var r = try CLI.run(["verify", vault, "--checkpoint", line] + pass)
+        #expect(r.status == 0 && r.stdout.contains("checkpoint: the vault is where the checkpoint left it"), "\(r)")
+        try #require(try seal("ssp", "SSP01", "c.bin").status == 0)
+        r = try CLI.run(["verify", vault, "--checkpoint", ws.file("cp.txt"), "--json"] + pass)
+        let json = try VaultBytes.json(r)
+        let cp = try #require(json["checkpoint"] as? [String: Any])
+        #expect(r.status == 0 && cp["state"] as? String == "newer" && cp["newerBy"] as? Int == 1 && cp["historyVerified"] as? Bool == true, "\(r)")
+
+        // Rolled back past it: the copy from after the first seal (as if the newest records were cut).
+        try ws.write(atOne, to: "vault.kv")
+        r = try CLI.run(["verify", vault, "--checkpoint", line] + pass)
+        #expect(r.status == 5 && r.error == "ROLLED BACK: the checkpoint names 2 audit records, the vault has 1: an older copy was put in its place, or its newest records were cut", "\(r)")
+
+        // Another history: from record 1, a different second seal.
+        let other = try seal("dw", "DW09", "d.bin", ["--accept-rollback"])
+        try #require(other.status == 0, "\(other)")
+        r = try CLI.run(["verify", vault, "--checkpoint", line] + pass)
+        #expect(r.status == 5 && r.error == "DIVERGED: the vault's audit record 2 is not the one the checkpoint names: its history went another way", "\(r)")
+
+        // Altered, for another vault, not a checkpoint: refused with what is wrong.
+        var parts = line.split(separator: ":").map(String.init)
+        parts[4] = String(parts[4].reversed())
+        r = try CLI.run(["verify", vault, "--checkpoint", parts.joined(separator: ":")] + pass)
+        #expect(r.status == 5 && r.error.hasPrefix("the checkpoint does not authenticate under this vault's key: it was altered, or the vault was re-keyed since it was made"), "\(r)")
+        parts = line.split(separator: ":").map(String.init)
+        parts[1] = String(repeating: "0", count: 32)
+        r = try CLI.run(["verify", vault, "--checkpoint", parts.joined(separator: ":")] + pass)
+        #expect(r.status == 2 && r.error.hasPrefix("the checkpoint is for vault 00000000000000000000000000000000, not this one"), "\(r)")
+        r = try CLI.run(["verify", vault, "--checkpoint", "kvcp1:nonsense"] + pass)
+        #expect(r.status == 2 && r.error == "not a keyvault checkpoint: expected one line kvcp1:<vault id>:<records>:<head>:<mac>, as 'keyvault checkpoint' prints", "\(r)")
+    }
+}
