@@ -53,7 +53,10 @@ struct Seal: ParsableCommand {
         History.remember(path: vault)
         let entry = result.entry
         Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
-        if let same = result.identicalTo {
+        if entry.host.value != request.host.value {
+            Output.note("note: recorded under \(entry.host), the inventory's name for \(request.host), so that the computer keeps one version series")
+        }
+                if let same = result.identicalTo {
             Output.note("note: version \(entry.version) holds the same bytes as version \(same.version)")
         }
     }

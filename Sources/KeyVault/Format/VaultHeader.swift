@@ -166,9 +166,13 @@ struct VaultHeader: Sendable {
             position += location.recordCount
             locations.append(location)
             ciphertextAreaCount += location.ciphertextCount
-            if duplicates.insertLast(of: locations, in: bytes) != nil {
+            if let earlier = duplicates.insertLast(of: locations, in: bytes) {
                 let entry = EntryMetadata.entry(checked: bytes[location.metadataRange], index: index)
-                throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
+                let first = EntryMetadata.entry(checked: bytes[locations[earlier].metadataRange], index: earlier)
+                if HostName.equalIgnoringASCIICase(bytes[locations[earlier].hostRange], bytes[location.hostRange]) {
+                    throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
+                }
+                throw KeyVaultError.damaged("vault damaged: entries \(earlier + 1) and \(index + 1) are both version \(entry.version) of the \(entry.role) key of one computer (\(first.host) and \(entry.host) name the same computer)")
             }
         }
         r = ByteReader(bytes[position...], base: position)

@@ -5,7 +5,8 @@ public enum RestoreRule {
     /// Picks the entry of `role` that belongs to `host`: the newest version, or `version` when given.
     ///
     /// Only entries whose recorded computer name matches `host` (see ``HostName/matches(_:)``) are candidates, and
-    /// only entries of exactly `role`: an SM key never serves a DW server.
+    /// only entries of exactly `role`: an SM key never serves a DW server. A message names at most three computers
+    /// or versions and counts the rest (`A, B, C and 699,997 more`), so it stays one short line for any vault.
     ///
     /// - Parameters:
     ///   - entries: the vault's entries.
@@ -17,47 +18,166 @@ public enum RestoreRule {
     ///   version); ``KeyVaultError/Code-swift.struct/hostMismatch`` when the role's keys belong to other computers,
     ///   naming both.
     public static func select(from entries: [Entry], role: Role, version: UInt32?, host: HostIdentity) throws -> Entry {
-        let ofRole = entries.filter { $0.role == role }
-        guard !ofRole.isEmpty else {
-            let others = Set(entries.map { "\($0.role) key of \($0.host)" }).sorted()
-            let holds = others.isEmpty ? "it holds no keys" : "it holds: \(others.joined(separator: ", "))"
-            throw KeyVaultError(.noSuchEntry, "no \(role) key in this vault (\(holds))")
+        // The start of an index record for each entry (meta_len, then the role, host and version fields), where
+        // RecordLocation expects them: the rule then reads built entries as it reads a vault's index.
+        var bytes: [UInt8] = [], locations: [RecordLocation] = []
+        for e in entries {
+            let roleBytes = Array(e.role.rawValue.utf8), hostBytes = Array(e.host.value.utf8)
+            locations.append(RecordLocation(start: UInt32(bytes.count), metaCount: 0, roleCount: UInt8(roleBytes.count),
+                                            hostCount: UInt8(hostBytes.count), size: 0))
+            bytes += [0, 0, 0x01, 0, UInt8(roleBytes.count)] + roleBytes + [0x02, 0, UInt8(hostBytes.count)] + hostBytes
+            bytes += [0x03, 0, 4] + (0..<4).map { UInt8(truncatingIfNeeded: e.version >> (24 - 8 * UInt32($0))) }
         }
-        let mine = ofRole.filter { $0.host.matches(host.name) }
-        guard !mine.isEmpty else {
-            let owners = uniqueHosts(ofRole).joined(separator: ", ")
+        let position = try bytes.withUnsafeBufferPointer { bytes in
+            try choose(in: RestoreCandidates(bytes: bytes, locations: locations, indices: entries.map(\.index)),
+                       role: role, version: version, host: host)
+        }
+        return entries[position]
+    }
+
+    /// ``select(from:role:version:host:)`` over entries read by position (a vault's index, read in place); returns
+    /// the position of the entry chosen.
+    ///
+    /// One pass finds the candidates, building nothing. Only a refusal takes a second pass, to name what the vault
+    /// holds: it keeps at most ``NameList/shown`` names, and counts distinct names with a ``DistinctCount``.
+    static func choose(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity) throws -> Int {
+        let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
+        func isRole(_ i: Int) -> Bool { RestoreCandidates.equal(entries.role(i), wantedRole) }
+        func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) }
+        var hasRole = false, mine = 0, newest: Int?, asked: Int?, versions: [String] = []
+        // The distinct names among the matches while they all match one another; names that all match one another
+        // are few (a NetBIOS name, a short name, one FQDN), so this stays a handful however many entries match.
+        var agreeing: [Int] = [], ambiguous = false, matching: [Int] = []
+        for i in 0..<entries.count where isRole(i) {
+            hasRole = true
+            let name = entries.host(i)
+            guard HostName.matches(name, wantedHost) else { continue }
+            mine += 1
+            matching.append(i)
+            if !ambiguous, !agreeing.contains(where: { HostName.equalIgnoringASCIICase(entries.host($0), name) }) {
+                if agreeing.allSatisfy({ HostName.matches(entries.host($0), name) }) { agreeing.append(i) } else { ambiguous = true }
+            }
+            let v = entries.version(i)
+            if newest.map({ (entries.version($0), entries.index($0)) < (v, entries.index(i)) }) ?? true { newest = i }
+            if asked == nil && v == version { asked = i }
+            if versions.count < NameList.shown { versions.append(String(v)) }
+        }
+        guard hasRole else {
+            let holds = held(in: entries)
+            throw KeyVaultError(.noSuchEntry, "no \(role) key in this vault (\(holds.isEmpty ? "it holds no keys" : "it holds: \(holds)"))")
+        }
+        guard let newest else {
+            let owners = hosts(in: entries, where: isRole)
             throw KeyVaultError(.hostMismatch,
                 "refused: the \(role) key in this vault belongs to \(owners), but this computer is \(host.name); a key restores only onto a computer with the name it was exported from")
         }
-        let names = uniqueHosts(mine)
-        if names.count > 1, !allMatchEachOther(mine) {
+        if ambiguous {
+            let names = hosts(in: entries, separator: " and ", where: isMine)
             throw KeyVaultError(.hostMismatch,
-                "refused: \(role) keys for \(names.joined(separator: " and ")) all match this computer's name \(host.name); set this computer's host name to its fully qualified name so exactly one matches")
+                "refused: \(role) keys for \(names) all match this computer's name \(host.name); set this computer's host name to its fully qualified name so exactly one matches")
         }
         if let version {
-            guard let entry = mine.first(where: { $0.version == version }) else {
-                let versions = mine.map { String($0.version) }.joined(separator: ", ")
-                throw KeyVaultError(.noSuchEntry, "no version \(version) of the \(role) key of \(names[0]) (versions: \(versions))")
+            guard let asked else {
+                let first = String(decoding: entries.host(agreeing[0]), as: UTF8.self)
+                throw KeyVaultError(.noSuchEntry, "no version \(version) of the \(role) key of \(first) (versions: \(NameList(first: versions, count: mine)))")
             }
-            return entry
+            try refuseTwoSeries(of: asked, among: matching, in: entries, role: role, host: host)
+            return asked
         }
-        return mine.max { ($0.version, $0.index) < ($1.version, $1.index) }!
+        try refuseTwoSeries(of: newest, among: matching, in: entries, role: role, host: host)
+        return newest
+    }
+
+    /// Refuses to pick when another matching entry has the same version as `chosen` under another name for this
+    /// computer (a long name and its NetBIOS form sealed as two series by an older version): the vault cannot tell
+    /// which of the two is this computer's key.
+    private static func refuseTwoSeries(of chosen: Int, among matching: [Int], in entries: RestoreCandidates, role: Role, host: HostIdentity) throws {
+        let v = entries.version(chosen)
+        guard let other = matching.first(where: { $0 != chosen && entries.version($0) == v }) else { return }
+        let a = String(decoding: entries.host(other), as: UTF8.self), b = String(decoding: entries.host(chosen), as: UTF8.self)
+        throw KeyVaultError(.hostMismatch,
+            "refused: version \(v) of the \(role) key exists both for \(a) and for \(b), which both name this computer \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)")
     }
 
     /// The next version number for (`host`, `role`): one more than the highest among entries whose host matches.
     public static func nextVersion(in entries: [Entry], role: Role, host: HostName) -> UInt32 {
-        let highest = entries.filter { $0.role == role && $0.host.matches(host) }.map(\.version).max() ?? 0
+        var highest: UInt32 = 0
+        for e in entries where e.role == role && e.host.matches(host) { highest = max(highest, e.version) }
         return highest + 1
     }
 
-    private static func uniqueHosts(_ entries: [Entry]) -> [String] {
-        var seen = Set<String>(), out: [String] = []
-        for e in entries where seen.insert(e.host.value.lowercased()).inserted { out.append(e.host.value) }
-        return out
+    /// The distinct hosts (ignoring ASCII case) of the entries `included`, in index order, as first spelled.
+    private static func hosts(in entries: RestoreCandidates, separator: String = ", ", where included: (Int) -> Bool) -> NameList {
+        var distinct = DistinctCount(), first: [String] = []
+        for i in 0..<entries.count where included(i) {
+            let name = entries.host(i)
+            let hash = DistinctCount.hash(UnsafeBufferPointer(start: nil, count: 0), name, foldingCase: true)
+            if distinct.insert(hash, at: i, same: { HostName.equalIgnoringASCIICase(entries.host($0), name) }),
+               first.count < NameList.shown {
+                first.append(String(decoding: name, as: UTF8.self))
+            }
+        }
+        return NameList(first: first, count: distinct.count, separator: separator)
     }
 
-    private static func allMatchEachOther(_ entries: [Entry]) -> Bool {
-        for a in entries { for b in entries where !a.host.matches(b.host) { return false } }
+    /// The distinct `role key of host` of every entry, sorted: the first few, kept as the pass goes, and the count.
+    private static func held(in entries: RestoreCandidates) -> NameList {
+        // Byte order is String order here: roles and hosts are ASCII, and the space after a role sorts before any
+        // role character, so a shorter role sorts first as it does in the string.
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            let roleA = entries.role(a), roleB = entries.role(b)
+            if !RestoreCandidates.equal(roleA, roleB) { return RestoreCandidates.precedes(roleA, roleB) }
+            return RestoreCandidates.precedes(entries.host(a), entries.host(b))
+        }
+        var distinct = DistinctCount(), least: [Int] = []
+        for i in 0..<entries.count {
+            let role = entries.role(i), name = entries.host(i)
+            let hash = DistinctCount.hash(role, name, foldingCase: false)
+            guard distinct.insert(hash, at: i, same: { RestoreCandidates.equal(entries.role($0), role) && RestoreCandidates.equal(entries.host($0), name) }) else { continue }
+            let at = least.firstIndex { precedes(i, $0) } ?? least.count
+            if at < NameList.shown {
+                least.insert(i, at: at)
+                if least.count > NameList.shown { least.removeLast() }
+            }
+        }
+        let names = least.map { "\(String(decoding: entries.role($0), as: UTF8.self)) key of \(String(decoding: entries.host($0), as: UTF8.self))" }
+        return NameList(first: names, count: distinct.count)
+    }
+}
+
+/// The entries ``RestoreRule`` chooses among, read in place from index-record bytes: a vault's header, or built
+/// entries laid out the same way. Nothing is built per entry.
+struct RestoreCandidates {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let locations: [RecordLocation]
+    /// Each entry's index in its vault, when that is not its position here.
+    var indices: [Int]? = nil
+
+    var count: Int { locations.count }
+    func role(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[locations[i].roleRange]) }
+    func host(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[locations[i].hostRange]) }
+    func version(_ i: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for at in locations[i].versionRange { value = value << 8 | UInt32(bytes[at]) }
+        return value
+    }
+    /// The entry's position in its vault's index: of two entries of the same version, the later one is newer.
+    func index(_ i: Int) -> Int { indices?[i] ?? i }
+
+    static func equal<Other: Collection<UInt8>>(_ a: UnsafeBufferPointer<UInt8>, _ b: Other) -> Bool where Other.Index == Int {
+        guard a.count == b.count else { return false }
+        var i = 0, j = b.startIndex
+        while i < a.count { if a[i] != b[j] { return false }; i += 1; j += 1 }
         return true
+    }
+
+    /// Byte order, a prefix first.
+    static func precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < a.count && i < b.count {
+            if a[i] != b[i] { return a[i] < b[i] }
+            i += 1
+        }
+        return a.count < b.count
     }
 }

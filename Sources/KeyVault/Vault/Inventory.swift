@@ -128,6 +128,13 @@ public struct Inventory: Sendable, Hashable {
     /// The host record for `name`, if any.
     public func host(matching name: HostName) -> InventoryHost? { hosts.first { $0.matches(name) } }
 
+    /// The inventory's name for the computer `name` names (its short name or its FQDN), when exactly one recorded
+    /// computer matches; nil otherwise.
+    public func recordedName(of name: HostName) -> HostName? {
+        let matching = hosts.filter { $0.matches(name) }
+        return matching.count == 1 ? matching[0].name : nil
+    }
+
     /// The current primary SM server.
     public var primarySM: InventoryHost? { hosts.first { $0.smPosition == .primary } }
 

@@ -77,7 +77,8 @@ public struct SealResult: Sendable {
 
 extension Vault {
     /// Seals `key` into the vault at `path` as a new entry: version 1 for a new (host, role), else one more than
-    /// the highest version. Earlier versions are kept.
+    /// the highest version. Earlier versions are kept. When the inventory records the computer (by its name or its
+    /// FQDN), the entry is recorded under the inventory's name for it, so one computer never gets two series.
     ///
     /// The vault is changed under an exclusive lock and replaced atomically, so concurrent seals all land and an
     /// interrupted one leaves the previous vault intact.
@@ -161,8 +162,12 @@ extension Vault {
             let vaultID = current.header.identity.id
             let now = Timestamp.now()
             for item in items {
-                let (key, request) = (item.key, item.request)
+                let key = item.key
+                var request = item.request
                 try request.validate(keyCount: key.count)
+                // One computer, one series: a computer the inventory records is sealed under the inventory's name
+                // for it, whether the request gave its short name or its FQDN.
+                request.host = extensions.inventory.recordedName(of: request.host) ?? request.host
                 let fingerprint = unlocked.fingerprint(of: key)
                 book.beginItem()
                 let identical = try book.check(fingerprint, role: request.role, host: request.host)

@@ -80,9 +80,9 @@ public struct Vault: Sendable {
 
     /// The entry a restore of `role` on `host` would decrypt, under the host/role rule; needs no secret.
     ///
-    /// Reads the index without building an ``Entry`` for each record: only the entries of `role` whose host matches
-    /// are built. The same rule runs again in ``UnlockedVault/restore(role:version:on:salvage:)`` once the index is
-    /// authenticated.
+    /// Reads the index in place and builds only the entry chosen, so that a refusal too takes no memory beyond the
+    /// header's (its message names at most three computers). The same rule runs again in
+    /// ``UnlockedVault/restore(role:version:on:salvage:)`` once the index is authenticated.
     ///
     /// - Parameters:
     ///   - role: the role asked for.
@@ -91,9 +91,10 @@ public struct Vault: Sendable {
     /// - Returns: the entry.
     /// - Throws: as ``RestoreRule/select(from:role:version:host:)``.
     public func entry(for role: Role, version: UInt32? = nil, on host: HostIdentity) throws -> Entry {
-        let mine = entries(of: role, matching: host.name)
-        // With no candidate, the rule's message names what the vault holds: only then is every entry built.
-        return try RestoreRule.select(from: mine.isEmpty ? entries : mine, role: role, version: version, host: host)
+        let position = try header.bytes.withUnsafeBufferPointer { bytes in
+            try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations), role: role, version: version, host: host)
+        }
+        return header.entry(at: position)
     }
 
     /// The entries of `role` whose host matches `host` (``HostName/matches(_:)``), in index order.

@@ -1,0 +1,97 @@
+// One computer, one version series: the reader refuses two entries of one role and version for the same computer,
+// a seal maps a name to the inventory's name for it, and a restore that finds two series for one computer refuses.
+import Foundation
+import Testing
+@testable import KeyVault
+
+@Suite struct OneSeriesTests {
+    let dir: String
+    let passphrase: SecretBytes
+    var path: String { "\(dir)/v.kv" }
+    var credentials: Credentials { Credentials(passphrase: passphrase) }
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "kv-series-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        passphrase = try SecretBytes(copying: Array("one series tests passphrase".utf8))
+        try Vault.create(atPath: path, passphrase: passphrase, kdf: KDFParameters(opsLimit: 1, memLimitKiB: 8))
+    }
+
+    func key(_ byte: UInt8) throws -> SecretBytes { try SecretBytes(copying: [UInt8](repeating: byte, count: 400)) }
+
+    /// The vault's bytes with one more entry (role, host, version) sealed by hand, tag and checksum made with the key:
+    /// what a buggy or hostile writer holding the secret could produce.
+    func withExtraEntry(role: Role, host: String, version: UInt32) throws -> [UInt8] {
+        let vault = try Vault.open(atPath: path)
+        let unlocked = try vault.unlock(with: passphrase)
+        let plain = try key(0xEE)
+        let fingerprint = unlocked.fingerprint(of: plain)
+        let metadata = EntryMetadata.encode(role: role, host: try HostName(host), version: version, createdAt: .now(), size: UInt32(plain.count),
+                                            fingerprint: fingerprint.bytes, label: "", fileName: "")
+        let entry = try EntryMetadata.decode(metadata[...], index: vault.entryCount, position: 0)
+        let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
+        let sealed = AEAD.seal(plain, key: unlocked.entryKey, nonce: record.nonce, associatedData: record.associatedData(vaultID: vault.header.identity.id))
+        let header = vault.header.appending([record], extensions: vault.header.extensions, tagKey: unlocked.tagKey)
+        let all = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        return header + all[vault.header.size...] + sealed
+    }
+
+    func open(_ bytes: [UInt8]) throws -> Vault {
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/crafted.kv"))
+        return try Vault.open(atPath: "\(dir)/crafted.kv")
+    }
+
+    @Test func twoEntriesOfOneVersionForOneComputerAreRefused() throws {
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: path, credentials: credentials)
+        for other in ["sm01.corp.example", "sm01", "SM01.CORP.EXAMPLE"] {
+            do {
+                _ = try open(try withExtraEntry(role: .sm, host: other, version: 1))
+                Issue.record("\(other): a second version 1 for SM01 was accepted")
+            } catch let error as KeyVaultError {
+                #expect(error.code == .damaged, "\(other): \(error)")
+                let expected = other == "sm01"
+                    ? "vault damaged: entry 2 repeats sm key of sm01 (version 1)"
+                    : "vault damaged: entries 1 and 2 are both version 1 of the sm key of one computer (SM01 and \(other) name the same computer)"
+                #expect(error.message == expected, "\(error.message)")
+            }
+        }
+        // Not the same computer, or not the same version or role: fine.
+        #expect(try open(try withExtraEntry(role: .sm, host: "SM02", version: 1)).entryCount == 2)
+        #expect(try open(try withExtraEntry(role: .sm, host: "sm01.corp.example", version: 2)).entryCount == 2)
+        #expect(try open(try withExtraEntry(role: .dw, host: "SM01", version: 1)).entryCount == 2)
+    }
+
+    @Test func twoDomainsAreTwoComputers() throws {
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.a.example")), intoVaultAt: path, credentials: credentials)
+        #expect(try open(try withExtraEntry(role: .sm, host: "sm01.b.example", version: 1)).entryCount == 2)
+    }
+
+    @Test func aSealUsesTheInventorysNameForTheComputer() throws {
+        try Vault.setHost(InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
+                          atPath: path, credentials: credentials)
+        let first = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.corp.example")), intoVaultAt: path, credentials: credentials)
+        let second = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: path, credentials: credentials)
+        #expect(first.entry.host.value == "SM01" && first.entry.version == 1)
+        #expect(second.entry.host.value == "SM01" && second.entry.version == 2)
+        // A computer the inventory does not know is recorded as given.
+        let other = try Vault.seal(try key(3), SealRequest(role: .dw, host: try HostName("dw01.corp.example")), intoVaultAt: path, credentials: credentials)
+        #expect(other.entry.host.value == "dw01.corp.example")
+    }
+
+    @Test func aRestoreThatFindsTwoSeriesForOneComputerRefuses() throws {
+        // Valid in a vault written before the NetBIOS clause: a long name and its NetBIOS form as two series.
+        _ = try Vault.seal(try key(1), SealRequest(role: .dw, host: try HostName("averyveryverylongname")), intoVaultAt: path, credentials: credentials)
+        let bytes = try withExtraEntry(role: .dw, host: "AVERYVERYVERYLO", version: 1)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)
+        for name in ["averyveryverylongname", "AVERYVERYVERYLO"] {
+            do {
+                _ = try unlocked.restore(role: .dw, on: HostIdentity(testingName: try HostName(name)))
+                Issue.record("\(name): a restore picked one of two version-1 keys for one computer")
+            } catch let error as KeyVaultError {
+                #expect(error.code == .hostMismatch && error.message.contains("version 1") && error.message.contains("averyveryverylongname")
+                        && error.message.contains("AVERYVERYVERYLO"), "\(error.message)")
+            }
+        }
+    }
+}
