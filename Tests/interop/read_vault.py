@@ -122,7 +122,7 @@ def parse(data):
 
     count = r.uint(4, "entry_count")
     if count > 1 << 20 or count * 94 > r.left() - 64: raise damaged(f"entry_count {count}")
-    entries, seen = [], set()
+    entries, seen, by_first_label = [], set(), {}
     for i in range(count):
         meta_len = r.uint(2, "meta_len")
         if meta_len > 4096: raise damaged(f"meta_len {meta_len}")
@@ -131,6 +131,13 @@ def parse(data):
         e["meta"], e["nonce"] = meta, r.take(24, "entry nonce")
         key = (e["role"], e["host"].lower(), e["version"])
         if key in seen: raise damaged(f"entry {i + 1} repeats role, host and version")
+        # FORMAT.md: one computer, one series. Hosts name the same computer when their first labels are equal
+        # (ignoring case) and at most one has a domain (the NetBIOS clause is not applied here).
+        series = (e["role"], e["host"].lower().split(".")[0], e["version"])
+        for host in by_first_label.get(series, []):
+            if "." not in host or "." not in e["host"]:
+                raise damaged(f"entry {i + 1} is a second version {e['version']} of the {e['role']} key of one computer")
+        by_first_label.setdefault(series, []).append(e["host"].lower())
         seen.add(key)
         entries.append(e)
     extensions = parse_extensions(r, entries) if flags & 4 else None
