@@ -51,7 +51,7 @@ struct Drill: ParsableCommand {
         }
         if let why = report.recordError { Output.note("warning: the drill's result could not be recorded in the vault: \(why)") }
         if !report.isHealthy {
-            throw CLIError(message: "drill found \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"): \(report.problems.joined(separator: "; "))",
+            throw CLIError(message: "drill found \(report.summary)",
                            exitCode: ExitCodes.code(for: .damaged))
         }
     }

@@ -53,7 +53,7 @@ public struct RecoveryPlan: Sendable {
         if !databases.isEmpty && !roles.contains(.sql) { roles.append(.sql) }
         guard !roles.isEmpty else {
             let known = inventory.hosts.map(\.name.value) + Set(vault.entries.map { $0.host.value }).sorted()
-            throw KeyVaultError(.noSuchEntry, "nothing is recorded about \(failed) in this vault: no inventory record, key or database (it knows: \(known.isEmpty ? "nothing yet" : uniqueInOrder(known).joined(separator: ", ")))")
+            throw KeyVaultError(.noSuchEntry, "nothing is recorded about \(failed) in this vault: no inventory record, key or database (it knows: \(known.isEmpty ? "nothing yet" : NameList(uniqueInOrder(known), limit: 8).description))")
         }
         let name = recorded?.name ?? failed
         let fqdn = recorded?.fqdn ?? (failed.isFullyQualified ? failed : nil)

@@ -15,12 +15,17 @@ struct NameList: CustomStringConvertible {
     /// Between the names: `", "`, `"; "`, or `" and "` (which a list that goes on replaces with `", "`, to read
     /// `A, B, C and 4 more`).
     let separator: String
+    /// How many names this list shows (``NameList/shown`` unless a message needs a few more).
+    let limit: Int
 
-    init(separator: String = ", ") { self.separator = separator }
+    init(separator: String = ", ", limit: Int = NameList.shown) {
+        self.separator = separator
+        self.limit = limit
+    }
 
-    /// A list of `names`, which may be long: all are counted, ``shown`` are kept.
-    init<Names: Sequence<String>>(_ names: Names, separator: String = ", ") {
-        self.init(separator: separator)
+    /// A list of `names`, which may be long: all are counted, `limit` are kept.
+    init<Names: Sequence<String>>(_ names: Names, separator: String = ", ", limit: Int = NameList.shown) {
+        self.init(separator: separator, limit: limit)
         for name in names { append(name) }
     }
 
@@ -33,7 +38,7 @@ struct NameList: CustomStringConvertible {
 
     /// Counts one more name; `name` is built only while fewer than ``shown`` are kept.
     mutating func append(_ name: @autoclosure () -> String) {
-        if names.count < NameList.shown { names.append(name()) }
+        if names.count < limit { names.append(name()) }
         count += 1
     }
 

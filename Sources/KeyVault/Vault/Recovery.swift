@@ -351,4 +351,8 @@ public struct DrillReport: Sendable {
     public let recordError: String?
     /// True when nothing is wrong.
     public var isHealthy: Bool { problems.isEmpty }
+    /// One line for people: how many problems, the first few, and how many more (bounded for any vault).
+    public var summary: String {
+        "\(NameList.grouped(problems.count)) problem\(problems.count == 1 ? "" : "s"): \(NameList(problems, separator: "; "))"
+    }
 }
