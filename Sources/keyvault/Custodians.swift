@@ -69,6 +69,9 @@ struct CustodianAdd: ParsableCommand {
     @Option(help: ArgumentHelp("Add a passphrase custodian whose passphrase is in FILE.", valueName: "file"))
     var newPassphraseFile: String?
 
+    @Option(help: ArgumentHelp("Change the threshold: any K custodians together unlock the vault (1: any one). Re-keys the vault for all its custodians.", valueName: "k"))
+    var threshold: Int?
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -84,11 +87,12 @@ struct CustodianAdd: ParsableCommand {
         }
         let opened = try Vault.open(atPath: vault)
         let hasPassphrase = opened.custodians.contains { $0.kind == .passphrase }
-        let credentials = try unlock.credentials(for: opened, needPassphrase: opened.threshold != nil && hasPassphrase)
+        let credentials = try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials)
+        let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials, threshold: threshold)
         History.remember(path: vault)
-        Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count)")
+        let now = try Vault.open(atPath: vault)
+        Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(now.threshold))\(threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")")
     }
 }
 
@@ -104,6 +108,9 @@ struct CustodianRemove: ParsableCommand {
     @Argument(help: ArgumentHelp("The custodian's id (from 'keyvault custodian list'), recipient, or certificate SHA-256.", valueName: "id"))
     var id: String
 
+    @Option(help: ArgumentHelp("Change the threshold: any K custodians together unlock the vault (1: any one). Re-keys the vault for all its custodians.", valueName: "k"))
+    var threshold: Int?
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -112,10 +119,14 @@ struct CustodianRemove: ParsableCommand {
         let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
         let credentials = try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials)
+        let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials, threshold: threshold)
         History.remember(path: vault)
-        let count = try Vault.open(atPath: vault).entryCount
-        Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed")
+        let now = try Vault.open(atPath: vault)
+        let count = now.entryCount
+        Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(now.threshold))")
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
     }
 }
+
+/// "any 2 of 3 custodians together" / "any one custodian" for a vault's threshold.
+func thresholdWords(_ k: Int?) -> String { k.map { "any \($0) custodians together unlock it" } ?? "any one custodian unlocks it" }

@@ -41,7 +41,7 @@ struct Init: ParsableCommand {
             custodians.append(.certificate(certificate))
         }
         try Vault.checkCanCreate(vault, what: "vault", hint: "keyvault init never overwrites a vault")
-        if custodians.isEmpty || passphrase.passphraseFile != nil {
+        if custodians.isEmpty || passphrase.passphraseSource != nil {
             let secret = try passphrase.read(prompt: "New vault passphrase: ", confirm: true)
             try Vault.checkNewPassphrase(secret)
             custodians.insert(.passphrase(secret, parameters), at: 0)

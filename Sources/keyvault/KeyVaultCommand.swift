@@ -52,6 +52,7 @@ enum Main {
 
     /// Warnings about the whole run, printed once at its end.
     static func warnOnce() {
+        for note in SecretInput.conversionNotes { Output.note(note) }
         if let warning = SecretBytes.memoryLockWarning { Output.note(warning) }
     }
 }

@@ -1,16 +1,22 @@
 // Options shared by several commands: the vault path and where the passphrase comes from.
 import ArgumentParser
 import KeyVault
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 struct PassphraseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Read the vault passphrase from FILE (- for standard input); without it, keyvault asks on the terminal. Never give a passphrase on the command line.",
+        "Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal. Never give a passphrase on the command line.",
         valueName: "file"))
     var passphraseFile: String?
 
+    /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
+    var passphraseSource: String? { passphraseFile ?? Environment.value("KEYVAULT_PASSPHRASE_FILE") }
+
     /// The passphrase from the file, or asked on the terminal (twice when `confirm`).
     func read(prompt: String = "Vault passphrase: ", confirm: Bool = false) throws -> SecretBytes {
-        if let passphraseFile { return try SecretInput.passphrase(fromFile: passphraseFile) }
+        if let passphraseSource { return try SecretInput.passphrase(fromFile: passphraseSource) }
         let first = try SecretInput.passphraseFromTerminal(prompt: prompt)
         if confirm {
             let second = try SecretInput.passphraseFromTerminal(prompt: "Repeat the passphrase: ")
@@ -37,45 +43,63 @@ func parseRole(_ text: String) throws -> Role { try Role(parsing: text) }
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.
 struct UnlockOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Read the vault passphrase from FILE (- for standard input); without it, keyvault asks on the terminal when the vault has a passphrase custodian. Never give a passphrase on the command line.",
+        "Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal (three tries) when the vault has a passphrase custodian. Never give a passphrase on the command line.",
         valueName: "file"))
     var passphraseFile: String?
 
     @Option(name: .customLong("identity"), help: ArgumentHelp(
-        "A custodian identity: an X25519 identity from 'keyvault keygen', or the PEM private key of a certificate custodian. Repeat for a threshold.",
+        "A custodian identity: an X25519 identity from 'keyvault keygen', or the PEM private key of a certificate custodian. Repeat for a threshold. Default: $KEYVAULT_IDENTITY_FILE (one file).",
         valueName: "file"))
     var identities: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read the password of encrypted PEM private keys from FILE (- for standard input); without it, keyvault asks on the terminal.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read the password of encrypted PEM private keys from FILE (- for standard input); default: $KEYVAULT_IDENTITY_PASSPHRASE_FILE; without either, keyvault asks on the terminal.", valueName: "file"))
     var identityPassphraseFile: String?
 
-    var isEmpty: Bool { passphraseFile == nil && identities.isEmpty }
+    /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
+    var passphraseSource: String? { passphraseFile ?? Environment.value("KEYVAULT_PASSPHRASE_FILE") }
+    /// `--identity` (repeated), or else `KEYVAULT_IDENTITY_FILE` (one file).
+    var identitySources: [String] { identities.isEmpty ? Environment.value("KEYVAULT_IDENTITY_FILE").map { [$0] } ?? [] : identities }
+    /// `--identity-passphrase-file`, or else `KEYVAULT_IDENTITY_PASSPHRASE_FILE`.
+    var identityPassphraseSource: String? { identityPassphraseFile ?? Environment.value("KEYVAULT_IDENTITY_PASSPHRASE_FILE") }
+
+    var isEmpty: Bool { passphraseSource == nil && identitySources.isEmpty }
 
     /// The credentials for `vault`: identities as given, and the passphrase from its file or, when the vault has a
     /// passphrase custodian and the identities alone cannot be enough (or `needPassphrase`), from the terminal.
     func credentials(for vault: Vault, prompt: Bool = true, needPassphrase: Bool = false) throws -> Credentials {
-        if passphraseFile == "-" && identityPassphraseFile == "-" {
+        if passphraseSource == "-" && identityPassphraseSource == "-" {
             throw CLIError.usage("--passphrase-file and --identity-passphrase-file cannot both read standard input")
         }
-        let loaded = try identities.map { path in
+        let loaded = try identitySources.map { path in
             try CustodianIdentity.load(fromFile: path) { promptText in
-                if let identityPassphraseFile { return try SecretInput.passphrase(fromFile: identityPassphraseFile) }
+                if let identityPassphraseSource { return try SecretInput.passphrase(fromFile: identityPassphraseSource) }
                 return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--identity-passphrase-file")
             }
         }
-        var passphrase = try passphraseFile.map { try SecretInput.passphrase(fromFile: $0) }
+        var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
         let hasPassphraseCustodian = vault.custodians.contains { $0.kind == .passphrase }
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
             // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
             // fails saying how many custodians were given and how many are needed.
             if loaded.isEmpty || needPassphrase || SecretInput.hasTerminal {
-                passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
+                passphrase = try Self.askPassphrase(for: vault)
             }
         }
         if passphrase == nil && loaded.isEmpty && prompt && !hasPassphraseCustodian {
-            throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "")")
+            throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "") or set KEYVAULT_IDENTITY_FILE")
         }
         return Credentials(passphrase: passphrase, identities: loaded)
+    }
+
+    /// Asks for the vault passphrase on the terminal, up to three times while it is wrong (a typo at 3 a.m. should not
+    /// end the command).
+    static func askPassphrase(for vault: Vault) throws -> SecretBytes {
+        for attempt in 1...3 {
+            let passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
+            if try vault.opensPassphraseSlot(passphrase) { return passphrase }
+            if attempt < 3 { Output.note("wrong passphrase; try again (\(3 - attempt) \(3 - attempt == 1 ? "try" : "tries") left)") }
+        }
+        throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
     }
 
     /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and
@@ -102,5 +126,15 @@ struct UnlockOptions: ParsableArguments {
         let unlocked = try vault.unlock(with: try credentials(for: vault))
         for warning in unlocked.warnings { Output.note(warning) }
         return unlocked
+    }
+}
+
+/// The environment variables keyvault reads (documented in the README beside the options they stand for).
+enum Environment {
+    /// The variable's value, or nil when it is unset or empty.
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let text = String(cString: raw)
+        return text.isEmpty ? nil : text
     }
 }

@@ -10,6 +10,9 @@ struct Rekey: ParsableCommand {
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
 
+    @Option(help: ArgumentHelp("Change the threshold: any K custodians together unlock the vault (1: any one). Re-keys the vault for all its custodians.", valueName: "k"))
+    var threshold: Int?
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -17,9 +20,9 @@ struct Rekey: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         let credentials = try unlock.credentials(for: opened, needPassphrase: opened.custodians.contains { $0.kind == .passphrase })
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        try Vault.rekey(atPath: vault, credentials: credentials)
+        try Vault.rekey(atPath: vault, credentials: credentials, threshold: threshold)
         let after = try Vault.open(atPath: vault)
         History.remember(path: vault, vault: after)
-        Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed")
+        Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed; \(thresholdWords(after.threshold))")
     }
 }

@@ -32,10 +32,10 @@ struct Seal: ParsableCommand {
         var request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
                                   originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
-        if key == "-" && (unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
+        if key == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
         }
-        if keyPasswordFile == "-" && (key == "-" || unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
+        if keyPasswordFile == "-" && (key == "-" || unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
             throw CLIError.usage("--key-password-file - cannot share standard input with --key or --passphrase-file")
         }
         if let keyPasswordFile {

@@ -75,6 +75,14 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
         return copy
     }
 
+    /// A copy of all but the first `n` bytes, in fresh guarded memory.
+    func dropFirst(_ n: Int) throws -> SecretBytes {
+        precondition(n >= 0 && n <= count)
+        let copy = try SecretBytes(zeroedCount: count - n)
+        if count > n { copy.base.copyMemory(from: base + n, byteCount: count - n) }
+        return copy
+    }
+
     /// Whether every byte is zero (used to prove wiping in tests).
     var isAllZero: Bool {
         count == 0 || sodium_is_zero(base.assumingMemoryBound(to: UInt8.self), count) == 1

@@ -1,4 +1,5 @@
 // Reading passphrases and key files straight into guarded memory: from a file, standard input, or the terminal.
+import Synchronization
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -20,9 +21,21 @@ public enum SecretInput {
     }
 
     /// As ``passphrase(fromFile:)``, naming the secret `what` in messages (e.g. "export password").
+    ///
+    /// Files as Windows writes them are read as the text they hold: a UTF-8 byte-order mark is dropped, and a file in
+    /// UTF-16 with a byte-order mark (what Windows PowerShell's `Out-File` and `>` write) is converted to UTF-8, which
+    /// ``conversionNotes`` then says. One trailing newline (`\n` or `\r\n`) is dropped.
     public static func passphrase(fromFile path: String, what noun: String) throws -> SecretBytes {
         let what = path == "-" ? "\(noun) from standard input" : "\(noun) file \(path)"
-        let raw = try read(path, maxCount: maximumPassphraseCount + 2, what: what)
+        var raw = try read(path, maxCount: 2 * (maximumPassphraseCount + 2) + 2, what: what)
+        let start = raw.withUnsafeBytes { Array($0.prefix(3)) }
+        if start.starts(with: [0xEF, 0xBB, 0xBF]) {
+            raw = try raw.dropFirst(3)
+        } else if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
+            raw = try utf8(fromUTF16: raw, bigEndian: start[0] == 0xFE, what: what)
+            let note = "note: the \(what) is UTF-16 (as Windows PowerShell writes it); it was read as the text it holds, in UTF-8"
+            notes.withLock { $0.append(note) }
+        }
         let count = raw.withUnsafeBytes { bytes -> Int in
             var n = bytes.count
             if n > 0 && bytes[n - 1] == 0x0A { n -= 1; if n > 0 && bytes[n - 1] == 0x0D { n -= 1 } }
@@ -33,6 +46,53 @@ public enum SecretInput {
             throw KeyVaultError.invalidArgument("\(what) is longer than \(maximumPassphraseCount) bytes; is it the right file?")
         }
         return try raw.prefix(count)
+    }
+
+    private static let notes = Mutex<[String]>([])
+
+    /// What reading secrets noticed and did, for the program to tell its user (a UTF-16 file converted, say).
+    public static var conversionNotes: [String] { notes.withLock { $0 } }
+
+    /// UTF-16 (after its 2-byte byte-order mark) to UTF-8, in guarded memory.
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an odd length or an unpaired surrogate.
+    static func utf8(fromUTF16 raw: SecretBytes, bigEndian: Bool, what: String) throws -> SecretBytes {
+        guard raw.count % 2 == 0 else { throw KeyVaultError.invalidArgument("\(what) starts like UTF-16 but has an odd number of bytes; save it again as UTF-8") }
+        let out = try SecretBytes(zeroedCount: raw.count / 2 * 3)
+        let written: Int? = raw.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { output -> Int? in
+                var i = 2, n = 0
+                func unit(_ at: Int) -> UInt32 {
+                    bigEndian ? UInt32(input[at]) << 8 | UInt32(input[at + 1]) : UInt32(input[at + 1]) << 8 | UInt32(input[at])
+                }
+                while i < input.count {
+                    var scalar = unit(i); i += 2
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard i < input.count else { return nil }
+                        let low = unit(i); i += 2
+                        guard (0xDC00...0xDFFF).contains(low) else { return nil }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        return nil
+                    }
+                    switch scalar {
+                    case 0..<0x80:
+                        output[n] = UInt8(scalar); n += 1
+                    case 0x80..<0x800:
+                        output[n] = UInt8(0xC0 | scalar >> 6); output[n + 1] = UInt8(0x80 | scalar & 0x3F); n += 2
+                    case 0x800..<0x10000:
+                        output[n] = UInt8(0xE0 | scalar >> 12); output[n + 1] = UInt8(0x80 | scalar >> 6 & 0x3F)
+                        output[n + 2] = UInt8(0x80 | scalar & 0x3F); n += 3
+                    default:
+                        output[n] = UInt8(0xF0 | scalar >> 18); output[n + 1] = UInt8(0x80 | scalar >> 12 & 0x3F)
+                        output[n + 2] = UInt8(0x80 | scalar >> 6 & 0x3F); output[n + 3] = UInt8(0x80 | scalar & 0x3F); n += 4
+                    }
+                }
+                return n
+            }
+        }
+        guard let written else { throw KeyVaultError.invalidArgument("\(what) is not valid UTF-16 (an unpaired surrogate); save it again as UTF-8") }
+        return try out.prefix(written)
     }
 
     /// Reads a small text file that holds no secret (a checkpoint line): a regular file of at most 64 KiB.

@@ -3,19 +3,30 @@
 extension Vault {
     /// Adds custodians. Without a threshold the existing vault key is wrapped for each new custodian; with one, the
     /// vault key is split again over all custodians (so the passphrase, if the vault has one, is needed too).
+    /// With a new `threshold`, the vault is re-keyed for all custodians under it (as ``rekey(atPath:credentials:threshold:)``).
     ///
     /// - Parameters:
     ///   - new: the custodians to add.
     ///   - path: the vault.
-    ///   - credentials: enough custodians to unlock the vault.
+    ///   - credentials: enough custodians to unlock the vault (and its passphrase, if it has one and the threshold
+    ///     changes or stays above 1).
+    ///   - threshold: K for "any K custodians", 1 for "any one"; nil keeps the vault's.
     /// - Returns: the vault's custodians afterwards.
-    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a duplicate custodian or too many.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a duplicate custodian, too many, or a threshold
+    ///   the custodians cannot meet.
     @discardableResult
-    public static func addCustodians(_ new: [NewCustodian], toVaultAt path: String, credentials: Credentials) throws -> [Custodian] {
+    public static func addCustodians(_ new: [NewCustodian], toVaultAt path: String, credentials: Credentials, threshold: Int? = nil) throws -> [Custodian] {
         guard !new.isEmpty else { throw KeyVaultError.invalidArgument("name at least one custodian to add (--recipient, --cert or --new-passphrase-file)") }
         let added = new.map(CustodianSource.init)
         return try modify(path, credentials: credentials) { current, unlocked, out in
             let header = current.header
+            if let wanted = threshold, wanted != Int(header.threshold ?? 1) {
+                let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
+                let k = try SlotBuilder.validate(all, threshold: wanted)
+                try rewriteWithNewKey(current: current, unlocked: unlocked, sources: all, threshold: k.map(Int.init), out: out, action: .custodianAdd,
+                                      outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(all.count) in all; threshold now \(Vault.thresholdWords(k)); vault re-keyed")
+                return try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: path).custodians
+            }
             let slots: [SlotRecord]
             if header.threshold == nil {
                 guard header.slots.count + added.count <= SlotBuilder.maxCustodians else {
@@ -55,7 +66,7 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` for an unknown id;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when fewer custodians than the threshold would remain.
     @discardableResult
-    public static func removeCustodian(id: String, fromVaultAt path: String, credentials: Credentials) throws -> Custodian {
+    public static func removeCustodian(id: String, fromVaultAt path: String, credentials: Credentials, threshold: Int? = nil) throws -> Custodian {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let custodians = current.custodians
             let wanted = id.trimmingASCIIWhitespace.lowercased()
@@ -72,12 +83,14 @@ extension Vault {
             guard custodians.count > 1 else {
                 throw KeyVaultError.invalidArgument("refused: \(removed.id) is the vault's only custodian; add another one first")
             }
-            if let k = current.threshold, custodians.count - 1 < k {
-                throw KeyVaultError.invalidArgument("refused: removing \(removed.id) would leave \(custodians.count - 1) custodians for a threshold of \(k); add a custodian first")
+            let newThreshold = threshold ?? current.threshold
+            if threshold == nil, let k = current.threshold, custodians.count - 1 < k {
+                throw KeyVaultError.invalidArgument("refused: removing \(removed.id) would leave \(custodians.count - 1) custodians for a threshold of \(k); add a custodian first, or lower the threshold with --threshold")
             }
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials, skipping: removed.slotNumber - 1)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out,
-                                  action: .custodianRemove, outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); vault re-keyed")
+            let k = try SlotBuilder.validate(sources, threshold: newThreshold)
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), out: out,
+                                  action: .custodianRemove, outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); \(threshold == nil ? "" : "threshold now \(Vault.thresholdWords(k)); ")vault re-keyed")
             return removed
         }
     }
@@ -88,13 +101,19 @@ extension Vault {
     /// - Parameters:
     ///   - path: the vault.
     ///   - credentials: enough custodians to unlock the vault, and the passphrase if it has a passphrase custodian.
-    public static func rekey(atPath path: String, credentials: Credentials) throws {
+    ///   - threshold: a new K ("any K custodians"; 1 for "any one"), or nil to keep the vault's.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a threshold the custodians cannot meet.
+    public static func rekey(atPath path: String, credentials: Credentials, threshold: Int? = nil) throws {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: current.threshold, out: out,
-                                  action: .rekey, outcome: "ok: new vault key, every entry re-sealed")
+            let k = try SlotBuilder.validate(sources, threshold: threshold ?? current.threshold)
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), out: out,
+                                  action: .rekey, outcome: "ok: new vault key, every entry re-sealed\(threshold == nil ? "" : "; threshold now \(Vault.thresholdWords(k))")")
         }
     }
+
+    /// "2 of N" style words for a threshold (nil: any one custodian).
+    static func thresholdWords(_ k: UInt8?) -> String { k.map { "any \($0) custodians together" } ?? "any one custodian" }
 
     /// Writes the vault under a new vault key: new slots for `sources`, every entry decrypted, fingerprinted and
     /// sealed again (two passes, one entry in memory at a time). Metadata bytes are kept but for the fingerprint.

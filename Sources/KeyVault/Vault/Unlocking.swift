@@ -66,6 +66,21 @@ extension Vault {
         throw unlockFailure(credentials, opened: payloads.count)
     }
 
+    /// Whether `passphrase` opens the vault's passphrase slot (one Argon2id computation); false when it does not or
+    /// the vault has no passphrase custodian. Lets a program ask again before it goes on.
+    ///
+    /// - Parameter passphrase: the passphrase to try.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the slot cannot be read.
+    public func opensPassphraseSlot(_ passphrase: SecretBytes) throws -> Bool {
+        let context = header.slotContext
+        for record in header.slots {
+            if case .passphrase(let s) = try Slot.parse(record, at: 0, context: context) {
+                return try s.unwrap(passphrase: passphrase, context: context) != nil
+            }
+        }
+        return false
+    }
+
     /// Shamir shares must have distinct, non-zero x: a file whose slots break that (a slot copied onto another, say)
     /// is damaged, and is refused here rather than reaching the combination.
     private static func checkShareNumber(_ share: SecretBytes, slot: Int, against earlier: [SecretBytes], in slots: [Int]) throws {

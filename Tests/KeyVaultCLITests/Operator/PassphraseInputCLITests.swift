@@ -1,0 +1,87 @@
+// Issue 17, items 8 and 9: passphrases from the environment, three tries at the terminal prompt, and text files as
+// Windows writes them (UTF-8 with a BOM, UTF-16 with a BOM).
+import Foundation
+import Testing
+
+@Suite struct PassphraseInputCLITests {
+    @Test func theEnvironmentNamesThePassphraseAndIdentityFiles() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        _ = try ws.key("k.bin")
+        let env = ["KEYVAULT_PASSPHRASE_FILE": ws.file("pass")]
+        // As pasted in a script: no --passphrase-file, no terminal.
+        var r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k.bin")], environment: env)
+        #expect(r.status == 0, "\(r)")
+        r = try CLI.run(["list", ws.file("vault.kv"), "--json"], environment: env)
+        let listed = try VaultBytes.json(r)
+        #expect(r.status == 0 && listed["authenticated"] as? Bool == true, "the variable authenticates reads too: \(r)")
+        // The option wins over the variable.
+        try ws.write(Array("not the passphrase\n".utf8), to: "wrong")
+        r = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")], environment: ["KEYVAULT_PASSPHRASE_FILE": ws.file("wrong")])
+        #expect(r.status == 0, "\(r)")
+
+        let recipient = try CLI.run(["keygen", "--out", ws.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(try CLI.run(["init", ws.file("x.kv"), "--recipient", recipient]).status == 0)
+        r = try CLI.run(["seal", ws.file("x.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k.bin")], environment: ["KEYVAULT_IDENTITY_FILE": ws.file("alice.id")])
+        #expect(r.status == 0, "\(r)")
+    }
+
+    /// Runs `command` on a real terminal (script(1)), typing `lines` one second apart once it waits for them.
+    func onTerminal(_ ws: Workspace, _ command: String, typing lines: [String]) throws -> (Run, String) {
+        let typed = lines.map { "sleep 1; printf '%s\\n' '\($0)'" }.joined(separator: "; ")
+        let r = try CLI.execute(["/bin/sh", "-c", "(\(typed); sleep 2) | /usr/bin/script -q -e -c \"$0\" \"$1\"", command, ws.file("typescript")])
+        return (r, String(decoding: try ws.read("typescript"), as: UTF8.self))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func theTerminalPromptAllowsThreeTries() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let verify = "\(CLI.binary) verify \(ws.file("vault.kv"))"
+        var (r, shown) = try onTerminal(ws, verify, typing: ["typo one", "typo two", ws.passphrase])
+        #expect(r.status == 0 && shown.contains("wrong passphrase; try again (2 tries left)") && shown.contains("wrong passphrase; try again (1 try left)"), "\(r)\n\(shown)")
+        #expect(!shown.contains("typo one") && !shown.contains(ws.passphrase), "nothing typed is echoed:\n\(shown)")
+        (r, shown) = try onTerminal(ws, verify, typing: ["typo one", "typo two", "typo three"])
+        #expect(r.status == 4 && shown.contains("keyvault: error: wrong passphrase three times; nothing was done"), "\(r)\n\(shown)")
+    }
+
+    /// `text` as Windows PowerShell writes it: a byte-order mark, UTF-16 (little-endian unless `bigEndian`), CR LF.
+    func utf16(_ text: String, bigEndian: Bool = false) -> [UInt8] {
+        var out: [UInt8] = bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]
+        for unit in (text + "\r\n").utf16 {
+            let pair = [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+            out += bigEndian ? pair.reversed() : pair
+        }
+        return out
+    }
+
+    @Test func passphraseAndPasswordFilesFromWindowsAreReadAsTheTextTheyHold() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let passphrase = "pässwörd-€-𝄞-long enough"
+        try ws.write(Array("\(passphrase)\n".utf8), to: "utf8.txt")
+        try #require(try CLI.run(["init", ws.file("vault.kv"), "--passphrase-file", ws.file("utf8.txt"), "--kdf", "interactive"]).status == 0)
+        try ws.write([0xEF, 0xBB, 0xBF] + Array("\(passphrase)\r\n".utf8), to: "bom.txt")
+        try ws.write(utf16(passphrase), to: "le.txt")
+        try ws.write(utf16(passphrase, bigEndian: true), to: "be.txt")
+        var r = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("bom.txt")])
+        #expect(r.status == 0 && !r.stderr.contains("UTF-16"), "a UTF-8 byte-order mark is dropped quietly: \(r)")
+        for name in ["le.txt", "be.txt"] {
+            r = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file(name)])
+            #expect(r.status == 0, "\(name): \(r)")
+            #expect(r.stderr.contains("note: the passphrase file \(ws.file(name)) is UTF-16 (as Windows PowerShell writes it); it was read as the text it holds, in UTF-8"), "\(name): \(r)")
+        }
+        // An export password saved by PowerShell is escrowed as its text, and restored in UTF-8.
+        _ = try ws.key("sm.bin")
+        try ws.write(utf16("Export-Pa55word-ü"), to: "pw.txt")
+        r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"),
+                         "--key-password-file", ws.file("pw.txt"), "--passphrase-file", ws.file("utf8.txt")])
+        #expect(r.status == 0 && r.stderr.contains("note: the export password file \(ws.file("pw.txt")) is UTF-16"), "\(r)")
+        // Broken UTF-16 is refused with what to do.
+        try ws.write([0xFF, 0xFE, 0x41], to: "odd.txt")
+        r = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("odd.txt")])
+        #expect(r.status == 2 && r.error == "passphrase file \(ws.file("odd.txt")) starts like UTF-16 but has an odd number of bytes; save it again as UTF-8", "\(r)")
+        try ws.write([0xFF, 0xFE, 0x00, 0xDC, 0x41, 0x00], to: "lone.txt")
+        r = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("lone.txt")])
+        #expect(r.status == 2 && r.error == "passphrase file \(ws.file("lone.txt")) is not valid UTF-16 (an unpaired surrogate); save it again as UTF-8", "\(r)")
+    }
+}
