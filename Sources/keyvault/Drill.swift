@@ -13,6 +13,9 @@ struct Drill: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Treat coverage gaps (an inventory computer without a key, a key without its export password) as failures: exit 5.")
+    var strict = false
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -26,9 +29,18 @@ struct Drill: ParsableCommand {
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
         if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }
         if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.remember(path: vault) }
+        let gaps = opened.coverageGaps()
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("time", .string(report.time.iso8601)), ("healthy", .bool(report.isHealthy)),
+                ("coverage", .array(gaps.map { gap in
+                    switch gap {
+                    case .noKey(let host, let role):
+                        return .object([("kind", .string("no-key")), ("host", .string(host.value)), ("role", .string(role.rawValue)), ("version", .null), ("text", .string(gap.description))])
+                    case .noPassword(let host, let role, let version):
+                        return .object([("kind", .string("no-password")), ("host", .string(host.value)), ("role", .string(role.rawValue)), ("version", .int(Int(version))), ("text", .string(gap.description))])
+                    }
+                })),
                 ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
                 ("problems", .array(report.problems.map(JSON.string))),
                 ("entries", .array(report.entries.map { r in
@@ -46,12 +58,17 @@ struct Drill: ParsableCommand {
             for p in report.problems where !entryProblems.contains(p) {
                 Output.line("FAILED   \(p)")
             }
+            for gap in gaps { Output.line("\(strict ? "FAILED " : "WARNING") coverage: \(gap)") }
             let bad = report.entries.filter { $0.problem != nil }.count
             Output.line("drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")")
         }
         if let why = report.recordError { Output.note("warning: the drill's result could not be recorded in the vault: \(why)") }
         if !report.isHealthy {
             throw CLIError(message: "drill found \(report.summary)",
+                           exitCode: ExitCodes.code(for: .damaged))
+        }
+        if strict && !gaps.isEmpty {
+            throw CLIError(message: "drill found \(gaps.count) coverage gap\(gaps.count == 1 ? "" : "s") (--strict): \(gaps[0])\(gaps.count > 1 ? " and \(gaps.count - 1) more" : "")",
                            exitCode: ExitCodes.code(for: .damaged))
         }
     }

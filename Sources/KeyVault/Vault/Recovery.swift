@@ -316,6 +316,56 @@ extension UnlockedVault {
     }
 }
 
+/// Something the vault should hold for a recovery and does not (reported by drills; not damage).
+public enum CoverageGap: Sendable, Hashable, CustomStringConvertible {
+    /// A computer the inventory lists with this role has no key of that role in the vault.
+    case noKey(host: HostName, role: Role)
+    /// The newest key of a computer and role has no escrowed export password (SecureStorageBackup.exe asks for it).
+    case noPassword(host: HostName, role: Role, version: UInt32)
+
+    public var description: String {
+        switch self {
+        case .noKey(let host, let role):
+            return "no \(role) key for \(host), which the inventory lists as \(role == .sm ? "an SM server" : role.title): seal its exported key (keyvault seal --role \(role) --host \(host))"
+        case .noPassword(let host, let role, let version):
+            return "the \(role) key of \(host) (version \(version)) has no escrowed export password: a lost password cannot be recovered (keyvault seal … --key-password-file)"
+        }
+    }
+}
+
+extension Vault {
+    /// What a recovery would miss: inventory computers of roles sm, dw and ssp (but former primaries) without a key
+    /// of that role, and the newest key of each computer and role without an escrowed export password.
+    public func coverageGaps() -> [CoverageGap] {
+        let entries = self.entries
+        var gaps: [CoverageGap] = []
+        for host in inventory.hosts where host.smPosition != .formerPrimary {
+            for role in host.roles where Role.known.contains(role) && !entries.contains(where: { $0.role == role && host.matches($0.host) }) {
+                gaps.append(.noKey(host: host.name, role: role))
+            }
+        }
+        // The newest entry of each recorded name, then of each computer: a name's newest is dropped when another name
+        // for the same computer (SM01 and sm01.corp.example) has a newer version. Names of one computer are few, so
+        // the second step compares only the heads that share a first label.
+        var byName: [String: Entry] = [:]
+        for e in entries {
+            let name = "\(e.role.rawValue)|\(e.host.value.lowercased())"
+            if let known = byName[name], known.version >= e.version { continue }
+            byName[name] = e
+        }
+        let heads = Dictionary(grouping: byName.values) { "\($0.role.rawValue)|\($0.host.matchGroup)" }
+        var newest: [Entry] = []
+        for group in heads.values {
+            for e in group where !group.contains(where: { $0.version > e.version && $0.host.matches(e.host) }) { newest.append(e) }
+        }
+        let withPassword = entriesWithKeyPassword(for: entries)
+        for e in newest.sorted(by: { $0.index < $1.index }) where !withPassword.contains(e.index) {
+            gaps.append(.noPassword(host: e.host, role: e.role, version: e.version))
+        }
+        return gaps
+    }
+}
+
 /// The audit log, checked.
 public struct AuditLogReport: Sendable {
     /// The records, oldest first.

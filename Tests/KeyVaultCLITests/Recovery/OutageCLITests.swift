@@ -292,6 +292,34 @@ enum VaultBytes {
         #expect(!(last["outcome"] as? String ?? "").contains("SM01-export-password"))
     }
 
+    @Test func drillsReportCoverageGapsAndStrictDrillsFailOnThem() throws {
+        defer { ws.cleanUp() }
+        try buildScenario()
+        // SSP01 is in the inventory with no key; SM02's key has no escrowed export password.
+        let noKey = "no ssp key for SSP01, which the inventory lists as Self-Service Portal: seal its exported key (keyvault seal --role ssp --host SSP01)"
+        let noPassword = "the sm key of SM02 (version 1) has no escrowed export password: a lost password cannot be recovered (keyvault seal … --key-password-file)"
+        let text = try CLI.run(["drill", vault] + pass)
+        #expect(text.status == 0, "gaps are warnings by default: \(text)")
+        #expect(text.stdout.contains("WARNING coverage: \(noKey)") && text.stdout.contains("WARNING coverage: \(noPassword)"), "\(text)")
+        let json = try VaultBytes.json(try CLI.run(["drill", vault, "--json"] + pass))
+        let coverage = try #require(json["coverage"] as? [[String: Any]])
+        #expect(coverage.map { $0["kind"] as? String } == ["no-key", "no-password"], "\(coverage)")
+        #expect(coverage[0]["host"] as? String == "SSP01" && coverage[0]["role"] as? String == "ssp")
+        #expect(coverage[1]["host"] as? String == "SM02" && coverage[1]["version"] as? Int == 1)
+        let strict = try CLI.run(["drill", vault, "--strict"] + pass)
+        #expect(strict.status == 5 && strict.error == "drill found 2 coverage gaps (--strict): \(noKey) and 1 more", "\(strict)")
+        #expect(strict.stdout.contains("FAILED  coverage: \(noPassword)"), "\(strict)")
+        // Sealing what is missing closes the gaps.
+        _ = try ws.key("ssp01.bin")
+        try ws.write(Array("SSP01-export-password\n".utf8), to: "ssp01.pw")
+        try ws.write(Array("SM02-export-password\n".utf8), to: "sm02.pw")
+        #expect(try ws.seal(role: "ssp", host: "SSP01", key: "ssp01.bin", extra: ["--key-password-file", ws.file("ssp01.pw")]).status == 0)
+        _ = try ws.key("sm02b.bin")
+        #expect(try ws.seal(role: "sm", host: "SM02", key: "sm02b.bin", extra: ["--key-password-file", ws.file("sm02.pw")]).status == 0)
+        let clean = try CLI.run(["drill", vault, "--strict"] + pass)
+        #expect(clean.status == 0 && !clean.stdout.contains("coverage:"), "\(clean)")
+    }
+
     @Test func aTamperedInventoryIsCaughtWithTheSecretAndFlaggedWithoutIt() throws {
         defer { ws.cleanUp() }
         try buildScenario()
