@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/xattr.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -78,4 +79,11 @@ long long kv_memlock_limit(void) {
     struct rlimit r;
     if (getrlimit(RLIMIT_MEMLOCK, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return -1;
     return (long long)r.rlim_cur;
+}
+
+int kv_copy_access_acl(int from, int to) {
+    char buffer[65536];
+    ssize_t n = fgetxattr(from, "system.posix_acl_access", buffer, sizeof buffer);
+    if (n < 0) return (errno == ENODATA || errno == ENOTSUP) ? 0 : -1;
+    return fsetxattr(to, "system.posix_acl_access", buffer, (size_t)n, 0) == 0 ? 1 : -1;
 }

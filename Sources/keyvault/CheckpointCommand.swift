@@ -18,7 +18,7 @@ struct CheckpointCommand: ParsableCommand {
         let unlocked = try unlock.unlock(opened)
         try unlocked.requireAuthentic()
         if let broken = unlocked.auditLog().firstBrokenRecord { throw CLIError.brokenAuditLog(record: broken + 1 + unlocked.auditLog().dropped) }
-        History.remember(path: vault, vault: opened)
+        History.rememberAuthenticated(opened, path: vault)
         Output.line(try unlocked.checkpoint().description)
     }
 }

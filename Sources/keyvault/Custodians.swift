@@ -90,9 +90,9 @@ struct CustodianAdd: ParsableCommand {
         let credentials = try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials, threshold: threshold)
-        History.remember(path: vault)
-        let now = try Vault.open(atPath: vault)
-        Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(now.threshold))\(threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")")
+        History.rememberWritten(path: vault)
+        let threshold = CommittedVault.latest?.threshold
+        Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(threshold))\(self.threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")")
     }
 }
 
@@ -120,10 +120,10 @@ struct CustodianRemove: ParsableCommand {
         let credentials = try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials, threshold: threshold)
-        History.remember(path: vault)
-        let now = try Vault.open(atPath: vault)
-        let count = now.entryCount
-        Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(now.threshold))")
+        History.rememberWritten(path: vault)
+        // The counts of the file this process wrote, not of whatever is at the path now.
+        let count = CommittedVault.latest?.entryCount ?? 0
+        Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(CommittedVault.latest?.threshold))")
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
     }
 }

@@ -28,7 +28,7 @@ struct Drill: ParsableCommand {
         if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
         if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }
-        if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.remember(path: vault) }
+        if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.rememberWritten(path: vault) }
         let gaps = opened.coverageGaps()
         if json {
             Output.line(JSON.object([

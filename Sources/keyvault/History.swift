@@ -18,12 +18,20 @@ struct HistoryOptions: ParsableArguments {
         }
         Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
         try Vault.appendRecord(.acceptRollback, outcome: "ok: roll-back accepted: \(what)", atPath: path, credentials: try credentials())
-        try History.store?.remember(try Vault.open(atPath: path), path: path, replacingNewer: true)
+        History.rememberWritten(path: path, replacingNewer: true)
     }
 }
 
 enum History {
-    static let store = SeenVaults.forCurrentUser()
+    /// The user's store, unless its folders are unsafe (then said once, and not used).
+    static let store: SeenVaults? = {
+        guard let store = SeenVaults.forCurrentUser() else { return nil }
+        if let problem = store.problem {
+            Output.note("warning: not using \(store.directory) to notice roll-backs: \(problem); fix its owner and mode (0700)")
+            return nil
+        }
+        return store
+    }()
 
     static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting) -> String {
         let now = vault.progress
@@ -38,11 +46,22 @@ enum History {
         if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen))") }
     }
 
-    /// After a write, or a read that authenticated the vault: remembers how far its history has come (forward only).
-    /// A failure to write the record is only a warning: it protects later runs, not this one.
-    static func remember(path: String, vault: Vault? = nil) {
+    /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of
+    /// the path, which someone else may have replaced meanwhile). Forward only.
+    static func rememberWritten(path: String, replacingNewer: Bool = false) {
+        guard let store, let committed = CommittedVault.latest else { return }
+        report(store) { try store.remember(committed, path: path, replacingNewer: replacingNewer) }
+    }
+
+    /// After a read that authenticated `vault` (its header under the vault key): remembers it. Forward only.
+    static func rememberAuthenticated(_ vault: Vault, path: String) {
         guard let store else { return }
-        do { try store.remember(try vault ?? Vault.open(atPath: path), path: path) } catch let error as KeyVaultError {
+        report(store) { try store.remember(vault, path: path) }
+    }
+
+    /// A failure to write the record is only a warning: it protects later runs, not this one.
+    private static func report(_ store: SeenVaults, _ body: () throws -> Void) {
+        do { try body() } catch let error as KeyVaultError {
             Output.note("warning: could not remember this vault's state in \(store.directory): \(error.message)")
         } catch {}
     }

@@ -38,7 +38,7 @@ struct InventoryShow: ParsableCommand {
         let v = try Vault.open(atPath: vault)
         History.warnIfRolledBack(v)
         let authenticated = try unlock.authenticate(v)
-        if authenticated { History.remember(path: vault, vault: v) }
+        if authenticated { History.rememberAuthenticated(v, path: vault) }
         let inv = v.inventory
         if json {
             Output.line(JSON.object([
@@ -78,7 +78,7 @@ struct InventoryGroup: ParsableCommand {
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
-        History.remember(path: vault)
+        History.rememberWritten(path: vault)
         Output.line("recorded management group \(name)")
     }
 }
@@ -128,7 +128,7 @@ struct InventoryHostCommand: ParsableCommand {
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setHost(host, atPath: vault, credentials: credentials)
-        History.remember(path: vault)
+        History.rememberWritten(path: vault)
         Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(parsed.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")")
     }
 }
@@ -159,7 +159,7 @@ struct InventoryDatabaseCommand: ParsableCommand {
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setDatabase(db, atPath: vault, credentials: credentials)
-        History.remember(path: vault)
+        History.rememberWritten(path: vault)
         Output.line("recorded database \(name) on \(db.sqlHost)\\\(instance)")
     }
 }

@@ -19,7 +19,7 @@ struct List: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)
-        if authenticated { History.remember(path: vault, vault: opened) }
+        if authenticated { History.rememberAuthenticated(opened, path: vault) }
         let entries = opened.entries
         let drills = opened.lastDrills(for: entries)
         let withPassword = opened.entriesWithKeyPassword(for: entries)

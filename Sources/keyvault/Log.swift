@@ -19,7 +19,7 @@ struct Log: ParsableCommand {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
         History.warnIfRolledBack(opened)
         let report = try unlock.unlock(opened).auditLog()
-        if report.isIntact { History.remember(path: vault, vault: opened) }
+        if report.isIntact { History.rememberAuthenticated(opened, path: vault) }
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("chainIntact", .bool(report.firstBrokenRecord == nil)),

@@ -23,7 +23,7 @@ struct Plan: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)
-        if authenticated { History.remember(path: vault, vault: opened) }
+        if authenticated { History.rememberAuthenticated(opened, path: vault) }
         let plan = try RecoveryPlan.make(for: host, vault: opened, vaultPath: vault)
         if json {
             Output.line(JSON.object([

@@ -22,7 +22,7 @@ struct Promote: ParsableCommand {
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let (promoted, former) = try Vault.promote(name, atPath: vault, credentials: credentials)
-        History.remember(path: vault)
+        History.rememberWritten(path: vault)
         Output.line("recorded: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is marked former primary (its keys stay for history)" } ?? ""); no key moved")
     }
 }

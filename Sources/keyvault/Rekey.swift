@@ -21,8 +21,9 @@ struct Rekey: ParsableCommand {
         let credentials = try unlock.credentials(for: opened, needPassphrase: opened.custodians.contains { $0.kind == .passphrase })
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.rekey(atPath: vault, credentials: credentials, threshold: threshold)
-        let after = try Vault.open(atPath: vault)
-        History.remember(path: vault, vault: after)
-        Output.line("re-keyed \(vault): new vault key for \(after.custodians.count) custodian\(after.custodians.count == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed; \(thresholdWords(after.threshold))")
+        History.rememberWritten(path: vault)
+        // The counts of the file this process wrote, not of whatever is at the path now.
+        guard let after = CommittedVault.latest else { return }
+        Output.line("re-keyed \(vault): new vault key for \(after.custodianCount) custodian\(after.custodianCount == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed; \(thresholdWords(after.threshold))")
     }
 }

@@ -53,9 +53,16 @@ struct Restore: ParsableCommand {
         }
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
+        // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
+        let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource] + unlock.identitySources.map { Optional($0) })
+            .compactMap { $0 }.filter { $0 != "-" }
         for (option, path) in [("--out", out), ("--key-password-out", keyPasswordOut)] {
-            if let path, opened.isFile(atPath: path) {
+            guard let path else { continue }
+            if opened.isFile(atPath: path) {
                 throw CLIError.usage("\(option) \(path) is the vault itself; write the key to another file")
+            }
+            if let input = inputs.first(where: { FileIdentity.same($0, path) }) {
+                throw CLIError.usage("\(option) \(path) is \(input), which this command reads to unlock the vault; write the key to another file")
             }
         }
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
@@ -102,7 +109,7 @@ struct Restore: ParsableCommand {
             } catch let error as KeyVaultError {
                 Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \(error.message)")
             }
-            History.remember(path: vault)
+            History.rememberWritten(path: vault)
         } else {
             Output.note("note: this restore was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)")
         }

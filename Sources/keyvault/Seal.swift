@@ -25,6 +25,12 @@ struct Seal: ParsableCommand {
     @Option(help: ArgumentHelp("Escrow the key file's export password (the one SecureStorageBackup.exe asked for) from FILE (- for standard input); one trailing newline is stripped.", valueName: "file"))
     var keyPasswordFile: String?
 
+    @Flag(help: "Seal even though the vault's inventory does not list this computer with this role (recorded in the audit log).")
+    var notInInventory = false
+
+    @Flag(help: "Seal a key file even though it does not look like an exported key (plain text, or smaller than any export).")
+    var force = false
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -49,8 +55,15 @@ struct Seal: ParsableCommand {
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let bytes = try SecretInput.keyFile(key)
-        let result = try opened.seal(bytes, request, credentials: credentials)
-        History.remember(path: vault)
+        if !force, let doubt = Self.doubt(about: bytes) {
+            throw CLIError.usage("\(key == "-" ? "the key from standard input" : "key file \(key)") \(doubt), not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway")
+        }
+        request.allowOutsideInventory = notInInventory
+        let result: SealResult
+        do { result = try opened.seal(bytes, request, credentials: credentials) } catch let error as KeyVaultError where error.code == .notInInventory {
+            throw CLIError(message: "\(error.message) (--not-in-inventory)", exitCode: ExitCodes.code(for: .refused))
+        }
+        History.rememberWritten(path: vault)
         let entry = result.entry
         Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
         if entry.host.value != request.host.value {
@@ -58,6 +71,17 @@ struct Seal: ParsableCommand {
         }
                 if let same = result.identicalTo {
             Output.note("note: version \(entry.version) holds the same bytes as version \(same.version)")
+        }
+    }
+
+    /// Why `bytes` cannot be a SecureStorageBackup export: plain text, or fewer bytes than any export; nil when they
+    /// may be one (an empty file is left to the library, which says so).
+    static func doubt(about bytes: SecretBytes) -> String? {
+        bytes.withUnsafeBytes { b -> String? in
+            guard !b.isEmpty else { return nil }
+            if b.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return "is plain text" }
+            if b.count < 32 { return "is smaller than any exported key" }
+            return nil
         }
     }
 }

@@ -23,13 +23,15 @@ struct Verify: ParsableCommand {
         History.warnIfRolledBack(opened)
         let unlocked = try unlock.unlock(opened)
         let report = unlocked.verify()
-        let finding = try given.map { try unlocked.check($0) }
-        if report.isIntact && finding?.isAcceptable != false { History.remember(path: vault, vault: opened) }
+        // A checkpoint is compared only with a vault that authenticated: the record count of a tampered one means nothing.
+        let finding = report.isIndexAuthentic ? try given.map { try unlocked.check($0) } : nil
+        if report.isIntact && finding?.isAcceptable != false { History.rememberAuthenticated(opened, path: vault) }
         defer { if let finding, !finding.isAcceptable, report.isIntact { Output.error(String(finding.words.dropFirst("checkpoint: ".count))) } }
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
-                ("auditLogIntact", .bool(report.auditLogProblem == nil)), ("checkpoint", finding?.json ?? .null),
+                ("auditLogIntact", .bool(report.auditLogProblem == nil)),
+                ("checkpoint", finding?.json ?? (given == nil ? .null : .object([("state", .string("unverifiable")), ("ok", .bool(false))]))),
                 ("entries", .array(report.entries.map { r in
                     .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null)])
                 })),
@@ -43,7 +45,9 @@ struct Verify: ParsableCommand {
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
             let bad = report.entries.filter { $0.problem != nil }.count
-            if let finding { Output.line(finding.words) }
+            if let finding { Output.line(finding.words) } else if given != nil {
+                Output.line("checkpoint: NOT CHECKED: the vault does not authenticate, so its history cannot be compared")
+            }
             Output.line("\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")")
         }
         if !report.isIntact || finding?.isAcceptable == false { throw ExitCode(ExitCodes.code(for: .damaged)) }

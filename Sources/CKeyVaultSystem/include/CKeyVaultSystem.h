@@ -37,6 +37,10 @@ int kv_fd_is_open(int fd);
 /// Turns O_NONBLOCK on `fd` on or off. Returns 0, or -1 with errno set.
 int kv_set_nonblocking(int fd, int on);
 
+/// Copies the POSIX access ACL (xattr system.posix_acl_access) of `from` to `to`. Returns 1 when one was copied,
+/// 0 when `from` has none, -1 with errno set when it could not be read or set.
+int kv_copy_access_acl(int from, int to);
+
 /// The soft RLIMIT_MEMLOCK in bytes, or -1 when unlimited or unknown.
 long long kv_memlock_limit(void);
 

@@ -20,7 +20,7 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
         try Sodium.ensureReady()
         precondition(count >= 0)
         guard let base = sodium_malloc(Swift.max(count, 1)) else {
-            throw KeyVaultError(.crypto, "cannot allocate \(count) bytes of guarded memory (sodium_malloc failed); raise the locked-memory limit (ulimit -l)")
+            throw KeyVaultError(.crypto, "out of memory: guarded memory for a secret could not be allocated (sodium_malloc failed); free memory or raise the process's limits and try again")
         }
         sodium_memzero(base, Swift.max(count, 1))
         MemoryLock.check(base, Swift.max(count, 1))

@@ -28,6 +28,8 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let fileConflict = Code("fileConflict", .usage)
         /// The key for the asked role exists, but for another computer name.
         public static let hostMismatch = Code("hostMismatch", .refused)
+        /// A seal names a computer or role the vault's inventory does not record for it.
+        public static let notInInventory = Code("notInInventory", .refused)
         /// The passphrase does not open any slot of the vault.
         public static let unlockFailed = Code("unlockFailed", .unlockFailed)
         /// The vault's bytes do not parse, or fail authentication: damaged or tampered with.

@@ -135,11 +135,15 @@ enum ItemList {
 /// display differently from what it holds.
 enum FreeText {
     /// Whether `scalar` is invisible or reorders text: a format character (bidirectional overrides and isolates,
-    /// zero-width characters, the byte-order mark) or a line or paragraph separator.
+    /// zero-width characters, the byte-order mark), a line or paragraph separator, a default-ignorable code point
+    /// (fillers, variation selectors, the combining grapheme joiner), blank lookalikes (U+2800), or white space other
+    /// than the ASCII space.
     static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
+        guard scalar.value >= 0x80 else { return false }
+        let p = scalar.properties
+        switch p.generalCategory {
         case .format, .lineSeparator, .paragraphSeparator: return true
-        default: return false
+        default: return p.isDefaultIgnorableCodePoint || p.isWhitespace || scalar.value == 0x2800
         }
     }
 

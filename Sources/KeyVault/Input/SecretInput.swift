@@ -149,6 +149,11 @@ public enum SecretInput {
                 if type == S_IFDIR { throw KeyVaultError(.fileConflict, "\(what) is a directory") }
                 throw KeyVaultError.invalidArgument("\(what) is \(Syscalls.describeFileType(st.st_mode)); give a file, a pipe or -")
             }
+            // A terminal named by path (/dev/tty, /dev/stdin on a terminal): one line, echo off, as for `-`.
+            if type == S_IFCHR && Syscalls.isTerminal(fd) {
+                defer { Syscalls.close(fd) }
+                return try line(from: fd, prompt: nil, what: what)
+            }
         }
         defer { if owned { Syscalls.close(fd) } }
         let st: stat
@@ -162,6 +167,11 @@ public enum SecretInput {
             count = try buffer.withUnsafeMutableBytes { b throws(SyscallFailure) in try Syscalls.readUpTo(fd, b) }
         } catch let error as SyscallFailure {
             throw KeyVaultError.io("read", path: path, errno: error.code)
+        }
+        // A regular file must hold what its size says: a file still growing, or one whose size the file system does
+        // not report (/proc), would otherwise be cut short without a word.
+        if (st.st_mode & S_IFMT) == S_IFREG && Int(st.st_size) < maxCount && count != Int(st.st_size) {
+            throw KeyVaultError.invalidArgument("\(what) changed while it was read, or is not an ordinary file (its size does not match what it holds); copy it to a regular file and try again")
         }
         return count == capacity ? buffer : try buffer.prefix(count)
     }

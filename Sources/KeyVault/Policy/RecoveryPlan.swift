@@ -109,7 +109,7 @@ public struct RecoveryPlan: Sendable {
                     }
                     let others = additional.dropFirst().map(\.name.value)
                     ways.append(Way(kind: "promote", role: .sm, title: "Promote the additional SM server \(target.name) to primary (no key moves between hosts)", steps: [
-                        Step(text: "On \(target.name), stop the System Center services: Stop-Service HealthService, OMSDK, OMCFG\(others.isEmpty ? "" : " (other additional servers you could promote instead: \(others.joined(separator: ", ")))").", command: nil),
+                        Step(text: "On \(target.name), stop the System Center services: Stop-Service HealthService, OMSDK, OMCFG\(others.isEmpty ? "" : " (other additional servers you could promote instead: \(NameList(others, limit: 8)))").", command: nil),
                         Step(text: "On \(target.name), clear the health-service state: delete the 'Health Service State' folder in the Service Manager installation folder.", command: nil),
                         Step(text: "Against the ServiceManager database on \(database("ServiceManager")), run: EXEC dbo.p_PromoteActiveWorkflowServer '\(targetFQDN)'", command: nil),
                         Step(text: "On \(target.name), start the services again: Start-Service OMCFG, OMSDK, HealthService.", command: nil),

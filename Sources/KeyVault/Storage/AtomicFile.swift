@@ -39,14 +39,17 @@ final class AtomicFile {
         }
     }
 
-    /// Gives the new file the owner, group and permission bits of `existing` (the file it will replace), so that
-    /// rewriting a shared vault does not take it away from its group.
+    /// Gives the new file the owner, group, permission bits and access ACL of `existing` (the file it will replace,
+    /// open as `source`), so that rewriting a shared vault neither takes it away from its group nor opens it to more
+    /// people (a setgid folder would give the new file the folder's group; an ACL's mask would become group bits).
     ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/io`` naming the owner when this user may not create a file owned by
-    ///   them (only root may give a file away); nothing is written then.
-    func keepOwnership(of existing: stat) throws {
-        let uid = existing.st_uid == Syscalls.effectiveUserID ? uid_t.max : existing.st_uid
-        let gid = existing.st_gid == Syscalls.effectiveGroupID ? gid_t.max : existing.st_gid
+    ///   them (only root may give a file away), or when the ACL cannot be kept; nothing is written then.
+    func keepOwnership(of existing: stat, source: Int32) throws {
+        let fresh: stat
+        do { fresh = try Syscalls.fstat(fd) } catch { throw unchanged("stat", error.code) }
+        let uid = existing.st_uid == fresh.st_uid ? uid_t.max : existing.st_uid
+        let gid = existing.st_gid == fresh.st_gid ? gid_t.max : existing.st_gid
         if uid != uid_t.max || gid != gid_t.max {
             do { try Syscalls.fchown(fd, uid: uid, gid: gid) } catch {
                 throw KeyVaultError(.io, "refused to rewrite \(finalPath): it belongs to user \(existing.st_uid) and group \(existing.st_gid), and a file written by this user (uid \(Syscalls.effectiveUserID)) cannot keep that owner and group (\(SystemError.describe(error.code))); run as the vault's owner or as root. The vault was not changed")
@@ -54,6 +57,9 @@ final class AtomicFile {
         }
         do { try Syscalls.fchmod(fd, existing.st_mode & 0o777) } catch {
             throw unchanged("set the mode of", error.code)
+        }
+        do { _ = try Syscalls.copyAccessACL(from: source, to: fd) } catch {
+            throw KeyVaultError(.io, "refused to rewrite \(finalPath): its access control list cannot be kept on the new file (\(SystemError.describe(error.code))); the vault was not changed")
         }
     }
 
@@ -130,30 +136,12 @@ final class AtomicFile {
         }
     }
 
-    /// Names the complete unnamed file: straight at the final path (never replacing), or, to replace, at a fresh temp
-    /// name renamed over the final path at once.
+    /// Names the complete unnamed file at the final path. To replace, the old file is removed first and the new one
+    /// then linked: a writer killed between the two leaves no file at all (the secret is still in the vault), never a
+    /// hidden copy of it; a file that appears in between makes the link fail rather than be replaced.
     private func commitUnnamed(replacing: Bool) throws(SyscallFailure) {
-        guard replacing else { return try Syscalls.linkUnnamed(fd, to: finalPath) }
-        let directory = Paths.directory(of: finalPath), prefix = AtomicFile.temporaryPrefix(for: finalPath)
-        for _ in 0..<100 {
-            let name = "\(directory)/\(prefix)\(AtomicFile.randomSuffix())"
-            do { try Syscalls.linkUnnamed(fd, to: name) } catch {
-                if error.code == EEXIST { continue }
-                throw error
-            }
-            do { try Syscalls.rename(name, finalPath) } catch {
-                Syscalls.unlink(name)
-                throw error
-            }
-            return
-        }
-        throw SyscallFailure(EEXIST)
-    }
-
-    /// Six characters as mkstemp makes them, so that ``removeLeftovers(for:)`` recognises the name.
-    private static func randomSuffix() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<6).map { _ in alphabet.randomElement()! })
+        if replacing { Syscalls.unlink(finalPath) }
+        try Syscalls.linkUnnamed(fd, to: finalPath)
     }
 
     /// Removes temp files a killed writer left for `finalPath`. Call only while holding the vault's lock.

@@ -27,6 +27,10 @@ final class OpenFile: @unchecked Sendable {
         let fd: Int32, st: stat
         do { (fd, st) = try Syscalls.openForInspection(path) } catch {
             if error.code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) does not exist") }
+            // open(2) on a socket fails with ENXIO: say what it is, as for a FIFO.
+            if error.code == ENXIO, let st = Syscalls.stat(path), (st.st_mode & S_IFMT) == S_IFSOCK {
+                throw KeyVaultError.invalidArgument("\(what) is a socket, not a regular file; keyvault reads vaults, keys and identities only from regular files")
+            }
             throw KeyVaultError(.io, "cannot open \(what): \(SystemError.describe(error.code))")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {

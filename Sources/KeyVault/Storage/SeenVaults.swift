@@ -38,9 +38,22 @@ public struct SeenVaults: Sendable {
 
     private func file(for id: String) -> String { "\(directory)/\(id)" }
 
+    /// Why this store must not be used, or nil: its folder, or the `keyvault` folder above it, is a symbolic link,
+    /// belongs to another user, or can be written by others, so someone else could plant or remove records (a false
+    /// roll-back, or a real one hidden). Nil as well when the folders do not exist yet (they are made 0700).
+    public var problem: String? {
+        for folder in [Paths.directory(of: directory), directory] {
+            guard let st = Syscalls.lstat(folder) else { continue }
+            if (st.st_mode & S_IFMT) != S_IFDIR { return "\(folder) is not a folder (a symbolic link?)" }
+            if st.st_uid != Syscalls.effectiveUserID { return "\(folder) belongs to user \(st.st_uid), not to this user (\(Syscalls.effectiveUserID))" }
+            if st.st_mode & 0o022 != 0 { return "others can write \(folder) (mode \(String(st.st_mode & 0o777, radix: 8)))" }
+        }
+        return nil
+    }
+
     /// What was remembered of the vault with id `id`, or nil (never seen, or an unreadable record).
     public func lastSighting(ofVaultID id: String) -> Sighting? {
-        guard let text = try? Syscalls.readSmallFile(file(for: id), max: 4096) else { return nil }
+        guard problem == nil, let text = try? Syscalls.readSmallFile(file(for: id), max: 4096, ownedBy: Syscalls.effectiveUserID) else { return nil }
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -66,17 +79,29 @@ public struct SeenVaults: Sendable {
     }
 
     /// Remembers `vault` as it is now, unless something newer was seen (or `replacingNewer`, for an accepted roll-back).
+    /// Call it only with a vault whose header was authenticated, or that this process wrote.
     ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/io`` when the record cannot be written.
     public func remember(_ vault: Vault, path: String, replacingNewer: Bool = false) throws {
-        let now = vault.progress
-        if !replacingNewer, let seen = lastSighting(ofVaultID: vault.id), seen.progress.records > now.records
+        try remember(id: vault.id, progress: vault.progress, path: path, replacingNewer: replacingNewer)
+    }
+
+    /// Remembers a vault this process has just written (``CommittedVault/latest``).
+    public func remember(_ committed: CommittedVault, path: String, replacingNewer: Bool = false) throws {
+        try remember(id: committed.id, progress: committed.progress, path: path, replacingNewer: replacingNewer)
+    }
+
+    private func remember(id: String, progress now: VaultProgress, path: String, replacingNewer: Bool) throws {
+        if !replacingNewer, let seen = lastSighting(ofVaultID: id), seen.progress.records > now.records
             || (seen.progress.records == now.records && seen.progress.head == now.head) {
             return
         }
-        try Syscalls.makeDirectories(directory, mode: 0o700)
+        do { try Syscalls.makeDirectories(directory, mode: 0o700) } catch {
+            throw KeyVaultError.io("create the folder", path: directory, errno: error.code)
+        }
+        if let problem { throw KeyVaultError(.io, "not using \(directory) to remember vaults: \(problem)") }
         let text = "keyvault-seen 1\nrecords \(now.records)\nhead \(now.head.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\npath \(Paths.absolute(path))\n"
-        let out = try AtomicFile(finalPath: file(for: vault.id))
+        let out = try AtomicFile(finalPath: file(for: id))
         try out.write(Array(text.utf8))
         try out.commit(replacing: true)
     }

@@ -178,11 +178,13 @@ enum Syscalls {
         return String(cString: value)
     }
 
-    /// Reads a small regular file whole (at most `max` bytes) as text.
-    static func readSmallFile(_ path: String, max: Int) throws(SyscallFailure) -> String {
-        let (fd, st) = try openForInspection(path)
+    /// Reads a small regular file whole (at most `max` bytes) as text; with `owner`, only a file of that user, never
+    /// through a symbolic link.
+    static func readSmallFile(_ path: String, max: Int, ownedBy owner: uid_t? = nil) throws(SyscallFailure) -> String {
+        let (fd, st) = try openForInspection(path, followingLinks: owner == nil)
         defer { close(fd) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw SyscallFailure(EINVAL) }
+        if let owner, st.st_uid != owner { throw SyscallFailure(EPERM) }
         var buffer = [UInt8](repeating: 0, count: max)
         var failure: SyscallFailure?
         let n = buffer.withUnsafeMutableBytes { b -> Int in
@@ -208,13 +210,20 @@ enum Syscalls {
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// Copies `from`'s POSIX access ACL to `to`; true when there was one.
+    static func copyAccessACL(from: Int32, to: Int32) throws(SyscallFailure) -> Bool {
+        let rc = kv_copy_access_acl(from, to)
+        if rc < 0 { throw SyscallFailure(errno) }
+        return rc == 1
+    }
+
     static var effectiveUserID: uid_t { geteuid() }
     static var effectiveGroupID: gid_t { getegid() }
 
     /// Opens `path` read-only without blocking (a FIFO with no writer, a device that waits) and without becoming the
     /// controlling terminal. Returns the descriptor and its status, or the errno of open/fstat.
-    static func openForInspection(_ path: String) throws(SyscallFailure) -> (Int32, Glibc.stat) {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+    static func openForInspection(_ path: String, followingLinks: Bool = true) throws(SyscallFailure) -> (Int32, Glibc.stat) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | (followingLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { throw SyscallFailure(errno) }
         do {
             let st = try fstat(fd)

@@ -15,6 +15,10 @@ public struct SealRequest: Sendable {
     public var originalFileName: String
     /// The SecureStorageBackup export password protecting the key file, escrowed with it (8 to 1024 bytes), or nil.
     public var keyPassword: SecretBytes?
+    /// Seal even when the vault's inventory does not record this computer with this role (recorded in the log).
+    /// Without it, a vault whose inventory lists computers refuses a seal for a computer it does not list, or for a
+    /// role the inventory does not give that computer.
+    public var allowOutsideInventory = false
 
     /// Describes a key to seal.
     ///
@@ -159,6 +163,7 @@ extension Vault {
             var records: [IndexRecord] = []
             var sealed: [[UInt8]] = []
             var results: [SealResult] = []
+            var requests: [SealRequest] = []
             let vaultID = current.header.identity.id
             let now = Timestamp.now()
             for item in items {
@@ -168,6 +173,7 @@ extension Vault {
                 // One computer, one series: a computer the inventory records is sealed under the inventory's name
                 // for it, whether the request gave its short name or its FQDN.
                 request.host = extensions.inventory.recordedName(of: request.host) ?? request.host
+                try Vault.checkInventory(extensions.inventory, allows: request)
                 let fingerprint = unlocked.fingerprint(of: key)
                 book.beginItem()
                 let identical = try book.check(fingerprint, role: request.role, host: request.host)
@@ -185,13 +191,15 @@ extension Vault {
                 book.add(entry)
                 records.append(record)
                 results.append(SealResult(entry: entry, identicalTo: identical))
+                requests.append(request)
             }
+            let outside = Vault.outsideInventory(extensions.inventory, items: requests)
             if results.count == 1, let e = results.first?.entry {
                 extensions.log.append(action: .seal, role: e.role, host: e.host, version: e.version,
-                                      outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")",
+                                      outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")\(outside ? "; outside the inventory (allowed on purpose)" : "")",
                                       actor: actor, at: now, key: unlocked.logKey)
             } else if !results.isEmpty {
-                extensions.log.append(action: .seal, outcome: "ok: sealed \(results.count) keys in one batch", actor: actor, at: now, key: unlocked.logKey)
+                extensions.log.append(action: .seal, outcome: "ok: sealed \(results.count) keys in one batch\(outside ? "; some outside the inventory (allowed on purpose)" : "")", actor: actor, at: now, key: unlocked.logKey)
             }
             // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum and
             // tag change.
@@ -200,6 +208,25 @@ extension Vault {
             for ciphertext in sealed { try out.write(ciphertext) }
             return results
         }
+    }
+
+    /// Refuses a seal for a computer a non-empty inventory does not list, or for a role it does not give that
+    /// computer, unless the request allows it.
+    static func checkInventory(_ inventory: Inventory, allows request: SealRequest) throws {
+        guard !inventory.hosts.isEmpty, !request.allowOutsideInventory else { return }
+        guard let recorded = inventory.host(matching: request.host) else {
+            throw KeyVaultError(.notInInventory, "refused: the inventory does not list \(request.host); record it first ('keyvault inventory host … --name \(request.host) --role \(request.role)'), check the name, or seal it anyway as not in the inventory")
+        }
+        guard recorded.roles.contains(request.role) else {
+            let roles = recorded.roles.map(\.rawValue).joined(separator: ", ")
+            throw KeyVaultError(.notInInventory, "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), or record the role in the inventory first")
+        }
+    }
+
+    /// Whether any of `requests` was let through outside the inventory.
+    static func outsideInventory(_ inventory: Inventory, items requests: [SealRequest]) -> Bool {
+        guard !inventory.hosts.isEmpty else { return false }
+        return requests.contains { r in r.allowOutsideInventory && !(inventory.host(matching: r.host)?.roles.contains(r.role) ?? false) }
     }
 
     /// The path with symbolic links resolved, so that a rename replaces the vault and not a link to it.

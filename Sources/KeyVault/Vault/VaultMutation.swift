@@ -47,10 +47,11 @@ extension Vault {
         }
         try unlocked.requireAuthentic()
         let out = try AtomicFile(finalPath: target)
-        try out.keepOwnership(of: try lock.file.status(what: "vault"))
+        try out.keepOwnership(of: try lock.file.status(what: "vault"), source: lock.file.fd)
         let result = try change(current, unlocked, out)
-        try checkWritten(out, keptKey: unlocked)
+        let written = try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)
+        CommittedVault.note(written)
         withExtendedLifetime(lock) {}
         return result
     }
@@ -58,7 +59,8 @@ extension Vault {
     /// Reads back the file `out` holds as a reader would, before it replaces anything: the writer never commits bytes
     /// the reader refuses. The whole structure and the checksum are checked; when the vault key did not change
     /// (`keptKey`), the vault tag and the audit log's chain too.
-    static func checkWritten(_ out: AtomicFile, keptKey: UnlockedVault?) throws {
+    @discardableResult
+    static func checkWritten(_ out: AtomicFile, keptKey: UnlockedVault?) throws -> Vault {
         let written: Vault
         do {
             written = try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: out.finalPath)
@@ -66,10 +68,38 @@ extension Vault {
         } catch let error as KeyVaultError {
             throw KeyVaultError(.internalError, "refused to write \(out.finalPath): the new file would not open (\(error.message)); the vault was not changed")
         }
-        guard let keptKey, written.header.slots == keptKey.vault.header.slots else { return }
+        guard let keptKey, written.header.slots == keptKey.vault.header.slots else { return written }
         let check = try UnlockedVault(vault: written, vaultKey: keptKey.vaultKey)
         guard check.isAuthentic, check.vault.header.extensions.log.firstBrokenLink(key: check.logKey) == nil else {
             throw KeyVaultError(.internalError, "refused to write \(out.finalPath): the new file would fail authentication; the vault was not changed")
         }
+        return written
+    }
+}
+
+import Synchronization
+
+/// What this process last wrote to a vault, as written (read back before the rename, so not what another process may
+/// have put at the path since): for remembering how far the vault's history has come, and for reporting counts.
+public struct CommittedVault: Sendable {
+    /// The vault's id (hex).
+    public let id: String
+    /// Its history after the write.
+    public let progress: VaultProgress
+    /// How many entries it holds.
+    public let entryCount: Int
+    /// Its custodians' count and threshold.
+    public let custodianCount: Int
+    public let threshold: Int?
+
+    private static let last = Mutex<CommittedVault?>(nil)
+
+    /// The vault this process wrote last, or nil when it has written none.
+    public static var latest: CommittedVault? { last.withLock { $0 } }
+
+    static func note(_ vault: Vault) {
+        let committed = CommittedVault(id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
+                                       custodianCount: vault.header.slots.count, threshold: vault.threshold)
+        last.withLock { $0 = committed }
     }
 }

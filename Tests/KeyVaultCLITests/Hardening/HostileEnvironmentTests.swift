@@ -19,7 +19,8 @@ import Testing
         let ws = try Workspace()
         try ws.initVault()
         try ws.write(Array((0..<(1 << 20)).map { _ in Self.pattern }.joined()), to: "big.bin")
-        let r = try ws.seal(role: "dw", host: Self.machineName, key: "big.bin")
+        // A recognisable pattern is plain text, which seal questions: --force.
+        let r = try ws.seal(role: "dw", host: Self.machineName, key: "big.bin", extra: ["--force"])
         try #require(r.status == 0, "\(r)")
         return ws
     }
@@ -229,5 +230,96 @@ import Testing
         #expect(try ws.read("vault.kv") == before)
         // Ordinary non-ASCII text is still fine.
         #expect(try ws.seal(role: "sm", host: "SM01", key: "k.bin", extra: ["--label", "clé de secours — Zürich"]).status == 0)
+    }
+
+    // What an independent attack review of this work found, each now refused.
+
+    @Test func noOutputOverwritesAFileThatUnlocksTheVault() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let recipient = try CLI.run(["keygen", "--out", ws.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(try CLI.run(["init", ws.file("vault.kv"), "--recipient", recipient]).status == 0)
+        _ = try ws.key("k.bin")
+        try #require(try CLI.run(["seal", ws.file("vault.kv"), "--role", "dw", "--host", Self.machineName, "--key", ws.file("k.bin"), "--identity", ws.file("alice.id")]).status == 0)
+        let identity = try ws.read("alice.id")
+        for option in ["--out", "--key-password-out"] {
+            let extra = option == "--out" ? [] : ["--out", ws.file("o.bin")]
+            let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", option, ws.file("alice.id"), "--force", "--identity", ws.file("alice.id")] + extra)
+            #expect(r.status == 2 && r.error == "\(option) \(ws.file("alice.id")) is \(ws.file("alice.id")), which this command reads to unlock the vault; write the key to another file", "\(option): \(r)")
+        }
+        #expect(try ws.read("alice.id") == identity, "the only custodian's identity is intact")
+    }
+
+    @Test func aKeyFileThatIsNotWhatItsSizeSaysIsRefused() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let before = try ws.read("vault.kv")
+        let proc = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", "/proc/self/environ", "--force", "--passphrase-file", ws.file("pass")])
+        #expect(proc.status == 2 && proc.error == "key file /proc/self/environ changed while it was read, or is not an ordinary file (its size does not match what it holds); copy it to a regular file and try again", "\(proc)")
+        #expect(try ws.read("vault.kv") == before)
+    }
+
+    @Test func aSocketIsRefusedAsAnInputWithExit2() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let made = try CLI.execute(["/usr/bin/python3", "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])", ws.file("sock")])
+        try #require(made.status == 0, "\(made)")
+        let r = try CLI.run(["list", ws.file("sock")])
+        #expect(r.status == 2 && r.error == "vault \(ws.file("sock")) is a socket, not a regular file; keyvault reads vaults, keys and identities only from regular files", "\(r)")
+    }
+
+    @Test func moreInvisibleCharactersAreRefused() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        _ = try ws.key("k.bin")
+        for (text, code) in [("a\u{3164}b", "3164"), ("a\u{115F}b", "115F"), ("a\u{034F}b", "034F"), ("a\u{FE0F}b", "FE0F"), ("a\u{2800}b", "2800"), ("a\u{3000}b", "3000")] {
+            let r = try ws.seal(role: "sm", host: "SM01", key: "k.bin", extra: ["--label", text])
+            #expect(r.status == 2 && r.error == "invalid label: it contains an invisible or bidirectional formatting character (U+\(code))", "\(code): \(r)")
+        }
+    }
+
+    @Test func aForcedRestoreKilledAtAnyPointLeavesNoHiddenCopy() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "strace is missing; scripts/require-packages.sh installs it")
+        let ws = try patternedVault(); defer { ws.cleanUp() }
+        try ws.write(Array("old output\n".utf8), to: "out.bin")
+        for point in ["linkat:signal=SIGKILL", "unlink:signal=SIGKILL"] {
+            let r = try CLI.execute(["/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=linkat,unlink", "-e", "inject=\(point)", CLI.binary,
+                                     "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"), "--force", "--passphrase-file", ws.file("pass")],
+                                    environment: CLI.underPtrace)
+            #expect(r.status != 0, "\(point): \(r)")
+            let hidden = try ws.listing().filter { $0.hasPrefix(".out.bin") }
+            #expect(hidden.isEmpty, "\(point): \(hidden)")
+        }
+    }
+
+    @Test(.enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setfacl"), "needs root and setfacl (acl); CI has both"))
+    func aRewriteKeepsTheVaultsACLAndASetgidFoldersGroupDoesNotWiden() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        _ = try ws.key("k.bin")
+        try #require(try CLI.execute(["/usr/bin/setfacl", "-m", "u:65534:r,g::---,m::r", ws.file("vault.kv")]).status == 0)
+        let acl = try CLI.execute(["/usr/bin/getfacl", "-c", ws.file("vault.kv")]).stdout
+        try #require(try ws.seal(role: "sm", host: "SM01", key: "k.bin").status == 0)
+        #expect(try CLI.execute(["/usr/bin/getfacl", "-c", ws.file("vault.kv")]).stdout == acl, "the ACL is kept")
+        // A setgid folder whose group is not the vault's: the vault keeps its own group.
+        let folder = ws.file("sg")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #require(chown(folder, 65534, 100) == 0 && chmod(folder, 0o2775) == 0)
+        try FileManager.default.copyItem(atPath: ws.file("vault.kv"), toPath: "\(folder)/v.kv")
+        try #require(chown("\(folder)/v.kv", 0, 0) == 0 && chmod("\(folder)/v.kv", 0o640) == 0)
+        _ = try ws.key("k2.bin")
+        let r = try CLI.run(["seal", "\(folder)/v.kv", "--role", "dw", "--host", "DW01", "--key", ws.file("k2.bin"), "--passphrase-file", ws.file("pass")])
+        #expect(r.status == 0, "\(r)")
+        var st = stat()
+        #expect(stat("\(folder)/v.kv", &st) == 0 && st.st_gid == 0 && st.st_mode & 0o777 == 0o640, "group \(st.st_gid), mode \(String(st.st_mode & 0o777, radix: 8))")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the command a terminal"))
+    func aPassphraseFileThatIsTheTerminalIsNotEchoed() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let command = "\(CLI.binary) list \(ws.file("vault.kv")) --passphrase-file /dev/stdin"
+        let r = try CLI.execute(["/bin/sh", "-c", "(sleep 1; printf '%s\\n' \"$1\"; sleep 1) | /usr/bin/script -q -e -c \"$0\" \"$2\"",
+                                 command, ws.passphrase, ws.file("typescript")])
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        #expect(r.status == 0 && !shown.contains(ws.passphrase), "\(r)\n\(shown)")
     }
 }

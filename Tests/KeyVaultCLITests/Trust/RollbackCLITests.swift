@@ -135,4 +135,43 @@ import Testing
         r = try CLI.run(["verify", vault, "--checkpoint", "kvcp1:nonsense"] + pass)
         #expect(r.status == 2 && r.error == "not a keyvault checkpoint: expected one line kvcp1:<vault id>:<records>:<head>:<mac>, as 'keyvault checkpoint' prints", "\(r)")
     }
+
+    @Test func aStateFolderOthersCanWriteIsNotUsed() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        try #require(try seal("sm", "SM01", "k.bin").status == 0)
+        let vaultID = try #require(try VaultBytes.json(try run(["list", vault, "--json"]))["id"] as? String)
+        // Someone else's folder (here: one anybody can write) with a planted record of a far newer history.
+        let shared = ws.file("shared/keyvault/seen")
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        try ws.write(Array("keyvault-seen 1\nrecords 999999\nhead \(String(repeating: "0", count: 64))\ntime 1\npath /x\n".utf8), to: "shared/keyvault/seen/\(vaultID)")
+        try #require(chmod(shared, 0o777) == 0)
+        _ = try ws.key("d.bin")
+        let sealed = try CLI.run(["seal", vault, "--role", "dw", "--host", "DW01", "--key", ws.file("d.bin")] + pass, environment: ["XDG_STATE_HOME": ws.file("shared")])
+        #expect(sealed.status == 0, "a planted record must not block writes: \(sealed)")
+        #expect(sealed.stderr.contains("warning: not using \(shared) to notice roll-backs: others can write \(shared) (mode 777)"), "\(sealed)")
+        // A symbolic link in place of the folder is not followed either.
+        let linked = ws.file("linked/keyvault")
+        try FileManager.default.createDirectory(atPath: linked, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(linked)/seen", withDestinationPath: ws.file("elsewhere"))
+        let listed = try CLI.run(["list", vault] + pass, environment: ["XDG_STATE_HOME": ws.file("linked")])
+        #expect(listed.status == 0 && listed.stderr.contains("is not a folder (a symbolic link?)"), "\(listed)")
+        #expect(!FileManager.default.fileExists(atPath: ws.file("elsewhere")), "nothing was written through the link")
+    }
+
+    @Test func aCheckpointIsNotComparedWithAVaultThatDoesNotAuthenticate() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        try #require(try seal("sm", "SM01", "a.bin").status == 0)
+        let line = try run(["checkpoint", vault] + pass).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The record count inflated by hand (the unkeyed checksum re-made): the count means nothing now.
+        try VaultBytes.edit(vault, """
+        t, at, body, length = [s for s in sections() if s[0] == 6][0]
+        b[body:body+8] = struct.pack('>Q', 5)
+        """)
+        let r = try CLI.run(["verify", vault, "--checkpoint", line, "--json"] + pass)
+        let json = try VaultBytes.json(r)
+        let cp = try #require(json["checkpoint"] as? [String: Any])
+        #expect(r.status == 5 && cp["state"] as? String == "unverifiable" && cp["ok"] as? Bool == false, "\(r)")
+    }
 }

@@ -73,8 +73,16 @@ import Testing
         let second = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: path, credentials: credentials)
         #expect(first.entry.host.value == "SM01" && first.entry.version == 1)
         #expect(second.entry.host.value == "SM01" && second.entry.version == 2)
-        // A computer the inventory does not know is recorded as given.
-        let other = try Vault.seal(try key(3), SealRequest(role: .dw, host: try HostName("dw01.corp.example")), intoVaultAt: path, credentials: credentials)
+        // A computer the inventory does not know is refused, unless allowed; then it is recorded as given.
+        var outside = SealRequest(role: .dw, host: try HostName("dw01.corp.example"))
+        do {
+            _ = try Vault.seal(try key(3), outside, intoVaultAt: path, credentials: credentials)
+            Issue.record("a computer the inventory does not list was sealed")
+        } catch let error as KeyVaultError {
+            #expect(error.code == .notInInventory, "\(error)")
+        }
+        outside.allowOutsideInventory = true
+        let other = try Vault.seal(try key(3), outside, intoVaultAt: path, credentials: credentials)
         #expect(other.entry.host.value == "dw01.corp.example")
     }
 

@@ -52,6 +52,7 @@ struct SplitMix64: RandomNumberGenerator {
                     var request = SealRequest(role: Role.known.randomElement(using: &rng)!, host: hostName,
                                               label: Int.random(in: 0..<4, using: &rng) == 0 ? text : "label \(step)", originalFileName: Int.random(in: 0..<4, using: &rng) == 0 ? text : "")
                     if Bool.random(using: &rng) { request.keyPassword = try SecretBytes(copying: Array("Pa55word-\(step)".utf8)) }
+                    request.allowOutsideInventory = Int.random(in: 0..<4, using: &rng) != 0
                     let bytes = (0..<Int.random(in: 1...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
                     _ = try Vault.seal([SealItem(key: try SecretBytes(copying: bytes), request: request)], intoVaultAt: path, credentials: credentials)
                 case 2:
@@ -92,9 +93,9 @@ struct SplitMix64: RandomNumberGenerator {
                     try Vault.rekey(atPath: path, credentials: credentials)
                 }
             } catch let error as KeyVaultError {
-                // A refusal is fine (an invalid name, a promotion of a host that is not additional), but it must be a
-                // usage-class refusal and must leave the file exactly as it was.
-                #expect([.usage, .notFound].contains(error.code.category), "seed \(seed) step \(step) op \(op): \(error.code) \(error.message)")
+                // A refusal is fine (an invalid name, a promotion of a host that is not additional, a computer the
+                // inventory does not list), but it must be one of those and must leave the file exactly as it was.
+                #expect([.usage, .notFound].contains(error.code.category) || error.code == .notInInventory, "seed \(seed) step \(step) op \(op): \(error.code) \(error.message)")
                 #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "seed \(seed) step \(step): a refused call changed the vault")
                 continue
             }
