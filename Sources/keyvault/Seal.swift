@@ -65,12 +65,14 @@ struct Seal: ParsableCommand {
         }
         History.rememberWritten(path: vault)
         let entry = result.entry
-        Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
+        if result.identicalTo != nil {
+            let what = result.updated.isEmpty ? "nothing was added" : "nothing was added; updated its \(result.updated.joined(separator: " and "))"
+            Output.line("the same bytes are already sealed as version \(entry.version) of the \(entry.role) key of \(entry.host) (fingerprint \(entry.fingerprint.short)): \(what)")
+        } else {
+            Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
+        }
         if entry.host.value != request.host.value {
             Output.note("note: recorded under \(entry.host), the inventory's name for \(request.host), so that the computer keeps one version series")
-        }
-                if let same = result.identicalTo {
-            Output.note("note: version \(entry.version) holds the same bytes as version \(same.version)")
         }
     }
 

@@ -73,10 +73,13 @@ public struct SealItem: Sendable {
 
 /// The outcome of a seal.
 public struct SealResult: Sendable {
-    /// The new entry.
+    /// The new entry; or, when the same bytes were already sealed for this computer and role, that entry (nothing
+    /// new is added then: see ``updated``).
     public let entry: Entry
-    /// An earlier version of the same (host, role) holding the very same bytes, if any.
+    /// The existing version of the same (host, role) holding the very same bytes, if any: then no version was added.
     public let identicalTo: Entry?
+    /// What changed on that existing version: `"export password"`, `"label"`; empty when nothing did.
+    public var updated: [String] = []
 }
 
 extension Vault {
@@ -164,6 +167,7 @@ extension Vault {
             var sealed: [[UInt8]] = []
             var results: [SealResult] = []
             var requests: [SealRequest] = []
+            var newPasswords: [Int: SecretBytes] = [:], newLabels: [Int: String] = [:]
             let vaultID = current.header.identity.id
             let now = Timestamp.now()
             for item in items {
@@ -177,6 +181,24 @@ extension Vault {
                 let fingerprint = unlocked.fingerprint(of: key)
                 book.beginItem()
                 let identical = try book.check(fingerprint, role: request.role, host: request.host)
+                // The same bytes for the same computer and role add nothing: a new export password or label is put
+                // on the version that holds them instead.
+                if let same = identical {
+                    var changed: [String] = []
+                    if same.index < current.entryCount {
+                        if let password = request.keyPassword, try unlocked.keyPassword(of: same) != password {
+                            newPasswords[same.index] = password
+                            changed.append("export password")
+                        }
+                        if !request.label.isEmpty && request.label != same.label {
+                            newLabels[same.index] = request.label
+                            changed.append("label")
+                        }
+                    }
+                    results.append(SealResult(entry: same, identicalTo: same, updated: changed))
+                    requests.append(request)
+                    continue
+                }
                 let version = book.nextVersion(role: request.role, host: request.host)
                 let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: now,
                                                     size: UInt32(key.count), fingerprint: fingerprint.bytes,
@@ -194,19 +216,75 @@ extension Vault {
                 requests.append(request)
             }
             let outside = Vault.outsideInventory(extensions.inventory, items: requests)
-            if results.count == 1, let e = results.first?.entry {
+            let added = results.filter { $0.identicalTo == nil }
+            for r in results where !r.updated.isEmpty {
+                extensions.log.append(action: .seal, role: r.entry.role, host: r.entry.host, version: r.entry.version,
+                                      outcome: "ok: the same bytes are version \(r.entry.version); updated its \(r.updated.joined(separator: " and "))",
+                                      actor: actor, at: now, key: unlocked.logKey)
+            }
+            if added.count == 1, let e = added.first?.entry {
                 extensions.log.append(action: .seal, role: e.role, host: e.host, version: e.version,
                                       outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")\(outside ? "; outside the inventory (allowed on purpose)" : "")",
                                       actor: actor, at: now, key: unlocked.logKey)
-            } else if !results.isEmpty {
-                extensions.log.append(action: .seal, outcome: "ok: sealed \(results.count) keys in one batch\(outside ? "; some outside the inventory (allowed on purpose)" : "")", actor: actor, at: now, key: unlocked.logKey)
+            } else if added.count > 1 {
+                extensions.log.append(action: .seal, outcome: "ok: sealed \(added.count) keys in one batch\(outside ? "; some outside the inventory (allowed on purpose)" : "")", actor: actor, at: now, key: unlocked.logKey)
             }
-            // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum and
-            // tag change.
-            try out.write(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey))
-            try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
+            if newLabels.isEmpty {
+                for (index, password) in newPasswords {
+                    let record = current.header.record(at: index)
+                    extensions.passwords.removeAll { ExtensionArea.entryKey($0.role, $0.host, $0.version) == ExtensionArea.entryKey(record.entry.role, record.entry.host, record.entry.version) }
+                    extensions.passwords.append(unlocked.sealPassword(password, for: record))
+                }
+                // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum
+                // and tag change.
+                try out.write(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey))
+                try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
+            } else {
+                try rewriteWithLabels(newLabels, passwords: newPasswords, current: current, unlocked: unlocked,
+                                      appending: records, extensions: &extensions, out: out)
+            }
             for ciphertext in sealed { try out.write(ciphertext) }
             return results
+        }
+    }
+
+    /// Writes the vault with new labels on existing entries: their metadata is the associated data of their sealed
+    /// key and escrowed password, so each is sealed again (new nonce) under the new metadata; every other entry's
+    /// record and ciphertext are kept byte for byte. The new entries' records follow; their ciphertexts are the caller's.
+    private static func rewriteWithLabels(_ labels: [Int: String], passwords: [Int: SecretBytes], current: Vault, unlocked: UnlockedVault,
+                                          appending added: [IndexRecord], extensions: inout ExtensionArea, out: AtomicFile) throws {
+        let header = current.header
+        let vaultID = header.identity.id
+        var records = header.allRecords()
+        for (index, label) in labels {
+            let e = records[index].entry
+            // Re-encoding must give the stored bytes back, else the record holds fields this version does not know.
+            let same = EntryMetadata.encode(role: e.role, host: e.host, version: e.version, createdAt: e.createdAt, size: e.size,
+                                            fingerprint: e.fingerprint.bytes, label: e.label, fileName: e.originalFileName)
+            guard same == records[index].metadata else {
+                throw KeyVaultError.invalidArgument("the label of the \(e.displayName) cannot be changed by this version: its record holds fields it does not know")
+            }
+            let metadata = EntryMetadata.encode(role: e.role, host: e.host, version: e.version, createdAt: e.createdAt, size: e.size,
+                                                fingerprint: e.fingerprint.bytes, label: label, fileName: e.originalFileName)
+            records[index] = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: try EntryMetadata.decode(metadata[...], index: index, position: 0))
+        }
+        for index in Set(labels.keys).union(passwords.keys) {
+            let e = header.entry(at: index)
+            guard let password = try passwords[index] ?? unlocked.keyPassword(of: e) else { continue }
+            extensions.passwords.removeAll { ExtensionArea.entryKey($0.role, $0.host, $0.version) == ExtensionArea.entryKey(e.role, e.host, e.version) }
+            extensions.passwords.append(UnlockedVault.sealPassword(password, for: records[index], vaultID: vaultID, key: unlocked.passwordKey))
+        }
+        let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: header.slots,
+                                           records: records + added, extensions: extensions, tagKey: unlocked.tagKey)
+        try out.write(rewritten.encoded)
+        for index in 0..<current.entryCount {
+            let location = header.locations[index]
+            if labels[index] == nil {
+                try out.copy(from: current.file, offset: current.offsets[index], count: location.ciphertextCount)
+            } else {
+                let plain = try unlocked.open(header.entry(at: index))
+                try out.write(AEAD.seal(plain, key: unlocked.entryKey, nonce: records[index].nonce, associatedData: records[index].associatedData(vaultID: vaultID)))
+            }
         }
     }
 

@@ -46,9 +46,11 @@ struct BatchSealTests {
             try item("second SM01 key", .sm, "sm01.corp.example"), try item("DW01 key", .dw, "DW01"),
             try item("third SM01 key", .sm, "SM01"), try item("DW01 key", .dw, "dw01"),
         ], intoVaultAt: path, credentials: credentials)
-        #expect(results.map(\.entry.version) == [2, 1, 3, 2])
-        #expect(results.map(\.entry.index) == [1, 2, 3, 4])
-        #expect(results[3].identicalTo?.index == 2)
+        // The last item repeats the second's bytes for the same computer and role: it adds nothing (issue 17).
+        #expect(results.map(\.entry.version) == [2, 1, 3, 1])
+        #expect(results.map(\.entry.index) == [1, 2, 3, 2])
+        #expect(results[3].identicalTo?.index == 2 && results[3].updated.isEmpty)
+        #expect(try Vault.open(atPath: path).entryCount == 4)
         let unlocked = try Vault.open(atPath: path).unlock(with: credentials)
         #expect(unlocked.verify().isIntact)
         let key = try unlocked.restore(role: .sm, on: host).key
