@@ -110,6 +110,9 @@ struct InventoryHostCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The Service Manager product version installed, e.g. 10.22.1068.0.", valueName: "version"))
     var productVersion: String?
 
+    @Option(name: .customLong("clear"), help: ArgumentHelp("Remove a recorded field: fqdn or product-version. Repeatable. Fields not named keep their values.", valueName: "field"))
+    var clear: [String] = []
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -122,14 +125,23 @@ struct InventoryHostCommand: ParsableCommand {
             }
             if !parsed.contains(role) { parsed.append(role) }
         }
-        let host = InventoryHost(name: try HostName(name), fqdn: try fqdn.map { try HostName($0) }, roles: parsed,
-                                 smPosition: primary ? .primary : additional ? .additional : nil, productVersion: productVersion)
+        var update = InventoryHostUpdate()
+        update.fqdn = try fqdn.map { try HostName($0) }
+        update.roles = parsed.isEmpty ? nil : parsed
+        update.smPosition = primary ? .primary : additional ? .additional : nil
+        update.productVersion = productVersion
+        for field in clear {
+            guard let f = InventoryHostUpdate.Field(rawValue: field.lowercased()) else {
+                throw CLIError.usage("--clear takes fqdn or product-version, not '\(field)'")
+            }
+            update.clearing.insert(f)
+        }
         let opened = try Vault.open(atPath: vault)
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        try Vault.setHost(host, atPath: vault, credentials: credentials)
+        let host = try Vault.updateHost(try HostName(name), with: update, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
-        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(parsed.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")")
+        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(host.roles.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")\(host.productVersion.map { ", product version \($0)" } ?? "")")
     }
 }
 

@@ -116,6 +116,30 @@ public struct InventoryDatabase: Sendable, Hashable {
     }
 }
 
+/// A change to what the inventory records about one computer: fields left nil keep their value.
+public struct InventoryHostUpdate: Sendable {
+    /// A field that can be cleared.
+    public enum Field: String, Sendable, CaseIterable {
+        /// The fully qualified name.
+        case fqdn
+        /// The product version (and when it was recorded).
+        case productVersion = "product-version"
+    }
+    /// A new FQDN.
+    public var fqdn: HostName?
+    /// New roles (replacing the old ones).
+    public var roles: [Role]?
+    /// A new position among SM servers.
+    public var smPosition: SMPosition?
+    /// A new product version.
+    public var productVersion: String?
+    /// Fields to remove.
+    public var clearing: Set<Field> = []
+
+    /// An update that changes nothing yet.
+    public init() {}
+}
+
 /// Everything the vault records about the management group.
 public struct Inventory: Sendable, Hashable {
     /// The management group's name.

@@ -100,35 +100,75 @@ extension Vault {
     ///   - actor: who is recording.
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an inconsistent record.
     public static func setHost(_ host: InventoryHost, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws {
+        try checkHost(host)
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            try record(host, in: &area, logKey: unlocked.logKey, actor: actor)
+        }
+    }
+
+    /// Changes what the inventory records about a computer, keeping every field the update leaves out (and clearing
+    /// those it names in ``InventoryHostUpdate/clearing``), or adds the computer when it is not recorded yet.
+    ///
+    /// - Parameters:
+    ///   - name: the computer (its short name or FQDN, as recorded).
+    ///   - update: the fields to set or clear.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who is recording.
+    /// - Returns: the record as stored.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when the merged record is inconsistent (a new
+    ///   computer without roles, an SM server without its position).
+    @discardableResult
+    public static func updateHost(_ name: HostName, with update: InventoryHostUpdate, atPath path: String, credentials: Credentials,
+                                  actor: AuditActor = .current()) throws -> InventoryHost {
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            let existing = area.inventory.hosts.first { $0.matches(name) || (update.fqdn.map($0.matches) ?? false) }
+            var host = existing ?? InventoryHost(name: name, roles: [])
+            if let fqdn = update.fqdn { host.fqdn = fqdn }
+            if let roles = update.roles { host.roles = roles }
+            if let position = update.smPosition { host.smPosition = position }
+            if let version = update.productVersion { host.productVersion = version }
+            if update.clearing.contains(.fqdn) { host.fqdn = nil }
+            if update.clearing.contains(.productVersion) { host.productVersion = nil }
+            if host.roles.contains(.sm) == false { host.smPosition = nil }
+            try checkHost(host)
+            try record(host, in: &area, logKey: unlocked.logKey, actor: actor)
+            return area.inventory.hosts.first { $0.matches(host.name) } ?? host
+        }
+    }
+
+    private static func checkHost(_ host: InventoryHost) throws {
         if let problem = host.problem() { throw KeyVaultError.invalidArgument("invalid host record: \(problem)") }
         if let bad = host.roles.first(where: { !Role.inventoryRoles.contains($0) }) {
             throw KeyVaultError.invalidArgument("unknown role '\(bad)' for a host: use sm, dw, ssp or sql")
         }
-        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
-            var record = host
-            let now = Timestamp.now()
-            if let i = area.inventory.hosts.firstIndex(where: { $0.matches(host.name) || (host.fqdn.map($0.matches) ?? false) }) {
-                let old = area.inventory.hosts[i]
-                record.productVersionRecordedAt = old.productVersion == host.productVersion ? old.productVersionRecordedAt : (host.productVersion == nil ? nil : now)
-                record.positionChangedAt = old.smPosition == host.smPosition ? old.positionChangedAt : now
-                area.inventory.hosts.remove(at: i)
-                area.inventory.hosts.insert(record, at: i)
-            } else {
-                guard area.inventory.hosts.count < FormatV1.maxHosts else {
-                    throw KeyVaultError.invalidArgument("the inventory holds at most \(FormatV1.maxHosts) hosts")
-                }
-                record.productVersionRecordedAt = host.productVersion == nil ? nil : now
-                area.inventory.hosts.append(record)
+    }
+
+    /// Puts `host` in the inventory (replacing the record of the same computer), keeping one primary SM server.
+    private static func record(_ host: InventoryHost, in area: inout ExtensionArea, logKey: SecretBytes, actor: AuditActor) throws {
+        var record = host
+        let now = Timestamp.now()
+        if let i = area.inventory.hosts.firstIndex(where: { $0.matches(host.name) || (host.fqdn.map($0.matches) ?? false) }) {
+            let old = area.inventory.hosts[i]
+            record.productVersionRecordedAt = old.productVersion == host.productVersion ? old.productVersionRecordedAt : (host.productVersion == nil ? nil : now)
+            record.positionChangedAt = old.smPosition == host.smPosition ? old.positionChangedAt : now
+            area.inventory.hosts.remove(at: i)
+            area.inventory.hosts.insert(record, at: i)
+        } else {
+            guard area.inventory.hosts.count < FormatV1.maxHosts else {
+                throw KeyVaultError.invalidArgument("the inventory holds at most \(FormatV1.maxHosts) hosts")
             }
-            if record.smPosition == .primary {
-                for j in area.inventory.hosts.indices where area.inventory.hosts[j].smPosition == .primary && !area.inventory.hosts[j].matches(record.name) {
-                    area.inventory.hosts[j].smPosition = .additional
-                    area.inventory.hosts[j].positionChangedAt = now
-                }
-            }
-            let what = ([record.smPosition.map { "\($0.rawValue) " } ?? ""] + [record.roles.map(\.rawValue).joined(separator: ",")]).joined()
-            area.log.append(action: .inventory, host: record.name, outcome: "ok: host recorded (\(what))", actor: actor, key: unlocked.logKey)
+            record.productVersionRecordedAt = host.productVersion == nil ? nil : now
+            area.inventory.hosts.append(record)
         }
+        if record.smPosition == .primary {
+            for j in area.inventory.hosts.indices where area.inventory.hosts[j].smPosition == .primary && !area.inventory.hosts[j].matches(record.name) {
+                area.inventory.hosts[j].smPosition = .additional
+                area.inventory.hosts[j].positionChangedAt = now
+            }
+        }
+        let what = ([record.smPosition.map { "\($0.rawValue) " } ?? ""] + [record.roles.map(\.rawValue).joined(separator: ",")]).joined()
+        area.log.append(action: .inventory, host: record.name, outcome: "ok: host recorded (\(what))", actor: actor, key: logKey)
     }
 
     /// Adds a database to the inventory, or replaces the record of the same name.
