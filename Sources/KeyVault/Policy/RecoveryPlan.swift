@@ -61,6 +61,7 @@ public struct RecoveryPlan: Sendable {
         var ways: [Way] = []
         var warnings: [String] = []
         let drills = vault.lastDrills()
+        let credentialOptions = RecoveryPlan.credentialOptions(for: vault)
 
         func database(_ db: String) -> String {
             inventory.databases.first { $0.name.lowercased() == db.lowercased() }.map { "\($0.sqlHost)\\\($0.instance)" }
@@ -74,8 +75,8 @@ public struct RecoveryPlan: Sendable {
                 warnings.append("no \(role) key backup of \(name) in this vault: the restore below cannot be done; if \(name) still runs, export its key with SecureStorageBackup.exe now and seal it")
                 return [Step(text: "Restore the \(role) key of \(name) (NONE IS SEALED in this vault: see the warnings).", command: nil)]
             }
-            if let recordedAt = recorded?.productVersionRecordedAt, let product = recorded?.productVersion, newest.createdAt < recordedAt {
-                warnings.append("the newest \(role) key backup of \(name) (version \(newest.version), sealed \(newest.createdAt.iso8601)) is older than the recorded product version \(product) (recorded \(recordedAt.iso8601)): an upgrade can invalidate older key backups; export and seal a new one")
+            if let changedAt = recorded?.productVersionRecordedAt, let product = recorded?.productVersion, newest.createdAt < changedAt {
+                warnings.append("the newest \(role) key backup of \(name) (version \(newest.version), sealed \(newest.createdAt.iso8601)) was sealed before the product version recorded for \(name) changed to \(product) (\(changedAt.iso8601)); Microsoft asks for the encryption key to be backed up when an installation is completed: export and seal a new one")
             }
             let hasPassword = vault.hasKeyPassword(for: newest)
             if !hasPassword {
@@ -85,7 +86,7 @@ public struct RecoveryPlan: Sendable {
                 warnings.append("the last drill (\(d.time.iso8601)) found the \(role) key of \(name) (version \(newest.version)) damaged: \(problem)")
             }
             let file = "\(name.shortName)-\(role).bin"
-            var command = "keyvault restore \(v) --role \(role) --out \(file)"
+            var command = "keyvault restore \(v) --role \(role) --out \(file)\(credentialOptions)"
             if hasPassword { command += " --key-password-out \(name.shortName)-\(role).password" }
             return [
                 Step(text: "On the new \(name), BEFORE running Setup, restore its \(role) key (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault checks that this computer's name is \(name).", command: command),
@@ -129,7 +130,7 @@ public struct RecoveryPlan: Sendable {
                 ways.append(Way(kind: "rebuild", role: .sm, title: "Rebuild \(what) \(name) under the same computer name and restore its key before Setup", steps: steps))
             case .dw:
                 var steps = [newComputer()] + restoreSteps(.dw)
-                steps.append(Step(text: "Run Setup on \(name) and install the data warehouse management server using the existing DWStagingAndConfig database on \(database("DWStagingAndConfig")), and the original Reporting Server URL.", command: nil))
+                steps.append(Step(text: "Run Setup on \(name) and install the data warehouse management server using the existing DWStagingAndConfig database on \(database("DWStagingAndConfig")); on the reporting server page, give the original Reporting Server URL (Microsoft: \"You must use the original URL for the Reporting Server\").", command: nil))
                 steps.append(Step(text: "Re-import the unsealed management packs exported with Export-SCSMManagementPack.", command: nil))
                 ways.append(Way(kind: "rebuild", role: .dw, title: "Rebuild the data warehouse management server \(name) under the same computer name (the only way back for DW)", steps: steps))
             case .ssp:
@@ -146,13 +147,41 @@ public struct RecoveryPlan: Sendable {
                 for db in databases where !instances.contains(db.instance) { instances.append(db.instance) }
                 for instance in instances {
                     let names = databases.filter { $0.instance == instance }.map(\.name).joined(separator: ", ")
-                    steps.append(Step(text: "Install SQL Server on \(name) with the same instance name \(instance) (exactly; case-sensitive instance names are not supported), then restore from backup: \(names).", command: nil))
+                    steps.append(Step(text: "Install SQL Server on \(name) with the same instance name \(instance) (exactly; Service Manager does not support case-sensitive instance names), then restore from backup: \(names).", command: nil))
                 }
-                steps.append(Step(text: "Start the management servers' services again; they find their databases under the same computer and instance names.", command: nil))
+                steps.append(Step(text: "Restore the permissions of the recreated databases with the script you saved when you backed up the unsealed management packs (Microsoft, Implement Service Manager disaster recovery: Database recovery).", command: nil))
                 ways.append(Way(kind: "databases", role: .sql, title: "Bring back the databases on a computer named \(name) with the same SQL Server instance name\(instances.count == 1 ? "" : "s") \(instances.joined(separator: ", "))", steps: steps))
             }
         }
         return RecoveryPlan(host: name, fqdn: fqdn, roles: roles, managementGroup: inventory.managementGroup, ways: ways, warnings: warnings)
+    }
+
+    /// The unlock options a restore of this vault needs, with placeholders named after its custodians: the passphrase
+    /// when the vault has one and no threshold, else enough identities for the threshold (the first K custodians; any
+    /// K will do, which the step's text does not need to say because the placeholders name real custodians).
+    static func credentialOptions(for vault: Vault) -> String {
+        let custodians = vault.custodians
+        func option(_ c: Custodian) -> String {
+            switch c.kind {
+            case .passphrase: return " --passphrase-file PASSPHRASE-FILE"
+            case .x25519: return " --identity IDENTITY-FILE-OF-\(c.id)"
+            case .certificate: return " --identity PRIVATE-KEY-OF-\(c.subject.map(placeholderWord) ?? c.id)"
+            case .unknown: return ""
+            }
+        }
+        guard let k = vault.threshold else {
+            if let passphrase = custodians.first(where: { $0.kind == .passphrase }) { return option(passphrase) }
+            return custodians.first.map(option) ?? ""
+        }
+        return custodians.prefix(k).map(option).joined()
+    }
+
+    /// A certificate subject as one shell-safe word: its CN if it has one, letters, digits and `-` only.
+    private static func placeholderWord(_ subject: String) -> String {
+        let parts = subject.split(separator: ",").map { String($0).trimmingASCIIWhitespace }
+        let cn = parts.first(where: { $0.hasPrefix("CN=") }).map { String($0.dropFirst(3)) } ?? subject
+        let word = String(cn.unicodeScalars.map { CharacterSet.isPlain($0) ? Character($0) : "-" })
+        return word.isEmpty ? "CERTIFICATE" : word
     }
 
     /// A path as a shell word: bare when it is plain, else in single quotes.
@@ -162,6 +191,12 @@ public struct RecoveryPlan: Sendable {
         var out = "'"
         for ch in text { out += ch == "'" ? "'\\''" : String(ch) }
         return out + "'"
+    }
+}
+
+private enum CharacterSet {
+    static func isPlain(_ s: Unicode.Scalar) -> Bool {
+        (0x30...0x39).contains(s.value) || (0x41...0x5A).contains(s.value) || (0x61...0x7A).contains(s.value) || s == "-"
     }
 }
 

@@ -150,7 +150,9 @@ extension Vault {
         let now = Timestamp.now()
         if let i = area.inventory.hosts.firstIndex(where: { $0.matches(host.name) || (host.fqdn.map($0.matches) ?? false) }) {
             let old = area.inventory.hosts[i]
-            record.productVersionRecordedAt = old.productVersion == host.productVersion ? old.productVersionRecordedAt : (host.productVersion == nil ? nil : now)
+            // The time of a *change* of version (an upgrade): recording the version for the first time is none.
+            record.productVersionRecordedAt = old.productVersion == host.productVersion ? old.productVersionRecordedAt
+                : (host.productVersion == nil || old.productVersion == nil ? nil : now)
             record.positionChangedAt = old.smPosition == host.smPosition ? old.positionChangedAt : now
             area.inventory.hosts.remove(at: i)
             area.inventory.hosts.insert(record, at: i)
@@ -158,7 +160,7 @@ extension Vault {
             guard area.inventory.hosts.count < FormatV1.maxHosts else {
                 throw KeyVaultError.invalidArgument("the inventory holds at most \(FormatV1.maxHosts) hosts")
             }
-            record.productVersionRecordedAt = host.productVersion == nil ? nil : now
+            record.productVersionRecordedAt = nil
             area.inventory.hosts.append(record)
         }
         if record.smPosition == .primary {

@@ -29,6 +29,10 @@ import Testing
         #expect(both["authenticated"] as? Bool == true && (both["entries"] as? [[String: Any]])?.count == 1)
         let inventory = try VaultBytes.json(try CLI.run(["inventory", v, "--json"] + ids(["alice.id", "bob.id"])))
         #expect(inventory["managementGroup"] as? String == "MG1")
+        // The plan's restore command is runnable as printed: it names two custodians' identities.
+        let plan = try VaultBytes.json(try CLI.run(["plan", v, "--failed", "SM01", "--json"] + ids(["alice.id", "bob.id"])))
+        let command = ((plan["ways"] as? [[String: Any]])?.first?["steps"] as? [[String: Any]])?.compactMap { $0["command"] as? String }.first { $0.hasPrefix("keyvault restore") } ?? ""
+        #expect(command.components(separatedBy: " --identity IDENTITY-FILE-OF-").count == 3, "\(command)")
         let log = try VaultBytes.json(try CLI.run(["log", v, "--json"] + ids(["alice.id", "bob.id"])))
         let actions = (log["records"] as? [[String: Any]])?.compactMap { $0["action"] as? String } ?? []
         #expect(actions == ["seal", "inventory", "rekey"] && log["intact"] as? Bool == true, "\(log)")

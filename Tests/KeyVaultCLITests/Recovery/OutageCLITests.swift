@@ -121,22 +121,28 @@ enum VaultBytes {
         let restoreAt = try #require(steps(rebuild).firstIndex { ($0["command"] as? String)?.hasPrefix("keyvault restore") == true })
         let setupAt = try #require(texts(rebuild).firstIndex { $0.contains("Setup") && $0.contains("existing ServiceManager database on SQL01\\SMINST") })
         #expect(restoreAt < setupAt, "the key is restored before Setup runs")
-        #expect(commands(rebuild).contains("keyvault restore \(vault) --role sm --out SM01-sm.bin --key-password-out SM01-sm.password"))
+        // Runnable as printed: the restore command carries the vault's credential option.
+        #expect(commands(rebuild).contains("keyvault restore \(vault) --role sm --out SM01-sm.bin --passphrase-file PASSPHRASE-FILE --key-password-out SM01-sm.password"))
         #expect(texts(rebuild)[0].contains("same computer name SM01 (sm01.corp.example)"))
-        #expect(warnings(sm01).count == 1)
-        #expect(warnings(sm01).first?.contains("older than the recorded product version 10.22.1068.0") == true, "\(warnings(sm01))")
+        // The product version was recorded after the key was sealed, but for the first time: no upgrade, no warning.
+        #expect(warnings(sm01).isEmpty, "\(warnings(sm01))")
+        // An upgrade recorded later: the older backup is flagged, with what was recorded when.
+        #expect(try CLI.run(["inventory", "host", vault, "--name", "SM01", "--product-version", "10.25.1000.0"] + pass).status == 0)
+        let upgraded = try plan("SM01")
+        #expect(warnings(upgraded).count == 1 && warnings(upgraded)[0].contains("was sealed before the product version recorded for SM01 changed to 10.25.1000.0"), "\(warnings(upgraded))")
+        #expect(!warnings(upgraded)[0].contains("invalidate"), "no claim without a Microsoft source (docs/SOURCES.md)")
 
         // The additional SM server: rebuilt under its own name with its own key; its password was not escrowed.
         let sm02 = try plan("sm02.corp.example")
         #expect(sm02["failed"] as? String == "SM02")
         #expect(ways(sm02).map { $0["kind"] as? String } == ["rebuild"])
-        #expect(commands(ways(sm02)[0]).contains("keyvault restore \(vault) --role sm --out SM02-sm.bin"))
+        #expect(commands(ways(sm02)[0]).contains("keyvault restore \(vault) --role sm --out SM02-sm.bin --passphrase-file PASSPHRASE-FILE"))
         #expect(warnings(sm02) == ["the export password of the sm key of SM02 (version 1) is not escrowed: SecureStorageBackup.exe will ask for it, and a lost password cannot be recovered"])
 
         // DW: one way only, same name, key restored, Setup with the existing DWStagingAndConfig and the Reporting Server URL.
         let dw = try plan("DW01")
         #expect(ways(dw).count == 1 && ways(dw)[0]["kind"] as? String == "rebuild" && ways(dw)[0]["role"] as? String == "dw")
-        #expect(commands(ways(dw)[0]) == ["keyvault restore \(vault) --role dw --out DW01-dw.bin --key-password-out DW01-dw.password"])
+        #expect(commands(ways(dw)[0]) == ["keyvault restore \(vault) --role dw --out DW01-dw.bin --passphrase-file PASSPHRASE-FILE --key-password-out DW01-dw.password"])
         #expect(texts(ways(dw)[0]).contains { $0.contains("existing DWStagingAndConfig database on SQL02\\DWINST") && $0.contains("original Reporting Server URL") })
         #expect(warnings(dw).isEmpty, "\(warnings(dw))")
 
@@ -148,6 +154,9 @@ enum VaultBytes {
         let sql02 = try plan("SQL02")
         #expect(texts(ways(sql02)[0]).contains { $0.contains("same instance name DWINST") && $0.contains("DWStagingAndConfig, DWRepository, DWDataMart") })
         #expect(commands(ways(sql02)[0]).isEmpty, "no key is restored for a database host")
+        // The permissions script Microsoft asks for is a step; no step starts services no earlier step stopped.
+        #expect(texts(ways(sql02)[0]).last?.hasPrefix("Restore the permissions of the recreated databases with the script you saved") == true, "\(texts(ways(sql02)[0]))")
+        #expect(!texts(ways(sql02)[0]).contains { $0.contains("Start the") }, "\(texts(ways(sql02)[0]))")
 
         // A Self-Service Portal whose key was never sealed: the plan warns.
         let ssp = try plan("SSP01")
