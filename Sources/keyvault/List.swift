@@ -13,6 +13,9 @@ struct List: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Also list retired entries (status 'retired'), which restores, plans and drill coverage leave out.")
+    var all = false
+
     @OptionGroup(title: "Authenticating the listing (optional; never asked on the terminal)") var unlock: UnlockOptions
 
     func run() throws {
@@ -20,12 +23,14 @@ struct List: ParsableCommand {
         History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)
         if authenticated { History.rememberAuthenticated(opened, path: vault) }
-        let entries = opened.entries
+        let retired = opened.retiredIndexesForListing
+        let entries = all ? opened.entries : opened.entriesInService
         let drills = opened.lastDrills(for: entries)
         let withPassword = opened.entriesWithKeyPassword(for: entries)
         let former = opened.inventory.hosts.filter { $0.smPosition == .formerPrimary }
         func status(_ e: Entry) -> String? {
-            e.role == .sm && former.contains(where: { $0.matches(e.host) }) ? "former-primary" : nil
+            if retired.contains(e.index) { return "retired" }
+            return e.role == .sm && former.contains(where: { $0.matches(e.host) }) ? "former-primary" : nil
         }
         if json {
             // Written entry by entry: the same text as one JSON value, without holding all of it.
@@ -38,6 +43,9 @@ struct List: ParsableCommand {
                 if i > 0 { chunk += "," }
                 var fields = e.jsonFields
                 fields.append(("passwordEscrowed", .bool(withPassword.contains(e.index))))
+                fields.append(("retired", opened.retirement(of: e).map { r in
+                    .object([("time", .string(r.time.iso8601)), ("reason", .string(r.reason)), ("user", .string(r.user))])
+                } ?? .null))
                 fields.append(("status", status(e).map(JSON.string) ?? .null))
                 fields.append(("lastDrill", drills[e.index].map { d in
                     .object([("time", .string(d.time.iso8601)), ("ok", .bool(d.problem == nil)), ("problem", d.problem.map(JSON.string) ?? .null)])

@@ -23,6 +23,21 @@ public struct DrillResult: Sendable, Hashable {
     public let problem: String?
 }
 
+/// An entry taken out of service on purpose (sealed under the wrong role, say): it stays in the vault and its history,
+/// but restores, plans and drill coverage leave it out, and its key may be sealed again for the right role.
+public struct RetiredEntry: Sendable, Hashable {
+    static let fieldTags: Set<UInt8> = [1, 2, 3, 4, 5, 6]
+    let role: Role
+    let host: HostName
+    let version: UInt32
+    /// When it was retired (UTC).
+    public let time: Timestamp
+    /// Why, in the words of whoever retired it.
+    public let reason: String
+    /// Who retired it (the OS user, as the audit log records users).
+    public let user: String
+}
+
 /// A section this version does not know but must keep (types 0x80-0xFF).
 struct RawSection: Sendable, Hashable {
     let type: UInt8
@@ -32,7 +47,7 @@ struct RawSection: Sendable, Hashable {
 /// Everything in the extension area, decoded.
 struct ExtensionArea: Sendable, Hashable {
     enum SectionType: UInt8 {
-        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6
+        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 7
     }
     static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7]
     static let databaseTags: Set<UInt8> = [1, 2, 3]
@@ -41,12 +56,13 @@ struct ExtensionArea: Sendable, Hashable {
     var passwords: [KeyPasswordRecord] = []
     var drills: [DrillResult] = []
     var log = AuditLog()
+    var retired: [RetiredEntry] = []
     var unknown: [RawSection] = []
 
     static let empty = ExtensionArea()
 
     /// A vault without any of this keeps flag bit 2 clear and is byte for byte a plain version-1 vault.
-    var isEmpty: Bool { inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && unknown.isEmpty }
+    var isEmpty: Bool { inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && unknown.isEmpty }
 
     /// The key for (role, host, version) lookups: hosts compare ignoring ASCII case, as entries do.
     static func entryKey(_ role: Role, _ host: HostName, _ version: UInt32) -> String {
@@ -92,6 +108,7 @@ struct ExtensionArea: Sendable, Hashable {
             case .keyPasswords: area.passwords = try parsePasswords(&b, entries: entryKeys())
             case .drills: area.drills = try parseDrills(&b, entries: entryKeys())
             case .auditLog: area.log = try AuditLog.parse(&b)
+            case .retired: area.retired = try parseRetired(&b, entries: entryKeys())
             case nil:
                 guard type >= 0x80 else {
                     throw KeyVaultError(.unsupportedVersion, "vault has an extension section of type \(type), which this keyvault does not know; upgrade keyvault")
@@ -195,6 +212,24 @@ struct ExtensionArea: Sendable, Hashable {
         return out
     }
 
+    private static func parseRetired(_ r: inout ByteReader, entries: Set<String>) throws -> [RetiredEntry] {
+        var out: [RetiredEntry] = []
+        var seen = Set<String>()
+        for (n, item) in try ItemList.parse(&r, what: "retired entry", max: Int(FormatV1.maxEntries)).enumerated() {
+            let f = try ItemFields(item.bytes, known: RetiredEntry.fieldTags, what: "retired entry \(n + 1)", position: item.position)
+            let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "retirement")
+            out.append(RetiredEntry(role: role, host: host, version: version,
+                                    time: Timestamp(secondsSinceEpoch: try f.uint(4, "time", bytes: 8, required: true)!),
+                                    reason: try f.text(5, "reason", max: 512, required: true)!, user: try f.text(6, "user", max: 64, required: true)!))
+        }
+        return out
+    }
+
+    /// The retirement of `entry`, if it was retired.
+    func retirement(of entry: Entry) -> RetiredEntry? {
+        retired.first { $0.role == entry.role && $0.version == entry.version && $0.host.value.lowercased() == entry.host.value.lowercased() }
+    }
+
     /// The area's bytes, sections in ascending type; empty sections are left out.
     func encode(into w: inout ByteWriter) {
         var sections: [(UInt8, [UInt8])] = []
@@ -252,6 +287,18 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             log.encode(into: &b)
             sections.append((SectionType.auditLog.rawValue, b.bytes))
+        }
+        if !retired.isEmpty {
+            var b = ByteWriter()
+            ItemList.encode(retired.map { e in
+                var f = FieldWriter()
+                f.entryReference(e.role, e.host, e.version)
+                f.uint(4, e.time.secondsSinceEpoch, bytes: 8)
+                f.text(5, AuditActor.clean(e.reason, 512))
+                f.text(6, AuditActor.clean(e.user, 64))
+                return f.bytes
+            }, into: &b)
+            sections.append((SectionType.retired.rawValue, b.bytes))
         }
         for raw in unknown { sections.append((raw.type, raw.body)) }
         w.u8(UInt8(sections.count))

@@ -46,7 +46,7 @@ public struct RecoveryPlan: Sendable {
     public static func make(for failed: HostName, vault: Vault, vaultPath: String) throws -> RecoveryPlan {
         let inventory = vault.inventory
         let recorded = inventory.host(matching: failed)
-        let entries = vault.entries.filter { $0.host.matches(failed) || (recorded?.matches($0.host) ?? false) }
+        let entries = vault.entriesInService.filter { $0.host.matches(failed) || (recorded?.matches($0.host) ?? false) }
         let databases = inventory.databases.filter { $0.sqlHost.matches(failed) || (recorded?.matches($0.sqlHost) ?? false) }
         var roles = recorded?.roles ?? []
         for e in entries where !roles.contains(e.role) { roles.append(e.role) }

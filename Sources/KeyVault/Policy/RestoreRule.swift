@@ -42,7 +42,7 @@ public enum RestoreRule {
     /// holds: it keeps at most ``NameList/shown`` names, and counts distinct names with a ``DistinctCount``.
     static func choose(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity) throws -> Int {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
-        func isRole(_ i: Int) -> Bool { RestoreCandidates.equal(entries.role(i), wantedRole) }
+        func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && RestoreCandidates.equal(entries.role(i), wantedRole) }
         func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) }
         var hasRole = false, mine = 0, newest: Int?, asked: Int?, versions: [String] = []
         // The distinct names among the matches while they all match one another; names that all match one another
@@ -152,6 +152,8 @@ struct RestoreCandidates {
     let locations: [RecordLocation]
     /// Each entry's index in its vault, when that is not its position here.
     var indices: [Int]? = nil
+    /// Positions of retired entries, which no restore takes.
+    var retired: Set<Int> = []
 
     var count: Int { locations.count }
     func role(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[locations[i].roleRange]) }

@@ -26,11 +26,13 @@ public struct AuditAction: Hashable, Sendable, CustomStringConvertible {
     /// The vault was re-keyed.
     public static let rekey = AuditAction(unchecked: "rekey")
 
+    /// An entry was retired (taken out of restores, plans and drill coverage; kept in the vault).
+    public static let retire = AuditAction(unchecked: "retire")
     /// A write to a vault older than what the user had seen was accepted on purpose (`--accept-rollback`).
     public static let acceptRollback = AuditAction(unchecked: "accept-rollback")
 
     /// Every action this version writes.
-    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback]
+    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }
 

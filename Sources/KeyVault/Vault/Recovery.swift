@@ -37,6 +37,65 @@ extension Vault {
     /// How many export passwords are escrowed (each names one entry of the vault, checked when it was opened).
     public var escrowedPasswordCount: Int { header.extensions.passwords.count }
 
+    /// The retirement of `entry`, or nil when it is in service.
+    public func retirement(of entry: Entry) -> RetiredEntry? { header.extensions.retirement(of: entry) }
+
+    /// The indexes of retired entries (few; each is found by a scan for its computer and role).
+    var retiredIndexes: Set<Int> {
+        guard !header.extensions.retired.isEmpty else { return [] }
+        var out = Set<Int>()
+        for r in header.extensions.retired {
+            for e in entries(of: r.role, matching: r.host) where e.version == r.version && e.host.value.lowercased() == r.host.value.lowercased() {
+                out.insert(e.index)
+            }
+        }
+        return out
+    }
+
+    /// The indexes of retired entries, for listing them.
+    public var retiredIndexesForListing: Set<Int> { retiredIndexes }
+
+    /// Every entry in service: ``entries`` without the retired ones.
+    public var entriesInService: [Entry] {
+        let retired = retiredIndexes
+        return retired.isEmpty ? entries : entries.filter { !retired.contains($0.index) }
+    }
+
+    /// Retires an entry: restores, plans and drill coverage leave it out from now on; it stays in the vault, in
+    /// `list --all` and in the log (who, when, why), and its key may then be sealed for the right computer and role.
+    ///
+    /// - Parameters:
+    ///   - role: the entry's role.
+    ///   - host: its computer (matched as restores match names).
+    ///   - version: the version, or nil for the newest one in service.
+    ///   - reason: why, 1–512 bytes of text (recorded).
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who retires it.
+    /// - Returns: the entry retired.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when no such entry is in service;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an empty or invalid reason.
+    @discardableResult
+    public static func retire(role: Role, host: HostName, version: UInt32? = nil, reason: String, atPath path: String,
+                              credentials: Credentials, actor: AuditActor = .current()) throws -> Entry {
+        if let problem = ExtensionText.problem(reason, max: 512) ?? FreeText.invisibleProblem(reason) {
+            throw KeyVaultError.invalidArgument("invalid reason: \(problem)")
+        }
+        return try updateExtensions(path, credentials: credentials) { current, unlocked, area in
+            let retired = current.retiredIndexes
+            let candidates = current.entries(of: role, matching: host).filter { !retired.contains($0.index) && (version == nil || $0.version == version) }
+            guard let entry = candidates.max(by: { ($0.version, $0.index) < ($1.version, $1.index) }) else {
+                throw KeyVaultError(.noSuchEntry, "no \(role) key of \(host)\(version.map { " version \($0)" } ?? "") is in service in this vault (see 'keyvault list --all')")
+            }
+            let now = Timestamp.now()
+            area.retired.append(RetiredEntry(role: entry.role, host: entry.host, version: entry.version, time: now,
+                                             reason: reason, user: AuditActor.clean(actor.user, 64)))
+            area.log.append(action: .retire, role: entry.role, host: entry.host, version: entry.version,
+                            outcome: "ok: retired: \(reason)", actor: actor, at: now, key: unlocked.logKey)
+            return entry
+        }
+    }
+
     /// Whether the vault has vault-level data (format flag bit 2).
     public var hasExtensions: Bool { header.identity.hasExtensions }
 
@@ -379,7 +438,7 @@ extension Vault {
     /// What a recovery would miss: inventory computers of roles sm, dw and ssp (but former primaries) without a key
     /// of that role, and the newest key of each computer and role without an escrowed export password.
     public func coverageGaps() -> [CoverageGap] {
-        let entries = self.entries
+        let entries = entriesInService
         var gaps: [CoverageGap] = []
         for host in inventory.hosts where host.smPosition != .formerPrimary {
             for role in host.roles where Role.known.contains(role) && !entries.contains(where: { $0.role == role && host.matches($0.host) }) {

@@ -13,7 +13,13 @@ struct SealBook {
     private var byShortName: [String: [Int]] = [:]
     var count: Int { indexed ? entries.count : vault.entryCount + entries.count }
 
-    init(_ vault: Vault) { self.vault = vault }
+    /// Retired entries: their keys may be sealed again (for the right computer and role).
+    private let retired: Set<Int>
+
+    init(_ vault: Vault) {
+        self.vault = vault
+        retired = vault.retiredIndexes
+    }
 
     /// Role and lowercased first label: every host that can match another shares its first label.
     private static func group(_ role: Role, _ host: HostName) -> String {
@@ -45,8 +51,9 @@ struct SealBook {
 
     /// Refuses a key already sealed for another host or role; returns the latest entry holding the same bytes.
     func check(_ fingerprint: Fingerprint, role: Role, host: HostName) throws -> Entry? {
-        let same = indexed ? (byFingerprint[fingerprint] ?? []).map { entries[$0] }
+        let all = indexed ? (byFingerprint[fingerprint] ?? []).map { entries[$0] }
             : vault.entries(withFingerprint: fingerprint) + entries.filter { $0.fingerprint == fingerprint }
+        let same = all.filter { !retired.contains($0.index) || $0.index >= vault.entryCount }
         if let clash = same.first(where: { !($0.role == role && $0.host.matches(host)) }) {
             throw KeyVaultError.invalidArgument(
                 "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")

@@ -92,7 +92,7 @@ public struct Vault: Sendable {
     /// - Throws: as ``RestoreRule/select(from:role:version:host:)``.
     public func entry(for role: Role, version: UInt32? = nil, on host: HostIdentity) throws -> Entry {
         let position = try header.bytes.withUnsafeBufferPointer { bytes in
-            try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations), role: role, version: version, host: host)
+            try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations, retired: retiredIndexes), role: role, version: version, host: host)
         }
         return header.entry(at: position)
     }

@@ -1,0 +1,39 @@
+// keyvault retire: take an entry out of service (sealed under the wrong role, say) without losing it or its history.
+import ArgumentParser
+import KeyVault
+
+struct Retire: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retire", abstract: "Take a sealed key out of restores, plans and drill coverage, keeping it and its history.",
+        discussion: "For a mistake: a key sealed under the wrong role or computer. The entry stays in the vault ('keyvault list --all' shows it) and the audit log records who retired it, when and why. Its key may then be sealed again for the right computer and role.")
+
+    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    var vault: String
+
+    @Option(help: ArgumentHelp("The entry's role: sm, dw or ssp.", valueName: "role"))
+    var role: String
+
+    @Option(help: ArgumentHelp("The entry's computer, as recorded (short name or FQDN).", valueName: "name"))
+    var host: String
+
+    @Option(help: ArgumentHelp("The version to retire (default: the newest in service).", valueName: "n"))
+    var version: UInt32?
+
+    @Option(help: ArgumentHelp("Why it is retired (recorded in the vault and its log).", valueName: "text"))
+    var reason: String
+
+    @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
+
+    func run() throws {
+        let role = try parseRole(role)
+        let name = try HostName(host)
+        if version == 0 { throw CLIError.usage("--version counts from 1") }
+        let opened = try Vault.open(atPath: vault)
+        let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let entry = try Vault.retire(role: role, host: name, version: version, reason: reason, atPath: vault, credentials: credentials)
+        History.rememberWritten(path: vault)
+        Output.line("retired the \(entry.displayName): restores, plans and drill coverage leave it out; 'keyvault list --all' still shows it")
+    }
+}
