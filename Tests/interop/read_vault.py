@@ -155,8 +155,8 @@ def parse(data):
                 extensions=extensions)
 
 
-SECTION_FIELDS = {2: {1, 2, 3, 4, 5, 6, 7}, 3: {1, 2, 3}, 4: {1, 2, 3, 4, 5}, 5: {1, 2, 3, 4, 5, 6}, 6: set(range(1, 10)), 7: {1, 2, 3, 4, 5, 6}}
-SECTION_CAPS = {2: 1024, 3: 1024, 4: 1 << 20, 5: 1 << 20, 6: 65536, 7: 1 << 20}
+SECTION_FIELDS = {2: {1, 2, 3, 4, 5, 6, 7}, 3: {1, 2, 3}, 4: {1, 2, 3, 4, 5}, 5: {1, 2, 3, 4, 5, 6}, 6: set(range(1, 10)), 8: {1, 2, 3, 4, 5, 6}}
+SECTION_CAPS = {2: 1024, 3: 1024, 4: 1 << 20, 5: 1 << 20, 6: 65536, 8: 1 << 20}
 
 
 def parse_items(r, section):
@@ -194,7 +194,7 @@ def parse_extensions(r, entries):
             if text(body, 1, 128) is None: raise damaged("management group")
             out["group"] = body.decode()
             br.take(len(body), "group")
-        elif t in (2, 3, 4, 5, 7):
+        elif t in (2, 3, 4, 5, 8):
             out[t] = parse_items(br, t)
             if t == 2 and sum(1 for raw, f in out[t] if f.get(4) == b"\x01") > 1: raise damaged("two primary SM servers")
         elif t == 6:
@@ -208,7 +208,7 @@ def parse_extensions(r, entries):
             out["unknown"].append(t)
             br.take(len(body), "unknown section")
         if br.left(): raise damaged(f"section {t}: bytes left over")
-    for t in (4, 5, 7):
+    for t in (4, 5, 8):
         for raw, f in out.get(t, []):
             if (f[1].decode(), f[2].decode().lower(), int.from_bytes(f[3], "big")) not in names:
                 raise damaged(f"section {t}: names an entry that is not in the vault")

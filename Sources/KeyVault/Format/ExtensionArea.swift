@@ -47,7 +47,7 @@ struct RawSection: Sendable, Hashable {
 /// Everything in the extension area, decoded.
 struct ExtensionArea: Sendable, Hashable {
     enum SectionType: UInt8 {
-        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 7
+        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8
     }
     static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7]
     static let databaseTags: Set<UInt8> = [1, 2, 3]
