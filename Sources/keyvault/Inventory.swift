@@ -19,6 +19,7 @@ extension InventoryHost {
             ("productVersion", productVersion.map(JSON.string) ?? .null),
             ("productVersionRecorded", productVersionRecordedAt.map { .string($0.iso8601) } ?? .null),
             ("positionChanged", positionChangedAt.map { .string($0.iso8601) } ?? .null),
+            ("os", operatingSystem.map { .string($0.rawValue) } ?? .null),
         ])
     }
 }
@@ -45,8 +46,9 @@ struct InventoryShow: ParsableCommand {
         }
         Output.line("management group: \(inv.managementGroup ?? "(not recorded)")")
         if inv.hosts.isEmpty { Output.line("hosts: none recorded") } else {
-            Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION"], inv.hosts.map { h in
-                [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-"]
+            Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION", "OS"], inv.hosts.map { h in
+                [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-",
+                 h.operatingSystem?.rawValue ?? "-"]
             }))
         }
         if inv.databases.isEmpty { Output.line("databases: none recorded") } else {
@@ -100,6 +102,9 @@ struct InventoryHostCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The Service Manager product version installed, e.g. 10.22.1068.0.", valueName: "version"))
     var productVersion: String?
 
+    @Option(help: ArgumentHelp("Its operating system: windows (the default for sm, dw and ssp hosts) or other. Plans restore keys onto a Windows host over SSH.", valueName: "os"))
+    var os: String?
+
     @OptionGroup var unlock: UnlockOptions
 
     func run() throws {
@@ -111,11 +116,15 @@ struct InventoryHostCommand: ParsableCommand {
             }
             if !parsed.contains(role) { parsed.append(role) }
         }
-        let host = InventoryHost(name: try HostName(name), fqdn: try fqdn.map { try HostName($0) }, roles: parsed,
+        var host = InventoryHost(name: try HostName(name), fqdn: try fqdn.map { try HostName($0) }, roles: parsed,
                                  smPosition: primary ? .primary : additional ? .additional : nil, productVersion: productVersion)
+        if let os {
+            guard let parsed = HostOS(rawValue: os.lowercased()) else { throw CLIError.usage("unknown --os '\(os)': use windows or other") }
+            host.os = parsed
+        }
         let credentials = try unlock.credentials(for: try Vault.open(atPath: vault))
         try Vault.setHost(host, atPath: vault, credentials: credentials)
-        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(parsed.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")")
+        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(parsed.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")\(host.operatingSystem.map { ", \($0.rawValue)" } ?? "")")
     }
 }
 
