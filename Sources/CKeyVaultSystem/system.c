@@ -79,3 +79,5 @@ long long kv_memlock_limit(void) {
     if (getrlimit(RLIMIT_MEMLOCK, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return -1;
     return (long long)r.rlim_cur;
 }
+
+int kv_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

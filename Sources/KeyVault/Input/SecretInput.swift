@@ -22,7 +22,19 @@ public enum SecretInput {
     /// As ``passphrase(fromFile:)``, naming the secret `what` in messages (e.g. "export password").
     public static func passphrase(fromFile path: String, what noun: String) throws -> SecretBytes {
         let what = path == "-" ? "\(noun) from standard input" : "\(noun) file \(path)"
-        let raw = try read(path, maxCount: maximumPassphraseCount + 2, what: what)
+        return try passphrase(from: try read(path, maxCount: maximumPassphraseCount + 2, what: what), what: what)
+    }
+
+    /// A passphrase from the bytes of a passphrase file read elsewhere (over SSH, say): the bytes minus one trailing
+    /// newline (`\n` or `\r\n`).
+    ///
+    /// - Parameters:
+    ///   - raw: the file's bytes.
+    ///   - what: how messages name it, e.g. "export password file ssh://SM01/C:/keys/SM01.pw".
+    /// - Returns: the passphrase.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is empty or longer than
+    ///   ``maximumPassphraseCount``.
+    public static func passphrase(from raw: SecretBytes, what: String) throws -> SecretBytes {
         let count = raw.withUnsafeBytes { bytes -> Int in
             var n = bytes.count
             if n > 0 && bytes[n - 1] == 0x0A { n -= 1; if n > 0 && bytes[n - 1] == 0x0D { n -= 1 } }

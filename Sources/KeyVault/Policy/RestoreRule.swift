@@ -27,12 +27,12 @@ public enum RestoreRule {
         guard !mine.isEmpty else {
             let owners = uniqueHosts(ofRole).joined(separator: ", ")
             throw KeyVaultError(.hostMismatch,
-                "refused: the \(role) key in this vault belongs to \(owners), but this computer is \(host.name); a key restores only onto a computer with the name it was exported from")
+                "refused: the \(role) key in this vault belongs to \(owners), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from")
         }
         let names = uniqueHosts(mine)
         if names.count > 1, !allMatchEachOther(mine) {
             throw KeyVaultError(.hostMismatch,
-                "refused: \(role) keys for \(names.joined(separator: " and ")) all match this computer's name \(host.name); set this computer's host name to its fully qualified name so exactly one matches")
+                "refused: \(role) keys for \(names.joined(separator: " and ")) all match the name \(host.name) of \(host.subject); set its host name to its fully qualified name so exactly one matches")
         }
         if let version {
             guard let entry = mine.first(where: { $0.version == version }) else {
