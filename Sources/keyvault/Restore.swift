@@ -139,7 +139,7 @@ struct Restore: ParsableCommand {
     private func checkPasswordWanted(_ opened: Vault, _ selected: Entry) throws -> Bool {
         let wantsPassword = keyPasswordOut != nil || keyPasswordTo != nil || showKeyPassword
         if wantsPassword && !opened.hasKeyPassword(for: selected) {
-            throw CLIError(message: "no export password is escrowed for the \(selected.displayName); restore without --key-password-out, --key-password-to or --show-key-password", exitCode: ExitCodes.code(for: .notFound))
+            throw CLIError(message: "no export password is escrowed for the \(selected.displayName); restore without \(to == nil ? "--key-password-out" : "--key-password-to") or --show-key-password", exitCode: ExitCodes.code(for: .notFound))
         }
         return wantsPassword
     }
