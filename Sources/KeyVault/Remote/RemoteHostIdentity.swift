@@ -47,7 +47,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     ///   when the reported name is not a valid computer name.
     public static func ask(_ location: SSHLocation, client: SSHClient = .fromEnvironment()) throws -> RemoteHostIdentity {
         let (probe, key) = try run(client, location, command: RemoteScripts.probe, expectedKey: nil, what: "ask it which shell it runs")
-        let answer = probe.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+        let answer = probe.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let shell: RemoteShell
         if answer.contains("Windows_NT") && answer.hasPrefix("\"") { shell = .cmd }
         else if answer.hasPrefix("kv-probe:%OS%:") && answer.count > "kv-probe:%OS%:".count { shell = .powershell }
@@ -56,7 +56,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
             throw KeyVaultError(.remote, "cannot tell which shell \(location.connection) runs (it answered '\(String(answer.prefix(80)).printable)'); keyvault knows POSIX shells, cmd.exe and PowerShell")
         }
         let (text, _) = try run(client, location, command: RemoteScripts.hostname(shell), expectedKey: key, what: "ask its computer name")
-        let reported = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map { String($0).trimmingCharacters(in: " \t") } ?? ""
+        let reported = text.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: " \t") } ?? ""
         guard let name = try? HostName(reported) else {
             throw KeyVaultError(.hostIdentity, "the computer at \(location.connection) reported the host name '\(String(reported.prefix(80)).printable)', which is not a valid computer name, so no key can be matched to it")
         }

@@ -82,7 +82,8 @@ public struct SSHLocation: Sendable, Hashable, CustomStringConvertible {
         }
         // A drive letter after the first slash: a Windows path.
         let u = Array(rawPath.utf8)
-        let drive = u.count >= 4 && SSHLocation.isLetter(u[1]) && u[2] == 0x3A && u[3] == 0x2F
+        let drive = u.count >= 3 && SSHLocation.isLetter(u[1]) && u[2] == 0x3A
+        if drive && (u.count < 4 || u[3] != 0x2F) { throw bad("a Windows path is written /C:/folder/file") }
         let body = drive ? Array(u.dropFirst(1)) : u
         guard body.count > 1, body.last != 0x2F else { throw bad("the path names a folder, not a file") }
         guard body.count <= 1024 else { throw bad("the path is longer than 1024 bytes") }

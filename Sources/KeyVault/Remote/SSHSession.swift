@@ -168,7 +168,7 @@ final class SSHSession {
     }
 
     private var errorLines: [Substring] {
-        String(decoding: errorText, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        String(decoding: errorText, as: UTF8.self).split(whereSeparator: \.isNewline)
     }
 
     /// What ssh and the remote side said on standard error, without ssh's -v lines, as one line.
