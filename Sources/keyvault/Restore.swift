@@ -119,8 +119,10 @@ struct Restore: ParsableCommand {
         let wantsPassword = try checkPasswordWanted(opened, selected)
         let unlocked = try unlockForRestore(opened)
         var written: [String] = []
+        var keyHash = ""
         let (restored, password) = try restoreRecording(unlocked, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "; \(rule)") { restored, password in
             let hash = try remote.write(restored.key, toPath: target.path, replacing: force)
+            keyHash = hash
             written.append("\(target) (SHA-256 \(hash.prefix(16))… checked there)")
             if let passwordTarget, let password {
                 _ = try remote.write(password, toPath: passwordTarget.path, replacing: force)
@@ -128,7 +130,7 @@ struct Restore: ParsableCommand {
             }
         }
         let e = restored.entry
-        Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(target) on \(remote.name): \(e.size) bytes, readable only by its owner\(remote.shell.isWindows ? " (icacls)" : " (mode 0600)"), SHA-256 checked there, fingerprint \(e.fingerprint.short)")
+        Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(target) on \(remote.name): \(e.size) bytes, readable only by its owner\(remote.shell.isWindows ? " (icacls)" : " (mode 0600)"), SHA-256 checked there: \(keyHash), fingerprint \(e.fingerprint.short)")
         Output.note("the computer at \(target.connection) reported its name as \(remote.name); ssh verified its host key \(remote.hostKey)")
         if let passwordTarget { Output.line("wrote its export password to \(passwordTarget)") }
         finish(opened, unlocked, restored, password, wrote: written.joined(separator: " and "),

@@ -11,6 +11,11 @@ public struct SSHClient: Sendable {
     /// The command text from `KEYVAULT_SSH_COMMAND`, or nil for plain `ssh`.
     public let command: String?
 
+    /// A client that runs `command` (shell text, as in `KEYVAULT_SSH_COMMAND`), or `ssh` from PATH when nil.
+    ///
+    /// - Parameter command: the command text, or nil.
+    public init(command: String?) { self.command = command }
+
     /// The client the environment asks for: `KEYVAULT_SSH_COMMAND` when set and not empty, else `ssh` from PATH.
     public static func fromEnvironment() -> SSHClient {
         let text = Syscalls.environment("KEYVAULT_SSH_COMMAND")
