@@ -102,14 +102,7 @@ struct Restore: ParsableCommand {
     }
 
     private func restoreOverSSH(role: Role, to: String) throws {
-        let target = try SSHLocation(parsing: to)
-        let passwordTarget = try keyPasswordTo.map { try SSHLocation(parsing: $0) }
-        if let passwordTarget {
-            guard passwordTarget.sameConnection(as: target) else {
-                throw CLIError.usage("--key-password-to must name the same computer as --to (\(target.connection)), with another path")
-            }
-            guard passwordTarget.path != target.path else { throw CLIError.usage("--key-password-to and --to name the same file") }
-        }
+        let (target, passwordTarget) = try parseSSHLocations(to, option: "--to", password: keyPasswordTo, passwordOption: "--key-password-to")
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // The name the remote operating system reports, never a flag; refuse before the passphrase, as here.
         let remote = try RemoteHostIdentity.ask(target)

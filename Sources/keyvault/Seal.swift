@@ -71,15 +71,8 @@ struct Seal: ParsableCommand {
     }
 
     private func sealFromSSH(role: Role, from: String) throws {
-        let source = try SSHLocation(parsing: from)
-        let passwordSource = try keyPasswordFrom.map { try SSHLocation(parsing: $0) }
-        if let passwordSource {
-            guard passwordSource.sameConnection(as: source) else {
-                throw CLIError.usage("--key-password-from must name the same computer as --from (\(source.connection)), with another path")
-            }
-            guard passwordSource.path != source.path else { throw CLIError.usage("--key-password-from and --from name the same file") }
-            if keyPasswordFile != nil { throw CLIError.usage("give --key-password-file or --key-password-from, not both") }
-        }
+        let (source, passwordSource) = try parseSSHLocations(from, option: "--from", password: keyPasswordFrom, passwordOption: "--key-password-from")
+        if passwordSource != nil && keyPasswordFile != nil { throw CLIError.usage("give --key-password-file or --key-password-from, not both") }
         let given = try host.map { try HostName($0) }
         if keyPasswordFile == "-" && (unlock.passphraseFile == "-" || unlock.identityPassphraseFile == "-") {
             throw CLIError.usage("--key-password-file - cannot share standard input with --passphrase-file")
