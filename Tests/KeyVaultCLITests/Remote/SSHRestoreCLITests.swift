@@ -191,7 +191,9 @@ import Testing
             t="$f.keyvault-fake"; : > "$t"; chmod 600 "$t"; echo "ran icacls on $t" >> "$log"
             printf 'kv-ready\r\n'
             head -c "$n" > "$t"
-            printf 'kv-written %s %s\r\n' "$(wc -c < "$t")" "$(sha256sum < "$t" | cut -c1-64 | tr a-f A-F)"
+            h=$(sha256sum < "$t" | cut -c1-64 | tr a-f A-F)
+            if [ -n "$FAKE_CORRUPT" ]; then h=0000000000000000000000000000000000000000000000000000000000000000; fi
+            printf 'kv-written %s %s\r\n' "$(wc -c < "$t")" "$h"
             read -r answer; answer=${answer%$'\r'}
             if [ "$answer" = commit ]; then mv -f "$t" "$f"; printf 'kv-done\r\n'; else rm -f "$t"; exit 21; fi ;;
           *kv-file*)
@@ -236,6 +238,13 @@ import Testing
         #expect(!asked.contains("Pa55word-SM01"), "secrets travel on standard input, never in a command")
         #expect(!asked.contains("StrictHostKeyChecking"))
         #expect(try lastLogLine().contains("remote name SM01 reported by ssh://admin@sm01.corp.example, host key ssh-ed25519 SHA256:FakeWindowsHostKey"))
+
+        // A copy whose hash does not match is not given its name: nothing is left there, exit 1.
+        var corrupt = env
+        corrupt["FAKE_CORRUPT"] = "1"
+        let bad = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/again.bin"] + pass, environment: corrupt)
+        #expect(bad.status == 1 && bad.error.hasPrefix("the copy written to ssh://admin@sm01.corp.example/C:/keyvault/again.bin does not match the key"), "\(bad)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/C/keyvault").sorted() == ["SM01-sm.bin", "SM01-sm.password"])
 
         // An existing file there is kept without --force (the Windows script's check).
         let again = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin"] + pass, environment: env)
