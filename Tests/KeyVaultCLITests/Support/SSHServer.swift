@@ -117,7 +117,11 @@ final class SSHServer: @unchecked Sendable {
 
     func stop() {
         kill(pid, SIGTERM)
-        try? FileManager.default.removeItem(atPath: folder)
+        // sshd removes its pid file as it exits: wait for it, or the folder's removal races with it.
+        for _ in 0..<100 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.02) }
+        for _ in 0..<5 where FileManager.default.fileExists(atPath: folder) {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 
     private static func which(_ name: String) -> String? {
