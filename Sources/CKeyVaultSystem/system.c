@@ -87,3 +87,4 @@ int kv_copy_access_acl(int from, int to) {
     if (n < 0) return (errno == ENODATA || errno == ENOTSUP) ? 0 : -1;
     return fsetxattr(to, "system.posix_acl_access", buffer, (size_t)n, 0) == 0 ? 1 : -1;
 }
+int kv_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

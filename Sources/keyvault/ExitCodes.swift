@@ -19,9 +19,9 @@ enum ExitCodes {
     static let helpText = """
         EXIT CODES
           0  success
-          1  other error (I/O failure, lock timeout, unreadable host name)
-          2  bad usage or invalid argument (including a file that exists when it must not, or is missing)
-          3  refused by the host/role rule: a key for that role exists, but for another computer name
+          1  other error (I/O failure, lock timeout, unreadable host name; ssh failed, or a transfer was cut off)
+          2  bad usage or invalid argument (including a file that exists when it must not, or is missing; a bad ssh:// location)
+          3  refused by the host/role rule: a key for that role exists, but for another computer name (over SSH: the name the remote reports)
           4  unlock failed: wrong passphrase or identity, or too few custodians
           5  vault damaged or tampered with (or written by a newer keyvault)
           6  no such entry (no key of that role, or no such version)

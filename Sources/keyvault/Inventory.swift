@@ -19,6 +19,7 @@ extension InventoryHost {
             ("productVersion", productVersion.map(JSON.string) ?? .null),
             ("productVersionRecorded", productVersionRecordedAt.map { .string($0.iso8601) } ?? .null),
             ("positionChanged", positionChangedAt.map { .string($0.iso8601) } ?? .null),
+            ("os", operatingSystem.map { .string($0.rawValue) } ?? .null),
         ])
     }
 }
@@ -51,8 +52,9 @@ struct InventoryShow: ParsableCommand {
         if !authenticated { Output.line(UnlockOptions.notAuthenticatedNotice) }
         Output.line("management group: \(inv.managementGroup ?? "(not recorded)")")
         if inv.hosts.isEmpty { Output.line("hosts: none recorded") } else {
-            Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION"], inv.hosts.map { h in
-                [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-"]
+            Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION", "OS"], inv.hosts.map { h in
+                [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-",
+                 h.operatingSystem?.rawValue ?? "-"]
             }))
         }
         if inv.databases.isEmpty { Output.line("databases: none recorded") } else {
@@ -113,6 +115,9 @@ struct InventoryHostCommand: ParsableCommand {
     @Option(name: .customLong("clear"), help: ArgumentHelp("Remove a recorded field: fqdn or product-version. Repeatable. Fields not named keep their values.", valueName: "field"))
     var clear: [String] = []
 
+    @Option(help: ArgumentHelp("Its operating system: windows (the default for sm, dw and ssp hosts) or other. Plans restore keys onto a Windows host over SSH.", valueName: "os"))
+    var os: String?
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
@@ -136,12 +141,16 @@ struct InventoryHostCommand: ParsableCommand {
             }
             update.clearing.insert(f)
         }
+        if let os {
+            guard let parsed = HostOS(rawValue: os.lowercased()) else { throw CLIError.usage("unknown --os '\(os)': use windows or other") }
+            update.os = parsed
+        }
         let opened = try Vault.open(atPath: vault)
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let host = try Vault.updateHost(try HostName(name), with: update, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
-        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(host.roles.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")\(host.productVersion.map { ", product version \($0)" } ?? "")")
+        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(host.roles.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")\(host.productVersion.map { ", product version \($0)" } ?? "")\(host.operatingSystem.map { ", \($0.rawValue)" } ?? "")")
     }
 }
 

@@ -40,6 +40,19 @@ struct CLIError: Error {
 
 func parseRole(_ text: String) throws -> Role { try Role(parsing: text) }
 
+/// The ssh:// location of a key (`option`) and of its export password (`passwordOption`), which must be another
+/// file on the same computer, reached the same way: one remote identity serves both.
+func parseSSHLocations(_ key: String, option: String, password: String?, passwordOption: String) throws -> (SSHLocation, SSHLocation?) {
+    let keyLocation = try SSHLocation(parsing: key)
+    guard let password else { return (keyLocation, nil) }
+    let passwordLocation = try SSHLocation(parsing: password)
+    guard passwordLocation.sameConnection(as: keyLocation) else {
+        throw CLIError.usage("\(passwordOption) must name the same computer as \(option) (\(keyLocation.connection)), with another path")
+    }
+    guard passwordLocation.path != keyLocation.path else { throw CLIError.usage("\(passwordOption) and \(option) name the same file") }
+    return (keyLocation, passwordLocation)
+}
+
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.
 struct UnlockOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(

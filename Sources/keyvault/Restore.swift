@@ -7,12 +7,20 @@ import KeyVault
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore a role's key onto this computer (only if its host name is the one recorded for the key).",
+        commandName: "restore", abstract: "Restore a role's key onto this computer, or over SSH onto another (only if its host name is the one recorded for the key).",
         discussion: """
             The host name is read from the operating system; there is no option to give another. The newest version \
             is restored unless --version is given. FILE is written with mode 0600, atomically. The restore is \
             recorded in the vault's audit log; when the vault cannot be written (a read-only copy), the key is still \
             restored and keyvault says that the restore could not be recorded.
+
+            With --to ssh://[user@]HOST[:PORT]/PATH, keyvault unlocks the vault here and connects with the system's \
+            ssh client (its configuration, agent and known_hosts apply; KEYVAULT_SSH_COMMAND replaces the command, as \
+            GIT_SSH_COMMAND does for git). It asks the remote computer for its name (hostname) and applies the same \
+            host and role rule to that name before any key byte is sent; then it streams the key over the connection \
+            into PATH, readable only by the connecting user (icacls on Windows, mode 0600 elsewhere), and checks the \
+            SHA-256 of what was written there. The rule, the reported name and the SSH host key go into the audit log. \
+            On Windows, PATH is written /C:/folder/file.bin.
             """)
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
@@ -21,14 +29,20 @@ struct Restore: ParsableCommand {
     @Option(help: ArgumentHelp("The role to restore: sm, dw or ssp.", valueName: "role"))
     var role: String
 
-    @Option(help: ArgumentHelp("Where to write the key file.", valueName: "file"))
-    var out: String
+    @Option(help: ArgumentHelp("Where to write the key file (on this computer).", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Write the key file over SSH onto the computer at ssh://[user@]HOST[:PORT]/PATH instead (checked against the name that computer reports).", valueName: "url"))
+    var to: String?
 
     @Option(help: ArgumentHelp("Restore this version instead of the newest.", valueName: "n"))
     var version: UInt32?
 
     @Option(help: ArgumentHelp("Also write the key's escrowed export password to FILE (mode 0600, atomically).", valueName: "file"))
     var keyPasswordOut: String?
+
+    @Option(help: ArgumentHelp("With --to: also write the key's escrowed export password over SSH to this ssh:// URL on the same computer.", valueName: "url"))
+    var keyPasswordTo: String?
 
     @Flag(help: "Also print the escrowed export password; only when standard output is a terminal.")
     var showKeyPassword = false
@@ -45,12 +59,25 @@ struct Restore: ParsableCommand {
     func run() throws {
         let role = try parseRole(role)
         if version == 0 { throw CLIError.usage("--version counts from 1") }
-        if out == "-" { throw CLIError.usage("keys are written only to files (mode 0600), never to standard output; give --out FILE") }
-        if keyPasswordOut == "-" { throw CLIError.usage("the export password is written only to a file (mode 0600); give --key-password-out FILE") }
-        if let keyPasswordOut, keyPasswordOut == out { throw CLIError.usage("--key-password-out and --out name the same file") }
         if showKeyPassword && isatty(STDOUT_FILENO) != 1 {
             throw CLIError.usage("--show-key-password prints the export password only on a terminal, and standard output is not one; use --key-password-out FILE")
         }
+        switch (out, to) {
+        case (nil, nil): throw CLIError.usage("say where to write the key: --out FILE, or --to ssh://HOST/PATH")
+        case (.some, .some): throw CLIError.usage("give --out FILE or --to ssh://HOST/PATH, not both")
+        case (.some(let out), nil):
+            if keyPasswordTo != nil { throw CLIError.usage("--key-password-to goes with --to; with --out, use --key-password-out FILE") }
+            try restoreHere(role: role, out: out)
+        case (nil, .some(let to)):
+            if keyPasswordOut != nil { throw CLIError.usage("--key-password-out goes with --out; with --to, use --key-password-to ssh://HOST/PATH") }
+            try restoreOverSSH(role: role, to: to)
+        }
+    }
+
+    private func restoreHere(role: Role, out: String) throws {
+        if out == "-" { throw CLIError.usage("keys are written only to files (mode 0600), never to standard output; give --out FILE") }
+        if keyPasswordOut == "-" { throw CLIError.usage("the export password is written only to a file (mode 0600); give --key-password-out FILE") }
+        if let keyPasswordOut, keyPasswordOut == out { throw CLIError.usage("--key-password-out and --out name the same file") }
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
@@ -67,47 +94,98 @@ struct Restore: ParsableCommand {
         }
         // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
         let selected = try opened.entry(for: role, version: version, on: host)
-        let wantsPassword = keyPasswordOut != nil || showKeyPassword
-        if wantsPassword && !opened.hasKeyPassword(for: selected) {
-            throw CLIError(message: "no export password is escrowed for the \(selected.displayName); restore without --key-password-out or --show-key-password", exitCode: ExitCodes.code(for: .notFound))
-        }
+        let wantsPassword = try checkPasswordWanted(opened, selected)
         try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
         if let keyPasswordOut { try Vault.checkCanCreate(keyPasswordOut, what: "output file", hint: "pass --force to replace it", replacing: force) }
-        let unlocked = try unlock.unlock(opened)
-        // A restore on a rolled-back copy still restores (a rebuilt server may only have an old copy); it records
-        // itself only when the roll-back is accepted.
-        let rolledBack = History.store?.rollback(of: opened) != nil
-        if rolledBack { History.warnIfRolledBack(opened) }
-        let recording = !rolledBack || history.acceptRollback
-        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
-        if salvage && !unlocked.isAuthentic {
-            Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
-        }
-        let restored: RestoredKey
-        let password: SecretBytes?
-        do {
-            restored = try unlocked.restore(role: role, version: version, on: host, salvage: salvage)
-            password = wantsPassword ? try unlocked.keyPassword(for: restored) : nil
+        let (unlocked, recording) = try unlockForRestore(opened)
+        let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "") { restored, password in
             try restored.write(toPath: out, replacing: force)
             if let keyPasswordOut, let password { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) }
-        } catch let error as KeyVaultError {
-            // The vault is unlocked: a failure from here on can be recorded (best effort; the error is what counts).
-            if recording { try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)") }
-            throw error
         }
         let e = restored.entry
         Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(out): \(e.size) bytes, mode 0600, fingerprint \(e.fingerprint.short)")
         if let keyPasswordOut { Output.line("wrote its export password to \(keyPasswordOut) (mode 0600)") }
-        else if !wantsPassword && opened.hasKeyPassword(for: e) {
-            Output.note("note: its export password is escrowed too; --key-password-out FILE writes it to a file (mode 0600)")
+        finish(opened, unlocked, restored, password, recording: recording, wrote: [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and "),
+               recordPrefix: "ok: restored on \(host) to ", passwordOption: "--key-password-out FILE", host: host.name)
+    }
+
+    private func restoreOverSSH(role: Role, to: String) throws {
+        let (target, passwordTarget) = try parseSSHLocations(to, option: "--to", password: keyPasswordTo, passwordOption: "--key-password-to")
+        let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
+        // The name the remote operating system reports, never a flag; refuse before the passphrase, as here.
+        let remote = try RemoteHostIdentity.ask(target)
+        let host = remote.identity
+        let selected = try opened.entry(for: role, version: version, on: host)
+        let rule = "rule: role \(role), recorded host \(selected.host), remote name \(remote.name) reported by \(target.connection), host key \(remote.hostKey)"
+        let wantsPassword = try checkPasswordWanted(opened, selected)
+        let (unlocked, recording) = try unlockForRestore(opened)
+        var written: [String] = []
+        var keyHash = ""
+        let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "; \(rule)") { restored, password in
+            let hash = try remote.write(restored.key, toPath: target.path, replacing: force)
+            keyHash = hash
+            written.append("\(target) (SHA-256 \(hash.prefix(16))… checked there)")
+            if let passwordTarget, let password {
+                _ = try remote.write(password, toPath: passwordTarget.path, replacing: force)
+                written.append("\(passwordTarget)")
+            }
+        }
+        let e = restored.entry
+        Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(target) on \(remote.name): \(e.size) bytes, readable only by its owner\(remote.shell.isWindows ? " (icacls)" : " (mode 0600)"), SHA-256 checked there: \(keyHash), fingerprint \(e.fingerprint.short)")
+        Output.note("the computer at \(target.connection) reported its name as \(remote.name); ssh verified its host key \(remote.hostKey)")
+        if let passwordTarget { Output.line("wrote its export password to \(passwordTarget)") }
+        finish(opened, unlocked, restored, password, recording: recording, wrote: written.joined(separator: " and "),
+               recordPrefix: "ok: \(rule); restored to ", passwordOption: "--key-password-to ssh://HOST/PATH", host: remote.name)
+    }
+
+    /// Whether the export password is asked for, refusing when it is but none is escrowed.
+    private func checkPasswordWanted(_ opened: Vault, _ selected: Entry) throws -> Bool {
+        let wantsPassword = keyPasswordOut != nil || keyPasswordTo != nil || showKeyPassword
+        if wantsPassword && !opened.hasKeyPassword(for: selected) {
+            throw CLIError(message: "no export password is escrowed for the \(selected.displayName); restore without \(to == nil ? "--key-password-out" : "--key-password-to") or --show-key-password", exitCode: ExitCodes.code(for: .notFound))
+        }
+        return wantsPassword
+    }
+
+    /// Unlocks the vault, and says whether this restore may record itself: a restore on a rolled-back copy still
+    /// restores (a rebuilt server may only have an old copy), but records itself only when the roll-back is accepted.
+    private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: Bool) {
+        let unlocked = try unlock.unlock(opened)
+        let rolledBack = History.store?.rollback(of: opened) != nil
+        if rolledBack { History.warnIfRolledBack(opened) }
+        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
+        if salvage && !unlocked.isAuthentic {
+            Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
+        }
+        return (unlocked, !rolledBack || history.acceptRollback)
+    }
+
+    /// Decrypts the entry and runs `write`; a failure from here on is recorded in the audit log (best effort).
+    private func restoreRecording(_ unlocked: UnlockedVault, recording: Bool, role: Role, host: HostIdentity, selected: Entry, wantsPassword: Bool, failureNote: String,
+                                  _ write: (RestoredKey, SecretBytes?) throws -> Void) throws -> (RestoredKey, SecretBytes?) {
+        do {
+            let restored = try unlocked.restore(role: role, version: version, on: host, salvage: salvage)
+            let password = wantsPassword ? try unlocked.keyPassword(for: restored) : nil
+            try write(restored, password)
+            return (restored, password)
+        } catch let error as KeyVaultError {
+            if recording { try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)\(failureNote)") }
+            throw error
+        }
+    }
+
+    private func finish(_ opened: Vault, _ unlocked: UnlockedVault, _ restored: RestoredKey, _ password: SecretBytes?, recording: Bool, wrote: String,
+                        recordPrefix: String, passwordOption: String, host: HostName) {
+        let e = restored.entry
+        if password == nil && !showKeyPassword && keyPasswordOut == nil && keyPasswordTo == nil && opened.hasKeyPassword(for: e) {
+            Output.note("note: its export password is escrowed too; \(passwordOption) writes it (readable only by its owner)")
         }
         if showKeyPassword, let password { Output.secretLine("export password: ", password) }
-        let wrote = [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and ")
         if recording {
             do {
-                try unlocked.record(.restore, entry: e, outcome: "ok: restored on \(host) to \(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
-            } catch let error as KeyVaultError {
-                Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \(error.message)")
+                try unlocked.record(.restore, entry: e, outcome: "\(recordPrefix)\(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
+            } catch {
+                Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \((error as? KeyVaultError)?.message ?? "\(error)")")
             }
             History.rememberWritten(path: vault)
         } else {

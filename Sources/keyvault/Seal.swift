@@ -5,7 +5,15 @@ import KeyVault
 struct Seal: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal", abstract: "Seal an exported encryption key into the vault for a computer and role.",
-        discussion: "Sealing the same computer and role again adds version 2, 3, ...; earlier versions are kept.")
+        discussion: """
+            Sealing the same computer and role again adds version 2, 3, ...; earlier versions are kept.
+
+            With --from ssh://[user@]HOST[:PORT]/PATH instead of --key, keyvault pulls the exported key from the \
+            server that exported it, with the system's ssh client (KEYVAULT_SSH_COMMAND replaces the command), and \
+            checks its SHA-256 as computed there. The key is recorded under the computer name that server reports \
+            (hostname); --host is then optional, and when given it must name that computer (else exit 3). \
+            --key-password-from pulls the export password file from the same computer.
+            """)
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -13,11 +21,14 @@ struct Seal: ParsableCommand {
     @Option(help: ArgumentHelp("The role whose key this is: sm (Service Manager), dw (data warehouse) or ssp (Self-Service Portal).", valueName: "role"))
     var role: String
 
-    @Option(help: ArgumentHelp("The computer the key was exported from: short name or FQDN.", valueName: "name"))
-    var host: String
+    @Option(help: ArgumentHelp("The computer the key was exported from: short name or FQDN. With --from, optional: the name the server reports is used, and --host must match it.", valueName: "name"))
+    var host: String?
 
     @Option(help: ArgumentHelp("The exported key file (the .bin from the Encryption Key Backup or Restore Wizard).", valueName: "file"))
-    var key: String
+    var key: String?
+
+    @Option(help: ArgumentHelp("Pull the exported key file over SSH from ssh://[user@]HOST[:PORT]/PATH on the server that exported it, instead of --key.", valueName: "url"))
+    var from: String?
 
     @Option(help: ArgumentHelp("Free text recorded with the key (at most 256 bytes).", valueName: "text"))
     var label: String = ""
@@ -31,11 +42,20 @@ struct Seal: ParsableCommand {
     @Flag(help: "Seal a key file even though it does not look like an exported key (plain text, or smaller than any export).")
     var force = false
 
+    @Option(help: ArgumentHelp("With --from: pull the key's export password file over SSH from this ssh:// URL on the same computer.", valueName: "url"))
+    var keyPasswordFrom: String?
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
     func run() throws {
-        var request = SealRequest(role: try parseRole(role), host: try HostName(host), label: label,
+        let role = try parseRole(role)
+        if key != nil && from != nil { throw CLIError.usage("give --key FILE or --from ssh://HOST/PATH, not both") }
+        if let from { return try sealFromSSH(role: role, from: from) }
+        guard let key else { throw CLIError.usage("say which key to seal: --key FILE, or --from ssh://HOST/PATH") }
+        guard let host else { throw CLIError.usage("--host NAME is required with --key (with --from, the name the server reports is used)") }
+        if keyPasswordFrom != nil { throw CLIError.usage("--key-password-from goes with --from; with --key, use --key-password-file FILE") }
+        var request = SealRequest(role: role, host: try HostName(host), label: label,
                                   originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
         if key == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
@@ -55,9 +75,48 @@ struct Seal: ParsableCommand {
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let bytes = try SecretInput.keyFile(key)
-        if !force, let doubt = Self.doubt(about: bytes) {
-            throw CLIError.usage("\(key == "-" ? "the key from standard input" : "key file \(key)") \(doubt), not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway")
+        try seal(bytes, request, into: opened, from: nil, credentials: credentials,
+                 source: key == "-" ? "the key from standard input" : "key file \(key)")
+    }
+
+    private func sealFromSSH(role: Role, from: String) throws {
+        let (source, passwordSource) = try parseSSHLocations(from, option: "--from", password: keyPasswordFrom, passwordOption: "--key-password-from")
+        if passwordSource != nil && keyPasswordFile != nil { throw CLIError.usage("give --key-password-file or --key-password-from, not both") }
+        let given = try host.map { try HostName($0) }
+        if keyPasswordFile == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
+            throw CLIError.usage("--key-password-file - cannot share standard input with --passphrase-file")
         }
+        // The format's own limits, checked before anything is fetched.
+        try SealRequest(role: role, host: given ?? HostName("CHECK"), label: label).validate(keyCount: 1)
+        let opened = try Vault.open(atPath: vault)
+        let remote = try RemoteHostIdentity.ask(source)
+        if let given, !given.matches(remote.name) {
+            throw CLIError(message: "refused: --host \(given) does not name the computer at \(source.connection), which reports its name as \(remote.name); leave --host out to record the reported name", exitCode: ExitCodes.code(for: .refused))
+        }
+        let name = String(source.path.split(separator: "/").last ?? "")
+        var request = SealRequest(role: role, host: given ?? remote.name, label: label, originalFileName: name)
+        try request.validate(keyCount: 1)
+        if let keyPasswordFile {
+            request.keyPassword = try SecretInput.passphrase(fromFile: keyPasswordFile, what: "export password")
+        } else if let passwordSource {
+            let raw = try remote.read(path: passwordSource.path, maxCount: 2 * (SecretInput.maximumPassphraseCount + 2) + 2, what: "export password file")
+            request.keyPassword = try SecretInput.passphrase(from: raw, what: "export password file \(passwordSource)")
+        }
+        if request.keyPassword != nil { try request.validate(keyCount: 1) }
+        let credentials = try unlock.credentials(for: opened)
+        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let bytes = try remote.read(path: source.path, maxCount: 16 << 20, what: "key file")
+        try seal(bytes, request, into: opened, from: remote, credentials: credentials, source: "the key file at \(source)")
+    }
+
+    /// Seals `bytes` (from a file, standard input, or a remote computer) after the checks a person's mistakes need,
+    /// and says what happened.
+    private func seal(_ bytes: SecretBytes, _ given: SealRequest, into opened: Vault, from remote: RemoteHostIdentity?,
+                      credentials: Credentials, source: String) throws {
+        if !force, let doubt = Self.doubt(about: bytes) {
+            throw CLIError.usage("\(source) \(doubt), not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway")
+        }
+        var request = given
         request.allowOutsideInventory = notInInventory
         let result: SealResult
         do { result = try opened.seal(bytes, request, credentials: credentials) } catch let error as KeyVaultError where error.code == .notInInventory {
@@ -69,7 +128,10 @@ struct Seal: ParsableCommand {
             let what = result.updated.isEmpty ? "nothing was added" : "nothing was added; updated its \(result.updated.joined(separator: " and "))"
             Output.line("the same bytes are already sealed as version \(entry.version) of the \(entry.role) key of \(entry.host) (fingerprint \(entry.fingerprint.short)): \(what)")
         } else {
-            Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(keyPasswordFile == nil ? "" : ", with its export password")")
+            Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(request.keyPassword == nil ? "" : ", with its export password")")
+        }
+        if let remote {
+            Output.note("pulled from \(remote.location.connection), which reported its name as \(remote.name) (SHA-256 checked there and here); ssh verified its host key \(remote.hostKey)")
         }
         if entry.host.value != request.host.value {
             Output.note("note: recorded under \(entry.host), the inventory's name for \(request.host), so that the computer keeps one version series")

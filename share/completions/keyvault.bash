@@ -215,7 +215,7 @@ _keyvault_seal() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--role --host --key --label --key-password-file --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--role --host --key --from --label --key-password-file --key-password-from --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -229,10 +229,16 @@ _keyvault_seal() {
     '--key')
         return
         ;;
+    '--from')
+        return
+        ;;
     '--label')
         return
         ;;
     '--key-password-file')
+        return
+        ;;
+    '--key-password-from')
         return
         ;;
     '--passphrase-file')
@@ -272,7 +278,7 @@ _keyvault_restore() {
     repeating_flags=()
     non_repeating_flags=(--show-key-password --force --salvage --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--role --out --version --key-password-out --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--role --out --to --version --key-password-out --key-password-to --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -283,10 +289,16 @@ _keyvault_restore() {
     '--out')
         return
         ;;
+    '--to')
+        return
+        ;;
     '--version')
         return
         ;;
     '--key-password-out')
+        return
+        ;;
+    '--key-password-to')
         return
         ;;
     '--passphrase-file')
@@ -510,7 +522,7 @@ _keyvault_inventory_host() {
     repeating_flags=()
     non_repeating_flags=(--primary --additional --version -h --help)
     repeating_options=(--role --identity)
-    non_repeating_options=(--name --fqdn --product-version --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--name --fqdn --product-version --os --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -525,6 +537,9 @@ _keyvault_inventory_host() {
         return
         ;;
     '--product-version')
+        return
+        ;;
+    '--os')
         return
         ;;
     '--passphrase-file')

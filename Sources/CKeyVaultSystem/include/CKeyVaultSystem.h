@@ -44,4 +44,7 @@ int kv_copy_access_acl(int from, int to);
 /// The soft RLIMIT_MEMLOCK in bytes, or -1 when unlimited or unknown.
 long long kv_memlock_limit(void);
 
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends are closed in programs this process starts. Returns 0, or -1 with errno.
+int kv_pipe_cloexec(int fds[2]);
+
 #endif

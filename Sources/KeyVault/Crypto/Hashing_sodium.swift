@@ -1,4 +1,5 @@
-// BLAKE2b-256 (crypto_generichash), keyed and unkeyed, through libsodium.
+// BLAKE2b-256 (crypto_generichash), keyed and unkeyed, and SHA-256 (for checking copies on other computers), through
+// libsodium.
 internal import CSodium
 
 enum Hashing {
@@ -25,6 +26,16 @@ enum Hashing {
             }
         }
         return out
+    }
+
+    /// SHA-256 of `message`, as lowercase hex: what `sha256sum` and `Get-FileHash` print for a copy on another
+    /// computer, which has no BLAKE2b tool.
+    static func sha256Hex(_ message: UnsafeRawBufferPointer) -> String {
+        _ = Sodium.isReady
+        var out = [UInt8](repeating: 0, count: 32)
+        _ = crypto_hash_sha256(&out, message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count))
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: out.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 
     /// BLAKE2b-256 of the secret `message` keyed with `key`.

@@ -42,6 +42,9 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let io = Code("io", .other)
         /// This machine's own host name could not be read or is not a valid computer name.
         public static let hostIdentity = Code("hostIdentity", .other)
+        /// The other computer of an ssh:// location could not be reached (ssh failed: host key, authentication,
+        /// network), or a step there failed or was cut off; nothing was left half-written there.
+        public static let remote = Code("remote", .other)
         /// libsodium could not be initialised or could not allocate guarded memory.
         public static let crypto = Code("crypto", .other)
         /// The library was about to write a vault that would not read back; nothing was written. A bug: report it.

@@ -49,7 +49,7 @@ struct ExtensionArea: Sendable, Hashable {
     enum SectionType: UInt8 {
         case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8
     }
-    static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7]
+    static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7, 8]
     static let databaseTags: Set<UInt8> = [1, 2, 3]
 
     var inventory = Inventory(managementGroup: nil, hosts: [], databases: [])
@@ -143,6 +143,12 @@ struct ExtensionArea: Sendable, Hashable {
             var host = InventoryHost(name: name, fqdn: fqdn, roles: roles, smPosition: position, productVersion: version)
             host.productVersionRecordedAt = try f.uint(6, "product version time", bytes: 8, required: false).map(Timestamp.init)
             host.positionChangedAt = try f.uint(7, "position time", bytes: 8, required: false).map(Timestamp.init)
+            if let o = try f.uint(8, "operating system", bytes: 1, required: false) {
+                guard let os = HostOS(stored: UInt8(o)) else { throw f.bad("operating system \(o) is not 1 (Windows) or 2 (other)") }
+                // Written only when it differs from the default: the default written out is not a canonical record.
+                guard os != host.defaultOS else { throw f.bad("operating system \(os.rawValue) is the default for its roles, which is never written") }
+                host.os = os
+            }
             if let problem = host.problem() { throw f.bad(problem) }
             // The rule of format v1 as first written (no NetBIOS clause): an inventory that listed a long name and its
             // NetBIOS form as two computers was valid then and must keep opening.
@@ -245,6 +251,7 @@ struct ExtensionArea: Sendable, Hashable {
                 f.text(5, h.productVersion)
                 f.uint(6, h.productVersionRecordedAt?.secondsSinceEpoch, bytes: 8)
                 f.uint(7, h.positionChangedAt?.secondsSinceEpoch, bytes: 8)
+                f.uint(8, h.storedOS.map { UInt64($0.stored) }, bytes: 1)
                 return f.bytes
             }, into: &b)
             sections.append((SectionType.hosts.rawValue, b.bytes))

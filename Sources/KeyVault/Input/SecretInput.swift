@@ -27,7 +27,20 @@ public enum SecretInput {
     /// ``conversionNotes`` then says. One trailing newline (`\n` or `\r\n`) is dropped.
     public static func passphrase(fromFile path: String, what noun: String) throws -> SecretBytes {
         let what = path == "-" ? "\(noun) from standard input" : "\(noun) file \(path)"
-        var raw = try read(path, maxCount: 2 * (maximumPassphraseCount + 2) + 2, what: what)
+        return try passphrase(from: try read(path, maxCount: 2 * (maximumPassphraseCount + 2) + 2, what: what), what: what)
+    }
+
+    /// A passphrase from the bytes of a passphrase file read elsewhere (over SSH, say), read as
+    /// ``passphrase(fromFile:what:)`` reads a file: byte-order marks, UTF-16 and one trailing newline handled alike.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes.
+    ///   - what: how messages name it, e.g. "export password file ssh://SM01/C:/keys/SM01.pw".
+    /// - Returns: the passphrase.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is empty, longer than
+    ///   ``maximumPassphraseCount``, or broken UTF-16.
+    public static func passphrase(from bytes: SecretBytes, what: String) throws -> SecretBytes {
+        var raw = bytes
         let start = raw.withUnsafeBytes { Array($0.prefix(3)) }
         if start.starts(with: [0xEF, 0xBB, 0xBF]) {
             raw = try raw.dropFirst(3)

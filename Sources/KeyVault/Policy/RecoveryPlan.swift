@@ -85,12 +85,24 @@ public struct RecoveryPlan: Sendable {
             if let d = drills[newest.index], let problem = d.problem {
                 warnings.append("the last drill (\(d.time.iso8601)) found the \(role) key of \(name) (version \(newest.version)) damaged: \(problem)")
             }
-            let file = "\(name.shortName)-\(role).bin"
+            let base = "\(name.shortName)-\(role)"
+            // Windows (recorded, or the default for a keyed role): restore from the escrow box over SSH, so nothing
+            // needs installing on the rebuilt server; otherwise keyvault runs on the computer itself.
+            if recorded?.operatingSystem == .windows {
+                let target = "ssh://\(recorded?.bestName ?? name)/C:/keyvault"
+                var command = "keyvault restore \(v) --role \(role) --to \(target)/\(base).bin\(credentialOptions)"
+                if hasPassword { command += " --key-password-to \(target)/\(base).password" }
+                return [
+                    Step(text: "On the new \(name), BEFORE running Setup, start OpenSSH Server and create the folder C:\\keyvault (README, \"Windows servers\"); then, from the escrow box, restore its \(role) key over SSH (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault asks the computer for its name and checks that it is \(name).", command: command),
+                    Step(text: "On \(name), import C:\\keyvault\\\(base).bin with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in C:\\keyvault\\\(base).password" : " using the export password (not escrowed here)"); then delete the restored files (Remove-Item C:\\keyvault\\\(base).*).", command: nil),
+                ]
+            }
+            let file = "\(base).bin"
             var command = "keyvault restore \(v) --role \(role) --out \(file)\(credentialOptions)"
-            if hasPassword { command += " --key-password-out \(name.shortName)-\(role).password" }
+            if hasPassword { command += " --key-password-out \(base).password" }
             return [
                 Step(text: "On the new \(name), BEFORE running Setup, restore its \(role) key (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault checks that this computer's name is \(name).", command: command),
-                Step(text: "Import \(file) with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in \(name.shortName)-\(role).password" : " using the export password (not escrowed here)"); then delete the restored files.", command: nil),
+                Step(text: "Import \(file) with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in \(base).password" : " using the export password (not escrowed here)"); then delete the restored files.", command: nil),
             ]
         }
 

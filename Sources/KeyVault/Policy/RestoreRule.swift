@@ -69,12 +69,12 @@ public enum RestoreRule {
         guard let newest else {
             let owners = hosts(in: entries, where: isRole)
             throw KeyVaultError(.hostMismatch,
-                "refused: the \(role) key in this vault belongs to \(owners), but this computer is \(host.name); a key restores only onto a computer with the name it was exported from")
+                "refused: the \(role) key in this vault belongs to \(owners), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from")
         }
         if ambiguous {
             let names = hosts(in: entries, separator: " and ", where: isMine)
             throw KeyVaultError(.hostMismatch,
-                "refused: \(role) keys for \(names) all match this computer's name \(host.name); set this computer's host name to its fully qualified name so exactly one matches")
+                "refused: \(role) keys for \(names) all match \(host.isLocal ? "this computer's name \(host.name)" : "the name \(host.name) of \(host.subject)"); set \(host.isLocal ? "this computer's" : "its") host name to its fully qualified name so exactly one matches")
         }
         if let version {
             guard let asked else {
@@ -96,7 +96,7 @@ public enum RestoreRule {
         guard let other = matching.first(where: { $0 != chosen && entries.version($0) == v }) else { return }
         let a = String(decoding: entries.host(other), as: UTF8.self), b = String(decoding: entries.host(chosen), as: UTF8.self)
         throw KeyVaultError(.hostMismatch,
-            "refused: version \(v) of the \(role) key exists both for \(a) and for \(b), which both name this computer \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)")
+            "refused: version \(v) of the \(role) key exists both for \(a) and for \(b), which both name \(host.subject) \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)")
     }
 
     /// The next version number for (`host`, `role`): one more than the highest among entries whose host matches.

@@ -249,6 +249,93 @@ enum Syscalls {
     }
 }
 
+/// A child process with pipes to its standard input, output and error (ours: the far ends are in the child).
+struct ChildProcess {
+    let pid: pid_t
+    let input: Int32
+    let output: Int32
+    let errors: Int32
+}
+
+extension Syscalls {
+    /// Starts `argv[0]` (searched on PATH) with `argv`, its standard input, output and error on new pipes, and
+    /// SIGPIPE at its default action (this process ignores it while it talks to children: see
+    /// ``ignoreBrokenPipes()``). The pipes are close-on-exec on our side.
+    static func spawn(_ argv: [String]) throws(SyscallFailure) -> ChildProcess {
+        var fds = [Int32](repeating: -1, count: 6)
+        for i in 0..<3 {
+            let ok = fds.withUnsafeMutableBufferPointer { kv_pipe_cloexec($0.baseAddress! + 2 * i) } == 0
+            if !ok { let e = errno; for fd in fds where fd >= 0 { close(fd) }; throw SyscallFailure(e) }
+        }
+        // fds: [in read, in write, out read, out write, err read, err write]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[3], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[5], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid = pid_t()
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, environ)
+        for i in [0, 3, 5] { close(fds[i]) }
+        guard rc == 0 else { for i in [1, 2, 4] { close(fds[i]) }; throw SyscallFailure(rc) }
+        return ChildProcess(pid: pid, input: fds[1], output: fds[2], errors: fds[4])
+    }
+
+    /// SIGPIPE ignored from now on, so a child that exits while we write to it gives EPIPE instead of killing us.
+    static func ignoreBrokenPipes() { _ = signal(SIGPIPE, SIG_IGN) }
+
+    /// poll(2) on (fd, events) pairs, retrying on EINTR; returns the revents in the same order.
+    static func poll(_ fds: [(Int32, Int16)], timeoutMilliseconds: Int32 = -1) throws(SyscallFailure) -> [Int16] {
+        var entries = fds.map { pollfd(fd: $0.0, events: $0.1, revents: 0) }
+        while true {
+            let n = Glibc.poll(&entries, nfds_t(entries.count), timeoutMilliseconds)
+            if n >= 0 { return entries.map(\.revents) }
+            if errno != EINTR { throw SyscallFailure(errno) }
+        }
+    }
+
+    /// One read(2), retrying on EINTR; 0 at end of file.
+    static func readOnce(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SyscallFailure) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw SyscallFailure(errno) }
+        }
+    }
+
+    /// One write(2), retrying on EINTR; how many bytes it took.
+    static func writeOnce(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SyscallFailure) -> Int {
+        while true {
+            let n = Glibc.write(fd, buffer.baseAddress!, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw SyscallFailure(errno) }
+        }
+    }
+
+    /// waitpid(2) for `pid`: its exit status, or 128 + the signal that ended it.
+    static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 { if errno != EINTR { return -1 } }
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
+    }
+
+    static let pollIn = Int16(POLLIN), pollOut = Int16(POLLOUT), pollFailed = Int16(POLLERR | POLLNVAL)
+    static let brokenPipe = EPIPE
+
+    static func terminate(_ pid: pid_t) { _ = kill(pid, SIGTERM) }
+}
+
 /// A failed system call's errno, typed so callers add the path and operation.
 struct SyscallFailure: Error {
     let code: Int32

@@ -21,6 +21,23 @@ public enum SMPosition: String, Sendable, Hashable {
     }
 }
 
+/// The operating system a computer of the management group runs, as far as keyvault needs to know.
+///
+/// Service Manager's management servers and portals run on Windows Server, so ``windows`` is the default for a
+/// host with the `sm`, `dw` or `ssp` role; ``other`` records one that does not (a lab box, a Linux SQL Server).
+public enum HostOS: String, Sendable, Hashable, CaseIterable {
+    /// Windows: keys go over SSH to it (`keyvault restore --to ssh://...`).
+    case windows
+    /// Not Windows: keys are restored on it, by keyvault running there.
+    case other
+
+    var stored: UInt8 { self == .windows ? 1 : 2 }
+
+    init?(stored: UInt8) {
+        switch stored { case 1: self = .windows; case 2: self = .other; default: return nil }
+    }
+}
+
 /// One computer of the management group.
 public struct InventoryHost: Sendable, Hashable {
     /// The computer name (short, as a rule).
@@ -37,6 +54,8 @@ public struct InventoryHost: Sendable, Hashable {
     public var productVersionRecordedAt: Timestamp?
     /// When the SM position last changed (a promotion).
     public var positionChangedAt: Timestamp?
+    /// The operating system as recorded; nil when not recorded (then ``operatingSystem`` is the default).
+    public var os: HostOS?
 
     /// A host record.
     ///
@@ -53,6 +72,15 @@ public struct InventoryHost: Sendable, Hashable {
         self.smPosition = smPosition
         self.productVersion = productVersion
     }
+
+    /// The operating system that applies: the recorded one, else the default for the roles (``defaultOS``).
+    public var operatingSystem: HostOS? { os ?? defaultOS }
+
+    /// Windows for a host with a keyed role (`sm`, `dw`, `ssp`), else nil (unknown).
+    public var defaultOS: HostOS? { roles.contains(where: Role.known.contains) ? .windows : nil }
+
+    /// The OS as stored: nil when it is the default, so records that do not use the field keep their old bytes.
+    var storedOS: HostOS? { os == defaultOS ? nil : os }
 
     /// The FQDN when known, else the name.
     public var bestName: HostName { fqdn ?? name }
@@ -133,6 +161,8 @@ public struct InventoryHostUpdate: Sendable {
     public var smPosition: SMPosition?
     /// A new product version.
     public var productVersion: String?
+    /// A new operating system (``InventoryHost/os``).
+    public var os: HostOS?
     /// Fields to remove.
     public var clearing: Set<Field> = []
 

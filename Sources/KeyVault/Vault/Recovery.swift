@@ -187,6 +187,7 @@ extension Vault {
             if let roles = update.roles { host.roles = roles }
             if let position = update.smPosition { host.smPosition = position }
             if let version = update.productVersion { host.productVersion = version }
+            if let os = update.os { host.os = os }
             if update.clearing.contains(.fqdn) { host.fqdn = nil }
             if update.clearing.contains(.productVersion) { host.productVersion = nil }
             if host.roles.contains(.sm) == false { host.smPosition = nil }

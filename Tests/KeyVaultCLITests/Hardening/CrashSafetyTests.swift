@@ -74,8 +74,9 @@ import Testing
             if count == 3 { #expect(try ws.read("vault.kv") == before, "\(point)") } else { sawCommitted = true }
             if try !leftovers(ws).isEmpty { sawLeftover = true }
             // The next seal works at once (the dead writer's lock went with it) and removes its temp file.
-            // (When k4 already landed, seal k1 again: the same key for the same host and role is a new version.)
-            let next = try seal(ws, key: count == 3 ? "k4.bin" : "k1.bin")
+            // (When k4 already landed, seal a fifth key: the same bytes again would add nothing.)
+            if count == 4 { _ = try ws.key("k5.bin") }
+            let next = try seal(ws, key: count == 3 ? "k4.bin" : "k5.bin")
             #expect(next.status == 0, "\(point): \(next)")
             #expect(try intactEntries(ws) == count + 1, "\(point)")
             let left = try leftovers(ws)

@@ -15,7 +15,7 @@ import Testing
         try #require(try CLI.run(["inventory", "host", v, "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary"] + pass).status == 0)
         // The README's order: keys and hosts first, the product version later. The FQDN (which promotion needs) stays.
         var r = try CLI.run(["inventory", "host", v, "--name", "SM01", "--product-version", "10.25.1000.0"] + pass)
-        #expect(r.status == 0 && r.stdout == "recorded host SM01 (sm01.corp.example): sm, primary SM server, product version 10.25.1000.0\n", "\(r)")
+        #expect(r.status == 0 && r.stdout == "recorded host SM01 (sm01.corp.example): sm, primary SM server, product version 10.25.1000.0, windows\n", "\(r)")
         var h = try host()
         #expect(h["fqdn"] as? String == "sm01.corp.example" && h["roles"] as? [String] == ["sm"] && h["smPosition"] as? String == "primary" && h["productVersion"] as? String == "10.25.1000.0", "\(h)")
         r = try CLI.run(["inventory", "host", v, "--name", "sm01.corp.example", "--clear", "product-version"] + pass)

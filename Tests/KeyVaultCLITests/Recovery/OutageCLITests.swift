@@ -72,7 +72,7 @@ enum VaultBytes {
             ["inventory", "group", vault, "--name", "MG-CONTOSO"],
             ["inventory", "host", vault, "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"],
             ["inventory", "host", vault, "--name", "SM02", "--fqdn", "sm02.corp.example", "--role", "sm", "--additional"],
-            ["inventory", "host", vault, "--name", "DW01", "--fqdn", "dw01.corp.example", "--role", "dw"],
+            ["inventory", "host", vault, "--name", "DW01", "--fqdn", "dw01.corp.example", "--role", "dw", "--os", "other"],
             ["inventory", "host", vault, "--name", "SSP01", "--role", "ssp"],
             ["inventory", "host", vault, "--name", "SQL01", "--role", "sql"],
             ["inventory", "host", vault, "--name", "SQL02", "--role", "sql"],
@@ -109,6 +109,8 @@ enum VaultBytes {
         #expect(hosts[0]["smPosition"] as? String == "primary" && hosts[1]["smPosition"] as? String == "additional")
         #expect(hosts[0]["fqdn"] as? String == "sm01.corp.example" && hosts[0]["productVersion"] as? String == "10.22.1068.0")
         #expect((inventory["databases"] as? [[String: Any]])?.count == 4)
+        // Windows is the default for sm, dw and ssp hosts (issue 16); DW01 was recorded as --os other.
+        #expect(hosts.map { $0["os"] as? String } == ["windows", "windows", "other", "windows", nil, nil])
 
         // The primary SM server: two ways, promote (FQDN and stored procedure filled in) or rebuild with the key first.
         let sm01 = try plan("SM01")
@@ -121,8 +123,10 @@ enum VaultBytes {
         let restoreAt = try #require(steps(rebuild).firstIndex { ($0["command"] as? String)?.hasPrefix("keyvault restore") == true })
         let setupAt = try #require(texts(rebuild).firstIndex { $0.contains("Setup") && $0.contains("existing ServiceManager database on SQL01\\SMINST") })
         #expect(restoreAt < setupAt, "the key is restored before Setup runs")
-        // Runnable as printed: the restore command carries the vault's credential option.
-        #expect(commands(rebuild).contains("keyvault restore \(vault) --role sm --out SM01-sm.bin --passphrase-file PASSPHRASE-FILE --key-password-out SM01-sm.password"))
+        // A Windows host (the default for sm): restored over SSH from the escrow box, runnable as printed (the
+        // vault's credential option is in the command).
+        #expect(commands(rebuild).contains("keyvault restore \(vault) --role sm --to ssh://sm01.corp.example/C:/keyvault/SM01-sm.bin --passphrase-file PASSPHRASE-FILE --key-password-to ssh://sm01.corp.example/C:/keyvault/SM01-sm.password"), "\(commands(rebuild))")
+        #expect(texts(rebuild).contains { $0.hasPrefix("On SM01, import C:\\keyvault\\SM01-sm.bin with the Encryption Key Backup or Restore Wizard") && $0.contains("Remove-Item C:\\keyvault\\SM01-sm.*") })
         #expect(texts(rebuild)[0].contains("same computer name SM01 (sm01.corp.example)"))
         // The product version was recorded after the key was sealed, but for the first time: no upgrade, no warning.
         #expect(warnings(sm01).isEmpty, "\(warnings(sm01))")
@@ -136,10 +140,11 @@ enum VaultBytes {
         let sm02 = try plan("sm02.corp.example")
         #expect(sm02["failed"] as? String == "SM02")
         #expect(ways(sm02).map { $0["kind"] as? String } == ["rebuild"])
-        #expect(commands(ways(sm02)[0]).contains("keyvault restore \(vault) --role sm --out SM02-sm.bin --passphrase-file PASSPHRASE-FILE"))
+        #expect(commands(ways(sm02)[0]).contains("keyvault restore \(vault) --role sm --to ssh://sm02.corp.example/C:/keyvault/SM02-sm.bin --passphrase-file PASSPHRASE-FILE"))
         #expect(warnings(sm02) == ["the export password of the sm key of SM02 (version 1) is not escrowed: SecureStorageBackup.exe will ask for it, and a lost password cannot be recovered"])
 
         // DW: one way only, same name, key restored, Setup with the existing DWStagingAndConfig and the Reporting Server URL.
+        // DW01 is recorded as not Windows: the local form, keyvault run on DW01 itself.
         let dw = try plan("DW01")
         #expect(ways(dw).count == 1 && ways(dw)[0]["kind"] as? String == "rebuild" && ways(dw)[0]["role"] as? String == "dw")
         #expect(commands(ways(dw)[0]) == ["keyvault restore \(vault) --role dw --out DW01-dw.bin --passphrase-file PASSPHRASE-FILE --key-password-out DW01-dw.password"])

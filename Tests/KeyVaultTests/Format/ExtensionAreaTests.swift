@@ -92,6 +92,45 @@ import Testing
         #expect(unlocked.isAuthentic && vault.inventory.managementGroup == "MG1")
     }
 
+    /// The host record's `os` field (tag 08, issue 16): written only when it is not the default for the roles, so a
+    /// record that does not use it keeps the bytes older versions write; the default written out is refused.
+    @Test func hostOSFieldIsWrittenOnlyWhenNotTheDefault() throws {
+        func hostBytes(_ host: InventoryHost) -> [UInt8] {
+            var area = ExtensionArea()
+            area.inventory.hosts = [host]
+            var w = ByteWriter()
+            area.encode(into: &w)
+            return w.bytes
+        }
+        let sm = InventoryHost(name: try HostName("SM01"), roles: [.sm], smPosition: .primary)
+        var smWindows = sm
+        smWindows.os = .windows
+        #expect(sm.operatingSystem == .windows && hostBytes(smWindows) == hostBytes(sm))
+        var smOther = sm
+        smOther.os = .other
+        #expect(Array(hostBytes(smOther).suffix(4)) == [0x08, 0x00, 0x01, 0x02])
+        let sql = InventoryHost(name: try HostName("SQL01"), roles: [.sql])
+        var sqlWindows = sql
+        sqlWindows.os = .windows
+        #expect(sql.operatingSystem == nil && Array(hostBytes(sqlWindows).suffix(4)) == [0x08, 0x00, 0x01, 0x01])
+
+        func parseArea(_ bytes: [UInt8]) throws -> ExtensionArea {
+            var r = ByteReader(bytes[...], base: 0)
+            return try ExtensionArea.parse(&r, entryKeys: { [] })
+        }
+        for (host, os) in [(smOther, HostOS.other), (sqlWindows, .windows), (sm, .windows), (sql, nil)] {
+            let reread = try parseArea(hostBytes(host))
+            #expect(reread.inventory.hosts.first?.operatingSystem == os)
+            #expect(reread.inventory.hosts.first.map(hostBytes) == hostBytes(host))
+        }
+        // An sm host with an explicit 08 = 1 (Windows, its default) is not what a writer makes: refused.
+        var bytes = hostBytes(smOther)
+        bytes[bytes.count - 1] = 1
+        expectError(.damaged, "operating system windows is the default for its roles, which is never written") { _ = try parseArea(bytes) }
+        bytes[bytes.count - 1] = 3
+        expectError(.damaged, "operating system 3 is not 1 (Windows) or 2 (other)") { _ = try parseArea(bytes) }
+    }
+
     @Test func inventoryPasswordsDrillsAndLogRoundTrip() throws {
         var request = SealRequest(role: .sm, host: try HostName("SM01"))
         request.keyPassword = try SecretBytes(copying: Array("Pa55word-SM01".utf8))

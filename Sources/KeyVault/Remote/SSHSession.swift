@@ -1,0 +1,198 @@
+// One run of the system's ssh client: the command line, the pipes, and what its -v output says about the server.
+
+/// How keyvault starts `ssh`: the system client found on PATH, or the command in `KEYVAULT_SSH_COMMAND`.
+///
+/// As with git's `GIT_SSH_COMMAND`, the variable's text is run by `/bin/sh` with ssh's arguments appended, so it
+/// may carry options (`ssh -i KEY -p 2222`) or name a wrapper. keyvault adds only `-v` (to learn the server's
+/// host key fingerprint, which it records), `-T`, `-o ControlPath=none` (a fresh connection whose host key ssh
+/// checks), `-l`/`-p` from the URL, the host and the remote command. It never turns `StrictHostKeyChecking` off:
+/// ssh's own configuration, agents, jump hosts and `known_hosts` apply as for any ssh command.
+public struct SSHClient: Sendable {
+    /// The command text from `KEYVAULT_SSH_COMMAND`, or nil for plain `ssh`.
+    public let command: String?
+
+    /// A client that runs `command` (shell text, as in `KEYVAULT_SSH_COMMAND`), or `ssh` from PATH when nil.
+    ///
+    /// - Parameter command: the command text, or nil.
+    public init(command: String?) { self.command = command }
+
+    /// The client the environment asks for: `KEYVAULT_SSH_COMMAND` when set and not empty, else `ssh` from PATH.
+    public static func fromEnvironment() -> SSHClient {
+        let text = Syscalls.environment("KEYVAULT_SSH_COMMAND")
+        return SSHClient(command: (text?.isEmpty ?? true) ? nil : text)
+    }
+
+    /// The argv that runs ssh to `location` with `remoteCommand`.
+    func argv(_ location: SSHLocation, _ remoteCommand: String) -> [String] {
+        var args = ["-v", "-T", "-o", "ControlPath=none"]
+        if let user = location.user { args += ["-l", user] }
+        if let port = location.port { args += ["-p", String(port)] }
+        args += ["--", location.host, remoteCommand]
+        guard let command else { return ["ssh"] + args }
+        return ["/bin/sh", "-c", command + " \"$@\"", "keyvault-ssh"] + args
+    }
+}
+
+/// A running ssh process: what we send on its standard input, what it prints, and its exit.
+///
+/// Standard error is collected all along (ssh's `-v` lines and the remote's errors), so neither side can block on a
+/// full pipe; it is shown to the user only, filtered, when something fails.
+final class SSHSession {
+    private let child: ChildProcess
+    private var inputOpen = true
+    private var outputOpen = true
+    private var errorsOpen = true
+    private var errorText: [UInt8] = []
+    let location: SSHLocation
+
+    init(_ client: SSHClient, _ location: SSHLocation, command: String) throws {
+        self.location = location
+        Syscalls.ignoreBrokenPipes()
+        let argv = client.argv(location, command)
+        do { child = try Syscalls.spawn(argv) } catch {
+            throw KeyVaultError(.remote, "cannot start \(argv[0]) to reach \(location.connection): \(SystemError.describe(error.code))")
+        }
+    }
+
+    deinit {
+        if inputOpen { Syscalls.close(child.input) }
+        if outputOpen { Syscalls.close(child.output) }
+        if errorsOpen { Syscalls.close(child.errors) }
+    }
+
+    /// Waits until one of our wanted descriptors is ready, draining standard error meanwhile; false when the wanted
+    /// one was closed by the other side.
+    private func waitFor(_ fd: Int32, _ events: Int16) throws -> Bool {
+        while true {
+            var fds = [(fd, events)]
+            if errorsOpen { fds.append((child.errors, Syscalls.pollIn)) }
+            let ready: [Int16]
+            do { ready = try Syscalls.poll(fds) } catch { throw KeyVaultError(.remote, "poll failed: \(SystemError.describe(error.code))") }
+            if fds.count > 1 && ready[1] != 0 { drainErrors() }
+            if ready[0] & Syscalls.pollFailed != 0 && events == Syscalls.pollOut { return false }
+            if ready[0] != 0 { return true }
+        }
+    }
+
+    private func drainErrors() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = (try? buffer.withUnsafeMutableBytes { b throws(SyscallFailure) in try Syscalls.readOnce(child.errors, b) }) ?? 0
+        if n <= 0 { Syscalls.close(child.errors); errorsOpen = false; return }
+        if errorText.count < 1 << 20 { errorText += buffer[0..<n] }
+    }
+
+    /// Reads standard error until ssh has named the server's host key (it does so before the remote command runs,
+    /// so the line is already there once the command has answered); gives up after `seconds` of silence.
+    func waitForHostKey(seconds: Int32 = 15) throws {
+        while serverHostKey == nil && errorsOpen {
+            let ready: [Int16]
+            do { ready = try Syscalls.poll([(child.errors, Syscalls.pollIn)], timeoutMilliseconds: seconds * 1000) } catch {
+                throw KeyVaultError(.remote, "poll failed: \(SystemError.describe(error.code))")
+            }
+            if ready[0] == 0 { return }
+            drainErrors()
+        }
+    }
+
+    /// Sends `bytes` on ssh's standard input; false when the other side went away first.
+    func send(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        var done = 0
+        while done < bytes.count {
+            guard try waitFor(child.input, Syscalls.pollOut) else { return false }
+            let chunk = UnsafeRawBufferPointer(rebasing: bytes[done..<min(bytes.count, done + 65536)])
+            do { done += try Syscalls.writeOnce(child.input, chunk) } catch {
+                if error.code == Syscalls.brokenPipe { return false }
+                throw KeyVaultError(.remote, "cannot write to ssh: \(SystemError.describe(error.code))")
+            }
+        }
+        return true
+    }
+
+    /// Closes ssh's standard input (the remote side sees the end of its input).
+    func closeInput() {
+        if inputOpen { Syscalls.close(child.input); inputOpen = false }
+    }
+
+    /// Reads into `buffer` until it is full or the output ends; returns how many bytes came.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count && outputOpen {
+            _ = try waitFor(child.output, Syscalls.pollIn)
+            let n: Int
+            do { n = try Syscalls.readOnce(child.output, UnsafeMutableRawBufferPointer(rebasing: buffer[done...])) } catch {
+                throw KeyVaultError(.remote, "cannot read from ssh: \(SystemError.describe(error.code))")
+            }
+            if n == 0 { Syscalls.close(child.output); outputOpen = false; break }
+            done += n
+        }
+        return done
+    }
+
+    /// One line of output (at most 512 bytes, CR LF or LF), without its end; nil when the output ended first.
+    func readLine() throws -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while line.count < 512 {
+            let n = try withUnsafeMutableBytes(of: &byte) { try read(into: $0) }
+            if n == 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == 0x0A { break }
+            line.append(byte)
+        }
+        if line.last == 0x0D { line.removeLast() }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Closes standard input, reads what is left of the output (at most 64 KiB kept), drains errors, and waits for
+    /// ssh to exit; returns its status and the output.
+    func finish() throws -> (status: Int32, output: String) {
+        closeInput()
+        var rest: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while outputOpen {
+            let n = try buffer.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<$0.count])) }
+            if rest.count < 65536 { rest += buffer[0..<n] }
+            if n < buffer.count { break }
+        }
+        while errorsOpen { drainErrors() }
+        return (Syscalls.wait(child.pid), String(decoding: rest, as: UTF8.self))
+    }
+
+    /// Ends ssh at once (a transfer we no longer trust) and reaps it.
+    func abort() {
+        closeInput()
+        Syscalls.terminate(child.pid)
+        while errorsOpen { drainErrors() }
+        _ = Syscalls.wait(child.pid)
+    }
+
+    /// The server's host key as ssh -v reported it, e.g. `ssh-ed25519 SHA256:…`.
+    var serverHostKey: String? {
+        let marker = "debug1: Server host key: "
+        for line in errorLines where line.hasPrefix(marker) { return String(line.dropFirst(marker.count)) }
+        return nil
+    }
+
+    private var errorLines: [Substring] {
+        String(decoding: errorText, as: UTF8.self).split(whereSeparator: \.isNewline)
+    }
+
+    /// What ssh and the remote side said on standard error, without ssh's -v lines, as one line.
+    var complaint: String {
+        let lines = errorLines.map { $0.trimmingWhitespace() }.filter { line in
+            !line.isEmpty && !line.hasPrefix("debug1:") && !line.hasPrefix("debug2:") && !line.hasPrefix("debug3:")
+                && !(line.hasPrefix("OpenSSH_") && line.contains("OpenSSL")) && !line.hasPrefix("Transferred:")
+                && !line.hasPrefix("Bytes per second")
+        }
+        let text = lines.suffix(3).joined(separator: " / ")
+        return text.isEmpty ? "" : String(text.prefix(400)).printable
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> String {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

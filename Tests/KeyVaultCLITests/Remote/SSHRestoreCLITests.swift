@@ -1,0 +1,284 @@
+// restore --to ssh:// and seal --from ssh:// (issue 16) against a real OpenSSH server on 127.0.0.1 in its own UTS
+// namespace, and the Windows branch against a fake remote shell that answers as cmd.exe or PowerShell.
+import Foundation
+import Testing
+
+@Suite(.serialized) struct SSHRestoreCLITests {
+    let ws: Workspace
+    var vault: String { ws.file("vault.kv") }
+    var pass: [String] { ["--passphrase-file", ws.file("pass")] }
+
+    init() throws { ws = try Workspace() }
+
+    /// A vault with the dw key of DW01 (and its export password), and a folder standing for the remote disk.
+    func sealDW01(size: Int = 1424) throws -> [UInt8] {
+        try ws.initVault()
+        let key = try ws.key("dw01.bin", size: size)
+        try ws.write(Array("Pa55word-DW01\n".utf8), to: "dw01.pw")
+        let r = try ws.seal(role: "dw", host: "DW01", key: "dw01.bin", extra: ["--key-password-file", ws.file("dw01.pw")])
+        #expect(r.status == 0, "\(r)")
+        try FileManager.default.createDirectory(atPath: ws.file("remote"), withIntermediateDirectories: true)
+        return key
+    }
+
+    func remoteListing() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: ws.file("remote")).sorted() }
+
+    func lastLogLine() throws -> String {
+        let r = try CLI.run(["log", vault] + pass)
+        return String(r.stdout.split(separator: "\n").last ?? "")
+    }
+
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func aKeyGoesOverSSHToTheComputerWithTheRecordedName() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        let key = try sealDW01()
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin")),
+                             "--key-password-to", server.url(ws.file("remote/DW01-dw.password"))] + pass, environment: server.environment)
+        #expect(r.status == 0, "\(r)")
+        #expect(try ws.read("remote/DW01-dw.bin") == key)
+        #expect(try ws.mode("remote/DW01-dw.bin") == 0o600 && ws.mode("remote/DW01-dw.password") == 0o600)
+        #expect(try ws.read("remote/DW01-dw.password") == Array("Pa55word-DW01".utf8))
+        #expect(try remoteListing() == ["DW01-dw.bin", "DW01-dw.password"], "no temporary file is left")
+        #expect(r.stdout.contains("on DW01: 1424 bytes, readable only by its owner (mode 0600), SHA-256 checked there"), "\(r)")
+        #expect(!r.stderr.contains("debug1:"), "ssh's -v lines are not shown when all goes well: \(r.stderr)")
+        let record = try lastLogLine()
+        #expect(record.contains("restore") && record.contains("rule: role dw, recorded host DW01, remote name DW01 reported by ssh://127.0.0.1:\(server.port)"), "\(record)")
+        #expect(record.contains("host key ssh-ed25519 \(server.hostKeyFingerprint)"), "\(record)")
+    }
+
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func aComputerWithAnotherNameGetsNothing() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW02"); defer { server.stop() }
+        _ = try sealDW01()
+        let before = try ws.read("vault.kv")
+        // No passphrase is given: the rule refuses before keyvault would ask for one.
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))], environment: server.environment)
+        #expect(r.status == 3, "\(r)")
+        #expect(r.error == "refused: the dw key in this vault belongs to DW01, but the computer at ssh://127.0.0.1:\(server.port) is DW02; a key restores only onto a computer with the name it was exported from")
+        #expect(try remoteListing().isEmpty)
+        #expect(try ws.read("vault.kv") == before)
+    }
+
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func anExistingRemoteFileIsKeptUnlessForced() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "dw01.corp.example"); defer { server.stop() }
+        let key = try sealDW01()
+        try ws.write(Array("an older export\n".utf8), to: "remote/DW01-dw.bin")
+        let args = ["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))] + pass
+        let r = try CLI.run(args, environment: server.environment)
+        #expect(r.status == 2, "\(r)")
+        #expect(r.error == "\(server.url(ws.file("remote/DW01-dw.bin"))) already exists; pass --force to replace it")
+        #expect(try ws.read("remote/DW01-dw.bin") == Array("an older export\n".utf8))
+        #expect(try remoteListing() == ["DW01-dw.bin"])
+        let forced = try CLI.run(args + ["--force"], environment: server.environment)
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try ws.read("remote/DW01-dw.bin") == key && ws.mode("remote/DW01-dw.bin") == 0o600)
+        #expect(try remoteListing() == ["DW01-dw.bin"])
+    }
+
+    /// The connection drops while a large key is on its way: the sshd processes serving it are killed once part of
+    /// it has arrived. Nothing is left there: no key, no temporary file.
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func aConnectionDroppedMidTransferLeavesNothing() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        _ = try sealDW01(size: 8 << 20)
+        // A wrapper that lets only the first MiB of the key through and then holds the stream open: the transfer
+        // stalls with part of the key written there, until the test kills the connection.
+        let wrapper = try ws.write(Array("""
+            case "$*" in
+              *kv-written*) { head -c 1048576; sleep 5; } | \(server.sshCommand) "$@" ;;
+              *) exec \(server.sshCommand) "$@" ;;
+            esac
+            """.utf8), to: "stall.sh")
+        let watcher = Thread {
+            for _ in 0..<400 {
+                let partial = ((try? FileManager.default.contentsOfDirectory(atPath: ws.file("remote"))) ?? []).filter { $0.contains(".keyvault-") }
+                if let name = partial.first, ((try? FileManager.default.attributesOfItem(atPath: ws.file("remote/\(name)"))[.size] as? Int) ?? 0) >= 1 << 20 {
+                    server.dropConnections()
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        watcher.start()
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))] + pass,
+                            environment: ["KEYVAULT_SSH_COMMAND": "sh \(wrapper)"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.error.hasPrefix("the transfer to \(server.url(ws.file("remote/DW01-dw.bin"))) was cut off or failed"), "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
+        // The remote shell removes its temporary file when its input ends; give it a moment.
+        for _ in 0..<100 where try !remoteListing().isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try remoteListing().isEmpty)
+        #expect(try lastLogLine().contains("failed: the transfer to"))
+    }
+
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func anUnknownHostKeyIsRefusedBySSH() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        _ = try sealDW01()
+        try Data().write(to: URL(fileURLWithPath: server.knownHosts))
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))] + pass, environment: server.environment)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.error.hasPrefix("ssh refused ssh://127.0.0.1:\(server.port): its host key is not in known_hosts or does not match it"), "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1 && !r.stderr.contains("debug1:"), "\(r.stderr)")
+        #expect(try remoteListing().isEmpty)
+        #expect(!server.sshCommand.contains("StrictHostKeyChecking"))
+    }
+
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func sealFromPullsTheExportAndRecordsTheNameTheServerReports() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        try ws.initVault()
+        let key = try ws.key("remote-dw01.bin", size: 1424)
+        try ws.write(Array("Pa55word-DW01\r\n".utf8), to: "remote-dw01.pw")
+        let from = ["--from", server.url(ws.file("remote-dw01.bin"))]
+        // --host that does not name the server: refused, nothing sealed.
+        let wrong = try CLI.run(["seal", vault, "--role", "dw", "--host", "SM01"] + from + pass, environment: server.environment)
+        #expect(wrong.status == 3, "\(wrong)")
+        #expect(wrong.error == "refused: --host SM01 does not name the computer at ssh://127.0.0.1:\(server.port), which reports its name as DW01; leave --host out to record the reported name")
+        // Without --host: the reported name is recorded, with the export password pulled too.
+        let r = try CLI.run(["seal", vault, "--role", "dw", "--key-password-from", server.url(ws.file("remote-dw01.pw"))] + from + pass, environment: server.environment)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.hasPrefix("sealed the dw key of DW01 as version 1 (1424 bytes"), "\(r)")
+        #expect(r.stderr.contains("which reported its name as DW01") && r.stderr.contains(server.hostKeyFingerprint), "\(r)")
+        // With a matching --host (its FQDN): accepted; the same bytes are already sealed for that computer, so nothing
+        // is added (issue 17).
+        let fqdn = try CLI.run(["seal", vault, "--role", "dw", "--host", "dw01.corp.example"] + from + pass, environment: server.environment)
+        #expect(fqdn.status == 0 && fqdn.stdout.hasPrefix("the same bytes are already sealed as version 1 of the dw key of DW01") && fqdn.stdout.hasSuffix(": nothing was added\n"), "\(fqdn)")
+        // What was pulled restores, with its password, on a computer named DW01.
+        let out = try CLI.run(["restore", vault, "--role", "dw", "--version", "1", "--out", ws.file("back.bin"), "--key-password-out", ws.file("back.pw")] + pass, host: "DW01")
+        #expect(out.status == 0, "\(out)")
+        #expect(try ws.read("back.bin") == key && ws.read("back.pw") == Array("Pa55word-DW01".utf8))
+        // A missing file there: exit 2, one line.
+        let missing = try CLI.run(["seal", vault, "--role", "dw", "--from", server.url(ws.file("nope.bin"))] + pass, environment: server.environment)
+        #expect(missing.status == 2 && missing.error == "key file \(server.url(ws.file("nope.bin"))) does not exist (or is not a file)", "\(missing)")
+    }
+
+    // MARK: Windows, faked
+
+    /// A remote Windows computer, faked behind KEYVAULT_SSH_COMMAND: it answers keyvault's probe as cmd.exe (or as
+    /// PowerShell), decodes each `powershell -EncodedCommand` script and records it, and carries out its file
+    /// operations under ROOT (C:/x is ROOT/C/x). It cannot run PowerShell: the scripts themselves are untested on
+    /// real Windows.
+    static let fakeWindows = #"""
+        #!/bin/bash
+        root=ROOT; log="$root/asked.log"
+        for last; do :; done
+        echo "OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2" >&2
+        echo "debug1: Server host key: ssh-ed25519 SHA256:FakeWindowsHostKey" >&2
+        printf 'ARGV %s\n' "$*" >> "$log"
+        case "$last" in
+          'echo "kv-probe:%OS%:$PSHOME"')
+            if [ "$FAKE_SHELL" = powershell ]; then printf 'kv-probe:%%OS%%:C:\\Windows\\System32\\WindowsPowerShell\\v1.0\r\n'
+            else printf '"kv-probe:Windows_NT:$PSHOME"\r\n'; fi
+            exit 0 ;;
+          "powershell -NoProfile -NonInteractive -EncodedCommand "*)
+            script=$(printf %s "${last##* }" | base64 -d | iconv -f UTF-16LE -t UTF-8) ;;
+          *) echo "'$last' is not recognized as an internal or external command" >&2; exit 1 ;;
+        esac
+        printf 'SCRIPT\n%s\nEND\n' "$script" >> "$log"
+        p=$(printf %s "$script" | sed -n "s/^\$p = '\([^']*\)'.*/\1/p" | head -1)
+        f="$root/${p%%:*}${p#*:}"
+        case "$script" in
+          *kv-written*)
+            n=$(printf %s "$script" | sed -n 's/.*\$n = \([0-9]*\);.*/\1/p' | head -1)
+            if ! printf %s "$script" | grep -q '\$force = \$true' && [ -e "$f" ]; then printf 'kv-exists\r\n'; exit 17; fi
+            t="$f.keyvault-fake"; : > "$t"; chmod 600 "$t"; echo "ran icacls on $t" >> "$log"
+            printf 'kv-ready\r\n'
+            head -c "$n" > "$t"
+            h=$(sha256sum < "$t" | cut -c1-64 | tr a-f A-F)
+            if [ -n "$FAKE_CORRUPT" ]; then h=0000000000000000000000000000000000000000000000000000000000000000; fi
+            printf 'kv-written %s %s\r\n' "$(wc -c < "$t")" "$h"
+            read -r answer; answer=${answer%$'\r'}
+            if [ "$answer" = commit ]; then mv -f "$t" "$f"; printf 'kv-done\r\n'; else rm -f "$t"; exit 21; fi ;;
+          *kv-file*)
+            if [ ! -f "$f" ]; then printf 'kv-missing\r\n'; exit 16; fi
+            printf 'kv-file %s %s\n' "$(wc -c < "$f")" "$(sha256sum < "$f" | cut -c1-64)"; cat "$f" ;;
+          *"(hostname)"*) printf 'SM01\r\n' ;;
+        esac
+        """#
+
+    @Test(arguments: ["cmd", "powershell"])
+    func theWindowsBranchUsesPowerShellIcaclsAndGetFileHash(shell: String) throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let root = ws.file("windows")
+        try FileManager.default.createDirectory(atPath: "\(root)/C/keyvault", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/C/exports", withIntermediateDirectories: true)
+        let fake = try ws.write(Array(Self.fakeWindows.replacingOccurrences(of: "root=ROOT", with: "root='\(root)'").utf8), to: "fake-windows.sh")
+        let env = ["KEYVAULT_SSH_COMMAND": "bash \(fake)", "FAKE_SHELL": shell]
+        let key = try ws.key("sm01-export.bin", size: 1296)
+        try FileManager.default.copyItem(atPath: ws.file("sm01-export.bin"), toPath: "\(root)/C/exports/SM01.bin")
+        try Data("Pa55word-SM01\r\n".utf8).write(to: URL(fileURLWithPath: "\(root)/C/exports/SM01.password"))
+
+        // Pull the export from the (fake) Windows server: recorded under the name it reports.
+        let sealed = try CLI.run(["seal", vault, "--role", "sm", "--from", "ssh://admin@sm01.corp.example/C:/exports/SM01.bin",
+                                  "--key-password-from", "ssh://admin@sm01.corp.example/C:/exports/SM01.password"] + pass, environment: env)
+        #expect(sealed.status == 0 && sealed.stdout.hasPrefix("sealed the sm key of SM01 as version 1 (1296 bytes"), "\(sealed)")
+        // And restore it there.
+        let r = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin",
+                             "--key-password-to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.password"] + pass, environment: env)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("on SM01: 1296 bytes, readable only by its owner (icacls), SHA-256 checked there"), "\(r)")
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/C/keyvault/SM01-sm.bin"))) == key)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/C/keyvault/SM01-sm.password"))) == Array("Pa55word-SM01".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/C/keyvault").sorted() == ["SM01-sm.bin", "SM01-sm.password"])
+
+        let asked = try String(contentsOfFile: "\(root)/asked.log", encoding: .utf8)
+        #expect(asked.contains("-l admin") && asked.contains("-- sm01.corp.example"), "the URL's user and host reach ssh")
+        #expect(asked.contains("icacls $t /inheritance:r /grant:r ($me + ':F')"), "the file is made readable by its owner alone")
+        #expect(asked.contains("(Get-FileHash -Algorithm SHA256 -LiteralPath $t).Hash"), "the written bytes are hashed there")
+        #expect(asked.contains("$p = 'C:/keyvault/SM01-sm.bin'") && asked.contains("[Console]::OpenStandardInput()"))
+        #expect(asked.contains("if (-not $done -and $t -and (Test-Path -LiteralPath $t)) { Remove-Item -LiteralPath $t -Force }"))
+        #expect(!asked.contains("Pa55word-SM01"), "secrets travel on standard input, never in a command")
+        #expect(!asked.contains("StrictHostKeyChecking"))
+        #expect(try lastLogLine().contains("remote name SM01 reported by ssh://admin@sm01.corp.example, host key ssh-ed25519 SHA256:FakeWindowsHostKey"))
+
+        // A copy whose hash does not match is not given its name: nothing is left there, exit 1.
+        var corrupt = env
+        corrupt["FAKE_CORRUPT"] = "1"
+        let bad = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/again.bin"] + pass, environment: corrupt)
+        #expect(bad.status == 1 && bad.error.hasPrefix("the copy written to ssh://admin@sm01.corp.example/C:/keyvault/again.bin does not match the key"), "\(bad)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/C/keyvault").sorted() == ["SM01-sm.bin", "SM01-sm.password"])
+
+        // An existing file there is kept without --force (the Windows script's check).
+        let again = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin"] + pass, environment: env)
+        #expect(again.status == 2 && again.error == "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin already exists; pass --force to replace it", "\(again)")
+    }
+
+    /// ssh:// locations are parsed strictly: anything else is refused with exit 2 before anything runs.
+    static let badLocations: [(String, String)] = [
+        ("ssh://sm01", "it names no path"),
+        ("ssh://sm01/", "the path names a folder, not a file"),
+        ("ssh://admin:secret@sm01/C:/k.bin", "a password in the URL is not accepted"),
+        ("ssh://sm01:0/k.bin", "the port '0' is not a number from 1 to 65535"),
+        ("ssh://sm01:99999/k.bin", "the port '99999' is not a number from 1 to 65535"),
+        ("ssh://sm01/C:/a%20b.bin", "percent escapes are not accepted"),
+        ("ssh://sm01/k'$(id).bin", "''' is not allowed in a path"),
+        ("ssh://-oProxyCommand=x/k.bin", "the host may not start with '-' or '.'"),
+        ("ssh://sm01/keys/../k.bin", "the path has an empty, '.' or '..' part"),
+        ("ssh://sm01/C:/keys\\k.bin", "'\\' is not allowed in a path"),
+        ("ssh://sm01/C:", "a Windows path is written /C:/folder/file"),
+        ("ssh://sm01/C:keys/k.bin", "a Windows path is written /C:/folder/file"),
+        ("ssh://sm01/C:/", "the path names a folder, not a file"),
+        ("sftp://sm01/k.bin", "it does not start with ssh://"),
+        ("ssh://sm01/k.bin?x=1", "'?' is not allowed in a path"),
+    ]
+
+    @Test(arguments: badLocations)
+    func badSSHLocationsAreRefused(url: String, why: String) throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let r = try CLI.run(["restore", vault, "--role", "sm", "--to", url] + pass, environment: ["KEYVAULT_SSH_COMMAND": "false"])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.error.hasPrefix("'") && r.error.contains("is not a valid ssh:// location: \(why)"), "\(r.error)")
+        let s = try CLI.run(["seal", vault, "--role", "sm", "--from", url] + pass, environment: ["KEYVAULT_SSH_COMMAND": "false"])
+        #expect(s.status == 2 && s.error.contains(why), "\(s)")
+    }
+}
