@@ -173,13 +173,13 @@ _keyvault() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|help)
+    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|help)
         # Offer subcommand argument completions
         "_keyvault_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire help' -- "${cur}"))
         ;;
     esac
 }
@@ -213,7 +213,7 @@ _keyvault_init() {
 
 _keyvault_seal() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--not-in-inventory --force --accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --host --key --from --label --key-password-file --key-password-from --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -255,7 +255,7 @@ _keyvault_seal() {
 
 _keyvault_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --all --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -276,7 +276,7 @@ _keyvault_list() {
 
 _keyvault_restore() {
     repeating_flags=()
-    non_repeating_flags=(--show-key-password --force --salvage --version -h --help)
+    non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --out --to --version --key-password-out --key-password-to --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -317,11 +317,14 @@ _keyvault_verify() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--checkpoint --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--checkpoint')
+        return
+        ;;
     '--passphrase-file')
         return
         ;;
@@ -393,9 +396,9 @@ _keyvault_custodian_list() {
 
 _keyvault_custodian_add() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--recipient --cert --identity)
-    non_repeating_options=(--new-passphrase-file --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--new-passphrase-file --threshold --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -407,6 +410,9 @@ _keyvault_custodian_add() {
         return
         ;;
     '--new-passphrase-file')
+        return
+        ;;
+    '--threshold')
         return
         ;;
     '--passphrase-file')
@@ -423,13 +429,16 @@ _keyvault_custodian_add() {
 
 _keyvault_custodian_remove() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 2
 
     # Offer option value completions
     case "${prev}" in
+    '--threshold')
+        return
+        ;;
     '--passphrase-file')
         return
         ;;
@@ -444,13 +453,16 @@ _keyvault_custodian_remove() {
 
 _keyvault_rekey() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--threshold')
+        return
+        ;;
     '--passphrase-file')
         return
         ;;
@@ -489,14 +501,27 @@ _keyvault_inventory() {
 _keyvault_inventory_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=()
+    repeating_options=(--identity)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    esac
 }
 
 _keyvault_inventory_group() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--name --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -520,8 +545,8 @@ _keyvault_inventory_group() {
 
 _keyvault_inventory_host() {
     repeating_flags=()
-    non_repeating_flags=(--primary --additional --version -h --help)
-    repeating_options=(--role --identity)
+    non_repeating_flags=(--primary --additional --accept-rollback --version -h --help)
+    repeating_options=(--role --clear --identity)
     non_repeating_options=(--name --fqdn --product-version --os --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
@@ -537,6 +562,9 @@ _keyvault_inventory_host() {
         return
         ;;
     '--product-version')
+        return
+        ;;
+    '--clear')
         return
         ;;
     '--os')
@@ -556,7 +584,7 @@ _keyvault_inventory_host() {
 
 _keyvault_inventory_database() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--name --sql-host --instance --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -587,8 +615,8 @@ _keyvault_inventory_database() {
 _keyvault_plan() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--failed)
+    repeating_options=(--identity)
+    non_repeating_options=(--failed --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -596,12 +624,21 @@ _keyvault_plan() {
     '--failed')
         return
         ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
     esac
 }
 
 _keyvault_promote() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--host --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -625,7 +662,7 @@ _keyvault_promote() {
 
 _keyvault_drill() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --strict --accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -653,6 +690,60 @@ _keyvault_log() {
 
     # Offer option value completions
     case "${prev}" in
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    esac
+}
+
+_keyvault_checkpoint() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--identity)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    esac
+}
+
+_keyvault_retire() {
+    repeating_flags=()
+    non_repeating_flags=(--accept-rollback --version -h --help)
+    repeating_options=(--identity)
+    non_repeating_options=(--role --host --version --reason --passphrase-file --identity-passphrase-file)
+    __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--role')
+        return
+        ;;
+    '--host')
+        return
+        ;;
+    '--version')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
     '--passphrase-file')
         return
         ;;
