@@ -44,6 +44,7 @@ struct InventoryShow: ParsableCommand {
         if json {
             Output.line(JSON.object([
                 ("vault", .string(vault)), ("authenticated", .bool(authenticated)), ("managementGroup", inv.managementGroup.map(JSON.string) ?? .null),
+                ("reportingServerURL", inv.reportingServerURL.map(JSON.string) ?? .null),
                 ("hosts", .array(inv.hosts.map(\.json))),
                 ("databases", .array(inv.databases.map { .object([("name", .string($0.name)), ("sqlHost", .string($0.sqlHost.value)), ("instance", .string($0.instance))]) })),
             ]).text)
@@ -51,6 +52,7 @@ struct InventoryShow: ParsableCommand {
         }
         if !authenticated { Output.line(UnlockOptions.notAuthenticatedNotice) }
         Output.line("management group: \(inv.managementGroup ?? "(not recorded)")")
+        Output.line("reporting server URL: \(inv.reportingServerURL ?? "(not recorded)")")
         if inv.hosts.isEmpty { Output.line("hosts: none recorded") } else {
             Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION", "OS"], inv.hosts.map { h in
                 [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-",
@@ -64,24 +66,42 @@ struct InventoryShow: ParsableCommand {
 }
 
 struct InventoryGroup: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "group", abstract: "Record the management group's name.")
+    static let configuration = CommandConfiguration(commandName: "group", abstract: "Record the management group's name and the data warehouse's original Reporting Server URL.")
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
 
     @Option(help: ArgumentHelp("The management group's name.", valueName: "name"))
-    var name: String
+    var name: String?
+
+    @Option(help: ArgumentHelp("The original URL of the data warehouse's Reporting Server (DW Setup needs it again in a recovery).", valueName: "url"))
+    var reportingUrl: String?
+
+    @Option(name: .customLong("clear"), help: ArgumentHelp("Remove a recorded field: reporting-url.", valueName: "field"))
+    var clear: [String] = []
 
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
     func run() throws {
+        if let bad = clear.first(where: { $0.lowercased() != "reporting-url" }) { throw CLIError.usage("--clear takes reporting-url, not '\(bad)'") }
+        if name == nil && reportingUrl == nil && clear.isEmpty { throw CLIError.usage("give --name NAME, --reporting-url URL or --clear reporting-url") }
+        if reportingUrl != nil && !clear.isEmpty { throw CLIError.usage("--reporting-url and --clear reporting-url contradict each other") }
         let opened = try Vault.open(atPath: vault)
         let credentials = try unlock.credentials(for: opened)
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
+        if let name {
+            try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
+            Output.line("recorded management group \(name)")
+        }
+        if let reportingUrl {
+            try Vault.setReportingServerURL(reportingUrl, atPath: vault, credentials: credentials)
+            Output.line("recorded the Reporting Server URL \(reportingUrl)")
+        } else if !clear.isEmpty {
+            try Vault.setReportingServerURL(nil, atPath: vault, credentials: credentials)
+            Output.line("removed the Reporting Server URL")
+        }
         History.rememberWritten(path: vault)
-        Output.line("recorded management group \(name)")
     }
 }
 

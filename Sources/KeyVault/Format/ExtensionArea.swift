@@ -47,7 +47,7 @@ struct RawSection: Sendable, Hashable {
 /// Everything in the extension area, decoded.
 struct ExtensionArea: Sendable, Hashable {
     enum SectionType: UInt8 {
-        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8
+        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8, reportingServer = 0x81
     }
     static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7, 8]
     static let databaseTags: Set<UInt8> = [1, 2, 3]
@@ -109,6 +109,12 @@ struct ExtensionArea: Sendable, Hashable {
             case .drills: area.drills = try parseDrills(&b, entries: entryKeys())
             case .auditLog: area.log = try AuditLog.parse(&b)
             case .retired: area.retired = try parseRetired(&b, entries: entryKeys())
+            case .reportingServer:
+                guard let text = ExtensionText.decode(body, max: 2048) else {
+                    throw KeyVaultError.damaged("vault damaged: the Reporting Server URL at byte \(start + 5) must be 1-2048 bytes of UTF-8 text without control characters")
+                }
+                area.inventory.reportingServerURL = text
+                _ = try b.bytes(length, "Reporting Server URL")
             case nil:
                 guard type >= 0x80 else {
                     throw KeyVaultError(.unsupportedVersion, "vault has an extension section of type \(type), which this keyvault does not know; upgrade keyvault")
@@ -307,7 +313,10 @@ struct ExtensionArea: Sendable, Hashable {
             }, into: &b)
             sections.append((SectionType.retired.rawValue, b.bytes))
         }
+        if let url = inventory.reportingServerURL { sections.append((SectionType.reportingServer.rawValue, Array(url.utf8))) }
         for raw in unknown { sections.append((raw.type, raw.body)) }
+        // Known informational sections and kept unknown ones interleave: types stay strictly ascending.
+        sections.sort { $0.0 < $1.0 }
         w.u8(UInt8(sections.count))
         for (type, body) in sections {
             w.u8(type)

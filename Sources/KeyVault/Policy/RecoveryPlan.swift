@@ -142,7 +142,7 @@ public struct RecoveryPlan: Sendable {
                 ways.append(Way(kind: "rebuild", role: .sm, title: "Rebuild \(what) \(name) under the same computer name and restore its key before Setup", steps: steps))
             case .dw:
                 var steps = [newComputer()] + restoreSteps(.dw)
-                steps.append(Step(text: "Run Setup on \(name) and install the data warehouse management server using the existing DWStagingAndConfig database on \(database("DWStagingAndConfig")); on the reporting server page, give the original Reporting Server URL (Microsoft: \"You must use the original URL for the Reporting Server\").", command: nil))
+                steps.append(Step(text: "Run Setup on \(name) and install the data warehouse management server using the existing DWStagingAndConfig database on \(database("DWStagingAndConfig")); on the reporting server page, give the original Reporting Server URL\(inventory.reportingServerURL.map { ", \($0)," } ?? " (not recorded here: keyvault inventory group \(v) --reporting-url URL)") as Microsoft requires (\"You must use the original URL for the Reporting Server\").", command: nil))
                 steps.append(Step(text: "Re-import the unsealed management packs exported with Export-SCSMManagementPack.", command: nil))
                 ways.append(Way(kind: "rebuild", role: .dw, title: "Rebuild the data warehouse management server \(name) under the same computer name (the only way back for DW)", steps: steps))
             case .ssp:

@@ -192,6 +192,21 @@ public struct Inventory: Sendable, Hashable {
     /// The current primary SM server.
     public var primarySM: InventoryHost? { hosts.first { $0.smPosition == .primary } }
 
+    /// The original URL of the data warehouse's Reporting Server, which DW Setup must be given again in a recovery.
+    public var reportingServerURL: String?
+
     /// Whether nothing is recorded.
-    public var isEmpty: Bool { managementGroup == nil && hosts.isEmpty && databases.isEmpty }
+    public var isEmpty: Bool { managementGroup == nil && hosts.isEmpty && databases.isEmpty && reportingServerURL == nil }
+
+    /// Why `url` cannot be recorded as the Reporting Server URL, or nil: an `http://` or `https://` URL of at most
+    /// 2048 bytes, without spaces, control or invisible characters.
+    public static func reportingServerURLProblem(_ url: String) -> String? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return "the Reporting Server URL must start with http:// or https://" }
+        if url.utf8.count > 2048 { return "the Reporting Server URL is longer than 2048 bytes" }
+        if url.unicodeScalars.contains(where: { $0 == " " || $0.properties.generalCategory == .control || FreeText.isInvisible($0) }) {
+            return "the Reporting Server URL contains a space, control or invisible character"
+        }
+        return nil
+    }
 }

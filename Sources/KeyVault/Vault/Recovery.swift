@@ -147,6 +147,23 @@ extension Vault {
         }
     }
 
+    /// Records (or, with nil, removes) the original URL of the data warehouse's Reporting Server.
+    ///
+    /// - Parameters:
+    ///   - url: an `http://` or `https://` URL, or nil to remove it.
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    ///   - actor: who is recording.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid URL.
+    public static func setReportingServerURL(_ url: String?, atPath path: String, credentials: Credentials, actor: AuditActor = .current()) throws {
+        if let url, let problem = Inventory.reportingServerURLProblem(url) { throw KeyVaultError.invalidArgument(problem) }
+        try updateExtensions(path, credentials: credentials) { _, unlocked, area in
+            area.inventory.reportingServerURL = url
+            area.log.append(action: .inventory, outcome: url.map { "ok: Reporting Server URL set to \($0)" } ?? "ok: Reporting Server URL removed",
+                            actor: actor, key: unlocked.logKey)
+        }
+    }
+
     /// Adds a host to the inventory, or replaces the record of the same computer.
     ///
     /// Recording an `sm` host as primary makes the previous primary (if another computer) an additional server.

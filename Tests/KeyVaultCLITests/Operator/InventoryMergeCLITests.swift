@@ -29,4 +29,37 @@ import Testing
         #expect(r.status == 2 && r.error == "invalid host record: give at least one role (--role sm, dw, ssp or sql)", "\(r)")
         #expect(try ws.read("vault.kv") == before)
     }
+
+    @Test func theReportingServerURLIsRecordedAndTheDWPlanUsesIt() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let v = ws.file("vault.kv")
+        _ = try ws.key("dw.bin")
+        try #require(try CLI.run(["inventory", "host", v, "--name", "DW01", "--role", "dw", "--os", "other"] + pass).status == 0)
+        try #require(try ws.seal(role: "dw", host: "DW01", key: "dw.bin").status == 0)
+        func dwSetup() throws -> String {
+            let plan = try VaultBytes.json(try CLI.run(["plan", v, "--failed", "DW01", "--json"] + pass))
+            let steps = ((plan["ways"] as? [[String: Any]])?.first?["steps"] as? [[String: Any]])?.compactMap { $0["text"] as? String } ?? []
+            return steps.first { $0.hasPrefix("Run Setup on DW01") } ?? ""
+        }
+        #expect(try dwSetup().contains("(not recorded here: keyvault inventory group \(v) --reporting-url URL)"))
+        var r = try CLI.run(["inventory", "group", v, "--reporting-url", "http://ssrs01.corp.example/ReportServer"] + pass)
+        #expect(r.status == 0 && r.stdout == "recorded the Reporting Server URL http://ssrs01.corp.example/ReportServer\n", "\(r)")
+        #expect(try dwSetup().contains("give the original Reporting Server URL, http://ssrs01.corp.example/ReportServer, as Microsoft requires"))
+        let inventory = try VaultBytes.json(try CLI.run(["inventory", v, "--json"] + pass))
+        #expect(inventory["reportingServerURL"] as? String == "http://ssrs01.corp.example/ReportServer")
+        let before = try ws.read("vault.kv")
+        for (args, message) in [(["--reporting-url", "ssrs01"], "the Reporting Server URL must start with http:// or https://"),
+                                (["--reporting-url", "http://a b"], "the Reporting Server URL contains a space, control or invisible character"),
+                                ([], "give --name NAME, --reporting-url URL or --clear reporting-url")] {
+            r = try CLI.run(["inventory", "group", v] + args + pass)
+            #expect(r.status == 2 && r.error == message, "\(args): \(r)")
+        }
+        #expect(try ws.read("vault.kv") == before)
+        r = try CLI.run(["inventory", "group", v, "--clear", "reporting-url"] + pass)
+        let cleared = try VaultBytes.json(try CLI.run(["inventory", v, "--json"] + pass))
+        #expect(r.status == 0 && cleared["reportingServerURL"] is NSNull, "\(r)")
+        #expect(try CLI.run(["verify", v] + pass).status == 0)
+    }
 }
