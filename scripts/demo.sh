@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A real walk-through: seal an SM and a DW key, list them, restore one on a same-named host, see the refusals.
+# A real walk-through: seal an SM and a DW key, list them, restore one on a same-named host, see the refusals; then the
+# recovery workflow with an administrator's mistakes caught or undone, a drill's coverage, and a checkpoint.
 # Host names are set for real in private UTS namespaces (unshare --uts; needs root, or user namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,38 +70,70 @@ set -e
 step "Verify every entry (for example from cron)"
 "$kv" verify escrow.kv --passphrase-file passphrase.txt
 
+step "From here on, as a script would run it: the passphrase file comes from the environment"
+export KEYVAULT_PASSPHRASE_FILE="$work/passphrase.txt"
+echo "export KEYVAULT_PASSPHRASE_FILE=$KEYVAULT_PASSPHRASE_FILE"
+
 step "The recovery workflow: an additional SM server's key with its export password, and the inventory"
 head -c 1184 /dev/urandom > SM02-key.bin
 printf 'SM02 export password (stand-in)\n' > SM02-password.txt
 chmod 600 SM02-password.txt
-"$kv" seal escrow.kv --role sm --host SM02 --key SM02-key.bin --key-password-file SM02-password.txt --passphrase-file passphrase.txt
-"$kv" inventory group escrow.kv --name MG-DEMO --passphrase-file passphrase.txt
-"$kv" inventory host escrow.kv --name SM01 --fqdn sm01.corp.example --role sm --primary --passphrase-file passphrase.txt
-"$kv" inventory host escrow.kv --name SM02 --fqdn sm02.corp.example --role sm --additional --passphrase-file passphrase.txt
-"$kv" inventory host escrow.kv --name DW01 --fqdn dw01.corp.example --role dw --passphrase-file passphrase.txt
-"$kv" inventory host escrow.kv --name SQL01 --role sql --passphrase-file passphrase.txt
-"$kv" inventory database escrow.kv --name ServiceManager --sql-host SQL01 --instance SMINST --passphrase-file passphrase.txt
-"$kv" inventory database escrow.kv --name DWStagingAndConfig --sql-host SQL01 --instance DWINST --passphrase-file passphrase.txt
-show inventory escrow.kv --passphrase-file passphrase.txt
-"$kv" inventory escrow.kv --passphrase-file passphrase.txt
+"$kv" seal escrow.kv --role sm --host SM02 --key SM02-key.bin --key-password-file SM02-password.txt
+"$kv" inventory group escrow.kv --name MG-DEMO
+"$kv" inventory host escrow.kv --name SM01 --fqdn sm01.corp.example --role sm --primary
+"$kv" inventory host escrow.kv --name SM02 --fqdn sm02.corp.example --role sm --additional
+"$kv" inventory host escrow.kv --name DW01 --fqdn dw01.corp.example --role dw
+"$kv" inventory host escrow.kv --name SQL01 --role sql
+"$kv" inventory database escrow.kv --name ServiceManager --sql-host SQL01 --instance SMINST
+"$kv" inventory database escrow.kv --name DWStagingAndConfig --sql-host SQL01 --instance DWINST
+"$kv" inventory group escrow.kv --reporting-url http://ssrs01.corp.example/ReportServer
+"$kv" inventory host escrow.kv --name SSP01 --role ssp
+show inventory escrow.kv
+"$kv" inventory escrow.kv
 
-step "SM01 failed: what now? (no passphrase needed)"
-show plan escrow.kv --failed SM01 --passphrase-file passphrase.txt
-"$kv" plan escrow.kv --failed SM01 --passphrase-file passphrase.txt
+step "Mistakes the vault catches (nothing is written by any of them)"
+head -c 1312 /dev/urandom > SSP01-key.bin
+set +e
+show "seal escrow.kv --role sm --host DW01 --key DW01-key.bin      (DW01 is a dw server)"
+"$kv" seal escrow.kv --role sm --host DW01 --key DW01-key.bin
+echo "exit code $? (refused: the inventory says DW01 is dw; and that file is already the dw key of DW01)"
+show "seal escrow.kv --role ssp --host SSP01 --key SM02-password.txt   (the password file, not the key)"
+"$kv" seal escrow.kv --role ssp --host SSP01 --key SM02-password.txt
+echo "exit code $? (a plain-text file is not an exported key)"
+set -e
 
-step "A drill, as cron would run it; then the list shows each entry's last drill"
-"$kv" drill escrow.kv --passphrase-file passphrase.txt
+step "A mistake pushed through anyway (--not-in-inventory, logged), and undone: retired, then sealed as ssp"
+"$kv" seal escrow.kv --role sm --host SSP01 --key SSP01-key.bin --label "oops: wrong role" --not-in-inventory
+"$kv" retire escrow.kv --role sm --host SSP01 --reason "sealed under the wrong role"
+"$kv" seal escrow.kv --role ssp --host SSP01 --key SSP01-key.bin
+show list escrow.kv --all
+"$kv" list escrow.kv --all
+
+step "Sealing the same bytes again adds nothing (here it adds the label that was missing)"
+"$kv" seal escrow.kv --role ssp --host SSP01 --key SSP01-key.bin --label "Self-Service Portal"
+
+step "SM01 failed: what now? (the plan is authenticated: the passphrase comes from the environment)"
+show plan escrow.kv --failed SM01
+"$kv" plan escrow.kv --failed SM01
+
+step "A drill, as cron would run it: everything opens; coverage gaps are warnings (--strict makes them failures)"
+"$kv" drill escrow.kv
 "$kv" list escrow.kv
 
 step "SM02 rebuilt under its own name: its key and its escrowed export password come back to files (mode 0600)"
-on_host SM02 restore escrow.kv --role sm --out restored-sm02.bin --key-password-out restored-sm02.pw --passphrase-file passphrase.txt
+on_host SM02 restore escrow.kv --role sm --out restored-sm02.bin --key-password-out restored-sm02.pw
 cmp restored-sm02.bin SM02-key.bin && echo "restored bytes are identical to the exported key"
 cmp restored-sm02.pw <(printf 'SM02 export password (stand-in)') && echo "the export password came back to restored-sm02.pw"
 
 step "The promotion way instead: SM02 becomes the primary; no key moves, SM01's key stays for history"
-"$kv" promote escrow.kv --host SM02 --passphrase-file passphrase.txt
+"$kv" promote escrow.kv --host SM02
+
+step "A checkpoint to keep off this box (a ticket, the CMDB); verify compares the vault with it later"
+"$kv" checkpoint escrow.kv > escrow.checkpoint
+cat escrow.checkpoint
+"$kv" verify escrow.kv --checkpoint escrow.checkpoint
 
 step "The audit log, its chain checked"
-"$kv" log escrow.kv --passphrase-file passphrase.txt
+"$kv" log escrow.kv
 echo
 echo "walk-through complete"
