@@ -122,10 +122,10 @@ public struct RecoveryPlan: Sendable {
                     }
                     let others = additional.dropFirst().map(\.name.value)
                     ways.append(Way(kind: "promote", role: .sm, title: "Promote the additional SM server \(target.name) to primary (no key moves between hosts)", steps: [
-                        Step(text: "On \(target.name), stop the System Center services: Stop-Service HealthService, OMSDK, OMCFG\(others.isEmpty ? "" : " (other additional servers you could promote instead: \(NameList(others, limit: 8)))").", command: nil),
+                        Step(text: "On \(target.name), close the Service Manager console and stop the System Center Data Access Service, Microsoft Monitoring Agent and System Center Management Configuration services (Stop-Service OMSDK, HealthService, OMCFG)\(others.isEmpty ? "" : " (other additional servers you could promote instead: \(NameList(others, limit: 8)))").", command: nil),
                         Step(text: "On \(target.name), clear the health-service state: delete the 'Health Service State' folder in the Service Manager installation folder.", command: nil),
                         Step(text: "Against the ServiceManager database on \(database("ServiceManager")), run: EXEC dbo.p_PromoteActiveWorkflowServer '\(targetFQDN)'", command: nil),
-                        Step(text: "On \(target.name), start the services again: Start-Service OMCFG, OMSDK, HealthService.", command: nil),
+                        Step(text: "On \(target.name), start the same three services again (Start-Service OMSDK, HealthService, OMCFG); it is now the primary management server.", command: nil),
                         Step(text: "Record the promotion in the vault; \(name)'s keys stay in the vault for history, marked former primary.", command: "keyvault promote \(v) --host \(target.name)"),
                         Step(text: "Later, install a new additional SM server; export its own new key and seal it.", command: "keyvault seal \(v) --role sm --host NEWNAME --key NEWNAME.bin --key-password-file PASSWORD-FILE"),
                     ]))
@@ -147,7 +147,7 @@ public struct RecoveryPlan: Sendable {
                 ways.append(Way(kind: "rebuild", role: .dw, title: "Rebuild the data warehouse management server \(name) under the same computer name (the only way back for DW)", steps: steps))
             case .ssp:
                 var steps = [newComputer()] + restoreSteps(.ssp)
-                steps.append(Step(text: "Run Setup on \(name) and install the Self-Service Portal against the SM management server\(inventory.primarySM.map { " \($0.name)" } ?? "").", command: nil))
+                steps.append(Step(text: "Reinstall the Self-Service Portal on \(name)\(inventory.primarySM.map { " (the primary SM management server is \($0.name))" } ?? ""); its encryption key was restored first.", command: nil))
                 ways.append(Way(kind: "rebuild", role: .ssp, title: "Rebuild the Self-Service Portal \(name) under the same computer name and restore its own key", steps: steps))
             default:
                 guard !databases.isEmpty else {
