@@ -5,6 +5,8 @@
 #   3. the library tests under ThreadSanitizer;
 #   4. the libFuzzer target over the parser and open path for FUZZ_SECONDS (default 60).
 # `scripts/test.sh --quick` runs step 1 only. Other arguments go to every `swift test`.
+# A test that cannot run on this machine is reported as skipped, with its reason; with CI set (as .ci/run has it), any
+# skipped test fails the run, named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -13,9 +15,26 @@ bash scripts/require-packages.sh
 
 step() { echo "== $* ($(date -u +%H:%M:%S))" >&2; }
 
+# `swift test ARGS`, its output also kept; in CI, the tests Swift Testing reports as skipped ("➜ Test NAME skipped:
+# "REASON"", or "skipped." without one) fail the run.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+run_tests() {
+    local log="$logs/swift-test.log"
+    swift test "$@" 2>&1 | tee "$log"
+    [ "${CI+set}" = set ] || return 0
+    local skipped
+    skipped=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -aE '^➜ (Test|Suite) .* skipped(: .*|\.)$' || true)
+    if [ -n "$skipped" ]; then
+        echo "error: in CI every test must run, but $(echo "$skipped" | wc -l) were skipped:" >&2
+        echo "$skipped" | sed 's/^➜ /  /' >&2
+        exit 1
+    fi
+}
+
 step "tests"
 swift build --build-tests
-swift test --skip-build "$@"
+run_tests --skip-build "$@"
 [ "$quick" -eq 1 ] && exit 0
 
 # Under ASan, gdb's core dumps would include the sanitizer's shadow memory, and peak-RSS limits do not hold; those
@@ -23,11 +42,11 @@ swift test --skip-build "$@"
 step "tests under AddressSanitizer"
 swift build --build-tests --sanitize=address --scratch-path .build-asan
 LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
-    swift test --skip-build --sanitize=address --scratch-path .build-asan --skip 'MemoryHygieneTests|ResourceLimitTests' "$@"
+    run_tests --skip-build --sanitize=address --scratch-path .build-asan --skip 'MemoryHygieneTests|ResourceLimitTests' "$@"
 
 step "library tests under ThreadSanitizer"
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan
-swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
+run_tests --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
 
 step "fuzzing"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
