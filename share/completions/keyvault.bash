@@ -173,13 +173,13 @@ _keyvault() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|help)
+    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|help)
         # Offer subcommand argument completions
         "_keyvault_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint help' -- "${cur}"))
         ;;
     esac
 }
@@ -213,7 +213,7 @@ _keyvault_init() {
 
 _keyvault_seal() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --host --key --label --key-password-file --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -270,7 +270,7 @@ _keyvault_list() {
 
 _keyvault_restore() {
     repeating_flags=()
-    non_repeating_flags=(--show-key-password --force --salvage --version -h --help)
+    non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --out --version --key-password-out --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -305,11 +305,14 @@ _keyvault_verify() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--checkpoint --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--checkpoint')
+        return
+        ;;
     '--passphrase-file')
         return
         ;;
@@ -381,7 +384,7 @@ _keyvault_custodian_list() {
 
 _keyvault_custodian_add() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--recipient --cert --identity)
     non_repeating_options=(--new-passphrase-file --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -411,7 +414,7 @@ _keyvault_custodian_add() {
 
 _keyvault_custodian_remove() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 2
@@ -432,7 +435,7 @@ _keyvault_custodian_remove() {
 
 _keyvault_rekey() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -477,14 +480,27 @@ _keyvault_inventory() {
 _keyvault_inventory_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=()
+    repeating_options=(--identity)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    esac
 }
 
 _keyvault_inventory_group() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--name --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -508,7 +524,7 @@ _keyvault_inventory_group() {
 
 _keyvault_inventory_host() {
     repeating_flags=()
-    non_repeating_flags=(--primary --additional --version -h --help)
+    non_repeating_flags=(--primary --additional --accept-rollback --version -h --help)
     repeating_options=(--role --identity)
     non_repeating_options=(--name --fqdn --product-version --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -541,7 +557,7 @@ _keyvault_inventory_host() {
 
 _keyvault_inventory_database() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--name --sql-host --instance --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -572,8 +588,8 @@ _keyvault_inventory_database() {
 _keyvault_plan() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--failed)
+    repeating_options=(--identity)
+    non_repeating_options=(--failed --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -581,12 +597,21 @@ _keyvault_plan() {
     '--failed')
         return
         ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
     esac
 }
 
 _keyvault_promote() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--host --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -610,7 +635,7 @@ _keyvault_promote() {
 
 _keyvault_drill() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --accept-rollback --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -632,6 +657,27 @@ _keyvault_drill() {
 _keyvault_log() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--identity)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    esac
+}
+
+_keyvault_checkpoint() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
