@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs keyvault's whole test suite: installs what it needs, then
 #   1. `swift test` (library and command-line tests, debug build);
-#   2. the suite again under AddressSanitizer (the keyvault binary the CLI tests run is built with it too);
-#   3. the library tests under ThreadSanitizer;
-#   4. the libFuzzer target over the parser and open path for FUZZ_SECONDS (default 60).
+#   2. Examples/SealListRestore, a separate package linking the library (scripts/example.sh), and the DocC
+#      documentation with warnings as errors (scripts/docs.sh);
+#   3. the suite again under AddressSanitizer (the keyvault binary the CLI tests run is built with it too);
+#   4. the library tests under ThreadSanitizer;
+#   5. the libFuzzer target over the parser and open path for FUZZ_SECONDS (default 60).
 # `scripts/test.sh --quick` runs step 1 only. Other arguments go to every `swift test`.
 # A test that cannot run on this machine is reported as skipped, with its reason; with CI set (as .ci/run has it), any
 # skipped test fails the run, named.
@@ -36,6 +38,10 @@ step "tests"
 swift build --build-tests
 run_tests --skip-build "$@"
 [ "$quick" -eq 1 ] && exit 0
+
+step "the library as another tool links it: example and documentation"
+bash scripts/example.sh
+bash scripts/docs.sh
 
 # Under ASan, gdb's core dumps would include the sanitizer's shadow memory, and peak-RSS limits do not hold; those
 # two suites run in step 1 only.
