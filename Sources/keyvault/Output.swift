@@ -136,7 +136,8 @@ extension Entry {
     var jsonFields: [(String, JSON)] {
         [
             ("role", .string(role.rawValue)), ("host", .string(host.value)), ("version", .int(Int(version))),
-            ("created", .string(createdAt.iso8601)), ("label", .string(label)), ("fileName", .string(originalFileName)),
+            ("created", .string(createdAt.iso8601)), ("label", .string(label)),
+            ("fileName", originalFileName.isEmpty ? .null : .string(originalFileName)),
             ("size", .int(Int(size))), ("fingerprint", .string(fingerprint.hex)),
         ]
     }

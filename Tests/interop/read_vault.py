@@ -167,7 +167,7 @@ def parse_items(r, section):
         n = r.uint(2, "item_len")
         if n > 4096: raise damaged(f"section {section}: item of {n} bytes")
         raw = r.take(n, "item")
-        f, last, ir = {}, 0, Reader(raw)
+        f, last, ir = {}, -1, Reader(raw)   # tag 00 is no field: unknown, so unsupported (FORMAT.md, Conventions)
         while ir.left():
             tag = ir.uint(1, "field tag")
             if tag <= last: raise damaged(f"section {section}: field {tag} out of order")
@@ -252,7 +252,7 @@ def parse_slot(r, n, wrapped_len, prefix):
 
 
 def parse_meta(meta):
-    r, last, f = Reader(meta), 0, {}
+    r, last, f = Reader(meta), -1, {}   # tag 00 falls to the critical branch: unsupported (FORMAT.md, Conventions)
     while r.left():
         tag = r.uint(1, "metadata tag")
         if tag <= last: raise damaged(f"metadata tag {tag} out of order or repeated")

@@ -29,7 +29,7 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
     }
 
     /// Copies `bytes` into guarded memory. The source is not wiped: prefer reading secrets straight into
-    /// `SecretBytes` (see ``SecretBytes/read(fromFile:maxCount:what:)``) where you can.
+    /// `SecretBytes` (see ``SecretInput/keyFile(_:maxCount:)`` and ``SecretInput/passphrase(fromFile:)``) where you can.
     ///
     /// - Parameter bytes: the bytes to copy.
     /// - Throws: ``KeyVaultError/Code-swift.struct/crypto`` when guarded memory cannot be allocated.

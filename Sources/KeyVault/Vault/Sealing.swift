@@ -53,7 +53,7 @@ public struct SealRequest: Sendable {
     }
 }
 
-/// One key to seal with ``Vault/seal(_:intoVaultAt:credentials:)``, and what to record with it.
+/// One key to seal with ``Vault/seal(_:intoVaultAt:credentials:actor:)``, and what to record with it.
 public struct SealItem: Sendable {
     /// The exported key file's bytes.
     public var key: SecretBytes
@@ -97,7 +97,7 @@ extension Vault {
     ///   - passphrase: the vault passphrase.
     /// - Returns: the new entry.
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when the request is invalid or the same key is
-    ///   already sealed for another host or role; the unlock and damage errors of ``unlock(with:)``.
+    ///   already sealed for another host or role; the unlock and damage errors of ``Vault/unlock(with:)-(SecretBytes)``.
     public static func seal(_ key: SecretBytes, _ request: SealRequest, intoVaultAt path: String, passphrase: SecretBytes) throws -> SealResult {
         try seal(key, request, intoVaultAt: path, credentials: Credentials(passphrase: passphrase))
     }
@@ -149,6 +149,7 @@ extension Vault {
     ///   - items: the keys and their requests, in the order they are to be sealed.
     ///   - path: the vault.
     ///   - credentials: enough custodians to unlock the vault.
+    ///   - actor: who the audit log records as sealing; by default the operating system's user and machine.
     /// - Returns: one result per item, in order.
     /// - Throws: as ``seal(_:_:intoVaultAt:credentials:)``, for the first item refused; nothing is written then.
     public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials,

@@ -6,7 +6,7 @@
 /// An escrow vault, read and parsed, not yet unlocked.
 ///
 /// Everything here is public metadata: the entries' roles, host names, versions, sizes and fingerprints are
-/// stored in the clear (and authenticated once the vault is unlocked). Call ``unlock(with:)`` to get an
+/// stored in the clear (and authenticated once the vault is unlocked). Call ``unlock(with:)-(SecretBytes)`` to get an
 /// ``UnlockedVault`` that can restore keys and verify every entry.
 ///
 /// A `Vault` keeps the file it was read from open, so that keys are later read from the same file even if a writer

@@ -74,8 +74,7 @@ struct DamageCLITests {
         #expect(long.status == 5, "\(long)")
     }
 
-    @Test func damageToOneEntryLosesOnlyThatEntry() throws {
-        guard try CLI.requireNamespaces() else { return }
+    @Test(.namedHosts) func damageToOneEntryLosesOnlyThatEntry() throws {
         let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
         var bytes = original
         bytes[bytes.count - 20] ^= 0x80   // inside the last entry's ciphertext: the dw key
@@ -112,8 +111,7 @@ struct DamageCLITests {
         // lands on the same field of the other: every hybrid that differs from both must be refused, never opened.
         let (ws, first) = try custodianVault(recoveryData: true); defer { ws.cleanUp() }
         let (_, second) = try custodianVault(recoveryData: true, in: ws, name: "other.kv")
-        #expect(first.count == second.count, "the two vaults differ in size: \(first.count) and \(second.count)")
-        guard first.count == second.count else { return }
+        try #require(first.count == second.count, "the two vaults differ in size: \(first.count) and \(second.count)")
         #expect(try verify(ws, "other.kv").status == 0)
         var tried = 0, accepted: [String] = [], unexpected: [String] = []
         for chunk in [16, 64] {

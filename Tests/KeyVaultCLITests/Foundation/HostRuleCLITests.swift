@@ -2,7 +2,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct HostRuleCLITests {
+@Suite(.serialized, .namedHosts) struct HostRuleCLITests {
     /// (name sealed with, name of the computer restoring, whether the rule lets it restore)
     static let cases: [(String, String, Bool)] = [
         ("SM01", "SM01", true),
@@ -19,7 +19,6 @@ import Testing
 
     @Test(arguments: cases)
     func restoreFollowsTheOperatingSystemsHostName(sealedAs: String, restoringOn: String, allowed: Bool) throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let key = try ws.key("sm.bin")
@@ -61,7 +60,6 @@ import Testing
 
     @Test(arguments: netBIOSCases)
     func netBIOSNameAndLongNameAreOneComputer(sealedAs: String, restoringOn: String, allowed: Bool) throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let key = try ws.key("dw.bin", size: 1424)
@@ -82,7 +80,6 @@ import Testing
     }
 
     @Test func versionsCountAcrossANetBIOSNameAndItsLongName() throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let v1 = try ws.key("k1.bin", size: 1424), v2 = try ws.key("k2.bin", size: 1424)
@@ -103,7 +100,6 @@ import Testing
     }
 
     @Test func refusalComesBeforeThePassphraseIsAsked() throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         _ = try ws.key("dw.bin")
@@ -115,7 +111,6 @@ import Testing
     }
 
     @Test func rolesAreNeverInterchangeable() throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let sm = try ws.key("sm.bin"), dw = try ws.key("dw.bin", size: 1424)
@@ -137,7 +132,6 @@ import Testing
     }
 
     @Test func versionsAreKeptAndTheNewestRestoresByDefault() throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let v1 = try ws.key("k1.bin"), v2 = try ws.key("k2.bin"), v3 = try ws.key("k3.bin")
@@ -161,7 +155,6 @@ import Testing
     }
 
     @Test func restoreNeverReplacesAFileUnlessForced() throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let key = try ws.key("sm.bin")
@@ -182,7 +175,6 @@ import Testing
     }
 
     @Test func restoreNeverReplacesAFolderEvenForced() throws {
-        guard try CLI.requireNamespaces() else { return }
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         _ = try ws.key("sm.bin")

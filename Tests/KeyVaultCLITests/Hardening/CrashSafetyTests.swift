@@ -39,12 +39,6 @@ import Testing
 
     func leftovers(_ ws: Workspace) throws -> [String] { try ws.listing().filter { $0.hasPrefix(".vault.kv.keyvault-") } }
 
-    func available() -> Bool {
-        if FileManager.default.isExecutableFile(atPath: Self.strace) { return true }
-        if CLI.inCI { Issue.record("strace is missing; scripts/require-packages.sh installs it") }
-        return false
-    }
-
     /// How many write(2) calls a complete seal makes here.
     func writesPerSeal() throws -> Int {
         let ws = try prepared(); defer { ws.cleanUp() }
@@ -56,8 +50,7 @@ import Testing
         return text.split(separator: "\n").filter { $0.contains("write(") }.count
     }
 
-    @Test func killedBeforeAnyWriteFsyncOrRenameTheVaultKeepsEveryEntry() throws {
-        guard available() else { return }
+    @Test(.tool(strace)) func killedBeforeAnyWriteFsyncOrRenameTheVaultKeepsEveryEntry() throws {
         let writes = try writesPerSeal()
         #expect(writes >= 5, "a seal of a 3 MiB vault should write in several chunks; saw \(writes)")
         var points = (1...writes).map { "write:signal=SIGKILL:when=\($0)" }
@@ -86,7 +79,7 @@ import Testing
         #expect(sawCommitted, "no kill landed after the rename")
     }
 
-    @Test(arguments: [
+    @Test(.tool(strace), arguments: [
         ("write:error=ENOSPC:when=2", "no space left on device"),
         ("write:error=EIO:when=1", "input/output error"),
         ("write:error=EDQUOT:when=3", "disk quota exceeded"),
@@ -94,7 +87,6 @@ import Testing
         ("rename:error=EIO:when=1", "input/output error"),
     ])
     func aFailedWriteLeavesTheVaultAsItWas(inject: String, reason: String) throws {
-        guard available() else { return }
         let ws = try prepared(); defer { ws.cleanUp() }
         let before = try ws.read("vault.kv")
         let r = try seal(ws, inject: inject)
@@ -106,8 +98,7 @@ import Testing
         #expect(try intactEntries(ws) == 3)
     }
 
-    @Test func aFailedFolderSyncSaysTheVaultWasWritten() throws {
-        guard available() else { return }
+    @Test(.tool(strace)) func aFailedFolderSyncSaysTheVaultWasWritten() throws {
         let ws = try prepared(); defer { ws.cleanUp() }
         let r = try seal(ws, inject: "fsync:error=EIO:when=2")
         #expect(r.status == 1, "\(r)")
@@ -115,11 +106,8 @@ import Testing
         #expect(try intactEntries(ws) == 4)
     }
 
-    @Test func aFullFilesystemLosesNothing() throws {
-        guard CLI.isRoot else {
-            if CLI.inCI { Issue.record("the tmpfs test needs root, and CI must run it") }
-            return
-        }
+    @Test(.enabled(if: CLI.isRoot, "needs root: it mounts a tiny tmpfs"))
+    func aFullFilesystemLosesNothing() throws {
         let ws = try prepared(); defer { ws.cleanUp() }
         let mount = ws.file("small")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)

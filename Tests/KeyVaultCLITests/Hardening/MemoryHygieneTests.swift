@@ -15,12 +15,7 @@ import Testing
         return found
     }
 
-    @Test func theDecryptedKeyLivesOnlyInGuardedMemoryAndIsWipedByExit() throws {
-        guard try CLI.requireNamespaces() else { return }
-        guard FileManager.default.isExecutableFile(atPath: Self.gdb) else {
-            if CLI.inCI { Issue.record("gdb is missing; scripts/require-packages.sh installs it") }
-            return
-        }
+    @Test(.namedHosts, .tool(gdb)) func theDecryptedKeyLivesOnlyInGuardedMemoryAndIsWipedByExit() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let key = try ws.key("marker.bin", size: 4096)

@@ -206,18 +206,23 @@ enum VaultBytes {
         #expect(nobody.status == 6 && nobody.error.hasPrefix("no host SM09 in the inventory"), "\(nobody)")
         #expect(try ws.read("vault.kv") == bytes)
 
-        // The new primary has no additional server to fall back on: the plan says so. SM01's key still restores on SM01.
+        // The new primary has no additional server to fall back on: the plan says so.
         let sm02 = try plan("SM02")
         #expect(ways(sm02).map { $0["kind"] as? String } == ["rebuild"])
         #expect(warnings(sm02).contains { $0.contains("no additional SM server is recorded") })
-        if try CLI.requireNamespaces() {
-            let restored = try CLI.run(["restore", vault, "--role", "sm", "--out", ws.file("sm01.out")] + pass, host: "SM01")
-            #expect(restored.status == 0, "\(restored)")
-            #expect(try ws.read("sm01.out") == ws.read("sm01.bin"))
-        }
         let log = try VaultBytes.json(try CLI.run(["log", vault, "--json"] + pass))
         let records = try #require(log["records"] as? [[String: Any]])
         #expect(records.contains { $0["action"] as? String == "promote" && $0["host"] as? String == "SM02" })
+    }
+
+    @Test(.namedHosts) func theFormerPrimarysKeyStillRestoresOnItAfterAPromotion() throws {
+        defer { ws.cleanUp() }
+        try buildScenario()
+        let r = try CLI.run(["promote", vault, "--host", "SM02"] + pass)
+        #expect(r.status == 0, "\(r)")
+        let restored = try CLI.run(["restore", vault, "--role", "sm", "--out", ws.file("sm01.out")] + pass, host: "SM01")
+        #expect(restored.status == 0, "\(restored)")
+        #expect(try ws.read("sm01.out") == ws.read("sm01.bin"))
     }
 
     @Test func drillsRecordTheirResultAndFailLoudlyOnDamage() throws {
@@ -258,8 +263,7 @@ enum VaultBytes {
         #expect(try ws.read("vault.kv") == header)
     }
 
-    @Test func anEscrowedPasswordComesBackOnlyToAFileOnTheRightHost() throws {
-        guard try CLI.requireNamespaces() else { return }
+    @Test(.namedHosts) func anEscrowedPasswordComesBackOnlyToAFileOnTheRightHost() throws {
         defer { ws.cleanUp() }
         try buildScenario()
         let r = try CLI.run(["restore", vault, "--role", "sm", "--out", ws.file("sm.out"), "--key-password-out", ws.file("sm.pw.out")] + pass, host: "SM01")
@@ -289,8 +293,7 @@ enum VaultBytes {
         #expect((restores.first?["outcome"] as? String)?.hasPrefix("ok: restored on SM01") == true)
     }
 
-    @Test func theExportPasswordIsShownOnlyOnATerminal() throws {
-        guard try CLI.requireNamespaces(), FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+    @Test(.namedHosts, .tool("/usr/bin/script")) func theExportPasswordIsShownOnlyOnATerminal() throws {
         defer { ws.cleanUp() }
         try buildScenario()
         // script(1) gives keyvault a real terminal as standard output; the restore runs on a computer named SM01.
@@ -374,7 +377,7 @@ enum VaultBytes {
         let records = try #require(log["records"] as? [[String: Any]])
         #expect(records.map { $0["action"] as? String }.prefix(4) == ["seal", "seal", "seal", "inventory"])
         #expect(records[0]["role"] as? String == "sm" && records[0]["host"] as? String == "SM01" && records[0]["version"] as? Int == 1)
-        #expect(records.allSatisfy { ($0["time"] as? String)?.hasSuffix("Z") == true && $0["user"] as? String == "root" })
+        #expect(records.allSatisfy { ($0["time"] as? String)?.hasSuffix("Z") == true && $0["user"] as? String == CLI.userName })
         let text = try CLI.run(["log", vault] + pass)
         #expect(text.status == 0 && text.stdout.contains("ok: sealed version 1 with its export password"), "\(text)")
         let original = try ws.read("vault.kv")
@@ -424,8 +427,7 @@ enum VaultBytes {
         #expect(cut.status == 5 && cut.error.hasPrefix("vault damaged or tampered with: its header (which holds the log) fails authentication, though the log's chain holds"), "\(cut)")
     }
 
-    @Test func aRestoreFromAReadOnlyVaultStillRestoresAndSaysItCouldNotRecord() throws {
-        guard try CLI.requireNamespaces() else { return }
+    @Test(.namedHosts) func aRestoreFromAReadOnlyVaultStillRestoresAndSaysItCouldNotRecord() throws {
         defer { ws.cleanUp() }
         try buildScenario()
         let before = try ws.read("vault.kv")

@@ -31,6 +31,8 @@ enum CLI {
 
     static var isRoot: Bool { geteuid() == 0 }
     static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+    /// The user name keyvault records in the audit log for runs by this user (`root` in CI).
+    static let userName: String = getpwuid(geteuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(geteuid())"
 
     /// Runs `keyvault ARGS` with `stdin` as its standard input, detached from any terminal (setsid), so a prompt
     /// can never wait on a person. With `host`, it runs in its own UTS namespace whose host name is `host`.
@@ -95,11 +97,21 @@ enum CLI {
                    stderr: String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Fails the test when host-name tests cannot run here; in CI (as root) they must run.
-    static func requireNamespaces() throws -> Bool {
-        if isRoot { return true }
-        if inCI { Issue.record("host-rule tests need root for unshare --uts, and CI must run them"); return false }
-        return false
+    /// Whether a run can be given a host name of its own: `unshare --uts` needs root.
+    static let canNameHosts = isRoot
+}
+
+/// Conditions for tests that cannot run everywhere. Such a test is reported as skipped, with the reason; in CI
+/// (scripts/test.sh with CI set) any skip fails the run, so there every one of them must run.
+extension Trait where Self == ConditionTrait {
+    /// Restores on a computer of a chosen name (`CLI.run(host:)`), which needs root for `unshare --uts`.
+    static var namedHosts: Self {
+        .enabled(if: CLI.canNameHosts, "needs root: it restores on computers of chosen names (unshare --uts)")
+    }
+
+    /// A program the test runs, which scripts/require-packages.sh installs.
+    static func tool(_ path: String) -> Self {
+        .enabled(if: FileManager.default.isExecutableFile(atPath: path), "\(path) is missing; scripts/require-packages.sh installs it")
     }
 }
 
