@@ -522,13 +522,19 @@ _keyvault_inventory_show() {
 _keyvault_inventory_group() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --version -h --help)
-    repeating_options=(--identity)
-    non_repeating_options=(--name --passphrase-file --identity-passphrase-file)
+    repeating_options=(--clear --identity)
+    non_repeating_options=(--name --reporting-url --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--name')
+        return
+        ;;
+    '--reporting-url')
+        return
+        ;;
+    '--clear')
         return
         ;;
     '--passphrase-file')
