@@ -46,9 +46,12 @@ bash scripts/docs.sh
 # Under ASan, gdb's core dumps would include the sanitizer's shadow memory, peak-RSS limits do not hold, and mlock does
 # nothing ("AddressSanitizer ignores mlock"), so no memory-lock warning can appear; those two suites and that test run
 # in step 1 only.
+# LeakSanitizer's suppressions match on the whole allocation stack; the fast unwinder stops inside libcrypto (built
+# without frame pointers), so an allocation Foundation makes through it would lose the libFoundation frame its
+# suppression names. Full unwinding is slower, and correct.
 step "tests under AddressSanitizer"
 swift build --build-tests --sanitize=address --scratch-path .build-asan
-LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
+ASAN_OPTIONS="fast_unwind_on_malloc=0" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
     run_tests --skip-build --sanitize=address --scratch-path .build-asan \
     --skip 'MemoryHygieneTests|ResourceLimitTests|aFailedMemoryLockIsWarnedAboutOnceWithoutALength' "$@"
 
