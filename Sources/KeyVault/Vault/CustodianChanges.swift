@@ -62,6 +62,7 @@ extension Vault {
     ///   - id: the custodian's id from ``custodians`` (or its `kvr1…` recipient, or its certificate's SHA-256).
     ///   - path: the vault.
     ///   - credentials: enough custodians to unlock the vault, and the passphrase if a passphrase custodian remains.
+    ///   - threshold: a new K for the remaining custodians (1 for "any one"), or nil to keep the vault's.
     /// - Returns: the removed custodian.
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` for an unknown id;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when fewer custodians than the threshold would remain.

@@ -88,8 +88,9 @@ public struct CommittedVault: Sendable {
     public let progress: VaultProgress
     /// How many entries it holds.
     public let entryCount: Int
-    /// Its custodians' count and threshold.
+    /// How many custodians it has.
     public let custodianCount: Int
+    /// Its threshold K, or nil when any one custodian unlocks it.
     public let threshold: Int?
 
     private static let last = Mutex<CommittedVault?>(nil)
