@@ -23,7 +23,7 @@ struct List: ParsableCommand {
         History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)
         if authenticated { History.rememberAuthenticated(opened, path: vault) }
-        let retired = opened.retiredIndexesForListing
+        let retired = opened.retiredIndexes
         let entries = all ? opened.entries : opened.entriesInService
         let drills = opened.lastDrills(for: entries)
         let withPassword = opened.entriesWithKeyPassword(for: entries)

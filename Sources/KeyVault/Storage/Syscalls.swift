@@ -218,7 +218,6 @@ enum Syscalls {
     }
 
     static var effectiveUserID: uid_t { geteuid() }
-    static var effectiveGroupID: gid_t { getegid() }
 
     /// Opens `path` read-only without blocking (a FIFO with no writer, a device that waits) and without becoming the
     /// controlling terminal. Returns the descriptor and its status, or the errno of open/fstat.

@@ -41,7 +41,7 @@ extension Vault {
     public func retirement(of entry: Entry) -> RetiredEntry? { header.extensions.retirement(of: entry) }
 
     /// The indexes of retired entries (few; each is found by a scan for its computer and role).
-    var retiredIndexes: Set<Int> {
+    public var retiredIndexes: Set<Int> {
         guard !header.extensions.retired.isEmpty else { return [] }
         var out = Set<Int>()
         for r in header.extensions.retired {
@@ -51,9 +51,6 @@ extension Vault {
         }
         return out
     }
-
-    /// The indexes of retired entries, for listing them.
-    public var retiredIndexesForListing: Set<Int> { retiredIndexes }
 
     /// Every entry in service: ``entries`` without the retired ones.
     public var entriesInService: [Entry] {
