@@ -10,13 +10,13 @@ import Testing
     func completionScriptsAreCurrent(shell: String, file: String) throws {
         let r = try CLI.run(["--generate-completion-script", shell])
         #expect(r.status == 0, "\(r)")
-        let committed = try String(contentsOfFile: "\(Self.share)/\(file)", encoding: .utf8)
+        let committed = try TestFiles.text("\(Self.share)/\(file)")
         #expect(r.stdout == committed, "share/\(file) is stale: run scripts/generate-completions-and-man.sh")
         for command in ["inventory", "plan", "promote", "drill", "log", "restore"] { #expect(committed.contains(command)) }
     }
 
     @Test func theManPageDocumentsEveryCommandAndExitCode() throws {
-        let page = try String(contentsOfFile: "\(Self.share)/man/man1/keyvault.1", encoding: .utf8)
+        let page = try TestFiles.text("\(Self.share)/man/man1/keyvault.1")
         for command in ["init", "seal", "list", "restore", "verify", "info", "keygen", "custodian", "rekey",
                         "inventory", "plan", "promote", "drill", "log"] {
             #expect(page.contains(".It Em \(command)"), "the man page lacks \(command): run scripts/generate-completions-and-man.sh")

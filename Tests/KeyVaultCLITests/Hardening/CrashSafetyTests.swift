@@ -46,7 +46,7 @@ import Testing
         let args = ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k4.bin"), "--identity", ws.file("id")]
         _ = try CLI.execute([Self.strace, "-f", "-qq", "-o", log, "-e", "trace=write", CLI.binary] + args,
                             environment: CLI.underPtrace)
-        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let text = try TestFiles.text(log)
         return text.split(separator: "\n").filter { $0.contains("write(") }.count
     }
 

@@ -440,8 +440,8 @@ enum VaultBytes {
                                  ws.path, CLI.binary, "restore", vault, "--role", "sm", "--out", "\(outDir)/sm.bin",
                                  "--key-password-out", "\(outDir)/sm.pw"] + pass)
         #expect(r.status == 0, "\(r)")
-        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: "\(outDir)/sm.bin"))) == (try ws.read("sm01.bin")))
-        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: "\(outDir)/sm.pw"))) == Array("SM01-export-password".utf8))
+        #expect(try TestFiles.bytes("\(outDir)/sm.bin") == (try ws.read("sm01.bin")))
+        #expect(try TestFiles.bytes("\(outDir)/sm.pw") == Array("SM01-export-password".utf8))
         #expect(r.stderr.contains("warning: the key was restored, but this restore could not be recorded in the vault's audit log: "), "\(r)")
         #expect(r.stderr.lowercased().contains("read-only file system"), "\(r)")
         #expect(try ws.read("vault.kv") == before)

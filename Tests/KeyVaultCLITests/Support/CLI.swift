@@ -135,7 +135,7 @@ struct Workspace {
         return p
     }
 
-    func read(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
+    func read(_ name: String) throws -> [UInt8] { try TestFiles.bytes(file(name)) }
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name)) }
     func mode(_ name: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: file(name))[.posixPermissions] as? Int) ?? -1 }
 

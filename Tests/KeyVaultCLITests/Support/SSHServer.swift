@@ -51,7 +51,7 @@ final class SSHServer: @unchecked Sendable {
         try FileManager.default.copyItem(atPath: "\(folder)/client.pub", toPath: "\(folder)/authorized_keys")
         let fp = try CLI.execute(["/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f", "\(folder)/host.pub"])
         hostKeyFingerprint = fp.stdout.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
-        let hostPublic = try String(contentsOfFile: "\(folder)/host.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+        let hostPublic = try TestFiles.text("\(folder)/host.pub").split(separator: " ").prefix(2).joined(separator: " ")
 
         // sshd runs as a daemon (no -D): Foundation's Process cannot watch a child that closes every descriptor
         // it inherited, as sshd does, without blocking the run loop that every other Process waits on.
@@ -75,10 +75,10 @@ final class SSHServer: @unchecked Sendable {
             try Data(config.utf8).write(to: URL(fileURLWithPath: "\(folder)/sshd_config"))
             let r = try CLI.execute(["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \(SSHServer.sshd) -f \"$1\" -E \"$2\"",
                                      hostname, "\(folder)/sshd_config", "\(folder)/sshd.log"])
-            lastLog = r.description + ((try? String(contentsOfFile: "\(folder)/sshd.log", encoding: .utf8)) ?? "")
+            lastLog = r.description + ((try? TestFiles.text("\(folder)/sshd.log")) ?? "")
             // The pid file is written once the socket is listening.
             for _ in 0..<100 where r.status == 0 {
-                if let text = try? String(contentsOfFile: "\(folder)/sshd.pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                if let text = try? TestFiles.text("\(folder)/sshd.pid"), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                     started = (pid, port)
                     break
                 }
@@ -96,7 +96,7 @@ final class SSHServer: @unchecked Sendable {
     func sessionProcesses() -> [Int32] {
         var parents: [Int32: Int32] = [:], names: [Int32: String] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            guard let pid = Int32(entry), let stat = try? TestFiles.text("/proc/\(pid)/stat"),
                   let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
             names[pid] = String(stat[stat.index(after: open)..<close])
             let rest = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")

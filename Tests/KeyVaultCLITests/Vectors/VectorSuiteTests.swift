@@ -15,7 +15,7 @@ struct VectorCase: CustomStringConvertible, Sendable {
     static func all() -> [VectorCase] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".expect") }.sorted().compactMap { file in
-            guard let text = try? String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8) else { return nil }
+            guard let text = try? TestFiles.text("\(folder)/\(file)") else { return nil }
             var fields: [String: String] = [:]
             for line in text.split(separator: "\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }

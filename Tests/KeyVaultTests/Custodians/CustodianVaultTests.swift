@@ -152,7 +152,7 @@ struct CustodianVaultTests {
         let (alice, bob) = (try CustodianIdentity.generate(), try CustodianIdentity.generate())
         try Vault.create(atPath: "\(dir)/v.kv", custodians: [.recipient(alice.recipient!), .recipient(bob.recipient!)])
         let bytes = try sealOne("\(dir)/v.kv", Credentials(identities: [alice]))
-        let before = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/v.kv"))
+        let before = try Data(TestFiles.bytes("\(dir)/v.kv"))
         let entryFingerprint = try Vault.open(atPath: "\(dir)/v.kv").entries[0].fingerprint
 
         let removed = try Vault.removeCustodian(id: alice.recipient!.id, fromVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: [bob]))
@@ -206,8 +206,8 @@ struct CustodianVaultTests {
         let alice = try CustodianIdentity.generate()
         try Vault.create(atPath: "\(dir)/a.kv", custodians: [.recipient(alice.recipient!)])
         try Vault.create(atPath: "\(dir)/b.kv", custodians: [.recipient(alice.recipient!)])
-        let a = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.kv")))
-        let b = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/b.kv")))
+        let a = try TestFiles.bytes("\(dir)/a.kv")
+        let b = try TestFiles.bytes("\(dir)/b.kv")
         // The slot starts after the 41-byte fixed header: kind(1) len(2) recipient(32) ephemeral(32) nonce(24) wrapped(48).
         let slot = 41..<(41 + 3 + 88 + 48)
         // b's slot transplanted into a: opens nothing (the vault id is bound into the slot's associated data).

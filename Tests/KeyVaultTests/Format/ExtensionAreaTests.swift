@@ -26,7 +26,7 @@ import Testing
         let h = vault.header
         let header = VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: h.slots, records: h.allRecords(),
                                         extensions: area, tagKey: unlocked.tagKey)
-        let all = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let all = try TestFiles.bytes(path)
         return header.encoded + all[h.size...]
     }
 
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func aVaultWithoutRecoveryDataStaysAPlainVersionOneVault() throws {
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let bytes = try TestFiles.bytes(path)
         #expect(bytes[10] == 0 && bytes[11] == 0, "flags stay 0 until there is vault-level data")
         #expect(try parse(bytes).extensions.isEmpty)
         // Re-encoding an empty area writes exactly the same header.
@@ -84,7 +84,7 @@ import Testing
 
     @Test func theSlotsDoNotBindTheExtensionsFlag() throws {
         try Vault.setManagementGroup("MG1", atPath: path, credentials: credentials, actor: actor)
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let bytes = try TestFiles.bytes(path)
         #expect(bytes[11] & 0x04 != 0)
         let vault = try Vault.open(atPath: path)
         #expect(vault.header.identity.associatedBytes[10...11] == [0, 0])
@@ -260,7 +260,7 @@ import Testing
 
     @Test func sectionFramingIsStrict() throws {
         try Vault.setManagementGroup("MG1", atPath: path, credentials: credentials, actor: actor)
-        let good = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let good = try TestFiles.bytes(path)
         let h = try parse(good)
         // The area starts right after the index (no entries here): slot count at 40, one slot, entry count.
         let slotLength = Int(good[42]) << 8 | Int(good[43])

@@ -14,7 +14,7 @@ struct CustodianGoldenVaultTests {
     }
 
     static func cases() throws -> [Case] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json"))
+        let data = try Data(TestFiles.bytes(directory + "/manifest.json"))
         let root = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let vaults = root?["vaults"] as? [[String: Any]] ?? []
         return vaults.map { v in Case(vault: v.mapValues { sendable($0) }) }
@@ -46,7 +46,7 @@ struct CustodianGoldenVaultTests {
     func opensWithEveryListedSetAndRefusesTheOthers(_ golden: Case) throws {
         let v = golden.vault
         let path = Self.directory + "/" + (v["file"] as! String)
-        #expect(sha256Hex(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) == v["sha256"] as? String,
+        #expect(sha256Hex(try TestFiles.bytes(path)) == v["sha256"] as? String,
                 "golden vault \(path) was modified; golden vaults are never regenerated")
         let vault = try Vault.open(atPath: path)
         #expect(vault.threshold == v["threshold"] as? Int)
@@ -59,7 +59,7 @@ struct CustodianGoldenVaultTests {
             for case let entry as [String: any Sendable] in entries {
                 let host = HostIdentity(testingName: try HostName(entry["host"] as! String))
                 let restored = try unlocked.restore(role: try Role(parsing: entry["role"] as! String), on: host)
-                let want = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.directory + "/" + (entry["keyFile"] as! String))))
+                let want = try TestFiles.bytes(Self.directory + "/" + (entry["keyFile"] as! String))
                 restored.key.withUnsafeBytes { #expect(Array($0) == want) }
                 #expect(sha256Hex(want) == entry["sha256"] as? String)
             }

@@ -15,7 +15,7 @@ struct GoldenVaultTests {
         .appendingPathComponent("Fixtures/v1")
 
     static func manifest() throws -> [ManifestEntry] {
-        let data = try Data(contentsOf: directory.appendingPathComponent("manifest.json"))
+        let data = try Data(TestFiles.bytes(directory.appendingPathComponent("manifest.json").path))
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let vaults = try #require(root["vaults"] as? [[String: Any]])
         return try vaults.map { v in
@@ -39,7 +39,7 @@ struct GoldenVaultTests {
     @Test(arguments: try GoldenVaultTests.manifest())
     func goldenVaultOpensAndEveryKeyDecrypts(_ golden: ManifestEntry) throws {
         let path = Self.directory.appendingPathComponent(golden.vault).path
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let bytes = try TestFiles.bytes(path)
         #expect(sha256Hex(bytes) == golden.fileSHA256, "golden vault \(golden.vault) was modified; golden vaults are never regenerated")
 
         let vault = try Vault.open(atPath: path)
@@ -65,7 +65,7 @@ struct GoldenVaultTests {
             let host = HostIdentity(testingName: entry.host)
             let restored = try unlocked.restore(role: entry.role, version: entry.version, on: host)
             let keyFile = Self.directory.appendingPathComponent(try #require(expected["keyFile"] as? String))
-            let want = try [UInt8](Data(contentsOf: keyFile))
+            let want = try TestFiles.bytes(keyFile.path)
             restored.key.withUnsafeBytes { #expect(Array($0) == want) }
             #expect(sha256Hex(want) == expected["sha256"] as? String)
         }

@@ -9,11 +9,11 @@ struct RecoveryGoldenVaultTests {
         .appendingPathComponent("Fixtures/v1-recovery")
 
     func manifest() throws -> [String: Any] {
-        let data = try Data(contentsOf: Self.directory.appendingPathComponent("manifest.json"))
+        let data = try Data(TestFiles.bytes(Self.directory.appendingPathComponent("manifest.json").path))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    func file(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(name))) }
+    func file(_ name: String) throws -> [UInt8] { try TestFiles.bytes(Self.directory.appendingPathComponent(name).path) }
 
     @Test func theGoldenRecoveryVaultOpensWithEverythingItRecorded() throws {
         let m = try manifest()

@@ -60,17 +60,17 @@ struct BatchSealTests {
     @Test func aKeyRepeatedForAnotherHostOrRoleRefusesTheWholeBatch() throws {
         let (path, credentials) = try newVault()
         _ = try Vault.seal([try item("SM01 key", .sm, "SM01")], intoVaultAt: path, credentials: credentials)
-        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let before = try Data(TestFiles.bytes(path))
         for batch in [
             [try item("SM02 key", .sm, "SM02"), try item("SM01 key", .dw, "SM01")],         // the vault's key, another role
             [try item("SM02 key", .sm, "SM02"), try item("SM02 key", .sm, "SM03")],         // an earlier item's key, another host
         ] {
             #expect(throws: KeyVaultError.self) { try Vault.seal(batch, intoVaultAt: path, credentials: credentials) }
-            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+            #expect(try Data(TestFiles.bytes(path)) == before)
         }
         // An invalid request refuses the batch too.
         let long = SealItem(key: try SecretBytes(copying: [1]), request: SealRequest(role: .sm, host: try HostName("SM04"), label: String(repeating: "x", count: 300)))
         #expect(throws: KeyVaultError.self) { try Vault.seal([try item("SM05 key", .sm, "SM05"), long], intoVaultAt: path, credentials: credentials) }
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try Data(TestFiles.bytes(path)) == before)
     }
 }

@@ -32,7 +32,7 @@ import Testing
         let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
         let sealed = AEAD.seal(plain, key: unlocked.entryKey, nonce: record.nonce, associatedData: record.associatedData(vaultID: vault.header.identity.id))
         let header = vault.header.appending([record], extensions: vault.header.extensions, tagKey: unlocked.tagKey)
-        let all = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let all = try TestFiles.bytes(path)
         return header + all[vault.header.size...] + sealed
     }
 

@@ -40,7 +40,7 @@ struct SplitMix64: RandomNumberGenerator {
         var done: [String: Int] = [:]
 
         for step in 0..<40 {
-            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let before = try Data(TestFiles.bytes(path))
             let text = Self.texts.randomElement(using: &rng)!
             let hostName = try HostName(Self.hostNames.randomElement(using: &rng)!)
             let op = Int.random(in: -3..<11, using: &rng)
@@ -96,7 +96,7 @@ struct SplitMix64: RandomNumberGenerator {
                 // A refusal is fine (an invalid name, a promotion of a host that is not additional, a computer the
                 // inventory does not list), but it must be one of those and must leave the file exactly as it was.
                 #expect([.usage, .notFound].contains(error.code.category) || error.code == .notInInventory, "seed \(seed) step \(step) op \(op): \(error.code) \(error.message)")
-                #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "seed \(seed) step \(step): a refused call changed the vault")
+                #expect(try Data(TestFiles.bytes(path)) == before, "seed \(seed) step \(step): a refused call changed the vault")
                 continue
             }
             done[what, default: 0] += 1
@@ -126,7 +126,7 @@ struct SplitMix64: RandomNumberGenerator {
         let path = "\(dir)/v.kv"
         let passphrase = try SecretBytes(copying: Array("sequence tests passphrase".utf8))
         try Vault.create(atPath: path, passphrase: passphrase, kdf: KDFParameters(opsLimit: 1, memLimitKiB: 8))
-        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let before = try Data(TestFiles.bytes(path))
         // Internal access skips the public validation: the parse-back before the rename is the last line of defence.
         do {
             try Vault.updateExtensions(path, credentials: Credentials(passphrase: passphrase)) { _, _, area in
@@ -137,7 +137,7 @@ struct SplitMix64: RandomNumberGenerator {
             #expect(error.code == .internalError)
             #expect(error.message.hasPrefix("refused to write \(path): the new file would not open"), "\(error.message)")
         }
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try Data(TestFiles.bytes(path)) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["v.kv"], "no temporary file is left")
     }
 }

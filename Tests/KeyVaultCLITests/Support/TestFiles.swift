@@ -1,0 +1,34 @@
+import Foundation
+
+/// Reads whole files for tests with `read(2)`, not Foundation: this toolchain's `Data(contentsOf:)` and
+/// `String(contentsOfFile:)` leak a 4 KiB buffer on every empty file, which fails the AddressSanitizer step.
+enum TestFiles {
+    struct ReadError: Error, CustomStringConvertible {
+        let path: String
+        let code: Int32
+        var description: String { "cannot read \(path): \(String(cString: strerror(code)))" }
+    }
+
+    /// The bytes of the file at `path`.
+    static func bytes(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(path: path, code: errno) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(path: path, code: errno)
+            }
+            if n == 0 { return result }
+            result.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// The file at `path` as UTF-8 text (invalid sequences repaired).
+    static func text(_ path: String) throws -> String {
+        String(decoding: try bytes(path), as: UTF8.self)
+    }
+}
