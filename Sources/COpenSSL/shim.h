@@ -13,6 +13,8 @@ static inline void kv_openssl_free(void *p) { OPENSSL_free(p); }
 static inline const EVP_MD *kv_sha256(void) { return EVP_sha256(); }
 static inline unsigned long kv_xn_flag_rfc2253(void) { return XN_FLAG_RFC2253; }
 static inline int kv_rsa_oaep_padding(void) { return RSA_PKCS1_OAEP_PADDING; }
+static inline int kv_rsa_pss_padding(void) { return RSA_PKCS1_PSS_PADDING; }
+static inline int kv_rsa_pss_saltlen_digest(void) { return RSA_PSS_SALTLEN_DIGEST; }
 static inline int kv_pkey_rsa(void) { return EVP_PKEY_RSA; }
 static inline int kv_pkey_rsa_pss(void) { return EVP_PKEY_RSA_PSS; }
 static inline int kv_pkey_ec(void) { return EVP_PKEY_EC; }

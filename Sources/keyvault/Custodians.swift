@@ -87,7 +87,7 @@ struct CustodianAdd: ParsableCommand {
         }
         let opened = try Vault.open(atPath: vault)
         let hasPassphrase = opened.custodians.contains { $0.kind == .passphrase }
-        let credentials = try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase)
+        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
@@ -117,7 +117,7 @@ struct CustodianRemove: ParsableCommand {
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
-        let credentials = try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)
+        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: keepsPassphrase))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)

@@ -25,7 +25,7 @@ struct Drill: ParsableCommand {
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
         let rolledBack = History.store?.rollback(of: opened) != nil
         if rolledBack { History.warnIfRolledBack(opened) }
-        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
+        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
         if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }
         if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.rememberWritten(path: vault) }

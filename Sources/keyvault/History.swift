@@ -7,6 +7,17 @@ struct HistoryOptions: ParsableArguments {
     @Flag(help: "Write even though the vault is older than the copy this user last saw (a backup put back on purpose); recorded in the vault's audit log.")
     var acceptRollback = false
 
+    @Flag(help: "Vouch for the vault's key yourself: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), after checking its key fingerprint against the one 'keyvault init' printed. Your identities then endorse their slots.")
+    var endorse = false
+
+    /// `credentials` with this user's key pins, and the operator's `--endorse`.
+    func vouching(_ credentials: Credentials) -> Credentials {
+        var out = credentials
+        out.keyPins = History.store
+        out.vouchForKey = endorse
+        return out
+    }
+
     /// Before a write: refuses (exit 5) a vault behind what this user saw, unless `--accept-rollback`, which is then
     /// recorded in the vault's log (unlocking it with `credentials`).
     func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
@@ -39,6 +50,22 @@ enum History {
             ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)"
             : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)"
         return "the vault is older than the copy this user last saw (\(how)): an older copy was put in its place, or its newest records were cut"
+    }
+
+    /// After an unlock for reading: says (standard error) when nothing vouches for the key, or something contradicts it;
+    /// pins the key when something vouches for it. Reads go on: a restore at 3 a.m. must work.
+    @discardableResult
+    static func checkKey(_ unlocked: UnlockedVault) -> KeyVouch {
+        let vouch = unlocked.vouch(pinned: store?.pinnedKey(ofVaultID: unlocked.vault.id))
+        switch vouch {
+        case .contradicted(let why):
+            Output.note("warning: \(why). Do not seal anything into this vault; compare its key fingerprint \(unlocked.keyFingerprint) with its custodians'")
+        case .unvouched(let why):
+            Output.note("warning: \(why); check the fingerprint with its custodians, then 'keyvault upgrade' endorses it")
+        default:
+            if let store { try? store.pin(unlocked: unlocked) }
+        }
+        return vouch
     }
 
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.

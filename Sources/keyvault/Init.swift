@@ -46,9 +46,13 @@ struct Init: ParsableCommand {
             try Vault.checkNewPassphrase(secret)
             custodians.insert(.passphrase(secret, parameters), at: 0)
         }
-        let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold)
+        let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold, keyPins: History.store)
         let who = created.custodians.count == 1 ? "1 custodian" : "\(created.custodians.count) custodians"
         let rule = created.threshold.map { ", any \($0) of them together unlock it" } ?? ""
         Output.line("created vault \(vault) for \(who)\(rule); keep their secrets safe: without them no key can be restored")
+        if let fingerprint = CommittedVault.latest?.keyFingerprint, created.custodians.contains(where: { $0.kind != .passphrase }) {
+            // Slots made from public keys cannot vouch for the key they wrap: the custodians check this on first use.
+            Output.line("vault key fingerprint: \(fingerprint) (give it to the custodians: their first write checks it, 'keyvault upgrade --identity FILE')")
+        }
     }
 }

@@ -88,7 +88,7 @@ struct InventoryGroup: ParsableCommand {
         if name == nil && reportingUrl == nil && clear.isEmpty { throw CLIError.usage("give --name NAME, --reporting-url URL or --clear reporting-url") }
         if reportingUrl != nil && !clear.isEmpty { throw CLIError.usage("--reporting-url and --clear reporting-url contradict each other") }
         let opened = try Vault.open(atPath: vault)
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         if let name {
             try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
@@ -166,7 +166,7 @@ struct InventoryHostCommand: ParsableCommand {
             update.os = parsed
         }
         let opened = try Vault.open(atPath: vault)
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let host = try Vault.updateHost(try HostName(name), with: update, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
@@ -197,7 +197,7 @@ struct InventoryDatabaseCommand: ParsableCommand {
     func run() throws {
         let db = InventoryDatabase(name: name, sqlHost: try HostName(sqlHost), instance: instance)
         let opened = try Vault.open(atPath: vault)
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.setDatabase(db, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)

@@ -18,7 +18,7 @@ struct KeyVaultCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
-                      InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self]
+                      InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self, Upgrade.self]
     )
 }
 

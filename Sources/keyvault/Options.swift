@@ -138,6 +138,7 @@ struct UnlockOptions: ParsableArguments {
     func unlock(_ vault: Vault) throws -> UnlockedVault {
         let unlocked = try vault.unlock(with: try credentials(for: vault))
         for warning in unlocked.warnings { Output.note(warning) }
+        History.checkKey(unlocked)
         return unlocked
     }
 }

@@ -19,7 +19,7 @@ struct Promote: ParsableCommand {
     func run() throws {
         let name = try HostName(host)
         let opened = try Vault.open(atPath: vault)
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let (promoted, former) = try Vault.promote(name, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)

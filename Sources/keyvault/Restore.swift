@@ -153,7 +153,7 @@ struct Restore: ParsableCommand {
         let unlocked = try unlock.unlock(opened)
         let rolledBack = History.store?.rollback(of: opened) != nil
         if rolledBack { History.warnIfRolledBack(opened) }
-        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { try unlock.credentials(for: opened) } }
+        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
         if salvage && !unlocked.isAuthentic {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
         }

@@ -30,7 +30,7 @@ struct Retire: ParsableCommand {
         let name = try HostName(host)
         if version == 0 { throw CLIError.usage("--version counts from 1") }
         let opened = try Vault.open(atPath: vault)
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let entry = try Vault.retire(role: role, host: name, version: version, reason: reason, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)

@@ -72,7 +72,7 @@ struct Seal: ParsableCommand {
         // its lock only if the file changed meanwhile).
         let opened = try Vault.open(atPath: vault)
         if key != "-" && opened.isFile(atPath: key) { throw CLIError.usage("--key \(key) is the vault itself; give the exported key file") }
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let bytes = try SecretInput.keyFile(key)
         try seal(bytes, request, into: opened, from: nil, credentials: credentials,
@@ -103,7 +103,7 @@ struct Seal: ParsableCommand {
             request.keyPassword = try SecretInput.passphrase(from: raw, what: "export password file \(passwordSource)")
         }
         if request.keyPassword != nil { try request.validate(keyCount: 1) }
-        let credentials = try unlock.credentials(for: opened)
+        let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let bytes = try remote.read(path: source.path, maxCount: 16 << 20, what: "key file")
         try seal(bytes, request, into: opened, from: remote, credentials: credentials, source: "the key file at \(source)")

@@ -255,3 +255,38 @@ enum OpenSSL {
     /// Bytes of OpenSSL's secure heap in use (for tests).
     static var secureHeapUsed: Int { Int(CRYPTO_secure_used()) }
 }
+
+extension OpenSSL {
+    /// A signature of `message` with a certificate custodian's private key: RSA-PSS (SHA-256, MGF1-SHA-256, salt of
+    /// 32 bytes) for RSA, ECDSA with SHA-256 (DER) for EC.
+    static func sign(_ message: [UInt8], with key: OpenSSLKey) throws -> [UInt8] {
+        guard let ctx = EVP_MD_CTX_new() else { throw KeyVaultError(.crypto, "signature context: \(lastError())") }
+        defer { EVP_MD_CTX_free(ctx); ERR_clear_error() }
+        var pctx: OpaquePointer?
+        guard EVP_DigestSignInit(ctx, &pctx, kv_sha256(), nil, key.pointer) == 1 else { throw KeyVaultError(.crypto, "signature setup: \(lastError())") }
+        if EVP_PKEY_get_base_id(key.pointer) == kv_pkey_rsa() {
+            guard EVP_PKEY_CTX_set_rsa_padding(pctx, kv_rsa_pss_padding()) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kv_rsa_pss_saltlen_digest()) == 1 else {
+                throw KeyVaultError(.crypto, "RSA-PSS setup: \(lastError())")
+            }
+        }
+        var count = 0
+        guard EVP_DigestSign(ctx, nil, &count, message, message.count) == 1, count > 0 else { throw KeyVaultError(.crypto, "signature: \(lastError())") }
+        var out = [UInt8](repeating: 0, count: count)
+        guard EVP_DigestSign(ctx, &out, &count, message, message.count) == 1 else { throw KeyVaultError(.crypto, "signature: \(lastError())") }
+        return Array(out[0..<count])
+    }
+
+    /// Whether `signature` is a signature of `message` by the private key of `certificate` (as ``sign(_:with:)`` makes).
+    static func verify(_ signature: [UInt8], of message: [UInt8], certificate: ParsedCertificate) -> Bool {
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(ctx); ERR_clear_error() }
+        var pctx: OpaquePointer?
+        guard EVP_DigestVerifyInit(ctx, &pctx, kv_sha256(), nil, certificate.publicKey.pointer) == 1 else { return false }
+        if certificate.algorithm == .rsaOAEPSHA256 {
+            guard EVP_PKEY_CTX_set_rsa_padding(pctx, kv_rsa_pss_padding()) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kv_rsa_pss_saltlen_digest()) == 1 else { return false }
+        }
+        return EVP_DigestVerify(ctx, signature, signature.count, message, message.count) == 1
+    }
+}

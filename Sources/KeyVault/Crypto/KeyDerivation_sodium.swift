@@ -15,6 +15,9 @@ enum SubkeyPurpose: UInt64 {
     case auditLog = 5
     /// BLAKE2b key for checkpoint lines (`keyvault checkpoint`); never used for anything stored in the vault.
     case checkpoint = 6
+    /// Seed of the Ed25519 key pair whose public key is the vault key's commitment (its fingerprint), and whose
+    /// secret signs the transition to the next vault key at a re-key.
+    case keyCommitment = 7
 
     static let context: [CChar] = Array("KVAULT01".utf8).map { CChar(bitPattern: $0) }
 }

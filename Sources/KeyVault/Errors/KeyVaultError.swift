@@ -31,6 +31,9 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         /// A seal names a computer or role the vault's inventory does not record for it.
         public static let notInInventory = Code("notInInventory", .refused)
         /// The passphrase does not open any slot of the vault.
+        /// Nothing vouches for the vault key a write would use (see ``KeyVouch``): the operator must check its
+        /// fingerprint and vouch for it.
+        public static let unvouchedKey = Code("unvouchedKey", .refused)
         public static let unlockFailed = Code("unlockFailed", .unlockFailed)
         /// The vault's bytes do not parse, or fail authentication: damaged or tampered with.
         public static let damaged = Code("damaged", .damaged)

@@ -47,7 +47,7 @@ struct RawSection: Sendable, Hashable {
 /// Everything in the extension area, decoded.
 struct ExtensionArea: Sendable, Hashable {
     enum SectionType: UInt8 {
-        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8, reportingServer = 0x81
+        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8, reportingServer = 0x81, endorsements = 0x82, keyHistory = 0x83
     }
     static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7, 8]
     static let databaseTags: Set<UInt8> = [1, 2, 3]
@@ -57,12 +57,16 @@ struct ExtensionArea: Sendable, Hashable {
     var drills: [DrillResult] = []
     var log = AuditLog()
     var retired: [RetiredEntry] = []
+    /// Custodians' endorsements of their slots (informational section 0x82).
+    var endorsements: [SlotEndorsement] = []
+    /// Re-keys, each signed by the key before (informational section 0x83).
+    var keyHistory: [KeyTransition] = []
     var unknown: [RawSection] = []
 
     static let empty = ExtensionArea()
 
     /// A vault without any of this keeps flag bit 2 clear and is byte for byte a plain version-1 vault.
-    var isEmpty: Bool { inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && unknown.isEmpty }
+    var isEmpty: Bool { inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && unknown.isEmpty }
 
     /// The key for (role, host, version) lookups: hosts compare ignoring ASCII case, as entries do.
     static func entryKey(_ role: Role, _ host: HostName, _ version: UInt32) -> String {
@@ -115,6 +119,8 @@ struct ExtensionArea: Sendable, Hashable {
                 }
                 area.inventory.reportingServerURL = text
                 _ = try b.bytes(length, "Reporting Server URL")
+            case .endorsements: area.endorsements = try KeyTrustSections.parseEndorsements(&b)
+            case .keyHistory: area.keyHistory = try KeyTrustSections.parseTransitions(&b)
             case nil:
                 guard type >= 0x80 else {
                     throw KeyVaultError(.unsupportedVersion, "vault has an extension section of type \(type), which this keyvault does not know; upgrade keyvault")
@@ -314,6 +320,8 @@ struct ExtensionArea: Sendable, Hashable {
             sections.append((SectionType.retired.rawValue, b.bytes))
         }
         if let url = inventory.reportingServerURL { sections.append((SectionType.reportingServer.rawValue, Array(url.utf8))) }
+        if !endorsements.isEmpty { sections.append((SectionType.endorsements.rawValue, KeyTrustSections.encode(endorsements))) }
+        if !keyHistory.isEmpty { sections.append((SectionType.keyHistory.rawValue, KeyTrustSections.encode(keyHistory))) }
         for raw in unknown { sections.append((raw.type, raw.body)) }
         // Known informational sections and kept unknown ones interleave: types stay strictly ascending.
         sections.sort { $0.0 < $1.0 }

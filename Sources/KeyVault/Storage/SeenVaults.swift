@@ -78,6 +78,44 @@ public struct SeenVaults: Sendable {
         return nil
     }
 
+    /// The vault-key commitment this user pinned for the vault with id `id`, or nil (never pinned, or unreadable).
+    ///
+    /// - Parameter id: the vault id, in hex.
+    public func pinnedKey(ofVaultID id: String) -> [UInt8]? {
+        guard problem == nil, let text = try? Syscalls.readSmallFile(file(for: id) + ".key", max: 4096, ownedBy: Syscalls.effectiveUserID) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("key ") {
+            if let key = Array<UInt8>(hex: String(line.dropFirst(4))), key.count == 32 { return key }
+        }
+        return nil
+    }
+
+    /// Pins `commitment` as the key of the vault with id `id` (replacing an earlier pin).
+    ///
+    /// - Parameters:
+    ///   - commitment: the key's 32-byte commitment.
+    ///   - id: the vault id, in hex.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/io`` when the pin cannot be written.
+    func pin(_ commitment: [UInt8], vaultID id: String) throws {
+        if pinnedKey(ofVaultID: id) == commitment { return }
+        do { try Syscalls.makeDirectories(directory, mode: 0o700) } catch {
+            throw KeyVaultError.io("create the folder", path: directory, errno: error.code)
+        }
+        if let problem { throw KeyVaultError(.io, "not using \(directory) to remember vault keys: \(problem)") }
+        let text = "keyvault-key 1\nkey \(commitment.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\n"
+        let out = try AtomicFile(finalPath: file(for: id) + ".key")
+        try out.write(Array(text.utf8))
+        try out.commit(replacing: true)
+    }
+
+    /// Pins the key of `unlocked` as this user's key for its vault; only after something vouched for it
+    /// (``UnlockedVault/vouch(pinned:)``).
+    ///
+    /// - Parameter unlocked: the vault, unlocked.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/io`` when the pin cannot be written.
+    public func pin(unlocked: UnlockedVault) throws {
+        try pin(unlocked.keyCommitment, vaultID: unlocked.vault.id)
+    }
+
     /// Remembers `vault` as it is now, unless something newer was seen (or `replacingNewer`, for an accepted roll-back).
     /// Call it only with a vault whose header was authenticated, or that this process wrote.
     ///

@@ -31,8 +31,11 @@ public struct AuditAction: Hashable, Sendable, CustomStringConvertible {
     /// A write to a vault older than what the user had seen was accepted on purpose (`--accept-rollback`).
     public static let acceptRollback = AuditAction(unchecked: "accept-rollback")
 
+    /// Custodians endorsed their slots and the vault key (their first write, `--endorse`, or `keyvault upgrade`).
+    public static let endorse = AuditAction(unchecked: "endorse")
+
     /// Every action this version writes.
-    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire]
+    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire, .endorse]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }
 

@@ -137,6 +137,11 @@ extension Vault {
             throw KeyVaultError.damaged("vault damaged or tampered with: audit log record \(broken + 1 + Int(extensions.log.dropped)) does not follow from the one before; the vault was not re-keyed")
         }
         extensions.passwords = []
+        // Every slot is new: the old endorsements name nothing. The old key signs the step to the new one, so that a
+        // user who pinned the old key accepts the new one without anyone's word.
+        extensions.endorsements = []
+        extensions.keyHistory.append(try unlocked.transition(to: newKey, at: .now()))
+        if extensions.keyHistory.count > KeyTrustSections.maxTransitions { extensions.keyHistory.removeFirst() }
 
         var records: [IndexRecord] = []
         for entry in current.entries {

@@ -122,6 +122,13 @@ public struct Credentials: Sendable {
     public var passphrase: SecretBytes?
     /// X25519 identities and certificate private keys.
     public var identities: [CustodianIdentity]
+    /// Where this user's vault-key pins are kept (``SeenVaults``): a write checks the key against the pin, and pins it
+    /// afterwards. Nil: no pins (only endorsements and the passphrase can vouch for a key).
+    public var keyPins: SeenVaults?
+    /// The operator has checked the vault key's fingerprint and vouches for it (`--endorse`): a write goes ahead
+    /// although nothing else vouches for the key, and the custodians given endorse it. Never set this without a person's
+    /// decision: it is what a forged vault needs.
+    public var vouchForKey = false
 
     /// Credentials from a passphrase and identities.
     ///

@@ -22,17 +22,23 @@ public final class UnlockedVault: @unchecked Sendable {
     let passphraseVerified: Bool
     /// Things the operator should know, e.g. an expired certificate that still unlocked.
     public let warnings: [String]
+    /// The secret side of each opened slot that its custodian can endorse (by 0-based slot).
+    let endorsers: [Int: Endorser]
+    /// The vault key's public commitment: the Ed25519 public key whose seed is `Subkey(7)`.
+    let keyCommitment: [UInt8]
 
     /// - Parameter knownAuthentic: the result of checking this very header (same bytes) under the same key before,
     ///   so that re-reading a vault under its lock does not hash its header again.
     init(vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
-         knownAuthentic: Bool? = nil) throws {
+         endorsers: [Int: Endorser] = [:], knownAuthentic: Bool? = nil) throws {
         self.vault = vault
         self.vaultKey = vaultKey
         passwordsByEntry = vault.header.extensions.passwordsByEntry()
         self.openedSlots = openedSlots
         self.passphraseVerified = passphraseVerified
         self.warnings = warnings
+        self.endorsers = endorsers
+        keyCommitment = try Self.commitmentKeyPair(of: vaultKey).publicKey
         entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
         fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
         tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)

@@ -17,6 +17,7 @@ extension Vault {
         var opened: [Int] = []
         var warnings: [String] = []
         var passphraseOpened = false
+        var endorsers: [Int: Endorser] = [:]
         let needed = header.threshold.map(Int.init) ?? 1
         for (index, record) in header.slots.enumerated() where payloads.count < needed {
             let slot = try Slot.parse(record, at: 0, context: context)
@@ -30,7 +31,11 @@ extension Vault {
             case .x25519(let s):
                 for identity in credentials.identities {
                     if case .x25519(let secret, let publicKey) = identity.material,
-                       let p = try s.unwrap(secret: secret, publicKey: publicKey, context: context) { payload = p; break }
+                       let p = try s.unwrap(secret: secret, publicKey: publicKey, context: context) {
+                        payload = p
+                        endorsers[index] = try Endorser.x25519(secret: secret)
+                        break
+                    }
                 }
             case .certificate(let s):
                 let keys = credentials.identities.compactMap { id -> OpenSSLKey? in
@@ -40,6 +45,7 @@ extension Vault {
                     for key in keys {
                         if let p = try s.unwrap(privateKey: key, certificate: parsed, context: context) {
                             payload = p
+                            endorsers[index] = .certificate(key)
                             if parsed.isExpired {
                                 warnings.append("warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)")
                             }
@@ -58,7 +64,8 @@ extension Vault {
         }
         if payloads.count >= needed {
             let vaultKey = header.threshold == nil ? payloads[0] : try Shamir.combine(payloads)
-            return try UnlockedVault(vault: self, vaultKey: vaultKey, openedSlots: opened, passphraseVerified: passphraseOpened, warnings: warnings)
+            return try UnlockedVault(vault: self, vaultKey: vaultKey, openedSlots: opened, passphraseVerified: passphraseOpened, warnings: warnings,
+                                    endorsers: endorsers)
         }
         if !isChecksumValid {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the credentials cannot be checked; run 'keyvault verify'")

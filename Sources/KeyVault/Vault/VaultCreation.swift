@@ -30,11 +30,13 @@ extension Vault {
     ///   - path: where to create the vault (never replaced).
     ///   - custodians: one to sixteen custodians: at most one passphrase, X25519 recipients, certificates.
     ///   - threshold: K, from 2 to the number of custodians; nil (or 1) for "any one custodian".
+    ///   - keyPins: where to pin the new vault key for this user (``SeenVaults``), so that this user's later writes
+    ///     know it is the key made here; nil to pin nothing.
     /// - Returns: the new vault, opened.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set or threshold.
     @discardableResult
-    public static func create(atPath path: String, custodians: [NewCustodian], threshold: Int? = nil) throws -> Vault {
+    public static func create(atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil) throws -> Vault {
         let sources = custodians.map(CustodianSource.init)
         let k = try SlotBuilder.validate(sources, threshold: threshold)
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
@@ -44,13 +46,20 @@ extension Vault {
         let slots = try SlotBuilder.slots(for: sources, vaultKey: vaultKey, context: context)
         let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: [],
                                         tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
+        let commitment = try UnlockedVault.commitmentKeyPair(of: vaultKey).publicKey
         let out = try AtomicFile(finalPath: path)
         try out.write(header.encoded)
         try checkWritten(out, keptKey: nil)
         do { try out.commit(replacing: false) } catch let error as KeyVaultError where error.code == .fileConflict {
             throw KeyVaultError(.fileConflict, "vault \(path) already exists; keyvault init never overwrites a vault")
         }
-        return try open(atPath: path)
+        let created = try open(atPath: path)
+        CommittedVault.note(created, keyFingerprint: UnlockedVault.fingerprintText(commitment))
+        KnownKeys.remember(commitment, vaultID: created.id)
+        if let keyPins {
+            do { try keyPins.pin(commitment, vaultID: created.id) } catch {}
+        }
+        return created
     }
 
     /// Throws when `passphrase` is too short for a new vault.

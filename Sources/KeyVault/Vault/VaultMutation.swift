@@ -13,13 +13,81 @@ extension Vault {
         let target = resolvedPath(path)
         if let opened { try opened.requireValidChecksum() }
         let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
-        return try modify(target, early: early, credentials: credentials, change)
+        try early.requireVouched(credentials)
+        let (result, written) = try modifyWritten(target, early: early, credentials: credentials, change)
+        endorseAndPin(target, written: written, before: early, credentials: credentials)
+        return result
+    }
+
+    /// After a write that something vouched for (or the operator did): pins the key as written and lets the custodians
+    /// whose secrets were given endorse their slots, in one more small write the first time only. Best effort: the
+    /// command's own write is done, and what fails here is done by the next write.
+    static func endorseAndPin(_ target: String, written: Vault, before: UnlockedVault, credentials: Credentials) {
+        let after: UnlockedVault
+        if written.header.slots == before.vault.header.slots, written.header.threshold == before.vault.header.threshold {
+            guard let kept = try? UnlockedVault(vault: written, vaultKey: before.vaultKey, openedSlots: before.openedSlots,
+                                                passphraseVerified: before.passphraseVerified, endorsers: before.endorsers) else { return }
+            after = kept
+        } else {
+            // New slots (a custodian change or a re-key): unlock the new file with the identities alone, so that a
+            // passphrase custodian does not pay for Argon2id twice; a vault that needs the passphrase to open is
+            // then endorsed by its next write.
+            var identities = credentials
+            identities.passphrase = nil
+            // (Its pin then stays on the old key, from which the re-key's signed transition leads.)
+            guard !identities.identities.isEmpty, let unlocked = try? written.unlock(with: identities) else { return }
+            after = unlocked
+        }
+        guard after.isAuthentic else { return }
+        KnownKeys.remember(after.keyCommitment, vaultID: written.id)
+        try? credentials.keyPins?.pin(after.keyCommitment, vaultID: written.id)
+        guard (try? after.updatedEndorsements()) ?? nil != nil else { return }
+        _ = try? writeEndorsements(target, unlocked: after)
+    }
+
+    /// Writes the endorsements `unlocked`'s custodians can add (with an audit record); 0 when there were none to add.
+    static func writeEndorsements(_ target: String, unlocked early: UnlockedVault) throws -> Int {
+        try updateExtensions(target, early: early) { _, unlocked, area in
+            guard let list = try unlocked.updatedEndorsements() else { return 0 }
+            let slots = unlocked.openedSlots.filter { unlocked.endorsers[$0] != nil }.map { String($0 + 1) }
+            area.endorsements = list
+            area.log.append(action: .endorse, outcome: "ok: slot \(slots.joined(separator: ", ")) endorsed by its custodian (key \(unlocked.keyFingerprint))",
+                            actor: .current(), key: unlocked.logKey)
+            return slots.count
+        }
+    }
+
+    /// Lets the custodians in `credentials` endorse their slots and the vault key, and pins the key for this user
+    /// (`keyvault upgrade`): what every write does the first time, for a vault written before endorsements existed or
+    /// made from public keys alone.
+    ///
+    /// - Parameters:
+    ///   - path: the vault.
+    ///   - credentials: the custodians who endorse (a passphrase vouches for a key but has no slot to endorse), with
+    ///     ``Credentials/vouchForKey`` set when nothing else vouches for the key.
+    /// - Returns: how many slots were endorsed now (0: they already were, or only a passphrase was given).
+    /// - Throws: the errors of ``UnlockedVault/requireVouched(_:)``, and those of unlocking and writing.
+    @discardableResult
+    public static func endorse(atPath path: String, credentials: Credentials) throws -> Int {
+        let target = resolvedPath(path)
+        let unlocked = try Vault.open(atPath: target).unlock(with: credentials)
+        try unlocked.requireAuthentic()
+        try unlocked.requireVouched(credentials)
+        try credentials.keyPins?.pin(unlocked: unlocked)
+        guard try unlocked.updatedEndorsements() != nil else { return 0 }
+        return try writeEndorsements(target, unlocked: unlocked)
     }
 
     /// As ``modify(_:opened:credentials:_:)``, with the vault already unlocked (a restore or drill that records itself).
     /// Without `credentials`, a vault whose slots changed since `early` was unlocked is refused rather than unlocked again.
     static func modify<T>(_ path: String, early: UnlockedVault, credentials: Credentials? = nil,
                           _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
+        try modifyWritten(path, early: early, credentials: credentials, change).0
+    }
+
+    /// As ``modify(_:early:credentials:_:)``, also returning the vault as written (read back before the rename).
+    static func modifyWritten<T>(_ path: String, early: UnlockedVault, credentials: Credentials? = nil,
+                                 _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> (T, Vault) {
         let target = resolvedPath(path)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
@@ -39,7 +107,7 @@ extension Vault {
             // The same parse (same bytes) was authenticated under this key a moment ago: no need to hash it again.
             unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
                                          passphraseVerified: early.passphraseVerified, warnings: early.warnings,
-                                         knownAuthentic: unchanged ? early.isAuthentic : nil)
+                                         endorsers: early.endorsers, knownAuthentic: unchanged ? early.isAuthentic : nil)
         } else if let credentials {
             unlocked = try current.unlock(with: credentials)
         } else {
@@ -51,9 +119,9 @@ extension Vault {
         let result = try change(current, unlocked, out)
         let written = try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)
-        CommittedVault.note(written)
+        CommittedVault.note(written, keyFingerprint: written.header.slots == unlocked.vault.header.slots ? unlocked.keyFingerprint : nil)
         withExtendedLifetime(lock) {}
-        return result
+        return (result, written)
     }
 
     /// Reads back the file `out` holds as a reader would, before it replaces anything: the writer never commits bytes
@@ -92,15 +160,19 @@ public struct CommittedVault: Sendable {
     public let custodianCount: Int
     /// Its threshold K, or nil when any one custodian unlocks it.
     public let threshold: Int?
+    /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:)``
+    /// and by writes that kept the key.
+    public let keyFingerprint: String?
 
     private static let last = Mutex<CommittedVault?>(nil)
 
     /// The vault this process wrote last, or nil when it has written none.
     public static var latest: CommittedVault? { last.withLock { $0 } }
 
-    static func note(_ vault: Vault) {
+    static func note(_ vault: Vault, keyFingerprint: String? = nil) {
         let committed = CommittedVault(id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
-                                       custodianCount: vault.header.slots.count, threshold: vault.threshold)
+                                       custodianCount: vault.header.slots.count, threshold: vault.threshold,
+                                       keyFingerprint: keyFingerprint)
         last.withLock { $0 = committed }
     }
 }

@@ -1,0 +1,217 @@
+// Whether an unlocked vault key is the vault's own: custodians' endorsements, the key this user saw before, and
+// re-keys signed by the key before (docs/FORMAT.md, "Endorsements and key history"; SECURITY.md, "Trust model").
+import Synchronization
+
+/// What vouches for the key a vault was unlocked with, or why nothing does.
+///
+/// Someone who can write the vault file but holds no secret can wrap a vault key of their own choosing to the same
+/// public custodians (X25519 recipients and certificates are in the file). The key they chose opens, so opening proves
+/// nothing about who chose it. It is vouched for when the passphrase slot opened (only the passphrase makes that
+/// slot), when an opened slot carries its custodian's endorsement (made with that custodian's own secret over the vault
+/// id, this key's commitment and the slot's bytes), or when it is the key this user saw before (or follows from it
+/// through re-keys each signed by the key before).
+public enum KeyVouch: Sendable, Equatable {
+    /// The passphrase slot opened.
+    case passphrase
+    /// The custodian of this slot (1-based) endorsed it and this key.
+    case endorsed(slot: Int)
+    /// This user saw this very key before (``SeenVaults``).
+    case pinned
+    /// This user saw an earlier key, and a chain of this many re-keys, each signed by the key before, leads here.
+    case pinnedThroughRekey(steps: Int)
+    /// Nothing vouches for the key yet: its slots were made from public keys and never endorsed, and this user has
+    /// not seen the vault. A forgery looks the same; a write needs the operator's explicit decision.
+    case unvouched(String)
+    /// Evidence that the key was replaced: an endorsement that does not check, or another key than the one this user
+    /// saw with no signed re-key leading to it.
+    case contradicted(String)
+
+    /// Whether something vouches for the key.
+    public var isVouched: Bool {
+        switch self {
+        case .passphrase, .endorsed, .pinned, .pinnedThroughRekey: return true
+        case .unvouched, .contradicted: return false
+        }
+    }
+
+    /// Why the key is not vouched for, or nil.
+    public var problem: String? {
+        switch self {
+        case .unvouched(let why), .contradicted(let why): return why
+        default: return nil
+        }
+    }
+}
+
+/// The secret side of one opened custodian slot, kept while the vault is unlocked so the custodian can endorse it.
+enum Endorser: @unchecked Sendable {
+    /// X25519: a MAC key derived from the identity's secret, `H_secret("keyvault endorsement key 1")`.
+    case x25519(macKey: SecretBytes)
+    /// A certificate's private key, which signs.
+    case certificate(OpenSSLKey)
+
+    static func x25519(secret: SecretBytes) throws -> Endorser {
+        .x25519(macKey: try SecretBytes(copying: Hashing.blake2b(Array("keyvault endorsement key 1".utf8), key: secret)))
+    }
+}
+
+extension SlotRecord {
+    /// H(kind ‖ body_len ‖ body): what an endorsement names its slot by.
+    var digest: [UInt8] {
+        var w = ByteWriter(capacity: 3 + body.count)
+        w.u8(kind)
+        w.u16(UInt16(body.count))
+        w.append(body)
+        return Hashing.blake2b(w.bytes)
+    }
+}
+
+extension UnlockedVault {
+    /// The vault key's public commitment, shown as its fingerprint (the first 16 bytes, in hex groups of four): compare
+    /// it with the one `keyvault init` printed, or a trusted custodian's `keyvault custodian list`.
+    public var keyFingerprint: String { Self.fingerprintText(keyCommitment) }
+
+    static func fingerprintText(_ commitment: [UInt8]) -> String {
+        let hex = commitment.prefix(16).hexString
+        return stride(from: 0, to: hex.count, by: 4).map { i in
+            String(hex[hex.index(hex.startIndex, offsetBy: i)..<hex.index(hex.startIndex, offsetBy: i + 4)])
+        }.joined(separator: "-")
+    }
+
+    /// The Ed25519 key pair whose public key is this key's commitment.
+    static func commitmentKeyPair(of vaultKey: SecretBytes) throws -> (secret: SecretBytes, publicKey: [UInt8]) {
+        try Ed25519.keyPair(seed: try KeyDerivation.subkey(.keyCommitment, of: vaultKey))
+    }
+
+    /// `"keyvault endorsement 1" ‖ vault_id ‖ commitment ‖ slot digest`: what a custodian endorses.
+    func endorsementMessage(for slot: SlotRecord) -> [UInt8] {
+        Array("keyvault endorsement 1".utf8) + vault.header.identity.id + keyCommitment + slot.digest
+    }
+
+    /// Whether `endorsement` is the valid endorsement of slot `index` (0-based) and this key. X25519 slots can be checked
+    /// only by their custodian (its secret is needed); certificate slots by anyone (a signature under the certificate).
+    func endorsementChecks(_ endorsement: SlotEndorsement, slot index: Int) -> Bool {
+        let record = vault.header.slots[index]
+        let message = endorsementMessage(for: record)
+        if record.kind == CertificateSlot.kind {
+            guard case .certificate(let s)? = try? Slot.parse(record, at: 0, context: vault.header.slotContext),
+                  let parsed = try? s.parsedCertificate() else { return false }
+            return OpenSSL.verify(endorsement.proof, of: message, certificate: parsed)
+        }
+        guard case .x25519(let macKey)? = endorsers[index] else { return false }
+        return constantTimeEqual(Hashing.blake2b(message, key: macKey), endorsement.proof)
+    }
+
+    /// What vouches for this key, given the commitment this user pinned for the vault (nil: never seen).
+    ///
+    /// - Parameter pinned: the commitment this user saw last (``SeenVaults/pinnedKey(ofVaultID:)``), or nil.
+    /// - Returns: the strongest reason to trust the key, or why there is none.
+    public func vouch(pinned: [UInt8]?) -> KeyVouch {
+        let area = vault.header.extensions
+        if let pinned, pinned != keyCommitment {
+            if let steps = Self.transitionSteps(area.keyHistory, from: pinned, to: keyCommitment, vaultID: vault.header.identity.id) {
+                return .pinnedThroughRekey(steps: steps)
+            }
+            return .contradicted("this vault's key is not the one this user last saw (key fingerprint \(Self.fingerprintText(pinned)) then, \(keyFingerprint) now), and no re-key signed by the old key leads from one to the other: someone who can write the file may have replaced the vault key")
+        }
+        if pinned != nil { return .pinned }
+        if passphraseVerified { return .passphrase }
+        var contradicted: [Int] = []
+        for index in openedSlots {
+            let digest = vault.header.slots[index].digest
+            guard let endorsement = area.endorsements.first(where: { $0.slotDigest == digest }) else { continue }
+            if endorsementChecks(endorsement, slot: index) { return .endorsed(slot: index + 1) }
+            contradicted.append(index + 1)
+        }
+        if !contradicted.isEmpty {
+            return .contradicted("the endorsement of slot \(contradicted.map(String.init).joined(separator: ", ")) does not check under its custodian's own secret: the slot or the vault key was replaced by someone who does not hold that secret")
+        }
+        let slots = openedSlots.map { String($0 + 1) }.joined(separator: ", ")
+        return .unvouched("nothing vouches for this vault's key (fingerprint \(keyFingerprint)): slot \(slots) was never endorsed by its custodian, and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same")
+    }
+
+    /// The number of signed re-keys leading from `start` to `end`, or nil when no chain of valid transitions does.
+    static func transitionSteps(_ history: [KeyTransition], from start: [UInt8], to end: [UInt8], vaultID: [UInt8]) -> Int? {
+        var current = start
+        var steps = 0
+        // Each step must be signed by the key it leaves; the history is in the order written, so one pass suffices.
+        for t in history where t.previous == current {
+            let message = KeyTransition.message(vaultID: vaultID, previous: t.previous, next: t.next, time: t.time)
+            guard Ed25519.verify(t.signature, of: message, publicKey: t.previous) else { continue }
+            current = t.next
+            steps += 1
+            if current == end { return steps }
+        }
+        return nil
+    }
+
+    /// The endorsements the vault should hold after this custodian endorses: the ones that still name a slot, with a
+    /// new one for each opened slot this process can endorse and that lacks a valid one; nil when nothing changes.
+    func updatedEndorsements() throws -> [SlotEndorsement]? {
+        let slots = vault.header.slots
+        let digests = slots.map(\.digest)
+        var out = vault.header.extensions.endorsements.filter { digests.contains($0.slotDigest) }
+        var changed = out.count != vault.header.extensions.endorsements.count
+        for index in openedSlots {
+            guard let endorser = endorsers[index] else { continue }
+            if let existing = out.firstIndex(where: { $0.slotDigest == digests[index] }) {
+                if endorsementChecks(out[existing], slot: index) { continue }
+                out.remove(at: existing)
+            }
+            let message = endorsementMessage(for: slots[index])
+            let proof: [UInt8]
+            switch endorser {
+            case .x25519(let macKey): proof = Hashing.blake2b(message, key: macKey)
+            case .certificate(let key): proof = try OpenSSL.sign(message, with: key)
+            }
+            out.append(SlotEndorsement(slotDigest: digests[index], proof: proof))
+            changed = true
+        }
+        return changed ? out : nil
+    }
+
+    /// The signed step from this key to `newKey`, for a re-key.
+    func transition(to newKey: SecretBytes, at time: Timestamp) throws -> KeyTransition {
+        let old = try Self.commitmentKeyPair(of: vaultKey)
+        let next = try Self.commitmentKeyPair(of: newKey).publicKey
+        let message = KeyTransition.message(vaultID: vault.header.identity.id, previous: old.publicKey, next: next, time: time)
+        return KeyTransition(previous: old.publicKey, next: next, time: time, signature: Ed25519.sign(message, secret: old.secret))
+    }
+}
+
+extension UnlockedVault {
+    /// Throws unless something vouches for this key (``vouch(pinned:)``, with `credentials`' pins) or the operator
+    /// vouched for it (``Credentials/vouchForKey``). Every write checks this before it changes anything.
+    ///
+    /// - Parameter credentials: the pins and the operator's decision.
+    /// - Returns: what vouches for the key.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the key contradicts an endorsement or the pin;
+    ///   ``KeyVaultError/Code-swift.struct/unvouchedKey`` when nothing vouches for it.
+    @discardableResult
+    public func requireVouched(_ credentials: Credentials) throws -> KeyVouch {
+        var v = vouch(pinned: credentials.keyPins?.pinnedKey(ofVaultID: vault.id))
+        // A key this very process made or saw vouched (a program that creates a vault, then seals into it).
+        if case .unvouched = v, KnownKeys.commitment(ofVaultID: vault.id) == keyCommitment { v = .pinned }
+        if v.isVouched || credentials.vouchForKey { return v }
+        switch v {
+        case .contradicted(let why):
+            throw KeyVaultError.damaged("refused: \(why); nothing was written. Only if you know why (an older keyvault re-keyed it, say) and \(keyFingerprint) is the key fingerprint its custodians expect, run again with --endorse")
+        default:
+            throw KeyVaultError(.unvouchedKey, "refused: \(v.problem ?? "nothing vouches for this vault's key"). If that is the key fingerprint 'keyvault init' printed (or a trusted custodian's 'keyvault upgrade' shows), run again with --endorse; nothing was written")
+        }
+    }
+}
+
+/// The vault keys this process made (``Vault/create(atPath:custodians:threshold:keyPins:)``, re-keys) or wrote under
+/// after something vouched for them: a pin that lasts as long as the process, so that a program that creates a vault
+/// and seals into it needs no state on disk.
+enum KnownKeys {
+    private static let table = Mutex<[String: [UInt8]]>([:])
+
+    static func remember(_ commitment: [UInt8], vaultID: String) { table.withLock { $0[vaultID] = commitment } }
+
+    static func commitment(ofVaultID id: String) -> [UInt8]? { table.withLock { $0[id] } }
+
+    /// Forgets a vault's key, as a new process would not know it (tests).
+    static func forget(vaultID id: String) { _ = table.withLock { $0.removeValue(forKey: id) } }
+}

@@ -1,0 +1,194 @@
+// Attack 1 of the trust model, built as someone who can write the vault file but holds no secret would build it:
+// a vault key of the attacker's choosing wrapped to the very same public custodians, the audit log chained again,
+// checksum and vault tag made again. The real custodians' writes must refuse it.
+import Foundation
+import Testing
+@testable import KeyVault
+
+struct KeyForgeryTests {
+    /// What the attacker keeps: the key they chose, which decrypts whatever a fooled custodian seals afterwards.
+    struct Forgery {
+        let key: SecretBytes
+    }
+
+    /// Rewrites the vault at `path` under a new key of the attacker's choosing, using only what is in the file.
+    /// `endorsements` decides what the forged file says about endorsements: drop them, keep the old items, or claim
+    /// the new slots with copied proofs.
+    enum Endorsements { case drop, keep, claimNewSlots }
+
+    static func forge(_ path: String, endorsements: Endorsements) throws -> Forgery {
+        let vault = try Vault.open(atPath: path)
+        let h = vault.header
+        let context = h.slotContext
+        let sources: [CustodianSource] = try h.slots.map { record in
+            switch try Slot.parse(record, at: 0, context: context) {
+            case .x25519(let s): return .recipient(s.recipient)
+            case .certificate(let s): return .certificate(try s.parsedCertificate())
+            default: throw KeyVaultError(.internalError, "the attacker cannot re-make a passphrase slot")
+            }
+        }
+        let key = try SecretBytes.random(count: 32)
+        let slots = try SlotBuilder.slots(for: sources, vaultKey: key, context: context)
+        var area = h.extensions
+        area.log = area.log.rechained(key: try KeyDerivation.subkey(.auditLog, of: key))
+        switch endorsements {
+        case .drop: area.endorsements = []
+        case .keep: break
+        case .claimNewSlots:
+            area.endorsements = zip(slots, h.extensions.endorsements).map { SlotEndorsement(slotDigest: $0.digest, proof: $1.proof) }
+        }
+        // The entries sealed before stay (undecryptable under the new key); the index and tag are made again.
+        let header = VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: slots, records: h.allRecords(),
+                                        extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: key))
+        let all = try TestFiles.bytes(path)
+        try Data(header.encoded + all[h.size...]).write(to: URL(fileURLWithPath: path))
+        return Forgery(key: key)
+    }
+
+    /// Whether the attacker's key opens the newest entry: the proof that a fooled custodian's seal is lost.
+    static func attackerReadsNewest(_ path: String, _ forgery: Forgery) throws -> Bool {
+        let vault = try Vault.open(atPath: path)
+        let unlocked = try UnlockedVault(vault: vault, vaultKey: forgery.key)
+        guard let newest = vault.entries.last else { return false }
+        return (try? unlocked.open(newest)) != nil
+    }
+
+    static func code(_ body: () throws -> Void) -> KeyVaultError.Code? {
+        do { try body(); return nil } catch let e as KeyVaultError { return e.code } catch { return .io }
+    }
+
+    static func seal(_ path: String, _ host: String, _ credentials: Credentials) throws {
+        _ = try Vault.seal(try SecretBytes(copying: Array("key of \(host) 0123456789".utf8)), SealRequest(role: .sm, host: try HostName(host)),
+                           intoVaultAt: path, credentials: credentials)
+    }
+
+    /// The custodians of one vault kind, with what their identities unlock.
+    struct Setup {
+        let path: String
+        let custodians: [NewCustodian]
+        let identities: [CustodianIdentity]
+        let threshold: Int?
+    }
+
+    static func setup(_ kind: String) throws -> Setup {
+        let dir = try CustodianSupport.temporaryDirectory()
+        switch kind {
+        case "x25519":
+            let alice = try CustodianIdentity.generate()
+            return Setup(path: "\(dir)/v.kv", custodians: [.recipient(alice.recipient!)], identities: [alice], threshold: nil)
+        case "rsa", "p256":
+            let (cert, keyPath) = try CustodianSupport.certificate(kind, key: kind == "rsa" ? ["rsa:2048"] : ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], in: dir)
+            return Setup(path: "\(dir)/v.kv", custodians: [.certificate(try CertificateCustodian.load(fromFile: cert))],
+                         identities: [try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)], threshold: nil)
+        default:  // "threshold": 2 of 3 X25519 custodians, two of whom act
+            let ids = try (0..<3).map { _ in try CustodianIdentity.generate() }
+            return Setup(path: "\(dir)/v.kv", custodians: ids.map { .recipient($0.recipient!) }, identities: Array(ids.prefix(2)), threshold: 2)
+        }
+    }
+
+    static func pins() throws -> SeenVaults { SeenVaults(directory: try CustodianSupport.temporaryDirectory() + "/seen") }
+
+    @Test(arguments: ["x25519", "rsa", "p256", "threshold"])
+    func aReWrappedKeyIsRefusedByTheCustodiansWhoUsedTheVault(kind: String) throws {
+        let s = try Self.setup(kind)
+        let creatorPins = try Self.pins()
+        try Vault.create(atPath: s.path, custodians: s.custodians, threshold: s.threshold, keyPins: creatorPins)
+        // The creator's first write is vouched for by the pin made at creation, and endorses the custodians' slots.
+        var creator = Credentials(identities: s.identities)
+        creator.keyPins = creatorPins
+        try Self.seal(s.path, "SM01", creator)
+        #expect(try Vault.open(atPath: s.path).header.extensions.endorsements.count == s.identities.count)
+
+        for mode in [Endorsements.drop, .keep, .claimNewSlots] {
+            let saved = try TestFiles.bytes(s.path)
+            let forgery = try Self.forge(s.path, endorsements: mode)
+            let forged = try TestFiles.bytes(s.path)
+            // The forgery is real: it opens under the custodians' own secrets, authenticates, and its log verifies.
+            let opened = try Vault.open(atPath: s.path).unlock(with: Credentials(identities: s.identities))
+            #expect(opened.isAuthentic && opened.auditLog().isIntact)
+
+            // The creator (who pinned the key) is refused as for tampering; so is a custodian on a machine that never
+            // saw the vault: the endorsement is missing (unvouched) or does not check (contradicted).
+            #expect(Self.code { try Self.seal(s.path, "SM02", creator) } == .damaged, "\(kind) \(mode)")
+            var elsewhere = Credentials(identities: s.identities)
+            elsewhere.keyPins = try Self.pins()
+            let expected: KeyVaultError.Code = mode == .claimNewSlots ? .damaged : .unvouchedKey
+            #expect(Self.code { try Self.seal(s.path, "SM02", elsewhere) } == expected, "\(kind) \(mode)")
+            #expect(Self.code { try Self.seal(s.path, "SM02", Credentials(identities: s.identities)) } == expected, "\(kind) \(mode)")
+            // Every other write is refused too, and nothing was written by any of them.
+            #expect(Self.code { try Vault.rekey(atPath: s.path, credentials: creator) } == .damaged)
+            #expect(Self.code { try Vault.appendRecord(.inventory, outcome: "ok", atPath: s.path, credentials: elsewhere) } == expected)
+            #expect(try TestFiles.bytes(s.path) == forged)
+
+            // What the refusal prevents: a custodian who vouches anyway (--endorse) hands the attacker the key.
+            var fooled = elsewhere
+            fooled.vouchForKey = true
+            try Self.seal(s.path, "SM03", fooled)
+            #expect(try Self.attackerReadsNewest(s.path, forgery))
+            try Data(saved).write(to: URL(fileURLWithPath: s.path))
+        }
+        // The real vault still works for both.
+        try Self.seal(s.path, "SM04", creator)
+        var fresh = Credentials(identities: s.identities)
+        fresh.keyPins = try Self.pins()
+        try Self.seal(s.path, "SM05", fresh)
+    }
+
+    @Test func aVaultNeverEndorsedNeedsTheOperatorsDecisionAndThenCarriesIt() throws {
+        let s = try Self.setup("x25519")
+        // Made by another program: this process does not know the key it made.
+        KnownKeys.forget(vaultID: try Vault.create(atPath: s.path, custodians: s.custodians).id)
+        var custodian = Credentials(identities: s.identities)
+        custodian.keyPins = try Self.pins()
+        let before = try TestFiles.bytes(s.path)
+        #expect(Self.code { try Self.seal(s.path, "SM01", custodian) } == .unvouchedKey)
+        #expect(try TestFiles.bytes(s.path) == before)
+        let unlocked = try Vault.open(atPath: s.path).unlock(with: custodian)
+        guard case .unvouched = unlocked.vouch(pinned: nil) else { Issue.record("expected unvouched"); return }
+        // keyvault upgrade: the operator checked the fingerprint; the slot is endorsed and the key pinned.
+        var decided = custodian
+        decided.vouchForKey = true
+        #expect(try Vault.endorse(atPath: s.path, credentials: decided) == 1)
+        #expect(try Vault.endorse(atPath: s.path, credentials: decided) == 0)
+        #expect(custodian.keyPins?.pinnedKey(ofVaultID: unlocked.vault.id) == unlocked.keyCommitment)
+        #expect(try Vault.open(atPath: s.path).unlock(with: custodian).auditLog().records.last?.action == .endorse)
+        // From now on the endorsement vouches, for this user and for one who never saw the vault.
+        try Self.seal(s.path, "SM01", custodian)
+        #expect(try Vault.open(atPath: s.path).unlock(with: Credentials(identities: s.identities)).vouch(pinned: nil) == .endorsed(slot: 1))
+        try Self.seal(s.path, "SM02", Credentials(identities: s.identities))
+    }
+
+    @Test func aReKeyIsAcceptedThroughItsSignedTransitionAndAForgedOneIsNot() throws {
+        let s = try Self.setup("threshold")
+        let alicePins = try Self.pins(), bobPins = try Self.pins()
+        try Vault.create(atPath: s.path, custodians: s.custodians, threshold: 2, keyPins: alicePins)
+        var alice = Credentials(identities: s.identities)
+        alice.keyPins = alicePins
+        try Self.seal(s.path, "SM01", alice)
+        let oldKey = try Vault.open(atPath: s.path).unlock(with: alice).keyCommitment
+        // Bob's machine sees the vault (endorsed) and re-keys it: alice's pin is of the old key.
+        var bob = Credentials(identities: s.identities)
+        bob.keyPins = bobPins
+        try Vault.rekey(atPath: s.path, credentials: bob)
+        let rekeyed = try Vault.open(atPath: s.path).unlock(with: alice)
+        #expect(rekeyed.keyCommitment != oldKey && alicePins.pinnedKey(ofVaultID: rekeyed.vault.id) == oldKey)
+        #expect(rekeyed.vouch(pinned: oldKey) == .pinnedThroughRekey(steps: 1))
+        try Self.seal(s.path, "SM02", alice)
+        #expect(alicePins.pinnedKey(ofVaultID: rekeyed.vault.id) == rekeyed.keyCommitment)
+
+        // A forged transition (the attacker cannot sign with the old key) leads nowhere.
+        let dir = try CustodianSupport.temporaryDirectory()
+        try Data(try TestFiles.bytes(s.path)).write(to: URL(fileURLWithPath: "\(dir)/copy.kv"))
+        let forgery = try Self.forge("\(dir)/copy.kv", endorsements: .drop)
+        let vault = try Vault.open(atPath: "\(dir)/copy.kv")
+        var area = vault.header.extensions
+        let next = try UnlockedVault.commitmentKeyPair(of: forgery.key).publicKey
+        area.keyHistory.append(KeyTransition(previous: rekeyed.keyCommitment, next: next, time: .now(), signature: Array(repeating: 7, count: 64)))
+        let header = VaultHeader.encode(identity: vault.header.identity, threshold: vault.header.threshold, slots: vault.header.slots,
+                                        records: vault.header.allRecords(), extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: forgery.key))
+        try Data(header.encoded + (try TestFiles.bytes("\(dir)/copy.kv"))[vault.header.size...]).write(to: URL(fileURLWithPath: "\(dir)/copy.kv"))
+        let opened = try Vault.open(atPath: "\(dir)/copy.kv").unlock(with: alice)
+        guard case .contradicted = opened.vouch(pinned: rekeyed.keyCommitment) else { Issue.record("a forged transition was accepted"); return }
+        #expect(Self.code { try Self.seal("\(dir)/copy.kv", "SM03", alice) } == .damaged)
+    }
+}
