@@ -21,7 +21,7 @@ struct Drill: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
-        let unlocked = try unlock.unlock(opened)
+        let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
         let rolledBack = History.store?.rollback(of: opened) != nil
         if rolledBack { History.warnIfRolledBack(opened) }

@@ -58,14 +58,33 @@ enum History {
     static func checkKey(_ unlocked: UnlockedVault) -> KeyVouch {
         let vouch = unlocked.vouch(pinned: store?.pinnedKey(ofVaultID: unlocked.vault.id))
         switch vouch {
-        case .contradicted(let why):
-            Output.note("warning: \(why). Do not seal anything into this vault; compare its key fingerprint \(unlocked.keyFingerprint) with its custodians'")
+        case .contradicted:
+            break  // refused by the caller, or vouched for by the operator
         case .unvouched(let why):
             Output.note("warning: \(why); check the fingerprint with its custodians, then 'keyvault upgrade' endorses it")
         default:
-            if let store { try? store.pin(unlocked: unlocked) }
+            // Pinned when the command has done its work: a read's own output comes first.
+            vouchedKey = unlocked
         }
         return vouch
+    }
+
+    /// Throws (exit 5) when `vouch` is a contradiction: the key is not the vault's own, as far as anyone can tell.
+    static func refuseContradicted(_ vouch: KeyVouch, _ unlocked: UnlockedVault) throws {
+        guard case .contradicted(let why) = vouch else { return }
+        throw CLIError(message: "refused: \(why); nothing in it can be trusted. Only if you know why and \(unlocked.keyFingerprint) is the key fingerprint its custodians expect, run a write with --endorse (or keyvault upgrade --endorse)", exitCode: ExitCodes.code(for: .damaged))
+    }
+
+    /// The key a read found vouched for, to pin once the command succeeded.
+    nonisolated(unsafe) private static var vouchedKey: UnlockedVault?
+
+    /// Pins the key a read found vouched for (a command that ends with an error pins nothing).
+    static func pinVouchedKey() {
+        guard let store, let unlocked = vouchedKey else { return }
+        vouchedKey = nil
+        do { try store.pin(unlocked: unlocked) } catch let error as KeyVaultError {
+            Output.note("warning: could not remember this vault's key in \(store.directory): \(error.message)")
+        } catch {}
     }
 
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.

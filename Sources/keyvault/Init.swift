@@ -20,6 +20,9 @@ struct Init: ParsableCommand {
     @Option(name: .customLong("cert"), help: ArgumentHelp("A custodian's X.509 certificate (PEM): RSA 2048+ or EC P-256/P-384. Repeatable.", valueName: "pem"))
     var certificates: [String] = []
 
+    @Option(name: .customLong("identity"), help: ArgumentHelp("Your own custodian secret: an X25519 identity file (its recipient becomes a custodian) or the private key of a --cert custodian. It endorses its slot and the new key now, so nobody has to vouch for the key on first use. Repeatable.", valueName: "file"))
+    var identities: [String] = []
+
     @Option(help: ArgumentHelp("Require K custodians together to unlock (Shamir's secret sharing).", valueName: "k"))
     var threshold: Int?
 
@@ -33,6 +36,17 @@ struct Init: ParsableCommand {
             throw CLIError.usage("unknown --kdf '\(kdf)': use interactive, moderate or sensitive")
         }
         var custodians: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
+        let endorsers = try identities.map { path in
+            try CustodianIdentity.load(fromFile: path) { prompt in
+                try SecretInput.passphraseFromTerminal(prompt: prompt, fileOption: "--identity (an unencrypted key)")
+            }
+        }
+        // An X25519 identity names its own recipient: it becomes a custodian unless --recipient named it already.
+        for endorser in endorsers {
+            if let recipient = endorser.recipient, !custodians.contains(where: { if case .recipient(let r) = $0 { r == recipient } else { false } }) {
+                custodians.append(.recipient(recipient))
+            }
+        }
         for path in certificates {
             let certificate = try CertificateCustodian.load(fromFile: path)
             if certificate.isExpired {
@@ -46,13 +60,14 @@ struct Init: ParsableCommand {
             try Vault.checkNewPassphrase(secret)
             custodians.insert(.passphrase(secret, parameters), at: 0)
         }
-        let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold, keyPins: History.store)
+        let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold, keyPins: History.store, endorsers: endorsers)
         let who = created.custodians.count == 1 ? "1 custodian" : "\(created.custodians.count) custodians"
         let rule = created.threshold.map { ", any \($0) of them together unlock it" } ?? ""
         Output.line("created vault \(vault) for \(who)\(rule); keep their secrets safe: without them no key can be restored")
         if let fingerprint = CommittedVault.latest?.keyFingerprint, created.custodians.contains(where: { $0.kind != .passphrase }) {
             // Slots made from public keys cannot vouch for the key they wrap: the custodians check this on first use.
-            Output.line("vault key fingerprint: \(fingerprint) (give it to the custodians: their first write checks it, 'keyvault upgrade --identity FILE')")
+            let unendorsed = created.custodians.filter { $0.kind != .passphrase }.count - endorsers.count
+            Output.line("vault key fingerprint: \(fingerprint)" + (unendorsed > 0 ? " (give it to the custodians: on first use they check it, then 'keyvault upgrade --identity FILE')" : ""))
         }
     }
 }

@@ -30,6 +30,7 @@ enum Main {
         do {
             var command = try KeyVaultCommand.parseAsRoot()
             try command.run()
+            History.pinVouchedKey()
             warnOnce()
         } catch let error as KeyVaultError {
             Output.error(error.message)

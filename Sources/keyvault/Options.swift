@@ -124,6 +124,7 @@ struct UnlockOptions: ParsableArguments {
         let unlocked = try vault.unlock(with: try credentials(for: vault, prompt: false))
         for warning in unlocked.warnings { Output.note(warning) }
         try unlocked.requireAuthentic()
+        try History.refuseContradicted(History.checkKey(unlocked), unlocked)
         let log = unlocked.auditLog()
         if let broken = log.firstBrokenRecord {
             throw CLIError.brokenAuditLog(record: broken + 1 + log.dropped)
@@ -134,11 +135,14 @@ struct UnlockOptions: ParsableArguments {
     /// The first line of what a command prints when it read the vault without its secret.
     static let notAuthenticatedNotice = "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
 
-    /// Unlocks `vault` and prints any warnings (an expired certificate, say).
-    func unlock(_ vault: Vault) throws -> UnlockedVault {
+    /// Unlocks `vault` and prints any warnings (an expired certificate, say). A key that an endorsement or this user's
+    /// pin contradicts is refused (exit 5) unless the operator vouches for it (`operatorVouches`, from `--endorse`):
+    /// what such a vault holds, and what its plan says, may be someone else's.
+    func unlock(_ vault: Vault, operatorVouches: Bool = false) throws -> UnlockedVault {
         let unlocked = try vault.unlock(with: try credentials(for: vault))
         for warning in unlocked.warnings { Output.note(warning) }
-        History.checkKey(unlocked)
+        let vouch = History.checkKey(unlocked)
+        if !operatorVouches { try History.refuseContradicted(vouch, unlocked) }
         return unlocked
     }
 }

@@ -150,7 +150,7 @@ struct Restore: ParsableCommand {
     /// Unlocks the vault, and says whether this restore may record itself: a restore on a rolled-back copy still
     /// restores (a rebuilt server may only have an old copy), but records itself only when the roll-back is accepted.
     private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: Bool) {
-        let unlocked = try unlock.unlock(opened)
+        let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
         let rolledBack = History.store?.rollback(of: opened) != nil
         if rolledBack { History.warnIfRolledBack(opened) }
         if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }

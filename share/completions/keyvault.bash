@@ -173,13 +173,13 @@ _keyvault() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|help)
+    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|upgrade|help)
         # Offer subcommand argument completions
         "_keyvault_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire upgrade help' -- "${cur}"))
         ;;
     esac
 }
@@ -187,7 +187,7 @@ _keyvault() {
 _keyvault_init() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=(--recipient --cert)
+    repeating_options=(--recipient --cert --identity)
     non_repeating_options=(--threshold --passphrase-file --kdf)
     __keyvault_offer_flags_options 1
 
@@ -197,6 +197,9 @@ _keyvault_init() {
         return
         ;;
     '--cert')
+        return
+        ;;
+    '--identity')
         return
         ;;
     '--threshold')
@@ -213,7 +216,7 @@ _keyvault_init() {
 
 _keyvault_seal() {
     repeating_flags=()
-    non_repeating_flags=(--not-in-inventory --force --accept-rollback --version -h --help)
+    non_repeating_flags=(--not-in-inventory --force --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --host --key --from --label --key-password-file --key-password-from --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -276,7 +279,7 @@ _keyvault_list() {
 
 _keyvault_restore() {
     repeating_flags=()
-    non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --version -h --help)
+    non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --out --to --version --key-password-out --key-password-to --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -396,7 +399,7 @@ _keyvault_custodian_list() {
 
 _keyvault_custodian_add() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--recipient --cert --identity)
     non_repeating_options=(--new-passphrase-file --threshold --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -429,7 +432,7 @@ _keyvault_custodian_add() {
 
 _keyvault_custodian_remove() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 2
@@ -453,7 +456,7 @@ _keyvault_custodian_remove() {
 
 _keyvault_rekey() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -521,7 +524,7 @@ _keyvault_inventory_show() {
 
 _keyvault_inventory_group() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--clear --identity)
     non_repeating_options=(--name --reporting-url --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -551,7 +554,7 @@ _keyvault_inventory_group() {
 
 _keyvault_inventory_host() {
     repeating_flags=()
-    non_repeating_flags=(--primary --additional --accept-rollback --version -h --help)
+    non_repeating_flags=(--primary --additional --accept-rollback --endorse --version -h --help)
     repeating_options=(--role --clear --identity)
     non_repeating_options=(--name --fqdn --product-version --os --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -590,7 +593,7 @@ _keyvault_inventory_host() {
 
 _keyvault_inventory_database() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--name --sql-host --instance --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -644,7 +647,7 @@ _keyvault_plan() {
 
 _keyvault_promote() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--host --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -668,7 +671,7 @@ _keyvault_promote() {
 
 _keyvault_drill() {
     repeating_flags=()
-    non_repeating_flags=(--json --strict --accept-rollback --version -h --help)
+    non_repeating_flags=(--json --strict --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -731,7 +734,7 @@ _keyvault_checkpoint() {
 
 _keyvault_retire() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --host --version --reason --passphrase-file --identity-passphrase-file)
     __keyvault_offer_flags_options 1
@@ -750,6 +753,27 @@ _keyvault_retire() {
     '--reason')
         return
         ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    esac
+}
+
+_keyvault_upgrade() {
+    repeating_flags=()
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    repeating_options=(--identity)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
     '--passphrase-file')
         return
         ;;

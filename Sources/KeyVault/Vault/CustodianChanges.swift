@@ -23,7 +23,7 @@ extension Vault {
             if let wanted = threshold, wanted != Int(header.threshold ?? 1) {
                 let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
                 let k = try SlotBuilder.validate(all, threshold: wanted)
-                try rewriteWithNewKey(current: current, unlocked: unlocked, sources: all, threshold: k.map(Int.init), out: out, action: .custodianAdd,
+                try rewriteWithNewKey(current: current, unlocked: unlocked, sources: all, threshold: k.map(Int.init), endorsers: credentials.identities, out: out, action: .custodianAdd,
                                       outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(all.count) in all; threshold now \(Vault.thresholdWords(k)); vault re-keyed")
                 return try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: path).custodians
             }
@@ -90,7 +90,7 @@ extension Vault {
             }
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials, skipping: removed.slotNumber - 1)
             let k = try SlotBuilder.validate(sources, threshold: newThreshold)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), out: out,
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), endorsers: credentials.identities, out: out,
                                   action: .custodianRemove, outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); \(threshold == nil ? "" : "threshold now \(Vault.thresholdWords(k)); ")vault re-keyed")
             return removed
         }
@@ -108,7 +108,7 @@ extension Vault {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials)
             let k = try SlotBuilder.validate(sources, threshold: threshold ?? current.threshold)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), out: out,
+            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), endorsers: credentials.identities, out: out,
                                   action: .rekey, outcome: "ok: new vault key, every entry re-sealed\(threshold == nil ? "" : "; threshold now \(Vault.thresholdWords(k))")")
         }
     }
@@ -120,7 +120,8 @@ extension Vault {
     /// sealed again (two passes, one entry in memory at a time). Metadata bytes are kept but for the fingerprint.
     /// Escrowed passwords are sealed again under the new password subkey, and the audit log is chained again under
     /// the new log subkey (after its chain is checked under the old one), with a record of this change.
-    private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?, out: AtomicFile,
+    private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?,
+                                          endorsers: [CustodianIdentity], out: AtomicFile,
                                           action: AuditAction, outcome: String) throws {
         let k = threshold.map { UInt8($0) }  // callers checked that enough custodians remain
         let newKey = try SecretBytes.random(count: 32)
@@ -139,8 +140,12 @@ extension Vault {
         extensions.passwords = []
         // Every slot is new: the old endorsements name nothing. The old key signs the step to the new one, so that a
         // user who pinned the old key accepts the new one without anyone's word.
-        extensions.endorsements = []
+        // The custodians whose secrets this write holds endorse their new slots and the new key in the same write.
+        let commitment = try UnlockedVault.commitmentKeyPair(of: newKey).publicKey
+        extensions.endorsements = try Endorser.endorsements(by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
+                                                            commitment: commitment, strict: false).endorsements
         extensions.keyHistory.append(try unlocked.transition(to: newKey, at: .now()))
+        KnownKeys.remember(commitment, vaultID: current.id)
         if extensions.keyHistory.count > KeyTrustSections.maxTransitions { extensions.keyHistory.removeFirst() }
 
         var records: [IndexRecord] = []

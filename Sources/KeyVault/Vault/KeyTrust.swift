@@ -53,6 +53,47 @@ enum Endorser: @unchecked Sendable {
     static func x25519(secret: SecretBytes) throws -> Endorser {
         .x25519(macKey: try SecretBytes(copying: Hashing.blake2b(Array("keyvault endorsement key 1".utf8), key: secret)))
     }
+
+    /// The proof of `message`: a MAC for X25519, a signature for a certificate.
+    func proof(of message: [UInt8]) throws -> [UInt8] {
+        switch self {
+        case .x25519(let macKey): return Hashing.blake2b(message, key: macKey)
+        case .certificate(let key): return try OpenSSL.sign(message, with: key)
+        }
+    }
+
+    /// The endorsements `identities` make of the new `slots` (made for `sources`, in order) and the key `commitment`:
+    /// at creation and at a re-key, when the writer holds some custodians' secrets. An identity that is no custodian's
+    /// is skipped, or refused when `strict`.
+    static func endorsements(by identities: [CustodianIdentity], sources: [CustodianSource], slots: [SlotRecord],
+                             vaultID: [UInt8], commitment: [UInt8], strict: Bool) throws -> (endorsements: [SlotEndorsement], slots: [Int]) {
+        var out: [SlotEndorsement] = [], endorsed: [Int] = []
+        for given in identities {
+            var match: (Int, Endorser)?
+            for index in sources.indices { if let e = try matching(given, sources[index]) { match = (index, e); break } }
+            guard let (index, endorser) = match else {
+                if strict { throw KeyVaultError.invalidArgument("\(given.source) is not the secret of any custodian of the new vault; it cannot endorse a slot") }
+                continue
+            }
+            if endorsed.contains(index + 1) { continue }
+            let message = UnlockedVault.endorsementMessage(for: slots[index], vaultID: vaultID, commitment: commitment)
+            out.append(SlotEndorsement(slotDigest: slots[index].digest, proof: try endorser.proof(of: message)))
+            endorsed.append(index + 1)
+        }
+        return (out, endorsed)
+    }
+
+    /// The endorser for the slot `source` makes, when `identity` is that custodian's secret; nil otherwise.
+    static func matching(_ identity: CustodianIdentity, _ source: CustodianSource) throws -> Endorser? {
+        switch (identity.material, source) {
+        case (.x25519(let secret, let publicKey), .recipient(let recipient)) where publicKey == recipient:
+            return try .x25519(secret: secret)
+        case (.privateKey(let key), .certificate(let certificate)) where key.samePublicKey(as: certificate.publicKey):
+            return .certificate(key)
+        default:
+            return nil
+        }
+    }
 }
 
 extension SlotRecord {
@@ -85,7 +126,11 @@ extension UnlockedVault {
 
     /// `"keyvault endorsement 1" ‖ vault_id ‖ commitment ‖ slot digest`: what a custodian endorses.
     func endorsementMessage(for slot: SlotRecord) -> [UInt8] {
-        Array("keyvault endorsement 1".utf8) + vault.header.identity.id + keyCommitment + slot.digest
+        Self.endorsementMessage(for: slot, vaultID: vault.header.identity.id, commitment: keyCommitment)
+    }
+
+    static func endorsementMessage(for slot: SlotRecord, vaultID: [UInt8], commitment: [UInt8]) -> [UInt8] {
+        Array("keyvault endorsement 1".utf8) + vaultID + commitment + slot.digest
     }
 
     /// Whether `endorsement` is the valid endorsement of slot `index` (0-based) and this key. X25519 slots can be checked
@@ -158,13 +203,7 @@ extension UnlockedVault {
                 if endorsementChecks(out[existing], slot: index) { continue }
                 out.remove(at: existing)
             }
-            let message = endorsementMessage(for: slots[index])
-            let proof: [UInt8]
-            switch endorser {
-            case .x25519(let macKey): proof = Hashing.blake2b(message, key: macKey)
-            case .certificate(let key): proof = try OpenSSL.sign(message, with: key)
-            }
-            out.append(SlotEndorsement(slotDigest: digests[index], proof: proof))
+            out.append(SlotEndorsement(slotDigest: digests[index], proof: try endorser.proof(of: endorsementMessage(for: slots[index]))))
             changed = true
         }
         return changed ? out : nil
@@ -202,7 +241,7 @@ extension UnlockedVault {
     }
 }
 
-/// The vault keys this process made (``Vault/create(atPath:custodians:threshold:keyPins:)``, re-keys) or wrote under
+/// The vault keys this process made (``Vault/create(atPath:custodians:threshold:keyPins:endorsers:)``, re-keys) or wrote under
 /// after something vouched for them: a pin that lasts as long as the process, so that a program that creates a vault
 /// and seals into it needs no state on disk.
 enum KnownKeys {

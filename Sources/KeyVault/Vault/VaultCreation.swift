@@ -32,11 +32,14 @@ extension Vault {
     ///   - threshold: K, from 2 to the number of custodians; nil (or 1) for "any one custodian".
     ///   - keyPins: where to pin the new vault key for this user (``SeenVaults``), so that this user's later writes
     ///     know it is the key made here; nil to pin nothing.
+    ///   - endorsers: secrets of some of the custodians (an X25519 identity for its recipient, the private key of a
+    ///     certificate): each endorses its slot and the new key now, so that no first use has to vouch for it.
     /// - Returns: the new vault, opened.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set or threshold.
     @discardableResult
-    public static func create(atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil) throws -> Vault {
+    public static func create(atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil,
+                              endorsers: [CustodianIdentity] = []) throws -> Vault {
         let sources = custodians.map(CustodianSource.init)
         let k = try SlotBuilder.validate(sources, threshold: threshold)
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
@@ -44,9 +47,17 @@ extension Vault {
         let identity = VaultIdentity.new(threshold: k != nil)
         let context = SlotContext(identity: identity, threshold: k)
         let slots = try SlotBuilder.slots(for: sources, vaultKey: vaultKey, context: context)
-        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: [],
-                                        tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
         let commitment = try UnlockedVault.commitmentKeyPair(of: vaultKey).publicKey
+        var area = ExtensionArea.empty
+        let (endorsements, endorsed) = try Endorser.endorsements(by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
+                                                                 commitment: commitment, strict: true)
+        area.endorsements = endorsements
+        if !endorsed.isEmpty {
+            area.log.append(action: .endorse, outcome: "ok: slot \(endorsed.map(String.init).joined(separator: ", ")) endorsed by its custodian at creation (key \(UnlockedVault.fingerprintText(commitment)))",
+                            actor: .current(), key: try KeyDerivation.subkey(.auditLog, of: vaultKey))
+        }
+        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: [], extensions: area,
+                                        tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
         let out = try AtomicFile(finalPath: path)
         try out.write(header.encoded)
         try checkWritten(out, keptKey: nil)

@@ -123,7 +123,7 @@ struct CustodianCLITests {
         try certificate(ws, "p384", ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"])
         try ws.write(Array("key password 42\n".utf8), to: "keypass")
         try openssl(ws, ["pkcs8", "-topk8", "-in", "p384.key", "-out", "p384-enc.key", "-v2", "aes-256-cbc", "-passout", "file:keypass"])
-        #expect(try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("p384.pem")]).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("p384.pem"), "--identity", ws.file("p384.key")]).status == 0)
         _ = try ws.key("dw.bin")
         let sealed = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"),
                                   "--identity", ws.file("p384-enc.key"), "--identity-passphrase-file", ws.file("keypass")])
@@ -138,7 +138,7 @@ struct CustodianCLITests {
     @Test func aRemovedCustodianOpensNothingWrittenAfterRemoval() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let alice = try keygen(ws, "alice.id"), bob = try keygen(ws, "bob.id")
-        #expect(try CLI.run(["init", ws.file("v.kv"), "--recipient", alice, "--recipient", bob]).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--identity", ws.file("alice.id"), "--identity", ws.file("bob.id")]).status == 0)
         _ = try ws.key("sm.bin")
         #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--identity", ws.file("bob.id")]).status == 0)
         let oldCopy = try ws.read("v.kv")
@@ -166,7 +166,7 @@ struct CustodianCLITests {
     @Test func rekeyKeepsEntriesAndCustodians() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let alice = try keygen(ws, "alice.id")
-        #expect(try CLI.run(["init", ws.file("v.kv"), "--recipient", alice]).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--identity", ws.file("alice.id")]).status == 0)
         _ = try ws.key("sm.bin"); _ = try ws.key("dw.bin")
         for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
             #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", role, "--host", host, "--key", ws.file(key), "--identity", ws.file("alice.id")]).status == 0)

@@ -7,7 +7,7 @@ struct ConcurrencyCLITests {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let made = try CLI.run(["keygen", "--out", ws.file("id")])
         #expect(made.status == 0)
-        #expect(try CLI.run(["init", ws.file("vault.kv"), "--recipient", made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]).status == 0)
+        #expect(try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id")]).status == 0)
         let count = 8
         for i in 0..<count { _ = try ws.key("k\(i).bin", size: 64 + i) }
         nonisolated(unsafe) var results = [Run?](repeating: nil, count: count)

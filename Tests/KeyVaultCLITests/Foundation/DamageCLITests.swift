@@ -12,8 +12,7 @@ struct DamageCLITests {
         let ws = try existing ?? Workspace()
         let keygen = try CLI.run(existing == nil ? ["keygen", "--out", ws.file("alice.id")] : ["keygen", "--public", ws.file("alice.id")])
         guard keygen.status == 0 else { throw WorkspaceError(message: "\(keygen)") }
-        let recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let made = try CLI.run(["init", ws.file(name), "--recipient", recipient])
+        let made = try CLI.run(["init", ws.file(name), "--identity", ws.file("alice.id")])
         guard made.status == 0 else { throw WorkspaceError(message: "\(made)") }
         if existing == nil {
             _ = try ws.key("sm.bin", size: 48)

@@ -10,8 +10,8 @@ import Testing
     /// A custodian vault (no Argon2id per run) holding three 1 MiB keys, so a seal makes several chunked writes.
     func prepared() throws -> Workspace {
         let ws = try Workspace()
-        let recipient = try CLI.run(["keygen", "--out", ws.file("id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard try CLI.run(["init", ws.file("vault.kv"), "--recipient", recipient]).status == 0 else { throw WorkspaceError(message: "init") }
+        guard try CLI.run(["keygen", "--out", ws.file("id")]).status == 0,
+              try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id")]).status == 0 else { throw WorkspaceError(message: "init") }
         for i in 1...4 { _ = try ws.key("k\(i).bin", size: 1 << 20) }
         for i in 1...3 {
             let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i).bin"), "--identity", ws.file("id")])

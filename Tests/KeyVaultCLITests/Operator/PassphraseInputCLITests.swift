@@ -20,8 +20,8 @@ import Testing
         r = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")], environment: ["KEYVAULT_PASSPHRASE_FILE": ws.file("wrong")])
         #expect(r.status == 0, "\(r)")
 
-        let recipient = try CLI.run(["keygen", "--out", ws.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(try CLI.run(["init", ws.file("x.kv"), "--recipient", recipient]).status == 0)
+        try #require(try CLI.run(["keygen", "--out", ws.file("alice.id")]).status == 0)
+        try #require(try CLI.run(["init", ws.file("x.kv"), "--identity", ws.file("alice.id")]).status == 0)
         r = try CLI.run(["seal", ws.file("x.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k.bin")], environment: ["KEYVAULT_IDENTITY_FILE": ws.file("alice.id")])
         #expect(r.status == 0, "\(r)")
     }

@@ -81,13 +81,18 @@ import Testing
         try ws.initVault()
         try #require(try seal("sm", "SM01", "k.bin").status == 0)
         let folder = ws.file("state/keyvault/seen")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
-        #expect(files.count == 1 && files[0].count == 32, "\(files)")
+        // One file for how far the history had come, one for the vault key this user saw (its pin).
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files.count == 2 && files[0].count == 32 && files[1] == files[0] + ".key", "\(files)")
         let dirMode = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int
-        let fileMode = try FileManager.default.attributesOfItem(atPath: "\(folder)/\(files[0])")[.posixPermissions] as? Int
-        #expect(dirMode == 0o700 && fileMode == 0o600)
+        #expect(dirMode == 0o700)
+        for file in files {
+            #expect(try FileManager.default.attributesOfItem(atPath: "\(folder)/\(file)")[.posixPermissions] as? Int == 0o600, "\(file)")
+        }
         let text = String(decoding: try ws.read("state/keyvault/seen/\(files[0])"), as: UTF8.self)
         #expect(text.hasPrefix("keyvault-seen 1\nrecords 1\nhead "), "\(text)")
+        let pin = String(decoding: try ws.read("state/keyvault/seen/\(files[1])"), as: UTF8.self)
+        #expect(pin.hasPrefix("keyvault-key 1\nkey ") && pin.split(separator: "\n")[1].count == 4 + 64, "\(pin)")
     }
 
     @Test func checkpointsCatchRollBacksCutRecordsAndOtherHistories() throws {
