@@ -33,7 +33,7 @@ enum Main {
             History.pinVouchedKey()
             warnOnce()
         } catch let error as KeyVaultError {
-            Output.error(error.message)
+            Output.error(Advice.line(for: error))
             warnOnce()
             exit(ExitCodes.code(for: error.code.category))
         } catch let error as CLIError {

@@ -70,15 +70,34 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         case notFound
     }
 
+    /// What a person can do about an error, when there is one thing to do. The library says *what* (typed); a front
+    /// end says *how* in its own words (the `keyvault` command line names its options), so ``message`` stays neutral.
+    public enum Remedy: Sendable, Equatable {
+        /// The file exists: replace it on purpose (`keyvault`: `--force`).
+        case replaceExisting
+        /// Nothing vouches for the vault key: check its fingerprint with the custodians, then vouch for it
+        /// (``Credentials/vouchForKey``; `keyvault`: `--endorse`, `keyvault upgrade`).
+        case checkKeyFingerprint(String)
+        /// An endorsement or the pin contradicts the key: vouch for it only knowing why (``Credentials/vouchForKey``).
+        case overrideContradiction(String)
+        /// Give more custodians' secrets; `passphrase`: the passphrase custodian is one of them.
+        case addCustodians(passphrase: Bool)
+        /// Unlock with a custodian's identity, not a passphrase.
+        case useIdentity
+    }
+
     /// The stable code.
     public let code: Code
-    /// One line for a person: what happened and what to do. Never contains secrets.
+    /// One line for a person: what happened. Never contains secrets, nor a front end's option names.
     public let message: String
+    /// What to do about it, when there is one thing to do.
+    public let remedy: Remedy?
 
     /// Creates an error; the library's own code uses the static helpers below.
-    init(_ code: Code, _ message: String) {
+    init(_ code: Code, _ message: String, remedy: Remedy? = nil) {
         self.code = code
         self.message = message
+        self.remedy = remedy
     }
 
     public var description: String { message }

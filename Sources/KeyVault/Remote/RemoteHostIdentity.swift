@@ -125,7 +125,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let ready = try session.readLine()
         if ready == "kv-exists" {
             _ = try? session.finish()
-            throw KeyVaultError(.fileConflict, "\(where_) already exists; pass --force to replace it")
+            throw KeyVaultError(.fileConflict, "\(where_) already exists", remedy: .replaceExisting)
         }
         guard ready == "kv-ready" else {
             let (status, _) = (try? session.finish()) ?? (-1, "")
@@ -151,7 +151,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         guard ok else {
             throw KeyVaultError(.remote, "the copy written to \(where_) does not match the key (\(parts.count == 3 ? "\(parts[1]) bytes, SHA-256 \(parts[2])" : "an unreadable report")); it was removed there")
         }
-        if done == "kv-exists" { throw KeyVaultError(.fileConflict, "\(where_) already exists; pass --force to replace it") }
+        if done == "kv-exists" { throw KeyVaultError(.fileConflict, "\(where_) already exists", remedy: .replaceExisting) }
         guard done == "kv-done", status == 0 else {
             throw KeyVaultError(.remote, "\(where_) was written and checked but not given its name (exit \(status)\(session.complaint.isEmpty ? "" : ": \(session.complaint)")); nothing was left there")
         }

@@ -234,9 +234,10 @@ extension UnlockedVault {
         if v.isVouched || credentials.vouchForKey { return v }
         switch v {
         case .contradicted(let why):
-            throw KeyVaultError.damaged("refused: \(why); nothing was written. Only if you know why (an older keyvault re-keyed it, say) and \(keyFingerprint) is the key fingerprint its custodians expect, run again with --endorse")
+            throw KeyVaultError(.damaged, "refused: \(why); nothing was written", remedy: .overrideContradiction(keyFingerprint))
         default:
-            throw KeyVaultError(.unvouchedKey, "refused: \(v.problem ?? "nothing vouches for this vault's key"). If that is the key fingerprint 'keyvault init' printed (or a trusted custodian's 'keyvault upgrade' shows), run again with --endorse; nothing was written")
+            throw KeyVaultError(.unvouchedKey, "refused: \(v.problem ?? "nothing vouches for this vault's key"); nothing was written",
+                                remedy: .checkKeyFingerprint(keyFingerprint))
         }
     }
 }

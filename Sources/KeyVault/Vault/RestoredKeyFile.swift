@@ -26,13 +26,13 @@ extension SecretBytes {
     ///   - replacing: whether an existing file may be replaced.
     /// - Throws: as ``RestoredKey/write(toPath:replacing:)``.
     public func writeSecretFile(toPath path: String, replacing: Bool) throws {
-        try Vault.checkCanCreate(path, what: "output file", hint: "pass --force to replace it", replacing: replacing)
+        try Vault.checkCanCreate(path, what: "output file", remedy: .replaceExisting, replacing: replacing)
         // A writer killed on a file system without unnamed files left a named temp file holding a secret: remove it.
         AtomicFile.removeLeftovers(for: path)
         let out = try AtomicFile(finalPath: path, unnamed: true)
         try withUnsafeBytes { try out.write($0) }
         do { try out.commit(replacing: replacing) } catch let error as KeyVaultError where error.code == .fileConflict {
-            throw KeyVaultError(.fileConflict, "output file \(path) already exists; pass --force to replace it")
+            throw KeyVaultError(.fileConflict, "output file \(path) already exists", remedy: .replaceExisting)
         }
     }
 }

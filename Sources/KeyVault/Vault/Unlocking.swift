@@ -113,15 +113,15 @@ extension Vault {
                 : "this vault needs \(needed) custodians but only \(usable) of its slots are of kinds this keyvault knows (not kind \(unknown)); it was written by a newer keyvault: upgrade keyvault")
         }
         if let k = header.threshold {
-            let how = kinds.contains(PassphraseSlot.kind) ? "--identity FILE or --passphrase-file FILE" : "--identity FILE"
-            return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count)); add more with \(how)")
+            return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))",
+                                 remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)))
         }
         if credentials.isEmpty {
             return KeyVaultError(.unlockFailed, "no passphrase or identity was given to unlock this vault")
         }
         if credentials.identities.isEmpty, credentials.passphrase != nil {
             if kinds.contains(PassphraseSlot.kind) { return KeyVaultError(.unlockFailed, "wrong passphrase: it does not unlock this vault") }
-            return KeyVaultError(.unlockFailed, "this vault has no passphrase custodian; unlock it with a custodian's identity (--identity FILE)")
+            return KeyVaultError(.unlockFailed, "this vault has no passphrase custodian", remedy: .useIdentity)
         }
         let sources = credentials.identities.map(\.source).joined(separator: ", ")
         return KeyVaultError(.unlockFailed, "none of the given credentials (\(credentials.passphrase == nil ? "" : "the passphrase, ")\(sources)) unlocks this vault; 'keyvault custodian list' shows who can")

@@ -82,12 +82,20 @@ extension Vault {
 
     /// Throws ``KeyVaultError/Code-swift.struct/fileConflict`` when something exists at `path` (unless `replacing`),
     /// or its folder does not; and an invalid-argument error when `path` is a folder, which nothing may replace.
-    public static func checkCanCreate(_ path: String, what: String, hint: String, replacing: Bool = false) throws {
+    ///
+    /// - Parameters:
+    ///   - path: the file to create.
+    ///   - what: what it is, for the message ("vault", "output file").
+    ///   - hint: why it is never replaced, added to the message; nil when it may be replaced on purpose.
+    ///   - remedy: what to do when it exists (``KeyVaultError/Remedy/replaceExisting``), or nil.
+    ///   - replacing: whether an existing file may be replaced.
+    public static func checkCanCreate(_ path: String, what: String, hint: String? = nil, remedy: KeyVaultError.Remedy? = nil,
+                                      replacing: Bool = false) throws {
         if let st = Syscalls.lstat(path) {
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 throw KeyVaultError.invalidArgument("\(what) \(path) is a folder; name a file to write")
             }
-            if !replacing { throw KeyVaultError(.fileConflict, "\(what) \(path) already exists; \(hint)") }
+            if !replacing { throw KeyVaultError(.fileConflict, "\(what) \(path) already exists\(hint.map { "; \($0)" } ?? "")", remedy: remedy) }
             return
         }
         let directory = Paths.directory(of: path)

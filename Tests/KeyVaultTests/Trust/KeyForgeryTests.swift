@@ -142,6 +142,11 @@ struct KeyForgeryTests {
         custodian.keyPins = try Self.pins()
         let before = try TestFiles.bytes(s.path)
         #expect(Self.code { try Self.seal(s.path, "SM01", custodian) } == .unvouchedKey)
+        // The library says what happened and what to do, typed; the words for a command line are the front end's.
+        do { try Self.seal(s.path, "SM01", custodian) } catch let e as KeyVaultError {
+            let fingerprint = try Vault.open(atPath: s.path).unlock(with: custodian).keyFingerprint
+            #expect(e.remedy == .checkKeyFingerprint(fingerprint) && !e.message.contains("--") && e.message.hasSuffix("nothing was written"), "\(e)")
+        }
         #expect(try TestFiles.bytes(s.path) == before)
         let unlocked = try Vault.open(atPath: s.path).unlock(with: custodian)
         guard case .unvouched = unlocked.vouch(pinned: nil) else { Issue.record("expected unvouched"); return }
