@@ -24,7 +24,7 @@ struct Drill: ParsableCommand {
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
         let rolledBack = History.store?.rollback(of: opened) != nil
-        if rolledBack { History.warnIfRolledBack(opened) }
+        History.warnIfRolledBack(opened)
         if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
         if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }

@@ -21,6 +21,14 @@ struct HistoryOptions: ParsableArguments {
     /// Before a write: refuses (exit 5) a vault behind what this user saw, unless `--accept-rollback`, which is then
     /// recorded in the vault's log (unlocking it with `credentials`).
     func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
+        if let other = History.store?.otherVaultSeen(at: path, than: vault) {
+            let what = History.describeReplacement(vault, other)
+            guard endorse else {
+                throw CLIError(message: "refused: \(what); if it was replaced on purpose, check its key fingerprint with its custodians and run again with --endorse",
+                               exitCode: ExitCodes.code(for: .damaged))
+            }
+            Output.note("warning: \(what); writing anyway (--endorse)")
+        }
         guard let seen = History.store?.rollback(of: vault) else { return }
         let what = History.describe(vault, seen)
         guard acceptRollback else {
@@ -44,6 +52,10 @@ enum History {
         return store
     }()
 
+    static func describeReplacement(_ vault: Vault, _ other: (id: String, sighting: SeenVaults.Sighting)) -> String {
+        "this file holds another vault (id \(vault.id)) than the one this user last saw here (id \(other.id), on \(other.sighting.time.iso8601)): someone who can write the file may have replaced the vault with one of their own"
+    }
+
     static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting) -> String {
         let now = vault.progress
         let how = now.records < seen.progress.records
@@ -61,7 +73,7 @@ enum History {
         case .contradicted:
             break  // refused by the caller, or vouched for by the operator
         case .unvouched(let why):
-            Output.note("warning: \(why); check the fingerprint with its custodians, then 'keyvault upgrade' endorses it")
+            Output.note("warning: \(why); check the fingerprint with its custodians, then 'keyvault upgrade --endorse' endorses it")
         default:
             // Pinned when the command has done its work: a read's own output comes first.
             vouchedKey = unlocked
@@ -90,6 +102,7 @@ enum History {
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.
     static func warnIfRolledBack(_ vault: Vault) {
         if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen))") }
+        if let other = store?.otherVaultSeen(at: vault.path, than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
     }
 
     /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of

@@ -61,6 +61,7 @@ struct Init: ParsableCommand {
             custodians.insert(.passphrase(secret, parameters), at: 0)
         }
         let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold, keyPins: History.store, endorsers: endorsers)
+        History.rememberWritten(path: vault)
         let who = created.custodians.count == 1 ? "1 custodian" : "\(created.custodians.count) custodians"
         let rule = created.threshold.map { ", any \($0) of them together unlock it" } ?? ""
         Output.line("created vault \(vault) for \(who)\(rule); keep their secrets safe: without them no key can be restored")

@@ -152,7 +152,7 @@ struct Restore: ParsableCommand {
     private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: Bool) {
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
         let rolledBack = History.store?.rollback(of: opened) != nil
-        if rolledBack { History.warnIfRolledBack(opened) }
+        History.warnIfRolledBack(opened)
         if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
         if salvage && !unlocked.isAuthentic {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
@@ -164,7 +164,7 @@ struct Restore: ParsableCommand {
     private func restoreRecording(_ unlocked: UnlockedVault, recording: Bool, role: Role, host: HostIdentity, selected: Entry, wantsPassword: Bool, failureNote: String,
                                   _ write: (RestoredKey, SecretBytes?) throws -> Void) throws -> (RestoredKey, SecretBytes?) {
         do {
-            let restored = try unlocked.restore(role: role, version: version, on: host, salvage: salvage)
+            let restored = try unlocked.restore(role: role, version: version, on: host, salvage: salvage, recording: .callerRecords)
             let password = wantsPassword ? try unlocked.keyPassword(for: restored) : nil
             try write(restored, password)
             return (restored, password)

@@ -66,6 +66,26 @@ public struct SeenVaults: Sendable {
                         path: fields["path"] ?? "?")
     }
 
+    /// The vault this user last saw at `path`, when it was another vault than `vault` and this user never saw `vault`
+    /// itself (no sighting, no pin): the file at that path was replaced by a different vault (a new id), which is
+    /// how someone who can write the file would escape what this user remembers of the real one.
+    ///
+    /// - Parameters:
+    ///   - vault: the vault now at `path`.
+    ///   - path: where it was opened.
+    /// - Returns: the other vault's id and sighting, or nil.
+    public func otherVaultSeen(at path: String, than vault: Vault) -> (id: String, sighting: Sighting)? {
+        guard problem == nil, lastSighting(ofVaultID: vault.id) == nil, pinnedKey(ofVaultID: vault.id) == nil,
+              case let names = Syscalls.listDirectory(directory) else { return nil }
+        let absolute = Paths.absolute(path)
+        var latest: (id: String, sighting: Sighting)?
+        for name in names where name.count == 32 && name != vault.id {
+            guard let seen = lastSighting(ofVaultID: name), seen.path == absolute else { continue }
+            if latest == nil || seen.time.secondsSinceEpoch > latest!.sighting.time.secondsSinceEpoch { latest = (name, seen) }
+        }
+        return latest
+    }
+
     /// The earlier sighting that `vault` is behind, or nil when it is as new as, or newer than, anything seen.
     ///
     /// Behind means fewer records than seen (an older copy, or records cut from the end), or as many records with

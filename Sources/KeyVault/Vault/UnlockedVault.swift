@@ -94,13 +94,28 @@ public final class UnlockedVault: @unchecked Sendable {
     ///   - host: the machine the restore runs on; its only public constructor reads the operating system.
     ///   - salvage: restore even when the vault's index fails authentication, as long as the entry's own seal
     ///     is intact. Other entries may then have been removed or reordered undetected.
-    /// - Returns: the entry and its key bytes in guarded memory.
+    ///   - recording: whether the restore appends a `restore` record to the vault's audit log (the default), or the
+    ///     caller records it itself (``record(_:entry:outcome:actor:)``, with what it did with the key) or not at all.
+    /// - Returns: the entry and its key bytes in guarded memory; ``RestoredKey/recordProblem`` says why the record
+    ///   could not be written (a read-only copy of the vault, say): the key is returned all the same.
     /// - Throws: the errors of ``RestoreRule/select(from:role:version:host:)``, and
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when the index or the entry fails authentication.
-    public func restore(role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false) throws -> RestoredKey {
+    public func restore(role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false,
+                        recording: RestoreRecording = .recordInAuditLog) throws -> RestoredKey {
         if !salvage { try requireAuthentic() }
         let entry = try vault.entry(for: role, version: version, on: host)
-        return RestoredKey(entry: entry, key: try open(entry))
+        let key: SecretBytes
+        do { key = try open(entry) } catch let error as KeyVaultError {
+            if recording == .recordInAuditLog { try? record(.restore, entry: entry, outcome: "failed: \(error.message)") }
+            throw error
+        }
+        var problem: String?
+        if recording == .recordInAuditLog {
+            do { try record(.restore, entry: entry, outcome: "ok: restored on \(host.name)") } catch let error as KeyVaultError {
+                problem = error.message
+            }
+        }
+        return RestoredKey(entry: entry, key: key, recordProblem: problem)
     }
 
     /// Opens every entry in memory and reports each one's state. Nothing is written.
@@ -125,12 +140,28 @@ public final class UnlockedVault: @unchecked Sendable {
     }
 }
 
+/// Whether a restore records itself in the vault's audit log.
+public enum RestoreRecording: Sendable, Equatable {
+    /// Append a `restore` record (the default): every restore leaves a trace.
+    case recordInAuditLog
+    /// Do not: the caller records the restore itself, with what it did with the key, or chose to leave no trace.
+    case callerRecords
+}
+
 /// A key taken out of the vault.
 public struct RestoredKey: Sendable {
     /// Which entry it came from.
     public let entry: Entry
     /// The key file's bytes, in guarded memory.
     public let key: SecretBytes
+    /// Why the restore could not be recorded in the audit log, or nil (recorded, or not asked to be).
+    public let recordProblem: String?
+
+    init(entry: Entry, key: SecretBytes, recordProblem: String? = nil) {
+        self.entry = entry
+        self.key = key
+        self.recordProblem = recordProblem
+    }
 }
 
 /// What ``UnlockedVault/verify()`` found.

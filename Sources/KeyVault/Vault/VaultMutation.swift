@@ -38,7 +38,9 @@ extension Vault {
             guard !identities.identities.isEmpty, let unlocked = try? written.unlock(with: identities) else { return }
             after = unlocked
         }
-        guard after.isAuthentic else { return }
+        // Only the key vouched for before the write, or one this process made (a re-key), is pinned and endorsed.
+        guard after.isAuthentic, after.keyCommitment == before.keyCommitment
+                || KnownKeys.commitment(ofVaultID: written.id) == after.keyCommitment else { return }
         KnownKeys.remember(after.keyCommitment, vaultID: written.id)
         try? credentials.keyPins?.pin(after.keyCommitment, vaultID: written.id)
         guard (try? after.updatedEndorsements()) ?? nil != nil else { return }
@@ -110,6 +112,11 @@ extension Vault {
                                          endorsers: early.endorsers, knownAuthentic: unchanged ? early.isAuthentic : nil)
         } else if let credentials {
             unlocked = try current.unlock(with: credentials)
+            // The key vouched for before the lock is the only one this write may use: a file put in its place meanwhile
+            // (a re-key by someone else, or a forgery) is re-read, not written under.
+            guard unlocked.keyCommitment == early.keyCommitment else {
+                throw KeyVaultError(.io, "the vault's key changed while this command ran (a re-key elsewhere, or the file was replaced); nothing was written; run it again")
+            }
         } else {
             throw KeyVaultError(.io, "the vault's custodians changed while this command ran; run it again")
         }

@@ -96,11 +96,15 @@ import Testing
         let id = ["--identity", "\(golden)/alice.id"]
         // It opens as ever; a read warns; a write needs the decision.
         var r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("sm.bin")] + id, host: "SM01", environment: alice)
-        #expect(r.status == 0 && r.stderr.contains("warning: nothing vouches for this vault's key") && r.stderr.contains("'keyvault upgrade'"), "\(r)")
+        #expect(r.status == 0 && r.stderr.contains("warning: nothing vouches for this vault's key") && r.stderr.contains("'keyvault upgrade --endorse'"), "\(r)")
         let before = try ws.read("v.kv")
         r = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: alice)
         #expect(try r.status == 3 && ws.read("v.kv") == before, "\(r)")
+        // upgrade shows the fingerprint and endorses only on the operator's word: a forgery looks the same.
         r = try CLI.run(["upgrade", ws.file("v.kv")] + id, environment: alice)
+        #expect(r.status == 3 && r.error.contains("If ") && r.error.contains(" is the key fingerprint") && r.error.contains("--endorse"), "\(r)")
+        #expect(try ws.read("v.kv") == before)
+        r = try CLI.run(["upgrade", ws.file("v.kv"), "--endorse"] + id, environment: alice)
         #expect(r.status == 0 && r.stdout.contains("endorsed 1 slot") && r.stdout.contains("vault key fingerprint "), "\(r)")
         r = try CLI.run(["upgrade", ws.file("v.kv")] + id, environment: alice)
         #expect(r.status == 0 && r.stdout.contains("nothing to endorse"), "\(r)")
@@ -110,6 +114,30 @@ import Testing
         r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("sm2.bin")] + id, host: "SM01", environment: Self.user(ws, "rebuilt"))
         #expect(r.status == 0 && !r.stderr.contains("vouches"), "\(r)")
         #expect(try ws.read("sm2.bin") == (try TestFiles.bytes("\(golden)/keys/sm01.bin")))
+    }
+
+    /// The review's second escape: a vault of the writer's own (a new id, so nothing this user pinned applies) put
+    /// where the real one was.
+    @Test func aVaultReplacedByAnotherAtTheSamePathIsRefused() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try #require(try CLI.run(["keygen", "--out", ws.file("alice.id")]).status == 0)
+        let alice = Self.user(ws, "alice")
+        let id = ["--identity", ws.file("alice.id")]
+        try #require(try CLI.run(["init", ws.file("v.kv")] + id, environment: alice).status == 0)
+        _ = try ws.key("sm.bin"); _ = try ws.key("dw.bin")
+        try #require(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id, environment: alice).status == 0)
+        // The writer makes a vault to Alice's public recipient (as anyone can) and puts it in the real one's place.
+        let recipient = try CLI.run(["keygen", "--public", ws.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(try CLI.run(["init", ws.file("evil.kv"), "--recipient", recipient]).status == 0)
+        #expect(rename(ws.file("evil.kv"), ws.file("v.kv")) == 0)
+        let evil = try ws.read("v.kv")
+        var r = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: alice)
+        #expect(r.status == 5 && r.error.hasPrefix("refused: this file holds another vault"), "\(r)")
+        r = try CLI.run(["upgrade", ws.file("v.kv")] + id, environment: alice)
+        #expect(r.status == 5 && r.error.hasPrefix("refused: this file holds another vault"), "\(r)")
+        r = try CLI.run(["list", ws.file("v.kv")], environment: alice)
+        #expect(r.status == 0 && r.stderr.contains("warning: this file holds another vault"), "\(r)")
+        #expect(try ws.read("v.kv") == evil)
     }
 }
 

@@ -58,7 +58,7 @@ struct CustodianGoldenVaultTests {
             #expect(unlocked.verify().isIntact)
             for case let entry as [String: any Sendable] in entries {
                 let host = HostIdentity(testingName: try HostName(entry["host"] as! String))
-                let restored = try unlocked.restore(role: try Role(parsing: entry["role"] as! String), on: host)
+                let restored = try unlocked.restore(role: try Role(parsing: entry["role"] as! String), on: host, recording: .callerRecords)
                 let want = try TestFiles.bytes(Self.directory + "/" + (entry["keyFile"] as! String))
                 restored.key.withUnsafeBytes { #expect(Array($0) == want) }
                 #expect(sha256Hex(want) == entry["sha256"] as? String)

@@ -63,12 +63,14 @@ struct GoldenVaultTests {
 
             // Through the public rule, as the machine the key belongs to would.
             let host = HostIdentity(testingName: entry.host)
-            let restored = try unlocked.restore(role: entry.role, version: entry.version, on: host)
+            let restored = try unlocked.restore(role: entry.role, version: entry.version, on: host, recording: .callerRecords)
             let keyFile = Self.directory.appendingPathComponent(try #require(expected["keyFile"] as? String))
             let want = try TestFiles.bytes(keyFile.path)
             restored.key.withUnsafeBytes { #expect(Array($0) == want) }
             #expect(sha256Hex(want) == expected["sha256"] as? String)
         }
+        // Reading a golden vault never writes it (a restore that recorded itself would).
+        #expect(try TestFiles.bytes(path) == bytes, "reading golden vault \(golden.vault) changed it")
     }
 
     @Test func goldenVaultRefusesTheWrongPassphrase() throws {
@@ -83,18 +85,18 @@ struct GoldenVaultTests {
         let vault = try Vault.open(atPath: Self.directory.appendingPathComponent("two-roles.kv").path)
         let unlocked = try vault.unlock(with: try SecretBytes(copying: Array("Fixture passphrase for two-roles".utf8)))
         // sm01.corp.example matches both SM01 and sm01.corp.example: the newest (version 2) is restored.
-        let onSM01 = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.corp.example")))
+        let onSM01 = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.corp.example")), recording: .callerRecords)
         #expect(onSM01.entry.version == 2)
         // The dw key never serves SM01, and the sm key never serves DW01.
         do {
-            _ = try unlocked.restore(role: .dw, on: HostIdentity(testingName: try HostName("SM01")))
+            _ = try unlocked.restore(role: .dw, on: HostIdentity(testingName: try HostName("SM01")), recording: .callerRecords)
             Issue.record("a dw key was restored on SM01")
         } catch let error as KeyVaultError {
             #expect(error.code == .hostMismatch)
             #expect(error.message.contains("DW01.corp.example") && error.message.contains("SM01"))
         }
         do {
-            _ = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("dw01")))
+            _ = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("dw01")), recording: .callerRecords)
             Issue.record("an sm key was restored on DW01")
         } catch let error as KeyVaultError {
             #expect(error.code == .hostMismatch)

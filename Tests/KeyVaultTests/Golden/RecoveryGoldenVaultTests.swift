@@ -47,7 +47,7 @@ struct RecoveryGoldenVaultTests {
         let former = vault.inventory.hosts.filter { $0.smPosition == .formerPrimary }
         for (entry, want) in zip(vault.entries, entries) {
             #expect(entry.role.rawValue == want["role"] as? String && entry.host.value == want["host"] as? String)
-            let restored = try unlocked.restore(role: entry.role, version: entry.version, on: HostIdentity(testingName: entry.host))
+            let restored = try unlocked.restore(role: entry.role, version: entry.version, on: HostIdentity(testingName: entry.host), recording: .callerRecords)
             let key = try file(try #require(want["key"] as? String))
             restored.key.withUnsafeBytes { #expect(Array($0) == key) }
             if let passwordFile = want["password"] as? String {

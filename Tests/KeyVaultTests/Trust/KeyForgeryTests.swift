@@ -196,4 +196,32 @@ struct KeyForgeryTests {
         guard case .contradicted = opened.vouch(pinned: rekeyed.keyCommitment) else { Issue.record("a forged transition was accepted"); return }
         #expect(Self.code { try Self.seal("\(dir)/copy.kv", "SM03", alice) } == .damaged)
     }
+
+    /// The review's race: the vault is read and vouched for, then a forgery is renamed into place before the writer
+    /// takes its lock. The writer re-reads under the lock and must not write under the key it finds there.
+    @Test func aForgerySwappedInAfterTheUnlockIsNotWrittenUnder() throws {
+        let s = try Self.setup("x25519")
+        let pins = try Self.pins()
+        try Vault.create(atPath: s.path, custodians: s.custodians, keyPins: pins, endorsers: s.identities)
+        var alice = Credentials(identities: s.identities)
+        alice.keyPins = pins
+        try Self.seal(s.path, "SM01", alice)
+        let genuine = try Vault.open(atPath: s.path)  // read (and, in seal, vouched for) before the swap
+        let dir = try CustodianSupport.temporaryDirectory()
+        try Data(try TestFiles.bytes(s.path)).write(to: URL(fileURLWithPath: "\(dir)/forged.kv"))
+        let forgery = try Self.forge("\(dir)/forged.kv", endorsements: .drop)
+        #expect(rename("\(dir)/forged.kv", s.path) == 0)
+        let forged = try TestFiles.bytes(s.path)
+        do {
+            _ = try genuine.seal(try SecretBytes(copying: Array("the DW01 key 0123456789".utf8)), SealRequest(role: .dw, host: try HostName("DW01")), credentials: alice)
+            Issue.record("the seal went through under the swapped-in key")
+        } catch let e as KeyVaultError {
+            #expect(e.code == .io && e.message.contains("the vault's key changed while this command ran"), "\(e)")
+        }
+        #expect(try TestFiles.bytes(s.path) == forged)
+        #expect(!(try Self.attackerReadsNewest(s.path, forgery)))
+        // Nothing of the forgery was pinned or endorsed.
+        #expect(pins.pinnedKey(ofVaultID: genuine.id) == (try genuine.unlock(with: alice).keyCommitment))
+        #expect(Self.code { try Self.seal(s.path, "SM02", alice) } == .damaged)
+    }
 }
