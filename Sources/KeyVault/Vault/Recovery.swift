@@ -347,7 +347,7 @@ extension UnlockedVault {
 
     /// The escrowed export password of a restored key: only for an entry the host rule already released.
     ///
-    /// - Parameter restored: what ``restore(role:version:on:salvage:)`` returned.
+    /// - Parameter restored: what ``restore(role:version:on:salvage:recording:)`` returned.
     /// - Returns: the password in guarded memory.
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when none is escrowed;
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when it fails authentication.

@@ -70,7 +70,7 @@ public final class UnlockedVault: @unchecked Sendable {
     }
 
     /// Decrypts the key `entry` holds, checking its seal and fingerprint. Internal: public callers go through the
-    /// host rule in ``restore(role:version:on:salvage:)``.
+    /// host rule in ``restore(role:version:on:salvage:recording:)``.
     func open(_ entry: Entry) throws -> SecretBytes {
         let header = vault.header
         let location = header.locations[entry.index]

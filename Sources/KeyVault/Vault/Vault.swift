@@ -82,7 +82,7 @@ public struct Vault: Sendable {
     ///
     /// Reads the index in place and builds only the entry chosen, so that a refusal too takes no memory beyond the
     /// header's (its message names at most three computers). The same rule runs again in
-    /// ``UnlockedVault/restore(role:version:on:salvage:)`` once the index is authenticated.
+    /// ``UnlockedVault/restore(role:version:on:salvage:recording:)`` once the index is authenticated.
     ///
     /// - Parameters:
     ///   - role: the role asked for.
