@@ -31,7 +31,7 @@ struct Plan: ParsableCommand {
                 ("managementGroup", plan.managementGroup.map(JSON.string) ?? .null),
                 ("roles", .array(plan.roles.map { .string($0.rawValue) })),
                 ("ways", .array(plan.ways.map { w in
-                    .object([("kind", .string(w.kind)), ("role", .string(w.role.rawValue)), ("title", .string(w.title)),
+                    .object([("kind", .string(w.kind.rawValue)), ("role", .string(w.role.rawValue)), ("title", .string(w.title)),
                              ("steps", .array(w.steps.map { .object([("text", .string($0.text)), ("command", $0.command.map(JSON.string) ?? .null)]) }))])
                 })),
                 ("warnings", .array(plan.warnings.map(JSON.string))),

@@ -106,20 +106,56 @@ struct VaultHeader: Sendable {
             throw KeyVaultError.damaged("vault damaged: header is \(bytes.count) bytes, expected \(headerSize)")
         }
         var r = ByteReader(bytes[...])
+        let identity = try parseIdentity(&r)
+        let (threshold, slots) = try parseSlots(&r, identity: identity)
+        let entryCountOffset = r.position
+        let (locations, ciphertextAreaCount) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
+        let indexEnd = r.position
+        let extensions = identity.hasExtensions
+            ? try ExtensionArea.parse(&r, entryKeys: { [locations] in
+                Set(locations.indices.map { i in
+                    let e = EntryMetadata.entry(checked: bytes[locations[i].metadataRange], index: i)
+                    return ExtensionArea.entryKey(e.role, e.host, e.version)
+                })
+            })
+            : .empty
+        let checksummed = r.position
+        let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
+        _ = try r.bytes(FormatV1.vaultTagCount, "vault tag")
+        try r.expectEnd("the vault tag")
+
+        let expected = headerSize + ciphertextAreaCount
+        guard expected == fileSize else {
+            throw KeyVaultError.damaged(fileSize < expected
+                ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"
+                : "vault damaged: \(fileSize - expected) unexpected trailing bytes after the last entry")
+        }
+        return VaultHeader(
+            identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
+            entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksummed, extensions: extensions,
+            checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
+            ciphertextAreaCount: ciphertextAreaCount)
+    }
+
+    /// The preamble's fields (checked by ``parsePreamble(_:fileSize:)``) and the identity: offsets 0-39.
+    private static func parseIdentity(_ r: inout ByteReader) throws -> VaultIdentity {
         _ = try r.bytes(8, "magic")
         let version = try r.u16("format version")
         let flags = try r.u16("flags")
         _ = try r.u32("header size")
         let id = Array(try r.bytes(FormatV1.vaultIDCount, "vault id"))
         let created = try r.u64("created-at")
-        let identity = VaultIdentity(version: version, flags: flags, id: id, createdAt: Timestamp(secondsSinceEpoch: created))
+        return VaultIdentity(version: version, flags: flags, id: id, createdAt: Timestamp(secondsSinceEpoch: created))
+    }
 
+    /// `slot_count`, the threshold when flag bit 0 is set, and each slot, checked by its kind's parser.
+    private static func parseSlots(_ r: inout ByteReader, identity: VaultIdentity) throws -> (UInt8?, [SlotRecord]) {
         let slotCount = Int(try r.u8("slot count"))
         guard (1...FormatV1.maxSlots).contains(slotCount) else {
             throw KeyVaultError.damaged("vault damaged: slot count \(slotCount) is outside 1-\(FormatV1.maxSlots)")
         }
         var threshold: UInt8?
-        if flags & FormatV1.flagThreshold != 0 {
+        if identity.flags & FormatV1.flagThreshold != 0 {
             let k = try r.u8("threshold")
             guard k >= 2, Int(k) <= slotCount else {
                 throw KeyVaultError.damaged("vault damaged: threshold \(k) must be 2 to the slot count (\(slotCount))")
@@ -141,7 +177,12 @@ struct VaultHeader: Sendable {
             slots.append(record)
         }
         guard passphraseSlots <= 1 else { throw KeyVaultError.damaged("vault damaged: it has \(passphraseSlots) passphrase slots; at most one is allowed") }
+        return (threshold, slots)
+    }
 
+    /// `entry_count` and the index records, located (not decoded) and checked: one computer, one series. Leaves `r`
+    /// after the index; returns the records' locations and the size of the ciphertext area they account for.
+    private static func parseIndex(_ r: inout ByteReader, bytes: [UInt8], headerSize: Int) throws -> ([RecordLocation], Int) {
         let entryCount = try r.u32("entry count")
         // The smallest possible index record is 2 + 7 fields' headers and values + 24; refuse counts the bytes cannot hold.
         let smallestRecord = 2 + 3 * 6 + 1 + 1 + 4 + 8 + 4 + 32 + AEAD.nonceCount
@@ -149,7 +190,6 @@ struct VaultHeader: Sendable {
               Int(entryCount) <= (r.remaining - FormatV1.checksumCount - FormatV1.vaultTagCount) / smallestRecord else {
             throw KeyVaultError.damaged("vault damaged: entry count \(entryCount) cannot fit in a \(headerSize)-byte header (limit \(FormatV1.maxEntries) entries)")
         }
-        let entryCountOffset = r.position - 4
         var locations: [RecordLocation] = []
         locations.reserveCapacity(Int(entryCount))
         var duplicates = DuplicateEntryCheck(capacity: Int(entryCount))
@@ -176,31 +216,7 @@ struct VaultHeader: Sendable {
             }
         }
         r = ByteReader(bytes[position...], base: position)
-        let indexEnd = position
-        let extensions = identity.hasExtensions
-            ? try ExtensionArea.parse(&r, entryKeys: { [locations] in
-                Set(locations.indices.map { i in
-                    let e = EntryMetadata.entry(checked: bytes[locations[i].metadataRange], index: i)
-                    return ExtensionArea.entryKey(e.role, e.host, e.version)
-                })
-            })
-            : .empty
-        let checksummed = r.position
-        let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
-        _ = try r.bytes(FormatV1.vaultTagCount, "vault tag")
-        try r.expectEnd("the vault tag")
-
-        let expected = headerSize + ciphertextAreaCount
-        guard expected == fileSize else {
-            throw KeyVaultError.damaged(fileSize < expected
-                ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"
-                : "vault damaged: \(fileSize - expected) unexpected trailing bytes after the last entry")
-        }
-        return VaultHeader(
-            identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
-            entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksummed, extensions: extensions,
-            checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
-            ciphertextAreaCount: ciphertextAreaCount)
+        return (locations, ciphertextAreaCount)
     }
 
     /// Encodes a header for `slots`, `records` and `extensions`, with checksum and a tag under `tagKey`. Flag bit 2

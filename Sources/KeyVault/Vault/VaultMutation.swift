@@ -151,35 +151,3 @@ extension Vault {
         return written
     }
 }
-
-import Synchronization
-
-/// What this process last wrote to a vault, as written (read back before the rename, so not what another process may
-/// have put at the path since): for remembering how far the vault's history has come, and for reporting counts.
-public struct CommittedVault: Sendable {
-    /// The vault's id (hex).
-    public let id: String
-    /// Its history after the write.
-    public let progress: VaultProgress
-    /// How many entries it holds.
-    public let entryCount: Int
-    /// How many custodians it has.
-    public let custodianCount: Int
-    /// Its threshold K, or nil when any one custodian unlocks it.
-    public let threshold: Int?
-    /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:endorsers:)``
-    /// and by writes that kept the key.
-    public let keyFingerprint: String?
-
-    private static let last = Mutex<CommittedVault?>(nil)
-
-    /// The vault this process wrote last, or nil when it has written none.
-    public static var latest: CommittedVault? { last.withLock { $0 } }
-
-    static func note(_ vault: Vault, keyFingerprint: String? = nil) {
-        let committed = CommittedVault(id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
-                                       custodianCount: vault.header.slots.count, threshold: vault.threshold,
-                                       keyFingerprint: keyFingerprint)
-        last.withLock { $0 = committed }
-    }
-}

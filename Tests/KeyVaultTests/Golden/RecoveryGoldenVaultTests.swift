@@ -73,7 +73,7 @@ struct RecoveryGoldenVaultTests {
     @Test func theGoldenRecoveryVaultPlansFromItsInventory() throws {
         let vault = try Vault.open(atPath: Self.directory.appendingPathComponent("recovery.kv").path)
         let plan = try RecoveryPlan.make(for: try HostName("DW01"), vault: vault, vaultPath: "recovery.kv")
-        #expect(plan.ways.map(\.kind) == ["rebuild"] && plan.managementGroup == "MG-CONTOSO")
+        #expect(plan.ways.map(\.kind) == [.rebuild] && plan.managementGroup == "MG-CONTOSO")
         // Its inventory predates the os field: DW01 (a dw host) is Windows by default, so the key goes over SSH.
         #expect(plan.ways[0].steps.contains { $0.command == "keyvault restore recovery.kv --role dw --to ssh://dw01.corp.example/C:/keyvault/DW01-dw.bin --passphrase-file PASSPHRASE-FILE --key-password-to ssh://dw01.corp.example/C:/keyvault/DW01-dw.password" })
         #expect(plan.ways[0].steps.contains { $0.text.contains("existing DWStagingAndConfig database on SQL01\\DWINST") })
