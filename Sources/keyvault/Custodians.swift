@@ -27,6 +27,7 @@ extension Custodian {
             ("recipient", recipient.map(JSON.string) ?? .null), ("subject", subject.map(JSON.string) ?? .null),
             ("certificateSHA256", certificateSHA256.map(JSON.string) ?? .null), ("algorithm", algorithm.map(JSON.string) ?? .null),
             ("notAfter", notAfter.map { .string($0.iso8601) } ?? .null), ("expired", .bool(isExpired)),
+            ("endorsed", isEndorsed.map(JSON.bool) ?? .null),
         ])
     }
 }
@@ -48,7 +49,9 @@ struct CustodianList: ParsableCommand {
                                      ("custodians", .array(custodians.map(\.json)))]).text)
             return
         }
-        Output.line(Output.table(["ID", "KIND", "DETAIL"], custodians.map { [$0.id, $0.kind.rawValue, $0.detail] }))
+        Output.line(Output.table(["ID", "KIND", "ENDORSED", "DETAIL"], custodians.map {
+            [$0.id, $0.kind.rawValue, $0.isEndorsed.map { $0 ? "yes" : "no" } ?? "-", $0.detail]
+        }))
         Output.line(v.threshold.map { "threshold: any \($0) of \(custodians.count) custodians together unlock this vault" }
                     ?? "any one custodian unlocks this vault")
     }

@@ -104,6 +104,10 @@ public struct Custodian: Sendable, Hashable {
     public let isExpired: Bool
     /// For passphrases: the Argon2id cost.
     public let kdf: KDFParameters?
+    /// For X25519 and certificate custodians: whether the vault holds this custodian's endorsement of its slot
+    /// (``KeyVouch``). Present is not checked: checking needs the vault key (and, for X25519, the custodian's secret).
+    /// Nil for a passphrase, which needs none.
+    public var isEndorsed: Bool? = nil
 }
 
 extension String {

@@ -130,6 +130,15 @@ extension Vault {
 
 extension VaultHeader {
     func describeCustodians() -> [Custodian] {
+        let endorsed = Set(extensions.endorsements.map(\.slotDigest))
+        return describeSlots().enumerated().map { index, custodian in
+            var out = custodian
+            if custodian.kind == .x25519 || custodian.kind == .certificate { out.isEndorsed = endorsed.contains(slots[index].digest) }
+            return out
+        }
+    }
+
+    private func describeSlots() -> [Custodian] {
         let context = slotContext
         return slots.enumerated().map { index, record in
             let slot = try? Slot.parse(record, at: 0, context: context)

@@ -100,6 +100,7 @@ import Testing
         let before = try ws.read("v.kv")
         r = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: alice)
         #expect(try r.status == 3 && ws.read("v.kv") == before, "\(r)")
+        #expect(try CLI.run(["custodian", "list", ws.file("v.kv"), "--json"]).stdout.contains("\"endorsed\":false"))
         // upgrade shows the fingerprint and endorses only on the operator's word: a forgery looks the same.
         r = try CLI.run(["upgrade", ws.file("v.kv")] + id, environment: alice)
         #expect(r.status == 3 && r.error.contains("If ") && r.error.contains(" is the key fingerprint") && r.error.contains("--endorse"), "\(r)")
@@ -108,6 +109,9 @@ import Testing
         #expect(r.status == 0 && r.stdout.contains("endorsed 1 slot") && r.stdout.contains("vault key fingerprint "), "\(r)")
         r = try CLI.run(["upgrade", ws.file("v.kv")] + id, environment: alice)
         #expect(r.status == 0 && r.stdout.contains("nothing to endorse"), "\(r)")
+        // Alice's slot (the first of two) carries her endorsement now; Bob's does not until he writes.
+        let listed = try CLI.run(["custodian", "list", ws.file("v.kv"), "--json"]).stdout
+        #expect(listed.components(separatedBy: "\"endorsed\":true").count == 2 && listed.contains("\"endorsed\":false"), "\(listed)")
         // Endorsed: a custodian on another machine writes without a decision, and the golden key still restores.
         r = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: Self.user(ws, "elsewhere"))
         #expect(r.status == 0, "\(r)")
