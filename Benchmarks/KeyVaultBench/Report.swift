@@ -90,7 +90,7 @@ struct Report {
         return [
             "## The same through the library, in one process",
             "",
-            "`Vault.seal(_:_:intoVaultAt:credentials:)` and `Vault.open(atPath:).unlock(with:).restore(role:on:)` + `write(toPath:replacing:)`, "
+            "`Vault.seal(_:_:atPath:credentials:)` and `Vault.open(atPath:).unlock(with:).restore(role:on:)` + `write(toPath:replacing:)`, "
                 + "including reading the identity and key files, as the command line does; no process start, no argument parsing.",
             "",
             "| step | median (min–max) | libsodium floor | ÷ floor |",
@@ -136,7 +136,7 @@ struct Report {
         var md = [
             "## Vaults of \(rows.map { $0.entries.grouped }.joined(separator: ", ")) entries",
             "",
-            "Each vault is built in one write with the library's batch seal (`Vault.seal(_:intoVaultAt:credentials:)`): "
+            "Each vault is built in one write with the library's batch seal (`Vault.seal(_:atPath:credentials:)`): "
                 + "\(settings.entryKeySize)-byte random keys (an exported SM key file is about 1.3 KiB), a label and a file name each, "
                 + "one X25519 custodian. Then, whole processes: `list`, `verify --identity id` (opens every entry), `restore` of SM01's key "
                 + "(in the middle of the index) and `seal` of one more key (each run adds a version, so the vault grows by one entry per run). "

@@ -92,7 +92,7 @@ struct CustodianAdd: ParsableCommand {
         let hasPassphrase = opened.custodians.contains { $0.kind == .passphrase }
         let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        let after = try Vault.addCustodians(added, toVaultAt: vault, credentials: credentials, threshold: threshold)
+        let after = try Vault.addCustodians(added, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         let threshold = CommittedVault.latest?.threshold
         Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(threshold))\(self.threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")")
@@ -122,7 +122,7 @@ struct CustodianRemove: ParsableCommand {
         let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
         let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: keepsPassphrase))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
-        let removed = try Vault.removeCustodian(id: id, fromVaultAt: vault, credentials: credentials, threshold: threshold)
+        let removed = try Vault.removeCustodian(id: id, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         // The counts of the file this process wrote, not of whatever is at the path now.
         let count = CommittedVault.latest?.entryCount ?? 0

@@ -15,7 +15,7 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a duplicate custodian, too many, or a threshold
     ///   the custodians cannot meet.
     @discardableResult
-    public static func addCustodians(_ new: [NewCustodian], toVaultAt path: String, credentials: Credentials, threshold: Int? = nil) throws -> [Custodian] {
+    public static func addCustodians(_ new: [NewCustodian], atPath path: String, credentials: Credentials, threshold: Int? = nil) throws -> [Custodian] {
         guard !new.isEmpty else { throw KeyVaultError.invalidArgument("name at least one custodian to add (--recipient, --cert or --new-passphrase-file)") }
         let added = new.map(CustodianSource.init)
         return try modify(path, credentials: credentials) { current, unlocked, out in
@@ -67,7 +67,7 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` for an unknown id;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when fewer custodians than the threshold would remain.
     @discardableResult
-    public static func removeCustodian(id: String, fromVaultAt path: String, credentials: Credentials, threshold: Int? = nil) throws -> Custodian {
+    public static func removeCustodian(id: String, atPath path: String, credentials: Credentials, threshold: Int? = nil) throws -> Custodian {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let custodians = current.custodians
             let wanted = id.trimmingASCIIWhitespace.lowercased()

@@ -53,7 +53,7 @@ public struct SealRequest: Sendable {
     }
 }
 
-/// One key to seal with ``Vault/seal(_:intoVaultAt:credentials:actor:)``, and what to record with it.
+/// One key to seal with ``Vault/seal(_:atPath:credentials:actor:)``, and what to record with it.
 public struct SealItem: Sendable {
     /// The exported key file's bytes.
     public var key: SecretBytes
@@ -83,26 +83,13 @@ public struct SealResult: Sendable {
 }
 
 extension Vault {
-    /// Seals `key` into the vault at `path` as a new entry: version 1 for a new (host, role), else one more than
-    /// the highest version. Earlier versions are kept. When the inventory records the computer (by its name or its
-    /// FQDN), the entry is recorded under the inventory's name for it, so one computer never gets two series.
+    /// Seals `key` into the vault at `path` as a new entry, unlocking it with any custodian's credentials (a
+    /// passphrase is `Credentials(passphrase:)`): version 1 for a new (host, role), else one more than the highest
+    /// version. Earlier versions are kept. When the inventory records the computer (by its name or its FQDN), the
+    /// entry is recorded under the inventory's name for it, so one computer never gets two series.
     ///
     /// The vault is changed under an exclusive lock and replaced atomically, so concurrent seals all land and an
-    /// interrupted one leaves the previous vault intact.
-    ///
-    /// - Parameters:
-    ///   - key: the exported key file's bytes.
-    ///   - request: role, host and metadata.
-    ///   - path: the vault.
-    ///   - passphrase: the vault passphrase.
-    /// - Returns: the new entry.
-    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when the request is invalid or the same key is
-    ///   already sealed for another host or role; the unlock and damage errors of ``Vault/unlock(with:)-(SecretBytes)``.
-    public static func seal(_ key: SecretBytes, _ request: SealRequest, intoVaultAt path: String, passphrase: SecretBytes) throws -> SealResult {
-        try seal(key, request, intoVaultAt: path, credentials: Credentials(passphrase: passphrase))
-    }
-
-    /// Seals `key` into the vault at `path`, unlocking it with any custodian's credentials.
+    /// interrupted one leaves the previous vault intact. ``seal(_:atPath:credentials:actor:)`` seals several at once.
     ///
     /// - Parameters:
     ///   - key: the exported key file's bytes.
@@ -110,13 +97,15 @@ extension Vault {
     ///   - path: the vault.
     ///   - credentials: enough custodians to unlock the vault.
     /// - Returns: the new entry.
-    /// - Throws: as ``seal(_:_:intoVaultAt:passphrase:)``.
-    public static func seal(_ key: SecretBytes, _ request: SealRequest, intoVaultAt path: String, credentials: Credentials) throws -> SealResult {
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when the request is invalid or the same key is
+    ///   already sealed for another host or role; the unlock and damage errors of ``Vault/unlock(with:)-(Credentials)``;
+    ///   the trust errors of ``UnlockedVault/requireVouched(_:)``.
+    public static func seal(_ key: SecretBytes, _ request: SealRequest, atPath path: String, credentials: Credentials) throws -> SealResult {
         try request.validate(keyCount: key.count)
-        return try seal(CollectionOfOne(SealItem(key: key, request: request)), intoVaultAt: path, credentials: credentials)[0]
+        return try seal(CollectionOfOne(SealItem(key: key, request: request)), atPath: path, credentials: credentials)[0]
     }
 
-    /// Seals `key` into the vault file this vault was opened from, like ``seal(_:_:intoVaultAt:credentials:)``, reusing
+    /// Seals `key` into the vault file this vault was opened from, like ``seal(_:_:atPath:credentials:)``, reusing
     /// this parse when the file is still the same (same inode, size and modification time) once it is locked.
     ///
     /// A caller that has opened the vault anyway (to see which credentials it needs, say) saves reading and checking
@@ -127,16 +116,16 @@ extension Vault {
     ///   - request: role, host and metadata.
     ///   - credentials: enough custodians to unlock the vault.
     /// - Returns: the new entry.
-    /// - Throws: as ``seal(_:_:intoVaultAt:passphrase:)``.
-    public func seal(_ key: SecretBytes, _ request: SealRequest, credentials: Credentials) throws -> SealResult {
+    /// - Throws: as ``seal(_:_:atPath:credentials:)``.
+    package func seal(_ key: SecretBytes, _ request: SealRequest, credentials: Credentials) throws -> SealResult {
         try request.validate(keyCount: key.count)
-        return try Vault.seal(CollectionOfOne(SealItem(key: key, request: request)), intoVaultAt: path, opened: self,
+        return try Vault.seal(CollectionOfOne(SealItem(key: key, request: request)), atPath: path, opened: self,
                               credentials: credentials)[0]
     }
 
     /// Seals many keys into the vault at `path` in one write: one lock, one unlock, one atomic replacement.
     ///
-    /// Each item obeys the same rules as ``seal(_:_:intoVaultAt:credentials:)``, applied in order as if the items
+    /// Each item obeys the same rules as ``seal(_:_:atPath:credentials:)``, applied in order as if the items
     /// were sealed one after the other: each gets the next version of its (host, role), counting earlier items of
     /// the batch; a key already sealed for another host or role (in the vault, or earlier in the batch) is refused.
     /// The batch is all or nothing: if any item is refused, the vault is left unchanged.
@@ -151,14 +140,14 @@ extension Vault {
     ///   - credentials: enough custodians to unlock the vault.
     ///   - actor: who the audit log records as sealing; by default the operating system's user and machine.
     /// - Returns: one result per item, in order.
-    /// - Throws: as ``seal(_:_:intoVaultAt:credentials:)``, for the first item refused; nothing is written then.
-    public static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, credentials: Credentials,
+    /// - Throws: as ``seal(_:_:atPath:credentials:)``, for the first item refused; nothing is written then.
+    public static func seal<Items: Sequence>(_ items: Items, atPath path: String, credentials: Credentials,
                                              actor: AuditActor = .current()) throws -> [SealResult]
     where Items.Element == SealItem {
-        try seal(items, intoVaultAt: path, opened: nil, credentials: credentials, actor: actor)
+        try seal(items, atPath: path, opened: nil, credentials: credentials, actor: actor)
     }
 
-    private static func seal<Items: Sequence>(_ items: Items, intoVaultAt path: String, opened: Vault?, credentials: Credentials,
+    private static func seal<Items: Sequence>(_ items: Items, atPath path: String, opened: Vault?, credentials: Credentials,
                                               actor: AuditActor = .current()) throws -> [SealResult]
     where Items.Element == SealItem {
         try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in

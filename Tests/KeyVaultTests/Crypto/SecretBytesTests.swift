@@ -39,7 +39,7 @@ struct SecretBytesTests {
         try Vault.create(atPath: "\(dir)/v.kv", custodians: [.recipient(identity.recipient!)])
         let bytes = [UInt8](repeating: 0xA5, count: 1296)
         let credentials = Credentials(identities: [identity])
-        _ = try Vault.seal(try SecretBytes(copying: bytes), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: "\(dir)/v.kv", credentials: credentials)
+        _ = try Vault.seal(try SecretBytes(copying: bytes), SealRequest(role: .sm, host: try HostName("SM01")), atPath: "\(dir)/v.kv", credentials: credentials)
         let restored = try Vault.open(atPath: "\(dir)/v.kv").unlock(with: credentials).restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")))
         #expect(restored.key.withUnsafeBytes { Array($0) } == bytes)
         restored.key.wipe()

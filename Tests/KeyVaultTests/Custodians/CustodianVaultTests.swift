@@ -7,7 +7,7 @@ struct CustodianVaultTests {
     let host = HostIdentity(testingName: try! HostName("SM01"))
 
     func sealOne(_ vault: String, _ credentials: Credentials, bytes: [UInt8] = Array("escrowed key bytes 0123456789".utf8)) throws -> [UInt8] {
-        _ = try Vault.seal(try SecretBytes(copying: bytes), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: vault, credentials: credentials)
+        _ = try Vault.seal(try SecretBytes(copying: bytes), SealRequest(role: .sm, host: try HostName("SM01")), atPath: vault, credentials: credentials)
         return bytes
     }
 
@@ -155,7 +155,7 @@ struct CustodianVaultTests {
         let before = try Data(TestFiles.bytes("\(dir)/v.kv"))
         let entryFingerprint = try Vault.open(atPath: "\(dir)/v.kv").entries[0].fingerprint
 
-        let removed = try Vault.removeCustodian(id: alice.recipient!.id, fromVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: [bob]))
+        let removed = try Vault.removeCustodian(id: alice.recipient!.id, atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob]))
         #expect(removed.recipient == alice.recipient!.string)
         #expect(unlockCode("\(dir)/v.kv", Credentials(identities: [alice])) == .unlockFailed)
         #expect(try restored("\(dir)/v.kv", Credentials(identities: [bob])) == bytes)
@@ -165,9 +165,9 @@ struct CustodianVaultTests {
         try before.write(to: URL(fileURLWithPath: "\(dir)/old-copy.kv"))
         #expect(try restored("\(dir)/old-copy.kv", Credentials(identities: [alice])) == bytes)
         // The only custodian cannot be removed; an unknown id is refused.
-        do { _ = try Vault.removeCustodian(id: bob.recipient!.id, fromVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed the last custodian") }
+        do { _ = try Vault.removeCustodian(id: bob.recipient!.id, atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed the last custodian") }
         catch let e as KeyVaultError { #expect(e.code == .invalidArgument && e.message.contains("only custodian")) }
-        do { _ = try Vault.removeCustodian(id: "deadbeef", fromVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed an unknown custodian") }
+        do { _ = try Vault.removeCustodian(id: "deadbeef", atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed an unknown custodian") }
         catch let e as KeyVaultError { #expect(e.code == .noSuchEntry) }
     }
 
@@ -193,11 +193,11 @@ struct CustodianVaultTests {
         let ids = try (0..<3).map { _ in try CustodianIdentity.generate() }
         try Vault.create(atPath: "\(dir)/v.kv", custodians: ids.prefix(2).map { .recipient($0.recipient!) }, threshold: 2)
         let bytes = try sealOne("\(dir)/v.kv", Credentials(identities: Array(ids.prefix(2))))
-        try Vault.addCustodians([.recipient(ids[2].recipient!)], toVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: Array(ids.prefix(2))))
+        try Vault.addCustodians([.recipient(ids[2].recipient!)], atPath: "\(dir)/v.kv", credentials: Credentials(identities: Array(ids.prefix(2))))
         #expect(try restored("\(dir)/v.kv", Credentials(identities: [ids[0], ids[2]])) == bytes)
         #expect(try restored("\(dir)/v.kv", Credentials(identities: [ids[1], ids[2]])) == bytes)
         #expect(unlockCode("\(dir)/v.kv", Credentials(identities: [ids[2]])) == .unlockFailed)
-        do { try Vault.addCustodians([.recipient(ids[2].recipient!)], toVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: ids)); Issue.record("added a duplicate") }
+        do { try Vault.addCustodians([.recipient(ids[2].recipient!)], atPath: "\(dir)/v.kv", credentials: Credentials(identities: ids)); Issue.record("added a duplicate") }
         catch let e as KeyVaultError { #expect(e.code == .invalidArgument) }
     }
 

@@ -55,7 +55,7 @@ import Testing
         _ = try Vault.seal([SealItem(key: try key(1), request: SealRequest(role: .sm, host: try HostName("SM01"))),
                             SealItem(key: try key(2), request: SealRequest(role: .dw, host: try HostName("DW01"))),
                             SealItem(key: try key(3), request: SealRequest(role: .ssp, host: try HostName("SSP01")))],
-                           intoVaultAt: path, credentials: credentials, actor: actor)
+                           atPath: path, credentials: credentials, actor: actor)
         try Vault.setManagementGroup("MG1", atPath: path, credentials: credentials, actor: actor)
         let vault = try Vault.open(atPath: path)
         let tagKey = try vault.unlock(with: passphrase).tagKey
@@ -134,8 +134,8 @@ import Testing
     @Test func inventoryPasswordsDrillsAndLogRoundTrip() throws {
         var request = SealRequest(role: .sm, host: try HostName("SM01"))
         request.keyPassword = try SecretBytes(copying: Array("Pa55word-SM01".utf8))
-        _ = try Vault.seal([SealItem(key: try key(1), request: request)], intoVaultAt: path, credentials: credentials, actor: actor)
-        _ = try Vault.seal(try key(2), SealRequest(role: .ssp, host: try HostName("SSP01")), intoVaultAt: path, credentials: credentials)
+        _ = try Vault.seal([SealItem(key: try key(1), request: request)], atPath: path, credentials: credentials, actor: actor)
+        _ = try Vault.seal(try key(2), SealRequest(role: .ssp, host: try HostName("SSP01")), atPath: path, credentials: credentials)
         try Vault.setHost(InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary, productVersion: "10.22.1068.0"),
                           atPath: path, credentials: credentials, actor: actor)
         try Vault.setHost(InventoryHost(name: try HostName("SM02"), roles: [.sm], smPosition: .additional), atPath: path, credentials: credentials, actor: actor)
@@ -169,7 +169,7 @@ import Testing
     }
 
     @Test func theChainCatchesAnEditEvenWhenTheVaultTagIsRecomputed() throws {
-        for n in 1...3 { _ = try Vault.seal(try key(UInt8(n)), SealRequest(role: .sm, host: try HostName("SM0\(n)")), intoVaultAt: path, credentials: credentials) }
+        for n in 1...3 { _ = try Vault.seal(try key(UInt8(n)), SealRequest(role: .sm, host: try HostName("SM0\(n)")), atPath: path, credentials: credentials) }
         let vault = try Vault.open(atPath: path)
         var area = vault.header.extensions
         #expect(area.log.records.count == 3)
@@ -203,8 +203,8 @@ import Testing
     @Test func aPasswordRecordCannotBeMovedToAnotherEntry() throws {
         var request = SealRequest(role: .sm, host: try HostName("SM01"))
         request.keyPassword = try SecretBytes(copying: Array("password-one".utf8))
-        _ = try Vault.seal(try key(1), request, intoVaultAt: path, credentials: credentials)
-        _ = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM02")), intoVaultAt: path, credentials: credentials)
+        _ = try Vault.seal(try key(1), request, atPath: path, credentials: credentials)
+        _ = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM02")), atPath: path, credentials: credentials)
         var area = try Vault.open(atPath: path).header.extensions
         let p = area.passwords[0]
         area.passwords = [KeyPasswordRecord(role: .sm, host: try HostName("SM02"), version: 1, nonce: p.nonce, sealed: p.sealed)]

@@ -190,7 +190,7 @@ struct RestoreRuleTests {
         let items = try sealed.map { role, host in
             SealItem(key: try SecretBytes.random(count: 40), request: SealRequest(role: try Role(parsing: role), host: try HostName(host)))
         }
-        _ = try Vault.seal(items, intoVaultAt: "\(dir)/v.kv", credentials: Credentials(identities: [identity]))
+        _ = try Vault.seal(items, atPath: "\(dir)/v.kv", credentials: Credentials(identities: [identity]))
         let vault = try Vault.open(atPath: "\(dir)/v.kv")
         let entries = vault.entries
         for role in [Role.sm, .dw, .ssp] {

@@ -59,7 +59,7 @@ struct KeyForgeryTests {
 
     static func seal(_ path: String, _ host: String, _ credentials: Credentials) throws {
         _ = try Vault.seal(try SecretBytes(copying: Array("key of \(host) 0123456789".utf8)), SealRequest(role: .sm, host: try HostName(host)),
-                           intoVaultAt: path, credentials: credentials)
+                           atPath: path, credentials: credentials)
     }
 
     /// The custodians of one vault kind, with what their identities unlock.

@@ -22,7 +22,7 @@ struct BatchSealTests {
         let results = try Vault.seal([
             try item("long", .dw, "averyveryverylongname"), try item("netbios", .dw, "AVERYVERYVERYLO"),
             try item("fqdn", .dw, "averyveryverylongname.corp.example"), try item("other", .dw, "bverylongcomputername"),
-        ], intoVaultAt: path, credentials: credentials)
+        ], atPath: path, credentials: credentials)
         #expect(results.map(\.entry.version) == [1, 2, 3, 1])
     }
 
@@ -41,11 +41,11 @@ struct BatchSealTests {
     @Test func versionsCountEarlierItemsOfTheBatchAndEntriesRestore() throws {
         let (path, credentials) = try newVault()
         _ = try Vault.seal(try SecretBytes(copying: Array("first SM01 key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")),
-                           intoVaultAt: path, credentials: credentials)
+                           atPath: path, credentials: credentials)
         let results = try Vault.seal([
             try item("second SM01 key", .sm, "sm01.corp.example"), try item("DW01 key", .dw, "DW01"),
             try item("third SM01 key", .sm, "SM01"), try item("DW01 key", .dw, "dw01"),
-        ], intoVaultAt: path, credentials: credentials)
+        ], atPath: path, credentials: credentials)
         // The last item repeats the second's bytes for the same computer and role: it adds nothing (issue 17).
         #expect(results.map(\.entry.version) == [2, 1, 3, 1])
         #expect(results.map(\.entry.index) == [1, 2, 3, 2])
@@ -59,18 +59,18 @@ struct BatchSealTests {
 
     @Test func aKeyRepeatedForAnotherHostOrRoleRefusesTheWholeBatch() throws {
         let (path, credentials) = try newVault()
-        _ = try Vault.seal([try item("SM01 key", .sm, "SM01")], intoVaultAt: path, credentials: credentials)
+        _ = try Vault.seal([try item("SM01 key", .sm, "SM01")], atPath: path, credentials: credentials)
         let before = try Data(TestFiles.bytes(path))
         for batch in [
             [try item("SM02 key", .sm, "SM02"), try item("SM01 key", .dw, "SM01")],         // the vault's key, another role
             [try item("SM02 key", .sm, "SM02"), try item("SM02 key", .sm, "SM03")],         // an earlier item's key, another host
         ] {
-            #expect(throws: KeyVaultError.self) { try Vault.seal(batch, intoVaultAt: path, credentials: credentials) }
+            #expect(throws: KeyVaultError.self) { try Vault.seal(batch, atPath: path, credentials: credentials) }
             #expect(try Data(TestFiles.bytes(path)) == before)
         }
         // An invalid request refuses the batch too.
         let long = SealItem(key: try SecretBytes(copying: [1]), request: SealRequest(role: .sm, host: try HostName("SM04"), label: String(repeating: "x", count: 300)))
-        #expect(throws: KeyVaultError.self) { try Vault.seal([try item("SM05 key", .sm, "SM05"), long], intoVaultAt: path, credentials: credentials) }
+        #expect(throws: KeyVaultError.self) { try Vault.seal([try item("SM05 key", .sm, "SM05"), long], atPath: path, credentials: credentials) }
         #expect(try Data(TestFiles.bytes(path)) == before)
     }
 }

@@ -17,7 +17,7 @@ struct ConcurrentSealTests {
                 do {
                     let bytes = try SecretBytes(copying: Array("key from thread \(t), seal \(i)".utf8))
                     _ = try Vault.seal(bytes, SealRequest(role: .dw, host: try HostName("DW01"), label: "t\(t)-\(i)"),
-                                       intoVaultAt: "\(dir)/v.kv", credentials: credentials)
+                                       atPath: "\(dir)/v.kv", credentials: credentials)
                 } catch {
                     failures.withLock { $0.append("thread \(t) seal \(i): \(error)") }
                 }

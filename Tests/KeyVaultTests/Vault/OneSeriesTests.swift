@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func twoEntriesOfOneVersionForOneComputerAreRefused() throws {
-        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: path, credentials: credentials)
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
         for other in ["sm01.corp.example", "sm01", "SM01.CORP.EXAMPLE"] {
             do {
                 _ = try open(try withExtraEntry(role: .sm, host: other, version: 1))
@@ -62,33 +62,33 @@ import Testing
     }
 
     @Test func twoDomainsAreTwoComputers() throws {
-        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.a.example")), intoVaultAt: path, credentials: credentials)
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.a.example")), atPath: path, credentials: credentials)
         #expect(try open(try withExtraEntry(role: .sm, host: "sm01.b.example", version: 1)).entryCount == 2)
     }
 
     @Test func aSealUsesTheInventorysNameForTheComputer() throws {
         try Vault.setHost(InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
                           atPath: path, credentials: credentials)
-        let first = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.corp.example")), intoVaultAt: path, credentials: credentials)
-        let second = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM01")), intoVaultAt: path, credentials: credentials)
+        let first = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.corp.example")), atPath: path, credentials: credentials)
+        let second = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
         #expect(first.entry.host.value == "SM01" && first.entry.version == 1)
         #expect(second.entry.host.value == "SM01" && second.entry.version == 2)
         // A computer the inventory does not know is refused, unless allowed; then it is recorded as given.
         var outside = SealRequest(role: .dw, host: try HostName("dw01.corp.example"))
         do {
-            _ = try Vault.seal(try key(3), outside, intoVaultAt: path, credentials: credentials)
+            _ = try Vault.seal(try key(3), outside, atPath: path, credentials: credentials)
             Issue.record("a computer the inventory does not list was sealed")
         } catch let error as KeyVaultError {
             #expect(error.code == .notInInventory, "\(error)")
         }
         outside.allowOutsideInventory = true
-        let other = try Vault.seal(try key(3), outside, intoVaultAt: path, credentials: credentials)
+        let other = try Vault.seal(try key(3), outside, atPath: path, credentials: credentials)
         #expect(other.entry.host.value == "dw01.corp.example")
     }
 
     @Test func aRestoreThatFindsTwoSeriesForOneComputerRefuses() throws {
         // Valid in a vault written before the NetBIOS clause: a long name and its NetBIOS form as two series.
-        _ = try Vault.seal(try key(1), SealRequest(role: .dw, host: try HostName("averyveryverylongname")), intoVaultAt: path, credentials: credentials)
+        _ = try Vault.seal(try key(1), SealRequest(role: .dw, host: try HostName("averyveryverylongname")), atPath: path, credentials: credentials)
         let bytes = try withExtraEntry(role: .dw, host: "AVERYVERYVERYLO", version: 1)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)

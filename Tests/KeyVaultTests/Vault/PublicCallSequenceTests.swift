@@ -54,7 +54,7 @@ struct SplitMix64: RandomNumberGenerator {
                     if Bool.random(using: &rng) { request.keyPassword = try SecretBytes(copying: Array("Pa55word-\(step)".utf8)) }
                     request.allowOutsideInventory = Int.random(in: 0..<4, using: &rng) != 0
                     let bytes = (0..<Int.random(in: 1...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                    _ = try Vault.seal([SealItem(key: try SecretBytes(copying: bytes), request: request)], intoVaultAt: path, credentials: credentials)
+                    _ = try Vault.seal([SealItem(key: try SecretBytes(copying: bytes), request: request)], atPath: path, credentials: credentials)
                 case 2:
                     what = "record"
                     let unlocked = try Vault.open(atPath: path).unlock(with: credentials)
@@ -83,11 +83,11 @@ struct SplitMix64: RandomNumberGenerator {
                     #expect(report.recordError == nil, "seed \(seed) step \(step): \(report.recordError ?? "")")
                 case 8:
                     what = "custodian add"
-                    _ = try Vault.addCustodians([.recipient(try #require(CustodianIdentity.generate().recipient))], toVaultAt: path, credentials: credentials)
+                    _ = try Vault.addCustodians([.recipient(try #require(CustodianIdentity.generate().recipient))], atPath: path, credentials: credentials)
                 case 9:
                     what = "custodian remove"
                     let custodians = try Vault.open(atPath: path).custodians.filter { $0.kind == .x25519 && $0.recipient != identity.recipient?.string }
-                    if let c = custodians.randomElement(using: &rng) { _ = try Vault.removeCustodian(id: c.id, fromVaultAt: path, credentials: credentials) }
+                    if let c = custodians.randomElement(using: &rng) { _ = try Vault.removeCustodian(id: c.id, atPath: path, credentials: credentials) }
                 default:
                     what = "rekey"
                     try Vault.rekey(atPath: path, credentials: credentials)

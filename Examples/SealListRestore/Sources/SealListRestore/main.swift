@@ -28,7 +28,7 @@ do {
         (smBytes, SealRequest(role: .sm, host: here.name, originalFileName: "sm.bin")),
         (dwBytes, SealRequest(role: .dw, host: other, originalFileName: "dw.bin")),
     ] {
-        let result = try Vault.seal(try SecretBytes(copying: bytes), request, intoVaultAt: path, passphrase: passphrase)
+        let result = try Vault.seal(try SecretBytes(copying: bytes), request, atPath: path, credentials: Credentials(passphrase: passphrase))
         print("sealed the \(result.entry.displayName), \(result.entry.size) bytes")
     }
 
