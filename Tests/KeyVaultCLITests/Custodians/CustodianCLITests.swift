@@ -137,7 +137,7 @@ struct CustodianCLITests {
 
     @Test func aRemovedCustodianOpensNothingWrittenAfterRemoval() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        let alice = try keygen(ws, "alice.id"), bob = try keygen(ws, "bob.id")
+        _ = try keygen(ws, "alice.id"); let bob = try keygen(ws, "bob.id")
         #expect(try CLI.run(["init", ws.file("v.kv"), "--identity", ws.file("alice.id"), "--identity", ws.file("bob.id")]).status == 0)
         _ = try ws.key("sm.bin")
         #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--identity", ws.file("bob.id")]).status == 0)
@@ -165,7 +165,7 @@ struct CustodianCLITests {
 
     @Test func rekeyKeepsEntriesAndCustodians() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        let alice = try keygen(ws, "alice.id")
+        _ = try keygen(ws, "alice.id")
         #expect(try CLI.run(["init", ws.file("v.kv"), "--identity", ws.file("alice.id")]).status == 0)
         _ = try ws.key("sm.bin"); _ = try ws.key("dw.bin")
         for (role, host, key) in [("sm", "SM01", "sm.bin"), ("dw", "DW01", "dw.bin")] {
