@@ -281,7 +281,7 @@ func capture(_ command: String) -> String? {
     defer { pclose(pipe) }
     var buffer = [CChar](repeating: 0, count: 512)
     guard fgets(&buffer, Int32(buffer.count), pipe) != nil else { return nil }
-    let line = String(cString: buffer).trimmingNewline
+    let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingNewline
     return line.isEmpty ? nil : line
 }
 
@@ -326,7 +326,7 @@ func utcNow() -> String {
     gmtime_r(&t, &tm)
     var buffer = [CChar](repeating: 0, count: 64)
     strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M UTC", &tm)
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 extension StringProtocol {

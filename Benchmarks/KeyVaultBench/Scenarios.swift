@@ -41,7 +41,7 @@ struct AgeComparison {
         try copyFile("empty.kv", "one.kv")
         let credentials = Credentials(identities: [identity])
         let request = SealRequest(role: .sm, host: try HostName("SM01"), originalFileName: "k4.bin")
-        try Vault.seal(try SecretBytes(copying: key), request, atPath: "one.kv", credentials: credentials)
+        _ = try Vault.seal(try SecretBytes(copying: key), request, atPath: "one.kv", credentials: credentials)
         // age: an identity and the key encrypted to it.
         unlink("aid")
         try spawn([s.ageKeygen, "-o", "aid"])
@@ -69,7 +69,7 @@ struct AgeComparison {
         out.inProcess["seal"] = try measureInProcess(reps: s.reps, prepare: { try copyFile("empty.kv", "seal.kv") }) {
             let id = try CustodianIdentity.load(fromFile: "id") { _ in throw BenchFailure(description: "no password") }
             let bytes = try SecretInput.keyFile("k4.bin")
-            try Vault.seal(bytes, request, atPath: "seal.kv", credentials: Credentials(identities: [id]))
+            _ = try Vault.seal(bytes, request, atPath: "seal.kv", credentials: Credentials(identities: [id]))
         }
         out.inProcess["restore"] = try measureInProcess(reps: s.reps, prepare: { unlink("o-lib.bin") }) {
             let id = try CustodianIdentity.load(fromFile: "id") { _ in throw BenchFailure(description: "no password") }

@@ -18,7 +18,8 @@ if arguments.first == "child-kdf" {
 var settings = Settings()
 settings.command = CommandLine.arguments.joined(separator: " ")
 var cwd = [CChar](repeating: 0, count: 4096)
-let startDirectory = String(cString: getcwd(&cwd, cwd.count))
+_ = getcwd(&cwd, cwd.count)
+let startDirectory = String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : "\(startDirectory)/\(path)" }
 settings.selfPath = absolute(CommandLine.arguments[0])
 settings.keyvault = absolute(settings.keyvault)
@@ -44,7 +45,7 @@ while !arguments.isEmpty {
 // Restores need this machine to be SM01: re-run in a UTS namespace of our own (root), as the wrapper does.
 var hostBuffer = [CChar](repeating: 0, count: 256)
 gethostname(&hostBuffer, 255)
-if String(cString: hostBuffer) != "SM01" {
+if String(decoding: hostBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) != "SM01" {
     let argv = unshareWrapper + [settings.selfPath] + Array(CommandLine.arguments.dropFirst())
     let cArgs = argv.map { strdup($0) } + [nil]
     execvp(argv[0], cArgs)

@@ -21,7 +21,7 @@ private func setUp() -> (path: String, identity: CustodianIdentity) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let (path, identity) = setUp()
-    FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
     guard let vault = try? Vault.open(atPath: path, allowingDamage: true) else { return 0 }
     _ = vault.entries.map(\.displayName)
     _ = vault.custodians

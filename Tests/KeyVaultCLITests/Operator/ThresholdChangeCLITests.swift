@@ -12,7 +12,7 @@ import Testing
 
     @Test func aVaultBecomesTwoOfTwoAndBackWithoutLosingAnything() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        let alice = try keygen(ws, "alice.id"), bob = try keygen(ws, "bob.id"), carol = try keygen(ws, "carol.id")
+        _ = try keygen(ws, "alice.id"); _ = try keygen(ws, "bob.id"); let carol = try keygen(ws, "carol.id")
         let v = ws.file("vault.kv")
         try #require(try CLI.run(["init", v, "--identity", ws.file("alice.id"), "--identity", ws.file("bob.id")]).status == 0)
         _ = try ws.key("sm.bin")
