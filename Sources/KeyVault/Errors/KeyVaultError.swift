@@ -7,6 +7,11 @@
 ///
 /// Codes are grouped into a small set of ``Category`` values; the `keyvault` command line maps each category to
 /// one exit code.
+///
+/// Every throwing call of this library throws only `KeyVaultError` (and whatever a closure you pass it throws). The
+/// signatures say plain `throws`, not `throws(KeyVaultError)`: typed throws were tried, and Swift 6.3.1 crashes while
+/// compiling a caller's non-exhaustive `catch where error.code == …` over a typed-throws call (a nine-line file
+/// reproduces it), the very pattern a tool uses to handle one code and pass the rest on.
 public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; stable across versions, and extensible without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
