@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real walk-through: seal an SM and a DW key, list them, restore one on a same-named host, see the refusals; then the
-# recovery workflow with an administrator's mistakes caught or undone, a drill's coverage, and a checkpoint.
+# recovery workflow with an administrator's mistakes caught or undone, a drill's coverage, and a checkpoint; and a
+# vault of two custodians whose key each of them vouches for.
 # Host names are set for real in private UTS namespaces (unshare --uts; needs root, or user namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -135,5 +136,22 @@ cat escrow.checkpoint
 
 step "The audit log, its chain checked"
 "$kv" log escrow.kv
+
+# Each person's keyvault keeps what it saw (vault keys, how far each history came) in their own state folder.
+as_alice() { env -u KEYVAULT_PASSPHRASE_FILE XDG_STATE_HOME="$work/alice-state" "$kv" "$@"; }
+as_bob() { env -u KEYVAULT_PASSPHRASE_FILE XDG_STATE_HOME="$work/bob-state" "$kv" "$@"; }
+step "Custodians instead of a passphrase: Alice makes a vault for herself and Bob; her identity endorses the key"
+as_alice keygen --out alice.id > /dev/null
+bob=$(as_bob keygen --out bob.id)
+show "init team.kv --identity alice.id --recipient $bob"
+as_alice init team.kv --identity alice.id --recipient "$bob"
+as_alice seal team.kv --role sm --host SM01 --key SM01-key.bin --identity alice.id
+step "Bob's machine never saw this vault, and his slot was made from his public key: nothing vouches for the key yet"
+show "seal team.kv --role dw --host DW01 --key DW01-key.bin --identity bob.id   (as Bob)"
+as_bob seal team.kv --role dw --host DW01 --key DW01-key.bin --identity bob.id || echo "exit code $? (3 = check the key fingerprint first; a vault re-made by someone who can write the file looks the same)"
+step "Bob checks the fingerprint with Alice (it is the one init printed) and vouches for it once"
+as_bob upgrade team.kv --identity bob.id --endorse
+as_bob seal team.kv --role dw --host DW01 --key DW01-key.bin --identity bob.id
+as_bob custodian list team.kv
 echo
 echo "walk-through complete"

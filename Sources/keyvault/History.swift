@@ -73,7 +73,7 @@ enum History {
         case .contradicted:
             break  // refused by the caller, or vouched for by the operator
         case .unvouched(let why):
-            Output.note("warning: \(why); check the fingerprint with its custodians, then 'keyvault upgrade --endorse' endorses it")
+            Output.note("warning: \(why); check its key fingerprint \(unlocked.keyFingerprint) with its custodians, then 'keyvault upgrade --endorse' endorses it")
         default:
             // Pinned when the command has done its work: a read's own output comes first.
             vouchedKey = unlocked

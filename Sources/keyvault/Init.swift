@@ -68,7 +68,7 @@ struct Init: ParsableCommand {
         if let fingerprint = CommittedVault.latest?.keyFingerprint, created.custodians.contains(where: { $0.kind != .passphrase }) {
             // Slots made from public keys cannot vouch for the key they wrap: the custodians check this on first use.
             let unendorsed = created.custodians.filter { $0.kind != .passphrase }.count - endorsers.count
-            Output.line("vault key fingerprint: \(fingerprint)" + (unendorsed > 0 ? " (give it to the custodians: on first use they check it, then 'keyvault upgrade --identity FILE')" : ""))
+            Output.line("vault key fingerprint: \(fingerprint)" + (unendorsed > 0 ? " (give it to the custodians: each checks it on first use, then vouches once with 'keyvault upgrade VAULT --identity FILE --endorse')" : ""))
         }
     }
 }

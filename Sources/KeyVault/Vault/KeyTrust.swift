@@ -172,7 +172,7 @@ extension UnlockedVault {
             return .contradicted("the endorsement of slot \(contradicted.map(String.init).joined(separator: ", ")) does not check under its custodian's own secret: the slot or the vault key was replaced by someone who does not hold that secret")
         }
         let slots = openedSlots.map { String($0 + 1) }.joined(separator: ", ")
-        return .unvouched("nothing vouches for this vault's key (fingerprint \(keyFingerprint)): slot \(slots) was never endorsed by its custodian, and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same")
+        return .unvouched("nothing vouches for this vault's key: slot \(slots) was never endorsed by its custodian, and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same")
     }
 
     /// The number of signed re-keys leading from `start` to `end`, or nil when no chain of valid transitions does.
