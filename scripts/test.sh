@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs keyvault's whole test suite: installs what it needs, then
-#   1. `swift test` (library and command-line tests, debug build);
+#   1. the formatting check (`swift format lint --strict`, configuration in .swift-format), then `swift test`
+#      (library and command-line tests, debug build);
 #   2. Examples/SealListRestore, a separate package linking the library (scripts/example.sh), and the DocC
 #      documentation with warnings as errors (scripts/docs.sh);
 #   3. the suite again under AddressSanitizer (the keyvault binary the CLI tests run is built with it too);
@@ -33,6 +34,9 @@ run_tests() {
         exit 1
     fi
 }
+
+step "formatting (swift format lint --strict; 'swift format format -r -i Sources Tests Benchmarks Examples' fixes it)"
+swift format lint --strict -r Sources Tests Benchmarks Examples/SealListRestore/Sources
 
 step "tests"
 swift build --build-tests

@@ -1,6 +1,6 @@
 // Timing: whole processes (posix_spawn, wait4 for peak RSS) and closures in this process, with medians and spread.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Monotonic seconds.

@@ -1,6 +1,6 @@
 // The report: Markdown tables with ratios and the targets of issue 5, written between markers in docs/BENCHMARKS.md.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 import CSodium
 
@@ -148,9 +148,10 @@ struct Report {
         for row in rows {
             let p = row.processes
             let peak = p.values.map(\.maxPeakKiB).max() ?? 0
-            md.append("| \(row.entries.grouped) | \(mibBytes(row.fileBytes)) | \(mibBytes(row.headerBytes)) | \(formatSeconds(row.generate)) | "
-                + "\(p["seal"]!.text) | \(p["list"]!.text) | \(p["verify"]!.text) | \(p["restore"]!.text) | \(row.unlock.text) | "
-                + "\(row.restoreInProcess.text) | \(mib(peak)) |")
+            md.append(
+                "| \(row.entries.grouped) | \(mibBytes(row.fileBytes)) | \(mibBytes(row.headerBytes)) | \(formatSeconds(row.generate)) | "
+                    + "\(p["seal"]!.text) | \(p["list"]!.text) | \(p["verify"]!.text) | \(p["restore"]!.text) | \(row.unlock.text) | "
+                    + "\(row.restoreInProcess.text) | \(mib(peak)) |")
         }
         md += [
             "",
@@ -203,8 +204,10 @@ struct Report {
             "|---|---|---|---|",
         ]
         for size in floor.aeadSeal.keys.sorted() {
-            for (name, s) in [("XChaCha20-Poly1305 encrypt", floor.aeadSeal[size]!), ("XChaCha20-Poly1305 decrypt", floor.aeadOpen[size]!),
-                              ("BLAKE2b-256, keyed", floor.blake2b[size]!)] {
+            for (name, s) in [
+                ("XChaCha20-Poly1305 encrypt", floor.aeadSeal[size]!), ("XChaCha20-Poly1305 decrypt", floor.aeadOpen[size]!),
+                ("BLAKE2b-256, keyed", floor.blake2b[size]!),
+            ] {
                 md.append("| \(name) | \(size) B | \(s.text) | \(format(Double(size) / s.median / 1_048_576, 0)) MiB/s |")
             }
         }
@@ -227,7 +230,9 @@ struct Report {
         let sealRatio = r["kv-seal"]!.median / r["age-seal"]!.median
         line("public-key seal, 4 KiB: whole process ≤ 1.0× age", "\(formatSeconds(r["kv-seal"]!.median)) vs \(formatSeconds(r["age-seal"]!.median)): \(format(sealRatio, 2))×", sealRatio <= 1.0)
         let restoreRatio = r["kv-restore"]!.median / r["age-restore"]!.median
-        line("public-key restore, 4 KiB: whole process ≤ 1.0× age (without `unshare`)", "\(formatSeconds(r["kv-restore"]!.median)) vs \(formatSeconds(r["age-restore"]!.median)): \(format(restoreRatio, 2))×", restoreRatio <= 1.0)
+        line(
+            "public-key restore, 4 KiB: whole process ≤ 1.0× age (without `unshare`)",
+            "\(formatSeconds(r["kv-restore"]!.median)) vs \(formatSeconds(r["age-restore"]!.median)): \(format(restoreRatio, 2))×", restoreRatio <= 1.0)
         let unlockCost = floor.x25519.median
         if let big = scaling.rows.first(where: { $0.entries == 100_000 }) {
             let restore = big.processes["restore"]!.median, seal = big.processes["seal"]!.median
@@ -240,7 +245,9 @@ struct Report {
         }
         if let one = scaling.rows.first(where: { $0.entries == 1 }), let k = scaling.rows.first(where: { $0.entries == 1_000 }) {
             let q = k.processes["restore"]!.median / one.processes["restore"]!.median
-            line("restore: 1,000-entry vault within 1.5× of a 1-entry vault", "\(formatSeconds(k.processes["restore"]!.median)) vs \(formatSeconds(one.processes["restore"]!.median)): \(format(q, 2))×", q <= 1.5)
+            line(
+                "restore: 1,000-entry vault within 1.5× of a 1-entry vault", "\(formatSeconds(k.processes["restore"]!.median)) vs \(formatSeconds(one.processes["restore"]!.median)): \(format(q, 2))×",
+                q <= 1.5)
         }
         md += ["", "Whether any step grows faster than linearly: see the exponents k in the growth table.", ""]
         return md
@@ -306,7 +313,8 @@ func cpuModel() -> String {
 
 func memTotal() -> String {
     guard let line = readText("/proc/meminfo")?.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
-          let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return "? RAM" }
+        let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return "? RAM" }
     return format(Double(kib) / 1_048_576, 1) + " GiB RAM"
 }
 

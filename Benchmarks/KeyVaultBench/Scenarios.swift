@@ -1,6 +1,6 @@
 // The measured scenarios: keyvault against age, in-process, passphrase costs, and vaults of 1 to 100,000 entries.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 import KeyVault
 
@@ -11,8 +11,8 @@ struct Settings {
     var workdir = "/tmp/keyvault-bench"
     var reps = 21
     var sizes = [1, 1_000, 10_000, 100_000]
-    var entryKeySize = 1_300      // an exported SM key file is about 1.3 KiB
-    var comparisonKeySize = 4_096 // the age comparison
+    var entryKeySize = 1_300  // an exported SM key file is about 1.3 KiB
+    var comparisonKeySize = 4_096  // the age comparison
     var output: String? = "docs/BENCHMARKS.md"
     var commit = "unknown"
     var command = ""
@@ -49,17 +49,19 @@ struct AgeComparison {
         try spawn([s.age, "-r", recipient, "-o", "k4.age", "k4.bin"])
 
         let restoreArgs = [kv, "restore", "one.kv", "--role", "sm", "--out", "o-kv.bin", "--identity", "id"]
-        out.results = try measure([
-            Command(name: "kv-start", argv: [kv, "--version"]),
-            Command(name: "age-start", argv: [s.age, "--version"]),
-            Command(name: "kv-seal", argv: [kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"],
+        out.results = try measure(
+            [
+                Command(name: "kv-start", argv: [kv, "--version"]),
+                Command(name: "age-start", argv: [s.age, "--version"]),
+                Command(
+                    name: "kv-seal", argv: [kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"],
                     prepare: { try copyFile("empty.kv", "seal.kv") }),
-            Command(name: "age-seal", argv: [s.age, "-r", recipient, "-o", "k4-new.age", "k4.bin"], prepare: { unlink("k4-new.age") }),
-            Command(name: "kv-restore-unshare", argv: unshareWrapper + restoreArgs, prepare: { unlink("o-kv.bin") }),
-            Command(name: "kv-restore", argv: restoreArgs, prepare: { unlink("o-kv.bin") }),
-            Command(name: "unshare", argv: unshareWrapper + ["true"]),
-            Command(name: "age-restore", argv: [s.age, "-d", "-i", "aid", "-o", "o-age.bin", "k4.age"], prepare: { unlink("o-age.bin") }),
-        ], reps: s.reps)
+                Command(name: "age-seal", argv: [s.age, "-r", recipient, "-o", "k4-new.age", "k4.bin"], prepare: { unlink("k4-new.age") }),
+                Command(name: "kv-restore-unshare", argv: unshareWrapper + restoreArgs, prepare: { unlink("o-kv.bin") }),
+                Command(name: "kv-restore", argv: restoreArgs, prepare: { unlink("o-kv.bin") }),
+                Command(name: "unshare", argv: unshareWrapper + ["true"]),
+                Command(name: "age-restore", argv: [s.age, "-d", "-i", "aid", "-o", "o-age.bin", "k4.age"], prepare: { unlink("o-age.bin") }),
+            ], reps: s.reps)
         guard readText("o-kv.bin").map(Array.init) != nil, fileSize("o-kv.bin") == key.count else {
             throw BenchFailure(description: "keyvault restore did not give the key back")
         }
@@ -103,9 +105,10 @@ struct PassphraseCosts {
 
     static func run(_ s: Settings, reps: Int) throws -> PassphraseCosts {
         var out = PassphraseCosts()
-        out.results = try measure(["none", "argon2id-moderate", "argon2id-interactive", "scrypt-age"].map {
-            Command(name: $0, argv: [s.selfPath, "child-kdf", $0])
-        }, reps: reps)
+        out.results = try measure(
+            ["none", "argon2id-moderate", "argon2id-interactive", "scrypt-age"].map {
+                Command(name: $0, argv: [s.selfPath, "child-kdf", $0])
+            }, reps: reps)
         return out
     }
 }
@@ -141,16 +144,19 @@ struct Scaling {
             row.generate = now() - start
             row.fileBytes = fileSize(path)
             let reps = n >= 100_000 ? max(3, s.reps / 4) : n >= 10_000 ? max(3, s.reps / 2) : s.reps
-            row.processes = try measure([
-                Command(name: "list", argv: [kv, "list", path]),
-                Command(name: "verify", argv: [kv, "verify", path, "--identity", "id"]),
-                Command(name: "restore", argv: [kv, "restore", path, "--role", "sm", "--out", "o-big.bin", "--identity", "id"],
+            row.processes = try measure(
+                [
+                    Command(name: "list", argv: [kv, "list", path]),
+                    Command(name: "verify", argv: [kv, "verify", path, "--identity", "id"]),
+                    Command(
+                        name: "restore", argv: [kv, "restore", path, "--role", "sm", "--out", "o-big.bin", "--identity", "id"],
                         prepare: { unlink("o-big.bin") }),
-            ], reps: reps)
+                ], reps: reps)
             // Seal last: each run adds an entry (a new version for NEW01), so the vault grows by `reps` entries.
-            row.processes["seal"] = try measure([
-                Command(name: "seal", argv: [kv, "seal", path, "--role", "sm", "--host", "NEW01", "--key", "k13.bin", "--identity", "id"]),
-            ], reps: reps)["seal"]
+            row.processes["seal"] = try measure(
+                [
+                    Command(name: "seal", argv: [kv, "seal", path, "--role", "sm", "--host", "NEW01", "--key", "k13.bin", "--identity", "id"])
+                ], reps: reps)["seal"]
             row.unlock = try measureInProcess(reps: reps) { _ = try Vault.open(atPath: path).unlock(with: credentials) }
             row.restoreInProcess = try measureInProcess(reps: reps) {
                 _ = try Vault.open(atPath: path).unlock(with: credentials).restore(role: .sm, on: host)
@@ -170,9 +176,11 @@ struct Scaling {
             let host = i == middle ? "SM01" : "H\(String(i + 1).leftPadded(6))"
             let role: Role = i == middle || i % 2 == 0 ? .sm : .dw
             // Errors here are impossible for these names; the bench stops on them.
-            return SealItem(key: try! SecretBytes.random(count: keySize),
-                            request: SealRequest(role: role, host: try! HostName(host), label: "bench entry \(i + 1)",
-                                                 originalFileName: "\(host).bin"))
+            return SealItem(
+                key: try! SecretBytes.random(count: keySize),
+                request: SealRequest(
+                    role: role, host: try! HostName(host), label: "bench entry \(i + 1)",
+                    originalFileName: "\(host).bin"))
         }
         _ = try Vault.seal(items, atPath: path, credentials: credentials)
     }
@@ -198,7 +206,8 @@ func randomBytes(_ count: Int) -> [UInt8] {
 /// The `age1…` recipient of an age identity file (age-keygen writes it in a comment).
 func ageRecipient(_ path: String) throws -> String {
     guard let text = readText(path),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# public key: ") }) else {
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# public key: ") })
+    else {
         throw BenchFailure(description: "no public key in \(path)")
     }
     return String(line.dropFirst("# public key: ".count))

@@ -1,7 +1,7 @@
 // keyvault-bench: measures keyvault against age and against libsodium, and writes docs/BENCHMARKS.md.
 // Usage: keyvault-bench [--keyvault PATH] [--reps N] [--sizes 1,1000,...] [--workdir DIR] [--output FILE|-] [--commit ID]
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 import KeyVault
 
@@ -65,7 +65,7 @@ do {
     let scaling = try Scaling.run(settings)
     let report = Report(settings: settings, floor: floor, age: age, kdf: kdf, scaling: scaling).markdown
     print(report)
-    if let output = settings.output { try Report.write(report, into: output) ; print("wrote \(output)") }
+    if let output = settings.output { try Report.write(report, into: output); print("wrote \(output)") }
 } catch {
     fail("\(error)")
 }

@@ -5,7 +5,9 @@ import KeyVault
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Print one authenticated line (vault id, audit record count, chain head) to keep off this box.",
-        discussion: "Keep the line where the vault's writers cannot change it: a ticket, the CMDB, paper. 'keyvault verify VAULT --checkpoint LINE' then reports a vault rolled back past it, or whose newest audit records were cut. A re-key starts a new series: make a new checkpoint after it.")
+        discussion:
+            "Keep the line where the vault's writers cannot change it: a ticket, the CMDB, paper. 'keyvault verify VAULT --checkpoint LINE' then reports a vault rolled back past it, or whose newest audit records were cut. A re-key starts a new series: make a new checkpoint after it."
+    )
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -29,8 +31,10 @@ extension CheckpointFinding {
         switch self {
         case .current: return "checkpoint: the vault is where the checkpoint left it"
         case .newer(let n, true): return "checkpoint: the vault has \(n) audit record\(n == 1 ? "" : "s") more than the checkpoint, and its history passes through it"
-        case .newer(let n, false): return "checkpoint: the vault has \(n) audit record\(n == 1 ? "" : "s") more than the checkpoint (the record it names was dropped at the log's cap, so only the count could be compared)"
-        case .rolledBack(let then, let now): return "checkpoint: ROLLED BACK: the checkpoint names \(then) audit records, the vault has \(now): an older copy was put in its place, or its newest records were cut"
+        case .newer(let n, false):
+            return "checkpoint: the vault has \(n) audit record\(n == 1 ? "" : "s") more than the checkpoint (the record it names was dropped at the log's cap, so only the count could be compared)"
+        case .rolledBack(let then, let now):
+            return "checkpoint: ROLLED BACK: the checkpoint names \(then) audit records, the vault has \(now): an older copy was put in its place, or its newest records were cut"
         case .diverged(let at): return "checkpoint: DIVERGED: the vault's audit record \(at) is not the one the checkpoint names: its history went another way"
         }
     }

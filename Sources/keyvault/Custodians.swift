@@ -45,15 +45,22 @@ struct CustodianList: ParsableCommand {
         let v = try Vault.open(atPath: vault)
         let custodians = v.custodians
         if json {
-            Output.line(JSON.object([("vault", .string(vault)), ("threshold", v.threshold.map { .int($0) } ?? .null),
-                                     ("custodians", .array(custodians.map(\.json)))]).text)
+            Output.line(
+                JSON.object([
+                    ("vault", .string(vault)), ("threshold", v.threshold.map { .int($0) } ?? .null),
+                    ("custodians", .array(custodians.map(\.json))),
+                ]).text)
             return
         }
-        Output.line(Output.table(["ID", "KIND", "ENDORSED", "DETAIL"], custodians.map {
-            [$0.id, $0.kind.rawValue, $0.isEndorsed.map { $0 ? "yes" : "no" } ?? "-", $0.detail]
-        }))
-        Output.line(v.threshold.map { "threshold: any \($0) of \(custodians.count) custodians together unlock this vault" }
-                    ?? "any one custodian unlocks this vault")
+        Output.line(
+            Output.table(
+                ["ID", "KIND", "ENDORSED", "DETAIL"],
+                custodians.map {
+                    [$0.id, $0.kind.rawValue, $0.isEndorsed.map { $0 ? "yes" : "no" } ?? "-", $0.detail]
+                }))
+        Output.line(
+            v.threshold.map { "threshold: any \($0) of \(custodians.count) custodians together unlock this vault" }
+                ?? "any one custodian unlocks this vault")
     }
 }
 
@@ -95,7 +102,9 @@ struct CustodianAdd: ParsableCommand {
         let after = try Vault.addCustodians(added, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         let threshold = CommittedVault.latest?.threshold
-        Output.line("added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(threshold))\(self.threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")")
+        Output.line(
+            "added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(threshold))\(self.threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")"
+        )
     }
 }
 
@@ -126,7 +135,9 @@ struct CustodianRemove: ParsableCommand {
         History.rememberWritten(path: vault)
         // The counts of the file this process wrote, not of whatever is at the path now.
         let count = CommittedVault.latest?.entryCount ?? 0
-        Output.line("removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(CommittedVault.latest?.threshold))")
+        Output.line(
+            "removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(CommittedVault.latest?.threshold))"
+        )
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
     }
 }

@@ -5,7 +5,9 @@ import KeyVault
 struct Drill: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drill", abstract: "Open every entry and escrowed password in memory, check the audit log, and record the result.",
-        discussion: "For cron or monitoring: exits 5 with the list of problems when anything is wrong. 'keyvault list' shows each entry's last drill. Nothing but the drill's result and a log record is written.")
+        discussion:
+            "For cron or monitoring: exits 5 with the list of problems when anything is wrong. 'keyvault list' shows each entry's last drill. Nothing but the drill's result and a log record is written."
+    )
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -31,27 +33,45 @@ struct Drill: ParsableCommand {
         if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.rememberWritten(path: vault) }
         let gaps = opened.coverageGaps()
         if json {
-            Output.line(JSON.object([
-                ("vault", .string(vault)), ("time", .string(report.time.iso8601)), ("healthy", .bool(report.isHealthy)),
-                ("coverage", .array(gaps.map { gap in
-                    switch gap {
-                    case .noKey(let host, let role):
-                        return .object([("kind", .string("no-key")), ("host", .string(host.value)), ("role", .string(role.rawValue)), ("version", .null), ("text", .string(gap.description))])
-                    case .noPassword(let host, let role, let version):
-                        return .object([("kind", .string("no-password")), ("host", .string(host.value)), ("role", .string(role.rawValue)), ("version", .int(Int(version))), ("text", .string(gap.description))])
-                    }
-                })),
-                ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
-                ("problems", .array(report.problems.map(JSON.string))),
-                ("entries", .array(report.entries.map { r in
-                    .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null),
-                             ("passwordEscrowed", .bool(r.passwordEscrowed))])
-                })),
-            ]).text)
+            Output.line(
+                JSON.object([
+                    ("vault", .string(vault)), ("time", .string(report.time.iso8601)), ("healthy", .bool(report.isHealthy)),
+                    (
+                        "coverage",
+                        .array(
+                            gaps.map { gap in
+                                switch gap {
+                                case .noKey(let host, let role):
+                                    return .object([
+                                        ("kind", .string("no-key")), ("host", .string(host.value)), ("role", .string(role.rawValue)), ("version", .null), ("text", .string(gap.description)),
+                                    ])
+                                case .noPassword(let host, let role, let version):
+                                    return .object([
+                                        ("kind", .string("no-password")), ("host", .string(host.value)), ("role", .string(role.rawValue)), ("version", .int(Int(version))),
+                                        ("text", .string(gap.description)),
+                                    ])
+                                }
+                            })
+                    ),
+                    ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
+                    ("problems", .array(report.problems.map(JSON.string))),
+                    (
+                        "entries",
+                        .array(
+                            report.entries.map { r in
+                                .object([
+                                    ("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null),
+                                    ("passwordEscrowed", .bool(r.passwordEscrowed)),
+                                ])
+                            })
+                    ),
+                ]).text)
         } else {
             for r in report.entries {
-                Output.line(r.problem == nil ? "ok       \(r.entry.displayName)\(r.passwordEscrowed ? ", export password escrowed" : "")"
-                                             : "FAILED   \(r.entry.displayName): \(r.problem!)")
+                Output.line(
+                    r.problem == nil
+                        ? "ok       \(r.entry.displayName)\(r.passwordEscrowed ? ", export password escrowed" : "")"
+                        : "FAILED   \(r.entry.displayName): \(r.problem!)")
             }
             // Problems of the vault as a whole (index, audit log); each entry's own problem is on its line above.
             let entryProblems = Set(report.entries.compactMap { r in r.problem.map { "\(r.entry.displayName): \($0)" } })
@@ -60,16 +80,20 @@ struct Drill: ParsableCommand {
             }
             for gap in gaps { Output.line("\(strict ? "FAILED " : "WARNING") coverage: \(gap)") }
             let bad = report.entries.filter { $0.problem != nil }.count
-            Output.line("drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")")
+            Output.line(
+                "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")"
+            )
         }
         if let why = report.recordError { Output.note("warning: the drill's result could not be recorded in the vault: \(why)") }
         if !report.isHealthy {
-            throw CLIError(message: "drill found \(report.summary)",
-                           exitCode: ExitCodes.code(for: .damaged))
+            throw CLIError(
+                message: "drill found \(report.summary)",
+                exitCode: ExitCodes.code(for: .damaged))
         }
         if strict && !gaps.isEmpty {
-            throw CLIError(message: "drill found \(gaps.count) coverage gap\(gaps.count == 1 ? "" : "s") (--strict): \(gaps[0])\(gaps.count > 1 ? " and \(gaps.count - 1) more" : "")",
-                           exitCode: ExitCodes.code(for: .damaged))
+            throw CLIError(
+                message: "drill found \(gaps.count) coverage gap\(gaps.count == 1 ? "" : "s") (--strict): \(gaps[0])\(gaps.count > 1 ? " and \(gaps.count - 1) more" : "")",
+                exitCode: ExitCodes.code(for: .damaged))
         }
     }
 }

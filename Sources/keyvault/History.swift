@@ -7,7 +7,10 @@ struct HistoryOptions: ParsableArguments {
     @Flag(help: "Write even though the vault is older than the copy this user last saw (a backup put back on purpose); recorded in the vault's audit log.")
     var acceptRollback = false
 
-    @Flag(help: "Vouch for the vault's key yourself: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), after checking its key fingerprint against the one 'keyvault init' printed. Your identities then endorse their slots.")
+    @Flag(
+        help:
+            "Vouch for the vault's key yourself: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), after checking its key fingerprint against the one 'keyvault init' printed. Your identities then endorse their slots."
+    )
     var endorse = false
 
     /// `credentials` with this user's key pins, and the operator's `--endorse`.
@@ -24,16 +27,18 @@ struct HistoryOptions: ParsableArguments {
         if let other = History.store?.otherVaultSeen(at: path, than: vault) {
             let what = History.describeReplacement(vault, other)
             guard endorse else {
-                throw CLIError(message: "refused: \(what); if it was replaced on purpose, check its key fingerprint with its custodians and run again with --endorse",
-                               exitCode: ExitCodes.code(for: .damaged))
+                throw CLIError(
+                    message: "refused: \(what); if it was replaced on purpose, check its key fingerprint with its custodians and run again with --endorse",
+                    exitCode: ExitCodes.code(for: .damaged))
             }
             Output.note("warning: \(what); writing anyway (--endorse)")
         }
         guard let seen = History.store?.rollback(of: vault) else { return }
         let what = History.describe(vault, seen)
         guard acceptRollback else {
-            throw CLIError(message: "refused: \(what); if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)",
-                           exitCode: ExitCodes.code(for: .damaged))
+            throw CLIError(
+                message: "refused: \(what); if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)",
+                exitCode: ExitCodes.code(for: .damaged))
         }
         Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
         try Vault.appendRecord(.acceptRollback, outcome: "ok: roll-back accepted: \(what)", atPath: path, credentials: try credentials())
@@ -58,7 +63,8 @@ enum History {
 
     static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting) -> String {
         let now = vault.progress
-        let how = now.records < seen.progress.records
+        let how =
+            now.records < seen.progress.records
             ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)"
             : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)"
         return "the vault is older than the copy this user last saw (\(how)): an older copy was put in its place, or its newest records were cut"
@@ -84,7 +90,10 @@ enum History {
     /// Throws (exit 5) when `vouch` is a contradiction: the key is not the vault's own, as far as anyone can tell.
     static func refuseContradicted(_ vouch: KeyVouch, _ unlocked: UnlockedVault) throws {
         guard case .contradicted(let why) = vouch else { return }
-        throw CLIError(message: "refused: \(why); nothing in it can be trusted. Only if you know why and \(unlocked.keyFingerprint) is the key fingerprint its custodians expect, run a write with --endorse (or keyvault upgrade --endorse)", exitCode: ExitCodes.code(for: .damaged))
+        throw CLIError(
+            message:
+                "refused: \(why); nothing in it can be trusted. Only if you know why and \(unlocked.keyFingerprint) is the key fingerprint its custodians expect, run a write with --endorse (or keyvault upgrade --endorse)",
+            exitCode: ExitCodes.code(for: .damaged))
     }
 
     /// The key a read found vouched for, to pin once the command succeeded.

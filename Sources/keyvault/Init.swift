@@ -20,7 +20,11 @@ struct Init: ParsableCommand {
     @Option(name: .customLong("cert"), help: ArgumentHelp("A custodian's X.509 certificate (PEM): RSA 2048+ or EC P-256/P-384. Repeatable.", valueName: "pem"))
     var certificates: [String] = []
 
-    @Option(name: .customLong("identity"), help: ArgumentHelp("Your own custodian secret: an X25519 identity file (its recipient becomes a custodian) or the private key of a --cert custodian. It endorses its slot and the new key now, so nobody has to vouch for the key on first use. Repeatable.", valueName: "file"))
+    @Option(
+        name: .customLong("identity"),
+        help: ArgumentHelp(
+            "Your own custodian secret: an X25519 identity file (its recipient becomes a custodian) or the private key of a --cert custodian. It endorses its slot and the new key now, so nobody has to vouch for the key on first use. Repeatable.",
+            valueName: "file"))
     var identities: [String] = []
 
     @Option(help: ArgumentHelp("Require K custodians together to unlock (Shamir's secret sharing).", valueName: "k"))
@@ -68,7 +72,9 @@ struct Init: ParsableCommand {
         if let fingerprint = CommittedVault.latest?.keyFingerprint, created.custodians.contains(where: { $0.kind != .passphrase }) {
             // Slots made from public keys cannot vouch for the key they wrap: the custodians check this on first use.
             let unendorsed = created.custodians.filter { $0.kind != .passphrase }.count - endorsers.count
-            Output.line("vault key fingerprint: \(fingerprint)" + (unendorsed > 0 ? " (give it to the custodians: each checks it on first use, then vouches once with 'keyvault upgrade VAULT --identity FILE --endorse')" : ""))
+            Output.line(
+                "vault key fingerprint: \(fingerprint)"
+                    + (unendorsed > 0 ? " (give it to the custodians: each checks it on first use, then vouches once with 'keyvault upgrade VAULT --identity FILE --endorse')" : ""))
         }
     }
 }

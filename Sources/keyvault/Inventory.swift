@@ -42,24 +42,34 @@ struct InventoryShow: ParsableCommand {
         if authenticated { History.rememberAuthenticated(v, path: vault) }
         let inv = v.inventory
         if json {
-            Output.line(JSON.object([
-                ("vault", .string(vault)), ("authenticated", .bool(authenticated)), ("managementGroup", inv.managementGroup.map(JSON.string) ?? .null),
-                ("reportingServerURL", inv.reportingServerURL.map(JSON.string) ?? .null),
-                ("hosts", .array(inv.hosts.map(\.json))),
-                ("databases", .array(inv.databases.map { .object([("name", .string($0.name)), ("sqlHost", .string($0.sqlHost.value)), ("instance", .string($0.instance))]) })),
-            ]).text)
+            Output.line(
+                JSON.object([
+                    ("vault", .string(vault)), ("authenticated", .bool(authenticated)), ("managementGroup", inv.managementGroup.map(JSON.string) ?? .null),
+                    ("reportingServerURL", inv.reportingServerURL.map(JSON.string) ?? .null),
+                    ("hosts", .array(inv.hosts.map(\.json))),
+                    ("databases", .array(inv.databases.map { .object([("name", .string($0.name)), ("sqlHost", .string($0.sqlHost.value)), ("instance", .string($0.instance))]) })),
+                ]).text)
             return
         }
         if !authenticated { Output.line(UnlockOptions.notAuthenticatedNotice) }
         Output.line("management group: \(inv.managementGroup ?? "(not recorded)")")
         Output.line("reporting server URL: \(inv.reportingServerURL ?? "(not recorded)")")
-        if inv.hosts.isEmpty { Output.line("hosts: none recorded") } else {
-            Output.line(Output.table(["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION", "OS"], inv.hosts.map { h in
-                [h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-",
-                 h.operatingSystem?.rawValue ?? "-"]
-            }))
+        if inv.hosts.isEmpty {
+            Output.line("hosts: none recorded")
+        } else {
+            Output.line(
+                Output.table(
+                    ["HOST", "FQDN", "ROLES", "SM POSITION", "PRODUCT VERSION", "OS"],
+                    inv.hosts.map { h in
+                        [
+                            h.name.value, h.fqdn?.value ?? "-", h.roles.map(\.rawValue).joined(separator: ","), h.smPosition?.words ?? "-", h.productVersion ?? "-",
+                            h.operatingSystem?.rawValue ?? "-",
+                        ]
+                    }))
         }
-        if inv.databases.isEmpty { Output.line("databases: none recorded") } else {
+        if inv.databases.isEmpty {
+            Output.line("databases: none recorded")
+        } else {
             Output.line(Output.table(["DATABASE", "SQL HOST", "INSTANCE"], inv.databases.map { [$0.name, $0.sqlHost.value, $0.instance] }))
         }
     }
@@ -170,7 +180,9 @@ struct InventoryHostCommand: ParsableCommand {
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let host = try Vault.updateHost(try HostName(name), with: update, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
-        Output.line("recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(host.roles.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")\(host.productVersion.map { ", product version \($0)" } ?? "")\(host.operatingSystem.map { ", \($0.rawValue)" } ?? "")")
+        Output.line(
+            "recorded host \(host.name)\(host.fqdn.map { " (\($0))" } ?? ""): \(host.roles.map(\.rawValue).joined(separator: ","))\(host.smPosition.map { ", \($0.words) SM server" } ?? "")\(host.productVersion.map { ", product version \($0)" } ?? "")\(host.operatingSystem.map { ", \($0.rawValue)" } ?? "")"
+        )
     }
 }
 

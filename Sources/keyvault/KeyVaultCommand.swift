@@ -2,7 +2,7 @@
 import ArgumentParser
 import KeyVault
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 struct KeyVaultCommand: ParsableCommand {
@@ -17,8 +17,10 @@ struct KeyVaultCommand: ParsableCommand {
             \(ExitCodes.helpText)
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
-                      InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self, Upgrade.self]
+        subcommands: [
+            Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
+            InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self, Upgrade.self,
+        ]
     )
 }
 

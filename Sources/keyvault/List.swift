@@ -5,7 +5,9 @@ import KeyVault
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the sealed keys: role, host, version, created, size, fingerprint, label.",
-        discussion: "Needs no passphrase: the metadata is stored in the clear, and without a secret the listing says first that it is not authenticated. With --passphrase-file or --identity it is authenticated (exit 5 when the vault was tampered with).")
+        discussion:
+            "Needs no passphrase: the metadata is stored in the clear, and without a secret the listing says first that it is not authenticated. With --passphrase-file or --identity it is authenticated (exit 5 when the vault was tampered with)."
+    )
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String
@@ -43,13 +45,21 @@ struct List: ParsableCommand {
                 if i > 0 { chunk += "," }
                 var fields = e.jsonFields
                 fields.append(("passwordEscrowed", .bool(withPassword.contains(e.index))))
-                fields.append(("retired", opened.retirement(of: e).map { r in
-                    .object([("time", .string(r.time.iso8601)), ("reason", .string(r.reason)), ("user", .string(r.user))])
-                } ?? .null))
+                fields.append(
+                    (
+                        "retired",
+                        opened.retirement(of: e).map { r in
+                            .object([("time", .string(r.time.iso8601)), ("reason", .string(r.reason)), ("user", .string(r.user))])
+                        } ?? .null
+                    ))
                 fields.append(("status", status(e).map(JSON.string) ?? .null))
-                fields.append(("lastDrill", drills[e.index].map { d in
-                    .object([("time", .string(d.time.iso8601)), ("ok", .bool(d.problem == nil)), ("problem", d.problem.map(JSON.string) ?? .null)])
-                } ?? .null))
+                fields.append(
+                    (
+                        "lastDrill",
+                        drills[e.index].map { d in
+                            .object([("time", .string(d.time.iso8601)), ("ok", .bool(d.problem == nil)), ("problem", d.problem.map(JSON.string) ?? .null)])
+                        } ?? .null
+                    ))
                 chunk += JSON.object(fields).text
                 if chunk.utf8.count >= 1 << 16 { Output.text(chunk); chunk = "" }
             }
@@ -69,13 +79,17 @@ struct List: ParsableCommand {
             }
             return
         }
-        Output.printTable(["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "PASSWORD", "LAST DRILL", "STATUS", "LABEL"],
-                          count: entries.count) { i in
+        Output.printTable(
+            ["ROLE", "HOST", "VERSION", "CREATED (UTC)", "SIZE", "FINGERPRINT", "PASSWORD", "LAST DRILL", "STATUS", "LABEL"],
+            count: entries.count
+        ) { i in
             let e = entries[i]
-            return [e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short,
-                    withPassword.contains(e.index) ? "yes" : "no",
-                    drills[e.index].map { "\($0.time.iso8601) \($0.problem == nil ? "ok" : "FAILED")" } ?? "never",
-                    status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.visibleLabel]
+            return [
+                e.role.rawValue, e.host.value, String(e.version), e.createdAt.iso8601, String(e.size), e.fingerprint.short,
+                withPassword.contains(e.index) ? "yes" : "no",
+                drills[e.index].map { "\($0.time.iso8601) \($0.problem == nil ? "ok" : "FAILED")" } ?? "never",
+                status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.visibleLabel,
+            ]
         }
     }
 }

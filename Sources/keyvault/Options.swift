@@ -2,13 +2,15 @@
 import ArgumentParser
 import KeyVault
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 struct PassphraseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal. Never give a passphrase on the command line.",
-        valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal. Never give a passphrase on the command line.",
+            valueName: "file"))
     var passphraseFile: String?
 
     /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
@@ -33,8 +35,9 @@ struct CLIError: Error {
     static func usage(_ message: String) -> CLIError { CLIError(message: message, exitCode: 2) }
     /// The audit log's chain breaks at `record` (1-based, counting dropped records).
     static func brokenAuditLog(record: Int) -> CLIError {
-        CLIError(message: "vault damaged or tampered with: audit log record \(record) does not follow from the one before (a record was removed or edited)",
-                 exitCode: ExitCodes.code(for: .damaged))
+        CLIError(
+            message: "vault damaged or tampered with: audit log record \(record) does not follow from the one before (a record was removed or edited)",
+            exitCode: ExitCodes.code(for: .damaged))
     }
 }
 
@@ -55,17 +58,25 @@ func parseSSHLocations(_ key: String, option: String, password: String?, passwor
 
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.
 struct UnlockOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal (three tries) when the vault has a passphrase custodian. Never give a passphrase on the command line.",
-        valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal (three tries) when the vault has a passphrase custodian. Never give a passphrase on the command line.",
+            valueName: "file"))
     var passphraseFile: String?
 
-    @Option(name: .customLong("identity"), help: ArgumentHelp(
-        "A custodian identity: an X25519 identity from 'keyvault keygen', or the PEM private key of a certificate custodian. Repeat for a threshold. Default: $KEYVAULT_IDENTITY_FILE (one file).",
-        valueName: "file"))
+    @Option(
+        name: .customLong("identity"),
+        help: ArgumentHelp(
+            "A custodian identity: an X25519 identity from 'keyvault keygen', or the PEM private key of a certificate custodian. Repeat for a threshold. Default: $KEYVAULT_IDENTITY_FILE (one file).",
+            valueName: "file"))
     var identities: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read the password of encrypted PEM private keys from FILE (- for standard input); default: $KEYVAULT_IDENTITY_PASSPHRASE_FILE; without either, keyvault asks on the terminal.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the password of encrypted PEM private keys from FILE (- for standard input); default: $KEYVAULT_IDENTITY_PASSPHRASE_FILE; without either, keyvault asks on the terminal.",
+            valueName: "file"))
     var identityPassphraseFile: String?
 
     /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
@@ -133,7 +144,8 @@ struct UnlockOptions: ParsableArguments {
     }
 
     /// The first line of what a command prints when it read the vault without its secret.
-    static let notAuthenticatedNotice = "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
+    static let notAuthenticatedNotice =
+        "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
 
     /// Unlocks `vault` and prints any warnings (an expired certificate, say). A key that an endorsement or this user's
     /// pin contradicts is refused (exit 5) unless the operator vouches for it (`operatorVouches`, from `--endorse`):

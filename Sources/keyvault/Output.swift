@@ -1,7 +1,7 @@
 // Printing: results to standard output, errors and notes as one line on standard error, and JSON by hand.
 import KeyVault
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 enum Output {

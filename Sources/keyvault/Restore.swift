@@ -2,7 +2,7 @@
 import ArgumentParser
 import KeyVault
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 struct Restore: ParsableCommand {
@@ -98,15 +98,17 @@ struct Restore: ParsableCommand {
         try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
         if let keyPasswordOut { try Vault.checkCanCreate(keyPasswordOut, what: "output file", hint: "pass --force to replace it", replacing: force) }
         let (unlocked, recording) = try unlockForRestore(opened)
-        let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "") { restored, password in
+        let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "") {
+            restored, password in
             try restored.write(toPath: out, replacing: force)
             if let keyPasswordOut, let password { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) }
         }
         let e = restored.entry
         Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(out): \(e.size) bytes, mode 0600, fingerprint \(e.fingerprint.short)")
         if let keyPasswordOut { Output.line("wrote its export password to \(keyPasswordOut) (mode 0600)") }
-        finish(opened, unlocked, restored, password, recording: recording, wrote: [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and "),
-               recordPrefix: "ok: restored on \(host) to ", passwordOption: "--key-password-out FILE", host: host.name)
+        finish(
+            opened, unlocked, restored, password, recording: recording, wrote: [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and "),
+            recordPrefix: "ok: restored on \(host) to ", passwordOption: "--key-password-out FILE", host: host.name)
     }
 
     private func restoreOverSSH(role: Role, to: String) throws {
@@ -121,7 +123,8 @@ struct Restore: ParsableCommand {
         let (unlocked, recording) = try unlockForRestore(opened)
         var written: [String] = []
         var keyHash = ""
-        let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "; \(rule)") { restored, password in
+        let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "; \(rule)") {
+            restored, password in
             let hash = try remote.write(restored.key, toPath: target.path, replacing: force)
             keyHash = hash
             written.append("\(target) (SHA-256 \(hash.prefix(16))… checked there)")
@@ -131,18 +134,23 @@ struct Restore: ParsableCommand {
             }
         }
         let e = restored.entry
-        Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(target) on \(remote.name): \(e.size) bytes, readable only by its owner\(remote.shell.isWindows ? " (icacls)" : " (mode 0600)"), SHA-256 checked there: \(keyHash), fingerprint \(e.fingerprint.short)")
+        Output.line(
+            "restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(target) on \(remote.name): \(e.size) bytes, readable only by its owner\(remote.shell.isWindows ? " (icacls)" : " (mode 0600)"), SHA-256 checked there: \(keyHash), fingerprint \(e.fingerprint.short)"
+        )
         Output.note("the computer at \(target.connection) reported its name as \(remote.name); ssh verified its host key \(remote.hostKey)")
         if let passwordTarget { Output.line("wrote its export password to \(passwordTarget)") }
-        finish(opened, unlocked, restored, password, recording: recording, wrote: written.joined(separator: " and "),
-               recordPrefix: "ok: \(rule); restored to ", passwordOption: "--key-password-to ssh://HOST/PATH", host: remote.name)
+        finish(
+            opened, unlocked, restored, password, recording: recording, wrote: written.joined(separator: " and "),
+            recordPrefix: "ok: \(rule); restored to ", passwordOption: "--key-password-to ssh://HOST/PATH", host: remote.name)
     }
 
     /// Whether the export password is asked for, refusing when it is but none is escrowed.
     private func checkPasswordWanted(_ opened: Vault, _ selected: Entry) throws -> Bool {
         let wantsPassword = keyPasswordOut != nil || keyPasswordTo != nil || showKeyPassword
         if wantsPassword && !opened.hasKeyPassword(for: selected) {
-            throw CLIError(message: "no export password is escrowed for the \(selected.displayName); restore without \(to == nil ? "--key-password-out" : "--key-password-to") or --show-key-password", exitCode: ExitCodes.code(for: .notFound))
+            throw CLIError(
+                message: "no export password is escrowed for the \(selected.displayName); restore without \(to == nil ? "--key-password-out" : "--key-password-to") or --show-key-password",
+                exitCode: ExitCodes.code(for: .notFound))
         }
         return wantsPassword
     }
@@ -161,8 +169,10 @@ struct Restore: ParsableCommand {
     }
 
     /// Decrypts the entry and runs `write`; a failure from here on is recorded in the audit log (best effort).
-    private func restoreRecording(_ unlocked: UnlockedVault, recording: Bool, role: Role, host: HostIdentity, selected: Entry, wantsPassword: Bool, failureNote: String,
-                                  _ write: (RestoredKey, SecretBytes?) throws -> Void) throws -> (RestoredKey, SecretBytes?) {
+    private func restoreRecording(
+        _ unlocked: UnlockedVault, recording: Bool, role: Role, host: HostIdentity, selected: Entry, wantsPassword: Bool, failureNote: String,
+        _ write: (RestoredKey, SecretBytes?) throws -> Void
+    ) throws -> (RestoredKey, SecretBytes?) {
         do {
             let restored = try unlocked.restore(role: role, version: version, on: host, salvage: salvage, recording: .callerRecords)
             let password = wantsPassword ? try unlocked.keyPassword(for: restored) : nil
@@ -174,8 +184,10 @@ struct Restore: ParsableCommand {
         }
     }
 
-    private func finish(_ opened: Vault, _ unlocked: UnlockedVault, _ restored: RestoredKey, _ password: SecretBytes?, recording: Bool, wrote: String,
-                        recordPrefix: String, passwordOption: String, host: HostName) {
+    private func finish(
+        _ opened: Vault, _ unlocked: UnlockedVault, _ restored: RestoredKey, _ password: SecretBytes?, recording: Bool, wrote: String,
+        recordPrefix: String, passwordOption: String, host: HostName
+    ) {
         let e = restored.entry
         if password == nil && !showKeyPassword && keyPasswordOut == nil && keyPasswordTo == nil && opened.hasKeyPassword(for: e) {
             Output.note("note: its export password is escrowed too; \(passwordOption) writes it (readable only by its owner)")

@@ -5,7 +5,9 @@ import KeyVault
 struct Retire: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retire", abstract: "Take a sealed key out of restores, plans and drill coverage, keeping it and its history.",
-        discussion: "For a mistake: a key sealed under the wrong role or computer. The entry stays in the vault ('keyvault list --all' shows it) and the audit log records who retired it, when and why. Its key may then be sealed again for the right computer and role.")
+        discussion:
+            "For a mistake: a key sealed under the wrong role or computer. The entry stays in the vault ('keyvault list --all' shows it) and the audit log records who retired it, when and why. Its key may then be sealed again for the right computer and role."
+    )
 
     @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
     var vault: String

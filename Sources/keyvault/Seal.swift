@@ -33,7 +33,8 @@ struct Seal: ParsableCommand {
     @Option(help: ArgumentHelp("Free text recorded with the key (at most 256 bytes).", valueName: "text"))
     var label: String = ""
 
-    @Option(help: ArgumentHelp("Escrow the key file's export password (the one SecureStorageBackup.exe asked for) from FILE (- for standard input); one trailing newline is stripped.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Escrow the key file's export password (the one SecureStorageBackup.exe asked for) from FILE (- for standard input); one trailing newline is stripped.", valueName: "file"))
     var keyPasswordFile: String?
 
     @Flag(help: "Seal even though the vault's inventory does not list this computer with this role (recorded in the audit log).")
@@ -55,8 +56,9 @@ struct Seal: ParsableCommand {
         guard let key else { throw CLIError.usage("say which key to seal: --key FILE, or --from ssh://HOST/PATH") }
         guard let host else { throw CLIError.usage("--host NAME is required with --key (with --from, the name the server reports is used)") }
         if keyPasswordFrom != nil { throw CLIError.usage("--key-password-from goes with --from; with --key, use --key-password-file FILE") }
-        var request = SealRequest(role: role, host: try HostName(host), label: label,
-                                  originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
+        var request = SealRequest(
+            role: role, host: try HostName(host), label: label,
+            originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
         if key == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
@@ -75,8 +77,9 @@ struct Seal: ParsableCommand {
         let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let bytes = try SecretInput.keyFile(key)
-        try seal(bytes, request, into: opened, from: nil, credentials: credentials,
-                 source: key == "-" ? "the key from standard input" : "key file \(key)")
+        try seal(
+            bytes, request, into: opened, from: nil, credentials: credentials,
+            source: key == "-" ? "the key from standard input" : "key file \(key)")
     }
 
     private func sealFromSSH(role: Role, from: String) throws {
@@ -91,7 +94,9 @@ struct Seal: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         let remote = try RemoteHostIdentity.ask(source)
         if let given, !given.matches(remote.name) {
-            throw CLIError(message: "refused: --host \(given) does not name the computer at \(source.connection), which reports its name as \(remote.name); leave --host out to record the reported name", exitCode: ExitCodes.code(for: .refused))
+            throw CLIError(
+                message: "refused: --host \(given) does not name the computer at \(source.connection), which reports its name as \(remote.name); leave --host out to record the reported name",
+                exitCode: ExitCodes.code(for: .refused))
         }
         let name = String(source.path.split(separator: "/").last ?? "")
         var request = SealRequest(role: role, host: given ?? remote.name, label: label, originalFileName: name)
@@ -111,8 +116,10 @@ struct Seal: ParsableCommand {
 
     /// Seals `bytes` (from a file, standard input, or a remote computer) after the checks a person's mistakes need,
     /// and says what happened.
-    private func seal(_ bytes: SecretBytes, _ given: SealRequest, into opened: Vault, from remote: RemoteHostIdentity?,
-                      credentials: Credentials, source: String) throws {
+    private func seal(
+        _ bytes: SecretBytes, _ given: SealRequest, into opened: Vault, from remote: RemoteHostIdentity?,
+        credentials: Credentials, source: String
+    ) throws {
         if !force, let doubt = Self.doubt(about: bytes) {
             throw CLIError.usage("\(source) \(doubt), not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway")
         }
@@ -128,7 +135,9 @@ struct Seal: ParsableCommand {
             let what = result.updated.isEmpty ? "nothing was added" : "nothing was added; updated its \(result.updated.joined(separator: " and "))"
             Output.line("the same bytes are already sealed as version \(entry.version) of the \(entry.role) key of \(entry.host) (fingerprint \(entry.fingerprint.short)): \(what)")
         } else {
-            Output.line("sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(request.keyPassword == nil ? "" : ", with its export password")")
+            Output.line(
+                "sealed the \(entry.role) key of \(entry.host) as version \(entry.version) (\(entry.size) bytes, fingerprint \(entry.fingerprint.short))\(request.keyPassword == nil ? "" : ", with its export password")"
+            )
         }
         if let remote {
             Output.note("pulled from \(remote.location.connection), which reported its name as \(remote.name) (SHA-256 checked there and here); ssh verified its host key \(remote.hostKey)")

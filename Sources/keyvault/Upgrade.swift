@@ -32,7 +32,9 @@ struct Upgrade: ParsableCommand {
         // a forgery looks the same.
         let count = try Vault.endorse(atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
-        let what = count == 0 ? "nothing to endorse: the slots of the custodians given already carry their endorsements"
+        let what =
+            count == 0
+            ? "nothing to endorse: the slots of the custodians given already carry their endorsements"
             : "endorsed \(count) slot\(count == 1 ? "" : "s") with the custodian\(count == 1 ? "'s" : "s'") own secret"
         Output.line("\(vault): \(what); vault key fingerprint \(unlocked.keyFingerprint)")
         if case .unvouched = vouch {

@@ -28,14 +28,19 @@ struct Verify: ParsableCommand {
         if report.isIntact && finding?.isAcceptable != false { History.rememberAuthenticated(opened, path: vault) }
         defer { if let finding, !finding.isAcceptable, report.isIntact { Output.error(String(finding.words.dropFirst("checkpoint: ".count))) } }
         if json {
-            Output.line(JSON.object([
-                ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
-                ("auditLogIntact", .bool(report.auditLogProblem == nil)),
-                ("checkpoint", finding?.json ?? (given == nil ? .null : .object([("state", .string("unverifiable")), ("ok", .bool(false))]))),
-                ("entries", .array(report.entries.map { r in
-                    .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null)])
-                })),
-            ]).text)
+            Output.line(
+                JSON.object([
+                    ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
+                    ("auditLogIntact", .bool(report.auditLogProblem == nil)),
+                    ("checkpoint", finding?.json ?? (given == nil ? .null : .object([("state", .string("unverifiable")), ("ok", .bool(false))]))),
+                    (
+                        "entries",
+                        .array(
+                            report.entries.map { r in
+                                .object([("entry", r.entry.json), ("ok", .bool(r.problem == nil)), ("problem", r.problem.map(JSON.string) ?? .null)])
+                            })
+                    ),
+                ]).text)
         } else {
             if !report.isIndexAuthentic {
                 Output.line("DAMAGED  vault index: header or index fails authentication (damaged or tampered with)")
@@ -45,10 +50,14 @@ struct Verify: ParsableCommand {
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
             let bad = report.entries.filter { $0.problem != nil }.count
-            if let finding { Output.line(finding.words) } else if given != nil {
+            if let finding {
+                Output.line(finding.words)
+            } else if given != nil {
                 Output.line("checkpoint: NOT CHECKED: the vault does not authenticate, so its history cannot be compared")
             }
-            Output.line("\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")")
+            Output.line(
+                "\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")"
+            )
         }
         if !report.isIntact || finding?.isAcceptable == false { throw ExitCode(ExitCodes.code(for: .damaged)) }
     }

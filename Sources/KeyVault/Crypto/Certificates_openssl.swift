@@ -115,8 +115,9 @@ enum OpenSSL {
             }
             expired = X509_cmp_current_time(end) < 0
         }
-        return ParsedCertificate(der: der, publicKey: key, algorithm: algorithm, keyDescription: keyDescription,
-                                 subject: subject, sha256: digest, notAfter: notAfter, isExpired: expired)
+        return ParsedCertificate(
+            der: der, publicKey: key, algorithm: algorithm, keyDescription: keyDescription,
+            subject: subject, sha256: digest, notAfter: notAfter, isExpired: expired)
     }
 
     /// The slot algorithm for a key, or a refusal that names the key type.
@@ -158,7 +159,8 @@ enum OpenSSL {
         guard let ctx = EVP_PKEY_CTX_new(key.pointer, nil) else { throw KeyVaultError(.crypto, "RSA context: \(lastError())") }
         defer { EVP_PKEY_CTX_free(ctx) }
         guard EVP_PKEY_encrypt_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, kv_rsa_oaep_padding()) == 1,
-              EVP_PKEY_CTX_set_rsa_oaep_md(ctx, kv_sha256()) == 1, EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, kv_sha256()) == 1 else {
+            EVP_PKEY_CTX_set_rsa_oaep_md(ctx, kv_sha256()) == 1, EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, kv_sha256()) == 1
+        else {
             throw KeyVaultError(.crypto, "RSA-OAEP setup: \(lastError())")
         }
         var count = 0
@@ -176,7 +178,8 @@ enum OpenSSL {
         guard let ctx = EVP_PKEY_CTX_new(key.pointer, nil) else { return nil }
         defer { EVP_PKEY_CTX_free(ctx); ERR_clear_error() }
         guard EVP_PKEY_decrypt_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, kv_rsa_oaep_padding()) == 1,
-              EVP_PKEY_CTX_set_rsa_oaep_md(ctx, kv_sha256()) == 1, EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, kv_sha256()) == 1 else { return nil }
+            EVP_PKEY_CTX_set_rsa_oaep_md(ctx, kv_sha256()) == 1, EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, kv_sha256()) == 1
+        else { return nil }
         let out = try SecretBytes(zeroedCount: max(ciphertext.count, 1))
         var count = out.count
         let ok = out.withUnsafeMutableBytes { o in
@@ -209,7 +212,8 @@ enum OpenSSL {
         let peer = OpenSSLKey(raw)
         defer { ERR_clear_error() }
         guard EVP_PKEY_copy_parameters(peer.pointer, template.pointer) == 1,
-              EVP_PKEY_set1_encoded_public_key(peer.pointer, point, point.count) == 1 else { return nil }
+            EVP_PKEY_set1_encoded_public_key(peer.pointer, point, point.count) == 1
+        else { return nil }
         return try derive(key, peer)
     }
 
@@ -218,7 +222,8 @@ enum OpenSSL {
         defer { EVP_PKEY_CTX_free(ctx) }
         var count = 0
         guard EVP_PKEY_derive_init(ctx) == 1, EVP_PKEY_derive_set_peer(ctx, peer.pointer) == 1,
-              EVP_PKEY_derive(ctx, nil, &count) == 1, count > 0, count <= 64 else { return nil }
+            EVP_PKEY_derive(ctx, nil, &count) == 1, count > 0, count <= 64
+        else { return nil }
         let shared = try SecretBytes(zeroedCount: count)
         let ok = shared.withUnsafeMutableBytes { EVP_PKEY_derive(ctx, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &count) == 1 }
         return ok && count == shared.count ? shared : nil
@@ -238,11 +243,12 @@ enum OpenSSL {
         return pem.withUnsafeBytes { raw -> OpenSSLKey? in
             guard let bio = kv_bio_from_memory(raw.baseAddress!, Int32(raw.count)) else { return nil }
             defer { BIO_free(bio) }
-            let key: OpaquePointer? = if let terminated {
-                terminated.withUnsafeBytes { kv_read_private_key(bio, UnsafeMutableRawPointer(mutating: $0.baseAddress!)) }
-            } else {
-                kv_read_private_key(bio, nil)
-            }
+            let key: OpaquePointer? =
+                if let terminated {
+                    terminated.withUnsafeBytes { kv_read_private_key(bio, UnsafeMutableRawPointer(mutating: $0.baseAddress!)) }
+                } else {
+                    kv_read_private_key(bio, nil)
+                }
             return key.map(OpenSSLKey.init)
         }
     }
@@ -266,7 +272,8 @@ extension OpenSSL {
         guard EVP_DigestSignInit(ctx, &pctx, kv_sha256(), nil, key.pointer) == 1 else { throw KeyVaultError(.crypto, "signature setup: \(lastError())") }
         if EVP_PKEY_get_base_id(key.pointer) == kv_pkey_rsa() {
             guard EVP_PKEY_CTX_set_rsa_padding(pctx, kv_rsa_pss_padding()) == 1,
-                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kv_rsa_pss_saltlen_digest()) == 1 else {
+                EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kv_rsa_pss_saltlen_digest()) == 1
+            else {
                 throw KeyVaultError(.crypto, "RSA-PSS setup: \(lastError())")
             }
         }
@@ -285,7 +292,8 @@ extension OpenSSL {
         guard EVP_DigestVerifyInit(ctx, &pctx, kv_sha256(), nil, certificate.publicKey.pointer) == 1 else { return false }
         if certificate.algorithm == .rsaOAEPSHA256 {
             guard EVP_PKEY_CTX_set_rsa_padding(pctx, kv_rsa_pss_padding()) == 1,
-                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kv_rsa_pss_saltlen_digest()) == 1 else { return false }
+                EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kv_rsa_pss_saltlen_digest()) == 1
+            else { return false }
         }
         return EVP_DigestVerify(ctx, signature, signature.count, message, message.count) == 1
     }

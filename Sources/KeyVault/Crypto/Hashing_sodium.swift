@@ -21,8 +21,9 @@ enum Hashing {
         var out = [UInt8](repeating: 0, count: digestCount)
         message.withUnsafeBytes { m in
             key.withUnsafeBytes { k in
-                _ = crypto_generichash(&out, digestCount, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
-                                       k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
+                _ = crypto_generichash(
+                    &out, digestCount, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
+                    k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
             }
         }
         return out

@@ -138,6 +138,7 @@ extension SecretBytes {
     public static var memoryLockWarning: String? {
         guard let code = MemoryLock.failure else { return nil }
         let limitText = Syscalls.memoryLockLimit.map { "\($0 / 1024) KiB" } ?? "unlimited"
-        return "warning: secret memory could not be locked against swapping (\(SystemError.describe(code)); locked-memory limit \(limitText)); secrets may have reached swap: raise 'ulimit -l' or run where swap is encrypted"
+        return
+            "warning: secret memory could not be locked against swapping (\(SystemError.describe(code)); locked-memory limit \(limitText)); secrets may have reached swap: raise 'ulimit -l' or run where swap is encrypted"
     }
 }

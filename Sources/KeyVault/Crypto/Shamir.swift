@@ -19,7 +19,7 @@ enum Shamir {
     /// Multiplicative inverse (a^254), constant time; the inverse of 0 is 0.
     static func inverse(_ a: UInt8) -> UInt8 {
         var result: UInt8 = 1, base = a
-        for bit in 0..<8 {   // 254 = 0b11111110
+        for bit in 0..<8 {  // 254 = 0b11111110
             if bit > 0 { result = multiply(result, base) }
             base = multiply(base, base)
         }

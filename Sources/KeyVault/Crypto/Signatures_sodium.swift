@@ -12,8 +12,9 @@ enum Ed25519 {
         var publicKey = [UInt8](repeating: 0, count: publicKeyCount)
         let rc = secret.withUnsafeMutableBytes { sk in
             seed.withUnsafeBytes { s in
-                crypto_sign_seed_keypair(&publicKey, sk.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                         s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                crypto_sign_seed_keypair(
+                    &publicKey, sk.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    s.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
         }
         guard rc == 0 else { throw KeyVaultError(.crypto, "Ed25519 key pair derivation failed") }

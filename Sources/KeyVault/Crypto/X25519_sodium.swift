@@ -23,8 +23,9 @@ enum X25519 {
         let shared = try SecretBytes(zeroedCount: keyCount)
         let rc = shared.withUnsafeMutableBytes { out in
             secret.withUnsafeBytes { s in
-                crypto_scalarmult(out.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                  s.baseAddress!.assumingMemoryBound(to: UInt8.self), peer)
+                crypto_scalarmult(
+                    out.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    s.baseAddress!.assumingMemoryBound(to: UInt8.self), peer)
             }
         }
         return rc == 0 && !shared.isAllZero ? shared : nil

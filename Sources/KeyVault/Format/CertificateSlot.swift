@@ -45,12 +45,14 @@ struct CertificateSlot: Sendable {
             encapsulation = point
             kek = try ecKEK(shared: shared, encapsulation: point, certificateHash: certificate.sha256)
         }
-        let unsealed = CertificateSlot(algorithm: certificate.algorithm, certificate: certificate.der, encapsulation: encapsulation,
-                                       nonce: AEAD.randomNonce(), wrapped: [])
+        let unsealed = CertificateSlot(
+            algorithm: certificate.algorithm, certificate: certificate.der, encapsulation: encapsulation,
+            nonce: AEAD.randomNonce(), wrapped: [])
         let params = unsealed.parameterBytes
         let ad = context.associatedData(kind: kind, bodyCount: params.count + context.wrappedCount, parameters: params)
-        return CertificateSlot(algorithm: unsealed.algorithm, certificate: unsealed.certificate, encapsulation: encapsulation,
-                               nonce: unsealed.nonce, wrapped: AEAD.seal(payload, key: kek, nonce: unsealed.nonce, associatedData: ad))
+        return CertificateSlot(
+            algorithm: unsealed.algorithm, certificate: unsealed.certificate, encapsulation: encapsulation,
+            nonce: unsealed.nonce, wrapped: AEAD.seal(payload, key: kek, nonce: unsealed.nonce, associatedData: ad))
     }
 
     /// The payload, or nil when `key` is not this certificate's private key.

@@ -10,8 +10,10 @@ enum EntryMetadata {
     }
 
     /// The fields of a new entry, encoded.
-    static func encode(role: Role, host: HostName, version: UInt32, createdAt: Timestamp, size: UInt32,
-                       fingerprint: [UInt8], label: String, fileName: String) -> [UInt8] {
+    static func encode(
+        role: Role, host: HostName, version: UInt32, createdAt: Timestamp, size: UInt32,
+        fingerprint: [UInt8], label: String, fileName: String
+    ) -> [UInt8] {
         var w = ByteWriter(capacity: 128)
         func field(_ tag: Tag, _ value: [UInt8]) {
             w.u8(tag.rawValue)
@@ -84,7 +86,9 @@ enum EntryMetadata {
             case .label:
                 guard (1...FormatV1.maxLabelBytes).contains(length), isLabel(value) else { throw bad("label must be 1-\(FormatV1.maxLabelBytes) bytes of UTF-8 text without control characters") }
             case .fileName:
-                guard (1...FormatV1.maxFileNameBytes).contains(length), isFileName(value) else { throw bad("file name must be 1-\(FormatV1.maxFileNameBytes) bytes of UTF-8 without '/' or control characters") }
+                guard (1...FormatV1.maxFileNameBytes).contains(length), isFileName(value) else {
+                    throw bad("file name must be 1-\(FormatV1.maxFileNameBytes) bytes of UTF-8 without '/' or control characters")
+                }
             case nil:
                 guard tag >= 0x80 else {
                     throw KeyVaultError(.unsupportedVersion, "vault uses metadata field \(tag) in \(what()), which this keyvault does not know; upgrade keyvault")
@@ -121,8 +125,9 @@ enum EntryMetadata {
             }
             i += 3 + length
         }
-        return Entry(role: role, host: host, version: version, createdAt: Timestamp(secondsSinceEpoch: created),
-                     size: size, fingerprint: Fingerprint(checked: fingerprint), label: label, originalFileName: fileName, index: index)
+        return Entry(
+            role: role, host: host, version: version, createdAt: Timestamp(secondsSinceEpoch: created),
+            size: size, fingerprint: Fingerprint(checked: fingerprint), label: label, originalFileName: fileName, index: index)
     }
 
     /// UTF-8 text as ``check(_:index:position:)`` reads it: ASCII needs no validation beyond the check itself.

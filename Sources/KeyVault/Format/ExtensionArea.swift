@@ -66,7 +66,9 @@ struct ExtensionArea: Sendable, Hashable {
     static let empty = ExtensionArea()
 
     /// A vault without any of this keeps flag bit 2 clear and is byte for byte a plain version-1 vault.
-    var isEmpty: Bool { inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && unknown.isEmpty }
+    var isEmpty: Bool {
+        inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && unknown.isEmpty
+    }
 
     /// The key for (role, host, version) lookups: hosts compare ignoring ASCII case, as entries do.
     static func entryKey(_ role: Role, _ host: HostName, _ version: UInt32) -> String {
@@ -236,9 +238,11 @@ struct ExtensionArea: Sendable, Hashable {
         for (n, item) in try ItemList.parse(&r, what: "retired entry", max: Int(FormatV1.maxEntries)).enumerated() {
             let f = try ItemFields(item.bytes, known: RetiredEntry.fieldTags, what: "retired entry \(n + 1)", position: item.position)
             let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "retirement")
-            out.append(RetiredEntry(role: role, host: host, version: version,
-                                    time: Timestamp(secondsSinceEpoch: try f.uint(4, "time", bytes: 8, required: true)!),
-                                    reason: try f.text(5, "reason", max: 512, required: true)!, user: try f.text(6, "user", max: 64, required: true)!))
+            out.append(
+                RetiredEntry(
+                    role: role, host: host, version: version,
+                    time: Timestamp(secondsSinceEpoch: try f.uint(4, "time", bytes: 8, required: true)!),
+                    reason: try f.text(5, "reason", max: 512, required: true)!, user: try f.text(6, "user", max: 64, required: true)!))
         }
         return out
     }
@@ -254,52 +258,56 @@ struct ExtensionArea: Sendable, Hashable {
         if let group = inventory.managementGroup { sections.append((SectionType.managementGroup.rawValue, Array(group.utf8))) }
         if !inventory.hosts.isEmpty {
             var b = ByteWriter()
-            ItemList.encode(inventory.hosts.map { h in
-                var f = FieldWriter()
-                f.text(1, h.name.value)
-                f.text(2, h.fqdn?.value)
-                f.text(3, h.roles.map(\.rawValue).joined(separator: ","))
-                f.uint(4, h.smPosition.map { UInt64($0.stored) }, bytes: 1)
-                f.text(5, h.productVersion)
-                f.uint(6, h.productVersionRecordedAt?.secondsSinceEpoch, bytes: 8)
-                f.uint(7, h.positionChangedAt?.secondsSinceEpoch, bytes: 8)
-                f.uint(8, h.storedOS.map { UInt64($0.stored) }, bytes: 1)
-                return f.bytes
-            }, into: &b)
+            ItemList.encode(
+                inventory.hosts.map { h in
+                    var f = FieldWriter()
+                    f.text(1, h.name.value)
+                    f.text(2, h.fqdn?.value)
+                    f.text(3, h.roles.map(\.rawValue).joined(separator: ","))
+                    f.uint(4, h.smPosition.map { UInt64($0.stored) }, bytes: 1)
+                    f.text(5, h.productVersion)
+                    f.uint(6, h.productVersionRecordedAt?.secondsSinceEpoch, bytes: 8)
+                    f.uint(7, h.positionChangedAt?.secondsSinceEpoch, bytes: 8)
+                    f.uint(8, h.storedOS.map { UInt64($0.stored) }, bytes: 1)
+                    return f.bytes
+                }, into: &b)
             sections.append((SectionType.hosts.rawValue, b.bytes))
         }
         if !inventory.databases.isEmpty {
             var b = ByteWriter()
-            ItemList.encode(inventory.databases.map { d in
-                var f = FieldWriter()
-                f.text(1, d.name)
-                f.text(2, d.sqlHost.value)
-                f.text(3, d.instance)
-                return f.bytes
-            }, into: &b)
+            ItemList.encode(
+                inventory.databases.map { d in
+                    var f = FieldWriter()
+                    f.text(1, d.name)
+                    f.text(2, d.sqlHost.value)
+                    f.text(3, d.instance)
+                    return f.bytes
+                }, into: &b)
             sections.append((SectionType.databases.rawValue, b.bytes))
         }
         if !passwords.isEmpty {
             var b = ByteWriter()
-            ItemList.encode(passwords.map { p in
-                var f = FieldWriter()
-                f.entryReference(p.role, p.host, p.version)
-                f.field(4, p.nonce)
-                f.field(5, p.sealed)
-                return f.bytes
-            }, into: &b)
+            ItemList.encode(
+                passwords.map { p in
+                    var f = FieldWriter()
+                    f.entryReference(p.role, p.host, p.version)
+                    f.field(4, p.nonce)
+                    f.field(5, p.sealed)
+                    return f.bytes
+                }, into: &b)
             sections.append((SectionType.keyPasswords.rawValue, b.bytes))
         }
         if !drills.isEmpty {
             var b = ByteWriter()
-            ItemList.encode(drills.map { d in
-                var f = FieldWriter()
-                f.entryReference(d.role, d.host, d.version)
-                f.uint(4, d.time.secondsSinceEpoch, bytes: 8)
-                f.uint(5, d.problem == nil ? 0 : 1, bytes: 1)
-                f.text(6, d.problem.map { AuditActor.clean($0, 512) })
-                return f.bytes
-            }, into: &b)
+            ItemList.encode(
+                drills.map { d in
+                    var f = FieldWriter()
+                    f.entryReference(d.role, d.host, d.version)
+                    f.uint(4, d.time.secondsSinceEpoch, bytes: 8)
+                    f.uint(5, d.problem == nil ? 0 : 1, bytes: 1)
+                    f.text(6, d.problem.map { AuditActor.clean($0, 512) })
+                    return f.bytes
+                }, into: &b)
             sections.append((SectionType.drills.rawValue, b.bytes))
         }
         if !log.records.isEmpty || log.dropped > 0 {
@@ -309,14 +317,15 @@ struct ExtensionArea: Sendable, Hashable {
         }
         if !retired.isEmpty {
             var b = ByteWriter()
-            ItemList.encode(retired.map { e in
-                var f = FieldWriter()
-                f.entryReference(e.role, e.host, e.version)
-                f.uint(4, e.time.secondsSinceEpoch, bytes: 8)
-                f.text(5, AuditActor.clean(e.reason, 512))
-                f.text(6, AuditActor.clean(e.user, 64))
-                return f.bytes
-            }, into: &b)
+            ItemList.encode(
+                retired.map { e in
+                    var f = FieldWriter()
+                    f.entryReference(e.role, e.host, e.version)
+                    f.uint(4, e.time.secondsSinceEpoch, bytes: 8)
+                    f.text(5, AuditActor.clean(e.reason, 512))
+                    f.text(6, AuditActor.clean(e.user, 64))
+                    return f.bytes
+                }, into: &b)
             sections.append((SectionType.retired.rawValue, b.bytes))
         }
         if let url = inventory.reportingServerURL { sections.append((SectionType.reportingServer.rawValue, Array(url.utf8))) }

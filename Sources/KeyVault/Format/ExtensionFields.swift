@@ -176,7 +176,8 @@ extension String {
 enum ExtensionText {
     static func decode(_ value: ArraySlice<UInt8>, max: Int) -> String? {
         guard (1...max).contains(value.count), let text = String(validating: value, as: UTF8.self),
-              problem(text, max: max) == nil else { return nil }
+            problem(text, max: max) == nil
+        else { return nil }
         return text
     }
 

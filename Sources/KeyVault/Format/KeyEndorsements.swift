@@ -64,25 +64,27 @@ enum KeyTrustSections {
 
     static func encode(_ endorsements: [SlotEndorsement]) -> [UInt8] {
         var b = ByteWriter()
-        ItemList.encode(endorsements.map { e in
-            var f = FieldWriter()
-            f.field(1, e.slotDigest)
-            f.field(2, e.proof)
-            return f.bytes
-        }, into: &b)
+        ItemList.encode(
+            endorsements.map { e in
+                var f = FieldWriter()
+                f.field(1, e.slotDigest)
+                f.field(2, e.proof)
+                return f.bytes
+            }, into: &b)
         return b.bytes
     }
 
     static func encode(_ transitions: [KeyTransition]) -> [UInt8] {
         var b = ByteWriter()
-        ItemList.encode(transitions.map { t in
-            var f = FieldWriter()
-            f.field(1, t.previous)
-            f.field(2, t.next)
-            f.uint(3, t.time.secondsSinceEpoch, bytes: 8)
-            f.field(4, t.signature)
-            return f.bytes
-        }, into: &b)
+        ItemList.encode(
+            transitions.map { t in
+                var f = FieldWriter()
+                f.field(1, t.previous)
+                f.field(2, t.next)
+                f.uint(3, t.time.secondsSinceEpoch, bytes: 8)
+                f.field(4, t.signature)
+                return f.bytes
+            }, into: &b)
         return b.bytes
     }
 }

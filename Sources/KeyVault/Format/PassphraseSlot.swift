@@ -32,8 +32,9 @@ struct PassphraseSlot: Hashable, Sendable {
         let nonce = AEAD.randomNonce()
         let unsealed = PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce, wrapped: [])
         let ad = context.associatedData(kind: kind, bodyCount: parameterCount + context.wrappedCount, parameters: unsealed.parameterBytes)
-        return PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce,
-                              wrapped: AEAD.seal(payload, key: kek, nonce: nonce, associatedData: ad))
+        return PassphraseSlot(
+            parameters: parameters, salt: salt, nonce: nonce,
+            wrapped: AEAD.seal(payload, key: kek, nonce: nonce, associatedData: ad))
     }
 
     /// The payload, or nil when `passphrase` is not this slot's.

@@ -70,8 +70,9 @@ struct RecordLocation: Sendable {
             i = vEnd
         }
         guard required == 0b0111_1110 else { return nil }
-        return RecordLocation(start: UInt32(start), metaCount: UInt16(metaCount), roleCount: UInt8(roleCount),
-                              hostCount: UInt8(hostCount), size: size)
+        return RecordLocation(
+            start: UInt32(start), metaCount: UInt16(metaCount), roleCount: UInt8(roleCount),
+            hostCount: UInt8(hostCount), size: size)
     }
 
     private static func bigEndian(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }

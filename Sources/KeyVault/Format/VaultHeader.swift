@@ -111,13 +111,17 @@ struct VaultHeader: Sendable {
         let entryCountOffset = r.position
         let (locations, ciphertextAreaCount) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
         let indexEnd = r.position
-        let extensions = identity.hasExtensions
-            ? try ExtensionArea.parse(&r, entryKeys: { [locations] in
-                Set(locations.indices.map { i in
-                    let e = EntryMetadata.entry(checked: bytes[locations[i].metadataRange], index: i)
-                    return ExtensionArea.entryKey(e.role, e.host, e.version)
+        let extensions =
+            identity.hasExtensions
+            ? try ExtensionArea.parse(
+                &r,
+                entryKeys: { [locations] in
+                    Set(
+                        locations.indices.map { i in
+                            let e = EntryMetadata.entry(checked: bytes[locations[i].metadataRange], index: i)
+                            return ExtensionArea.entryKey(e.role, e.host, e.version)
+                        })
                 })
-            })
             : .empty
         let checksummed = r.position
         let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
@@ -126,9 +130,10 @@ struct VaultHeader: Sendable {
 
         let expected = headerSize + ciphertextAreaCount
         guard expected == fileSize else {
-            throw KeyVaultError.damaged(fileSize < expected
-                ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"
-                : "vault damaged: \(fileSize - expected) unexpected trailing bytes after the last entry")
+            throw KeyVaultError.damaged(
+                fileSize < expected
+                    ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"
+                    : "vault damaged: \(fileSize - expected) unexpected trailing bytes after the last entry")
         }
         return VaultHeader(
             identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
@@ -187,7 +192,8 @@ struct VaultHeader: Sendable {
         // The smallest possible index record is 2 + 7 fields' headers and values + 24; refuse counts the bytes cannot hold.
         let smallestRecord = 2 + 3 * 6 + 1 + 1 + 4 + 8 + 4 + 32 + AEAD.nonceCount
         guard entryCount <= FormatV1.maxEntries,
-              Int(entryCount) <= (r.remaining - FormatV1.checksumCount - FormatV1.vaultTagCount) / smallestRecord else {
+            Int(entryCount) <= (r.remaining - FormatV1.checksumCount - FormatV1.vaultTagCount) / smallestRecord
+        else {
             throw KeyVaultError.damaged("vault damaged: entry count \(entryCount) cannot fit in a \(headerSize)-byte header (limit \(FormatV1.maxEntries) entries)")
         }
         var locations: [RecordLocation] = []
@@ -212,7 +218,9 @@ struct VaultHeader: Sendable {
                 if HostName.equalIgnoringASCIICase(bytes[locations[earlier].hostRange], bytes[location.hostRange]) {
                     throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
                 }
-                throw KeyVaultError.damaged("vault damaged: entries \(earlier + 1) and \(index + 1) are both version \(entry.version) of the \(entry.role) key of one computer (\(first.host) and \(entry.host) name the same computer)")
+                throw KeyVaultError.damaged(
+                    "vault damaged: entries \(earlier + 1) and \(index + 1) are both version \(entry.version) of the \(entry.role) key of one computer (\(first.host) and \(entry.host) name the same computer)"
+                )
             }
         }
         r = ByteReader(bytes[position...], base: position)
@@ -221,8 +229,10 @@ struct VaultHeader: Sendable {
 
     /// Encodes a header for `slots`, `records` and `extensions`, with checksum and a tag under `tagKey`. Flag bit 2
     /// is set exactly when `extensions` holds something.
-    static func encode(identity given: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord],
-                       extensions: ExtensionArea = .empty, tagKey: SecretBytes) -> VaultHeader {
+    static func encode(
+        identity given: VaultIdentity, threshold: UInt8?, slots: [SlotRecord], records: [IndexRecord],
+        extensions: ExtensionArea = .empty, tagKey: SecretBytes
+    ) -> VaultHeader {
         let identity = given.withExtensions(!extensions.isEmpty)
         precondition((threshold != nil) == (identity.flags & FormatV1.flagThreshold != 0))
         var w = ByteWriter(capacity: 256 + records.count * 160)
@@ -244,9 +254,11 @@ struct VaultHeader: Sendable {
         var locations: [RecordLocation] = []
         locations.reserveCapacity(records.count)
         for record in records {
-            locations.append(RecordLocation(start: UInt32(w.bytes.count), metaCount: UInt16(record.metadata.count),
-                                            roleCount: UInt8(record.entry.role.rawValue.utf8.count),
-                                            hostCount: UInt8(record.entry.host.value.utf8.count), size: record.entry.size))
+            locations.append(
+                RecordLocation(
+                    start: UInt32(w.bytes.count), metaCount: UInt16(record.metadata.count),
+                    roleCount: UInt8(record.entry.role.rawValue.utf8.count),
+                    hostCount: UInt8(record.entry.host.value.utf8.count), size: record.entry.size))
             record.encode(into: &w)
         }
         let indexEnd = w.bytes.count
@@ -254,10 +266,11 @@ struct VaultHeader: Sendable {
         var bytes = w.bytes
         let checksumOffset = bytes.count
         seal(&bytes, tagKey: tagKey)
-        return VaultHeader(identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
-                           entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksumOffset,
-                           extensions: extensions, checksumValid: true,
-                           ciphertextAreaCount: records.reduce(0) { $0 + $1.ciphertextCount })
+        return VaultHeader(
+            identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
+            entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksumOffset,
+            extensions: extensions, checksumValid: true,
+            ciphertextAreaCount: records.reduce(0) { $0 + $1.ciphertextCount })
     }
 
     /// This header's bytes with `records` added at the end of the index and `extensions` in place of the extension
@@ -265,8 +278,9 @@ struct VaultHeader: Sendable {
     /// else is copied byte for byte, as ``encode(identity:threshold:slots:records:extensions:tagKey:)`` would write it
     /// again.
     func appending(_ records: [IndexRecord], extensions: ExtensionArea, tagKey: SecretBytes) -> [UInt8] {
-        var w = ByteWriter(capacity: indexEnd + records.reduce(0) { $0 + $1.metadata.count + 26 } + 64
-                               + (checksumOffset - indexEnd))
+        var w = ByteWriter(
+            capacity: indexEnd + records.reduce(0) { $0 + $1.metadata.count + 26 } + 64
+                + (checksumOffset - indexEnd))
         w.append(bytes[..<indexEnd])
         for record in records { record.encode(into: &w) }
         if !extensions.isEmpty { extensions.encode(into: &w) }

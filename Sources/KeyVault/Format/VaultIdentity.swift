@@ -8,14 +8,16 @@ struct VaultIdentity: Hashable, Sendable {
     let createdAt: Timestamp
 
     static func new(threshold: Bool = false) -> VaultIdentity {
-        VaultIdentity(version: FormatV1.version, flags: threshold ? FormatV1.flagThreshold : 0,
-                      id: randomBytes(FormatV1.vaultIDCount), createdAt: .now())
+        VaultIdentity(
+            version: FormatV1.version, flags: threshold ? FormatV1.flagThreshold : 0,
+            id: randomBytes(FormatV1.vaultIDCount), createdAt: .now())
     }
 
     /// The same vault with the threshold flag set or cleared.
     func withThreshold(_ on: Bool) -> VaultIdentity {
-        VaultIdentity(version: version, flags: on ? flags | FormatV1.flagThreshold : flags & ~FormatV1.flagThreshold,
-                      id: id, createdAt: createdAt)
+        VaultIdentity(
+            version: version, flags: on ? flags | FormatV1.flagThreshold : flags & ~FormatV1.flagThreshold,
+            id: id, createdAt: createdAt)
     }
 
     /// Whether the header has an extension area (flag bit 2).
@@ -23,8 +25,9 @@ struct VaultIdentity: Hashable, Sendable {
 
     /// The same vault with the extensions flag set or cleared.
     func withExtensions(_ on: Bool) -> VaultIdentity {
-        VaultIdentity(version: version, flags: on ? flags | FormatV1.flagExtensions : flags & ~FormatV1.flagExtensions,
-                      id: id, createdAt: createdAt)
+        VaultIdentity(
+            version: version, flags: on ? flags | FormatV1.flagExtensions : flags & ~FormatV1.flagExtensions,
+            id: id, createdAt: createdAt)
     }
 
     /// The bytes slots use as the first part of their associated data. Flag bit 2 (extensions) is written as 0 here:

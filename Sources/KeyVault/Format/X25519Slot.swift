@@ -25,14 +25,16 @@ struct X25519Slot: Hashable, Sendable {
         }
         let nonce = AEAD.randomNonce()
         let ad = context.associatedData(kind: kind, bodyCount: parameterCount + context.wrappedCount, parameters: recipient + ephemeral + nonce)
-        return X25519Slot(recipient: recipient, ephemeral: ephemeral, nonce: nonce,
-                          wrapped: AEAD.seal(payload, key: kek, nonce: nonce, associatedData: ad))
+        return X25519Slot(
+            recipient: recipient, ephemeral: ephemeral, nonce: nonce,
+            wrapped: AEAD.seal(payload, key: kek, nonce: nonce, associatedData: ad))
     }
 
     /// The payload, or nil when `secret` is not this slot's recipient.
     func unwrap(secret: SecretBytes, publicKey: [UInt8], context: SlotContext) throws -> SecretBytes? {
         guard constantTimeEqual(publicKey, recipient), let shared = try X25519.sharedSecret(secret, ephemeral),
-              let kek = Self.kek(shared: shared, ephemeral: ephemeral, recipient: recipient) else { return nil }
+            let kek = Self.kek(shared: shared, ephemeral: ephemeral, recipient: recipient)
+        else { return nil }
         let ad = context.associatedData(kind: Self.kind, bodyCount: Self.parameterCount + wrapped.count, parameters: recipient + ephemeral + nonce)
         guard let payload = try AEAD.open(wrapped, key: kek, nonce: nonce, associatedData: ad), payload.count == context.payloadCount else { return nil }
         return payload
@@ -44,7 +46,8 @@ struct X25519Slot: Hashable, Sendable {
             throw KeyVaultError.damaged("vault damaged: X25519 slot at byte \(position) is \(body.count) bytes, expected \(expected)")
         }
         var r = ByteReader(body, base: position)
-        return X25519Slot(recipient: Array(try r.bytes(32, "X25519 recipient")), ephemeral: Array(try r.bytes(32, "X25519 ephemeral key")),
-                          nonce: Array(try r.bytes(24, "X25519 slot nonce")), wrapped: Array(try r.bytes(context.wrappedCount, "X25519 wrapped key")))
+        return X25519Slot(
+            recipient: Array(try r.bytes(32, "X25519 recipient")), ephemeral: Array(try r.bytes(32, "X25519 ephemeral key")),
+            nonce: Array(try r.bytes(24, "X25519 slot nonce")), wrapped: Array(try r.bytes(context.wrappedCount, "X25519 wrapped key")))
     }
 }

@@ -1,7 +1,7 @@
 // What a process that handles secrets sets up before it reads the first one: no crash reports, no core dumps, and
 // standard descriptors that can never turn out to be a vault or a key file.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Process-wide protections for a program that reads secrets. Call ``prepare()`` first thing in `main`.

@@ -1,7 +1,7 @@
 // Reading passphrases and key files straight into guarded memory: from a file, standard input, or the terminal.
 import Synchronization
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Where secrets come from. Every reader here fills ``SecretBytes`` directly; no copy passes through a Swift

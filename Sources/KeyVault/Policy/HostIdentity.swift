@@ -1,6 +1,6 @@
 // This machine's computer name, as the operating system reports it.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The identity of the machine a restore runs on.

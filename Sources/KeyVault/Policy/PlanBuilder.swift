@@ -30,7 +30,10 @@ struct PlanBuilder {
         if !databases.isEmpty && !roles.contains(.sql) { roles.append(.sql) }
         guard !roles.isEmpty else {
             let known = inventory.hosts.map(\.name.value) + Set(vault.entries.map { $0.host.value }).sorted()
-            throw KeyVaultError(.noSuchEntry, "nothing is recorded about \(failed) in this vault: no inventory record, key or database (it knows: \(known.isEmpty ? "nothing yet" : NameList(uniqueInOrder(known), limit: 8).description))")
+            throw KeyVaultError(
+                .noSuchEntry,
+                "nothing is recorded about \(failed) in this vault: no inventory record, key or database (it knows: \(known.isEmpty ? "nothing yet" : NameList(uniqueInOrder(known), limit: 8).description))"
+            )
         }
         self.vault = vault
         self.inventory = inventory
@@ -56,11 +59,14 @@ struct PlanBuilder {
             return [Step(text: "Restore the \(role) key of \(name) (NONE IS SEALED in this vault: see the warnings).", command: nil)]
         }
         if let changedAt = recorded?.productVersionRecordedAt, let product = recorded?.productVersion, newest.createdAt < changedAt {
-            warnings.append("the newest \(role) key backup of \(name) (version \(newest.version), sealed \(newest.createdAt.iso8601)) was sealed before the product version recorded for \(name) changed to \(product) (\(changedAt.iso8601)); Microsoft asks for the encryption key to be backed up when an installation is completed: export and seal a new one")
+            warnings.append(
+                "the newest \(role) key backup of \(name) (version \(newest.version), sealed \(newest.createdAt.iso8601)) was sealed before the product version recorded for \(name) changed to \(product) (\(changedAt.iso8601)); Microsoft asks for the encryption key to be backed up when an installation is completed: export and seal a new one"
+            )
         }
         let hasPassword = vault.hasKeyPassword(for: newest)
         if !hasPassword {
-            warnings.append("the export password of the \(role) key of \(name) (version \(newest.version)) is not escrowed: SecureStorageBackup.exe will ask for it, and a lost password cannot be recovered")
+            warnings.append(
+                "the export password of the \(role) key of \(name) (version \(newest.version)) is not escrowed: SecureStorageBackup.exe will ask for it, and a lost password cannot be recovered")
         }
         if let d = drills[newest.index], let problem = d.problem {
             warnings.append("the last drill (\(d.time.iso8601)) found the \(role) key of \(name) (version \(newest.version)) damaged: \(problem)")
@@ -73,16 +79,28 @@ struct PlanBuilder {
             var command = "keyvault restore \(v) --role \(role) --to \(target)/\(base).bin\(credentialOptions)"
             if hasPassword { command += " --key-password-to \(target)/\(base).password" }
             return [
-                Step(text: "On the new \(name), BEFORE running Setup, start OpenSSH Server and create the folder C:\\keyvault (README, \"Windows servers\"); then, from the escrow box, restore its \(role) key over SSH (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault asks the computer for its name and checks that it is \(name).", command: command),
-                Step(text: "On \(name), import C:\\keyvault\\\(base).bin with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in C:\\keyvault\\\(base).password" : " using the export password (not escrowed here)"); then delete the restored files (Remove-Item C:\\keyvault\\\(base).*).", command: nil),
+                Step(
+                    text:
+                        "On the new \(name), BEFORE running Setup, start OpenSSH Server and create the folder C:\\keyvault (README, \"Windows servers\"); then, from the escrow box, restore its \(role) key over SSH (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault asks the computer for its name and checks that it is \(name).",
+                    command: command),
+                Step(
+                    text:
+                        "On \(name), import C:\\keyvault\\\(base).bin with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in C:\\keyvault\\\(base).password" : " using the export password (not escrowed here)"); then delete the restored files (Remove-Item C:\\keyvault\\\(base).*).",
+                    command: nil),
             ]
         }
         let file = "\(base).bin"
         var command = "keyvault restore \(v) --role \(role) --out \(file)\(credentialOptions)"
         if hasPassword { command += " --key-password-out \(base).password" }
         return [
-            Step(text: "On the new \(name), BEFORE running Setup, restore its \(role) key (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault checks that this computer's name is \(name).", command: command),
-            Step(text: "Import \(file) with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in \(base).password" : " using the export password (not escrowed here)"); then delete the restored files.", command: nil),
+            Step(
+                text:
+                    "On the new \(name), BEFORE running Setup, restore its \(role) key (version \(newest.version), sealed \(newest.createdAt.iso8601)); keyvault checks that this computer's name is \(name).",
+                command: command),
+            Step(
+                text:
+                    "Import \(file) with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe, run as administrator, Restore)\(hasPassword ? " using the password in \(base).password" : " using the export password (not escrowed here)"); then delete the restored files.",
+                command: nil),
         ]
     }
 
@@ -100,14 +118,22 @@ struct PlanBuilder {
                 warnings.append("the FQDN of \(target.name) is not recorded, and the promotion needs it: keyvault inventory host \(v) --name \(target.name) --fqdn FQDN --role sm --additional")
             }
             let others = additional.dropFirst().map(\.name.value)
-            ways.append(Way(kind: .promote, role: .sm, title: "Promote the additional SM server \(target.name) to primary (no key moves between hosts)", steps: [
-                Step(text: "On \(target.name), close the Service Manager console and stop the System Center Data Access Service, Microsoft Monitoring Agent and System Center Management Configuration services (Stop-Service OMSDK, HealthService, OMCFG)\(others.isEmpty ? "" : " (other additional servers you could promote instead: \(NameList(others, limit: 8)))").", command: nil),
-                Step(text: "On \(target.name), clear the health-service state: delete the 'Health Service State' folder in the Service Manager installation folder.", command: nil),
-                Step(text: "Against the ServiceManager database on \(database("ServiceManager")), run: EXEC dbo.p_PromoteActiveWorkflowServer '\(targetFQDN)'", command: nil),
-                Step(text: "On \(target.name), start the same three services again (Start-Service OMSDK, HealthService, OMCFG); it is now the primary management server.", command: nil),
-                Step(text: "Record the promotion in the vault; \(name)'s keys stay in the vault for history, marked former primary.", command: "keyvault promote \(v) --host \(target.name)"),
-                Step(text: "Later, install a new additional SM server; export its own new key and seal it.", command: "keyvault seal \(v) --role sm --host NEWNAME --key NEWNAME.bin --key-password-file PASSWORD-FILE"),
-            ]))
+            ways.append(
+                Way(
+                    kind: .promote, role: .sm, title: "Promote the additional SM server \(target.name) to primary (no key moves between hosts)",
+                    steps: [
+                        Step(
+                            text:
+                                "On \(target.name), close the Service Manager console and stop the System Center Data Access Service, Microsoft Monitoring Agent and System Center Management Configuration services (Stop-Service OMSDK, HealthService, OMCFG)\(others.isEmpty ? "" : " (other additional servers you could promote instead: \(NameList(others, limit: 8)))").",
+                            command: nil),
+                        Step(text: "On \(target.name), clear the health-service state: delete the 'Health Service State' folder in the Service Manager installation folder.", command: nil),
+                        Step(text: "Against the ServiceManager database on \(database("ServiceManager")), run: EXEC dbo.p_PromoteActiveWorkflowServer '\(targetFQDN)'", command: nil),
+                        Step(text: "On \(target.name), start the same three services again (Start-Service OMSDK, HealthService, OMCFG); it is now the primary management server.", command: nil),
+                        Step(text: "Record the promotion in the vault; \(name)'s keys stay in the vault for history, marked former primary.", command: "keyvault promote \(v) --host \(target.name)"),
+                        Step(
+                            text: "Later, install a new additional SM server; export its own new key and seal it.",
+                            command: "keyvault seal \(v) --role sm --host NEWNAME --key NEWNAME.bin --key-password-file PASSWORD-FILE"),
+                    ]))
         } else if position == .primary {
             warnings.append("no additional SM server is recorded, so \(name) cannot be replaced by a promotion: rebuilding it under the same name is the only way")
         }
@@ -124,7 +150,11 @@ struct PlanBuilder {
     /// The data warehouse management server: rebuilt under its name, the only way back.
     mutating func addDWWay() {
         var steps = [newComputer()] + restoreSteps(.dw)
-        steps.append(Step(text: "Run Setup on \(name) and install the data warehouse management server using the existing DWStagingAndConfig database on \(database("DWStagingAndConfig")); on the reporting server page, give the original Reporting Server URL\(inventory.reportingServerURL.map { ", \($0)," } ?? " (not recorded here: keyvault inventory group \(v) --reporting-url URL)") as Microsoft requires (\"You must use the original URL for the Reporting Server\").", command: nil))
+        steps.append(
+            Step(
+                text:
+                    "Run Setup on \(name) and install the data warehouse management server using the existing DWStagingAndConfig database on \(database("DWStagingAndConfig")); on the reporting server page, give the original Reporting Server URL\(inventory.reportingServerURL.map { ", \($0)," } ?? " (not recorded here: keyvault inventory group \(v) --reporting-url URL)") as Microsoft requires (\"You must use the original URL for the Reporting Server\").",
+                command: nil))
         steps.append(Step(text: "Re-import the unsealed management packs exported with Export-SCSMManagementPack.", command: nil))
         ways.append(Way(kind: .rebuild, role: .dw, title: "Rebuild the data warehouse management server \(name) under the same computer name (the only way back for DW)", steps: steps))
     }
@@ -132,7 +162,10 @@ struct PlanBuilder {
     /// The Self-Service Portal, with its own key.
     mutating func addSSPWay() {
         var steps = [newComputer()] + restoreSteps(.ssp)
-        steps.append(Step(text: "Reinstall the Self-Service Portal on \(name)\(inventory.primarySM.map { " (the primary SM management server is \($0.name))" } ?? ""); its encryption key was restored first.", command: nil))
+        steps.append(
+            Step(
+                text: "Reinstall the Self-Service Portal on \(name)\(inventory.primarySM.map { " (the primary SM management server is \($0.name))" } ?? ""); its encryption key was restored first.",
+                command: nil))
         ways.append(Way(kind: .rebuild, role: .ssp, title: "Rebuild the Self-Service Portal \(name) under the same computer name and restore its own key", steps: steps))
     }
 
@@ -147,9 +180,21 @@ struct PlanBuilder {
         for db in databases where !instances.contains(db.instance) { instances.append(db.instance) }
         for instance in instances {
             let names = databases.filter { $0.instance == instance }.map(\.name).joined(separator: ", ")
-            steps.append(Step(text: "Install SQL Server on \(name) with the same instance name \(instance) (exactly; Service Manager does not support case-sensitive instance names), then restore from backup: \(names).", command: nil))
+            steps.append(
+                Step(
+                    text:
+                        "Install SQL Server on \(name) with the same instance name \(instance) (exactly; Service Manager does not support case-sensitive instance names), then restore from backup: \(names).",
+                    command: nil))
         }
-        steps.append(Step(text: "Restore the permissions of the recreated databases with the script you saved when you backed up the unsealed management packs (Microsoft, Implement Service Manager disaster recovery: Database recovery).", command: nil))
-        ways.append(Way(kind: .databases, role: .sql, title: "Bring back the databases on a computer named \(name) with the same SQL Server instance name\(instances.count == 1 ? "" : "s") \(instances.joined(separator: ", "))", steps: steps))
+        steps.append(
+            Step(
+                text:
+                    "Restore the permissions of the recreated databases with the script you saved when you backed up the unsealed management packs (Microsoft, Implement Service Manager disaster recovery: Database recovery).",
+                command: nil))
+        ways.append(
+            Way(
+                kind: .databases, role: .sql,
+                title: "Bring back the databases on a computer named \(name) with the same SQL Server instance name\(instances.count == 1 ? "" : "s") \(instances.joined(separator: ", "))",
+                steps: steps))
     }
 }

@@ -63,8 +63,9 @@ public struct RecoveryPlan: Sendable {
             default: builder.addDatabaseWay()
             }
         }
-        return RecoveryPlan(host: builder.name, fqdn: builder.fqdn, roles: builder.roles, managementGroup: builder.inventory.managementGroup,
-                            ways: builder.ways, warnings: builder.warnings)
+        return RecoveryPlan(
+            host: builder.name, fqdn: builder.fqdn, roles: builder.roles, managementGroup: builder.inventory.managementGroup,
+            ways: builder.ways, warnings: builder.warnings)
     }
 
     /// The unlock options a restore of this vault needs, with placeholders named after its custodians: the passphrase
@@ -117,4 +118,3 @@ func uniqueInOrder(_ items: [String]) -> [String] {
     for i in items where seen.insert(i.lowercased()).inserted { out.append(i) }
     return out
 }
-

@@ -23,14 +23,17 @@ public enum RestoreRule {
         var bytes: [UInt8] = [], locations: [RecordLocation] = []
         for e in entries {
             let roleBytes = Array(e.role.rawValue.utf8), hostBytes = Array(e.host.value.utf8)
-            locations.append(RecordLocation(start: UInt32(bytes.count), metaCount: 0, roleCount: UInt8(roleBytes.count),
-                                            hostCount: UInt8(hostBytes.count), size: 0))
+            locations.append(
+                RecordLocation(
+                    start: UInt32(bytes.count), metaCount: 0, roleCount: UInt8(roleBytes.count),
+                    hostCount: UInt8(hostBytes.count), size: 0))
             bytes += [0, 0, 0x01, 0, UInt8(roleBytes.count)] + roleBytes + [0x02, 0, UInt8(hostBytes.count)] + hostBytes
             bytes += [0x03, 0, 4] + (0..<4).map { UInt8(truncatingIfNeeded: e.version >> (24 - 8 * UInt32($0))) }
         }
         let position = try bytes.withUnsafeBufferPointer { bytes in
-            try choose(in: RestoreCandidates(bytes: bytes, locations: locations, indices: entries.map(\.index)),
-                       role: role, version: version, host: host)
+            try choose(
+                in: RestoreCandidates(bytes: bytes, locations: locations, indices: entries.map(\.index)),
+                role: role, version: version, host: host)
         }
         return entries[position]
     }
@@ -68,13 +71,16 @@ public enum RestoreRule {
         }
         guard let newest else {
             let owners = hosts(in: entries, where: isRole)
-            throw KeyVaultError(.hostMismatch,
+            throw KeyVaultError(
+                .hostMismatch,
                 "refused: the \(role) key in this vault belongs to \(owners), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from")
         }
         if ambiguous {
             let names = hosts(in: entries, separator: " and ", where: isMine)
-            throw KeyVaultError(.hostMismatch,
-                "refused: \(role) keys for \(names) all match \(host.isLocal ? "this computer's name \(host.name)" : "the name \(host.name) of \(host.subject)"); set \(host.isLocal ? "this computer's" : "its") host name to its fully qualified name so exactly one matches")
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: \(role) keys for \(names) all match \(host.isLocal ? "this computer's name \(host.name)" : "the name \(host.name) of \(host.subject)"); set \(host.isLocal ? "this computer's" : "its") host name to its fully qualified name so exactly one matches"
+            )
         }
         if let version {
             guard let asked else {
@@ -95,8 +101,10 @@ public enum RestoreRule {
         let v = entries.version(chosen)
         guard let other = matching.first(where: { $0 != chosen && entries.version($0) == v }) else { return }
         let a = String(decoding: entries.host(other), as: UTF8.self), b = String(decoding: entries.host(chosen), as: UTF8.self)
-        throw KeyVaultError(.hostMismatch,
-            "refused: version \(v) of the \(role) key exists both for \(a) and for \(b), which both name \(host.subject) \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)")
+        throw KeyVaultError(
+            .hostMismatch,
+            "refused: version \(v) of the \(role) key exists both for \(a) and for \(b), which both name \(host.subject) \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)"
+        )
     }
 
     /// The next version number for (`host`, `role`): one more than the highest among entries whose host matches.
@@ -113,7 +121,8 @@ public enum RestoreRule {
             let name = entries.host(i)
             let hash = DistinctCount.hash(UnsafeBufferPointer(start: nil, count: 0), name, foldingCase: true)
             if distinct.insert(hash, at: i, same: { HostName.equalIgnoringASCIICase(entries.host($0), name) }),
-               first.count < NameList.shown {
+                first.count < NameList.shown
+            {
                 first.append(String(decoding: name, as: UTF8.self))
             }
         }

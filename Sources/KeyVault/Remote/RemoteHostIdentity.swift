@@ -49,16 +49,22 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let (probe, key) = try run(client, location, command: RemoteScripts.probe, expectedKey: nil, what: "ask it which shell it runs")
         let answer = probe.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let shell: RemoteShell
-        if answer.contains("Windows_NT") && answer.hasPrefix("\"") { shell = .cmd }
-        else if answer.hasPrefix("kv-probe:%OS%:") && answer.count > "kv-probe:%OS%:".count { shell = .powershell }
-        else if answer == "kv-probe:%OS%:" { shell = .posix }
-        else {
-            throw KeyVaultError(.remote, "cannot tell which shell \(location.connection) runs (it answered '\(String(answer.prefix(80)).printable)'); keyvault knows POSIX shells, cmd.exe and PowerShell")
+        if answer.contains("Windows_NT") && answer.hasPrefix("\"") {
+            shell = .cmd
+        } else if answer.hasPrefix("kv-probe:%OS%:") && answer.count > "kv-probe:%OS%:".count {
+            shell = .powershell
+        } else if answer == "kv-probe:%OS%:" {
+            shell = .posix
+        } else {
+            throw KeyVaultError(
+                .remote, "cannot tell which shell \(location.connection) runs (it answered '\(String(answer.prefix(80)).printable)'); keyvault knows POSIX shells, cmd.exe and PowerShell")
         }
         let (text, _) = try run(client, location, command: RemoteScripts.hostname(shell), expectedKey: key, what: "ask its computer name")
         let reported = text.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: " \t") } ?? ""
         guard let name = try? HostName(reported) else {
-            throw KeyVaultError(.hostIdentity, "the computer at \(location.connection) reported the host name '\(String(reported.prefix(80)).printable)', which is not a valid computer name, so no key can be matched to it")
+            throw KeyVaultError(
+                .hostIdentity,
+                "the computer at \(location.connection) reported the host name '\(String(reported.prefix(80)).printable)', which is not a valid computer name, so no key can be matched to it")
         }
         return RemoteHostIdentity(location: location, name: name, shell: shell, hostKey: key, client: client)
     }
@@ -88,7 +94,9 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     static func failure(_ session: SSHSession, status: Int32, what: String) -> KeyVaultError {
         let said = session.complaint
         let to = session.location.connection
-        if said.contains("Host key verification failed") || said.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || said.contains("No ED25519 host key is known") || said.contains("host key for") && said.contains("is not known") {
+        if said.contains("Host key verification failed") || said.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || said.contains("No ED25519 host key is known")
+            || said.contains("host key for") && said.contains("is not known")
+        {
             return KeyVaultError(.remote, "ssh refused \(to): its host key is not in known_hosts or does not match it (\(said)); check the server's key fingerprint and add it with ssh first")
         }
         let detail = said.isEmpty ? "" : ": \(said)"
@@ -149,11 +157,13 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let done = try session.readLine()
         let (status, _) = try session.finish()
         guard ok else {
-            throw KeyVaultError(.remote, "the copy written to \(where_) does not match the key (\(parts.count == 3 ? "\(parts[1]) bytes, SHA-256 \(parts[2])" : "an unreadable report")); it was removed there")
+            throw KeyVaultError(
+                .remote, "the copy written to \(where_) does not match the key (\(parts.count == 3 ? "\(parts[1]) bytes, SHA-256 \(parts[2])" : "an unreadable report")); it was removed there")
         }
         if done == "kv-exists" { throw KeyVaultError(.fileConflict, "\(where_) already exists", remedy: .replaceExisting) }
         guard done == "kv-done", status == 0 else {
-            throw KeyVaultError(.remote, "\(where_) was written and checked but not given its name (exit \(status)\(session.complaint.isEmpty ? "" : ": \(session.complaint)")); nothing was left there")
+            throw KeyVaultError(
+                .remote, "\(where_) was written and checked but not given its name (exit \(status)\(session.complaint.isEmpty ? "" : ": \(session.complaint)")); nothing was left there")
         }
         _ = try Self.checkHostKey(session, expected: hostKey)
         return expected
@@ -194,7 +204,8 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let got = try bytes.withUnsafeMutableBytes { try session.read(into: $0) }
         let (status, _) = try session.finish()
         guard got == size, status == 0 else {
-            throw KeyVaultError(.remote, "the transfer of \(where_) was cut off (\(got < size ? "part of the file came" : "exit \(status)")\(session.complaint.isEmpty ? "" : ": \(session.complaint)"))")
+            throw KeyVaultError(
+                .remote, "the transfer of \(where_) was cut off (\(got < size ? "part of the file came" : "exit \(status)")\(session.complaint.isEmpty ? "" : ": \(session.complaint)"))")
         }
         let actual = bytes.withUnsafeBytes { Hashing.sha256Hex($0) }
         guard actual == parts[2].lowercased() else {

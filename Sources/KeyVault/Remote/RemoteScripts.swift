@@ -17,7 +17,8 @@ enum RemoteScripts {
     /// `kv-done`). Anything else removes the file.
     static func write(_ shell: RemoteShell, path: String, count: Int, replacing: Bool) -> String {
         if shell.isWindows {
-            return powershell("""
+            return powershell(
+                """
                 $ErrorActionPreference = 'Stop'
                 $p = '\(path)'; $n = \(count); $force = $\(replacing ? "true" : "false"); $t = $null; $done = $false
                 try {
@@ -46,7 +47,8 @@ enum RemoteScripts {
         }
         // mktemp makes the file 0600 (umask 077 for anything else); the traps remove it on hang-up, interrupt,
         // termination and any exit before the rename; ln names it without replacing (no-clobber, atomic).
-        return sh("""
+        return sh(
+            """
             umask 077; p=$1; n=$2; force=$3; t=
             cleanup() { if [ -n "$t" ]; then rm -f -- "$t"; fi; }
             trap cleanup EXIT; trap "cleanup; exit 129" HUP; trap "cleanup; exit 130" INT; trap "cleanup; exit 143" TERM; trap "cleanup; exit 141" PIPE
@@ -72,7 +74,8 @@ enum RemoteScripts {
     /// when it is larger than `maxCount`.
     static func read(_ shell: RemoteShell, path: String, maxCount: Int) -> String {
         if shell.isWindows {
-            return powershell("""
+            return powershell(
+                """
                 $ErrorActionPreference = 'Stop'
                 $p = '\(path)'
                 if (-not (Test-Path -LiteralPath $p -PathType Leaf)) { [Console]::Out.WriteLine('kv-missing'); exit 16 }
@@ -84,7 +87,8 @@ enum RemoteScripts {
                 $o.Write($head, 0, $head.Length); $o.Write($b, 0, $b.Length); $o.Flush(); [Array]::Clear($b, 0, $b.Length)
                 """)
         }
-        return sh("""
+        return sh(
+            """
             p=$1; max=$2
             if [ ! -f "$p" ]; then echo kv-missing; exit 16; fi
             s=$(wc -c < "$p" | tr -d " ")

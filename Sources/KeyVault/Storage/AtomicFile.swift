@@ -1,6 +1,6 @@
 // Writing a file so that it appears whole or not at all: temp file, fsync, rename, fsync of the folder.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A file being written next to its final path. Nothing is visible at the final path until ``commit(replacing:)``;
@@ -52,7 +52,10 @@ final class AtomicFile {
         let gid = existing.st_gid == fresh.st_gid ? gid_t.max : existing.st_gid
         if uid != uid_t.max || gid != gid_t.max {
             do { try Syscalls.fchown(fd, uid: uid, gid: gid) } catch {
-                throw KeyVaultError(.io, "refused to rewrite \(finalPath): it belongs to user \(existing.st_uid) and group \(existing.st_gid), and a file written by this user (uid \(Syscalls.effectiveUserID)) cannot keep that owner and group (\(SystemError.describe(error.code))); run as the vault's owner or as root. The vault was not changed")
+                throw KeyVaultError(
+                    .io,
+                    "refused to rewrite \(finalPath): it belongs to user \(existing.st_uid) and group \(existing.st_gid), and a file written by this user (uid \(Syscalls.effectiveUserID)) cannot keep that owner and group (\(SystemError.describe(error.code))); run as the vault's owner or as root. The vault was not changed"
+                )
             }
         }
         do { try Syscalls.fchmod(fd, existing.st_mode & 0o777) } catch {
@@ -131,7 +134,10 @@ final class AtomicFile {
         if dirfd >= 0 {
             defer { Syscalls.close(dirfd) }
             do { try Syscalls.fsync(dirfd) } catch {
-                throw KeyVaultError(.io, "\(finalPath) was written, but syncing its folder \(directory) failed: \(SystemError.describe(error.code)); the change may not survive a power loss: check the disk, then 'keyvault list' shows what the vault holds")
+                throw KeyVaultError(
+                    .io,
+                    "\(finalPath) was written, but syncing its folder \(directory) failed: \(SystemError.describe(error.code)); the change may not survive a power loss: check the disk, then 'keyvault list' shows what the vault holds"
+                )
             }
         }
     }

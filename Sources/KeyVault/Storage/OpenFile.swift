@@ -1,6 +1,6 @@
 // An open file descriptor that closes itself, for reading a vault from one inode throughout.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A read-only descriptor, closed on release. A vault keeps one so that every later read (ciphertexts) comes

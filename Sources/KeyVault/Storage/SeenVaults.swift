@@ -1,6 +1,6 @@
 // The per-user record of each vault seen and how far its history had come, so that an older copy put back is noticed.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Remembers, for one user, how far each vault's history had come when it was last seen (``VaultProgress``).
@@ -60,10 +60,12 @@ public struct SeenVaults: Sendable {
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
         guard fields["keyvault-seen"] == "1", let records = fields["records"].flatMap({ UInt64($0) }),
-              let head = fields["head"].flatMap(Array<UInt8>.init(hex:)), head.count == 32,
-              let seconds = fields["time"].flatMap({ UInt64($0) }) else { return nil }
-        return Sighting(progress: VaultProgress(records: records, head: head), time: Timestamp(secondsSinceEpoch: seconds),
-                        path: fields["path"] ?? "?")
+            let head = fields["head"].flatMap(Array<UInt8>.init(hex:)), head.count == 32,
+            let seconds = fields["time"].flatMap({ UInt64($0) })
+        else { return nil }
+        return Sighting(
+            progress: VaultProgress(records: records, head: head), time: Timestamp(secondsSinceEpoch: seconds),
+            path: fields["path"] ?? "?")
     }
 
     /// The vault this user last saw at `path`, when it was another vault than `vault` and this user never saw `vault`
@@ -76,7 +78,8 @@ public struct SeenVaults: Sendable {
     /// - Returns: the other vault's id and sighting, or nil.
     public func otherVaultSeen(at path: String, than vault: Vault) -> (id: String, sighting: Sighting)? {
         guard problem == nil, lastSighting(ofVaultID: vault.id) == nil, pinnedKey(ofVaultID: vault.id) == nil,
-              case let names = Syscalls.listDirectory(directory) else { return nil }
+            case let names = Syscalls.listDirectory(directory)
+        else { return nil }
         let absolute = Paths.absolute(path)
         var latest: (id: String, sighting: Sighting)?
         for name in names where name.count == 32 && name != vault.id {
@@ -150,8 +153,10 @@ public struct SeenVaults: Sendable {
     }
 
     private func remember(id: String, progress now: VaultProgress, path: String, replacingNewer: Bool) throws {
-        if !replacingNewer, let seen = lastSighting(ofVaultID: id), seen.progress.records > now.records
-            || (seen.progress.records == now.records && seen.progress.head == now.head) {
+        if !replacingNewer, let seen = lastSighting(ofVaultID: id),
+            seen.progress.records > now.records
+                || (seen.progress.records == now.records && seen.progress.head == now.head)
+        {
             return
         }
         do { try Syscalls.makeDirectories(directory, mode: 0o700) } catch {

@@ -1,8 +1,8 @@
 // The one place the library calls the operating system for files (swift-system's Internals/Syscalls idea).
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 internal import CKeyVaultSystem
 

@@ -1,6 +1,6 @@
 // The exclusive lock a writer holds on a vault, robust to the vault being replaced by rename.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// An exclusive `flock` on the vault file itself. Because writers replace the file by rename, a lock taken on an

@@ -1,6 +1,6 @@
 // The audit trail kept inside the vault: who did what, when, and whether it worked; each record chained to the last.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// One record of the vault's audit log.
@@ -73,8 +73,10 @@ struct AuditLog: Sendable, Hashable {
     var lastMAC: [UInt8] { records.last?.mac ?? anchor }
 
     /// Appends a record chained with `key` (Subkey(5)), dropping the oldest beyond the cap.
-    mutating func append(action: AuditAction, role: Role? = nil, host: HostName? = nil, version: UInt32? = nil,
-                         outcome: String, actor: AuditActor, at time: Timestamp = .now(), key: SecretBytes) {
+    mutating func append(
+        action: AuditAction, role: Role? = nil, host: HostName? = nil, version: UInt32? = nil,
+        outcome: String, actor: AuditActor, at time: Timestamp = .now(), key: SecretBytes
+    ) {
         var f = FieldWriter()
         f.uint(1, time.secondsSinceEpoch, bytes: 8)
         f.text(2, action.rawValue)
@@ -85,9 +87,11 @@ struct AuditLog: Sendable, Hashable {
         f.text(7, AuditActor.clean(actor.machine, 255))
         f.text(8, AuditActor.clean(outcome, 512))
         let mac = AuditLog.mac(previous: lastMAC, fields: f.bytes, key: key)
-        records.append(AuditRecord(time: time, action: action, role: role, host: host, version: version,
-                                   user: AuditActor.clean(actor.user, 64), machine: AuditActor.clean(actor.machine, 255),
-                                   outcome: AuditActor.clean(outcome, 512), mac: mac, fields: f.bytes))
+        records.append(
+            AuditRecord(
+                time: time, action: action, role: role, host: host, version: version,
+                user: AuditActor.clean(actor.user, 64), machine: AuditActor.clean(actor.machine, 255),
+                outcome: AuditActor.clean(outcome, 512), mac: mac, fields: f.bytes))
         if records.count > FormatV1.maxLogRecords {
             let cut = records.count - FormatV1.maxLogRecords
             anchor = records[cut - 1].mac
@@ -121,8 +125,10 @@ struct AuditLog: Sendable, Hashable {
         var out = AuditLog(dropped: dropped, anchor: anchor, records: [])
         for r in records {
             let mac = AuditLog.mac(previous: out.lastMAC, fields: r.fields, key: key)
-            out.records.append(AuditRecord(time: r.time, action: r.action, role: r.role, host: r.host, version: r.version,
-                                           user: r.user, machine: r.machine, outcome: r.outcome, mac: mac, fields: r.fields))
+            out.records.append(
+                AuditRecord(
+                    time: r.time, action: r.action, role: r.role, host: r.host, version: r.version,
+                    user: r.user, machine: r.machine, outcome: r.outcome, mac: mac, fields: r.fields))
         }
         return out
     }
@@ -138,13 +144,14 @@ struct AuditLog: Sendable, Hashable {
             // The mac is the last field: it covers every byte of the record before it.
             let fieldsCount = item.bytes.count - 35
             guard let action = AuditAction(rawValue: try f.text(2, "action", max: 32, required: true)!) else { throw f.bad("action must be a-z and -") }
-            log.records.append(AuditRecord(
-                time: Timestamp(secondsSinceEpoch: try f.uint(1, "time", bytes: 8, required: true)!),
-                action: action, role: try f.role(3, required: false), host: try f.host(4, "host", required: false),
-                version: try f.uint(5, "version", bytes: 4, required: false).map { UInt32($0) },
-                user: try f.text(6, "user", max: 64, required: true)!, machine: try f.text(7, "machine", max: 255, required: true)!,
-                outcome: try f.text(8, "outcome", max: 512, required: true)!,
-                mac: Array(mac), fields: Array(item.bytes.prefix(fieldsCount))))
+            log.records.append(
+                AuditRecord(
+                    time: Timestamp(secondsSinceEpoch: try f.uint(1, "time", bytes: 8, required: true)!),
+                    action: action, role: try f.role(3, required: false), host: try f.host(4, "host", required: false),
+                    version: try f.uint(5, "version", bytes: 4, required: false).map { UInt32($0) },
+                    user: try f.text(6, "user", max: 64, required: true)!, machine: try f.text(7, "machine", max: 255, required: true)!,
+                    outcome: try f.text(8, "outcome", max: 512, required: true)!,
+                    mac: Array(mac), fields: Array(item.bytes.prefix(fieldsCount))))
         }
         return log
     }
@@ -152,10 +159,11 @@ struct AuditLog: Sendable, Hashable {
     func encode(into w: inout ByteWriter) {
         w.u64(dropped)
         w.append(anchor)
-        ItemList.encode(records.map { r in
-            var f = FieldWriter()
-            f.field(9, r.mac)
-            return r.fields + f.bytes
-        }, into: &w)
+        ItemList.encode(
+            records.map { r in
+                var f = FieldWriter()
+                f.field(9, r.mac)
+                return r.fields + f.bytes
+            }, into: &w)
     }
 }

@@ -26,8 +26,9 @@ public struct Checkpoint: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.trimmingASCIIWhitespace.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 5, parts[0] == "kvcp1", parts[1].count == 32, Array<UInt8>(hex: parts[1]) != nil,
-              let records = UInt64(parts[2]), let head = Array<UInt8>(hex: parts[3]), head.count == 16,
-              let mac = Array<UInt8>(hex: parts[4]), mac.count == 16 else {
+            let records = UInt64(parts[2]), let head = Array<UInt8>(hex: parts[3]), head.count == 16,
+            let mac = Array<UInt8>(hex: parts[4]), mac.count == 16
+        else {
             throw KeyVaultError.invalidArgument("not a keyvault checkpoint: expected one line kvcp1:<vault id>:<records>:<head>:<mac>, as 'keyvault checkpoint' prints")
         }
         self.init(vaultID: parts[1].lowercased(), records: records, head: head, mac: mac)
@@ -77,8 +78,9 @@ extension UnlockedVault {
         let progress = vault.progress
         let head = Array(progress.head.prefix(16))
         let key = try KeyDerivation.subkey(.checkpoint, of: vaultKey)
-        return Checkpoint(vaultID: vault.id, records: progress.records, head: head,
-                          mac: Checkpoint.mac(vaultID: vault.header.identity.id, records: progress.records, head: head, key: key))
+        return Checkpoint(
+            vaultID: vault.id, records: progress.records, head: head,
+            mac: Checkpoint.mac(vaultID: vault.header.identity.id, records: progress.records, head: head, key: key))
     }
 
     /// Compares this vault with `checkpoint`.
@@ -93,7 +95,9 @@ extension UnlockedVault {
         let key = try KeyDerivation.subkey(.checkpoint, of: vaultKey)
         let expected = Checkpoint.mac(vaultID: vault.header.identity.id, records: checkpoint.records, head: checkpoint.head, key: key)
         guard constantTimeEqual(expected, checkpoint.mac) else {
-            throw KeyVaultError.damaged("the checkpoint does not authenticate under this vault's key: it was altered, or the vault was re-keyed since it was made (the checkpoint says \(checkpoint.records) records, the vault has \(vault.progress.records))")
+            throw KeyVaultError.damaged(
+                "the checkpoint does not authenticate under this vault's key: it was altered, or the vault was re-keyed since it was made (the checkpoint says \(checkpoint.records) records, the vault has \(vault.progress.records))"
+            )
         }
         let log = vault.header.extensions.log
         let now = vault.progress

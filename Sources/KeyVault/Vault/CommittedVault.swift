@@ -24,9 +24,10 @@ public struct CommittedVault: Sendable {
     public static var latest: CommittedVault? { last.withLock { $0 } }
 
     static func note(_ vault: Vault, keyFingerprint: String? = nil) {
-        let committed = CommittedVault(id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
-                                       custodianCount: vault.header.slots.count, threshold: vault.threshold,
-                                       keyFingerprint: keyFingerprint)
+        let committed = CommittedVault(
+            id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
+            custodianCount: vault.header.slots.count, threshold: vault.threshold,
+            keyFingerprint: keyFingerprint)
         last.withLock { $0 = committed }
     }
 }

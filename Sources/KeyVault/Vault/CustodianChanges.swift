@@ -23,8 +23,9 @@ extension Vault {
             if let wanted = threshold, wanted != Int(header.threshold ?? 1) {
                 let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
                 let k = try SlotBuilder.validate(all, threshold: wanted)
-                try rewriteWithNewKey(current: current, unlocked: unlocked, sources: all, threshold: k.map(Int.init), endorsers: credentials.identities, out: out, action: .custodianAdd,
-                                      outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(all.count) in all; threshold now \(Vault.thresholdWords(k)); vault re-keyed")
+                try rewriteWithNewKey(
+                    current: current, unlocked: unlocked, sources: all, threshold: k.map(Int.init), endorsers: credentials.identities, out: out, action: .custodianAdd,
+                    outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(all.count) in all; threshold now \(Vault.thresholdWords(k)); vault re-keyed")
                 return try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: path).custodians
             }
             let slots: [SlotRecord]
@@ -34,7 +35,8 @@ extension Vault {
                 }
                 var seen = Set(header.describeCustodians().map(\.sourceKey))
                 for source in added where !seen.insert(source.identityKey).inserted {
-                    throw KeyVaultError.invalidArgument(source.identityKey == "passphrase" ? "this vault already has a passphrase custodian" : "that custodian is already in this vault, or named twice")
+                    throw KeyVaultError.invalidArgument(
+                        source.identityKey == "passphrase" ? "this vault already has a passphrase custodian" : "that custodian is already in this vault, or named twice")
                 }
                 for case .passphrase(let p, _) in added { try checkNewPassphrase(p) }
                 slots = header.slots + (try SlotBuilder.slots(for: added, vaultKey: unlocked.vaultKey, context: header.slotContext))
@@ -44,10 +46,12 @@ extension Vault {
                 slots = try SlotBuilder.slots(for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k))
             }
             var extensions = header.extensions
-            extensions.log.append(action: .custodianAdd, outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
-                                  actor: .current(), key: unlocked.logKey)
-            let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: slots,
-                                               records: header.allRecords(), extensions: extensions, tagKey: unlocked.tagKey)
+            extensions.log.append(
+                action: .custodianAdd, outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
+                actor: .current(), key: unlocked.logKey)
+            let rewritten = VaultHeader.encode(
+                identity: header.identity, threshold: header.threshold, slots: slots,
+                records: header.allRecords(), extensions: extensions, tagKey: unlocked.tagKey)
             try out.write(rewritten.encoded)
             try out.copy(from: current.file, offset: header.size, count: header.ciphertextAreaCount)
             return rewritten.describeCustodians()
@@ -77,21 +81,26 @@ extension Vault {
             }
             guard matches.count == 1, let removed = matches.first else {
                 let known = custodians.map(\.id).joined(separator: ", ")
-                throw KeyVaultError(.noSuchEntry, matches.isEmpty
-                    ? "no custodian '\(id.printable)' in this vault (custodians: \(known))"
-                    : "'\(id.printable)' names more than one custodian; use the full id")
+                throw KeyVaultError(
+                    .noSuchEntry,
+                    matches.isEmpty
+                        ? "no custodian '\(id.printable)' in this vault (custodians: \(known))"
+                        : "'\(id.printable)' names more than one custodian; use the full id")
             }
             guard custodians.count > 1 else {
                 throw KeyVaultError.invalidArgument("refused: \(removed.id) is the vault's only custodian; add another one first")
             }
             let newThreshold = threshold ?? current.threshold
             if threshold == nil, let k = current.threshold, custodians.count - 1 < k {
-                throw KeyVaultError.invalidArgument("refused: removing \(removed.id) would leave \(custodians.count - 1) custodians for a threshold of \(k); add a custodian first, or lower the threshold with --threshold")
+                throw KeyVaultError.invalidArgument(
+                    "refused: removing \(removed.id) would leave \(custodians.count - 1) custodians for a threshold of \(k); add a custodian first, or lower the threshold with --threshold")
             }
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials, skipping: removed.slotNumber - 1)
             let k = try SlotBuilder.validate(sources, threshold: newThreshold)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), endorsers: credentials.identities, out: out,
-                                  action: .custodianRemove, outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); \(threshold == nil ? "" : "threshold now \(Vault.thresholdWords(k)); ")vault re-keyed")
+            try rewriteWithNewKey(
+                current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), endorsers: credentials.identities, out: out,
+                action: .custodianRemove,
+                outcome: "ok: removed custodian \(removed.id) (\(removed.kind.rawValue)); \(threshold == nil ? "" : "threshold now \(Vault.thresholdWords(k)); ")vault re-keyed")
             return removed
         }
     }
@@ -108,8 +117,9 @@ extension Vault {
         try modify(path, credentials: credentials) { current, unlocked, out in
             let sources = try SlotBuilder.existingSources(of: unlocked, credentials: credentials)
             let k = try SlotBuilder.validate(sources, threshold: threshold ?? current.threshold)
-            try rewriteWithNewKey(current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), endorsers: credentials.identities, out: out,
-                                  action: .rekey, outcome: "ok: new vault key, every entry re-sealed\(threshold == nil ? "" : "; threshold now \(Vault.thresholdWords(k))")")
+            try rewriteWithNewKey(
+                current: current, unlocked: unlocked, sources: sources, threshold: k.map(Int.init), endorsers: credentials.identities, out: out,
+                action: .rekey, outcome: "ok: new vault key, every entry re-sealed\(threshold == nil ? "" : "; threshold now \(Vault.thresholdWords(k))")")
         }
     }
 
@@ -120,9 +130,11 @@ extension Vault {
     /// sealed again (two passes, one entry in memory at a time). Metadata bytes are kept but for the fingerprint.
     /// Escrowed passwords are sealed again under the new password subkey, and the audit log is chained again under
     /// the new log subkey (after its chain is checked under the old one), with a record of this change.
-    private static func rewriteWithNewKey(current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?,
-                                          endorsers: [CustodianIdentity], out: AtomicFile,
-                                          action: AuditAction, outcome: String) throws {
+    private static func rewriteWithNewKey(
+        current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?,
+        endorsers: [CustodianIdentity], out: AtomicFile,
+        action: AuditAction, outcome: String
+    ) throws {
         let k = threshold.map { UInt8($0) }  // callers checked that enough custodians remain
         let newKey = try SecretBytes.random(count: 32)
         let identity = current.header.identity.withThreshold(k != nil)
@@ -142,8 +154,10 @@ extension Vault {
         // user who pinned the old key accepts the new one without anyone's word.
         // The custodians whose secrets this write holds endorse their new slots and the new key in the same write.
         let commitment = try UnlockedVault.commitmentKeyPair(of: newKey).publicKey
-        extensions.endorsements = try Endorser.endorsements(by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
-                                                            commitment: commitment, strict: false).endorsements
+        extensions.endorsements = try Endorser.endorsements(
+            by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
+            commitment: commitment, strict: false
+        ).endorsements
         extensions.keyHistory.append(try unlocked.transition(to: newKey, at: .now()))
         KnownKeys.remember(commitment, vaultID: current.id)
         if extensions.keyHistory.count > KeyTrustSections.maxTransitions { extensions.keyHistory.removeFirst() }
@@ -162,8 +176,9 @@ extension Vault {
         }
         extensions.log = extensions.log.rechained(key: logKey)
         extensions.log.append(action: action, outcome: outcome, actor: .current(), key: logKey)
-        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: records,
-                                        extensions: extensions, tagKey: tagKey)
+        let header = VaultHeader.encode(
+            identity: identity, threshold: k, slots: slots, records: records,
+            extensions: extensions, tagKey: tagKey)
         try out.write(header.encoded)
         for (entry, record) in zip(current.entries, records) {
             let plain = try unlocked.open(entry)

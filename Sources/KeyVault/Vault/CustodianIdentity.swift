@@ -1,6 +1,6 @@
 // The secret side of a custodian: an X25519 identity from `keyvault keygen`, or a PEM private key for a certificate.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Something that can unlock a custodian slot: an X25519 identity, or the private key of a certificate custodian.
@@ -43,14 +43,17 @@ public final class CustodianIdentity: @unchecked Sendable {
             throw KeyVaultError.invalidArgument("only X25519 identities can be written by keyvault")
         }
         try Vault.checkCanCreate(path, what: "identity file", hint: "keyvault keygen never overwrites an identity")
-        let header = Array("# keyvault custodian identity (X25519). Keep this file secret: it unlocks every vault sealed to its recipient.\n# created: \(Timestamp.now().iso8601)\n# recipient: \(recipient.string)\n".utf8)
+        let header = Array(
+            "# keyvault custodian identity (X25519). Keep this file secret: it unlocks every vault sealed to its recipient.\n# created: \(Timestamp.now().iso8601)\n# recipient: \(recipient.string)\n"
+                .utf8)
         let encodedCount = Bech32.encodedCount(hrpCount: Self.secretHRP.count, dataCount: secret.count)
         let contents = try SecretBytes(zeroedCount: header.count + encodedCount + 1)
         contents.withUnsafeMutableBytes { out in
             header.withUnsafeBytes { out.copyMemory(from: $0) }
             secret.withUnsafeBytes { s in
-                Bech32.encode(hrp: Self.secretHRP, data: s,
-                              into: UnsafeMutableRawBufferPointer(rebasing: out[header.count..<(header.count + encodedCount)]), uppercase: true)
+                Bech32.encode(
+                    hrp: Self.secretHRP, data: s,
+                    into: UnsafeMutableRawBufferPointer(rebasing: out[header.count..<(header.count + encodedCount)]), uppercase: true)
             }
             out[out.count - 1] = 0x0A
         }

@@ -13,11 +13,20 @@ public enum SMPosition: String, Sendable, Hashable {
     public var words: String { self == .formerPrimary ? "former primary" : rawValue }
 
     var stored: UInt8 {
-        switch self { case .primary: return 1; case .additional: return 2; case .formerPrimary: return 3 }
+        switch self {
+        case .primary: return 1;
+        case .additional: return 2;
+        case .formerPrimary: return 3
+        }
     }
 
     init?(stored: UInt8) {
-        switch stored { case 1: self = .primary; case 2: self = .additional; case 3: self = .formerPrimary; default: return nil }
+        switch stored {
+        case 1: self = .primary;
+        case 2: self = .additional;
+        case 3: self = .formerPrimary;
+        default: return nil
+        }
     }
 }
 
@@ -34,7 +43,11 @@ public enum HostOS: String, Sendable, Hashable, CaseIterable {
     var stored: UInt8 { self == .windows ? 1 : 2 }
 
     init?(stored: UInt8) {
-        switch stored { case 1: self = .windows; case 2: self = .other; default: return nil }
+        switch stored {
+        case 1: self = .windows;
+        case 2: self = .other;
+        default: return nil
+        }
     }
 }
 
@@ -104,7 +117,8 @@ public struct InventoryHost: Sendable, Hashable {
     }
 
     static func versionProblem(_ v: String) -> String? {
-        let ok = (1...32).contains(v.utf8.count) && v.utf8.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x2E }
+        let ok =
+            (1...32).contains(v.utf8.count) && v.utf8.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x2E }
             && v.utf8.first != 0x2E && v.utf8.last != 0x2E
         return ok ? nil : "product version '\(v.printable)' must be 1-32 characters of digits and dots, like 10.22.1068.0"
     }
@@ -127,17 +141,21 @@ public struct InventoryDatabase: Sendable, Hashable {
     }
 
     /// The databases Service Manager's disaster-recovery notes name.
-    public static let wellKnownNames = ["ServiceManager", "DWStagingAndConfig", "DWRepository", "DWDataMart",
-                                        "OMDWDataMart", "CMDWDataMart", "ReportServer", "ReportServerTempDB", "DWASDataBase"]
+    public static let wellKnownNames = [
+        "ServiceManager", "DWStagingAndConfig", "DWRepository", "DWDataMart",
+        "OMDWDataMart", "CMDWDataMart", "ReportServer", "ReportServerTempDB", "DWASDataBase",
+    ]
 
     static func nameProblem(_ name: String) -> String? {
-        let ok = (1...128).contains(name.utf8.count)
+        let ok =
+            (1...128).contains(name.utf8.count)
             && name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
         return ok ? nil : "database name '\(name.printable)' must be 1-128 characters of A-Z a-z 0-9 _ - ."
     }
 
     static func instanceProblem(_ instance: String) -> String? {
-        let ok = (1...16).contains(instance.utf8.count)
+        let ok =
+            (1...16).contains(instance.utf8.count)
             && instance.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x24 }
             && instance.utf8.first.map { !(0x30...0x39).contains($0) } == true
         return ok ? nil : "SQL Server instance name '\(instance.printable)' must be 1-16 characters of A-Z a-z 0-9 _ $, not starting with a digit"

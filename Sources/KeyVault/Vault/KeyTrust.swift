@@ -65,8 +65,10 @@ enum Endorser: @unchecked Sendable {
     /// The endorsements `identities` make of the new `slots` (made for `sources`, in order) and the key `commitment`:
     /// at creation and at a re-key, when the writer holds some custodians' secrets. An identity that is no custodian's
     /// is skipped, or refused when `strict`.
-    static func endorsements(by identities: [CustodianIdentity], sources: [CustodianSource], slots: [SlotRecord],
-                             vaultID: [UInt8], commitment: [UInt8], strict: Bool) throws -> (endorsements: [SlotEndorsement], slots: [Int]) {
+    static func endorsements(
+        by identities: [CustodianIdentity], sources: [CustodianSource], slots: [SlotRecord],
+        vaultID: [UInt8], commitment: [UInt8], strict: Bool
+    ) throws -> (endorsements: [SlotEndorsement], slots: [Int]) {
         var out: [SlotEndorsement] = [], endorsed: [Int] = []
         for given in identities {
             var match: (Int, Endorser)?
@@ -140,7 +142,8 @@ extension UnlockedVault {
         let message = endorsementMessage(for: record)
         if record.kind == CertificateSlot.kind {
             guard case .certificate(let s)? = try? Slot.parse(record, at: 0, context: vault.header.slotContext),
-                  let parsed = try? s.parsedCertificate() else { return false }
+                let parsed = try? s.parsedCertificate()
+            else { return false }
             return OpenSSL.verify(endorsement.proof, of: message, certificate: parsed)
         }
         guard case .x25519(let macKey)? = endorsers[index] else { return false }
@@ -157,7 +160,9 @@ extension UnlockedVault {
             if let steps = Self.transitionSteps(area.keyHistory, from: pinned, to: keyCommitment, vaultID: vault.header.identity.id) {
                 return .pinnedThroughRekey(steps: steps)
             }
-            return .contradicted("this vault's key is not the one this user last saw (key fingerprint \(Self.fingerprintText(pinned)) then, \(keyFingerprint) now), and no re-key signed by the old key leads from one to the other: someone who can write the file may have replaced the vault key")
+            return .contradicted(
+                "this vault's key is not the one this user last saw (key fingerprint \(Self.fingerprintText(pinned)) then, \(keyFingerprint) now), and no re-key signed by the old key leads from one to the other: someone who can write the file may have replaced the vault key"
+            )
         }
         if pinned != nil { return .pinned }
         if passphraseVerified { return .passphrase }
@@ -169,10 +174,14 @@ extension UnlockedVault {
             contradicted.append(index + 1)
         }
         if !contradicted.isEmpty {
-            return .contradicted("the endorsement of slot \(contradicted.map(String.init).joined(separator: ", ")) does not check under its custodian's own secret: the slot or the vault key was replaced by someone who does not hold that secret")
+            return .contradicted(
+                "the endorsement of slot \(contradicted.map(String.init).joined(separator: ", ")) does not check under its custodian's own secret: the slot or the vault key was replaced by someone who does not hold that secret"
+            )
         }
         let slots = openedSlots.map { String($0 + 1) }.joined(separator: ", ")
-        return .unvouched("nothing vouches for this vault's key: slot \(slots) was never endorsed by its custodian, and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same")
+        return .unvouched(
+            "nothing vouches for this vault's key: slot \(slots) was never endorsed by its custodian, and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same"
+        )
     }
 
     /// The number of signed re-keys leading from `start` to `end`, or nil when no chain of valid transitions does.
@@ -236,8 +245,9 @@ extension UnlockedVault {
         case .contradicted(let why):
             throw KeyVaultError(.damaged, "refused: \(why); nothing was written", remedy: .overrideContradiction(keyFingerprint))
         default:
-            throw KeyVaultError(.unvouchedKey, "refused: \(v.problem ?? "nothing vouches for this vault's key"); nothing was written",
-                                remedy: .checkKeyFingerprint(keyFingerprint))
+            throw KeyVaultError(
+                .unvouchedKey, "refused: \(v.problem ?? "nothing vouches for this vault's key"); nothing was written",
+                remedy: .checkKeyFingerprint(keyFingerprint))
         }
     }
 }

@@ -73,8 +73,10 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when no such entry is in service;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an empty or invalid reason.
     @discardableResult
-    public static func retire(role: Role, host: HostName, version: UInt32? = nil, reason: String, atPath path: String,
-                              credentials: Credentials, actor: AuditActor = .current()) throws -> Entry {
+    public static func retire(
+        role: Role, host: HostName, version: UInt32? = nil, reason: String, atPath path: String,
+        credentials: Credentials, actor: AuditActor = .current()
+    ) throws -> Entry {
         if let problem = ExtensionText.problem(reason, max: 512) ?? FreeText.invisibleProblem(reason) {
             throw KeyVaultError.invalidArgument("invalid reason: \(problem)")
         }
@@ -85,10 +87,13 @@ extension Vault {
                 throw KeyVaultError(.noSuchEntry, "no \(role) key of \(host)\(version.map { " version \($0)" } ?? "") is in service in this vault (see 'keyvault list --all')")
             }
             let now = Timestamp.now()
-            area.retired.append(RetiredEntry(role: entry.role, host: entry.host, version: entry.version, time: now,
-                                             reason: reason, user: AuditActor.clean(actor.user, 64)))
-            area.log.append(action: .retire, role: entry.role, host: entry.host, version: entry.version,
-                            outcome: "ok: retired: \(reason)", actor: actor, at: now, key: unlocked.logKey)
+            area.retired.append(
+                RetiredEntry(
+                    role: entry.role, host: entry.host, version: entry.version, time: now,
+                    reason: reason, user: AuditActor.clean(actor.user, 64)))
+            area.log.append(
+                action: .retire, role: entry.role, host: entry.host, version: entry.version,
+                outcome: "ok: retired: \(reason)", actor: actor, at: now, key: unlocked.logKey)
             return entry
         }
     }
@@ -97,8 +102,10 @@ extension Vault {
     public var hasExtensions: Bool { header.identity.hasExtensions }
 
     /// Changes the extension area under the lock and writes the vault, entries and ciphertexts unchanged.
-    static func updateExtensions<T>(_ path: String, credentials: Credentials? = nil, early: UnlockedVault? = nil,
-                                    _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ area: inout ExtensionArea) throws -> T) throws -> T {
+    static func updateExtensions<T>(
+        _ path: String, credentials: Credentials? = nil, early: UnlockedVault? = nil,
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ area: inout ExtensionArea) throws -> T
+    ) throws -> T {
         let body: (Vault, UnlockedVault, AtomicFile) throws -> T = { current, unlocked, out in
             var area = current.header.extensions
             let result = try change(current, unlocked, &area)
@@ -119,8 +126,10 @@ extension Vault {
     ///   - path: the vault.
     ///   - credentials: enough custodians to unlock it.
     ///   - actor: who did it.
-    public static func appendRecord(_ action: AuditAction, outcome: String, atPath path: String, credentials: Credentials,
-                                    actor: AuditActor = .current()) throws {
+    public static func appendRecord(
+        _ action: AuditAction, outcome: String, atPath path: String, credentials: Credentials,
+        actor: AuditActor = .current()
+    ) throws {
         try updateExtensions(path, credentials: credentials) { _, unlocked, area in
             area.log.append(action: action, outcome: outcome, actor: actor, key: unlocked.logKey)
         }
@@ -156,8 +165,9 @@ extension Vault {
         if let url, let problem = Inventory.reportingServerURLProblem(url) { throw KeyVaultError.invalidArgument(problem) }
         try updateExtensions(path, credentials: credentials) { _, unlocked, area in
             area.inventory.reportingServerURL = url
-            area.log.append(action: .inventory, outcome: url.map { "ok: Reporting Server URL set to \($0)" } ?? "ok: Reporting Server URL removed",
-                            actor: actor, key: unlocked.logKey)
+            area.log.append(
+                action: .inventory, outcome: url.map { "ok: Reporting Server URL set to \($0)" } ?? "ok: Reporting Server URL removed",
+                actor: actor, key: unlocked.logKey)
         }
     }
 
@@ -192,8 +202,10 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when the merged record is inconsistent (a new
     ///   computer without roles, an SM server without its position).
     @discardableResult
-    public static func updateHost(_ name: HostName, with update: InventoryHostUpdate, atPath path: String, credentials: Credentials,
-                                  actor: AuditActor = .current()) throws -> InventoryHost {
+    public static func updateHost(
+        _ name: HostName, with update: InventoryHostUpdate, atPath path: String, credentials: Credentials,
+        actor: AuditActor = .current()
+    ) throws -> InventoryHost {
         try updateExtensions(path, credentials: credentials) { _, unlocked, area in
             let existing = area.inventory.hosts.first { $0.matches(name) || (update.fqdn.map($0.matches) ?? false) }
             var host = existing ?? InventoryHost(name: name, roles: [])
@@ -225,7 +237,9 @@ extension Vault {
         if let i = area.inventory.hosts.firstIndex(where: { $0.matches(host.name) || (host.fqdn.map($0.matches) ?? false) }) {
             let old = area.inventory.hosts[i]
             // The time of a *change* of version (an upgrade): recording the version for the first time is none.
-            record.productVersionRecordedAt = old.productVersion == host.productVersion ? old.productVersionRecordedAt
+            record.productVersionRecordedAt =
+                old.productVersion == host.productVersion
+                ? old.productVersionRecordedAt
                 : (host.productVersion == nil || old.productVersion == nil ? nil : now)
             record.positionChangedAt = old.smPosition == host.smPosition ? old.positionChangedAt : now
             area.inventory.hosts.remove(at: i)
@@ -267,8 +281,9 @@ extension Vault {
                 }
                 area.inventory.databases.append(database)
             }
-            area.log.append(action: .inventory, host: database.sqlHost,
-                            outcome: "ok: database \(database.name) recorded on \(database.sqlHost)\\\(database.instance)", actor: actor, key: unlocked.logKey)
+            area.log.append(
+                action: .inventory, host: database.sqlHost,
+                outcome: "ok: database \(database.name) recorded on \(database.sqlHost)\\\(database.instance)", actor: actor, key: unlocked.logKey)
         }
     }
 
@@ -298,9 +313,10 @@ extension Vault {
             area.inventory.hosts[i].smPosition = .primary
             area.inventory.hosts[i].positionChangedAt = now
             let promoted = area.inventory.hosts[i]
-            area.log.append(action: .promote, role: .sm, host: promoted.name,
-                            outcome: "ok: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is a former primary (its keys are kept for history)" } ?? ""); no key moved",
-                            actor: actor, at: now, key: unlocked.logKey)
+            area.log.append(
+                action: .promote, role: .sm, host: promoted.name,
+                outcome: "ok: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is a former primary (its keys are kept for history)" } ?? ""); no key moved",
+                actor: actor, at: now, key: unlocked.logKey)
             return (promoted, former)
         }
     }
@@ -361,8 +377,9 @@ extension UnlockedVault {
     /// The audit log with its chain checked under the log subkey.
     public func auditLog() -> AuditLogReport {
         let log = vault.header.extensions.log
-        return AuditLogReport(records: log.records, dropped: Int(log.dropped), firstBrokenRecord: log.firstBrokenLink(key: logKey),
-                              isVaultAuthentic: isAuthentic)
+        return AuditLogReport(
+            records: log.records, dropped: Int(log.dropped), firstBrokenRecord: log.firstBrokenLink(key: logKey),
+            isVaultAuthentic: isAuthentic)
     }
 
     /// Appends a record to the vault's audit log and writes the vault (under its lock, atomically).
@@ -375,8 +392,9 @@ extension UnlockedVault {
     /// - Throws: any I/O error (a read-only vault, say): the caller decides whether that matters.
     public func record(_ action: AuditAction, entry: Entry? = nil, outcome: String, actor: AuditActor = .current()) throws {
         try Vault.updateExtensions(vault.path, early: self) { _, unlocked, area in
-            area.log.append(action: action, role: entry?.role, host: entry?.host, version: entry?.version,
-                            outcome: outcome, actor: actor, key: unlocked.logKey)
+            area.log.append(
+                action: action, role: entry?.role, host: entry?.host, version: entry?.version,
+                outcome: outcome, actor: actor, key: unlocked.logKey)
         }
     }
 
@@ -417,9 +435,12 @@ extension UnlockedVault {
                             return DrillResult(role: e.role, host: e.host, version: e.version, time: now, problem: r.problem)
                         }
                         let bad = results.filter { $0.problem != nil }.count
-                        area.log.append(action: .drill, outcome: problems.isEmpty ? "ok: \(results.count) entries opened and matched their fingerprints"
-                                        : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged",
-                                        actor: actor, at: now, key: unlocked.logKey)
+                        area.log.append(
+                            action: .drill,
+                            outcome: problems.isEmpty
+                                ? "ok: \(results.count) entries opened and matched their fingerprints"
+                                : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged",
+                            actor: actor, at: now, key: unlocked.logKey)
                     }
                 } catch let e as KeyVaultError {
                     recordError = e.message

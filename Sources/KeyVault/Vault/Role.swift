@@ -34,7 +34,8 @@ public struct Role: Hashable, Sendable, Comparable, CustomStringConvertible {
         let lower = text.lowercased()
         guard let role = Role.known.first(where: { $0.rawValue == lower }) else {
             throw KeyVaultError.invalidArgument(
-                "unknown role '\(text.printable)': use one of \(Role.known.map(\.rawValue).joined(separator: ", ")) (sm = Service Manager management server, dw = data warehouse management server, ssp = Self-Service Portal)")
+                "unknown role '\(text.printable)': use one of \(Role.known.map(\.rawValue).joined(separator: ", ")) (sm = Service Manager management server, dw = data warehouse management server, ssp = Self-Service Portal)"
+            )
         }
         self = role
     }

@@ -51,7 +51,9 @@ struct SealBook {
 
     /// Refuses a key already sealed for another host or role; returns the latest entry holding the same bytes.
     func check(_ fingerprint: Fingerprint, role: Role, host: HostName) throws -> Entry? {
-        let all = indexed ? (byFingerprint[fingerprint] ?? []).map { entries[$0] }
+        let all =
+            indexed
+            ? (byFingerprint[fingerprint] ?? []).map { entries[$0] }
             : vault.entries(withFingerprint: fingerprint) + entries.filter { $0.fingerprint == fingerprint }
         let same = all.filter { !retired.contains($0.index) || $0.index >= vault.entryCount }
         if let clash = same.first(where: { !($0.role == role && $0.host.matches(host)) }) {
@@ -63,7 +65,9 @@ struct SealBook {
 
     /// One more than the highest version among entries of `role` whose host matches `host` (``RestoreRule/nextVersion(in:role:host:)``).
     func nextVersion(role: Role, host: HostName) -> UInt32 {
-        let candidates = indexed ? (byShortName[SealBook.group(role, host)] ?? []).map { entries[$0] }
+        let candidates =
+            indexed
+            ? (byShortName[SealBook.group(role, host)] ?? []).map { entries[$0] }
             : vault.entries(of: role, matching: host) + entries
         return RestoreRule.nextVersion(in: candidates, role: role, host: host)
     }

@@ -1,6 +1,6 @@
 // Adding a key to a vault: validated, under the vault's lock, written atomically.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// What to record with a key being sealed.
@@ -119,8 +119,9 @@ extension Vault {
     /// - Throws: as ``seal(_:_:atPath:credentials:)``.
     package func seal(_ key: SecretBytes, _ request: SealRequest, credentials: Credentials) throws -> SealResult {
         try request.validate(keyCount: key.count)
-        return try Vault.seal(CollectionOfOne(SealItem(key: key, request: request)), atPath: path, opened: self,
-                              credentials: credentials)[0]
+        return try Vault.seal(
+            CollectionOfOne(SealItem(key: key, request: request)), atPath: path, opened: self,
+            credentials: credentials)[0]
     }
 
     /// Seals many keys into the vault at `path` in one write: one lock, one unlock, one atomic replacement.
@@ -141,14 +142,18 @@ extension Vault {
     ///   - actor: who the audit log records as sealing; by default the operating system's user and machine.
     /// - Returns: one result per item, in order.
     /// - Throws: as ``seal(_:_:atPath:credentials:)``, for the first item refused; nothing is written then.
-    public static func seal<Items: Sequence>(_ items: Items, atPath path: String, credentials: Credentials,
-                                             actor: AuditActor = .current()) throws -> [SealResult]
+    public static func seal<Items: Sequence>(
+        _ items: Items, atPath path: String, credentials: Credentials,
+        actor: AuditActor = .current()
+    ) throws -> [SealResult]
     where Items.Element == SealItem {
         try seal(items, atPath: path, opened: nil, credentials: credentials, actor: actor)
     }
 
-    private static func seal<Items: Sequence>(_ items: Items, atPath path: String, opened: Vault?, credentials: Credentials,
-                                              actor: AuditActor = .current()) throws -> [SealResult]
+    private static func seal<Items: Sequence>(
+        _ items: Items, atPath path: String, opened: Vault?, credentials: Credentials,
+        actor: AuditActor = .current()
+    ) throws -> [SealResult]
     where Items.Element == SealItem {
         try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in
             var extensions = current.header.extensions
@@ -190,13 +195,16 @@ extension Vault {
                     continue
                 }
                 let version = book.nextVersion(role: request.role, host: request.host)
-                let metadata = EntryMetadata.encode(role: request.role, host: request.host, version: version, createdAt: now,
-                                                    size: UInt32(key.count), fingerprint: fingerprint.bytes,
-                                                    label: request.label, fileName: request.originalFileName)
+                let metadata = EntryMetadata.encode(
+                    role: request.role, host: request.host, version: version, createdAt: now,
+                    size: UInt32(key.count), fingerprint: fingerprint.bytes,
+                    label: request.label, fileName: request.originalFileName)
                 let entry = try EntryMetadata.decode(metadata[...], index: book.count, position: 0)
                 let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
-                sealed.append(AEAD.seal(key, key: unlocked.entryKey, nonce: record.nonce,
-                                        associatedData: record.associatedData(vaultID: vaultID)))
+                sealed.append(
+                    AEAD.seal(
+                        key, key: unlocked.entryKey, nonce: record.nonce,
+                        associatedData: record.associatedData(vaultID: vaultID)))
                 if let password = request.keyPassword {
                     extensions.passwords.append(unlocked.sealPassword(password, for: record))
                 }
@@ -208,16 +216,20 @@ extension Vault {
             let outside = Vault.outsideInventory(extensions.inventory, items: requests)
             let added = results.filter { $0.identicalTo == nil }
             for r in results where !r.updated.isEmpty {
-                extensions.log.append(action: .seal, role: r.entry.role, host: r.entry.host, version: r.entry.version,
-                                      outcome: "ok: the same bytes are version \(r.entry.version); updated its \(r.updated.joined(separator: " and "))",
-                                      actor: actor, at: now, key: unlocked.logKey)
+                extensions.log.append(
+                    action: .seal, role: r.entry.role, host: r.entry.host, version: r.entry.version,
+                    outcome: "ok: the same bytes are version \(r.entry.version); updated its \(r.updated.joined(separator: " and "))",
+                    actor: actor, at: now, key: unlocked.logKey)
             }
             if added.count == 1, let e = added.first?.entry {
-                extensions.log.append(action: .seal, role: e.role, host: e.host, version: e.version,
-                                      outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")\(outside ? "; outside the inventory (allowed on purpose)" : "")",
-                                      actor: actor, at: now, key: unlocked.logKey)
+                extensions.log.append(
+                    action: .seal, role: e.role, host: e.host, version: e.version,
+                    outcome: "ok: sealed version \(e.version)\(extensions.password(of: e) == nil ? "" : " with its export password")\(outside ? "; outside the inventory (allowed on purpose)" : "")",
+                    actor: actor, at: now, key: unlocked.logKey)
             } else if added.count > 1 {
-                extensions.log.append(action: .seal, outcome: "ok: sealed \(added.count) keys in one batch\(outside ? "; some outside the inventory (allowed on purpose)" : "")", actor: actor, at: now, key: unlocked.logKey)
+                extensions.log.append(
+                    action: .seal, outcome: "ok: sealed \(added.count) keys in one batch\(outside ? "; some outside the inventory (allowed on purpose)" : "")", actor: actor, at: now,
+                    key: unlocked.logKey)
             }
             if newLabels.isEmpty {
                 for (index, password) in newPasswords {
@@ -230,8 +242,9 @@ extension Vault {
                 try out.write(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey))
                 try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
             } else {
-                try rewriteWithLabels(newLabels, passwords: newPasswords, current: current, unlocked: unlocked,
-                                      appending: records, extensions: &extensions, out: out)
+                try rewriteWithLabels(
+                    newLabels, passwords: newPasswords, current: current, unlocked: unlocked,
+                    appending: records, extensions: &extensions, out: out)
             }
             for ciphertext in sealed { try out.write(ciphertext) }
             return results
@@ -241,21 +254,25 @@ extension Vault {
     /// Writes the vault with new labels on existing entries: their metadata is the associated data of their sealed
     /// key and escrowed password, so each is sealed again (new nonce) under the new metadata; every other entry's
     /// record and ciphertext are kept byte for byte. The new entries' records follow; their ciphertexts are the caller's.
-    private static func rewriteWithLabels(_ labels: [Int: String], passwords: [Int: SecretBytes], current: Vault, unlocked: UnlockedVault,
-                                          appending added: [IndexRecord], extensions: inout ExtensionArea, out: AtomicFile) throws {
+    private static func rewriteWithLabels(
+        _ labels: [Int: String], passwords: [Int: SecretBytes], current: Vault, unlocked: UnlockedVault,
+        appending added: [IndexRecord], extensions: inout ExtensionArea, out: AtomicFile
+    ) throws {
         let header = current.header
         let vaultID = header.identity.id
         var records = header.allRecords()
         for (index, label) in labels {
             let e = records[index].entry
             // Re-encoding must give the stored bytes back, else the record holds fields this version does not know.
-            let same = EntryMetadata.encode(role: e.role, host: e.host, version: e.version, createdAt: e.createdAt, size: e.size,
-                                            fingerprint: e.fingerprint.bytes, label: e.label, fileName: e.originalFileName)
+            let same = EntryMetadata.encode(
+                role: e.role, host: e.host, version: e.version, createdAt: e.createdAt, size: e.size,
+                fingerprint: e.fingerprint.bytes, label: e.label, fileName: e.originalFileName)
             guard same == records[index].metadata else {
                 throw KeyVaultError.invalidArgument("the label of the \(e.displayName) cannot be changed by this version: its record holds fields it does not know")
             }
-            let metadata = EntryMetadata.encode(role: e.role, host: e.host, version: e.version, createdAt: e.createdAt, size: e.size,
-                                                fingerprint: e.fingerprint.bytes, label: label, fileName: e.originalFileName)
+            let metadata = EntryMetadata.encode(
+                role: e.role, host: e.host, version: e.version, createdAt: e.createdAt, size: e.size,
+                fingerprint: e.fingerprint.bytes, label: label, fileName: e.originalFileName)
             records[index] = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: try EntryMetadata.decode(metadata[...], index: index, position: 0))
         }
         for index in Set(labels.keys).union(passwords.keys) {
@@ -264,8 +281,9 @@ extension Vault {
             extensions.passwords.removeAll { ExtensionArea.entryKey($0.role, $0.host, $0.version) == ExtensionArea.entryKey(e.role, e.host, e.version) }
             extensions.passwords.append(UnlockedVault.sealPassword(password, for: records[index], vaultID: vaultID, key: unlocked.passwordKey))
         }
-        let rewritten = VaultHeader.encode(identity: header.identity, threshold: header.threshold, slots: header.slots,
-                                           records: records + added, extensions: extensions, tagKey: unlocked.tagKey)
+        let rewritten = VaultHeader.encode(
+            identity: header.identity, threshold: header.threshold, slots: header.slots,
+            records: records + added, extensions: extensions, tagKey: unlocked.tagKey)
         try out.write(rewritten.encoded)
         for index in 0..<current.entryCount {
             let location = header.locations[index]
@@ -283,11 +301,16 @@ extension Vault {
     static func checkInventory(_ inventory: Inventory, allows request: SealRequest) throws {
         guard !inventory.hosts.isEmpty, !request.allowOutsideInventory else { return }
         guard let recorded = inventory.host(matching: request.host) else {
-            throw KeyVaultError(.notInInventory, "refused: the inventory does not list \(request.host); record it first ('keyvault inventory host … --name \(request.host) --role \(request.role)'), check the name, or seal it anyway as not in the inventory")
+            throw KeyVaultError(
+                .notInInventory,
+                "refused: the inventory does not list \(request.host); record it first ('keyvault inventory host … --name \(request.host) --role \(request.role)'), check the name, or seal it anyway as not in the inventory"
+            )
         }
         guard recorded.roles.contains(request.role) else {
             let roles = recorded.roles.map(\.rawValue).joined(separator: ", ")
-            throw KeyVaultError(.notInInventory, "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), or record the role in the inventory first")
+            throw KeyVaultError(
+                .notInInventory,
+                "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), or record the role in the inventory first")
         }
     }
 

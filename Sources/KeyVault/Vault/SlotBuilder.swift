@@ -35,9 +35,10 @@ enum SlotBuilder {
         }
         var seen = Set<String>()
         for s in sources where !seen.insert(s.identityKey).inserted {
-            throw KeyVaultError.invalidArgument(s.identityKey == "passphrase"
-                ? "a vault has at most one passphrase custodian"
-                : "the same custodian is named twice")
+            throw KeyVaultError.invalidArgument(
+                s.identityKey == "passphrase"
+                    ? "a vault has at most one passphrase custodian"
+                    : "the same custodian is named twice")
         }
         for case .passphrase(let p, _) in sources { try Vault.checkNewPassphrase(p) }
         guard let threshold, threshold > 1 else {
@@ -79,7 +80,8 @@ enum SlotBuilder {
             switch try Slot.parse(record, at: 0, context: context) {
             case .passphrase(let s):
                 guard let passphrase = credentials.passphrase else {
-                    throw KeyVaultError.invalidArgument("this change re-wraps the vault key for every custodian, including the passphrase: give the passphrase too (--passphrase-file FILE, or on the terminal)")
+                    throw KeyVaultError.invalidArgument(
+                        "this change re-wraps the vault key for every custodian, including the passphrase: give the passphrase too (--passphrase-file FILE, or on the terminal)")
                 }
                 if !unlocked.passphraseVerified, try s.unwrap(passphrase: passphrase, context: context) == nil {
                     throw KeyVaultError(.unlockFailed, "wrong passphrase: it does not open this vault's passphrase slot")

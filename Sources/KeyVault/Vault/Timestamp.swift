@@ -1,8 +1,8 @@
 // Seconds since the Unix epoch, UTC, with ISO 8601 formatting (no Foundation).
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A point in time, in whole seconds since 1970-01-01T00:00:00Z.

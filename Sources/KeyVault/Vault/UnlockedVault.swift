@@ -29,8 +29,10 @@ public final class UnlockedVault: @unchecked Sendable {
 
     /// - Parameter knownAuthentic: the result of checking this very header (same bytes) under the same key before,
     ///   so that re-reading a vault under its lock does not hash its header again.
-    init(vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
-         endorsers: [Int: Endorser] = [:], knownAuthentic: Bool? = nil) throws {
+    init(
+        vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
+        endorsers: [Int: Endorser] = [:], knownAuthentic: Bool? = nil
+    ) throws {
         self.vault = vault
         self.vaultKey = vaultKey
         passwordsByEntry = vault.header.extensions.passwordsByEntry()
@@ -100,8 +102,10 @@ public final class UnlockedVault: @unchecked Sendable {
     ///   could not be written (a read-only copy of the vault, say): the key is returned all the same.
     /// - Throws: the errors of ``RestoreRule/select(from:role:version:host:)``, and
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when the index or the entry fails authentication.
-    public func restore(role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false,
-                        recording: RestoreRecording = .recordInAuditLog) throws -> RestoredKey {
+    public func restore(
+        role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false,
+        recording: RestoreRecording = .recordInAuditLog
+    ) throws -> RestoredKey {
         if !salvage { try requireAuthentic() }
         let entry = try vault.entry(for: role, version: version, on: host)
         let key: SecretBytes

@@ -31,7 +31,8 @@ extension Vault {
             case .x25519(let s):
                 for identity in credentials.identities {
                     if case .x25519(let secret, let publicKey) = identity.material,
-                       let p = try s.unwrap(secret: secret, publicKey: publicKey, context: context) {
+                        let p = try s.unwrap(secret: secret, publicKey: publicKey, context: context)
+                    {
                         payload = p
                         endorsers[index] = try Endorser.x25519(secret: secret)
                         break
@@ -47,7 +48,9 @@ extension Vault {
                             payload = p
                             endorsers[index] = .certificate(key)
                             if parsed.isExpired {
-                                warnings.append("warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)")
+                                warnings.append(
+                                    "warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)"
+                                )
                             }
                             break
                         }
@@ -64,8 +67,9 @@ extension Vault {
         }
         if payloads.count >= needed {
             let vaultKey = header.threshold == nil ? payloads[0] : try Shamir.combine(payloads)
-            return try UnlockedVault(vault: self, vaultKey: vaultKey, openedSlots: opened, passphraseVerified: passphraseOpened, warnings: warnings,
-                                    endorsers: endorsers)
+            return try UnlockedVault(
+                vault: self, vaultKey: vaultKey, openedSlots: opened, passphraseVerified: passphraseOpened, warnings: warnings,
+                endorsers: endorsers)
         }
         if !isChecksumValid {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the credentials cannot be checked; run 'keyvault verify'")
@@ -108,13 +112,17 @@ extension Vault {
         let needed = header.threshold.map(Int.init) ?? 1
         if usable < needed {
             let unknown = kinds.subtracting(known).sorted().map(String.init).joined(separator: ", ")
-            return KeyVaultError(.unsupportedVersion, usable == 0
-                ? "none of this vault's slots is of a kind this keyvault knows (kind \(unknown)); it was written by a newer keyvault: upgrade keyvault"
-                : "this vault needs \(needed) custodians but only \(usable) of its slots are of kinds this keyvault knows (not kind \(unknown)); it was written by a newer keyvault: upgrade keyvault")
+            return KeyVaultError(
+                .unsupportedVersion,
+                usable == 0
+                    ? "none of this vault's slots is of a kind this keyvault knows (kind \(unknown)); it was written by a newer keyvault: upgrade keyvault"
+                    : "this vault needs \(needed) custodians but only \(usable) of its slots are of kinds this keyvault knows (not kind \(unknown)); it was written by a newer keyvault: upgrade keyvault"
+            )
         }
         if let k = header.threshold {
-            return KeyVaultError(.unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))",
-                                 remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)))
+            return KeyVaultError(
+                .unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))",
+                remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)))
         }
         if credentials.isEmpty {
             return KeyVaultError(.unlockFailed, "no passphrase or identity was given to unlock this vault")
@@ -124,7 +132,8 @@ extension Vault {
             return KeyVaultError(.unlockFailed, "this vault has no passphrase custodian", remedy: .useIdentity)
         }
         let sources = credentials.identities.map(\.source).joined(separator: ", ")
-        return KeyVaultError(.unlockFailed, "none of the given credentials (\(credentials.passphrase == nil ? "" : "the passphrase, ")\(sources)) unlocks this vault; 'keyvault custodian list' shows who can")
+        return KeyVaultError(
+            .unlockFailed, "none of the given credentials (\(credentials.passphrase == nil ? "" : "the passphrase, ")\(sources)) unlocks this vault; 'keyvault custodian list' shows who can")
     }
 }
 
@@ -144,22 +153,26 @@ extension VaultHeader {
             let slot = try? Slot.parse(record, at: 0, context: context)
             switch slot {
             case .passphrase(let s):
-                return Custodian(id: "passphrase", kind: .passphrase, slotNumber: index + 1, recipient: nil, subject: nil,
-                                 certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: s.parameters)
+                return Custodian(
+                    id: "passphrase", kind: .passphrase, slotNumber: index + 1, recipient: nil, subject: nil,
+                    certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: s.parameters)
             case .x25519(let s):
                 let r = Recipient(publicKey: s.recipient)
-                return Custodian(id: r.id, kind: .x25519, slotNumber: index + 1, recipient: r.string, subject: nil,
-                                 certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
+                return Custodian(
+                    id: r.id, kind: .x25519, slotNumber: index + 1, recipient: r.string, subject: nil,
+                    certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
             case .certificate(let s):
                 let parsed = try? s.parsedCertificate()
                 let hash = parsed?.sha256.hexString ?? Hashing.blake2b(s.certificate).hexString
-                return Custodian(id: String(hash.prefix(8)), kind: .certificate, slotNumber: index + 1, recipient: nil,
-                                 subject: parsed?.subject ?? "(unreadable certificate)", certificateSHA256: hash,
-                                 algorithm: parsed.map { "\($0.keyDescription), \(s.algorithm.name)" } ?? s.algorithm.name,
-                                 notAfter: parsed?.notAfter, isExpired: parsed?.isExpired ?? false, kdf: nil)
+                return Custodian(
+                    id: String(hash.prefix(8)), kind: .certificate, slotNumber: index + 1, recipient: nil,
+                    subject: parsed?.subject ?? "(unreadable certificate)", certificateSHA256: hash,
+                    algorithm: parsed.map { "\($0.keyDescription), \(s.algorithm.name)" } ?? s.algorithm.name,
+                    notAfter: parsed?.notAfter, isExpired: parsed?.isExpired ?? false, kdf: nil)
             case .unknown, nil:
-                return Custodian(id: "slot\(index + 1)", kind: .unknown, slotNumber: index + 1, recipient: nil, subject: nil,
-                                 certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
+                return Custodian(
+                    id: "slot\(index + 1)", kind: .unknown, slotNumber: index + 1, recipient: nil, subject: nil,
+                    certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
             }
         }
     }

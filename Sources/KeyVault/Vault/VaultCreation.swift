@@ -1,6 +1,6 @@
 // Creating a new, empty vault.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 extension Vault {
@@ -38,8 +38,10 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set or threshold.
     @discardableResult
-    public static func create(atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil,
-                              endorsers: [CustodianIdentity] = []) throws -> Vault {
+    public static func create(
+        atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil,
+        endorsers: [CustodianIdentity] = []
+    ) throws -> Vault {
         let sources = custodians.map(CustodianSource.init)
         let k = try SlotBuilder.validate(sources, threshold: threshold)
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
@@ -49,15 +51,18 @@ extension Vault {
         let slots = try SlotBuilder.slots(for: sources, vaultKey: vaultKey, context: context)
         let commitment = try UnlockedVault.commitmentKeyPair(of: vaultKey).publicKey
         var area = ExtensionArea.empty
-        let (endorsements, endorsed) = try Endorser.endorsements(by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
-                                                                 commitment: commitment, strict: true)
+        let (endorsements, endorsed) = try Endorser.endorsements(
+            by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
+            commitment: commitment, strict: true)
         area.endorsements = endorsements
         if !endorsed.isEmpty {
-            area.log.append(action: .endorse, outcome: "ok: slot \(endorsed.map(String.init).joined(separator: ", ")) endorsed by its custodian at creation (key \(UnlockedVault.fingerprintText(commitment)))",
-                            actor: .current(), key: try KeyDerivation.subkey(.auditLog, of: vaultKey))
+            area.log.append(
+                action: .endorse, outcome: "ok: slot \(endorsed.map(String.init).joined(separator: ", ")) endorsed by its custodian at creation (key \(UnlockedVault.fingerprintText(commitment)))",
+                actor: .current(), key: try KeyDerivation.subkey(.auditLog, of: vaultKey))
         }
-        let header = VaultHeader.encode(identity: identity, threshold: k, slots: slots, records: [], extensions: area,
-                                        tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
+        let header = VaultHeader.encode(
+            identity: identity, threshold: k, slots: slots, records: [], extensions: area,
+            tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
         let out = try AtomicFile(finalPath: path)
         try out.write(header.encoded)
         try checkWritten(out, keptKey: nil)
@@ -89,8 +94,10 @@ extension Vault {
     ///   - hint: why it is never replaced, added to the message; nil when it may be replaced on purpose.
     ///   - remedy: what to do when it exists (``KeyVaultError/Remedy/replaceExisting``), or nil.
     ///   - replacing: whether an existing file may be replaced.
-    public static func checkCanCreate(_ path: String, what: String, hint: String? = nil, remedy: KeyVaultError.Remedy? = nil,
-                                      replacing: Bool = false) throws {
+    public static func checkCanCreate(
+        _ path: String, what: String, hint: String? = nil, remedy: KeyVaultError.Remedy? = nil,
+        replacing: Bool = false
+    ) throws {
         if let st = Syscalls.lstat(path) {
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 throw KeyVaultError.invalidArgument("\(what) \(path) is a folder; name a file to write")

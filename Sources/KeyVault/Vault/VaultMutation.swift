@@ -8,8 +8,10 @@ extension Vault {
     ///
     /// - Parameter opened: the vault at `path` as the caller already read it, if it did: used instead of reading it
     ///   again before the lock (it is still re-read under the lock if the file changed meanwhile).
-    static func modify<T>(_ path: String, opened: Vault? = nil, credentials: Credentials,
-                          _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
+    static func modify<T>(
+        _ path: String, opened: Vault? = nil, credentials: Credentials,
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
+    ) throws -> T {
         let target = resolvedPath(path)
         if let opened { try opened.requireValidChecksum() }
         let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
@@ -25,8 +27,11 @@ extension Vault {
     static func endorseAndPin(_ target: String, written: Vault, before: UnlockedVault, credentials: Credentials) {
         let after: UnlockedVault
         if written.header.slots == before.vault.header.slots, written.header.threshold == before.vault.header.threshold {
-            guard let kept = try? UnlockedVault(vault: written, vaultKey: before.vaultKey, openedSlots: before.openedSlots,
-                                                passphraseVerified: before.passphraseVerified, endorsers: before.endorsers) else { return }
+            guard
+                let kept = try? UnlockedVault(
+                    vault: written, vaultKey: before.vaultKey, openedSlots: before.openedSlots,
+                    passphraseVerified: before.passphraseVerified, endorsers: before.endorsers)
+            else { return }
             after = kept
         } else {
             // New slots (a custodian change or a re-key): unlock the new file with the identities alone, so that a
@@ -39,8 +44,10 @@ extension Vault {
             after = unlocked
         }
         // Only the key vouched for before the write, or one this process made (a re-key), is pinned and endorsed.
-        guard after.isAuthentic, after.keyCommitment == before.keyCommitment
-                || KnownKeys.commitment(ofVaultID: written.id) == after.keyCommitment else { return }
+        guard after.isAuthentic,
+            after.keyCommitment == before.keyCommitment
+                || KnownKeys.commitment(ofVaultID: written.id) == after.keyCommitment
+        else { return }
         KnownKeys.remember(after.keyCommitment, vaultID: written.id)
         try? credentials.keyPins?.pin(after.keyCommitment, vaultID: written.id)
         guard (try? after.updatedEndorsements()) ?? nil != nil else { return }
@@ -53,8 +60,9 @@ extension Vault {
             guard let list = try unlocked.updatedEndorsements() else { return 0 }
             let slots = unlocked.openedSlots.filter { unlocked.endorsers[$0] != nil }.map { String($0 + 1) }
             area.endorsements = list
-            area.log.append(action: .endorse, outcome: "ok: slot \(slots.joined(separator: ", ")) endorsed by its custodian (key \(unlocked.keyFingerprint))",
-                            actor: .current(), key: unlocked.logKey)
+            area.log.append(
+                action: .endorse, outcome: "ok: slot \(slots.joined(separator: ", ")) endorsed by its custodian (key \(unlocked.keyFingerprint))",
+                actor: .current(), key: unlocked.logKey)
             return slots.count
         }
     }
@@ -82,14 +90,18 @@ extension Vault {
 
     /// As ``modify(_:opened:credentials:_:)``, with the vault already unlocked (a restore or drill that records itself).
     /// Without `credentials`, a vault whose slots changed since `early` was unlocked is refused rather than unlocked again.
-    static func modify<T>(_ path: String, early: UnlockedVault, credentials: Credentials? = nil,
-                          _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> T {
+    static func modify<T>(
+        _ path: String, early: UnlockedVault, credentials: Credentials? = nil,
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
+    ) throws -> T {
         try modifyWritten(path, early: early, credentials: credentials, change).0
     }
 
     /// As ``modify(_:early:credentials:_:)``, also returning the vault as written (read back before the rename).
-    static func modifyWritten<T>(_ path: String, early: UnlockedVault, credentials: Credentials? = nil,
-                                 _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T) throws -> (T, Vault) {
+    static func modifyWritten<T>(
+        _ path: String, early: UnlockedVault, credentials: Credentials? = nil,
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
+    ) throws -> (T, Vault) {
         let target = resolvedPath(path)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
@@ -99,17 +111,21 @@ extension Vault {
         let current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
         if !unchanged && current.progress.records < early.vault.progress.records {
-            throw KeyVaultError.damaged("the vault went back in its history while this command ran (record \(early.vault.progress.records) when read, \(current.progress.records) now): an older copy was put in its place; nothing was written")
+            throw KeyVaultError.damaged(
+                "the vault went back in its history while this command ran (record \(early.vault.progress.records) when read, \(current.progress.records) now): an older copy was put in its place; nothing was written"
+            )
         }
         let unlocked: UnlockedVault
         // Slots do not bind flag bit 2 (extensions), so a vault that gained an extension area keeps the same key.
         if current.header.identity.withExtensions(false) == early.vault.header.identity.withExtensions(false)
             && current.header.threshold == early.vault.header.threshold
-            && current.header.slots == early.vault.header.slots {
+            && current.header.slots == early.vault.header.slots
+        {
             // The same parse (same bytes) was authenticated under this key a moment ago: no need to hash it again.
-            unlocked = try UnlockedVault(vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
-                                         passphraseVerified: early.passphraseVerified, warnings: early.warnings,
-                                         endorsers: early.endorsers, knownAuthentic: unchanged ? early.isAuthentic : nil)
+            unlocked = try UnlockedVault(
+                vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
+                passphraseVerified: early.passphraseVerified, warnings: early.warnings,
+                endorsers: early.endorsers, knownAuthentic: unchanged ? early.isAuthentic : nil)
         } else if let credentials {
             unlocked = try current.unlock(with: credentials)
             // The key vouched for before the lock is the only one this write may use: a file put in its place meanwhile

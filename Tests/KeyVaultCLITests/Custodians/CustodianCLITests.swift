@@ -66,8 +66,10 @@ struct CustodianCLITests {
         // Custodians: the passphrase, a P-256 and an RSA certificate, then X25519 identities for the rest.
         try certificate(ws, "rsa", ["rsa:2048"])
         try certificate(ws, "p256", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
-        var initArgs = ["init", ws.file("v.kv"), "--threshold", "\(k)", "--passphrase-file", ws.file("pass"), "--kdf", "interactive",
-                        "--cert", ws.file("rsa.pem")]
+        var initArgs = [
+            "init", ws.file("v.kv"), "--threshold", "\(k)", "--passphrase-file", ws.file("pass"), "--kdf", "interactive",
+            "--cert", ws.file("rsa.pem"),
+        ]
         var unlockers: [[String]] = [["--passphrase-file", ws.file("pass")], ["--identity", ws.file("rsa.key")]]
         if n >= 4 { initArgs += ["--cert", ws.file("p256.pem")]; unlockers.append(["--identity", ws.file("p256.key")]) }
         while unlockers.count < n {
@@ -125,8 +127,10 @@ struct CustodianCLITests {
         try openssl(ws, ["pkcs8", "-topk8", "-in", "p384.key", "-out", "p384-enc.key", "-v2", "aes-256-cbc", "-passout", "file:keypass"])
         #expect(try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("p384.pem"), "--identity", ws.file("p384.key")]).status == 0)
         _ = try ws.key("dw.bin")
-        let sealed = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"),
-                                  "--identity", ws.file("p384-enc.key"), "--identity-passphrase-file", ws.file("keypass")])
+        let sealed = try CLI.run([
+            "seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"),
+            "--identity", ws.file("p384-enc.key"), "--identity-passphrase-file", ws.file("keypass"),
+        ])
         #expect(sealed.status == 0, "\(sealed)")
         let noPassword = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("p384-enc.key")])
         #expect(noPassword.status == 2 && noPassword.error.contains("--identity-passphrase-file"), "\(noPassword)")

@@ -17,8 +17,10 @@ import Testing
 
     @Test func theManPageDocumentsEveryCommandAndExitCode() throws {
         let page = try TestFiles.text("\(Self.share)/man/man1/keyvault.1")
-        for command in ["init", "seal", "list", "restore", "verify", "info", "keygen", "custodian", "rekey",
-                        "inventory", "plan", "promote", "drill", "log"] {
+        for command in [
+            "init", "seal", "list", "restore", "verify", "info", "keygen", "custodian", "rekey",
+            "inventory", "plan", "promote", "drill", "log",
+        ] {
             #expect(page.contains(".It Em \(command)"), "the man page lacks \(command): run scripts/generate-completions-and-man.sh")
         }
         for option in ["key-password-file", "key-password-out", "show-key-password", "failed"] { #expect(page.contains(option)) }

@@ -10,8 +10,11 @@ import Testing
         try ws.initVault()
         _ = try ws.key("SM01.bin")
         #expect(try ws.seal(role: "sm", host: "SM01", key: "SM01.bin").status == 0)
-        let piped = try CLI.run(["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", "-",
-                                 "--passphrase-file", ws.file("pass")], stdin: try ws.key("dw.bin"))
+        let piped = try CLI.run(
+            [
+                "seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", "-",
+                "--passphrase-file", ws.file("pass"),
+            ], stdin: try ws.key("dw.bin"))
         #expect(piped.status == 0, "\(piped)")
         for command in [["list", ws.file("vault.kv"), "--json"], ["verify", ws.file("vault.kv"), "--json", "--passphrase-file", ws.file("pass")]] {
             let r = try CLI.run(command)

@@ -46,8 +46,10 @@ struct BadInputCLITests {
     func invalidHostNamesAreRefusedWithWhatIsWrong(host: String, error: String) throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         // --host=VALUE, so that a name starting with '-' reaches keyvault rather than the option parser.
-        let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host=\(host)", "--key", ws.file("sm.bin"),
-                             "--passphrase-file", ws.file("pass")])
+        let r = try CLI.run([
+            "seal", ws.file("vault.kv"), "--role", "sm", "--host=\(host)", "--key", ws.file("sm.bin"),
+            "--passphrase-file", ws.file("pass"),
+        ])
         expectOneLine(r, status: 2, error: error)
         try expectUnchanged(ws, before)
     }
@@ -71,8 +73,9 @@ struct BadInputCLITests {
     @Test func unknownRoleIsRefused() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         // ssp became a role with the recovery workflow (issue 6); an unknown role is still refused the same way.
-        expectOneLine(try ws.seal(role: "web", host: "SM01", key: "sm.bin"), status: 2,
-                      error: "unknown role 'web': use one of sm, dw, ssp (sm = Service Manager management server, dw = data warehouse management server, ssp = Self-Service Portal)")
+        expectOneLine(
+            try ws.seal(role: "web", host: "SM01", key: "sm.bin"), status: 2,
+            error: "unknown role 'web': use one of sm, dw, ssp (sm = Service Manager management server, dw = data warehouse management server, ssp = Self-Service Portal)")
         try expectUnchanged(ws, before)
     }
 
@@ -80,8 +83,10 @@ struct BadInputCLITests {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         try ws.write(Array("not the passphrase\n".utf8), to: "wrong")
         _ = try ws.key("other.bin")
-        let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("other.bin"),
-                             "--passphrase-file", ws.file("wrong")])
+        let r = try CLI.run([
+            "seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("other.bin"),
+            "--passphrase-file", ws.file("wrong"),
+        ])
         expectOneLine(r, status: 4, error: "wrong passphrase: it does not unlock this vault")
         try expectUnchanged(ws, before, extra: ["other.bin", "wrong"])
         let verify = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("wrong")])
@@ -92,25 +97,32 @@ struct BadInputCLITests {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "missing.bin"), status: 2, error: "key file \(ws.file("missing.bin")) does not exist")
         try ws.write([], to: "empty.bin")
-        expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "empty.bin"), status: 2,
-                      error: "the key file is empty; export the key again with the Encryption Key Backup or Restore Wizard")
+        expectOneLine(
+            try ws.seal(role: "dw", host: "DW01", key: "empty.bin"), status: 2,
+            error: "the key file is empty; export the key again with the Encryption Key Backup or Restore Wizard")
         try ws.write([UInt8](repeating: 7, count: 16 * 1024 * 1024 + 1), to: "huge.bin")
-        expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "huge.bin"), status: 2,
-                      error: "key file \(ws.file("huge.bin")) is larger than 16777216 bytes (16 MiB); keyvault seals exported key files, which are small")
+        expectOneLine(
+            try ws.seal(role: "dw", host: "DW01", key: "huge.bin"), status: 2,
+            error: "key file \(ws.file("huge.bin")) is larger than 16777216 bytes (16 MiB); keyvault seals exported key files, which are small")
         try expectUnchanged(ws, before, extra: ["empty.bin", "huge.bin"])
     }
 
     @Test func theSameKeyUnderAnotherHostOrRoleIsRefused() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         let r = try ws.seal(role: "dw", host: "DW01", key: "sm.bin")
-        expectOneLine(r, status: 2, error: "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
+        expectOneLine(
+            r, status: 2,
+            error:
+                "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file"
+        )
         try expectUnchanged(ws, before)
     }
 
     @Test func overlongLabelIsRefused() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
-        expectOneLine(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--label", String(repeating: "x", count: 257)]),
-                      status: 2, error: "invalid label: it is 257 bytes; the limit is 256")
+        expectOneLine(
+            try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--label", String(repeating: "x", count: 257)]),
+            status: 2, error: "invalid label: it is 257 bytes; the limit is 256")
         try expectUnchanged(ws, before)
     }
 
@@ -156,7 +168,7 @@ struct BadInputCLITests {
     @Test func aFutureFormatVersionIsRefusedClearly() throws {
         let (ws, _) = try prepared(); defer { ws.cleanUp() }
         var bytes = try ws.read("vault.kv")
-        bytes[8] = 0; bytes[9] = 2   // the u16 format version after the 8 magic bytes
+        bytes[8] = 0; bytes[9] = 2  // the u16 format version after the 8 magic bytes
         try ws.write(bytes, to: "future.kv")
         let r = try CLI.run(["list", ws.file("future.kv")])
         expectOneLine(r, status: 5, error: "vault format version 2 is newer than this keyvault reads (version 1); upgrade keyvault")

@@ -13,8 +13,10 @@ struct ConcurrencyCLITests {
         nonisolated(unsafe) var results = [Run?](repeating: nil, count: count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: count) { i in
-            let r = try? CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i).bin"),
-                                  "--label", "writer \(i)", "--identity", ws.file("id")])
+            let r = try? CLI.run([
+                "seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i).bin"),
+                "--label", "writer \(i)", "--identity", ws.file("id"),
+            ])
             lock.lock(); results[i] = r; lock.unlock()
         }
         for (i, r) in results.enumerated() { #expect(r?.status == 0, "writer \(i): \(String(describing: r))") }

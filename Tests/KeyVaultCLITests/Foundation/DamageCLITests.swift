@@ -26,11 +26,13 @@ struct DamageCLITests {
         if recoveryData {
             try ws.write(Array("Export-Pa55".utf8), to: "sm.pw")
             let id = ["--identity", ws.file("alice.id")]
-            for args in [["seal", ws.file(name), "--role", "sm", "--host", "SM02", "--key", ws.file("sm2.bin"), "--key-password-file", ws.file("sm.pw")] + id,
-                         ["inventory", "group", ws.file(name), "--name", "MG1"] + id,
-                         ["inventory", "host", ws.file(name), "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"] + id,
-                         ["inventory", "database", ws.file(name), "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "SMINST"] + id,
-                         ["drill", ws.file(name)] + id] {
+            for args in [
+                ["seal", ws.file(name), "--role", "sm", "--host", "SM02", "--key", ws.file("sm2.bin"), "--key-password-file", ws.file("sm.pw")] + id,
+                ["inventory", "group", ws.file(name), "--name", "MG1"] + id,
+                ["inventory", "host", ws.file(name), "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary", "--product-version", "10.22.1068.0"] + id,
+                ["inventory", "database", ws.file(name), "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "SMINST"] + id,
+                ["drill", ws.file(name)] + id,
+            ] {
                 let r = try CLI.run(args)
                 guard r.status == 0 else { throw WorkspaceError(message: "\(args[0]): \(r)") }
             }
@@ -76,7 +78,7 @@ struct DamageCLITests {
     @Test(.namedHosts) func damageToOneEntryLosesOnlyThatEntry() throws {
         let (ws, original) = try custodianVault(); defer { ws.cleanUp() }
         var bytes = original
-        bytes[bytes.count - 20] ^= 0x80   // inside the last entry's ciphertext: the dw key
+        bytes[bytes.count - 20] ^= 0x80  // inside the last entry's ciphertext: the dw key
         try ws.write(bytes, to: "vault.kv")
         let r = try verify(ws, "vault.kv")
         #expect(r.status == 5, "\(r)")

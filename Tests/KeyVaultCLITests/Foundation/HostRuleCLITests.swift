@@ -6,8 +6,8 @@ import Testing
     /// (name sealed with, name of the computer restoring, whether the rule lets it restore)
     static let cases: [(String, String, Bool)] = [
         ("SM01", "SM01", true),
-        ("SM01", "sm01", true),                              // case-insensitive
-        ("SM01", "sm01.corp.example", true),                 // a short name matches an FQDN with the same first label
+        ("SM01", "sm01", true),  // case-insensitive
+        ("SM01", "sm01.corp.example", true),  // a short name matches an FQDN with the same first label
         ("SM01.corp.example", "sm01", true),
         ("sm01.corp.example.", "SM01.CORP.EXAMPLE", true),  // a trailing dot is ignored
         ("dw01.contoso.com", "dw01.other.example", false),  // both carry a domain: the domains must match
@@ -25,13 +25,16 @@ import Testing
         #expect(try ws.seal(role: "sm", host: sealedAs, key: "sm.bin").status == 0)
         let before = try ws.read("vault.kv")
         let listBefore = try CLI.run(["list", ws.file("vault.kv"), "--json"]).stdout
-        let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("out.bin"),
-                             "--passphrase-file", ws.file("pass")], host: restoringOn)
+        let r = try CLI.run(
+            [
+                "restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("out.bin"),
+                "--passphrase-file", ws.file("pass"),
+            ], host: restoringOn)
         if allowed {
             #expect(r.status == 0, "\(r)")
             #expect(try ws.read("out.bin") == key)
             #expect(try ws.mode("out.bin") == 0o600)
-            let recorded = sealedAs.hasSuffix(".") ? String(sealedAs.dropLast()) : sealedAs   // stored without the dot
+            let recorded = sealedAs.hasSuffix(".") ? String(sealedAs.dropLast()) : sealedAs  // stored without the dot
             #expect(r.stdout.contains("restored the sm key of \(recorded) (version 1"), "\(r)")
         } else {
             #expect(r.status == 3, "\(r)")
@@ -49,13 +52,13 @@ import Testing
     /// NetBIOS names (issue 11 item 8): Windows cuts a computer name longer than 15 characters to its first 15 for
     /// NetBIOS, and either form may be recorded or reported. (name sealed with, name restoring, allowed)
     static let netBIOSCases: [(String, String, Bool)] = [
-        ("averyveryverylongname", "AVERYVERYVERYLO", true),                    // recorded long, host reports the cut form
-        ("AVERYVERYVERYLO", "averyveryverylongname.corp.example", true),       // recorded cut, host reports its FQDN
+        ("averyveryverylongname", "AVERYVERYVERYLO", true),  // recorded long, host reports the cut form
+        ("AVERYVERYVERYLO", "averyveryverylongname.corp.example", true),  // recorded cut, host reports its FQDN
         ("AVERYVERYVERYLO", "averyveryverylongname", true),
-        ("averyveryverylongname", "AVERYVERYVERYLX", false),                   // a 15-character name that is not the cut
-        ("averyveryverylongname", "averyveryverylongnamf", false),             // differs after character 15
-        ("averyveryverylo.corp.example", "averyveryverylongname", false),      // 15 characters with a domain: a DNS name
-        ("DW01", "dw01x", false),                                              // shorter than 15: never a prefix
+        ("averyveryverylongname", "AVERYVERYVERYLX", false),  // a 15-character name that is not the cut
+        ("averyveryverylongname", "averyveryverylongnamf", false),  // differs after character 15
+        ("averyveryverylo.corp.example", "averyveryverylongname", false),  // 15 characters with a domain: a DNS name
+        ("DW01", "dw01x", false),  // shorter than 15: never a prefix
     ]
 
     @Test(arguments: netBIOSCases)
@@ -65,8 +68,11 @@ import Testing
         let key = try ws.key("dw.bin", size: 1424)
         #expect(try ws.seal(role: "dw", host: sealedAs, key: "dw.bin").status == 0)
         let before = try ws.read("vault.kv")
-        let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"),
-                             "--passphrase-file", ws.file("pass")], host: restoringOn)
+        let r = try CLI.run(
+            [
+                "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"),
+                "--passphrase-file", ws.file("pass"),
+            ], host: restoringOn)
         if allowed {
             #expect(r.status == 0, "\(r)")
             #expect(try ws.read("out.bin") == key)
@@ -89,12 +95,14 @@ import Testing
         let second = try ws.seal(role: "dw", host: "AVERYVERYVERYLO", key: "k2.bin")
         #expect(second.status == 0 && second.stdout.contains("as version 2 "), "\(second)")
         let pass = ["--passphrase-file", ws.file("pass")]
-        let newest = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("newest")] + pass,
-                                 host: "averyveryverylongname.corp.example")
+        let newest = try CLI.run(
+            ["restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("newest")] + pass,
+            host: "averyveryverylongname.corp.example")
         #expect(newest.status == 0, "\(newest)")
         #expect(try ws.read("newest") == v2)
-        let older = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", "--version", "1", "--out", ws.file("older")] + pass,
-                                host: "AVERYVERYVERYLO")
+        let older = try CLI.run(
+            ["restore", ws.file("vault.kv"), "--role", "dw", "--version", "1", "--out", ws.file("older")] + pass,
+            host: "AVERYVERYVERYLO")
         #expect(older.status == 0, "\(older)")
         #expect(try ws.read("older") == v1)
     }
@@ -183,8 +191,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         try ws.write(Array("kept".utf8), to: "keys/inside.txt")
         for extra in [[], ["--force"]] {
-            let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--out", folder, "--passphrase-file", ws.file("pass")] + extra,
-                                host: "SM01")
+            let r = try CLI.run(
+                ["restore", ws.file("vault.kv"), "--role", "sm", "--out", folder, "--passphrase-file", ws.file("pass")] + extra,
+                host: "SM01")
             #expect(r.status == 2 && r.error == "output file \(folder) is a folder; name a file to write", "\(r)")
             #expect(r.stderr.split(separator: "\n").count == 1 && r.stdout.isEmpty, "\(r)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["inside.txt"])

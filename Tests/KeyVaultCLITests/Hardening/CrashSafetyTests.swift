@@ -11,7 +11,8 @@ import Testing
     func prepared() throws -> Workspace {
         let ws = try Workspace()
         guard try CLI.run(["keygen", "--out", ws.file("id")]).status == 0,
-              try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id")]).status == 0 else { throw WorkspaceError(message: "init") }
+            try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id")]).status == 0
+        else { throw WorkspaceError(message: "init") }
         for i in 1...4 { _ = try ws.key("k\(i).bin", size: 1 << 20) }
         for i in 1...3 {
             let r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i).bin"), "--identity", ws.file("id")])
@@ -23,8 +24,11 @@ import Testing
     func seal(_ ws: Workspace, key: String = "k4.bin", inject: String? = nil) throws -> Run {
         let args = ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file(key), "--identity", ws.file("id")]
         guard let inject else { return try CLI.run(args) }
-        return try CLI.execute([Self.strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=write,fsync,rename,renameat2",
-                                "-e", "inject=\(inject)", CLI.binary] + args, environment: CLI.underPtrace)
+        return try CLI.execute(
+            [
+                Self.strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=write,fsync,rename,renameat2",
+                "-e", "inject=\(inject)", CLI.binary,
+            ] + args, environment: CLI.underPtrace)
     }
 
     /// The number of entries, after checking every one opens.
@@ -44,8 +48,9 @@ import Testing
         let ws = try prepared(); defer { ws.cleanUp() }
         let log = ws.file("strace.log")
         let args = ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("k4.bin"), "--identity", ws.file("id")]
-        _ = try CLI.execute([Self.strace, "-f", "-qq", "-o", log, "-e", "trace=write", CLI.binary] + args,
-                            environment: CLI.underPtrace)
+        _ = try CLI.execute(
+            [Self.strace, "-f", "-qq", "-o", log, "-e", "trace=write", CLI.binary] + args,
+            environment: CLI.underPtrace)
         let text = try TestFiles.text(log)
         return text.split(separator: "\n").filter { $0.contains("write(") }.count
     }
@@ -79,13 +84,15 @@ import Testing
         #expect(sawCommitted, "no kill landed after the rename")
     }
 
-    @Test(.tool(strace), arguments: [
-        ("write:error=ENOSPC:when=2", "no space left on device"),
-        ("write:error=EIO:when=1", "input/output error"),
-        ("write:error=EDQUOT:when=3", "disk quota exceeded"),
-        ("fsync:error=EIO:when=1", "input/output error"),
-        ("rename:error=EIO:when=1", "input/output error"),
-    ])
+    @Test(
+        .tool(strace),
+        arguments: [
+            ("write:error=ENOSPC:when=2", "no space left on device"),
+            ("write:error=EIO:when=1", "input/output error"),
+            ("write:error=EDQUOT:when=3", "disk quota exceeded"),
+            ("fsync:error=EIO:when=1", "input/output error"),
+            ("rename:error=EIO:when=1", "input/output error"),
+        ])
     func aFailedWriteLeavesTheVaultAsItWas(inject: String, reason: String) throws {
         let ws = try prepared(); defer { ws.cleanUp() }
         let before = try ws.read("vault.kv")

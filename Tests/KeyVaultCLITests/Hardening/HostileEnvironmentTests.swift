@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 @Suite(.serialized) struct HostileEnvironmentTests {
@@ -65,9 +65,12 @@ import Testing
         let before = try ws.listing()
         // SIGKILL at the moment the finished file would get its name (linkat), then at its fsync.
         for point in ["linkat:signal=SIGKILL", "fsync:signal=SIGKILL:when=1"] {
-            let r = try CLI.execute(["/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=linkat,fsync", "-e", "inject=\(point)", CLI.binary,
-                                     "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"), "--passphrase-file", ws.file("pass")],
-                                    environment: CLI.underPtrace)
+            let r = try CLI.execute(
+                [
+                    "/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=linkat,fsync", "-e", "inject=\(point)", CLI.binary,
+                    "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"), "--passphrase-file", ws.file("pass"),
+                ],
+                environment: CLI.underPtrace)
             #expect(r.status != 0, "\(point): \(r)")
             let after = try ws.listing()
             #expect(after == before, "\(point): something was left: \(after)")
@@ -89,14 +92,22 @@ import Testing
         let vaultBefore = try ws.read("vault.kv")
         let cases: [([String], String)] = [
             (["list", ws.file("fifo")], "vault \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"),
-            (["restore", ws.file("fifo"), "--role", "sm", "--out", ws.file("o.bin"), "--passphrase-file", ws.file("pass")],
-             "vault \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"),
-            (["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("fifo"), "--passphrase-file", ws.file("pass")],
-             "key file \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"),
-            (["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", "/dev/zero", "--passphrase-file", ws.file("pass")],
-             "key file /dev/zero is a character device, not a regular file; keyvault reads vaults, keys and identities only from regular files"),
-            (["list", ws.file("vault.kv"), "--identity", ws.file("fifo")],
-             "identity file \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"),
+            (
+                ["restore", ws.file("fifo"), "--role", "sm", "--out", ws.file("o.bin"), "--passphrase-file", ws.file("pass")],
+                "vault \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"
+            ),
+            (
+                ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("fifo"), "--passphrase-file", ws.file("pass")],
+                "key file \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"
+            ),
+            (
+                ["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", "/dev/zero", "--passphrase-file", ws.file("pass")],
+                "key file /dev/zero is a character device, not a regular file; keyvault reads vaults, keys and identities only from regular files"
+            ),
+            (
+                ["list", ws.file("vault.kv"), "--identity", ws.file("fifo")],
+                "identity file \(ws.file("fifo")) is a FIFO (named pipe), not a regular file; keyvault reads vaults, keys and identities only from regular files"
+            ),
         ]
         for (args, message) in cases {
             let start = Date()
@@ -176,9 +187,15 @@ import Testing
         try #require(chmod(ws.path, 0o1777) == 0 && chmod(ws.file("pass"), 0o644) == 0 && chmod(ws.file("k.bin"), 0o644) == 0)
         try #require(chown(ws.file("vault.kv"), 0, 65534) == 0 && chmod(ws.file("vault.kv"), 0o666) == 0)
         let before = try ws.read("vault.kv")
-        let r = try CLI.execute(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary,
-                                 "seal", ws.file("vault.kv"), "--role", "ssp", "--host", "SSP01", "--key", ws.file("k.bin"), "--passphrase-file", ws.file("pass")])
-        #expect(r.status == 1 && r.error == "refused to rewrite \(ws.file("vault.kv")): it belongs to user 0 and group 65534, and a file written by this user (uid 65534) cannot keep that owner and group (operation not permitted); run as the vault's owner or as root. The vault was not changed", "\(r)")
+        let r = try CLI.execute([
+            "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary,
+            "seal", ws.file("vault.kv"), "--role", "ssp", "--host", "SSP01", "--key", ws.file("k.bin"), "--passphrase-file", ws.file("pass"),
+        ])
+        #expect(
+            r.status == 1
+                && r.error
+                    == "refused to rewrite \(ws.file("vault.kv")): it belongs to user 0 and group 65534, and a file written by this user (uid 65534) cannot keep that owner and group (operation not permitted); run as the vault's owner or as root. The vault was not changed",
+            "\(r)")
         #expect(try ws.read("vault.kv") == before)
         var st = stat()
         #expect(stat(ws.file("vault.kv"), &st) == 0 && st.st_uid == 0 && st.st_gid == 65534 && st.st_mode & 0o777 == 0o666)
@@ -189,15 +206,19 @@ import Testing
     func aFailedMemoryLockIsWarnedAboutOnceWithoutALength() throws {
         let ws = try patternedVault(); defer { ws.cleanUp() }
         try #require(chmod(ws.path, 0o1777) == 0 && chmod(ws.file("pass"), 0o644) == 0 && chmod(ws.file("vault.kv"), 0o644) == 0)
-        let r = try CLI.execute(["/usr/bin/prlimit", "--memlock=8388608", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                 CLI.binary, "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("o.bin"), "--passphrase-file", ws.file("pass")])
+        let r = try CLI.execute([
+            "/usr/bin/prlimit", "--memlock=8388608", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            CLI.binary, "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("o.bin"), "--passphrase-file", ws.file("pass"),
+        ])
         #expect(r.status == 0, "\(r)")
         let warnings = r.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: secret memory could not be locked") }
         #expect(warnings.count == 1, "\(r.stderr)")
         #expect(warnings.first?.contains("locked-memory limit 8192 KiB") == true && warnings.first?.contains("16777216") == false, "\(r.stderr)")
         // Within the limit, nothing is said.
-        let small = try CLI.execute(["/usr/bin/prlimit", "--memlock=8388608", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                     CLI.binary, "list", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")])
+        let small = try CLI.execute([
+            "/usr/bin/prlimit", "--memlock=8388608", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            CLI.binary, "list", ws.file("vault.kv"), "--passphrase-file", ws.file("pass"),
+        ])
         #expect(small.status == 0 && !small.stderr.contains("could not be locked"), "\(small)")
     }
 
@@ -209,8 +230,10 @@ import Testing
         let typescript = ws.file("typescript")
         let command = "\(CLI.binary) list \(ws.file("vault.kv")) --passphrase-file -"
         // The passphrase is typed a moment after keyvault starts waiting for it, as a person would type it.
-        let r = try CLI.execute(["/bin/sh", "-c", "(sleep 1; printf '%s\\n' \"$1\"; sleep 1) | /usr/bin/script -q -e -c \"$0\" \"$2\"",
-                                 command, ws.passphrase, typescript])
+        let r = try CLI.execute([
+            "/bin/sh", "-c", "(sleep 1; printf '%s\\n' \"$1\"; sleep 1) | /usr/bin/script -q -e -c \"$0\" \"$2\"",
+            command, ws.passphrase, typescript,
+        ])
         let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
         #expect(r.status == 0, "\(r)\n\(shown)")
         #expect(!shown.contains(ws.passphrase) && !r.stdout.contains(ws.passphrase), "the passphrase was echoed:\n\(shown)")
@@ -244,7 +267,9 @@ import Testing
         for option in ["--out", "--key-password-out"] {
             let extra = option == "--out" ? [] : ["--out", ws.file("o.bin")]
             let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", option, ws.file("alice.id"), "--force", "--identity", ws.file("alice.id")] + extra)
-            #expect(r.status == 2 && r.error == "\(option) \(ws.file("alice.id")) is \(ws.file("alice.id")), which this command reads to unlock the vault; write the key to another file", "\(option): \(r)")
+            #expect(
+                r.status == 2 && r.error == "\(option) \(ws.file("alice.id")) is \(ws.file("alice.id")), which this command reads to unlock the vault; write the key to another file", "\(option): \(r)"
+            )
         }
         #expect(try ws.read("alice.id") == identity, "the only custodian's identity is intact")
     }
@@ -254,7 +279,10 @@ import Testing
         try ws.initVault()
         let before = try ws.read("vault.kv")
         let proc = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", "/proc/self/environ", "--force", "--passphrase-file", ws.file("pass")])
-        #expect(proc.status == 2 && proc.error == "key file /proc/self/environ changed while it was read, or is not an ordinary file (its size does not match what it holds); copy it to a regular file and try again", "\(proc)")
+        #expect(
+            proc.status == 2
+                && proc.error == "key file /proc/self/environ changed while it was read, or is not an ordinary file (its size does not match what it holds); copy it to a regular file and try again",
+            "\(proc)")
         #expect(try ws.read("vault.kv") == before)
     }
 
@@ -281,9 +309,12 @@ import Testing
         let ws = try patternedVault(); defer { ws.cleanUp() }
         try ws.write(Array("old output\n".utf8), to: "out.bin")
         for point in ["linkat:signal=SIGKILL", "unlink:signal=SIGKILL"] {
-            let r = try CLI.execute(["/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=linkat,unlink", "-e", "inject=\(point)", CLI.binary,
-                                     "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"), "--force", "--passphrase-file", ws.file("pass")],
-                                    environment: CLI.underPtrace)
+            let r = try CLI.execute(
+                [
+                    "/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=linkat,unlink", "-e", "inject=\(point)", CLI.binary,
+                    "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("out.bin"), "--force", "--passphrase-file", ws.file("pass"),
+                ],
+                environment: CLI.underPtrace)
             #expect(r.status != 0, "\(point): \(r)")
             let hidden = try ws.listing().filter { $0.hasPrefix(".out.bin") }
             #expect(hidden.isEmpty, "\(point): \(hidden)")
@@ -317,8 +348,10 @@ import Testing
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
         let command = "\(CLI.binary) list \(ws.file("vault.kv")) --passphrase-file /dev/stdin"
-        let r = try CLI.execute(["/bin/sh", "-c", "(sleep 1; printf '%s\\n' \"$1\"; sleep 1) | /usr/bin/script -q -e -c \"$0\" \"$2\"",
-                                 command, ws.passphrase, ws.file("typescript")])
+        let r = try CLI.execute([
+            "/bin/sh", "-c", "(sleep 1; printf '%s\\n' \"$1\"; sleep 1) | /usr/bin/script -q -e -c \"$0\" \"$2\"",
+            command, ws.passphrase, ws.file("typescript"),
+        ])
         let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
         #expect(r.status == 0 && !shown.contains(ws.passphrase), "\(r)\n\(shown)")
     }

@@ -29,10 +29,14 @@ import Testing
             "set dump-excluded-mappings on", "gcore \(ws.file("core.exit-all"))",
             "kill",
         ].flatMap { ["-ex", $0] }
-        let r = try CLI.execute(["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname SM01 && exec \"$@\"", "x",
-                                 Self.gdb, "-q", "-batch", "-nx"] + gdbCommands +
-                                ["--args", CLI.binary, "restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("out.bin"),
-                                 "--passphrase-file", ws.file("pass")])
+        let r = try CLI.execute(
+            [
+                "/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname SM01 && exec \"$@\"", "x",
+                Self.gdb, "-q", "-batch", "-nx",
+            ] + gdbCommands + [
+                "--args", CLI.binary, "restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("out.bin"),
+                "--passphrase-file", ws.file("pass"),
+            ])
         #expect(r.stdout.contains("dumpable=0"), "the process did not make itself non-dumpable:\n\(r)")
         for core in ["core.rename", "core.rename-all", "core.exit-all"] { try #require(ws.exists(core), "gdb made no \(core):\n\(r)") }
         let passphrase = Array(ws.passphrase.utf8)

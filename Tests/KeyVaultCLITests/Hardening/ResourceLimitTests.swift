@@ -19,8 +19,9 @@ struct ResourceLimitTests {
         let marker = try #require(r.stdout.components(separatedBy: "@@").last)
         let fields = marker.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
         let output = String(r.stdout.components(separatedBy: "@@").first ?? "")
-        return Measured(run: Run(status: Int32(fields[0]) ?? -1, stdout: output, stderr: r.stderr),
-                        seconds: Double(fields[1]) ?? 99, peakKiB: Int(fields[2]) ?? Int.max)
+        return Measured(
+            run: Run(status: Int32(fields[0]) ?? -1, stdout: output, stderr: r.stderr),
+            seconds: Double(fields[1]) ?? 99, peakKiB: Int(fields[2]) ?? Int.max)
     }
 
     /// A passphrase vault with one entry; offsets below follow docs/FORMAT.md for a vault without a threshold.
@@ -39,16 +40,26 @@ struct ResourceLimitTests {
     static let kdfMemory = 44 + 5, kdfOps = 44 + 1, entryCount = 44 + 97, headerSize = 12, firstMeta = 44 + 97 + 4 + 2
 
     @Test(arguments: [
-        ("Argon2id memory of 2^40 bytes", kdfMemory, UInt32(1 << 30),
-         "vault refused: its Argon2id parameters are beyond what keyvault accepts (1073741824 KiB of memory, accepted 8-1048576 KiB); the file is damaged or hostile"),
-        ("Argon2id memory below 8 KiB", kdfMemory, UInt32(7),
-         "vault refused: its Argon2id parameters are beyond what keyvault accepts (7 KiB of memory, accepted 8-1048576 KiB); the file is damaged or hostile"),
-        ("2^32-1 Argon2id passes", kdfOps, UInt32.max,
-         "vault refused: its Argon2id parameters are beyond what keyvault accepts (4294967295 passes, accepted 1-10); the file is damaged or hostile"),
-        ("a header claiming 2^32-1 entries", entryCount, UInt32.max,
-         "vault damaged: entry count 4294967295 cannot fit in a 316-byte header (limit 1048576 entries)"),
-        ("a 4 GiB header size", headerSize, UInt32.max,
-         "vault damaged: header size 4294967295 is outside 109-268435456 bytes"),
+        (
+            "Argon2id memory of 2^40 bytes", kdfMemory, UInt32(1 << 30),
+            "vault refused: its Argon2id parameters are beyond what keyvault accepts (1073741824 KiB of memory, accepted 8-1048576 KiB); the file is damaged or hostile"
+        ),
+        (
+            "Argon2id memory below 8 KiB", kdfMemory, UInt32(7),
+            "vault refused: its Argon2id parameters are beyond what keyvault accepts (7 KiB of memory, accepted 8-1048576 KiB); the file is damaged or hostile"
+        ),
+        (
+            "2^32-1 Argon2id passes", kdfOps, UInt32.max,
+            "vault refused: its Argon2id parameters are beyond what keyvault accepts (4294967295 passes, accepted 1-10); the file is damaged or hostile"
+        ),
+        (
+            "a header claiming 2^32-1 entries", entryCount, UInt32.max,
+            "vault damaged: entry count 4294967295 cannot fit in a 316-byte header (limit 1048576 entries)"
+        ),
+        (
+            "a 4 GiB header size", headerSize, UInt32.max,
+            "vault damaged: header size 4294967295 is outside 109-268435456 bytes"
+        ),
     ])
     func hostileFieldsAreRefusedQuicklyInBoundedMemory(what: String, offset: Int, value: UInt32, error: String) throws {
         let (ws, original) = try base(); defer { ws.cleanUp() }
@@ -174,8 +185,9 @@ struct ResourceLimitTests {
             let m = try measured(["restore", ws.file("vault.kv"), "--role", role, "--out", ws.file("key.bin")])
             let stderr = m.run.stderr, what = "restore --role \(role), \(count) entries of \(length)-character hosts\(drillResult ? " and a drill result" : ""), \(headerSize)-byte header"
             #expect(m.run.status == status, "\(what): \(m.run.stdout) \(stderr.prefix(500))")
-            #expect(stderr.utf8.count < 2048 && stderr.hasSuffix("\n") && stderr.filter { $0 == "\n" }.count == 1,
-                    "\(what): \(stderr.utf8.count) bytes of standard error: \(stderr.prefix(500))")
+            #expect(
+                stderr.utf8.count < 2048 && stderr.hasSuffix("\n") && stderr.filter { $0 == "\n" }.count == 1,
+                "\(what): \(stderr.utf8.count) bytes of standard error: \(stderr.prefix(500))")
             #expect(stderr.components(separatedBy: "kvbound").count - 1 == 3, "\(stderr.prefix(500))")
             #expect(m.run.error.contains(names), "\(m.run.error)")
             #expect(m.peakKiB < bound, "\(what): peak RSS \(m.peakKiB) KiB, bound \(bound) KiB")

@@ -50,9 +50,11 @@ import Testing
         let inventory = try VaultBytes.json(try CLI.run(["inventory", v, "--json"] + pass))
         #expect(inventory["reportingServerURL"] as? String == "http://ssrs01.corp.example/ReportServer")
         let before = try ws.read("vault.kv")
-        for (args, message) in [(["--reporting-url", "ssrs01"], "the Reporting Server URL must start with http:// or https://"),
-                                (["--reporting-url", "http://a b"], "the Reporting Server URL contains a space, control or invisible character"),
-                                ([], "give --name NAME, --reporting-url URL or --clear reporting-url")] {
+        for (args, message) in [
+            (["--reporting-url", "ssrs01"], "the Reporting Server URL must start with http:// or https://"),
+            (["--reporting-url", "http://a b"], "the Reporting Server URL contains a space, control or invisible character"),
+            ([], "give --name NAME, --reporting-url URL or --clear reporting-url"),
+        ] {
             r = try CLI.run(["inventory", "group", v] + args + pass)
             #expect(r.status == 2 && r.error == message, "\(args): \(r)")
         }

@@ -73,8 +73,10 @@ import Testing
         // An export password saved by PowerShell is escrowed as its text, and restored in UTF-8.
         _ = try ws.key("sm.bin")
         try ws.write(utf16("Export-Pa55word-ü"), to: "pw.txt")
-        r = try CLI.run(["seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"),
-                         "--key-password-file", ws.file("pw.txt"), "--passphrase-file", ws.file("utf8.txt")])
+        r = try CLI.run([
+            "seal", ws.file("vault.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"),
+            "--key-password-file", ws.file("pw.txt"), "--passphrase-file", ws.file("utf8.txt"),
+        ])
         #expect(r.status == 0 && r.stderr.contains("note: the export password file \(ws.file("pw.txt")) is UTF-16"), "\(r)")
         // Broken UTF-16 is refused with what to do.
         try ws.write([0xFF, 0xFE, 0x41], to: "odd.txt")

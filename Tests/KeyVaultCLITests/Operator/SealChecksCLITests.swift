@@ -9,18 +9,28 @@ import Testing
         try ws.initVault()
         let pass = ["--passphrase-file", ws.file("pass")]
         let v = ws.file("vault.kv")
-        for step in [["inventory", "host", v, "--name", "DW01", "--fqdn", "dw01.corp.example", "--role", "dw"],
-                     ["inventory", "host", v, "--name", "SM01", "--role", "sm", "--primary"]] {
+        for step in [
+            ["inventory", "host", v, "--name", "DW01", "--fqdn", "dw01.corp.example", "--role", "dw"],
+            ["inventory", "host", v, "--name", "SM01", "--role", "sm", "--primary"],
+        ] {
             try #require(try CLI.run(step + pass).status == 0)
         }
         _ = try ws.key("k.bin")
         let before = try ws.read("vault.kv")
         // An sm key for DW01, which the inventory lists as dw.
         var r = try ws.seal(role: "sm", host: "DW01", key: "k.bin")
-        #expect(r.status == 3 && r.error == "refused: the inventory lists DW01 as dw, not sm; check the role (each server's key belongs to its own role), or record the role in the inventory first (--not-in-inventory)", "\(r)")
+        #expect(
+            r.status == 3
+                && r.error
+                    == "refused: the inventory lists DW01 as dw, not sm; check the role (each server's key belongs to its own role), or record the role in the inventory first (--not-in-inventory)",
+            "\(r)")
         // A computer the inventory does not list.
         r = try ws.seal(role: "sm", host: "SM09", key: "k.bin")
-        #expect(r.status == 3 && r.error == "refused: the inventory does not list SM09; record it first ('keyvault inventory host … --name SM09 --role sm'), check the name, or seal it anyway as not in the inventory (--not-in-inventory)", "\(r)")
+        #expect(
+            r.status == 3
+                && r.error
+                    == "refused: the inventory does not list SM09; record it first ('keyvault inventory host … --name SM09 --role sm'), check the name, or seal it anyway as not in the inventory (--not-in-inventory)",
+            "\(r)")
         #expect(try ws.read("vault.kv") == before, "nothing was sealed")
         // Allowed on purpose: sealed, and the log says so.
         r = try ws.seal(role: "sm", host: "SM09", key: "k.bin", extra: ["--not-in-inventory"])
@@ -41,11 +51,17 @@ import Testing
         try ws.write(Array("Pa55word-for-SM01\n".utf8), to: "sm01.pw")
         try ws.write(Array(repeating: 0xA5, count: 20), to: "tiny.bin")
         var r = try ws.seal(role: "sm", host: "SM01", key: "sm01.pw")
-        #expect(r.status == 2 && r.error == "key file \(ws.file("sm01.pw")) is plain text, not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway", "\(r)")
+        #expect(
+            r.status == 2 && r.error == "key file \(ws.file("sm01.pw")) is plain text, not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway", "\(r)"
+        )
         let words = r.error.replacingOccurrences(of: ws.file("sm01.pw"), with: "FILE")
         #expect(!words.contains("18") && !words.contains("17"), "no length is given away: \(words)")
         r = try ws.seal(role: "sm", host: "SM01", key: "tiny.bin")
-        #expect(r.status == 2 && r.error == "key file \(ws.file("tiny.bin")) is smaller than any exported key, not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway", "\(r)")
+        #expect(
+            r.status == 2
+                && r.error
+                    == "key file \(ws.file("tiny.bin")) is smaller than any exported key, not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway",
+            "\(r)")
         #expect(try ws.read("vault.kv") == before)
         r = try ws.seal(role: "sm", host: "SM01", key: "tiny.bin", extra: ["--force"])
         #expect(r.status == 0, "\(r)")

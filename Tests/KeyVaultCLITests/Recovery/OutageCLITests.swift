@@ -13,37 +13,37 @@ enum VaultBytes {
     /// helpers parse the header (docs/FORMAT.md) so that edits can target the audit log's records.
     static func edit(_ path: String, _ body: String) throws {
         let script = """
-        import hashlib, struct, sys
-        path = sys.argv[1]
-        b = bytearray(open(path, 'rb').read())
-        def u16(o): return struct.unpack('>H', b[o:o+2])[0]
-        def u32(o): return struct.unpack('>I', b[o:o+4])[0]
-        hs = u32(12)
-        def ext_start():
-            o = 40
-            n = b[o]; o += 1
-            if u16(10) & 1: o += 1
-            for _ in range(n): o += 3 + u16(o + 1)
-            count = u32(o); o += 4
-            for _ in range(count): o += 2 + u16(o) + 24
-            return o
-        def sections():
-            o = ext_start(); n = b[o]; o += 1; out = []
-            for _ in range(n):
-                out.append((b[o], o, o + 5, u32(o + 1))); o += 5 + u32(o + 1)
-            return out
-        def log_items():
-            t, at, body, length = [s for s in sections() if s[0] == 6][0]
-            o = body + 8 + 32; count = u32(o); o += 4; items = []
-            for _ in range(count): items.append((o, 2 + u16(o))); o += 2 + u16(o)
-            return at, body, count, items
-        def fix_checksum(data):
-            h = struct.unpack('>I', bytes(data[12:16]))[0]
-            data[h-64:h-32] = hashlib.blake2b(bytes(data[:h-64]), digest_size=32).digest()
-            return data
-        \(body)
-        open(path, 'wb').write(bytes(fix_checksum(b)))
-        """
+            import hashlib, struct, sys
+            path = sys.argv[1]
+            b = bytearray(open(path, 'rb').read())
+            def u16(o): return struct.unpack('>H', b[o:o+2])[0]
+            def u32(o): return struct.unpack('>I', b[o:o+4])[0]
+            hs = u32(12)
+            def ext_start():
+                o = 40
+                n = b[o]; o += 1
+                if u16(10) & 1: o += 1
+                for _ in range(n): o += 3 + u16(o + 1)
+                count = u32(o); o += 4
+                for _ in range(count): o += 2 + u16(o) + 24
+                return o
+            def sections():
+                o = ext_start(); n = b[o]; o += 1; out = []
+                for _ in range(n):
+                    out.append((b[o], o, o + 5, u32(o + 1))); o += 5 + u32(o + 1)
+                return out
+            def log_items():
+                t, at, body, length = [s for s in sections() if s[0] == 6][0]
+                o = body + 8 + 32; count = u32(o); o += 4; items = []
+                for _ in range(count): items.append((o, 2 + u16(o))); o += 2 + u16(o)
+                return at, body, count, items
+            def fix_checksum(data):
+                h = struct.unpack('>I', bytes(data[12:16]))[0]
+                data[h-64:h-32] = hashlib.blake2b(bytes(data[:h-64]), digest_size=32).digest()
+                return data
+            \(body)
+            open(path, 'wb').write(bytes(fix_checksum(b)))
+            """
         let r = try CLI.execute(["/usr/bin/python3", "-c", script, path])
         guard r.status == 0 else { throw WorkspaceError(message: "python edit failed: \(r)") }
     }
@@ -125,8 +125,13 @@ enum VaultBytes {
         #expect(restoreAt < setupAt, "the key is restored before Setup runs")
         // A Windows host (the default for sm): restored over SSH from the escrow box, runnable as printed (the
         // vault's credential option is in the command).
-        #expect(commands(rebuild).contains("keyvault restore \(vault) --role sm --to ssh://sm01.corp.example/C:/keyvault/SM01-sm.bin --passphrase-file PASSPHRASE-FILE --key-password-to ssh://sm01.corp.example/C:/keyvault/SM01-sm.password"), "\(commands(rebuild))")
-        #expect(texts(rebuild).contains { $0.hasPrefix("On SM01, import C:\\keyvault\\SM01-sm.bin with the Encryption Key Backup or Restore Wizard") && $0.contains("Remove-Item C:\\keyvault\\SM01-sm.*") })
+        #expect(
+            commands(rebuild).contains(
+                "keyvault restore \(vault) --role sm --to ssh://sm01.corp.example/C:/keyvault/SM01-sm.bin --passphrase-file PASSPHRASE-FILE --key-password-to ssh://sm01.corp.example/C:/keyvault/SM01-sm.password"
+            ), "\(commands(rebuild))")
+        #expect(
+            texts(rebuild).contains { $0.hasPrefix("On SM01, import C:\\keyvault\\SM01-sm.bin with the Encryption Key Backup or Restore Wizard") && $0.contains("Remove-Item C:\\keyvault\\SM01-sm.*") }
+        )
         #expect(texts(rebuild)[0].contains("same computer name SM01 (sm01.corp.example)"))
         // The product version was recorded after the key was sealed, but for the first time: no upgrade, no warning.
         #expect(warnings(sm01).isEmpty, "\(warnings(sm01))")
@@ -297,8 +302,11 @@ enum VaultBytes {
         defer { ws.cleanUp() }
         try buildScenario()
         // script(1) gives keyvault a real terminal as standard output; the restore runs on a computer named SM01.
-        let inner = ["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname SM01 && exec \"$@\"", "x", CLI.binary, "restore", vault,
-                     "--role", "sm", "--out", ws.file("tty.bin"), "--show-key-password"] + pass
+        let inner =
+            [
+                "/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname SM01 && exec \"$@\"", "x", CLI.binary, "restore", vault,
+                "--role", "sm", "--out", ws.file("tty.bin"), "--show-key-password",
+            ] + pass
         let r = try CLI.execute(["/usr/bin/script", "-qec", inner.map { "'\($0)'" }.joined(separator: " "), "/dev/null"])
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.contains("export password: SM01-export-password"), "\(r)")
@@ -348,10 +356,12 @@ enum VaultBytes {
         }
         #expect(try CLI.run(["plan", vault, "--failed", "SQL01"] + pass).stdout.contains("SMINST"))
         // A writer without a secret points the ServiceManager database at another instance and re-makes the checksum.
-        try VaultBytes.edit(vault, """
-        i = b.find(b'SMINST', ext_start())
-        b[i:i+6] = b'EVILIN'
-        """)
+        try VaultBytes.edit(
+            vault,
+            """
+            i = b.find(b'SMINST', ext_start())
+            b[i:i+6] = b'EVILIN'
+            """)
         let notice = "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
         let tampered = "vault damaged or tampered with: its header and index fail authentication; run 'keyvault verify' to see which entries are intact"
         for args in [["plan", vault, "--failed", "SQL01"], ["inventory", vault], ["list", vault]] {
@@ -383,12 +393,14 @@ enum VaultBytes {
         let original = try ws.read("vault.kv")
 
         // 1. A byte of record 2's outcome flipped, checksum recomputed: record 2 no longer follows from record 1.
-        try VaultBytes.edit(vault, """
-        at, body, count, items = log_items()
-        o, n = items[1]
-        i = b.find(b'ok: sealed version 1', o, o + n)
-        b[i] ^= 0x20
-        """)
+        try VaultBytes.edit(
+            vault,
+            """
+            at, body, count, items = log_items()
+            o, n = items[1]
+            i = b.find(b'ok: sealed version 1', o, o + n)
+            b[i] ^= 0x20
+            """)
         #expect(try CLI.run(["list", vault]).status == 0, "the unkeyed checksum was fixed: only the keyed checks can tell")
         let flipped = try CLI.run(["log", vault] + pass)
         #expect(flipped.status == 5, "\(flipped)")
@@ -396,14 +408,16 @@ enum VaultBytes {
 
         // 2. Record 2 removed (count, lengths and checksum fixed): the record after it no longer follows.
         try ws.write(original, to: "vault.kv")
-        try VaultBytes.edit(vault, """
-        at, body, count, items = log_items()
-        o, n = items[1]
-        del b[o:o+n]
-        b[body+40:body+44] = struct.pack('>I', count - 1)
-        b[at+1:at+5] = struct.pack('>I', u32(at + 1) - n)
-        b[12:16] = struct.pack('>I', hs - n)
-        """)
+        try VaultBytes.edit(
+            vault,
+            """
+            at, body, count, items = log_items()
+            o, n = items[1]
+            del b[o:o+n]
+            b[body+40:body+44] = struct.pack('>I', count - 1)
+            b[at+1:at+5] = struct.pack('>I', u32(at + 1) - n)
+            b[12:16] = struct.pack('>I', hs - n)
+            """)
         #expect(try CLI.run(["list", vault]).status == 0)
         let removed = try CLI.run(["log", vault, "--json"] + pass)
         #expect(removed.status == 5, "\(removed)")
@@ -415,14 +429,16 @@ enum VaultBytes {
 
         // 3. The last record cut off: every link that is left holds, but the vault tag does not.
         try ws.write(original, to: "vault.kv")
-        try VaultBytes.edit(vault, """
-        at, body, count, items = log_items()
-        o, n = items[-1]
-        del b[o:o+n]
-        b[body+40:body+44] = struct.pack('>I', count - 1)
-        b[at+1:at+5] = struct.pack('>I', u32(at + 1) - n)
-        b[12:16] = struct.pack('>I', hs - n)
-        """)
+        try VaultBytes.edit(
+            vault,
+            """
+            at, body, count, items = log_items()
+            o, n = items[-1]
+            del b[o:o+n]
+            b[body+40:body+44] = struct.pack('>I', count - 1)
+            b[at+1:at+5] = struct.pack('>I', u32(at + 1) - n)
+            b[12:16] = struct.pack('>I', hs - n)
+            """)
         let cut = try CLI.run(["log", vault] + pass)
         #expect(cut.status == 5 && cut.error.hasPrefix("vault damaged or tampered with: its header (which holds the log) fails authentication, though the log's chain holds"), "\(cut)")
     }
@@ -435,10 +451,13 @@ enum VaultBytes {
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: outDir) }
         // The vault's folder is mounted read-only in a private mount namespace, on a computer named SM01.
-        let r = try CLI.execute(["/usr/bin/setsid", "-w", "/usr/bin/unshare", "--uts", "--mount", "/bin/sh", "-c",
-                                 "hostname SM01 && mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"",
-                                 ws.path, CLI.binary, "restore", vault, "--role", "sm", "--out", "\(outDir)/sm.bin",
-                                 "--key-password-out", "\(outDir)/sm.pw"] + pass)
+        let r = try CLI.execute(
+            [
+                "/usr/bin/setsid", "-w", "/usr/bin/unshare", "--uts", "--mount", "/bin/sh", "-c",
+                "hostname SM01 && mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"",
+                ws.path, CLI.binary, "restore", vault, "--role", "sm", "--out", "\(outDir)/sm.bin",
+                "--key-password-out", "\(outDir)/sm.pw",
+            ] + pass)
         #expect(r.status == 0, "\(r)")
         #expect(try TestFiles.bytes("\(outDir)/sm.bin") == (try ws.read("sm01.bin")))
         #expect(try TestFiles.bytes("\(outDir)/sm.pw") == Array("SM01-export-password".utf8))
@@ -454,9 +473,18 @@ enum VaultBytes {
         let cases: [([String], Int32, String)] = [
             (["inventory", "host", vault, "--name", "SM03", "--role", "sm"], 2, "invalid host record: say whether the SM server SM03 is --primary or --additional"),
             (["inventory", "host", vault, "--name", "SM03", "--role", "web", "--primary"], 2, "unknown role 'web' for a host: use sm, dw, ssp or sql"),
-            (["inventory", "host", vault, "--name", "SM03", "--fqdn", "sm04.corp.example", "--role", "sm", "--additional"], 2, "invalid host record: --fqdn sm04.corp.example does not name the computer SM03"),
-            (["inventory", "host", vault, "--name", "SM03", "--role", "sm", "--additional", "--product-version", "ten"], 2, "invalid host record: product version 'ten' must be 1-32 characters of digits and dots, like 10.22.1068.0"),
-            (["inventory", "database", vault, "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "9INST"], 2, "SQL Server instance name '9INST' must be 1-16 characters of A-Z a-z 0-9 _ $, not starting with a digit"),
+            (
+                ["inventory", "host", vault, "--name", "SM03", "--fqdn", "sm04.corp.example", "--role", "sm", "--additional"], 2,
+                "invalid host record: --fqdn sm04.corp.example does not name the computer SM03"
+            ),
+            (
+                ["inventory", "host", vault, "--name", "SM03", "--role", "sm", "--additional", "--product-version", "ten"], 2,
+                "invalid host record: product version 'ten' must be 1-32 characters of digits and dots, like 10.22.1068.0"
+            ),
+            (
+                ["inventory", "database", vault, "--name", "ServiceManager", "--sql-host", "SQL01", "--instance", "9INST"], 2,
+                "SQL Server instance name '9INST' must be 1-16 characters of A-Z a-z 0-9 _ $, not starting with a digit"
+            ),
             (["inventory", "group", vault, "--name", ""], 2, "invalid management group name: it is empty"),
         ]
         for (args, status, error) in cases {
@@ -466,7 +494,9 @@ enum VaultBytes {
         try ws.write(Array("short\n".utf8), to: "short.pw")
         _ = try ws.key("other.bin")
         let short = try ws.seal(role: "sm", host: "SM05", key: "other.bin", extra: ["--key-password-file", ws.file("short.pw")])
-        #expect(short.status == 2 && short.error == "the export password is too short: the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters" && !short.error.contains("5"), "\(short)")
+        #expect(
+            short.status == 2 && short.error == "the export password is too short: the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters" && !short.error.contains("5"),
+            "\(short)")
         #expect(try ws.read("vault.kv") == before)
     }
 }

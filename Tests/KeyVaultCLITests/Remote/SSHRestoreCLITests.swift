@@ -33,8 +33,11 @@ import Testing
         defer { ws.cleanUp() }
         let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
         let key = try sealDW01()
-        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin")),
-                             "--key-password-to", server.url(ws.file("remote/DW01-dw.password"))] + pass, environment: server.environment)
+        let r = try CLI.run(
+            [
+                "restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin")),
+                "--key-password-to", server.url(ws.file("remote/DW01-dw.password")),
+            ] + pass, environment: server.environment)
         #expect(r.status == 0, "\(r)")
         #expect(try ws.read("remote/DW01-dw.bin") == key)
         #expect(try ws.mode("remote/DW01-dw.bin") == 0o600 && ws.mode("remote/DW01-dw.password") == 0o600)
@@ -56,7 +59,10 @@ import Testing
         // No passphrase is given: the rule refuses before keyvault would ask for one.
         let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))], environment: server.environment)
         #expect(r.status == 3, "\(r)")
-        #expect(r.error == "refused: the dw key in this vault belongs to DW01, but the computer at ssh://127.0.0.1:\(server.port) is DW02; a key restores only onto a computer with the name it was exported from")
+        #expect(
+            r.error
+                == "refused: the dw key in this vault belongs to DW01, but the computer at ssh://127.0.0.1:\(server.port) is DW02; a key restores only onto a computer with the name it was exported from"
+        )
         #expect(try remoteListing().isEmpty)
         #expect(try ws.read("vault.kv") == before)
     }
@@ -88,12 +94,14 @@ import Testing
         _ = try sealDW01(size: 8 << 20)
         // A wrapper that lets only the first MiB of the key through and then holds the stream open: the transfer
         // stalls with part of the key written there, until the test kills the connection.
-        let wrapper = try ws.write(Array("""
-            case "$*" in
-              *kv-written*) { head -c 1048576; sleep 5; } | \(server.sshCommand) "$@" ;;
-              *) exec \(server.sshCommand) "$@" ;;
-            esac
-            """.utf8), to: "stall.sh")
+        let wrapper = try ws.write(
+            Array(
+                """
+                case "$*" in
+                  *kv-written*) { head -c 1048576; sleep 5; } | \(server.sshCommand) "$@" ;;
+                  *) exec \(server.sshCommand) "$@" ;;
+                esac
+                """.utf8), to: "stall.sh")
         let watcher = Thread {
             for _ in 0..<400 {
                 let partial = ((try? FileManager.default.contentsOfDirectory(atPath: ws.file("remote"))) ?? []).filter { $0.contains(".keyvault-") }
@@ -105,8 +113,9 @@ import Testing
             }
         }
         watcher.start()
-        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))] + pass,
-                            environment: ["KEYVAULT_SSH_COMMAND": "sh \(wrapper)"])
+        let r = try CLI.run(
+            ["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin"))] + pass,
+            environment: ["KEYVAULT_SSH_COMMAND": "sh \(wrapper)"])
         #expect(r.status == 1, "\(r)")
         #expect(r.error.hasPrefix("the transfer to \(server.url(ws.file("remote/DW01-dw.bin"))) was cut off or failed"), "\(r)")
         #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
@@ -218,12 +227,18 @@ import Testing
         try Data("Pa55word-SM01\r\n".utf8).write(to: URL(fileURLWithPath: "\(root)/C/exports/SM01.password"))
 
         // Pull the export from the (fake) Windows server: recorded under the name it reports.
-        let sealed = try CLI.run(["seal", vault, "--role", "sm", "--from", "ssh://admin@sm01.corp.example/C:/exports/SM01.bin",
-                                  "--key-password-from", "ssh://admin@sm01.corp.example/C:/exports/SM01.password"] + pass, environment: env)
+        let sealed = try CLI.run(
+            [
+                "seal", vault, "--role", "sm", "--from", "ssh://admin@sm01.corp.example/C:/exports/SM01.bin",
+                "--key-password-from", "ssh://admin@sm01.corp.example/C:/exports/SM01.password",
+            ] + pass, environment: env)
         #expect(sealed.status == 0 && sealed.stdout.hasPrefix("sealed the sm key of SM01 as version 1 (1296 bytes"), "\(sealed)")
         // And restore it there.
-        let r = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin",
-                             "--key-password-to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.password"] + pass, environment: env)
+        let r = try CLI.run(
+            [
+                "restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin",
+                "--key-password-to", "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.password",
+            ] + pass, environment: env)
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.contains("on SM01: 1296 bytes, readable only by its owner (icacls), SHA-256 checked there"), "\(r)")
         #expect(try TestFiles.bytes("\(root)/C/keyvault/SM01-sm.bin") == key)

@@ -37,8 +37,10 @@ enum CLI {
     /// Runs `keyvault ARGS` with `stdin` as its standard input, detached from any terminal (setsid), so a prompt
     /// can never wait on a person. With `host`, it runs in its own UTS namespace whose host name is `host`.
     @discardableResult
-    static func run(_ arguments: [String], stdin: [UInt8] = [], host: String? = nil, in directory: String? = nil,
-                    environment: [String: String] = [:]) throws -> Run {
+    static func run(
+        _ arguments: [String], stdin: [UInt8] = [], host: String? = nil, in directory: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Run {
         var argv: [String]
         if let host {
             argv = ["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", host, binary] + arguments
@@ -58,8 +60,10 @@ enum CLI {
     /// Unless `environment` names `XDG_STATE_HOME`, each run gets a fresh, empty one (removed afterwards): keyvault
     /// remembers every vault it sees there, and many tests put older bytes back on purpose. Tests of that memory pass
     /// their own folder.
-    static func execute(_ argv: [String], stdin: [UInt8] = [], in directory: String? = nil,
-                        environment: [String: String] = [:]) throws -> Run {
+    static func execute(
+        _ argv: [String], stdin: [UInt8] = [], in directory: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
@@ -93,8 +97,9 @@ enum CLI {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                   stderr: String(decoding: errorData, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+            stderr: String(decoding: errorData, as: UTF8.self))
     }
 
     /// Whether a run can be given a host name of its own: `unshare --uts` needs root.

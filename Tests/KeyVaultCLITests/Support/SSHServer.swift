@@ -73,8 +73,10 @@ final class SSHServer: @unchecked Sendable {
                 PermitRootLogin prohibit-password
                 """
             try Data(config.utf8).write(to: URL(fileURLWithPath: "\(folder)/sshd_config"))
-            let r = try CLI.execute(["/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \(SSHServer.sshd) -f \"$1\" -E \"$2\"",
-                                     hostname, "\(folder)/sshd_config", "\(folder)/sshd.log"])
+            let r = try CLI.execute([
+                "/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \(SSHServer.sshd) -f \"$1\" -E \"$2\"",
+                hostname, "\(folder)/sshd_config", "\(folder)/sshd.log",
+            ])
             lastLog = r.description + ((try? TestFiles.text("\(folder)/sshd.log")) ?? "")
             // The pid file is written once the socket is listening.
             for _ in 0..<100 where r.status == 0 {
@@ -97,7 +99,8 @@ final class SSHServer: @unchecked Sendable {
         var parents: [Int32: Int32] = [:], names: [Int32: String] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), let stat = try? TestFiles.text("/proc/\(pid)/stat"),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+            else { continue }
             names[pid] = String(stat[stat.index(after: open)..<close])
             let rest = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
             if rest.count > 1, let ppid = Int32(rest[1]) { parents[pid] = ppid }

@@ -34,8 +34,11 @@ import Testing
         try ws.write(withAlice, to: "vault.kv")
         let refused = try seal("dw", "DW01", "dw01.bin")
         #expect(refused.status == 5, "\(refused)")
-        #expect(refused.error.hasPrefix("refused: the vault is older than the copy this user last saw (it has 1 audit record, but this user saw it with 2 on 20")
-                && refused.error.hasSuffix("Z): an older copy was put in its place, or its newest records were cut; if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)"), "\(refused)")
+        #expect(
+            refused.error.hasPrefix("refused: the vault is older than the copy this user last saw (it has 1 audit record, but this user saw it with 2 on 20")
+                && refused.error.hasSuffix(
+                    "Z): an older copy was put in its place, or its newest records were cut; if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)"
+                ), "\(refused)")
         #expect(try ws.read("vault.kv") == withAlice, "nothing was written: the removed custodian gets no new key")
         for args in [["drill", vault] + pass, ["inventory", "group", vault, "--name", "MG1"] + pass, ["promote", vault, "--host", "SM01"] + pass] {
             let r = try run(args)
@@ -170,10 +173,12 @@ import Testing
         try #require(try seal("sm", "SM01", "a.bin").status == 0)
         let line = try run(["checkpoint", vault] + pass).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // The record count inflated by hand (the unkeyed checksum re-made): the count means nothing now.
-        try VaultBytes.edit(vault, """
-        t, at, body, length = [s for s in sections() if s[0] == 6][0]
-        b[body:body+8] = struct.pack('>Q', 5)
-        """)
+        try VaultBytes.edit(
+            vault,
+            """
+            t, at, body, length = [s for s in sections() if s[0] == 6][0]
+            b[body:body+8] = struct.pack('>Q', 5)
+            """)
         let r = try CLI.run(["verify", vault, "--checkpoint", line, "--json"] + pass)
         let json = try VaultBytes.json(r)
         let cp = try #require(json["checkpoint"] as? [String: Any])

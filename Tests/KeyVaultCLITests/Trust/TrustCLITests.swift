@@ -21,8 +21,9 @@ import Testing
         return r.status == 0 ? Array<UInt8>(hexString: r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? [] : []
     }
 
-    @Test(.enabled(if: InteropTests.hasNaCl, "python3-nacl is missing; scripts/require-packages.sh installs it"),
-          arguments: ["x25519", "threshold"], ["drop", "keep", "claim"])
+    @Test(
+        .enabled(if: InteropTests.hasNaCl, "python3-nacl is missing; scripts/require-packages.sh installs it"),
+        arguments: ["x25519", "threshold"], ["drop", "keep", "claim"])
     func aReWrappedVaultKeyIsRefused(kind: String, mode: String) throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         for name in ["alice", "bob", "carol"] { try #require(try CLI.run(["keygen", "--out", ws.file("\(name).id")]).status == 0) }

@@ -6,7 +6,8 @@ import Testing
     /// Debian's python3, where python3-nacl (scripts/require-packages.sh) installs.
     static let python = "/usr/bin/python3"
 
-    static let hasNaCl: Bool = FileManager.default.isExecutableFile(atPath: python)
+    static let hasNaCl: Bool =
+        FileManager.default.isExecutableFile(atPath: python)
         && ((try? CLI.execute([python, "-c", "import nacl.bindings"]).status) == 0)
 
     @Test(.enabled(if: hasNaCl, "python3-nacl is missing; scripts/require-packages.sh installs it"))
@@ -33,12 +34,14 @@ import Testing
             #expect(r.stdout.contains(sum), "\(file) not found by the reader\n\(r)")
         }
         #expect(r.stdout.contains("audit log: 15 records, chain intact"), "\(r)")
-        try VaultBytes.edit(ws.file("recovery.kv"), """
-        at, body, count, items = log_items()
-        o, n = items[4]
-        i = b.find(b'MG-CONTOSO', o, o + n)
-        b[i] ^= 0x01
-        """)
+        try VaultBytes.edit(
+            ws.file("recovery.kv"),
+            """
+            at, body, count, items = log_items()
+            o, n = items[4]
+            i = b.find(b'MG-CONTOSO', o, o + n)
+            b[i] ^= 0x01
+            """)
         let edited = try CLI.execute([Self.python, "\(root)/Tests/interop/read_vault.py", ws.file("recovery.kv"), "--passphrase-file", ws.file("golden.pass")])
         #expect(edited.status == 5 && edited.stderr.contains("audit log record 5 does not follow from the one before"), "\(edited)")
     }

@@ -28,8 +28,11 @@ enum CustodianSupport {
 
     /// A self-signed certificate and its unencrypted private key: `NAME.pem`, `NAME.key`.
     static func certificate(_ name: String, key: [String], in directory: String, days: Int = 30) throws -> (cert: String, key: String) {
-        try openssl(["req", "-x509", "-newkey"] + key + ["-nodes", "-keyout", "\(name).key", "-out", "\(name).pem",
-                     "-days", "\(days)", "-subj", "/CN=\(name)"], in: directory)
+        try openssl(
+            ["req", "-x509", "-newkey"] + key + [
+                "-nodes", "-keyout", "\(name).key", "-out", "\(name).pem",
+                "-days", "\(days)", "-subj", "/CN=\(name)",
+            ], in: directory)
         return ("\(directory)/\(name).pem", "\(directory)/\(name).key")
     }
 

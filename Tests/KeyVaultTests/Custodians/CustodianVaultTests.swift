@@ -73,8 +73,11 @@ struct CustodianVaultTests {
 
     @Test func encryptedPrivateKeysAskForTheirPassword() throws {
         let dir = try CustodianSupport.temporaryDirectory()
-        try CustodianSupport.openssl(["req", "-x509", "-newkey", "rsa:2048", "-keyout", "enc.key", "-passout", "pass:correct-key-pass",
-                                      "-out", "enc.pem", "-days", "30", "-subj", "/CN=enc"], in: dir)
+        try CustodianSupport.openssl(
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-keyout", "enc.key", "-passout", "pass:correct-key-pass",
+                "-out", "enc.pem", "-days", "30", "-subj", "/CN=enc",
+            ], in: dir)
         try Vault.create(atPath: "\(dir)/v.kv", custodians: [.certificate(try CertificateCustodian.load(fromFile: "\(dir)/enc.pem"))])
         var asked: [String] = []
         let identity = try CustodianIdentity.load(fromFile: "\(dir)/enc.key") { prompt in
@@ -99,8 +102,11 @@ struct CustodianVaultTests {
         try CustodianSupport.write("", to: "\(dir)/index.txt")
         try CustodianSupport.write("01\n", to: "\(dir)/serial")
         try CustodianSupport.write("[ca]\ndefault_ca=x\n[x]\ndatabase=index.txt\nserial=serial\nnew_certs_dir=.\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n", to: "\(dir)/ca.cnf")
-        try CustodianSupport.openssl(["ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", "old.key", "-in", "old.csr", "-out", "old.pem",
-                                      "-startdate", "20200101000000Z", "-enddate", "20210101000000Z"], in: dir)
+        try CustodianSupport.openssl(
+            [
+                "ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", "old.key", "-in", "old.csr", "-out", "old.pem",
+                "-startdate", "20200101000000Z", "-enddate", "20210101000000Z",
+            ], in: dir)
         let cert = try CertificateCustodian.load(fromFile: "\(dir)/old.pem")
         #expect(cert.isExpired)
         #expect(cert.notAfter?.iso8601 == "2021-01-01T00:00:00Z")
@@ -138,8 +144,12 @@ struct CustodianVaultTests {
         let (cert, keyPath) = try CustodianSupport.certificate("mixed", key: ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], in: dir)
         let alice = try CustodianIdentity.generate()
         let passphrase = try CustodianSupport.secret("mixed threshold passphrase")
-        try Vault.create(atPath: "\(dir)/v.kv", custodians: [.passphrase(passphrase, try KDFParameters(opsLimit: 1, memLimitKiB: 8)),
-                                                           .recipient(alice.recipient!), .certificate(try CertificateCustodian.load(fromFile: cert))], threshold: 2)
+        try Vault.create(
+            atPath: "\(dir)/v.kv",
+            custodians: [
+                .passphrase(passphrase, try KDFParameters(opsLimit: 1, memLimitKiB: 8)),
+                .recipient(alice.recipient!), .certificate(try CertificateCustodian.load(fromFile: cert)),
+            ], threshold: 2)
         let certKey = try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)
         let bytes = try sealOne("\(dir)/v.kv", Credentials(passphrase: passphrase, identities: [alice]))
         #expect(try restored("\(dir)/v.kv", Credentials(passphrase: passphrase, identities: [certKey])) == bytes)
@@ -165,10 +175,12 @@ struct CustodianVaultTests {
         try before.write(to: URL(fileURLWithPath: "\(dir)/old-copy.kv"))
         #expect(try restored("\(dir)/old-copy.kv", Credentials(identities: [alice])) == bytes)
         // The only custodian cannot be removed; an unknown id is refused.
-        do { _ = try Vault.removeCustodian(id: bob.recipient!.id, atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed the last custodian") }
-        catch let e as KeyVaultError { #expect(e.code == .invalidArgument && e.message.contains("only custodian")) }
-        do { _ = try Vault.removeCustodian(id: "deadbeef", atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed an unknown custodian") }
-        catch let e as KeyVaultError { #expect(e.code == .noSuchEntry) }
+        do { _ = try Vault.removeCustodian(id: bob.recipient!.id, atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed the last custodian") } catch let e
+            as KeyVaultError
+        { #expect(e.code == .invalidArgument && e.message.contains("only custodian")) }
+        do { _ = try Vault.removeCustodian(id: "deadbeef", atPath: "\(dir)/v.kv", credentials: Credentials(identities: [bob])); Issue.record("removed an unknown custodian") } catch let e
+            as KeyVaultError
+        { #expect(e.code == .noSuchEntry) }
     }
 
     @Test func rekeyKeepsCustodiansAndEntriesButChangesTheKey() throws {
@@ -178,8 +190,9 @@ struct CustodianVaultTests {
         try Vault.create(atPath: "\(dir)/v.kv", custodians: [.passphrase(passphrase, try KDFParameters(opsLimit: 1, memLimitKiB: 8)), .recipient(alice.recipient!)])
         let bytes = try sealOne("\(dir)/v.kv", Credentials(passphrase: passphrase))
         let fingerprint = try Vault.open(atPath: "\(dir)/v.kv").entries[0].fingerprint
-        do { try Vault.rekey(atPath: "\(dir)/v.kv", credentials: Credentials(identities: [alice])); Issue.record("re-keyed without the passphrase") }
-        catch let e as KeyVaultError { #expect(e.code == .invalidArgument && e.message.contains("give the passphrase too")) }
+        do { try Vault.rekey(atPath: "\(dir)/v.kv", credentials: Credentials(identities: [alice])); Issue.record("re-keyed without the passphrase") } catch let e as KeyVaultError {
+            #expect(e.code == .invalidArgument && e.message.contains("give the passphrase too"))
+        }
         try Vault.rekey(atPath: "\(dir)/v.kv", credentials: Credentials(passphrase: passphrase, identities: [alice]))
         let after = try Vault.open(atPath: "\(dir)/v.kv")
         #expect(after.custodians.map(\.kind) == [.passphrase, .x25519])
@@ -197,8 +210,9 @@ struct CustodianVaultTests {
         #expect(try restored("\(dir)/v.kv", Credentials(identities: [ids[0], ids[2]])) == bytes)
         #expect(try restored("\(dir)/v.kv", Credentials(identities: [ids[1], ids[2]])) == bytes)
         #expect(unlockCode("\(dir)/v.kv", Credentials(identities: [ids[2]])) == .unlockFailed)
-        do { try Vault.addCustodians([.recipient(ids[2].recipient!)], atPath: "\(dir)/v.kv", credentials: Credentials(identities: ids)); Issue.record("added a duplicate") }
-        catch let e as KeyVaultError { #expect(e.code == .invalidArgument) }
+        do { try Vault.addCustodians([.recipient(ids[2].recipient!)], atPath: "\(dir)/v.kv", credentials: Credentials(identities: ids)); Issue.record("added a duplicate") } catch let e
+            as KeyVaultError
+        { #expect(e.code == .invalidArgument) }
     }
 
     @Test func aTamperedOrTransplantedSlotIsDetected() throws {

@@ -24,8 +24,9 @@ import Testing
         let vault = try Vault.open(atPath: path)
         let unlocked = try vault.unlock(with: passphrase)
         let h = vault.header
-        let header = VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: h.slots, records: h.allRecords(),
-                                        extensions: area, tagKey: unlocked.tagKey)
+        let header = VaultHeader.encode(
+            identity: h.identity, threshold: h.threshold, slots: h.slots, records: h.allRecords(),
+            extensions: area, tagKey: unlocked.tagKey)
         let all = try TestFiles.bytes(path)
         return header.encoded + all[h.size...]
     }
@@ -52,10 +53,13 @@ import Testing
     @Test func appendingToAHeaderWritesWhatEncodingItWholeWrites() throws {
         // Seal and the recovery commands copy the index and rewrite only the rest; the bytes must be exactly what a
         // full encode gives, with the extension area after the index, added, replaced or removed (flag bit 2 follows).
-        _ = try Vault.seal([SealItem(key: try key(1), request: SealRequest(role: .sm, host: try HostName("SM01"))),
-                            SealItem(key: try key(2), request: SealRequest(role: .dw, host: try HostName("DW01"))),
-                            SealItem(key: try key(3), request: SealRequest(role: .ssp, host: try HostName("SSP01")))],
-                           atPath: path, credentials: credentials, actor: actor)
+        _ = try Vault.seal(
+            [
+                SealItem(key: try key(1), request: SealRequest(role: .sm, host: try HostName("SM01"))),
+                SealItem(key: try key(2), request: SealRequest(role: .dw, host: try HostName("DW01"))),
+                SealItem(key: try key(3), request: SealRequest(role: .ssp, host: try HostName("SSP01"))),
+            ],
+            atPath: path, credentials: credentials, actor: actor)
         try Vault.setManagementGroup("MG1", atPath: path, credentials: credentials, actor: actor)
         let vault = try Vault.open(atPath: path)
         let tagKey = try vault.unlock(with: passphrase).tagKey
@@ -66,10 +70,12 @@ import Testing
         for area in [ExtensionArea.empty, h.extensions, other] {
             for start in [ExtensionArea.empty, h.extensions] {
                 for k in 0...all.count {
-                    let first = VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: h.slots,
-                                                   records: Array(all[..<k]), extensions: start, tagKey: tagKey)
-                    let whole = VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: h.slots,
-                                                   records: all, extensions: area, tagKey: tagKey)
+                    let first = VaultHeader.encode(
+                        identity: h.identity, threshold: h.threshold, slots: h.slots,
+                        records: Array(all[..<k]), extensions: start, tagKey: tagKey)
+                    let whole = VaultHeader.encode(
+                        identity: h.identity, threshold: h.threshold, slots: h.slots,
+                        records: all, extensions: area, tagKey: tagKey)
                     let appended = first.appending(Array(all[k...]), extensions: area, tagKey: tagKey)
                     #expect(appended == whole.encoded, "\(k) records, then \(all.count - k), area empty: \(area.isEmpty)")
                     // The same from a parsed header, as seal uses it.
@@ -136,8 +142,9 @@ import Testing
         request.keyPassword = try SecretBytes(copying: Array("Pa55word-SM01".utf8))
         _ = try Vault.seal([SealItem(key: try key(1), request: request)], atPath: path, credentials: credentials, actor: actor)
         _ = try Vault.seal(try key(2), SealRequest(role: .ssp, host: try HostName("SSP01")), atPath: path, credentials: credentials)
-        try Vault.setHost(InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary, productVersion: "10.22.1068.0"),
-                          atPath: path, credentials: credentials, actor: actor)
+        try Vault.setHost(
+            InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary, productVersion: "10.22.1068.0"),
+            atPath: path, credentials: credentials, actor: actor)
         try Vault.setHost(InventoryHost(name: try HostName("SM02"), roles: [.sm], smPosition: .additional), atPath: path, credentials: credentials, actor: actor)
         try Vault.setDatabase(InventoryDatabase(name: "ServiceManager", sqlHost: try HostName("SQL01"), instance: "SMINST"), atPath: path, credentials: credentials, actor: actor)
         let drill = try Vault.open(atPath: path).unlock(with: passphrase).drill(actor: actor)
@@ -178,8 +185,9 @@ import Testing
         var fields = r.fields
         let i = try #require(fields.lastIndex(of: UInt8(ascii: "1")))
         fields[i] = UInt8(ascii: "9")
-        area.log.records[1] = AuditRecord(time: r.time, action: r.action, role: r.role, host: r.host, version: 9, user: r.user,
-                                          machine: r.machine, outcome: r.outcome, mac: r.mac, fields: fields)
+        area.log.records[1] = AuditRecord(
+            time: r.time, action: r.action, role: r.role, host: r.host, version: 9, user: r.user,
+            machine: r.machine, outcome: r.outcome, mac: r.mac, fields: fields)
         let forged = try rewrite(area)
         try Data(forged).write(to: URL(fileURLWithPath: path))
         let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)
@@ -221,7 +229,11 @@ import Testing
         ("an item longer than 4096 bytes", 3, [0, 0, 0, 1, 0x10, 0x01], "claims 4097 bytes; the limit is 4096"),
         ("a host without roles", 2, [0, 0, 0, 1, 0, 7, 1, 0, 4] + Array("SM01".utf8), "the required field roles is missing"),
         ("fields out of order", 2, [0, 0, 0, 1, 0, 11, 3, 0, 2] + Array("sm".utf8) + [1, 0, 3] + Array("SM1".utf8), "field 1 out of order or repeated"),
-        ("a password for no entry", 4, [0, 0, 0, 1, 0, 66, 1, 0, 2] + Array("sm".utf8) + [2, 0, 4] + Array("SM09".utf8) + [3, 0, 4, 0, 0, 0, 1, 4, 0, 24] + [UInt8](repeating: 0, count: 24) + [5, 0, 17] + [UInt8](repeating: 0, count: 17), "which is not in the vault"),
+        (
+            "a password for no entry", 4,
+            [0, 0, 0, 1, 0, 66, 1, 0, 2] + Array("sm".utf8) + [2, 0, 4] + Array("SM09".utf8) + [3, 0, 4, 0, 0, 0, 1, 4, 0, 24] + [UInt8](repeating: 0, count: 24) + [5, 0, 17]
+                + [UInt8](repeating: 0, count: 17), "which is not in the vault"
+        ),
         ("a truncated item", 5, [0, 0, 0, 1, 0, 5], "truncated in drill result 1 at byte"),
         ("a count the section cannot hold", 5, [0, 0, 0, 2, 0, 0], "drill result count 2 is more than 1048576 or than the section can hold"),
         ("trailing bytes in a section", 3, [0, 0, 0, 0, 9], "unexpected trailing bytes after extension section 1"),

@@ -46,8 +46,9 @@ struct CustodianGoldenVaultTests {
     func opensWithEveryListedSetAndRefusesTheOthers(_ golden: Case) throws {
         let v = golden.vault
         let path = Self.directory + "/" + (v["file"] as! String)
-        #expect(sha256Hex(try TestFiles.bytes(path)) == v["sha256"] as? String,
-                "golden vault \(path) was modified; golden vaults are never regenerated")
+        #expect(
+            sha256Hex(try TestFiles.bytes(path)) == v["sha256"] as? String,
+            "golden vault \(path) was modified; golden vaults are never regenerated")
         let vault = try Vault.open(atPath: path)
         #expect(vault.threshold == v["threshold"] as? Int)
         #expect(vault.custodians.map(\.kind.rawValue) == (v["custodians"] as? [any Sendable])?.compactMap { $0 as? String })

@@ -38,7 +38,8 @@ struct RecoveryGoldenVaultTests {
             #expect(host.productVersion == want["productVersion"] as? String)
         }
         let databases = try #require(m["databases"] as? [[String: Any]])
-        #expect(vault.inventory.databases.map { [$0.name, $0.sqlHost.value, $0.instance] }
+        #expect(
+            vault.inventory.databases.map { [$0.name, $0.sqlHost.value, $0.instance] }
                 == databases.map { [$0["name"] as? String ?? "", $0["sqlHost"] as? String ?? "", $0["instance"] as? String ?? ""] })
 
         // Every entry decrypts on its own host, with its escrowed password where there is one, and was drilled.
@@ -75,7 +76,11 @@ struct RecoveryGoldenVaultTests {
         let plan = try RecoveryPlan.make(for: try HostName("DW01"), vault: vault, vaultPath: "recovery.kv")
         #expect(plan.ways.map(\.kind) == [.rebuild] && plan.managementGroup == "MG-CONTOSO")
         // Its inventory predates the os field: DW01 (a dw host) is Windows by default, so the key goes over SSH.
-        #expect(plan.ways[0].steps.contains { $0.command == "keyvault restore recovery.kv --role dw --to ssh://dw01.corp.example/C:/keyvault/DW01-dw.bin --passphrase-file PASSPHRASE-FILE --key-password-to ssh://dw01.corp.example/C:/keyvault/DW01-dw.password" })
+        #expect(
+            plan.ways[0].steps.contains {
+                $0.command
+                    == "keyvault restore recovery.kv --role dw --to ssh://dw01.corp.example/C:/keyvault/DW01-dw.bin --passphrase-file PASSPHRASE-FILE --key-password-to ssh://dw01.corp.example/C:/keyvault/DW01-dw.password"
+            })
         #expect(plan.ways[0].steps.contains { $0.text.contains("existing DWStagingAndConfig database on SQL01\\DWINST") })
     }
 }

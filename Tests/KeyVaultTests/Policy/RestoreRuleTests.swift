@@ -5,8 +5,9 @@ import Testing
 
 struct RestoreRuleTests {
     func entry(_ index: Int, _ role: Role, _ host: String, _ version: UInt32) throws -> Entry {
-        Entry(role: role, host: try HostName(host), version: version, createdAt: Timestamp(secondsSinceEpoch: 1_700_000_000),
-              size: 10, fingerprint: Fingerprint([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 32)[...])!, label: "", originalFileName: "", index: index)
+        Entry(
+            role: role, host: try HostName(host), version: version, createdAt: Timestamp(secondsSinceEpoch: 1_700_000_000),
+            size: 10, fingerprint: Fingerprint([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 32)[...])!, label: "", originalFileName: "", index: index)
     }
 
     func on(_ name: String) throws -> HostIdentity { HostIdentity(testingName: try HostName(name)) }
@@ -51,23 +52,30 @@ struct RestoreRuleTests {
     @Test func refusalsNameAtMostThreeComputersAndCountTheRest() throws {
         // Ten computers (SM01 twice, in two spellings, counts once), restored on an eleventh.
         let sm = try (1...10).map { try entry($0 - 1, .sm, String(format: "SM%02d", $0), 1) } + [try entry(10, .sm, "sm01", 2)]
-        #expect(message { try RestoreRule.select(from: sm, role: .sm, version: nil, host: on("WEB01")) }
+        #expect(
+            message { try RestoreRule.select(from: sm, role: .sm, version: nil, host: on("WEB01")) }
                 == "refused: the sm key in this vault belongs to SM01, SM02, SM03 and 7 more, but this computer is WEB01; a key restores only onto a computer with the name it was exported from")
         // What the vault holds: distinct role and host as spelled, sorted.
         let dw = try ["DW05", "DW01", "dw01", "DW03", "DW02", "DW01"].enumerated().map { try entry($0, .dw, $1, UInt32($0 + 1)) }
-        #expect(message { try RestoreRule.select(from: dw, role: .ssp, version: nil, host: on("DW01")) }
+        #expect(
+            message { try RestoreRule.select(from: dw, role: .ssp, version: nil, host: on("DW01")) }
                 == "no ssp key in this vault (it holds: dw key of DW01, dw key of DW02, dw key of DW03 and 2 more)")
-        #expect(message { try RestoreRule.select(from: Array(dw.prefix(3)), role: .ssp, version: nil, host: on("DW01")) }
+        #expect(
+            message { try RestoreRule.select(from: Array(dw.prefix(3)), role: .ssp, version: nil, host: on("DW01")) }
                 == "no ssp key in this vault (it holds: dw key of DW01, dw key of DW05, dw key of dw01)")
         // A short name matching five domains.
         let domains = try ["a", "b", "c", "d", "e"].enumerated().map { try entry($0, .sm, "sm01.\($1).example", 1) }
-        #expect(message { try RestoreRule.select(from: domains, role: .sm, version: nil, host: on("SM01")) }
-                == "refused: sm keys for sm01.a.example, sm01.b.example, sm01.c.example and 2 more all match this computer's name SM01; set this computer's host name to its fully qualified name so exactly one matches")
-        #expect(message { try RestoreRule.select(from: Array(domains.prefix(2)), role: .sm, version: nil, host: on("SM01")) }
+        #expect(
+            message { try RestoreRule.select(from: domains, role: .sm, version: nil, host: on("SM01")) }
+                == "refused: sm keys for sm01.a.example, sm01.b.example, sm01.c.example and 2 more all match this computer's name SM01; set this computer's host name to its fully qualified name so exactly one matches"
+        )
+        #expect(
+            message { try RestoreRule.select(from: Array(domains.prefix(2)), role: .sm, version: nil, host: on("SM01")) }
                 == "refused: sm keys for sm01.a.example and sm01.b.example all match this computer's name SM01; set this computer's host name to its fully qualified name so exactly one matches")
         // Five versions, a sixth asked for.
         let versions = try (1...5).map { try entry($0 - 1, .sm, "SM01", UInt32($0)) }
-        #expect(message { try RestoreRule.select(from: versions, role: .sm, version: 9, host: on("SM01")) }
+        #expect(
+            message { try RestoreRule.select(from: versions, role: .sm, version: 9, host: on("SM01")) }
                 == "no version 9 of the sm key of SM01 (versions: 1, 2, 3 and 2 more)")
     }
 
@@ -75,7 +83,10 @@ struct RestoreRuleTests {
         let count = 20_000
         let entries = try (0..<count).map { try entry($0, $0 % 2 == 0 ? .sm : .dw, "h\($0).example.com", 1) }
         let refused = try #require(message { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("WEB01")) })
-        #expect(refused == "refused: the sm key in this vault belongs to h0.example.com, h2.example.com, h4.example.com and 9,997 more, but this computer is WEB01; a key restores only onto a computer with the name it was exported from")
+        #expect(
+            refused
+                == "refused: the sm key in this vault belongs to h0.example.com, h2.example.com, h4.example.com and 9,997 more, but this computer is WEB01; a key restores only onto a computer with the name it was exported from"
+        )
         let none = try #require(message { try RestoreRule.select(from: entries, role: .ssp, version: nil, host: on("WEB01")) })
         // The first three in the order the unbounded message listed everything: distinct strings, sorted.
         let first = Set(entries.map { "\($0.role) key of \($0.host)" }).sorted().prefix(3).joined(separator: ", ")
@@ -84,7 +95,8 @@ struct RestoreRuleTests {
     }
 
     @Test func countsHaveThousandsSeparators() {
-        #expect([0, 7, 999, 1_000, 74_997, 699_998, 1_048_576].map(NameList.grouped)
+        #expect(
+            [0, 7, 999, 1_000, 74_997, 699_998, 1_048_576].map(NameList.grouped)
                 == ["0", "7", "999", "1,000", "74,997", "699,998", "1,048,576"])
         #expect("\(NameList(["a", "b"], separator: " and "))" == "a and b")
         #expect("\(NameList(["a", "b", "c", "d"], separator: "; "))" == "a; b; c and 1 more")
@@ -123,13 +135,17 @@ struct RestoreRuleTests {
         }
         let mine = ofRole.filter { $0.host.matches(host.name) }
         guard !mine.isEmpty else {
-            throw KeyVaultError(.hostMismatch,
-                "refused: the \(role) key in this vault belongs to \(uniqueHosts(ofRole).joined(separator: ", ")), but this computer is \(host.name); a key restores only onto a computer with the name it was exported from")
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: the \(role) key in this vault belongs to \(uniqueHosts(ofRole).joined(separator: ", ")), but this computer is \(host.name); a key restores only onto a computer with the name it was exported from"
+            )
         }
         let names = uniqueHosts(mine)
         if names.count > 1, !mine.allSatisfy({ a in mine.allSatisfy { a.host.matches($0.host) } }) {
-            throw KeyVaultError(.hostMismatch,
-                "refused: \(role) keys for \(names.joined(separator: " and ")) all match this computer's name \(host.name); set this computer's host name to its fully qualified name so exactly one matches")
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: \(role) keys for \(names.joined(separator: " and ")) all match this computer's name \(host.name); set this computer's host name to its fully qualified name so exactly one matches"
+            )
         }
         let chosen: Entry
         if let version {
@@ -142,14 +158,18 @@ struct RestoreRuleTests {
         }
         // One computer, one series: two entries of the chosen version for this computer leave nothing to choose by.
         if let other = mine.first(where: { $0.index != chosen.index && $0.version == chosen.version }) {
-            throw KeyVaultError(.hostMismatch,
-                "refused: version \(chosen.version) of the \(role) key exists both for \(other.host) and for \(chosen.host), which both name this computer \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)")
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: version \(chosen.version) of the \(role) key exists both for \(other.host) and for \(chosen.host), which both name this computer \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)"
+            )
         }
         return chosen
     }
 
-    static let hostPool = ["SM01", "sm01", "SM01.corp.example", "sm01.other.example", "SM02", "DW01", "AVERYVERYVERYLO",
-                           "averyveryverylongname", "averyveryverylongnamf", "averyveryverylongname.corp.example"]
+    static let hostPool = [
+        "SM01", "sm01", "SM01.corp.example", "sm01.other.example", "SM02", "DW01", "AVERYVERYVERYLO",
+        "averyveryverylongname", "averyveryverylongnamf", "averyveryverylongname.corp.example",
+    ]
 
     func outcome(_ body: () throws -> Entry) -> String {
         do { return "entry \(try body().index)" } catch let e as KeyVaultError { return "\(e.code): \(e.message)" } catch { return "\(error)" }
@@ -170,9 +190,10 @@ struct RestoreRuleTests {
                 for version in [nil, 1, 2, 4] as [UInt32?] {
                     for name in Self.hostPool + ["WEB01"] {
                         let host = try on(name)
-                        #expect(outcome { try RestoreRule.select(from: entries, role: role, version: version, host: host) }
+                        #expect(
+                            outcome { try RestoreRule.select(from: entries, role: role, version: version, host: host) }
                                 == outcome { try unboundedSelect(from: entries, role: role, version: version, host: host) },
-                                "\(entries.map(\.displayName)) \(role) \(String(describing: version)) on \(name)")
+                            "\(entries.map(\.displayName)) \(role) \(String(describing: version)) on \(name)")
                     }
                 }
             }
@@ -185,8 +206,10 @@ struct RestoreRuleTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let identity = try CustodianIdentity.generate()
         try Vault.create(atPath: "\(dir)/v.kv", custodians: [.recipient(identity.recipient!)])
-        let sealed = [("sm", "SM01"), ("sm", "sm01.corp.example"), ("dw", "DW01"), ("sm", "SM01"), ("sm", "SM02.other.example"),
-                      ("ssp", "averyveryverylongname"), ("ssp", "averyveryverylongnamf"), ("dw", "dw01")]
+        let sealed = [
+            ("sm", "SM01"), ("sm", "sm01.corp.example"), ("dw", "DW01"), ("sm", "SM01"), ("sm", "SM02.other.example"),
+            ("ssp", "averyveryverylongname"), ("ssp", "averyveryverylongnamf"), ("dw", "dw01"),
+        ]
         let items = try sealed.map { role, host in
             SealItem(key: try SecretBytes.random(count: 40), request: SealRequest(role: try Role(parsing: role), host: try HostName(host)))
         }
@@ -197,15 +220,18 @@ struct RestoreRuleTests {
             for version in [nil, 1, 2, 3] as [UInt32?] {
                 for name in Self.hostPool + ["WEB01", "sm02", "SM02.corp.example"] {
                     let host = try on(name)
-                    #expect(outcome { try vault.entry(for: role, version: version, on: host) }
+                    #expect(
+                        outcome { try vault.entry(for: role, version: version, on: host) }
                             == outcome { try RestoreRule.select(from: entries, role: role, version: version, host: host) },
-                            "\(role) \(String(describing: version)) on \(name)")
+                        "\(role) \(String(describing: version)) on \(name)")
                 }
             }
         }
         #expect(outcome { try vault.entry(for: .sm, on: try on("SM01")) } == "entry 3")
-        #expect(outcome { try vault.entry(for: .ssp, on: try on("AVERYVERYVERYLO")) }
-                == "hostMismatch: refused: ssp keys for averyveryverylongname and averyveryverylongnamf all match this computer's name AVERYVERYVERYLO; set this computer's host name to its fully qualified name so exactly one matches")
+        #expect(
+            outcome { try vault.entry(for: .ssp, on: try on("AVERYVERYVERYLO")) }
+                == "hostMismatch: refused: ssp keys for averyveryverylongname and averyveryverylongnamf all match this computer's name AVERYVERYVERYLO; set this computer's host name to its fully qualified name so exactly one matches"
+        )
     }
 
     @Test func nextVersionCountsPerHostAndRole() throws {
@@ -228,7 +254,10 @@ struct RestoreRuleTests {
     @Test func aDrillWithManyProblemsSummarisesThemInOneShortLine() {
         let problems = (1...700_000).map { "dw key of host\($0) (version 1): vault damaged or tampered with" }
         let report = DrillReport(time: .now(), entries: [], problems: problems, recordError: nil)
-        #expect(report.summary == "700,000 problems: dw key of host1 (version 1): vault damaged or tampered with; dw key of host2 (version 1): vault damaged or tampered with; dw key of host3 (version 1): vault damaged or tampered with and 699,997 more")
+        #expect(
+            report.summary
+                == "700,000 problems: dw key of host1 (version 1): vault damaged or tampered with; dw key of host2 (version 1): vault damaged or tampered with; dw key of host3 (version 1): vault damaged or tampered with and 699,997 more"
+        )
         let one = DrillReport(time: .now(), entries: [], problems: ["the audit log is broken"], recordError: nil)
         #expect(one.summary == "1 problem: the audit log is broken")
     }

@@ -38,8 +38,9 @@ struct KeyForgeryTests {
             area.endorsements = zip(slots, h.extensions.endorsements).map { SlotEndorsement(slotDigest: $0.digest, proof: $1.proof) }
         }
         // The entries sealed before stay (undecryptable under the new key); the index and tag are made again.
-        let header = VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: slots, records: h.allRecords(),
-                                        extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: key))
+        let header = VaultHeader.encode(
+            identity: h.identity, threshold: h.threshold, slots: slots, records: h.allRecords(),
+            extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: key))
         let all = try TestFiles.bytes(path)
         try Data(header.encoded + all[h.size...]).write(to: URL(fileURLWithPath: path))
         return Forgery(key: key)
@@ -58,8 +59,9 @@ struct KeyForgeryTests {
     }
 
     static func seal(_ path: String, _ host: String, _ credentials: Credentials) throws {
-        _ = try Vault.seal(try SecretBytes(copying: Array("key of \(host) 0123456789".utf8)), SealRequest(role: .sm, host: try HostName(host)),
-                           atPath: path, credentials: credentials)
+        _ = try Vault.seal(
+            try SecretBytes(copying: Array("key of \(host) 0123456789".utf8)), SealRequest(role: .sm, host: try HostName(host)),
+            atPath: path, credentials: credentials)
     }
 
     /// The custodians of one vault kind, with what their identities unlock.
@@ -78,8 +80,9 @@ struct KeyForgeryTests {
             return Setup(path: "\(dir)/v.kv", custodians: [.recipient(alice.recipient!)], identities: [alice], threshold: nil)
         case "rsa", "p256":
             let (cert, keyPath) = try CustodianSupport.certificate(kind, key: kind == "rsa" ? ["rsa:2048"] : ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], in: dir)
-            return Setup(path: "\(dir)/v.kv", custodians: [.certificate(try CertificateCustodian.load(fromFile: cert))],
-                         identities: [try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)], threshold: nil)
+            return Setup(
+                path: "\(dir)/v.kv", custodians: [.certificate(try CertificateCustodian.load(fromFile: cert))],
+                identities: [try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)], threshold: nil)
         default:  // "threshold": 2 of 3 X25519 custodians, two of whom act
             let ids = try (0..<3).map { _ in try CustodianIdentity.generate() }
             return Setup(path: "\(dir)/v.kv", custodians: ids.map { .recipient($0.recipient!) }, identities: Array(ids.prefix(2)), threshold: 2)
@@ -189,8 +192,9 @@ struct KeyForgeryTests {
         var area = vault.header.extensions
         let next = try UnlockedVault.commitmentKeyPair(of: forgery.key).publicKey
         area.keyHistory.append(KeyTransition(previous: rekeyed.keyCommitment, next: next, time: .now(), signature: Array(repeating: 7, count: 64)))
-        let header = VaultHeader.encode(identity: vault.header.identity, threshold: vault.header.threshold, slots: vault.header.slots,
-                                        records: vault.header.allRecords(), extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: forgery.key))
+        let header = VaultHeader.encode(
+            identity: vault.header.identity, threshold: vault.header.threshold, slots: vault.header.slots,
+            records: vault.header.allRecords(), extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: forgery.key))
         try Data(header.encoded + (try TestFiles.bytes("\(dir)/copy.kv"))[vault.header.size...]).write(to: URL(fileURLWithPath: "\(dir)/copy.kv"))
         let opened = try Vault.open(atPath: "\(dir)/copy.kv").unlock(with: alice)
         guard case .contradicted = opened.vouch(pinned: rekeyed.keyCommitment) else { Issue.record("a forged transition was accepted"); return }

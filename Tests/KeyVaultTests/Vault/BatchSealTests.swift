@@ -19,10 +19,11 @@ struct BatchSealTests {
 
     @Test func aNetBIOSNameAndItsLongNameAreOneSeriesInABatch() throws {
         let (path, credentials) = try newVault()
-        let results = try Vault.seal([
-            try item("long", .dw, "averyveryverylongname"), try item("netbios", .dw, "AVERYVERYVERYLO"),
-            try item("fqdn", .dw, "averyveryverylongname.corp.example"), try item("other", .dw, "bverylongcomputername"),
-        ], atPath: path, credentials: credentials)
+        let results = try Vault.seal(
+            [
+                try item("long", .dw, "averyveryverylongname"), try item("netbios", .dw, "AVERYVERYVERYLO"),
+                try item("fqdn", .dw, "averyveryverylongname.corp.example"), try item("other", .dw, "bverylongcomputername"),
+            ], atPath: path, credentials: credentials)
         #expect(results.map(\.entry.version) == [1, 2, 3, 1])
     }
 
@@ -30,8 +31,10 @@ struct BatchSealTests {
         // Valid before the NetBIOS clause: two records, one computer. Old vaults must keep opening.
         let (path, credentials) = try newVault()
         try Vault.updateExtensions(path, credentials: credentials) { _, _, area in
-            area.inventory.hosts = [InventoryHost(name: try HostName("averyveryverylongname"), roles: [.dw]),
-                                    InventoryHost(name: try HostName("AVERYVERYVERYLO"), roles: [.dw])]
+            area.inventory.hosts = [
+                InventoryHost(name: try HostName("averyveryverylongname"), roles: [.dw]),
+                InventoryHost(name: try HostName("AVERYVERYVERYLO"), roles: [.dw]),
+            ]
         }
         let vault = try Vault.open(atPath: path)
         #expect(vault.inventory.hosts.map(\.name.value) == ["averyveryverylongname", "AVERYVERYVERYLO"])
@@ -40,12 +43,14 @@ struct BatchSealTests {
 
     @Test func versionsCountEarlierItemsOfTheBatchAndEntriesRestore() throws {
         let (path, credentials) = try newVault()
-        _ = try Vault.seal(try SecretBytes(copying: Array("first SM01 key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")),
-                           atPath: path, credentials: credentials)
-        let results = try Vault.seal([
-            try item("second SM01 key", .sm, "sm01.corp.example"), try item("DW01 key", .dw, "DW01"),
-            try item("third SM01 key", .sm, "SM01"), try item("DW01 key", .dw, "dw01"),
-        ], atPath: path, credentials: credentials)
+        _ = try Vault.seal(
+            try SecretBytes(copying: Array("first SM01 key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")),
+            atPath: path, credentials: credentials)
+        let results = try Vault.seal(
+            [
+                try item("second SM01 key", .sm, "sm01.corp.example"), try item("DW01 key", .dw, "DW01"),
+                try item("third SM01 key", .sm, "SM01"), try item("DW01 key", .dw, "dw01"),
+            ], atPath: path, credentials: credentials)
         // The last item repeats the second's bytes for the same computer and role: it adds nothing (issue 17).
         #expect(results.map(\.entry.version) == [2, 1, 3, 1])
         #expect(results.map(\.entry.index) == [1, 2, 3, 2])
@@ -62,8 +67,8 @@ struct BatchSealTests {
         _ = try Vault.seal([try item("SM01 key", .sm, "SM01")], atPath: path, credentials: credentials)
         let before = try Data(TestFiles.bytes(path))
         for batch in [
-            [try item("SM02 key", .sm, "SM02"), try item("SM01 key", .dw, "SM01")],         // the vault's key, another role
-            [try item("SM02 key", .sm, "SM02"), try item("SM02 key", .sm, "SM03")],         // an earlier item's key, another host
+            [try item("SM02 key", .sm, "SM02"), try item("SM01 key", .dw, "SM01")],  // the vault's key, another role
+            [try item("SM02 key", .sm, "SM02"), try item("SM02 key", .sm, "SM03")],  // an earlier item's key, another host
         ] {
             #expect(throws: KeyVaultError.self) { try Vault.seal(batch, atPath: path, credentials: credentials) }
             #expect(try Data(TestFiles.bytes(path)) == before)

@@ -16,8 +16,9 @@ struct ConcurrentSealTests {
             for i in 0..<each {
                 do {
                     let bytes = try SecretBytes(copying: Array("key from thread \(t), seal \(i)".utf8))
-                    _ = try Vault.seal(bytes, SealRequest(role: .dw, host: try HostName("DW01"), label: "t\(t)-\(i)"),
-                                       atPath: "\(dir)/v.kv", credentials: credentials)
+                    _ = try Vault.seal(
+                        bytes, SealRequest(role: .dw, host: try HostName("DW01"), label: "t\(t)-\(i)"),
+                        atPath: "\(dir)/v.kv", credentials: credentials)
                 } catch {
                     failures.withLock { $0.append("thread \(t) seal \(i): \(error)") }
                 }

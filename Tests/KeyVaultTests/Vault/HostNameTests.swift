@@ -41,7 +41,7 @@ struct HostNameTests {
         let name253 = [label63, label63, label63, String(repeating: "b", count: 61)].joined(separator: ".")
         #expect(name253.utf8.count == 253)
         #expect(problem(name253) == nil)
-        #expect(problem(name253 + ".") == nil)   // the trailing dot does not count
+        #expect(problem(name253 + ".") == nil)  // the trailing dot does not count
         #expect(problem(name253 + "b")?.hasSuffix("it is 254 characters long; the limit is 253") == true)
     }
 
@@ -61,17 +61,17 @@ struct HostNameTests {
     func matchingRule(a: String, b: String, matches: Bool) throws {
         let x = try HostName(a), y = try HostName(b)
         #expect(x.matches(y) == matches)
-        #expect(y.matches(x) == matches)   // symmetric
+        #expect(y.matches(x) == matches)  // symmetric
     }
 
     /// NetBIOS forms (issue 11 item 8): a 15-character single label is how Windows cuts a longer computer name.
     static let netBIOSPairs: [(String, String, Bool)] = [
         ("AVERYVERYVERYLO", "averyveryverylongname", true),
         ("AVERYVERYVERYLO", "averyveryverylongname.corp.example", true),
-        ("averyveryverylo", "AVERYVERYVERYLONGNAME.CORP.EXAMPLE.", true),     // case and a trailing dot, as ever
-        ("ABCDEFGHIJKLMNO", "abcdefghijklmnop", true),                        // a 16-character label: the shortest cut
-        ("AVERYVERYVERYLO", "averyveryverylo-ngname", true),                  // '-' is a DNS character like any other
-        ("AVERYVERYVERYLO", "averyveryverylo.corp.example", true),            // the first rule, unchanged
+        ("averyveryverylo", "AVERYVERYVERYLONGNAME.CORP.EXAMPLE.", true),  // case and a trailing dot, as ever
+        ("ABCDEFGHIJKLMNO", "abcdefghijklmnop", true),  // a 16-character label: the shortest cut
+        ("AVERYVERYVERYLO", "averyveryverylo-ngname", true),  // '-' is a DNS character like any other
+        ("AVERYVERYVERYLO", "averyveryverylo.corp.example", true),  // the first rule, unchanged
         ("AVERYVERYVERYLO", "averyveryverylo", true),
         // A 15-character first label with a domain is a DNS name, not a NetBIOS form.
         ("averyveryverylo.corp.example", "averyveryverylongname", false),
@@ -85,7 +85,7 @@ struct HostNameTests {
         ("averyveryverylongname", "averyveryverylongnamf", false),
         ("averyveryverylongname", "averyveryverylongnam", false),
         ("averyveryverylongname.corp.example", "averyveryverylongnamf", false),
-        ("averyveryverylon", "averyveryverylongname", false),                 // 16 characters is not a NetBIOS form
+        ("averyveryverylon", "averyveryverylongname", false),  // 16 characters is not a NetBIOS form
         // Two 15-character labels are compared whole.
         ("AVERYVERYVERYLX", "averyveryverylo", false),
         ("AVERYVERYVERYLX", "averyveryverylo.corp.example", false),
@@ -100,7 +100,7 @@ struct HostNameTests {
     func netBIOSNameMatchesItsLongerName(a: String, b: String, matches: Bool) throws {
         let x = try HostName(a), y = try HostName(b)
         #expect(x.matches(y) == matches, "\(a) ~ \(b)")
-        #expect(y.matches(x) == matches, "\(b) ~ \(a)")   // both directions: recorded long or recorded cut
+        #expect(y.matches(x) == matches, "\(b) ~ \(a)")  // both directions: recorded long or recorded cut
     }
 
     /// The rule as docs/FORMAT.md words it, on lowercased labels: an independent statement to test both paths against.
@@ -115,11 +115,13 @@ struct HostNameTests {
     }
 
     static var allPairs: [(String, String)] {
-        let old = [("SM01", "sm01"), ("SM01", "SM01.corp.example"), ("sm01.corp.example.", "SM01.CORP.EXAMPLE"),
-                   ("dw01.contoso.com", "dw01.other.example"), ("dw01.contoso.com", "dw01.contoso.com.au"),
-                   ("SM01", "SM02"), ("SM01", "SM011"), ("sm01.a.corp", "sm01.b.corp"), ("WIN_SM!01", "win_sm!01")]
+        let old = [
+            ("SM01", "sm01"), ("SM01", "SM01.corp.example"), ("sm01.corp.example.", "SM01.CORP.EXAMPLE"),
+            ("dw01.contoso.com", "dw01.other.example"), ("dw01.contoso.com", "dw01.contoso.com.au"),
+            ("SM01", "SM02"), ("SM01", "SM011"), ("sm01.a.corp", "sm01.b.corp"), ("WIN_SM!01", "win_sm!01"),
+        ]
         let pairs = old + netBIOSPairs.map { ($0.0, $0.1) }
-        return pairs + pairs.map { ($0.1, $0.0) }   // both orders
+        return pairs + pairs.map { ($0.1, $0.0) }  // both orders
     }
 
     @Test func stringAndBytePathsAgree() throws {

@@ -26,8 +26,9 @@ import Testing
         let unlocked = try vault.unlock(with: passphrase)
         let plain = try key(0xEE)
         let fingerprint = unlocked.fingerprint(of: plain)
-        let metadata = EntryMetadata.encode(role: role, host: try HostName(host), version: version, createdAt: .now(), size: UInt32(plain.count),
-                                            fingerprint: fingerprint.bytes, label: "", fileName: "")
+        let metadata = EntryMetadata.encode(
+            role: role, host: try HostName(host), version: version, createdAt: .now(), size: UInt32(plain.count),
+            fingerprint: fingerprint.bytes, label: "", fileName: "")
         let entry = try EntryMetadata.decode(metadata[...], index: vault.entryCount, position: 0)
         let record = IndexRecord(metadata: metadata, nonce: AEAD.randomNonce(), entry: entry)
         let sealed = AEAD.seal(plain, key: unlocked.entryKey, nonce: record.nonce, associatedData: record.associatedData(vaultID: vault.header.identity.id))
@@ -49,7 +50,8 @@ import Testing
                 Issue.record("\(other): a second version 1 for SM01 was accepted")
             } catch let error as KeyVaultError {
                 #expect(error.code == .damaged, "\(other): \(error)")
-                let expected = other == "sm01"
+                let expected =
+                    other == "sm01"
                     ? "vault damaged: entry 2 repeats sm key of sm01 (version 1)"
                     : "vault damaged: entries 1 and 2 are both version 1 of the sm key of one computer (SM01 and \(other) name the same computer)"
                 #expect(error.message == expected, "\(error.message)")
@@ -67,8 +69,9 @@ import Testing
     }
 
     @Test func aSealUsesTheInventorysNameForTheComputer() throws {
-        try Vault.setHost(InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
-                          atPath: path, credentials: credentials)
+        try Vault.setHost(
+            InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
+            atPath: path, credentials: credentials)
         let first = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("sm01.corp.example")), atPath: path, credentials: credentials)
         let second = try Vault.seal(try key(2), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
         #expect(first.entry.host.value == "SM01" && first.entry.version == 1)
@@ -97,7 +100,8 @@ import Testing
                 _ = try unlocked.restore(role: .dw, on: HostIdentity(testingName: try HostName(name)))
                 Issue.record("\(name): a restore picked one of two version-1 keys for one computer")
             } catch let error as KeyVaultError {
-                #expect(error.code == .hostMismatch && error.message.contains("version 1") && error.message.contains("averyveryverylongname")
+                #expect(
+                    error.code == .hostMismatch && error.message.contains("version 1") && error.message.contains("averyveryverylongname")
                         && error.message.contains("AVERYVERYVERYLO"), "\(error.message)")
             }
         }

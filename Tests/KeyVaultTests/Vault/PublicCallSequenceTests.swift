@@ -22,9 +22,11 @@ struct SplitMix64: RandomNumberGenerator {
         String(repeating: "é", count: 300), String(repeating: "x", count: 10_000), "🔑🗝️", "שלום", "a\u{202E}b",
         String(repeating: "\u{7F}", count: 3), "semi;colon|pipe\\back",
     ]
-    static let hostNames = ["SM01", "sm01.corp.example", "DW01", "SSP01", "SM02", "averyveryverylongname",
-                            String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + ".example",
-                            "x", "sql01.corp.example"]
+    static let hostNames = [
+        "SM01", "sm01.corp.example", "DW01", "SSP01", "SM02", "averyveryverylongname",
+        String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + ".example",
+        "x", "sql01.corp.example",
+    ]
 
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func everySequenceOfPublicCallsLeavesAVaultThatOpensAndVerifies(seed: UInt64) throws {
@@ -47,10 +49,11 @@ struct SplitMix64: RandomNumberGenerator {
             let what: String
             do {
                 switch op {
-                case -3 ... 1:
+                case -3...1:
                     what = "seal"
-                    var request = SealRequest(role: Role.known.randomElement(using: &rng)!, host: hostName,
-                                              label: Int.random(in: 0..<4, using: &rng) == 0 ? text : "label \(step)", originalFileName: Int.random(in: 0..<4, using: &rng) == 0 ? text : "")
+                    var request = SealRequest(
+                        role: Role.known.randomElement(using: &rng)!, host: hostName,
+                        label: Int.random(in: 0..<4, using: &rng) == 0 ? text : "label \(step)", originalFileName: Int.random(in: 0..<4, using: &rng) == 0 ? text : "")
                     if Bool.random(using: &rng) { request.keyPassword = try SecretBytes(copying: Array("Pa55word-\(step)".utf8)) }
                     request.allowOutsideInventory = Int.random(in: 0..<4, using: &rng) != 0
                     let bytes = (0..<Int.random(in: 1...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -58,8 +61,9 @@ struct SplitMix64: RandomNumberGenerator {
                 case 2:
                     what = "record"
                     let unlocked = try Vault.open(atPath: path).unlock(with: credentials)
-                    try unlocked.record(AuditAction.known.randomElement(using: &rng)!, entry: unlocked.vault.entries.randomElement(using: &rng),
-                                        outcome: text, actor: AuditActor(user: Self.texts.randomElement(using: &rng)!, machine: text))
+                    try unlocked.record(
+                        AuditAction.known.randomElement(using: &rng)!, entry: unlocked.vault.entries.randomElement(using: &rng),
+                        outcome: text, actor: AuditActor(user: Self.texts.randomElement(using: &rng)!, machine: text))
                 case 3:
                     what = "management group"
                     try Vault.setManagementGroup(text, atPath: path, credentials: credentials)
@@ -67,13 +71,17 @@ struct SplitMix64: RandomNumberGenerator {
                     what = "host"
                     let roles = Array(Role.inventoryRoles.shuffled(using: &rng).prefix(Int.random(in: 1...2, using: &rng)))
                     let position: SMPosition? = roles.contains(.sm) ? [SMPosition.primary, .additional].randomElement(using: &rng) : nil
-                    try Vault.setHost(InventoryHost(name: hostName, fqdn: Bool.random(using: &rng) ? try HostName("\(hostName.value.prefix(20)).corp.example") : nil,
-                                                    roles: roles, smPosition: position, productVersion: Bool.random(using: &rng) ? text : nil),
-                                      atPath: path, credentials: credentials)
+                    try Vault.setHost(
+                        InventoryHost(
+                            name: hostName, fqdn: Bool.random(using: &rng) ? try HostName("\(hostName.value.prefix(20)).corp.example") : nil,
+                            roles: roles, smPosition: position, productVersion: Bool.random(using: &rng) ? text : nil),
+                        atPath: path, credentials: credentials)
                 case 5:
                     what = "database"
-                    try Vault.setDatabase(InventoryDatabase(name: Bool.random(using: &rng) ? "ServiceManager" : text, sqlHost: hostName,
-                                                            instance: Bool.random(using: &rng) ? "SMINST" : text), atPath: path, credentials: credentials)
+                    try Vault.setDatabase(
+                        InventoryDatabase(
+                            name: Bool.random(using: &rng) ? "ServiceManager" : text, sqlHost: hostName,
+                            instance: Bool.random(using: &rng) ? "SMINST" : text), atPath: path, credentials: credentials)
                 case 6:
                     what = "promote"
                     try Vault.promote(hostName, atPath: path, credentials: credentials)

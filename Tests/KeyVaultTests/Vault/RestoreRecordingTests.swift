@@ -13,8 +13,9 @@ struct RestoreRecordingTests {
         let path = "\(dir)/v.kv"
         try Vault.create(atPath: path, passphrase: passphrase, kdf: try KDFParameters(opsLimit: 1, memLimitKiB: 8))
         let credentials = Credentials(passphrase: passphrase)
-        _ = try Vault.seal(try SecretBytes(copying: Array("the SM01 key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")),
-                           atPath: path, credentials: credentials)
+        _ = try Vault.seal(
+            try SecretBytes(copying: Array("the SM01 key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")),
+            atPath: path, credentials: credentials)
         return (path, credentials)
     }
 
