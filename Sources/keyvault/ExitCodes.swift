@@ -24,8 +24,8 @@ enum ExitCodes {
           3  refused by the host/role rule: a key for that role exists, but for another computer name (over SSH: the name the remote reports);
              or a write under a vault key nothing vouches for yet (check its fingerprint, then --endorse or keyvault upgrade)
           4  unlock failed: wrong passphrase or identity, or too few custodians
-          5  vault damaged or tampered with (or written by a newer keyvault); older than the copy this user saw; or a vault key
-             that a custodian's endorsement or this user's pin contradicts
+          5  vault damaged or tampered with (or written by a newer keyvault); older than the copy this user saw, or another
+             vault than the one this user saw at that path; or a vault key that an endorsement or this user's pin contradicts
           6  no such entry (no key of that role, or no such version)
         """
 }

@@ -9,7 +9,7 @@ struct HistoryOptions: ParsableArguments {
 
     @Flag(
         help:
-            "Vouch for the vault's key yourself: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), after checking its key fingerprint against the one 'keyvault init' printed. Your identities then endorse their slots."
+            "Vouch for the vault's key yourself, after checking its key fingerprint against the one 'keyvault init' printed: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), or, knowing why, although it contradicts an endorsement or this user's pin (on restore and drill, only that). Your identities then endorse their slots."
     )
     var endorse = false
 

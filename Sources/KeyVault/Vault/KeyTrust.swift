@@ -111,7 +111,7 @@ extension SlotRecord {
 
 extension UnlockedVault {
     /// The vault key's public commitment, shown as its fingerprint (the first 16 bytes, in hex groups of four): compare
-    /// it with the one `keyvault init` printed, or a trusted custodian's `keyvault custodian list`.
+    /// it with the one `keyvault init` printed, or the one `keyvault upgrade` prints for a custodian who used the vault.
     public var keyFingerprint: String { Self.fingerprintText(keyCommitment) }
 
     static func fingerprintText(_ commitment: [UInt8]) -> String {
