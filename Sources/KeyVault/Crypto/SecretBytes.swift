@@ -1,6 +1,5 @@
 // Secret bytes in libsodium guarded memory (guard pages, mlock, wiped on release).
 internal import CSodium
-import Synchronization
 
 /// A buffer of secret bytes: a passphrase, a vault key, a decrypted escrowed key.
 ///
@@ -120,7 +119,7 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
 /// Whether guarded memory is really locked against swapping: libsodium tries `mlock` but says nothing when the
 /// locked-memory limit refuses it, so the first refusal is remembered here for the program to report once.
 enum MemoryLock {
-    private static let firstFailure = Mutex<Int32?>(nil)
+    private static let firstFailure = Locked<Int32?>(nil)
 
     /// Locks the region again (a no-op when libsodium's lock held) and notes a refusal.
     static func check(_ base: UnsafeMutableRawPointer, _ count: Int) {

@@ -1,5 +1,4 @@
 // Reading passphrases and key files straight into guarded memory: from a file, standard input, or the terminal.
-import Synchronization
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
@@ -61,7 +60,7 @@ public enum SecretInput {
         return try raw.prefix(count)
     }
 
-    private static let notes = Mutex<[String]>([])
+    private static let notes = Locked<[String]>([])
 
     /// What reading secrets noticed and did, for the program to tell its user (a UTF-16 file converted, say).
     public static var conversionNotes: [String] { notes.withLock { $0 } }

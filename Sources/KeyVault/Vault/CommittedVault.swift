@@ -1,5 +1,4 @@
 // What this process last wrote to a vault, as written: for remembering how far its history has come.
-import Synchronization
 
 /// What this process last wrote to a vault, as written (read back before the rename, so not what another process may
 /// have put at the path since): for remembering how far the vault's history has come, and for reporting counts.
@@ -18,7 +17,7 @@ public struct CommittedVault: Sendable {
     /// and by writes that kept the key.
     public let keyFingerprint: String?
 
-    private static let last = Mutex<CommittedVault?>(nil)
+    private static let last = Locked<CommittedVault?>(nil)
 
     /// The vault this process wrote last, or nil when it has written none.
     public static var latest: CommittedVault? { last.withLock { $0 } }

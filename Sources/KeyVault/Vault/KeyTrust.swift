@@ -1,6 +1,5 @@
 // Whether an unlocked vault key is the vault's own: custodians' endorsements, the key this user saw before, and
 // re-keys signed by the key before (docs/FORMAT.md, "Endorsements and key history"; SECURITY.md, "Trust model").
-import Synchronization
 
 /// What vouches for the key a vault was unlocked with, or why nothing does.
 ///
@@ -256,7 +255,7 @@ extension UnlockedVault {
 /// after something vouched for them: a pin that lasts as long as the process, so that a program that creates a vault
 /// and seals into it needs no state on disk.
 enum KnownKeys {
-    private static let table = Mutex<[String: [UInt8]]>([:])
+    private static let table = Locked<[String: [UInt8]]>([:])
 
     static func remember(_ commitment: [UInt8], vaultID: String) { table.withLock { $0[vaultID] = commitment } }
 
