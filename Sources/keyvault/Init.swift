@@ -47,7 +47,7 @@ struct Init: ParsableCommand {
         }
         // An X25519 identity names its own recipient: it becomes a custodian unless --recipient named it already.
         for endorser in endorsers {
-            if let recipient = endorser.recipient, !custodians.contains(where: { if case .recipient(let r) = $0 { r == recipient } else { false } }) {
+            if let recipient = endorser.recipient, !custodians.contains(where: { $0.x25519Recipient == recipient }) {
                 custodians.append(.recipient(recipient))
             }
         }

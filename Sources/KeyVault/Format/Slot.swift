@@ -1,27 +1,19 @@
-// A slot of any kind, parsed from its stored record.
+// A slot as stored: its kind byte and body. Each kind's bytes are in its own file; Custodians/ says what they mean.
 
-/// The kinds of slot a vault may hold. Kinds this version does not know are kept as `.unknown` and skipped.
-enum Slot: Sendable {
-    case passphrase(PassphraseSlot)
-    case x25519(X25519Slot)
-    case certificate(CertificateSlot)
-    case unknown(SlotRecord)
-
-    static func parse(_ record: SlotRecord, at position: Int, context: SlotContext) throws -> Slot {
-        switch record.kind {
-        case PassphraseSlot.kind: return .passphrase(try PassphraseSlot.parse(record.body[...], at: position, context: context))
-        case X25519Slot.kind: return .x25519(try X25519Slot.parse(record.body[...], at: position, context: context))
-        case CertificateSlot.kind: return .certificate(try CertificateSlot.parse(record.body[...], at: position, context: context))
-        default: return .unknown(record)
-        }
-    }
-
-    var record: SlotRecord {
-        switch self {
-        case .passphrase(let s): return SlotRecord(kind: PassphraseSlot.kind, body: s.body)
-        case .x25519(let s): return SlotRecord(kind: X25519Slot.kind, body: s.body)
-        case .certificate(let s): return SlotRecord(kind: CertificateSlot.kind, body: s.body)
-        case .unknown(let r): return r
-        }
-    }
+/// A slot kind's stored form: parsed from its body and written back byte for byte.
+protocol StoredSlot: Sendable {
+    /// The kind byte (docs/FORMAT.md, "Slots").
+    static var kind: UInt8 { get }
+    /// Parses a body of this kind; `position` (the body's offset in the file) is for messages.
+    static func parse(_ body: ArraySlice<UInt8>, at position: Int, context: SlotContext) throws -> Self
+    /// The body's bytes.
+    var body: [UInt8] { get }
 }
+
+extension StoredSlot {
+    /// kind and body, as stored.
+    var record: SlotRecord { SlotRecord(kind: Self.kind, body: body) }
+}
+
+/// The slot kinds (``Slot/kinds``) and parsing a stored slot of any of them.
+enum Slot {}

@@ -65,14 +65,26 @@ public struct CertificateCustodian: Sendable {
     public var keyDescription: String { parsed.keyDescription }
 }
 
-/// A custodian to add to a vault.
-public enum NewCustodian: Sendable {
+/// A custodian to add to a vault: a passphrase, an X25519 recipient or an X.509 certificate.
+public struct NewCustodian: Sendable {
+    let slotRecipient: any SlotRecipient
+    /// For an X25519 custodian, its recipient.
+    public let x25519Recipient: Recipient?
+
     /// A passphrase (at most one per vault), with its Argon2id cost.
-    case passphrase(SecretBytes, KDFParameters)
+    public static func passphrase(_ passphrase: SecretBytes, _ kdf: KDFParameters) -> NewCustodian {
+        NewCustodian(slotRecipient: PassphraseRecipient(passphrase: passphrase, parameters: kdf), x25519Recipient: nil)
+    }
+
     /// An X25519 recipient.
-    case recipient(Recipient)
+    public static func recipient(_ recipient: Recipient) -> NewCustodian {
+        NewCustodian(slotRecipient: X25519Recipient(publicKey: recipient.publicKey), x25519Recipient: recipient)
+    }
+
     /// An X.509 certificate.
-    case certificate(CertificateCustodian)
+    public static func certificate(_ certificate: CertificateCustodian) -> NewCustodian {
+        NewCustodian(slotRecipient: CertificateRecipient(certificate: certificate.parsed), x25519Recipient: nil)
+    }
 }
 
 /// A custodian as listed from a vault, without any secret.

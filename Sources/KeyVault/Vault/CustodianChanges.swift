@@ -17,7 +17,7 @@ extension Vault {
     @discardableResult
     public static func addCustodians(_ new: [NewCustodian], atPath path: String, credentials: Credentials, threshold: Int? = nil) throws -> [Custodian] {
         guard !new.isEmpty else { throw KeyVaultError.invalidArgument("name at least one custodian to add (--recipient, --cert or --new-passphrase-file)") }
-        let added = new.map(CustodianSource.init)
+        let added = new.map(\.slotRecipient)
         return try modify(path, credentials: credentials) { current, unlocked, out in
             let header = current.header
             if let wanted = threshold, wanted != Int(header.threshold ?? 1) {
@@ -33,12 +33,12 @@ extension Vault {
                 guard header.slots.count + added.count <= SlotBuilder.maxCustodians else {
                     throw KeyVaultError.invalidArgument("a vault has at most \(SlotBuilder.maxCustodians) custodians; it has \(header.slots.count) and \(added.count) were named")
                 }
-                var seen = Set(header.describeCustodians().map(\.sourceKey))
-                for source in added where !seen.insert(source.identityKey).inserted {
+                var seen = Set(try header.slots.map { record in try Slot.parse(record, at: 0, context: header.slotContext)?.sameness ?? "slot:\(record.digest.hexString)" })
+                for source in added where !seen.insert(source.sameness).inserted {
                     throw KeyVaultError.invalidArgument(
-                        source.identityKey == "passphrase" ? "this vault already has a passphrase custodian" : "that custodian is already in this vault, or named twice")
+                        source.sameness == "passphrase" ? "this vault already has a passphrase custodian" : "that custodian is already in this vault, or named twice")
                 }
-                for case .passphrase(let p, _) in added { try checkNewPassphrase(p) }
+                for source in added { try source.checkNew() }
                 slots = header.slots + (try SlotBuilder.slots(for: added, vaultKey: unlocked.vaultKey, context: header.slotContext))
             } else {
                 let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
@@ -131,7 +131,7 @@ extension Vault {
     /// Escrowed passwords are sealed again under the new password subkey, and the audit log is chained again under
     /// the new log subkey (after its chain is checked under the old one), with a record of this change.
     private static func rewriteWithNewKey(
-        current: Vault, unlocked: UnlockedVault, sources: [CustodianSource], threshold: Int?,
+        current: Vault, unlocked: UnlockedVault, sources: [any SlotRecipient], threshold: Int?,
         endorsers: [CustodianIdentity], out: AtomicFile,
         action: AuditAction, outcome: String
     ) throws {
@@ -183,18 +183,6 @@ extension Vault {
         for (entry, record) in zip(current.entries, records) {
             let plain = try unlocked.open(entry)
             try out.write(AEAD.seal(plain, key: entryKey, nonce: record.nonce, associatedData: record.associatedData(vaultID: identity.id)))
-        }
-    }
-}
-
-extension Custodian {
-    /// The key ``CustodianSource/identityKey`` gives the same custodian.
-    var sourceKey: String {
-        switch kind {
-        case .passphrase: return "passphrase"
-        case .x25519: return "x25519:" + (recipient.flatMap { try? Recipient(parsing: $0) }?.publicKey.hexString ?? "")
-        case .certificate: return "cert:" + (certificateSHA256 ?? "")
-        case .unknown: return "slot:\(slotNumber)"
         }
     }
 }

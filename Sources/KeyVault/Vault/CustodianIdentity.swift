@@ -1,22 +1,15 @@
 // The secret side of a custodian: an X25519 identity from `keyvault keygen`, or a PEM private key for a certificate.
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
 
 /// Something that can unlock a custodian slot: an X25519 identity, or the private key of a certificate custodian.
 public final class CustodianIdentity: @unchecked Sendable {
-    enum Material {
-        case x25519(secret: SecretBytes, publicKey: [UInt8])
-        case privateKey(OpenSSLKey)
-    }
-
     static let secretHRP = Array("kvault-secret-key-".utf8)
-    let material: Material
+    /// The secret, as the kind of custodian it opens (Custodians/).
+    let secret: any SlotIdentity
     /// Where it was read from, for messages.
     public let source: String
 
-    init(material: Material, source: String) {
-        self.material = material
+    init(secret: any SlotIdentity, source: String) {
+        self.secret = secret
         self.source = source
     }
 
@@ -25,13 +18,12 @@ public final class CustodianIdentity: @unchecked Sendable {
     /// - Returns: the identity; write it with ``write(toPath:)`` and share its ``recipient``.
     public static func generate() throws -> CustodianIdentity {
         let (secret, publicKey) = try X25519.generate()
-        return CustodianIdentity(material: .x25519(secret: secret, publicKey: publicKey), source: "new identity")
+        return CustodianIdentity(secret: X25519Identity(secret: secret, publicKey: publicKey), source: "new identity")
     }
 
     /// For X25519 identities: the public recipient; nil for a PEM private key.
     public var recipient: Recipient? {
-        if case .x25519(_, let publicKey) = material { return Recipient(publicKey: publicKey) }
-        return nil
+        (secret as? X25519Identity).map { Recipient(publicKey: $0.publicKey) }
     }
 
     /// Writes an X25519 identity file (mode 0600, atomically; never over an existing file).
@@ -39,18 +31,18 @@ public final class CustodianIdentity: @unchecked Sendable {
     /// - Parameter path: where to write it.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists.
     public func write(toPath path: String) throws {
-        guard case .x25519(let secret, _) = material, let recipient else {
+        guard let identity = secret as? X25519Identity, let recipient else {
             throw KeyVaultError.invalidArgument("only X25519 identities can be written by keyvault")
         }
         try Vault.checkCanCreate(path, what: "identity file", hint: "keyvault keygen never overwrites an identity")
         let header = Array(
             "# keyvault custodian identity (X25519). Keep this file secret: it unlocks every vault sealed to its recipient.\n# created: \(Timestamp.now().iso8601)\n# recipient: \(recipient.string)\n"
                 .utf8)
-        let encodedCount = Bech32.encodedCount(hrpCount: Self.secretHRP.count, dataCount: secret.count)
+        let encodedCount = Bech32.encodedCount(hrpCount: Self.secretHRP.count, dataCount: identity.secret.count)
         let contents = try SecretBytes(zeroedCount: header.count + encodedCount + 1)
         contents.withUnsafeMutableBytes { out in
             header.withUnsafeBytes { out.copyMemory(from: $0) }
-            secret.withUnsafeBytes { s in
+            identity.secret.withUnsafeBytes { s in
                 Bech32.encode(
                     hrp: Self.secretHRP, data: s,
                     into: UnsafeMutableRawBufferPointer(rebasing: out[header.count..<(header.count + encodedCount)]), uppercase: true)
@@ -91,7 +83,7 @@ public final class CustodianIdentity: @unchecked Sendable {
                 }
             }
             if let error { throw KeyVaultError.invalidArgument("identity file \(path) is damaged: its secret key line \(error.reason)") }
-            return CustodianIdentity(material: .x25519(secret: secret, publicKey: try X25519.publicKey(of: secret)), source: path)
+            return CustodianIdentity(secret: X25519Identity(secret: secret, publicKey: try X25519.publicKey(of: secret)), source: path)
         case 2:
             let encrypted = contents.withUnsafeBytes { raw in
                 find(Array("ENCRYPTED".utf8), in: raw) != nil
@@ -102,7 +94,7 @@ public final class CustodianIdentity: @unchecked Sendable {
                 throw KeyVaultError.invalidArgument("\(path) holds a PEM private key that OpenSSL cannot read")
             }
             _ = try OpenSSL.classify(key, source: path)
-            return CustodianIdentity(material: .privateKey(key), source: path)
+            return CustodianIdentity(secret: PrivateKeyIdentity(key: key), source: path)
         default:
             throw KeyVaultError.invalidArgument("\(path) is not an identity: expected a keyvault identity (from keyvault keygen) or a PEM private key")
         }
@@ -144,4 +136,9 @@ public struct Credentials: Sendable {
     }
 
     var isEmpty: Bool { passphrase == nil && identities.isEmpty }
+
+    /// Every secret offered, passphrase first, as the custodian kinds they open.
+    var slotIdentities: [any SlotIdentity] {
+        (passphrase.map { [PassphraseIdentity(passphrase: $0)] } ?? []) + identities.map(\.secret)
+    }
 }

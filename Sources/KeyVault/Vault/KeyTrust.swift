@@ -42,58 +42,28 @@ public enum KeyVouch: Sendable, Equatable {
     }
 }
 
-/// The secret side of one opened custodian slot, kept while the vault is unlocked so the custodian can endorse it.
-enum Endorser: @unchecked Sendable {
-    /// X25519: a MAC key derived from the identity's secret, `H_secret("keyvault endorsement key 1")`.
-    case x25519(macKey: SecretBytes)
-    /// A certificate's private key, which signs.
-    case certificate(OpenSSLKey)
-
-    static func x25519(secret: SecretBytes) throws -> Endorser {
-        .x25519(macKey: try SecretBytes(copying: Hashing.blake2b(Array("keyvault endorsement key 1".utf8), key: secret)))
-    }
-
-    /// The proof of `message`: a MAC for X25519, a signature for a certificate.
-    func proof(of message: [UInt8]) throws -> [UInt8] {
-        switch self {
-        case .x25519(let macKey): return Hashing.blake2b(message, key: macKey)
-        case .certificate(let key): return try OpenSSL.sign(message, with: key)
-        }
-    }
-
+extension Endorser {
     /// The endorsements `identities` make of the new `slots` (made for `sources`, in order) and the key `commitment`:
     /// at creation and at a re-key, when the writer holds some custodians' secrets. An identity that is no custodian's
     /// is skipped, or refused when `strict`.
     static func endorsements(
-        by identities: [CustodianIdentity], sources: [CustodianSource], slots: [SlotRecord],
+        by identities: [CustodianIdentity], sources: [any SlotRecipient], slots: [SlotRecord],
         vaultID: [UInt8], commitment: [UInt8], strict: Bool
     ) throws -> (endorsements: [SlotEndorsement], slots: [Int]) {
         var out: [SlotEndorsement] = [], endorsed: [Int] = []
         for given in identities {
             var match: (Int, Endorser)?
-            for index in sources.indices { if let e = try matching(given, sources[index]) { match = (index, e); break } }
+            for index in sources.indices { if let e = try given.secret.endorser(for: sources[index]) { match = (index, e); break } }
             guard let (index, endorser) = match else {
                 if strict { throw KeyVaultError.invalidArgument("\(given.source) is not the secret of any custodian of the new vault; it cannot endorse a slot") }
                 continue
             }
             if endorsed.contains(index + 1) { continue }
             let message = UnlockedVault.endorsementMessage(for: slots[index], vaultID: vaultID, commitment: commitment)
-            out.append(SlotEndorsement(slotDigest: slots[index].digest, proof: try endorser.proof(of: message)))
+            out.append(SlotEndorsement(slotDigest: slots[index].digest, proof: try endorser.proof(message)))
             endorsed.append(index + 1)
         }
         return (out, endorsed)
-    }
-
-    /// The endorser for the slot `source` makes, when `identity` is that custodian's secret; nil otherwise.
-    static func matching(_ identity: CustodianIdentity, _ source: CustodianSource) throws -> Endorser? {
-        switch (identity.material, source) {
-        case (.x25519(let secret, let publicKey), .recipient(let recipient)) where publicKey == recipient:
-            return try .x25519(secret: secret)
-        case (.privateKey(let key), .certificate(let certificate)) where key.samePublicKey(as: certificate.publicKey):
-            return .certificate(key)
-        default:
-            return nil
-        }
     }
 }
 
@@ -139,14 +109,11 @@ extension UnlockedVault {
     func endorsementChecks(_ endorsement: SlotEndorsement, slot index: Int) -> Bool {
         let record = vault.header.slots[index]
         let message = endorsementMessage(for: record)
-        if record.kind == CertificateSlot.kind {
-            guard case .certificate(let s)? = try? Slot.parse(record, at: 0, context: vault.header.slotContext),
-                let parsed = try? s.parsedCertificate()
-            else { return false }
-            return OpenSSL.verify(endorsement.proof, of: message, certificate: parsed)
-        }
-        guard case .x25519(let macKey)? = endorsers[index] else { return false }
-        return constantTimeEqual(Hashing.blake2b(message, key: macKey), endorsement.proof)
+        guard let slot = try? Slot.parse(record, at: 0, context: vault.header.slotContext) else { return false }
+        if let verdict = slot.checkEndorsement(endorsement.proof, of: message) { return verdict }
+        // Only the custodian's secret checks it: remake the proof with the endorser this unlock kept.
+        guard let endorser = endorsers[index], let expected = try? endorser.proof(message) else { return false }
+        return constantTimeEqual(expected, endorsement.proof)
     }
 
     /// What vouches for this key, given the commitment this user pinned for the vault (nil: never seen).
@@ -211,7 +178,7 @@ extension UnlockedVault {
                 if endorsementChecks(out[existing], slot: index) { continue }
                 out.remove(at: existing)
             }
-            out.append(SlotEndorsement(slotDigest: digests[index], proof: try endorser.proof(of: endorsementMessage(for: slots[index]))))
+            out.append(SlotEndorsement(slotDigest: digests[index], proof: try endorser.proof(endorsementMessage(for: slots[index]))))
             changed = true
         }
         return changed ? out : nil

@@ -19,44 +19,16 @@ extension Vault {
         var passphraseOpened = false
         var endorsers: [Int: Endorser] = [:]
         let needed = header.threshold.map(Int.init) ?? 1
+        let offered = credentials.slotIdentities
         for (index, record) in header.slots.enumerated() where payloads.count < needed {
-            let slot = try Slot.parse(record, at: 0, context: context)
+            guard let slot = try Slot.parse(record, at: 0, context: context) else { continue }
             var payload: SecretBytes?
-            switch slot {
-            case .passphrase(let s):
-                if let passphrase = credentials.passphrase {
-                    payload = try s.unwrap(passphrase: passphrase, context: context)
-                    passphraseOpened = payload != nil
-                }
-            case .x25519(let s):
-                for identity in credentials.identities {
-                    if case .x25519(let secret, let publicKey) = identity.material,
-                        let p = try s.unwrap(secret: secret, publicKey: publicKey, context: context)
-                    {
-                        payload = p
-                        endorsers[index] = try Endorser.x25519(secret: secret)
-                        break
-                    }
-                }
-            case .certificate(let s):
-                let keys = credentials.identities.compactMap { id -> OpenSSLKey? in
-                    if case .privateKey(let key) = id.material { return key } else { return nil }
-                }
-                if !keys.isEmpty, let parsed = try? s.parsedCertificate() {
-                    for key in keys {
-                        if let p = try s.unwrap(privateKey: key, certificate: parsed, context: context) {
-                            payload = p
-                            endorsers[index] = .certificate(key)
-                            if parsed.isExpired {
-                                warnings.append(
-                                    "warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)"
-                                )
-                            }
-                            break
-                        }
-                    }
-                }
-            case .unknown:
+            for identity in offered {
+                guard let opening = try identity.open(slot, context: context) else { continue }
+                payload = opening.payload
+                endorsers[index] = opening.endorser
+                if opening.vouchesForKey { passphraseOpened = true }
+                if let warning = opening.warning { warnings.append(warning) }
                 break
             }
             if let payload {
@@ -84,10 +56,9 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the slot cannot be read.
     public func opensPassphraseSlot(_ passphrase: SecretBytes) throws -> Bool {
         let context = header.slotContext
-        for record in header.slots {
-            if case .passphrase(let s) = try Slot.parse(record, at: 0, context: context) {
-                return try s.unwrap(passphrase: passphrase, context: context) != nil
-            }
+        for record in header.slots where record.kind == PassphraseSlot.kind {
+            guard let slot = try Slot.parse(record, at: 0, context: context) else { return false }
+            return try PassphraseIdentity(passphrase: passphrase).open(slot, context: context) != nil
         }
         return false
     }
@@ -107,7 +78,7 @@ extension Vault {
     private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
         // Slots of kinds this version does not know are skipped; when too few are left, no credential can help.
-        let known: Set<UInt8> = [PassphraseSlot.kind, X25519Slot.kind, CertificateSlot.kind]
+        let known = Slot.knownKinds
         let usable = header.slots.filter { known.contains($0.kind) }.count
         let needed = header.threshold.map(Int.init) ?? 1
         if usable < needed {
@@ -150,30 +121,10 @@ extension VaultHeader {
     private func describeSlots() -> [Custodian] {
         let context = slotContext
         return slots.enumerated().map { index, record in
-            let slot = try? Slot.parse(record, at: 0, context: context)
-            switch slot {
-            case .passphrase(let s):
-                return Custodian(
-                    id: "passphrase", kind: .passphrase, slotNumber: index + 1, recipient: nil, subject: nil,
-                    certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: s.parameters)
-            case .x25519(let s):
-                let r = Recipient(publicKey: s.recipient)
-                return Custodian(
-                    id: r.id, kind: .x25519, slotNumber: index + 1, recipient: r.string, subject: nil,
-                    certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
-            case .certificate(let s):
-                let parsed = try? s.parsedCertificate()
-                let hash = parsed?.sha256.hexString ?? Hashing.blake2b(s.certificate).hexString
-                return Custodian(
-                    id: String(hash.prefix(8)), kind: .certificate, slotNumber: index + 1, recipient: nil,
-                    subject: parsed?.subject ?? "(unreadable certificate)", certificateSHA256: hash,
-                    algorithm: parsed.map { "\($0.keyDescription), \(s.algorithm.name)" } ?? s.algorithm.name,
-                    notAfter: parsed?.notAfter, isExpired: parsed?.isExpired ?? false, kdf: nil)
-            case .unknown, nil:
-                return Custodian(
-                    id: "slot\(index + 1)", kind: .unknown, slotNumber: index + 1, recipient: nil, subject: nil,
-                    certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
-            }
+            if let slot = try? Slot.parse(record, at: 0, context: context) { return slot.custodian(slotNumber: index + 1) }
+            return Custodian(
+                id: "slot\(index + 1)", kind: .unknown, slotNumber: index + 1, recipient: nil, subject: nil,
+                certificateSHA256: nil, algorithm: nil, notAfter: nil, isExpired: false, kdf: nil)
         }
     }
 }

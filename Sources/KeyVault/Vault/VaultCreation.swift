@@ -42,7 +42,7 @@ extension Vault {
         atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil,
         endorsers: [CustodianIdentity] = []
     ) throws -> Vault {
-        let sources = custodians.map(CustodianSource.init)
+        let sources = custodians.map(\.slotRecipient)
         let k = try SlotBuilder.validate(sources, threshold: threshold)
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
         let vaultKey = try SecretBytes.random(count: 32)

@@ -20,12 +20,13 @@ struct KeyForgeryTests {
         let vault = try Vault.open(atPath: path)
         let h = vault.header
         let context = h.slotContext
-        let sources: [CustodianSource] = try h.slots.map { record in
-            switch try Slot.parse(record, at: 0, context: context) {
-            case .x25519(let s): return .recipient(s.recipient)
-            case .certificate(let s): return .certificate(try s.parsedCertificate())
-            default: throw KeyVaultError(.internalError, "the attacker cannot re-make a passphrase slot")
+        // Everything the attacker uses is in the file: the public recipients and certificates.
+        let sources: [any SlotRecipient] = try h.slots.map { record in
+            let slot = try Slot.parse(record, at: 0, context: context)
+            guard slot is X25519Slot || slot is CertificateSlot else {
+                throw KeyVaultError(.internalError, "the attacker cannot re-make a passphrase slot")
             }
+            return try slot!.recipient(rewrapping: Credentials(), verified: false, context: context)
         }
         let key = try SecretBytes.random(count: 32)
         let slots = try SlotBuilder.slots(for: sources, vaultKey: key, context: context)

@@ -1,0 +1,65 @@
+// The certificate custodian (slot kind 3): an X.509 certificate (RSA or EC), opened with its private key.
+
+/// A certificate to wrap to.
+struct CertificateRecipient: SlotRecipient {
+    let certificate: ParsedCertificate
+
+    var sameness: String { "cert:" + certificate.sha256.hexString }
+
+    func wrap(_ payload: SecretBytes, context: SlotContext) throws -> SlotRecord {
+        try CertificateSlot.make(payload: payload, certificate: certificate, context: context).record
+    }
+}
+
+/// A certificate's private key (a PEM file).
+struct PrivateKeyIdentity: SlotIdentity {
+    let key: OpenSSLKey
+
+    func open(_ slot: any CustodianSlot, context: SlotContext) throws -> SlotOpening? {
+        guard let slot = slot as? CertificateSlot, let parsed = try? slot.parsedCertificate(),
+            let payload = try slot.unwrap(privateKey: key, certificate: parsed, context: context)
+        else { return nil }
+        var opening = SlotOpening(payload: payload, endorser: signer)
+        if parsed.isExpired {
+            opening.warning =
+                "warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)"
+        }
+        return opening
+    }
+
+    func endorser(for recipient: any SlotRecipient) throws -> Endorser? {
+        guard let recipient = recipient as? CertificateRecipient, key.samePublicKey(as: recipient.certificate.publicKey) else { return nil }
+        return signer
+    }
+
+    /// Endorses with a signature (RSA-PSS-SHA-256 or ECDSA-SHA-256) that anyone can check against the certificate.
+    private var signer: Endorser {
+        let key = self.key
+        return Endorser { message in try OpenSSL.sign(message, with: key) }
+    }
+}
+
+extension CertificateSlot: CustodianSlot {
+    func custodian(slotNumber: Int) -> Custodian {
+        let parsed = try? parsedCertificate()
+        let hash = parsed?.sha256.hexString ?? Hashing.blake2b(certificate).hexString
+        return Custodian(
+            id: String(hash.prefix(8)), kind: .certificate, slotNumber: slotNumber, recipient: nil,
+            subject: parsed?.subject ?? "(unreadable certificate)", certificateSHA256: hash,
+            algorithm: parsed.map { "\($0.keyDescription), \(algorithm.name)" } ?? algorithm.name,
+            notAfter: parsed?.notAfter, isExpired: parsed?.isExpired ?? false, kdf: nil)
+    }
+
+    var sameness: String {
+        (try? parsedCertificate()).map { CertificateRecipient(certificate: $0).sameness } ?? "cert:" + Hashing.blake2b(certificate).hexString
+    }
+
+    func recipient(rewrapping credentials: Credentials, verified: Bool, context: SlotContext) throws -> any SlotRecipient {
+        CertificateRecipient(certificate: try parsedCertificate())
+    }
+
+    func checkEndorsement(_ proof: [UInt8], of message: [UInt8]) -> Bool? {
+        guard let parsed = try? parsedCertificate() else { return false }
+        return OpenSSL.verify(proof, of: message, certificate: parsed)
+    }
+}
