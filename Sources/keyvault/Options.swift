@@ -163,8 +163,7 @@ struct UnlockOptions: ParsableArguments {
 enum Environment {
     /// The variable's value, or nil when it is unset or empty.
     static func value(_ name: String) -> String? {
-        guard let raw = getenv(name) else { return nil }
-        let text = String(cString: raw)
-        return text.isEmpty ? nil : text
+        guard let text = Syscalls.environment(name), !text.isEmpty else { return nil }
+        return text
     }
 }

@@ -17,14 +17,7 @@ enum Output {
     /// `prefix`, then secret bytes, then a newline, to standard output; the secret never passes through a String.
     static func secretLine(_ prefix: String, _ secret: SecretBytes) {
         write(STDOUT_FILENO, prefix)
-        secret.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = Glibc.write(STDOUT_FILENO, b.baseAddress! + done, b.count - done)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; break }
-                done += n
-            }
-        }
+        secret.withUnsafeBytes { write(STDOUT_FILENO, $0) }
         write(STDOUT_FILENO, "\n")
     }
 
@@ -67,14 +60,9 @@ enum Output {
         Array(text.utf8).withUnsafeBytes { write(fd, $0) }
     }
 
+    /// Writes all of `bytes`; a failure (a closed pipe) is ignored: there is nowhere left to say it.
     private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, base + done, bytes.count - done)
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            done += n
-        }
+        try? Syscalls.writeFully(fd, bytes)
     }
 
     /// A left-aligned text table with a header row.

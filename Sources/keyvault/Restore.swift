@@ -59,7 +59,7 @@ struct Restore: ParsableCommand {
     func run() throws {
         let role = try parseRole(role)
         if version == 0 { throw CLIError.usage("--version counts from 1") }
-        if showKeyPassword && isatty(STDOUT_FILENO) != 1 {
+        if showKeyPassword && !Syscalls.isTerminal(STDOUT_FILENO) {
             throw CLIError.usage("--show-key-password prints the export password only on a terminal, and standard output is not one; use --key-password-out FILE")
         }
         switch (out, to) {

@@ -38,7 +38,7 @@ public enum ProcessSafety {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where !Syscalls.isOpen(fd) {
             // open() returns the lowest free descriptor: this one, as the lower ones are open by now.
             let got = Syscalls.open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY)
-            if got >= 0 && got != fd { _ = dup2(got, fd); Syscalls.close(got) }
+            if got >= 0 && got != fd { Syscalls.duplicate(got, onto: fd); Syscalls.close(got) }
             reopened.append(fd)
         }
         closedAtStart = Set(reopened)

@@ -227,11 +227,8 @@ public enum SecretInput {
         let line = try SecretBytes(zeroedCount: maximumPassphraseCount + 1)
         var count = 0
         let tooLong = line.withUnsafeMutableBytes { buffer -> Bool in
-            var byte: UInt8 = 0
             while true {
-                let n = Glibc.read(fd, &byte, 1)
-                if n < 0 && Syscalls.errno == EINTR { continue }
-                if n <= 0 || byte == 0x0A { return false }
+                guard let byte = Syscalls.readByte(fd), byte != 0x0A else { return false }
                 if byte == 0x0D { continue }
                 guard count < maximumPassphraseCount else { return true }
                 buffer[count] = byte

@@ -1,7 +1,4 @@
 // This machine's computer name, as the operating system reports it.
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
 
 /// The identity of the machine a restore runs on.
 ///
@@ -20,11 +17,10 @@ public struct HostIdentity: Sendable, CustomStringConvertible {
     /// - Throws: ``KeyVaultError/Code-swift.struct/hostIdentity`` when the name cannot be read or is not a valid
     ///   computer name.
     public init() throws {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else {
-            throw KeyVaultError(.hostIdentity, "cannot read this computer's host name: \(SystemError.describe(errno))")
+        let text: String
+        do { text = try Syscalls.hostName() } catch {
+            throw KeyVaultError(.hostIdentity, "cannot read this computer's host name: \(SystemError.describe(error.code))")
         }
-        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         subject = "this computer"
         do { name = try HostName(text) } catch {
             throw KeyVaultError(.hostIdentity, "this computer's host name '\(text.printable)' is not a valid computer name, so no key can be matched to it; set a proper host name first")

@@ -1,4 +1,6 @@
-// The one place the library calls the operating system for files (swift-system's Internals/Syscalls idea).
+// The one place keyvault calls the operating system (swift-system's Internals/Syscalls idea): files, locks, atomic
+// renames, terminals, the clock, the user and host names, process set-up. docs/PORTING.md lists what a port replaces;
+// Tests/KeyVaultTests/Format/LayerTests.swift fails when a call to the C library appears anywhere else.
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -6,15 +8,15 @@
 #endif
 internal import CKeyVaultSystem
 
-enum SystemError {
+package enum SystemError {
     /// `strerror` text for an errno value.
-    static func describe(_ code: Int32) -> String {
+    package static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text).lowercased()
     }
 }
 
-enum Syscalls {
+package enum Syscalls {
     static var errno: Int32 { Glibc.errno }
 
     /// open(2), retrying on EINTR.
@@ -50,7 +52,7 @@ enum Syscalls {
     }
 
     /// Writes all of `buffer`.
-    static func writeFully(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SyscallFailure) {
+    package static func writeFully(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SyscallFailure) {
         var done = 0
         while done < buffer.count {
             let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
@@ -137,7 +139,7 @@ enum Syscalls {
     /// Makes the process non-dumpable with a zero core limit.
     static func disableCoreDumps() -> Bool { kv_disable_core_dumps() == 0 }
 
-    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     static func setEcho(_ fd: Int32, _ on: Bool) -> Int32 { kv_set_terminal_echo(fd, on ? 1 : 0) }
 
@@ -173,7 +175,7 @@ enum Syscalls {
         Glibc.mlock(base, count) == 0 ? nil : errno
     }
 
-    static func environment(_ name: String) -> String? {
+    package static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)
     }
@@ -219,6 +221,46 @@ enum Syscalls {
 
     static var effectiveUserID: uid_t { geteuid() }
 
+    /// The name of the effective user (`getpwuid(geteuid())`), or nil when the user database has none.
+    static var effectiveUserName: String? {
+        guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
+
+    /// gethostname(2): the kernel's name for this machine (its UTS namespace's); the errno when it cannot be read.
+    static func hostName() throws(SyscallFailure) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { throw SyscallFailure(errno) }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// Seconds since the Unix epoch from the real-time clock.
+    static var secondsSinceEpoch: Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int(ts.tv_sec)
+    }
+
+    /// realpath(3): `path` with symbolic links resolved, or nil when it cannot be.
+    static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Makes descriptor `target` refer to what `fd` does (dup2).
+    static func duplicate(_ fd: Int32, onto target: Int32) { _ = dup2(fd, target) }
+
+    /// Reads one byte, retrying on EINTR; nil at end of file or on an error.
+    static func readByte(_ fd: Int32) -> UInt8? {
+        var byte: UInt8 = 0
+        while true {
+            let n = Glibc.read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            return n == 1 ? byte : nil
+        }
+    }
+
     /// Opens `path` read-only without blocking (a FIFO with no writer, a device that waits) and without becoming the
     /// controlling terminal. Returns the descriptor and its status, or the errno of open/fstat.
     static func openForInspection(_ path: String, followingLinks: Bool = true) throws(SyscallFailure) -> (Int32, Glibc.stat) {
@@ -235,6 +277,9 @@ enum Syscalls {
     }
 
     /// "a FIFO", "a folder", … for a file type that is not a regular file.
+    /// Whether a status is a directory's.
+    static func isDirectory(_ st: Glibc.stat) -> Bool { (st.st_mode & S_IFMT) == S_IFDIR }
+
     static func describeFileType(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: return "a folder"
@@ -336,7 +381,7 @@ extension Syscalls {
 }
 
 /// A failed system call's errno, typed so callers add the path and operation.
-struct SyscallFailure: Error {
-    let code: Int32
+package struct SyscallFailure: Error {
+    package let code: Int32
     init(_ code: Int32) { self.code = code }
 }

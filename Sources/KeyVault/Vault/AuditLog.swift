@@ -1,7 +1,4 @@
 // The audit trail kept inside the vault: who did what, when, and whether it worked; each record chained to the last.
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
 
 /// One record of the vault's audit log.
 public struct AuditRecord: Sendable, Hashable {
@@ -36,11 +33,9 @@ public struct AuditActor: Sendable, Hashable {
 
     /// Reads both from the operating system (`getpwuid(geteuid())`, `SUDO_USER`, `gethostname`).
     public static func current() -> AuditActor {
-        var user = "uid \(geteuid())"
-        if let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name { user = String(cString: name) }
-        if let sudo = getenv("SUDO_USER").map({ String(cString: $0) }), !sudo.isEmpty, sudo != user { user += " (sudo from \(sudo))" }
-        var buffer = [CChar](repeating: 0, count: 256)
-        let machine = gethostname(&buffer, 255) == 0 ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "unknown"
+        var user = Syscalls.effectiveUserName ?? "uid \(Syscalls.effectiveUserID)"
+        if let sudo = Syscalls.environment("SUDO_USER"), !sudo.isEmpty, sudo != user { user += " (sudo from \(sudo))" }
+        let machine = (try? Syscalls.hostName()) ?? "unknown"
         return AuditActor(user: clean(user, 64), machine: clean(machine, 255))
     }
 

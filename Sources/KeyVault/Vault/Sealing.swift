@@ -1,7 +1,4 @@
 // Adding a key to a vault: validated, under the vault's lock, written atomically.
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
 
 /// What to record with a key being sealed.
 public struct SealRequest: Sendable {
@@ -322,8 +319,6 @@ extension Vault {
 
     /// The path with symbolic links resolved, so that a rename replaces the vault and not a link to it.
     static func resolvedPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        Syscalls.resolvedPath(path) ?? path
     }
 }

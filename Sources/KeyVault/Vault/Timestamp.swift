@@ -17,9 +17,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// The current time from the system clock.
     public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(secondsSinceEpoch: UInt64(max(0, ts.tv_sec)))
+        Timestamp(secondsSinceEpoch: UInt64(max(0, Syscalls.secondsSinceEpoch)))
     }
 
     /// ISO 8601 in UTC, e.g. `2026-11-25T03:04:05Z`.

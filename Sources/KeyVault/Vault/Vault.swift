@@ -1,6 +1,6 @@
 // A vault as read from disk: its header, slots and entries, without any secret.
 #if canImport(Glibc)
-    @preconcurrency import Glibc
+    @preconcurrency import Glibc  // memcmp
 #endif
 
 /// An escrow vault, read and parsed, not yet unlocked.

@@ -1,7 +1,4 @@
 // Creating a new, empty vault.
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
 
 extension Vault {
     /// The shortest passphrase a new vault accepts, in bytes.
@@ -99,14 +96,14 @@ extension Vault {
         replacing: Bool = false
     ) throws {
         if let st = Syscalls.lstat(path) {
-            if (st.st_mode & S_IFMT) == S_IFDIR {
+            if Syscalls.isDirectory(st) {
                 throw KeyVaultError.invalidArgument("\(what) \(path) is a folder; name a file to write")
             }
             if !replacing { throw KeyVaultError(.fileConflict, "\(what) \(path) already exists\(hint.map { "; \($0)" } ?? "")", remedy: remedy) }
             return
         }
         let directory = Paths.directory(of: path)
-        guard let st = Syscalls.stat(directory), (st.st_mode & S_IFMT) == S_IFDIR else {
+        guard let st = Syscalls.stat(directory), Syscalls.isDirectory(st) else {
             throw KeyVaultError(.fileConflict, "cannot create \(what) \(path): folder \(directory) does not exist")
         }
     }

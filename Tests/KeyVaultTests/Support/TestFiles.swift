@@ -31,4 +31,17 @@ enum TestFiles {
     static func text(_ path: String) throws -> String {
         String(decoding: try bytes(path), as: UTF8.self)
     }
+
+    /// The repository's top folder (this file is Tests/KeyVaultTests/Support/TestFiles.swift).
+    static let repositoryRoot: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(4)
+        return parts.joined(separator: "/")
+    }()
+
+    /// Every `.swift` file under `folder`, sorted.
+    static func swiftFiles(under folder: String) throws -> [String] {
+        guard let names = FileManager.default.subpaths(atPath: folder) else { throw ReadError(path: folder, code: ENOENT) }
+        return names.filter { $0.hasSuffix(".swift") }.sorted().map { folder + "/" + $0 }
+    }
 }
