@@ -91,18 +91,53 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         case useIdentity
     }
 
+    /// What an error is about, for a program to act on without reading ``message``: the file, the role and the
+    /// computer asked about, and counts. A field the error does not concern is nil.
+    public struct Context: Sendable, Equatable {
+        /// The file the call was working on when it failed: the vault it was given, or another file it named (an
+        /// output file, an identity file, a certificate) when the error is about that one. Nil for an error about an
+        /// argument alone (a request refused before any file was read).
+        public var path: String?
+        /// The role asked for.
+        public var role: Role?
+        /// The computer the request was for: the restoring computer's name at a restore, the named host at a seal.
+        public var host: String?
+        /// The computers the vault records for ``role``, when a restore is refused for ``host``.
+        public var recordedHosts: [String]?
+        /// How many were given: custodians at a threshold unlock.
+        public var given: Int?
+        /// How many are needed: custodians at a threshold unlock.
+        public var needed: Int?
+
+        /// An empty context.
+        public init(
+            path: String? = nil, role: Role? = nil, host: String? = nil, recordedHosts: [String]? = nil,
+            given: Int? = nil, needed: Int? = nil
+        ) {
+            self.path = path
+            self.role = role
+            self.host = host
+            self.recordedHosts = recordedHosts
+            self.given = given
+            self.needed = needed
+        }
+    }
+
     /// The stable code.
     public let code: Code
     /// One line for a person: what happened. Never contains secrets, nor a front end's option names.
     public let message: String
     /// What to do about it, when there is one thing to do.
     public let remedy: Remedy?
+    /// What it is about (file, role, computer, counts), as far as the library knows.
+    public internal(set) var context: Context
 
     /// Creates an error; the library's own code uses the static helpers below.
-    init(_ code: Code, _ message: String, remedy: Remedy? = nil) {
+    init(_ code: Code, _ message: String, remedy: Remedy? = nil, context: Context = Context()) {
         self.code = code
         self.message = message
         self.remedy = remedy
+        self.context = context
     }
 
     public var description: String { message }
@@ -112,6 +147,22 @@ extension KeyVaultError {
     static func invalidArgument(_ message: String) -> KeyVaultError { .init(.invalidArgument, message) }
     static func damaged(_ message: String) -> KeyVaultError { .init(.damaged, message) }
     static func io(_ operation: String, path: String, errno code: Int32) -> KeyVaultError {
-        .init(.io, "cannot \(operation) \(path): \(SystemError.describe(code))")
+        .init(.io, "cannot \(operation) \(path): \(SystemError.describe(code))", context: Context(path: path))
+    }
+
+    /// This error, about the file `path` unless it names a file already.
+    func about(path: String) -> KeyVaultError {
+        var out = self
+        if out.context.path == nil { out.context.path = path }
+        return out
+    }
+}
+
+/// Runs `body`; a ``KeyVaultError`` it throws that names no file is about `path` (the vault a public call was given).
+/// One that names `resolved` (the same vault, symbolic links resolved) is about `path` too: the name the caller used.
+func about<T>(path: String, resolved: String? = nil, _ body: () throws -> T) rethrows -> T {
+    do { return try body() } catch var error as KeyVaultError {
+        if let resolved, error.context.path == resolved { error.context.path = path }
+        throw error.about(path: path)
     }
 }

@@ -54,18 +54,21 @@ public struct RecoveryPlan: Sendable {
     /// - Returns: the plan.
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when the vault knows nothing about that computer.
     public static func make(for failed: HostName, vault: Vault, vaultPath: String) throws -> RecoveryPlan {
-        var builder = try PlanBuilder(failed: failed, vault: vault, vaultPath: vaultPath)
-        for role in [Role.sm, .dw, .ssp, .sql] where builder.roles.contains(role) {
-            switch role {
-            case .sm: builder.addSMWays()
-            case .dw: builder.addDWWay()
-            case .ssp: builder.addSSPWay()
-            default: builder.addDatabaseWay()
+        try about(path: vaultPath) {
+            var builder = try PlanBuilder(failed: failed, vault: vault, vaultPath: vaultPath)
+            for role in [Role.sm, .dw, .ssp, .sql] where builder.roles.contains(role) {
+                switch role {
+                case .sm: builder.addSMWays()
+                case .dw: builder.addDWWay()
+                case .ssp: builder.addSSPWay()
+                default: builder.addDatabaseWay()
+                }
             }
+            return RecoveryPlan(
+                host: builder.name, fqdn: builder.fqdn, roles: builder.roles, managementGroup: builder.inventory.managementGroup,
+                ways: builder.ways, warnings: builder.warnings)
+
         }
-        return RecoveryPlan(
-            host: builder.name, fqdn: builder.fqdn, roles: builder.roles, managementGroup: builder.inventory.managementGroup,
-            ways: builder.ways, warnings: builder.warnings)
     }
 
     /// The unlock options a restore of this vault needs, with placeholders named after its custodians: the passphrase

@@ -44,6 +44,14 @@ public enum RestoreRule {
     /// One pass finds the candidates, building nothing. Only a refusal takes a second pass, to name what the vault
     /// holds: it keeps at most ``NameList/shown`` names, and counts distinct names with a ``DistinctCount``.
     static func choose(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity) throws -> Int {
+        do { return try chooseWithoutContext(in: entries, role: role, version: version, host: host) } catch var error as KeyVaultError {
+            error.context.role = role
+            error.context.host = host.name.value
+            throw error
+        }
+    }
+
+    private static func chooseWithoutContext(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity) throws -> Int {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
         func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && RestoreCandidates.equal(entries.role(i), wantedRole) }
         func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) }
@@ -73,13 +81,15 @@ public enum RestoreRule {
             let owners = hosts(in: entries, where: isRole)
             throw KeyVaultError(
                 .hostMismatch,
-                "refused: the \(role) key in this vault belongs to \(owners), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from")
+                "refused: the \(role) key in this vault belongs to \(owners), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from",
+                context: KeyVaultError.Context(recordedHosts: owners.names))
         }
         if ambiguous {
             let names = hosts(in: entries, separator: " and ", where: isMine)
             throw KeyVaultError(
                 .hostMismatch,
-                "refused: \(role) keys for \(names) all match \(host.isLocal ? "this computer's name \(host.name)" : "the name \(host.name) of \(host.subject)"); set \(host.isLocal ? "this computer's" : "its") host name to its fully qualified name so exactly one matches"
+                "refused: \(role) keys for \(names) all match \(host.isLocal ? "this computer's name \(host.name)" : "the name \(host.name) of \(host.subject)"); set \(host.isLocal ? "this computer's" : "its") host name to its fully qualified name so exactly one matches",
+                context: KeyVaultError.Context(recordedHosts: names.names)
             )
         }
         if let version {

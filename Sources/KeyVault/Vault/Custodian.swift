@@ -45,12 +45,15 @@ public struct CertificateCustodian: Sendable {
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` naming the key type when it is not supported,
     ///   or when the file is not a certificate.
     public static func load(fromFile path: String) throws -> CertificateCustodian {
-        let file = try OpenFile.open(path, what: "certificate")
-        let size = Int(try file.status(what: "certificate").st_size)
-        guard size <= CertificateSlot.maxCertificateCount * 2 + 4096 else {
-            throw KeyVaultError.invalidArgument("certificate \(path) is \(size) bytes; that is too large for one certificate")
+        try about(path: path) {
+            let file = try OpenFile.open(path, what: "certificate")
+            let size = Int(try file.status(what: "certificate").st_size)
+            guard size <= CertificateSlot.maxCertificateCount * 2 + 4096 else {
+                throw KeyVaultError.invalidArgument("certificate \(path) is \(size) bytes; that is too large for one certificate")
+            }
+            return CertificateCustodian(parsed: try OpenSSL.certificate(from: try file.read(count: size, at: 0, what: "certificate"), source: path))
+
         }
-        return CertificateCustodian(parsed: try OpenSSL.certificate(from: try file.read(count: size, at: 0, what: "certificate"), source: path))
     }
 
     /// The subject, RFC 2253.

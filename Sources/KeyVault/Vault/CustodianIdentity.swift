@@ -31,28 +31,31 @@ public final class CustodianIdentity: @unchecked Sendable {
     /// - Parameter path: where to write it.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists.
     public func write(toPath path: String) throws {
-        guard let identity = secret as? X25519Identity, let recipient else {
-            throw KeyVaultError.invalidArgument("only X25519 identities can be written by keyvault")
-        }
-        try Vault.checkCanCreate(path, what: "identity file", hint: "keyvault keygen never overwrites an identity")
-        let header = Array(
-            "# keyvault custodian identity (X25519). Keep this file secret: it unlocks every vault sealed to its recipient.\n# created: \(Timestamp.now().iso8601)\n# recipient: \(recipient.string)\n"
-                .utf8)
-        let encodedCount = Bech32.encodedCount(hrpCount: Self.secretHRP.count, dataCount: identity.secret.count)
-        let contents = try SecretBytes(zeroedCount: header.count + encodedCount + 1)
-        contents.withUnsafeMutableBytes { out in
-            header.withUnsafeBytes { out.copyMemory(from: $0) }
-            identity.secret.withUnsafeBytes { s in
-                Bech32.encode(
-                    hrp: Self.secretHRP, data: s,
-                    into: UnsafeMutableRawBufferPointer(rebasing: out[header.count..<(header.count + encodedCount)]), uppercase: true)
+        try about(path: path) {
+            guard let identity = secret as? X25519Identity, let recipient else {
+                throw KeyVaultError.invalidArgument("only X25519 identities can be written by keyvault")
             }
-            out[out.count - 1] = 0x0A
+            try Vault.checkCanCreate(path, what: "identity file", hint: "keyvault keygen never overwrites an identity")
+            let header = Array(
+                "# keyvault custodian identity (X25519). Keep this file secret: it unlocks every vault sealed to its recipient.\n# created: \(Timestamp.now().iso8601)\n# recipient: \(recipient.string)\n"
+                    .utf8)
+            let encodedCount = Bech32.encodedCount(hrpCount: Self.secretHRP.count, dataCount: identity.secret.count)
+            let contents = try SecretBytes(zeroedCount: header.count + encodedCount + 1)
+            contents.withUnsafeMutableBytes { out in
+                header.withUnsafeBytes { out.copyMemory(from: $0) }
+                identity.secret.withUnsafeBytes { s in
+                    Bech32.encode(
+                        hrp: Self.secretHRP, data: s,
+                        into: UnsafeMutableRawBufferPointer(rebasing: out[header.count..<(header.count + encodedCount)]), uppercase: true)
+                }
+                out[out.count - 1] = 0x0A
+            }
+            AtomicFile.removeLeftovers(for: path)
+            let file = try AtomicFile(finalPath: path, unnamed: true)
+            try contents.withUnsafeBytes { try file.write($0) }
+            try file.commit(replacing: false)
+
         }
-        AtomicFile.removeLeftovers(for: path)
-        let file = try AtomicFile(finalPath: path, unnamed: true)
-        try contents.withUnsafeBytes { try file.write($0) }
-        try file.commit(replacing: false)
     }
 
     /// Reads an identity file: an X25519 identity (`KVAULT-SECRET-KEY-1…`), or a PEM private key (PKCS#8 or
@@ -65,38 +68,41 @@ public final class CustodianIdentity: @unchecked Sendable {
     /// - Throws: ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong private-key password;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when the file holds no identity.
     public static func load(fromFile path: String, password: (String) throws -> SecretBytes) throws -> CustodianIdentity {
-        let contents = try SecretInput.read(path, maxCount: 64 * 1024, what: "identity file \(path)", regularOnly: true)
-        let kind: Int = contents.withUnsafeBytes { raw in
-            if find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw) != nil { return 1 }
-            if find(Array("PRIVATE KEY-----".utf8), in: raw) != nil { return 2 }
-            return 0
-        }
-        switch kind {
-        case 1:
-            let secret = try SecretBytes(zeroedCount: 32)
-            let error: Bech32Error? = contents.withUnsafeBytes { raw in
-                let start = find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw)!
-                var end = start
-                while end < raw.count && raw[end] > 0x20 { end += 1 }
-                return secret.withUnsafeMutableBytes { out in
-                    Bech32.decode(UnsafeRawBufferPointer(rebasing: raw[start..<end]), hrp: secretHRP, into: out)
+        try about(path: path) {
+            let contents = try SecretInput.read(path, maxCount: 64 * 1024, what: "identity file \(path)", regularOnly: true)
+            let kind: Int = contents.withUnsafeBytes { raw in
+                if find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw) != nil { return 1 }
+                if find(Array("PRIVATE KEY-----".utf8), in: raw) != nil { return 2 }
+                return 0
+            }
+            switch kind {
+            case 1:
+                let secret = try SecretBytes(zeroedCount: 32)
+                let error: Bech32Error? = contents.withUnsafeBytes { raw in
+                    let start = find(Array("KVAULT-SECRET-KEY-1".utf8), in: raw)!
+                    var end = start
+                    while end < raw.count && raw[end] > 0x20 { end += 1 }
+                    return secret.withUnsafeMutableBytes { out in
+                        Bech32.decode(UnsafeRawBufferPointer(rebasing: raw[start..<end]), hrp: secretHRP, into: out)
+                    }
                 }
+                if let error { throw KeyVaultError.invalidArgument("identity file \(path) is damaged: its secret key line \(error.reason)") }
+                return CustodianIdentity(secret: X25519Identity(secret: secret, publicKey: try X25519.publicKey(of: secret)), source: path)
+            case 2:
+                let encrypted = contents.withUnsafeBytes { raw in
+                    find(Array("ENCRYPTED".utf8), in: raw) != nil
+                }
+                let pass = encrypted ? try password("Password for the private key \(path): ") : nil
+                guard let key = try OpenSSL.privateKey(pem: contents, password: pass) else {
+                    if encrypted { throw KeyVaultError(.unlockFailed, "wrong password for the private key \(path)") }
+                    throw KeyVaultError.invalidArgument("\(path) holds a PEM private key that OpenSSL cannot read")
+                }
+                _ = try OpenSSL.classify(key, source: path)
+                return CustodianIdentity(secret: PrivateKeyIdentity(key: key), source: path)
+            default:
+                throw KeyVaultError.invalidArgument("\(path) is not an identity: expected a keyvault identity (from keyvault keygen) or a PEM private key")
             }
-            if let error { throw KeyVaultError.invalidArgument("identity file \(path) is damaged: its secret key line \(error.reason)") }
-            return CustodianIdentity(secret: X25519Identity(secret: secret, publicKey: try X25519.publicKey(of: secret)), source: path)
-        case 2:
-            let encrypted = contents.withUnsafeBytes { raw in
-                find(Array("ENCRYPTED".utf8), in: raw) != nil
-            }
-            let pass = encrypted ? try password("Password for the private key \(path): ") : nil
-            guard let key = try OpenSSL.privateKey(pem: contents, password: pass) else {
-                if encrypted { throw KeyVaultError(.unlockFailed, "wrong password for the private key \(path)") }
-                throw KeyVaultError.invalidArgument("\(path) holds a PEM private key that OpenSSL cannot read")
-            }
-            _ = try OpenSSL.classify(key, source: path)
-            return CustodianIdentity(secret: PrivateKeyIdentity(key: key), source: path)
-        default:
-            throw KeyVaultError.invalidArgument("\(path) is not an identity: expected a keyvault identity (from keyvault keygen) or a PEM private key")
+
         }
     }
 

@@ -10,7 +10,10 @@ extension RestoredKey {
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists and `replacing` is false (nothing
     ///   is written), or its folder does not exist; ``KeyVaultError/Code-swift.struct/io`` when writing fails.
     public func write(toPath path: String, replacing: Bool) throws {
-        try key.writeSecretFile(toPath: path, replacing: replacing)
+        try about(path: path) {
+            try key.writeSecretFile(toPath: path, replacing: replacing)
+
+        }
     }
 }
 
@@ -26,13 +29,16 @@ extension SecretBytes {
     ///   - replacing: whether an existing file may be replaced.
     /// - Throws: as ``RestoredKey/write(toPath:replacing:)``.
     public func writeSecretFile(toPath path: String, replacing: Bool) throws {
-        try Vault.checkCanCreate(path, what: "output file", remedy: .replaceExisting, replacing: replacing)
-        // A writer killed on a file system without unnamed files left a named temp file holding a secret: remove it.
-        AtomicFile.removeLeftovers(for: path)
-        let out = try AtomicFile(finalPath: path, unnamed: true)
-        try withUnsafeBytes { try out.write($0) }
-        do { try out.commit(replacing: replacing) } catch let error as KeyVaultError where error.code == .fileConflict {
-            throw KeyVaultError(.fileConflict, "output file \(path) already exists", remedy: .replaceExisting)
+        try about(path: path) {
+            try Vault.checkCanCreate(path, what: "output file", remedy: .replaceExisting, replacing: replacing)
+            // A writer killed on a file system without unnamed files left a named temp file holding a secret: remove it.
+            AtomicFile.removeLeftovers(for: path)
+            let out = try AtomicFile(finalPath: path, unnamed: true)
+            try withUnsafeBytes { try out.write($0) }
+            do { try out.commit(replacing: replacing) } catch let error as KeyVaultError where error.code == .fileConflict {
+                throw KeyVaultError(.fileConflict, "output file \(path) already exists", remedy: .replaceExisting)
+            }
+
         }
     }
 }

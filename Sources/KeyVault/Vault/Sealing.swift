@@ -172,7 +172,13 @@ extension Vault {
                 try Vault.checkInventory(extensions.inventory, allows: request)
                 let fingerprint = unlocked.fingerprint(of: key)
                 book.beginItem()
-                let identical = try book.check(fingerprint, role: request.role, host: request.host)
+                let identical: Entry?
+                do { identical = try book.check(fingerprint, role: request.role, host: request.host) } catch var error as KeyVaultError {
+                    // The same key sealed for another computer or role: the context names the request refused.
+                    error.context.role = error.context.role ?? request.role
+                    error.context.host = error.context.host ?? request.host.value
+                    throw error
+                }
                 // The same bytes for the same computer and role add nothing: a new export password or label is put
                 // on the version that holds them instead.
                 if let same = identical {
@@ -300,14 +306,16 @@ extension Vault {
         guard let recorded = inventory.host(matching: request.host) else {
             throw KeyVaultError(
                 .notInInventory,
-                "refused: the inventory does not list \(request.host); record it first ('keyvault inventory host … --name \(request.host) --role \(request.role)'), check the name, or seal it anyway as not in the inventory"
+                "refused: the inventory does not list \(request.host); record it first ('keyvault inventory host … --name \(request.host) --role \(request.role)'), check the name, or seal it anyway as not in the inventory",
+                context: KeyVaultError.Context(role: request.role, host: request.host.value)
             )
         }
         guard recorded.roles.contains(request.role) else {
             let roles = recorded.roles.map(\.rawValue).joined(separator: ", ")
             throw KeyVaultError(
                 .notInInventory,
-                "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), or record the role in the inventory first")
+                "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), or record the role in the inventory first",
+                context: KeyVaultError.Context(role: request.role, host: request.host.value))
         }
     }
 

@@ -106,6 +106,10 @@ public final class UnlockedVault: @unchecked Sendable {
         role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false,
         recording: RestoreRecording = .recordInAuditLog
     ) throws -> RestoredKey {
+        try about(path: vault.path) { try restoreEntry(role: role, version: version, on: host, salvage: salvage, recording: recording) }
+    }
+
+    private func restoreEntry(role: Role, version: UInt32?, on host: HostIdentity, salvage: Bool, recording: RestoreRecording) throws -> RestoredKey {
         if !salvage { try requireAuthentic() }
         let entry = try vault.entry(for: role, version: version, on: host)
         let key: SecretBytes

@@ -12,6 +12,10 @@ extension Vault {
     ///   threshold, saying how many custodians were given and how many are needed);
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when the header is damaged.
     public func unlock(with credentials: Credentials) throws -> UnlockedVault {
+        try about(path: path) { try unlockSlots(with: credentials) }
+    }
+
+    private func unlockSlots(with credentials: Credentials) throws -> UnlockedVault {
         let context = header.slotContext
         var payloads: [SecretBytes] = []
         var opened: [Int] = []
@@ -93,7 +97,7 @@ extension Vault {
         if let k = header.threshold {
             return KeyVaultError(
                 .unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))",
-                remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)))
+                remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)), context: KeyVaultError.Context(given: opened, needed: Int(k)))
         }
         if credentials.isEmpty {
             return KeyVaultError(.unlockFailed, "no passphrase or identity was given to unlock this vault")

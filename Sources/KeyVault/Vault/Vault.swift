@@ -56,9 +56,11 @@ public struct Vault: Sendable {
     ///   fails and `allowingDamage` is false); ``KeyVaultError/Code-swift.struct/unsupportedVersion`` for a newer
     ///   format; ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such file.
     public static func open(atPath path: String, allowingDamage: Bool = false) throws -> Vault {
-        let vault = try read(from: OpenFile.open(path, what: "vault"), path: path)
-        if !allowingDamage { try vault.requireValidChecksum() }
-        return vault
+        try about(path: path) {
+            let vault = try read(from: OpenFile.open(path, what: "vault"), path: path)
+            if !allowingDamage { try vault.requireValidChecksum() }
+            return vault
+        }
     }
 
     /// Throws, as ``open(atPath:allowingDamage:)`` does, when the header fails its checksum.
@@ -91,8 +93,10 @@ public struct Vault: Sendable {
     /// - Returns: the entry.
     /// - Throws: as ``RestoreRule/select(from:role:version:host:)``.
     public func entry(for role: Role, version: UInt32? = nil, on host: HostIdentity) throws -> Entry {
-        let position = try header.bytes.withUnsafeBufferPointer { bytes in
-            try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations, retired: retiredIndexes), role: role, version: version, host: host)
+        let position = try about(path: path) {
+            try header.bytes.withUnsafeBufferPointer { bytes in
+                try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations, retired: retiredIndexes), role: role, version: version, host: host)
+            }
         }
         return header.entry(at: position)
     }

@@ -13,12 +13,14 @@ extension Vault {
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
     ) throws -> T {
         let target = resolvedPath(path)
-        if let opened { try opened.requireValidChecksum() }
-        let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
-        try early.requireVouched(credentials)
-        let (result, written) = try modifyWritten(target, early: early, credentials: credentials, change)
-        endorseAndPin(target, written: written, before: early, credentials: credentials)
-        return result
+        return try about(path: path, resolved: target) {
+            if let opened { try opened.requireValidChecksum() }
+            let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
+            try early.requireVouched(credentials)
+            let (result, written) = try modifyWritten(target, early: early, credentials: credentials, change)
+            endorseAndPin(target, written: written, before: early, credentials: credentials)
+            return result
+        }
     }
 
     /// After a write that something vouched for (or the operator did): pins the key as written and lets the custodians
@@ -94,7 +96,7 @@ extension Vault {
         _ path: String, early: UnlockedVault, credentials: Credentials? = nil,
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
     ) throws -> T {
-        try modifyWritten(path, early: early, credentials: credentials, change).0
+        try about(path: path, resolved: resolvedPath(path)) { try modifyWritten(path, early: early, credentials: credentials, change).0 }
     }
 
     /// As ``modify(_:early:credentials:_:)``, also returning the vault as written (read back before the rename).
