@@ -14,12 +14,8 @@ enum EntryMetadata {
         role: Role, host: HostName, version: UInt32, createdAt: Timestamp, size: UInt32,
         fingerprint: [UInt8], label: String, fileName: String
     ) -> [UInt8] {
-        var w = ByteWriter(capacity: 128)
-        func field(_ tag: Tag, _ value: [UInt8]) {
-            w.u8(tag.rawValue)
-            w.u16(UInt16(value.count))
-            w.append(value)
-        }
+        var w = TLVWriter(capacity: 128)
+        func field(_ tag: Tag, _ value: [UInt8]) { w.field(tag.rawValue, value) }
         func be(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).reversed().map { UInt8((v >> UInt64($0 * 8)) & 0xFF) } }
         field(.role, Array(role.rawValue.utf8))
         field(.host, Array(host.value.utf8))
@@ -49,22 +45,26 @@ enum EntryMetadata {
     /// Checks every field strictly, as ``decode(_:index:position:)`` does, without building strings: a vault's
     /// index is checked whole on every open, and only the entries a command needs are built.
     static func check(_ meta: ArraySlice<UInt8>, index: Int, position: Int) throws -> Layout {
-        var r = ByteReader(meta, base: position)
         var required: UInt8 = 0
         var roleCount = 0, hostCount = 0, size: UInt32 = 0
-        var lastTag: Int = -1
         func what() -> String { "entry \(index + 1)" }
-        func bad(_ problem: String) -> KeyVaultError {
-            .damaged("vault damaged: \(what()) metadata at byte \(r.position): \(problem)")
+        func damaged(_ problem: String, at position: Int) -> KeyVaultError {
+            .damaged("vault damaged: \(what()) metadata at byte \(position): \(problem)")
         }
         func uint(_ value: ArraySlice<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
-
-        while !r.isAtEnd {
-            let tag = try r.u8("\(what()) metadata tag")
-            guard Int(tag) > lastTag else { throw bad("field \(tag) out of order or repeated") }
-            lastTag = Int(tag)
-            let length = Int(try r.u16("\(what()) metadata length"))
-            let value = try r.bytes(length, "\(what()) metadata field \(tag)")
+        var fields = TLVReader(
+            meta, base: position,
+            name: { part in
+                switch part {
+                case .tag: return "\(what()) metadata tag"
+                case .length: return "\(what()) metadata length"
+                case .value(let tag): return "\(what()) metadata field \(tag)"
+                }
+            },
+            outOfOrder: { tag, at in damaged("field \(tag) out of order or repeated", at: at) })
+        while let (tag, value) = try fields.next() {
+            let length = value.count
+            func bad(_ problem: String) -> KeyVaultError { damaged(problem, at: fields.position) }
             switch Tag(rawValue: tag) {
             case .role:
                 guard Role.isStoredForm(value) else { throw bad("role is not 1-16 characters of a-z 0-9") }
@@ -97,7 +97,7 @@ enum EntryMetadata {
             if tag <= Tag.fingerprint.rawValue { required |= 1 << tag }
         }
         guard required == 0b0111_1110 else {
-            throw bad("a required field (role, host, version, created-at, size, fingerprint) is missing")
+            throw damaged("a required field (role, host, version, created-at, size, fingerprint) is missing", at: fields.position)
         }
         return Layout(roleCount: roleCount, hostCount: hostCount, size: size)
     }
@@ -106,10 +106,8 @@ enum EntryMetadata {
     static func entry(checked meta: ArraySlice<UInt8>, index: Int) -> Entry {
         var role = Role.sm, host = HostName(validated: ""), version: UInt32 = 0, created: UInt64 = 0, size: UInt32 = 0
         var fingerprint: [UInt8] = [], label = "", fileName = ""
-        var i = meta.startIndex
-        while i + 3 <= meta.endIndex {
-            let tag = meta[i], length = Int(meta[i + 1]) << 8 | Int(meta[i + 2])
-            let value = meta[(i + 3)..<(i + 3 + length)]
+        for (tag, range) in CheckedTLV(meta) {
+            let value = meta[range]
             let number = value.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             switch Tag(rawValue: tag) {
             case .role: role = Role(checked: value)
@@ -123,7 +121,6 @@ enum EntryMetadata {
             case .fileName: fileName = String(decoding: value, as: UTF8.self)
             case nil: break
             }
-            i += 3 + length
         }
         return Entry(
             role: role, host: host, version: version, createdAt: Timestamp(secondsSinceEpoch: created),

@@ -260,7 +260,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(
                 inventory.hosts.map { h in
-                    var f = FieldWriter()
+                    var f = TLVWriter()
                     f.text(1, h.name.value)
                     f.text(2, h.fqdn?.value)
                     f.text(3, h.roles.map(\.rawValue).joined(separator: ","))
@@ -277,7 +277,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(
                 inventory.databases.map { d in
-                    var f = FieldWriter()
+                    var f = TLVWriter()
                     f.text(1, d.name)
                     f.text(2, d.sqlHost.value)
                     f.text(3, d.instance)
@@ -289,7 +289,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(
                 passwords.map { p in
-                    var f = FieldWriter()
+                    var f = TLVWriter()
                     f.entryReference(p.role, p.host, p.version)
                     f.field(4, p.nonce)
                     f.field(5, p.sealed)
@@ -301,7 +301,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(
                 drills.map { d in
-                    var f = FieldWriter()
+                    var f = TLVWriter()
                     f.entryReference(d.role, d.host, d.version)
                     f.uint(4, d.time.secondsSinceEpoch, bytes: 8)
                     f.uint(5, d.problem == nil ? 0 : 1, bytes: 1)
@@ -319,7 +319,7 @@ struct ExtensionArea: Sendable, Hashable {
             var b = ByteWriter()
             ItemList.encode(
                 retired.map { e in
-                    var f = FieldWriter()
+                    var f = TLVWriter()
                     f.entryReference(e.role, e.host, e.version)
                     f.uint(4, e.time.secondsSinceEpoch, bytes: 8)
                     f.text(5, AuditActor.clean(e.reason, 512))

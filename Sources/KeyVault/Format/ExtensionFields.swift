@@ -10,14 +10,17 @@ struct ItemFields {
     init(_ bytes: ArraySlice<UInt8>, known: Set<UInt8>, what: String, position: Int) throws {
         self.what = what
         self.position = position
-        var r = ByteReader(bytes, base: position)
-        var last = -1
-        while !r.isAtEnd {
-            let tag = try r.u8("\(what) field tag")
-            guard Int(tag) > last else { throw KeyVaultError.damaged("vault damaged: \(what) at byte \(position): field \(tag) out of order or repeated") }
-            last = Int(tag)
-            let length = Int(try r.u16("\(what) field length"))
-            let value = try r.bytes(length, "\(what) field \(tag)")
+        var fields = TLVReader(
+            bytes, base: position,
+            name: { part in
+                switch part {
+                case .tag: return "\(what) field tag"
+                case .length: return "\(what) field length"
+                case .value(let tag): return "\(what) field \(tag)"
+                }
+            },
+            outOfOrder: { tag, _ in KeyVaultError.damaged("vault damaged: \(what) at byte \(position): field \(tag) out of order or repeated") })
+        while let (tag, value) = try fields.next() {
             guard known.contains(tag) else {
                 throw KeyVaultError(.unsupportedVersion, "vault uses field \(tag) in \(what), which this keyvault does not know; upgrade keyvault")
             }
@@ -68,34 +71,6 @@ struct ItemFields {
         }
         guard let role = Role(stored: v) else { throw bad("role is not 1-16 characters of a-z 0-9") }
         return role
-    }
-}
-
-/// Writes the fields of one item, in ascending tag order (callers write them in order).
-struct FieldWriter {
-    private(set) var bytes: [UInt8] = []
-
-    mutating func field(_ tag: UInt8, _ value: some Collection<UInt8>) {
-        bytes.append(tag)
-        bytes.append(UInt8(value.count >> 8))
-        bytes.append(UInt8(value.count & 0xFF))
-        bytes.append(contentsOf: value)
-    }
-
-    mutating func text(_ tag: UInt8, _ value: String?) {
-        if let value, !value.isEmpty { field(tag, Array(value.utf8)) }
-    }
-
-    /// Fields 1-3 naming an entry: role, host, version.
-    mutating func entryReference(_ role: Role, _ host: HostName, _ version: UInt32) {
-        text(1, role.rawValue)
-        text(2, host.value)
-        uint(3, UInt64(version), bytes: 4)
-    }
-
-    mutating func uint(_ tag: UInt8, _ value: UInt64?, bytes n: Int) {
-        guard let value else { return }
-        field(tag, (0..<n).reversed().map { UInt8((value >> UInt64($0 * 8)) & 0xFF) })
     }
 }
 

@@ -66,7 +66,7 @@ enum KeyTrustSections {
         var b = ByteWriter()
         ItemList.encode(
             endorsements.map { e in
-                var f = FieldWriter()
+                var f = TLVWriter()
                 f.field(1, e.slotDigest)
                 f.field(2, e.proof)
                 return f.bytes
@@ -78,7 +78,7 @@ enum KeyTrustSections {
         var b = ByteWriter()
         ItemList.encode(
             transitions.map { t in
-                var f = FieldWriter()
+                var f = TLVWriter()
                 f.field(1, t.previous)
                 f.field(2, t.next)
                 f.uint(3, t.time.secondsSinceEpoch, bytes: 8)

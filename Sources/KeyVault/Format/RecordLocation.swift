@@ -29,7 +29,8 @@ struct RecordLocation: Sendable {
     /// this version knows, hosts that are plain DNS names, labels and file names of printable ASCII. Anything else
     /// (including every damaged record) gives nil, and the record then goes through ``IndexRecord/locate(_:index:)``,
     /// which accepts exactly what this accepts and more, and words the errors. One pass over raw bytes, because a
-    /// vault's whole index is checked on every open.
+    /// vault's whole index is checked on every open: the one reader of metadata besides ``TLVReader``, held to it by
+    /// `IndexFastPathTests` (whatever this accepts, the full check accepts at the same place).
     static func common(in header: UnsafeBufferPointer<UInt8>, at start: Int) -> RecordLocation? {
         let end = header.count
         guard start + 2 <= end else { return nil }

@@ -72,7 +72,7 @@ struct AuditLog: Sendable, Hashable {
         action: AuditAction, role: Role? = nil, host: HostName? = nil, version: UInt32? = nil,
         outcome: String, actor: AuditActor, at time: Timestamp = .now(), key: SecretBytes
     ) {
-        var f = FieldWriter()
+        var f = TLVWriter()
         f.uint(1, time.secondsSinceEpoch, bytes: 8)
         f.text(2, action.rawValue)
         f.text(3, role?.rawValue)
@@ -156,7 +156,7 @@ struct AuditLog: Sendable, Hashable {
         w.append(anchor)
         ItemList.encode(
             records.map { r in
-                var f = FieldWriter()
+                var f = TLVWriter()
                 f.field(9, r.mac)
                 return r.fields + f.bytes
             }, into: &w)

@@ -191,13 +191,8 @@ extension EntryMetadata {
     /// `meta` with the fingerprint field's value replaced; every other field kept byte for byte.
     static func replacingFingerprint(in meta: [UInt8], with fingerprint: [UInt8]) -> [UInt8] {
         var out = meta
-        var i = 0
-        while i + 3 <= meta.count {
-            let tag = meta[i], length = Int(meta[i + 1]) << 8 | Int(meta[i + 2])
-            if tag == Tag.fingerprint.rawValue && length == 32 {
-                out.replaceSubrange((i + 3)..<(i + 35), with: fingerprint)
-            }
-            i += 3 + length
+        for (tag, value) in CheckedTLV(meta[...]) where tag == Tag.fingerprint.rawValue && value.count == 32 {
+            out.replaceSubrange(value, with: fingerprint)
         }
         return out
     }

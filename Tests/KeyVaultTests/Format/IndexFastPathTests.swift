@@ -1,0 +1,84 @@
+// The index has two readers: a one-pass check of the common record (RecordLocation.common) and the full, strict one
+// (IndexRecord.locate through TLVReader) that words every error. The fast one may decline anything, but what it
+// accepts the full one must accept, at the same place, or the two would read one vault two ways.
+import Testing
+@testable import KeyVault
+
+struct IndexFastPathTests {
+    /// A small deterministic generator (SplitMix64), so a failure prints a seed that reproduces it.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    }
+
+    static let hosts = ["SM01", "sm01.corp.example", "DW_01", "AVERYVERYVERYLO", "a-b.c-d.example", "x", "SSP01.contoso.com"]
+    static let labels = ["", "install", "Installé le 2 décembre", "tab\there", "a/b", String(repeating: "L", count: 200)]
+    static let fileNames = ["", "SM01.bin", "clé.bin", "dir/name.bin", "ok name.bin"]
+
+    /// Valid metadata of every shape the writer makes (some past what the fast path takes), sometimes followed by an
+    /// informational field.
+    func metadata(_ g: inout Generator) throws -> [UInt8] {
+        let label = g.pick(Self.labels), fileName = g.pick(Self.fileNames)
+        var meta = EntryMetadata.encode(
+            role: g.pick([.sm, .dw, .ssp]), host: try HostName(g.pick(Self.hosts)), version: UInt32(1 + g.below(5)),
+            createdAt: Timestamp(secondsSinceEpoch: g.next() >> 34), size: UInt32(1 + g.below(70_000)),
+            fingerprint: (0..<32).map { _ in UInt8(truncatingIfNeeded: g.next()) },
+            label: Entry.labelProblem(label) == nil ? label : "", fileName: Entry.fileNameProblem(fileName) == nil ? fileName : "")
+        if g.below(4) == 0 {
+            var w = TLVWriter()
+            w.field(UInt8(0x80 + g.below(0x80)), (0..<g.below(6)).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+            meta += w.bytes
+        }
+        return meta
+    }
+
+    /// A mutation a hostile writer might make: a byte changed, a length off by one, bytes cut or added, two fields'
+    /// tags swapped.
+    func mutate(_ record: inout [UInt8], _ g: inout Generator) {
+        guard !record.isEmpty else { return }
+        switch g.below(6) {
+        case 0: record[g.below(record.count)] = UInt8(truncatingIfNeeded: g.next())
+        case 1: let i = g.below(record.count); record[i] = record[i] &+ (g.below(2) == 0 ? 1 : 0xFF)
+        case 2: record.removeLast(min(record.count, 1 + g.below(30)))
+        case 3: record.insert(UInt8(truncatingIfNeeded: g.next()), at: g.below(record.count))
+        case 4: record[g.below(min(record.count, 2 + 40))] = g.pick([0x00, 0x01, 0x02, 0x06, 0x07, 0x09, 0x7F, 0x80, 0xFF])
+        default: record[g.below(record.count)] ^= UInt8(1 << g.below(8))
+        }
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func whatTheFastPathAcceptsTheFullCheckAcceptsAlike(seed: UInt64) throws {
+        var g = Generator(state: seed)
+        var fastAccepted = 0, fullOnly = 0, bothRefused = 0
+        for round in 0..<4_000 {
+            let meta = try metadata(&g)
+            var record = [UInt8(meta.count >> 8), UInt8(meta.count & 0xFF)] + meta + (0..<24).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            for _ in 0..<(round % 3 == 0 ? 0 : 1 + g.below(3)) { mutate(&record, &g) }
+            let fast = record.withUnsafeBufferPointer { RecordLocation.common(in: $0, at: 0) }
+            var reader = ByteReader(record[...])
+            let full = try? IndexRecord.locate(&reader, index: 0)
+            if let fast {
+                fastAccepted += 1
+                let same =
+                    full.map {
+                        ($0.start, $0.metaCount, $0.roleCount, $0.hostCount, $0.size) == (fast.start, fast.metaCount, fast.roleCount, fast.hostCount, fast.size)
+                    } ?? false
+                #expect(same, "seed \(seed), round \(round): the fast path took \(record) as \(fast), the full check as \(String(describing: full))")
+            } else if full != nil {
+                fullOnly += 1
+            } else {
+                bothRefused += 1
+            }
+        }
+        // Not vacuous: each path has its share of records.
+        #expect(fastAccepted > 1_000 && fullOnly > 100 && bothRefused > 1_000, "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
+    }
+}
