@@ -9,8 +9,8 @@ struct CheckpointCommand: ParsableCommand {
             "Keep the line where the vault's writers cannot change it: a ticket, the CMDB, paper. 'keyvault verify VAULT --checkpoint LINE' then reports a vault rolled back past it, or whose newest audit records were cut. A re-key starts a new series: make a new checkpoint after it."
     )
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @OptionGroup var unlock: UnlockOptions
 

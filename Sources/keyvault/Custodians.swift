@@ -35,8 +35,8 @@ extension Custodian {
 struct CustodianList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the custodians and the threshold (no secret needed).")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -67,8 +67,8 @@ struct CustodianList: ParsableCommand {
 struct CustodianAdd: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add custodians (unlock with existing ones).")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(name: .customLong("recipient"), help: ArgumentHelp("An X25519 recipient to add. Repeatable.", valueName: "recipient"))
     var recipients: [String] = []
@@ -114,8 +114,8 @@ struct CustodianRemove: ParsableCommand {
         abstract: "Remove a custodian and re-key the vault.",
         discussion: "Every entry is re-sealed under a new vault key, so the removed custodian opens nothing written from now on. A copy of the vault they kept from before still opens with their key.")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Argument(help: ArgumentHelp("The custodian's id (from 'keyvault custodian list'), recipient, or certificate SHA-256.", valueName: "id"))
     var id: String

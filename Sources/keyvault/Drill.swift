@@ -9,8 +9,8 @@ struct Drill: ParsableCommand {
             "For cron or monitoring: exits 5 with the list of problems when anything is wrong. 'keyvault list' shows each entry's last drill. Nothing but the drill's result and a log record is written."
     )
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of text.")
     var json = false

@@ -6,8 +6,8 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Show the vault's format version, id, unlock slots and entry count.")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of text.")
     var json = false

@@ -32,13 +32,11 @@ struct Init: ParsableCommand {
 
     @OptionGroup var passphrase: PassphraseOptions
 
-    @Option(name: .long, help: ArgumentHelp("Argon2id cost: interactive (64 MiB), moderate (256 MiB, default) or sensitive (1 GiB).", valueName: "cost"))
-    var kdf: String = "moderate"
+    @Option(name: .long, help: ArgumentHelp("Argon2id cost: interactive (64 MiB), moderate (256 MiB) or sensitive (1 GiB).", valueName: "cost"))
+    var kdf: KDFLevel = .moderate
 
     func run() throws {
-        guard let parameters = KDFParameters.presets.first(where: { $0.name == kdf.lowercased() })?.parameters else {
-            throw CLIError.usage("unknown --kdf '\(kdf)': use interactive, moderate or sensitive")
-        }
+        let parameters = kdf.parameters
         var custodians: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
         let endorsers = try identities.map { path in
             try CustodianIdentity.load(fromFile: path) { prompt in

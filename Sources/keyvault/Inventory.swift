@@ -27,8 +27,8 @@ extension InventoryHost {
 struct InventoryShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the inventory; with the vault's secret, authenticated.")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -78,8 +78,8 @@ struct InventoryShow: ParsableCommand {
 struct InventoryGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "group", abstract: "Record the management group's name and the data warehouse's original Reporting Server URL.")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(help: ArgumentHelp("The management group's name.", valueName: "name"))
     var name: String?
@@ -121,8 +121,8 @@ struct InventoryHostCommand: ParsableCommand {
         abstract: "Record a computer (or replace its record): name, FQDN, roles, SM position, product version.",
         discussion: "Recording an SM server as --primary makes the previous primary an additional server. A new product version is time-stamped: plans warn about key backups sealed before it.")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(help: ArgumentHelp("The computer name (short).", valueName: "name"))
     var name: String
@@ -191,8 +191,8 @@ struct InventoryDatabaseCommand: ParsableCommand {
         commandName: "database",
         abstract: "Record a database and the SQL Server instance that holds it (or replace its record).")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(help: ArgumentHelp("The database: ServiceManager, DWStagingAndConfig, DWRepository, DWDataMart, OMDWDataMart, CMDWDataMart, ...", valueName: "name"))
     var name: String

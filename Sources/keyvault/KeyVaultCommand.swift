@@ -47,6 +47,12 @@ enum Main {
             exit(error.rawValue)
         } catch {
             if KeyVaultCommand.exitCode(for: error) == .success { KeyVaultCommand.exit(withError: error) }
+            // A command's validate() threw one of ours (a bad role or host, options that do not go together):
+            // ArgumentParser passes it on as a failure with its description, which is our one line; a usage error.
+            if KeyVaultCommand.exitCode(for: error) == .failure {
+                Output.error(KeyVaultCommand.message(for: error))
+                exit(ExitCodes.code(for: .usage))
+            }
             let message = KeyVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
             Output.error("\(message) (see 'keyvault help')")
             exit(2)

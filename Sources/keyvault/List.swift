@@ -9,8 +9,8 @@ struct List: ParsableCommand {
             "Needs no passphrase: the metadata is stored in the clear, and without a secret the listing says first that it is not authenticated. With --passphrase-file or --identity it is authenticated (exit 5 when the vault was tampered with)."
     )
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false

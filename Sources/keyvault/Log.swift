@@ -9,8 +9,8 @@ struct Log: ParsableCommand {
             "Needs the vault's secret: each record is chained to the one before with a key only custodians hold, so a record removed or edited is named. Exits 5 when the chain or the vault tag fails."
     )
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false

@@ -29,9 +29,10 @@ struct PassphraseOptions: ParsableArguments {
 }
 
 /// Errors the command line itself raises (bad combinations of options), reported like library errors.
-struct CLIError: Error {
+struct CLIError: Error, CustomStringConvertible {
     let message: String
     let exitCode: Int32
+    var description: String { message }
     static func usage(_ message: String) -> CLIError { CLIError(message: message, exitCode: 2) }
     /// The audit log's chain breaks at `record` (1-based, counting dropped records).
     static func brokenAuditLog(record: Int) -> CLIError {
@@ -40,8 +41,6 @@ struct CLIError: Error {
             exitCode: ExitCodes.code(for: .damaged))
     }
 }
-
-func parseRole(_ text: String) throws -> Role { try Role(parsing: text) }
 
 /// The ssh:// location of a key (`option`) and of its export password (`passwordOption`), which must be another
 /// file on the same computer, reached the same way: one remote identity serves both.

@@ -9,19 +9,21 @@ struct Plan: ParsableCommand {
             "For a failed primary SM server with an additional one: promote it, or rebuild under the same name. For a DW server: rebuild under the same name. For a database server: the same name and the same SQL Server instance. Each step names the keyvault command to run where one applies; warnings say what would make the recovery fail."
     )
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(help: ArgumentHelp("The computer that failed.", valueName: "host"))
-    var failed: String
+    var failed: HostArgument
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     @OptionGroup(title: "Authenticating the plan (recommended: without it, the plan is what the file says; never asked on the terminal)") var unlock: UnlockOptions
 
+    func validate() throws { _ = try failed.value() }
+
     func run() throws {
-        let host = try HostName(failed)
+        let host = try failed.value()
         let opened = try Vault.open(atPath: vault)
         History.warnIfRolledBack(opened)
         let authenticated = try unlock.authenticate(opened)

@@ -7,17 +7,19 @@ struct Promote: ParsableCommand {
         commandName: "promote", abstract: "Record that an additional SM server was promoted to primary (no key moves between hosts).",
         discussion: "Run it after p_PromoteActiveWorkflowServer (see 'keyvault plan'). The former primary's keys stay in the vault for history, marked former primary.")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(help: ArgumentHelp("The additional SM server that is now the primary.", valueName: "name"))
-    var host: String
+    var host: HostArgument
 
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
+    func validate() throws { _ = try host.value() }
+
     func run() throws {
-        let name = try HostName(host)
+        let name = try host.value()
         let opened = try Vault.open(atPath: vault)
         let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }

@@ -7,8 +7,8 @@ struct Rekey: ParsableCommand {
         commandName: "rekey", abstract: "Generate a new vault key for the same custodians and re-seal every entry.",
         discussion: "A passphrase custodian's passphrase is needed again (from --passphrase-file or the terminal).")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Option(help: ArgumentHelp("Change the threshold: any K custodians together unlock the vault (1: any one). Re-keys the vault for all its custodians.", valueName: "k"))
     var threshold: Int?

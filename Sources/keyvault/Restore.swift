@@ -23,11 +23,11 @@ struct Restore: ParsableCommand {
             On Windows, PATH is written /C:/folder/file.bin.
             """)
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
-    @Option(help: ArgumentHelp("The role to restore: sm, dw or ssp.", valueName: "role"))
-    var role: String
+    @Option(help: ArgumentHelp("The role to restore.", valueName: "role"))
+    var role: RoleArgument
 
     @Option(help: ArgumentHelp("Where to write the key file (on this computer).", valueName: "file"))
     var out: String?
@@ -56,28 +56,32 @@ struct Restore: ParsableCommand {
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
-    func run() throws {
-        let role = try parseRole(role)
+    /// Checks that need no file: the role, the version, and which outputs go together.
+    func validate() throws {
+        _ = try role.value()
         if version == 0 { throw CLIError.usage("--version counts from 1") }
-        if showKeyPassword && !Syscalls.isTerminal(STDOUT_FILENO) {
-            throw CLIError.usage("--show-key-password prints the export password only on a terminal, and standard output is not one; use --key-password-out FILE")
-        }
         switch (out, to) {
         case (nil, nil): throw CLIError.usage("say where to write the key: --out FILE, or --to ssh://HOST/PATH")
         case (.some, .some): throw CLIError.usage("give --out FILE or --to ssh://HOST/PATH, not both")
         case (.some(let out), nil):
             if keyPasswordTo != nil { throw CLIError.usage("--key-password-to goes with --to; with --out, use --key-password-out FILE") }
-            try restoreHere(role: role, out: out)
-        case (nil, .some(let to)):
+            if out == "-" { throw CLIError.usage("keys are written only to files (mode 0600), never to standard output; give --out FILE") }
+            if keyPasswordOut == "-" { throw CLIError.usage("the export password is written only to a file (mode 0600); give --key-password-out FILE") }
+            if let keyPasswordOut, keyPasswordOut == out { throw CLIError.usage("--key-password-out and --out name the same file") }
+        case (nil, .some):
             if keyPasswordOut != nil { throw CLIError.usage("--key-password-out goes with --out; with --to, use --key-password-to ssh://HOST/PATH") }
-            try restoreOverSSH(role: role, to: to)
         }
     }
 
+    func run() throws {
+        let role = try self.role.value()
+        if showKeyPassword && !Syscalls.isTerminal(STDOUT_FILENO) {
+            throw CLIError.usage("--show-key-password prints the export password only on a terminal, and standard output is not one; use --key-password-out FILE")
+        }
+        if let out { try restoreHere(role: role, out: out) } else if let to { try restoreOverSSH(role: role, to: to) }
+    }
+
     private func restoreHere(role: Role, out: String) throws {
-        if out == "-" { throw CLIError.usage("keys are written only to files (mode 0600), never to standard output; give --out FILE") }
-        if keyPasswordOut == "-" { throw CLIError.usage("the export password is written only to a file (mode 0600); give --key-password-out FILE") }
-        if let keyPasswordOut, keyPasswordOut == out { throw CLIError.usage("--key-password-out and --out name the same file") }
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // No output may overwrite an input of this very run: the vault, or a file that unlocks it.

@@ -9,14 +9,14 @@ struct Retire: ParsableCommand {
             "For a mistake: a key sealed under the wrong role or computer. The entry stays in the vault ('keyvault list --all' shows it) and the audit log records who retired it, when and why. Its key may then be sealed again for the right computer and role."
     )
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
-    @Option(help: ArgumentHelp("The entry's role: sm, dw or ssp.", valueName: "role"))
-    var role: String
+    @Option(help: ArgumentHelp("The entry's role.", valueName: "role"))
+    var role: RoleArgument
 
     @Option(help: ArgumentHelp("The entry's computer, as recorded (short name or FQDN).", valueName: "name"))
-    var host: String
+    var host: HostArgument
 
     @Option(help: ArgumentHelp("The version to retire (default: the newest in service).", valueName: "n"))
     var version: UInt32?
@@ -27,10 +27,14 @@ struct Retire: ParsableCommand {
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
-    func run() throws {
-        let role = try parseRole(role)
-        let name = try HostName(host)
+    func validate() throws {
+        _ = try role.value()
+        _ = try host.value()
         if version == 0 { throw CLIError.usage("--version counts from 1") }
+    }
+
+    func run() throws {
+        let role = try self.role.value(), name = try host.value()
         let opened = try Vault.open(atPath: vault)
         let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }

@@ -15,14 +15,14 @@ struct Seal: ParsableCommand {
             --key-password-from pulls the export password file from the same computer.
             """)
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
-    @Option(help: ArgumentHelp("The role whose key this is: sm (Service Manager), dw (data warehouse) or ssp (Self-Service Portal).", valueName: "role"))
-    var role: String
+    @Option(help: ArgumentHelp("The role whose key this is: the Service Manager (sm) or data warehouse (dw) management server, or the Self-Service Portal (ssp).", valueName: "role"))
+    var role: RoleArgument
 
     @Option(help: ArgumentHelp("The computer the key was exported from: short name or FQDN. With --from, optional: the name the server reports is used, and --host must match it.", valueName: "name"))
-    var host: String?
+    var host: HostArgument?
 
     @Option(help: ArgumentHelp("The exported key file (the .bin from the Encryption Key Backup or Restore Wizard).", valueName: "file"))
     var key: String?
@@ -49,15 +49,27 @@ struct Seal: ParsableCommand {
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
-    func run() throws {
-        let role = try parseRole(role)
+    /// Checks that need no file: the role, the host, and which sources go together.
+    func validate() throws {
+        _ = try role.value()
         if key != nil && from != nil { throw CLIError.usage("give --key FILE or --from ssh://HOST/PATH, not both") }
-        if let from { return try sealFromSSH(role: role, from: from) }
-        guard let key else { throw CLIError.usage("say which key to seal: --key FILE, or --from ssh://HOST/PATH") }
+        if from != nil {
+            _ = try host?.value()
+            if keyPasswordFrom != nil && keyPasswordFile != nil { throw CLIError.usage("give --key-password-file or --key-password-from, not both") }
+            return
+        }
+        guard key != nil else { throw CLIError.usage("say which key to seal: --key FILE, or --from ssh://HOST/PATH") }
         guard let host else { throw CLIError.usage("--host NAME is required with --key (with --from, the name the server reports is used)") }
         if keyPasswordFrom != nil { throw CLIError.usage("--key-password-from goes with --from; with --key, use --key-password-file FILE") }
+        _ = try host.value()
+    }
+
+    func run() throws {
+        let role = try self.role.value()
+        if let from { return try sealFromSSH(role: role, from: from) }
+        guard let key, let host else { return }
         var request = SealRequest(
-            role: role, host: try HostName(host), label: label,
+            role: role, host: try host.value(), label: label,
             originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
         if key == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
@@ -84,8 +96,7 @@ struct Seal: ParsableCommand {
 
     private func sealFromSSH(role: Role, from: String) throws {
         let (source, passwordSource) = try parseSSHLocations(from, option: "--from", password: keyPasswordFrom, passwordOption: "--key-password-from")
-        if passwordSource != nil && keyPasswordFile != nil { throw CLIError.usage("give --key-password-file or --key-password-from, not both") }
-        let given = try host.map { try HostName($0) }
+        let given = try host?.value()
         if keyPasswordFile == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
             throw CLIError.usage("--key-password-file - cannot share standard input with --passphrase-file")
         }

@@ -16,8 +16,8 @@ struct Upgrade: ParsableCommand {
             endorsement or what this user saw before is refused (exit 5).
             """)
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions

@@ -6,8 +6,8 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written).")
 
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
-    var vault: String
+    @OptionGroup var vaultArgument: VaultArgument
+    var vault: String { vaultArgument.path }
 
     @Flag(help: "Print JSON instead of text.")
     var json = false

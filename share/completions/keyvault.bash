@@ -209,6 +209,7 @@ _keyvault_init() {
         return
         ;;
     '--kdf')
+        __keyvault_add_completions -W 'interactive'$'\n''moderate'$'\n''sensitive'
         return
         ;;
     esac
@@ -224,6 +225,7 @@ _keyvault_seal() {
     # Offer option value completions
     case "${prev}" in
     '--role')
+        __keyvault_add_completions -W 'sm'$'\n''dw'$'\n''ssp'
         return
         ;;
     '--host')
@@ -287,6 +289,7 @@ _keyvault_restore() {
     # Offer option value completions
     case "${prev}" in
     '--role')
+        __keyvault_add_completions -W 'sm'$'\n''dw'$'\n''ssp'
         return
         ;;
     '--out')
@@ -742,6 +745,7 @@ _keyvault_retire() {
     # Offer option value completions
     case "${prev}" in
     '--role')
+        __keyvault_add_completions -W 'sm'$'\n''dw'$'\n''ssp'
         return
         ;;
     '--host')
