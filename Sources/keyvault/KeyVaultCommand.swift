@@ -31,7 +31,8 @@ enum Main {
         ProcessSafety.prepare()
         do {
             var command = try KeyVaultCommand.parseAsRoot()
-            try command.run()
+            try ProgressReport.$reporter.withValue(ProgressLine.reporter) { try command.run() }
+            ProgressLine.shared.clear()
             History.pinVouchedKey()
             warnOnce()
         } catch let error as KeyVaultError {

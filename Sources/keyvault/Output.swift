@@ -11,6 +11,7 @@ enum Output {
 
     /// A note for the operator (not data): standard error.
     static func note(_ text: String) {
+        ProgressLine.shared.clear()
         write(STDERR_FILENO, text + "\n")
     }
 
@@ -22,6 +23,7 @@ enum Output {
     }
 
     static func error(_ text: String) {
+        ProgressLine.shared.clear()
         write(STDERR_FILENO, "keyvault: error: \(text)\n")
     }
 

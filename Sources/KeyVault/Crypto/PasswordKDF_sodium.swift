@@ -10,13 +10,16 @@ enum PasswordKDF {
         precondition(salt.count == saltCount)
         try Sodium.ensureReady()
         let key = try SecretBytes(zeroedCount: 32)
-        let rc = key.withUnsafeMutableBytes { k in
-            passphrase.withUnsafeBytes { p in
-                crypto_pwhash(
-                    k.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(k.count),
-                    p.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(p.count),
-                    salt, UInt64(parameters.opsLimit), Int(parameters.memLimitKiB) * 1024,
-                    crypto_pwhash_alg_argon2id13())
+        let task = "deriving the key from the passphrase (Argon2id, \(parameters.memLimitKiB / 1024) MiB)"
+        let rc = ProgressReport.around(task) {
+            key.withUnsafeMutableBytes { k in
+                passphrase.withUnsafeBytes { p in
+                    crypto_pwhash(
+                        k.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(k.count),
+                        p.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(p.count),
+                        salt, UInt64(parameters.opsLimit), Int(parameters.memLimitKiB) * 1024,
+                        crypto_pwhash_alg_argon2id13())
+                }
             }
         }
         guard rc == 0 else {

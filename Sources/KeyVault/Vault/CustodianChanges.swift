@@ -163,7 +163,10 @@ extension Vault {
         if extensions.keyHistory.count > KeyTrustSections.maxTransitions { extensions.keyHistory.removeFirst() }
 
         var records: [IndexRecord] = []
+        var progress = EntryProgress("re-keying entries", total: 2 * current.entryCount)
+        defer { progress.finish() }
         for entry in current.entries {
+            progress.advance()
             let plain = try unlocked.open(entry)
             let fingerprint = Hashing.blake2b(secret: plain, key: fingerprintKey)
             let metadata = EntryMetadata.replacingFingerprint(in: current.header.record(at: entry.index).metadata, with: fingerprint)
@@ -181,6 +184,7 @@ extension Vault {
             extensions: extensions, tagKey: tagKey)
         try out.write(header.encoded)
         for (entry, record) in zip(current.entries, records) {
+            progress.advance()
             let plain = try unlocked.open(entry)
             try out.write(AEAD.seal(plain, key: entryKey, nonce: record.nonce, associatedData: record.associatedData(vaultID: identity.id)))
         }
