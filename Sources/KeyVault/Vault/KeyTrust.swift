@@ -167,6 +167,20 @@ extension UnlockedVault {
 
     /// The endorsements the vault should hold after this custodian endorses: the ones that still name a slot, with a
     /// new one for each opened slot this process can endorse and that lacks a valid one; nil when nothing changes.
+    /// Whether ``updatedEndorsements()`` has anything to add or drop, found without making a proof (an RSA or EC
+    /// signature costs milliseconds, and the write that adds them makes them again under its lock).
+    var lacksEndorsements: Bool {
+        let slots = vault.header.slots
+        let digests = Set(slots.map(\.digest))
+        let kept = vault.header.extensions.endorsements
+        if kept.contains(where: { !digests.contains($0.slotDigest) }) { return true }
+        return openedSlots.contains { index in
+            guard endorsers[index] != nil else { return false }
+            guard let existing = kept.first(where: { $0.slotDigest == slots[index].digest }) else { return true }
+            return !endorsementChecks(existing, slot: index)
+        }
+    }
+
     func updatedEndorsements() throws -> [SlotEndorsement]? {
         let slots = vault.header.slots
         let digests = slots.map(\.digest)

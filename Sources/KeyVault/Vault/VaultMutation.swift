@@ -52,7 +52,7 @@ extension Vault {
         else { return }
         KnownKeys.remember(after.keyCommitment, vaultID: written.id)
         try? credentials.keyPins?.pin(after.keyCommitment, vaultID: written.id)
-        guard (try? after.updatedEndorsements()) ?? nil != nil else { return }
+        guard after.lacksEndorsements else { return }
         _ = try? writeEndorsements(target, unlocked: after)
     }
 
@@ -86,7 +86,7 @@ extension Vault {
         try unlocked.requireAuthentic()
         try unlocked.requireVouched(credentials)
         try credentials.keyPins?.pin(unlocked: unlocked)
-        guard try unlocked.updatedEndorsements() != nil else { return 0 }
+        guard unlocked.lacksEndorsements else { return 0 }
         return try writeEndorsements(target, unlocked: unlocked)
     }
 
