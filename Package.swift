@@ -46,14 +46,19 @@ let package = Package(
             dependencies: ["KeyVault", "CSodium"],
             path: "Benchmarks/KeyVaultBench"
         ),
+        // Helpers both test targets use (reading files without Foundation's leak); linked into tests only.
+        .target(
+            name: "KeyVaultTestSupport",
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "KeyVaultTests",
-            dependencies: ["KeyVault"],
+            dependencies: ["KeyVault", "KeyVaultTestSupport"],
             resources: []
         ),
         .testTarget(
             name: "KeyVaultCLITests",
-            dependencies: ["keyvault"]
+            dependencies: ["keyvault", "KeyVaultTestSupport"]
         ),
     ]
 )

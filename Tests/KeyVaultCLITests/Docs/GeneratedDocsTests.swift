@@ -1,6 +1,7 @@
 // The committed shell completions and man page (share/) are the ones the argument parser generates now.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 @Suite struct GeneratedDocsTests {
     static let share = URL(fileURLWithPath: VectorCase.folder).deletingLastPathComponent().deletingLastPathComponent()

@@ -3,6 +3,7 @@
 // real, tiny tmpfs. Every time, the vault still opens with every entry it had, and no half-written vault replaces it.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 @Suite(.serialized) struct CrashSafetyTests {
     static let strace = "/usr/bin/strace"

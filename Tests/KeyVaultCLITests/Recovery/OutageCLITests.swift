@@ -2,6 +2,7 @@
 // healthy and damaged vaults, an escrowed password restored, the audit log inspected and then edited by hand.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 /// Helpers for JSON output and for editing a vault's bytes like an attacker would (with the unkeyed checksum fixed).
 enum VaultBytes {

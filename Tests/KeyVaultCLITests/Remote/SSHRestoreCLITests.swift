@@ -2,6 +2,7 @@
 // namespace, and the Windows branch against a fake remote shell that answers as cmd.exe or PowerShell.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 @Suite(.serialized) struct SSHRestoreCLITests {
     let ws: Workspace

@@ -1,6 +1,7 @@
 // Runs the real keyvault binary (built next to the test bundle) and captures what it printed and how it exited.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 /// The outcome of one run of `keyvault`.
 struct Run: CustomStringConvertible {

@@ -2,6 +2,7 @@
 // its own host key, key-only authentication with a throwaway client key, and a known_hosts of its own.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 final class SSHServer: @unchecked Sendable {
     static let sshd = "/usr/sbin/sshd"

@@ -3,6 +3,7 @@
 // tag. Each user keeps their own state folder, as on their own machine.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 @Suite struct TrustCLITests {
     static var root: String { URL(fileURLWithPath: VectorCase.folder).deletingLastPathComponent().deletingLastPathComponent().path }

@@ -1,6 +1,7 @@
 // Runs every case of Fixtures/vectors (a vault and its NAME.expect) through the built binary; see its README.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 /// One test vector, read from its `.expect` file alone.
 struct VectorCase: CustomStringConvertible, Sendable {

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 @Suite struct ExtensionAreaTests {
     let dir: String

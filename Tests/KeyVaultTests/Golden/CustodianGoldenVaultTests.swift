@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct CustodianGoldenVaultTests {
     static let directory = URL(fileURLWithPath: #filePath)

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct GoldenVaultTests {
     struct ManifestEntry: Sendable, CustomTestStringConvertible {

@@ -1,6 +1,7 @@
 // Every call into the operating system goes through Storage/Syscalls.swift (docs/PORTING.md): a port to another
 // system replaces that file, not calls scattered through the vault logic.
 import Testing
+import KeyVaultTestSupport
 
 @Suite struct SystemCallFunnelTests {
     /// C library calls that reach the operating system (files, locks, terminals, clock, users, processes, memory).

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct KeyForgeryTests {
     /// What the attacker keeps: the key they chose, which decrypts whatever a fooled custodian seals afterwards.

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct BatchSealTests {
     let host = HostIdentity(testingName: try! HostName("SM01"))

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct ErrorContextTests {
     let passphrase = try! SecretBytes(copying: Array("error context passphrase".utf8))

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 @Suite struct OneSeriesTests {
     let dir: String

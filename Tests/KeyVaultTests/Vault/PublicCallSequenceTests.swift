@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 /// A small deterministic generator (SplitMix64), so a failing sequence can be replayed from its seed.
 struct SplitMix64: RandomNumberGenerator {

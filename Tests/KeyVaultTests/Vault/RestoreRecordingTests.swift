@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct RestoreRecordingTests {
     let passphrase = try! SecretBytes(copying: Array("restore recording passphrase".utf8))
