@@ -24,9 +24,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         .target(name: "CKeyVaultSystem"),
+        // PKCS#11 modules (smartcards, HSMs) loaded at run time with dlopen; pkcs11.h from Debian libp11-kit-dev.
+        .target(name: "CKeyVaultPKCS11", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "KeyVault",
-            dependencies: ["CSodium", "COpenSSL", "CKeyVaultSystem"]
+            dependencies: ["CSodium", "COpenSSL", "CKeyVaultSystem", "CKeyVaultPKCS11"]
         ),
         .executableTarget(
             name: "keyvault",

@@ -8,6 +8,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/core_names.h>
 
 static inline void kv_openssl_free(void *p) { OPENSSL_free(p); }
 static inline const EVP_MD *kv_sha256(void) { return EVP_sha256(); }
@@ -36,4 +38,38 @@ static inline EVP_PKEY *kv_read_private_key(BIO *bio, void *password) {
     return PEM_read_bio_PrivateKey(bio, NULL, kv_pem_password_cb, password);
 }
 static inline BIO *kv_bio_from_memory(const void *buf, int len) { return BIO_new_mem_buf(buf, len); }
+/// OAEP (SHA-256, MGF1-SHA-256, no label) unpadding of a raw RSA block of `count` bytes (the modulus size), for a token
+/// that decrypts raw RSA but whose own OAEP knows only SHA-1. Returns the message length, or -1.
+static inline int kv_rsa_oaep_sha256_unpad(unsigned char *to, int room, const unsigned char *block, int count) {
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+    return RSA_padding_check_PKCS1_OAEP_mgf1(to, room, block, count, count, NULL, 0, EVP_sha256(), EVP_sha256());
+#pragma clang diagnostic pop
+}
+
+/// An RSA key's modulus, big-endian, into `out` (room `room`); returns its length, or -1.
+static inline int kv_rsa_modulus(const EVP_PKEY *key, unsigned char *out, int room) {
+    BIGNUM *n = NULL;
+    if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) != 1) return -1;
+    int count = BN_num_bytes(n);
+    int result = count <= room ? BN_bn2bin(n, out) : -1;
+    BN_free(n);
+    return result;
+}
+
+/// An ECDSA signature `r ‖ s` (each `half` bytes) as DER, into a buffer OpenSSL allocates (`*out`, free with
+/// kv_openssl_free); returns its length, or -1.
+static inline int kv_ecdsa_raw_to_der(const unsigned char *raw, int half, unsigned char **out) {
+    ECDSA_SIG *sig = ECDSA_SIG_new();
+    if (sig == NULL) return -1;
+    BIGNUM *r = BN_bin2bn(raw, half, NULL), *s = BN_bin2bn(raw + half, half, NULL);
+    if (r == NULL || s == NULL || ECDSA_SIG_set0(sig, r, s) != 1) {
+        BN_free(r); BN_free(s); ECDSA_SIG_free(sig);
+        return -1;
+    }
+    *out = NULL;
+    int count = i2d_ECDSA_SIG(sig, out);
+    ECDSA_SIG_free(sig);
+    return count;
+}
 #endif

@@ -27,6 +27,15 @@ struct Init: ParsableCommand {
             valueName: "file"))
     var identities: [String] = []
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the password of an encrypted PEM private key given with --identity from FILE (- for standard input); default: $KEYVAULT_IDENTITY_PASSPHRASE_FILE; without either, keyvault asks on the terminal.",
+            valueName: "file"))
+    var identityPassphraseFile: String?
+
+    @OptionGroup var token: TokenOptions
+
     @Option(help: ArgumentHelp("Require K custodians together to unlock (Shamir's secret sharing).", valueName: "k"))
     var threshold: Int?
 
@@ -38,11 +47,11 @@ struct Init: ParsableCommand {
     func run() throws {
         let parameters = kdf.parameters
         var custodians: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
-        let endorsers = try identities.map { path in
-            try CustodianIdentity.load(fromFile: path) { prompt in
-                try SecretInput.passphraseFromTerminal(prompt: prompt, fileOption: "--identity (an unencrypted key)")
-            }
+        let passwordSource = identityPassphraseFile ?? Environment.value("KEYVAULT_IDENTITY_PASSPHRASE_FILE")
+        if passwordSource == "-" && passphrase.passphraseSource == "-" {
+            throw CLIError.usage("--passphrase-file and --identity-passphrase-file cannot both read standard input")
         }
+        let endorsers = try loadIdentities(identities, passwordSource: passwordSource, token: token)
         // An X25519 identity names its own recipient: it becomes a custodian unless --recipient named it already.
         for endorser in endorsers {
             if let recipient = endorser.recipient, !custodians.contains(where: { $0.x25519Recipient == recipient }) {

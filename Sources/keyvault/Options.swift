@@ -55,6 +55,48 @@ func parseSSHLocations(_ key: String, option: String, password: String?, passwor
     return (keyLocation, passwordLocation)
 }
 
+/// Where a custodian's private key on a PKCS#11 token is reached: the module, and the PIN.
+struct TokenOptions: ParsableArguments {
+    @Option(
+        name: .customLong("pkcs11-module"),
+        help: ArgumentHelp(
+            "The PKCS#11 module (shared library) of the token an --identity pkcs11: URI names; default: $KEYVAULT_PKCS11_MODULE, or module-path in the URI.",
+            valueName: "path"))
+    var module: String?
+
+    @Option(
+        name: .customLong("pin-file"),
+        help: ArgumentHelp(
+            "Read the token's user PIN from FILE (- for standard input); default: $KEYVAULT_PIN_FILE; without either, keyvault asks on the terminal. A wrong PIN is never retried.",
+            valueName: "file"))
+    var pinFile: String?
+
+    /// `--pkcs11-module`, or else `KEYVAULT_PKCS11_MODULE`.
+    var moduleSource: String? { module ?? Environment.value("KEYVAULT_PKCS11_MODULE") }
+    /// `--pin-file`, or else `KEYVAULT_PIN_FILE`.
+    var pinSource: String? { pinFile ?? Environment.value("KEYVAULT_PIN_FILE") }
+}
+
+/// Reads identities: files, or keys on PKCS#11 tokens (`pkcs11:` URIs). An encrypted PEM key's password comes from
+/// `passwordSource` (a file, or - for standard input) or else the terminal; a token's PIN from `token`'s PIN file or
+/// else the terminal. Shared by the commands that unlock and by `init`, whose identities endorse.
+func loadIdentities(_ sources: [String], passwordSource: String?, token: TokenOptions) throws -> [CustodianIdentity] {
+    let stdinReaders = [passwordSource, token.pinSource].filter { $0 == "-" }.count
+    if stdinReaders > 1 { throw CLIError.usage("--identity-passphrase-file and --pin-file cannot both read standard input") }
+    return try sources.map { source in
+        if PKCS11URI.isTokenURI(source) {
+            return try CustodianIdentity.token(PKCS11URI(parsing: source), modulePath: token.moduleSource) { promptText in
+                if let pinSource = token.pinSource { return try SecretInput.passphrase(fromFile: pinSource, what: "PIN") }
+                return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--pin-file")
+            }
+        }
+        return try CustodianIdentity.load(fromFile: source) { promptText in
+            if let passwordSource { return try SecretInput.passphrase(fromFile: passwordSource) }
+            return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--identity-passphrase-file")
+        }
+    }
+}
+
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.
 struct UnlockOptions: ParsableArguments {
     @Option(
@@ -67,8 +109,8 @@ struct UnlockOptions: ParsableArguments {
     @Option(
         name: .customLong("identity"),
         help: ArgumentHelp(
-            "A custodian identity: an X25519 identity from 'keyvault keygen', or the PEM private key of a certificate custodian. Repeat for a threshold. Default: $KEYVAULT_IDENTITY_FILE (one file).",
-            valueName: "file"))
+            "A custodian identity: an X25519 identity from 'keyvault keygen', the PEM private key of a certificate custodian, or that key on a PKCS#11 token as a pkcs11: URI (RFC 7512). Repeat for a threshold. Default: $KEYVAULT_IDENTITY_FILE (one).",
+            valueName: "file|uri"))
     var identities: [String] = []
 
     @Option(
@@ -78,12 +120,16 @@ struct UnlockOptions: ParsableArguments {
             valueName: "file"))
     var identityPassphraseFile: String?
 
+    @OptionGroup var token: TokenOptions
+
     /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
     var passphraseSource: String? { passphraseFile ?? Environment.value("KEYVAULT_PASSPHRASE_FILE") }
     /// `--identity` (repeated), or else `KEYVAULT_IDENTITY_FILE` (one file).
     var identitySources: [String] { identities.isEmpty ? Environment.value("KEYVAULT_IDENTITY_FILE").map { [$0] } ?? [] : identities }
     /// `--identity-passphrase-file`, or else `KEYVAULT_IDENTITY_PASSPHRASE_FILE`.
     var identityPassphraseSource: String? { identityPassphraseFile ?? Environment.value("KEYVAULT_IDENTITY_PASSPHRASE_FILE") }
+    /// Whether any secret of this group is read from standard input.
+    var readsStandardInput: Bool { [passphraseSource, identityPassphraseSource, token.pinSource].contains("-") }
 
     var isEmpty: Bool { passphraseSource == nil && identitySources.isEmpty }
 
@@ -93,12 +139,10 @@ struct UnlockOptions: ParsableArguments {
         if passphraseSource == "-" && identityPassphraseSource == "-" {
             throw CLIError.usage("--passphrase-file and --identity-passphrase-file cannot both read standard input")
         }
-        let loaded = try identitySources.map { path in
-            try CustodianIdentity.load(fromFile: path) { promptText in
-                if let identityPassphraseSource { return try SecretInput.passphrase(fromFile: identityPassphraseSource) }
-                return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--identity-passphrase-file")
-            }
+        if passphraseSource == "-" && token.pinSource == "-" {
+            throw CLIError.usage("--passphrase-file and --pin-file cannot both read standard input")
         }
+        let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
         var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
         let hasPassphraseCustodian = vault.custodians.contains { $0.kind == .passphrase }
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {

@@ -85,7 +85,7 @@ struct Restore: ParsableCommand {
         let host = try HostIdentity()
         let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
         // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
-        let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource] + unlock.identitySources.map { Optional($0) })
+        let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource, unlock.token.pinSource] + unlock.identitySources.map { Optional($0) })
             .compactMap { $0 }.filter { $0 != "-" }
         for (option, path) in [("--out", out), ("--key-password-out", keyPasswordOut)] {
             guard let path else { continue }

@@ -72,10 +72,10 @@ struct Seal: ParsableCommand {
             role: role, host: try host.value(), label: label,
             originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
         try request.validate(keyCount: 1)
-        if key == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
+        if key == "-" && unlock.readsStandardInput {
             throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
         }
-        if keyPasswordFile == "-" && (key == "-" || unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
+        if keyPasswordFile == "-" && (key == "-" || unlock.readsStandardInput) {
             throw CLIError.usage("--key-password-file - cannot share standard input with --key or --passphrase-file")
         }
         if let keyPasswordFile {
@@ -97,7 +97,7 @@ struct Seal: ParsableCommand {
     private func sealFromSSH(role: Role, from: String) throws {
         let (source, passwordSource) = try parseSSHLocations(from, option: "--from", password: keyPasswordFrom, passwordOption: "--key-password-from")
         let given = try host?.value()
-        if keyPasswordFile == "-" && (unlock.passphraseSource == "-" || unlock.identityPassphraseSource == "-") {
+        if keyPasswordFile == "-" && unlock.readsStandardInput {
             throw CLIError.usage("--key-password-file - cannot share standard input with --passphrase-file")
         }
         // The format's own limits, checked before anything is fetched.

@@ -188,7 +188,7 @@ _keyvault_init() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--recipient --cert --identity)
-    non_repeating_options=(--threshold --passphrase-file --kdf)
+    non_repeating_options=(--identity-passphrase-file --pkcs11-module --pin-file --threshold --passphrase-file --kdf)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -200,6 +200,15 @@ _keyvault_init() {
         return
         ;;
     '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
         return
         ;;
     '--threshold')
@@ -219,7 +228,7 @@ _keyvault_seal() {
     repeating_flags=()
     non_repeating_flags=(--not-in-inventory --force --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--role --host --key --from --label --key-password-file --key-password-from --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--role --host --key --from --label --key-password-file --key-password-from --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -255,6 +264,12 @@ _keyvault_seal() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -262,7 +277,7 @@ _keyvault_list() {
     repeating_flags=()
     non_repeating_flags=(--json --all --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -276,6 +291,12 @@ _keyvault_list() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -283,7 +304,7 @@ _keyvault_restore() {
     repeating_flags=()
     non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--role --out --to --version --key-password-out --key-password-to --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--role --out --to --version --key-password-out --key-password-to --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -316,6 +337,12 @@ _keyvault_restore() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -323,7 +350,7 @@ _keyvault_verify() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--checkpoint --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--checkpoint --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -338,6 +365,12 @@ _keyvault_verify() {
         return
         ;;
     '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
         return
         ;;
     esac
@@ -404,7 +437,7 @@ _keyvault_custodian_add() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--recipient --cert --identity)
-    non_repeating_options=(--new-passphrase-file --threshold --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--new-passphrase-file --threshold --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -430,6 +463,12 @@ _keyvault_custodian_add() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -437,7 +476,7 @@ _keyvault_custodian_remove() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 2
 
     # Offer option value completions
@@ -454,6 +493,12 @@ _keyvault_custodian_remove() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -461,7 +506,7 @@ _keyvault_rekey() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -476,6 +521,12 @@ _keyvault_rekey() {
         return
         ;;
     '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
         return
         ;;
     esac
@@ -508,7 +559,7 @@ _keyvault_inventory_show() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -522,6 +573,12 @@ _keyvault_inventory_show() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -529,7 +586,7 @@ _keyvault_inventory_group() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--clear --identity)
-    non_repeating_options=(--name --reporting-url --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--name --reporting-url --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -552,6 +609,12 @@ _keyvault_inventory_group() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -559,7 +622,7 @@ _keyvault_inventory_host() {
     repeating_flags=()
     non_repeating_flags=(--primary --additional --accept-rollback --endorse --version -h --help)
     repeating_options=(--role --clear --identity)
-    non_repeating_options=(--name --fqdn --product-version --os --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--name --fqdn --product-version --os --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -591,6 +654,12 @@ _keyvault_inventory_host() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -598,7 +667,7 @@ _keyvault_inventory_database() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--name --sql-host --instance --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--name --sql-host --instance --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -621,6 +690,12 @@ _keyvault_inventory_database() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -628,7 +703,7 @@ _keyvault_plan() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--failed --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--failed --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -645,6 +720,12 @@ _keyvault_plan() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -652,7 +733,7 @@ _keyvault_promote() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--host --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--host --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -669,6 +750,12 @@ _keyvault_promote() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -676,7 +763,7 @@ _keyvault_drill() {
     repeating_flags=()
     non_repeating_flags=(--json --strict --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -688,6 +775,12 @@ _keyvault_drill() {
         return
         ;;
     '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
         return
         ;;
     esac
@@ -697,7 +790,7 @@ _keyvault_log() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -709,6 +802,12 @@ _keyvault_log() {
         return
         ;;
     '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
         return
         ;;
     esac
@@ -718,7 +817,7 @@ _keyvault_checkpoint() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -732,6 +831,12 @@ _keyvault_checkpoint() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -739,7 +844,7 @@ _keyvault_retire() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--role --host --version --reason --passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--role --host --version --reason --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -766,6 +871,12 @@ _keyvault_retire() {
     '--identity-passphrase-file')
         return
         ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
     esac
 }
 
@@ -773,7 +884,7 @@ _keyvault_upgrade() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -785,6 +896,12 @@ _keyvault_upgrade() {
         return
         ;;
     '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
         return
         ;;
     esac

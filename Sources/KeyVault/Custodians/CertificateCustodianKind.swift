@@ -11,9 +11,32 @@ struct CertificateRecipient: SlotRecipient {
     }
 }
 
-/// A certificate's private key (a PEM file).
+/// A certificate's private key: in a PEM file (``OpenSSLKey``) or on a PKCS#11 token (``TokenKey``).
+protocol CertificatePrivateKey: Sendable {
+    /// Whether this is the private key of `certificate`.
+    func matches(_ certificate: ParsedCertificate) throws -> Bool
+    /// RSA-OAEP-SHA-256 decryption; nil when it fails (another key, or damage).
+    func rsaDecrypt(_ ciphertext: [UInt8], certificate: ParsedCertificate) throws -> SecretBytes?
+    /// ECDH with the encoded `point` on the certificate's curve: the shared x-coordinate; nil for an invalid point.
+    func ecdh(point: [UInt8], certificate: ParsedCertificate) throws -> SecretBytes?
+    /// RSA-PSS-SHA-256 or ECDSA-SHA-256 (DER) of `message`, as ``OpenSSL/verify(_:of:certificate:)`` checks.
+    func sign(_ message: [UInt8]) throws -> [UInt8]
+}
+
+extension OpenSSLKey: CertificatePrivateKey {
+    func matches(_ certificate: ParsedCertificate) -> Bool { samePublicKey(as: certificate.publicKey) }
+    func rsaDecrypt(_ ciphertext: [UInt8], certificate: ParsedCertificate) throws -> SecretBytes? {
+        try OpenSSL.rsaDecrypt(ciphertext, with: self)
+    }
+    func ecdh(point: [UInt8], certificate: ParsedCertificate) throws -> SecretBytes? {
+        try OpenSSL.ecdh(self, point: point, curveOf: certificate.publicKey)
+    }
+    func sign(_ message: [UInt8]) throws -> [UInt8] { try OpenSSL.sign(message, with: self) }
+}
+
+/// A certificate's private key, wherever it is kept.
 struct PrivateKeyIdentity: SlotIdentity {
-    let key: OpenSSLKey
+    let key: any CertificatePrivateKey
 
     func open(_ slot: any CustodianSlot, context: SlotContext) throws -> SlotOpening? {
         guard let slot = slot as? CertificateSlot, let parsed = try? slot.parsedCertificate(),
@@ -28,14 +51,14 @@ struct PrivateKeyIdentity: SlotIdentity {
     }
 
     func endorser(for recipient: any SlotRecipient) throws -> Endorser? {
-        guard let recipient = recipient as? CertificateRecipient, key.samePublicKey(as: recipient.certificate.publicKey) else { return nil }
+        guard let recipient = recipient as? CertificateRecipient, try key.matches(recipient.certificate) else { return nil }
         return signer
     }
 
     /// Endorses with a signature (RSA-PSS-SHA-256 or ECDSA-SHA-256) that anyone can check against the certificate.
     private var signer: Endorser {
         let key = self.key
-        return Endorser { message in try OpenSSL.sign(message, with: key) }
+        return Endorser { message in try key.sign(message) }
     }
 }
 

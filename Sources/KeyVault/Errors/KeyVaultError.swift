@@ -53,6 +53,8 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         /// The other computer of an ssh:// location could not be reached (ssh failed: host key, authentication,
         /// network), or a step there failed or was cut off; nothing was left half-written there.
         public static let remote = Code("remote", .other)
+        /// A PKCS#11 token or its module failed (named with the module's CK_RV); a wrong PIN is ``unlockFailed``.
+        public static let token = Code("token", .other)
         /// libsodium could not be initialised or could not allocate guarded memory.
         public static let crypto = Code("crypto", .other)
         /// The library was about to write a vault that would not read back; nothing was written. A bug: report it.

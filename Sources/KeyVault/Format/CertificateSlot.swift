@@ -56,15 +56,15 @@ struct CertificateSlot: Sendable {
     }
 
     /// The payload, or nil when `key` is not this certificate's private key.
-    func unwrap(privateKey key: OpenSSLKey, certificate parsed: ParsedCertificate, context: SlotContext) throws -> SecretBytes? {
-        guard key.samePublicKey(as: parsed.publicKey) else { return nil }
+    func unwrap(privateKey key: any CertificatePrivateKey, certificate parsed: ParsedCertificate, context: SlotContext) throws -> SecretBytes? {
+        guard try key.matches(parsed) else { return nil }
         let kek: SecretBytes
         switch algorithm {
         case .rsaOAEPSHA256:
-            guard let k = try OpenSSL.rsaDecrypt(encapsulation, with: key), k.count == 32 else { return nil }
+            guard let k = try key.rsaDecrypt(encapsulation, certificate: parsed), k.count == 32 else { return nil }
             kek = k
         case .ecdhP256, .ecdhP384:
-            guard let shared = try OpenSSL.ecdh(key, point: encapsulation, curveOf: parsed.publicKey) else { return nil }
+            guard let shared = try key.ecdh(point: encapsulation, certificate: parsed) else { return nil }
             kek = try Self.ecKEK(shared: shared, encapsulation: encapsulation, certificateHash: parsed.sha256)
         }
         let params = parameterBytes

@@ -207,7 +207,7 @@ public enum SecretInput {
     public static func passphraseFromTerminal(prompt: String, fileOption: String = "--passphrase-file") throws -> SecretBytes {
         let tty = Syscalls.open("/dev/tty", O_RDWR | O_NOCTTY)
         guard tty >= 0 else {
-            let what = fileOption == "--passphrase-file" ? "passphrase" : "password"
+            let what = fileOption == "--passphrase-file" ? "passphrase" : fileOption == "--pin-file" ? "PIN" : "password"
             throw KeyVaultError.invalidArgument("no \(what) given and no terminal to ask on; pass \(fileOption) FILE (or - for standard input)")
         }
         defer { Syscalls.close(tty) }

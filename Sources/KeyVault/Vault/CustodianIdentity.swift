@@ -106,6 +106,27 @@ public final class CustodianIdentity: @unchecked Sendable {
         }
     }
 
+    /// A certificate custodian's private key on a PKCS#11 token (a smartcard, an HSM): it opens the custodian's slot
+    /// and endorses it on the token, and never leaves it. The same custodian may move from a PEM key to a token holding
+    /// that key: the slot is the certificate's either way.
+    ///
+    /// - Parameters:
+    ///   - uri: the key (``PKCS11URI``: `pkcs11:token=…;object=…`).
+    ///   - modulePath: the token's PKCS#11 module (a shared library), when the URI names none.
+    ///   - pin: called only when the token needs a login, once, with a prompt naming the token; returns the user PIN.
+    ///     A wrong PIN is never retried (tokens lock after a few).
+    /// - Returns: the identity, holding a logged-in session until it is released.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a module that does not load, or no token or no
+    ///   key (or several) matching the URI; ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong or locked PIN;
+    ///   ``KeyVaultError/Code-swift.struct/token`` for other failures of the token.
+    public static func token(_ uri: PKCS11URI, modulePath: String?, pin: (String) throws -> SecretBytes) throws -> CustodianIdentity {
+        guard let module = uri.modulePath ?? modulePath else {
+            throw KeyVaultError.invalidArgument("no PKCS#11 module for \(uri.text.printable): name its shared library (module-path in the URI, or the module option)")
+        }
+        let token = try PKCS11Token.open(uri, modulePath: module, pin: pin)
+        return CustodianIdentity(secret: PrivateKeyIdentity(key: try TokenKey.find(uri, on: token)), source: uri.text)
+    }
+
     private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
         guard haystack.count >= needle.count else { return nil }
         for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {

@@ -139,6 +139,30 @@ struct CustodianCLITests {
         #expect(wrong.status == 4, "\(wrong)")
     }
 
+    @Test func initEndorsesWithAnEncryptedKeyWhosePasswordIsInAFile() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try certificate(ws, "rsa", ["rsa:2048"])
+        try ws.write(Array("key password 43\n".utf8), to: "keypass")
+        try openssl(ws, ["pkcs8", "-topk8", "-in", "rsa.key", "-out", "rsa-enc.key", "-v2", "aes-256-cbc", "-passout", "file:keypass"])
+        // No terminal (the run is detached): without the file, init says which option gives the password.
+        let asked = try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("rsa.pem"), "--identity", ws.file("rsa-enc.key")])
+        #expect(asked.status == 2 && asked.error.contains("--identity-passphrase-file"), "\(asked)")
+        #expect(!ws.exists("v.kv"))
+        let made = try CLI.run([
+            "init", ws.file("v.kv"), "--cert", ws.file("rsa.pem"), "--identity", ws.file("rsa-enc.key"),
+            "--identity-passphrase-file", ws.file("keypass"),
+        ])
+        #expect(made.status == 0, "\(made)")
+        let listed = try VaultBytes.json(try CLI.run(["custodian", "list", ws.file("v.kv"), "--json"]))
+        let custodians = try #require(listed["custodians"] as? [[String: Any]])
+        #expect(custodians.count == 1 && custodians[0]["endorsed"] as? Bool == true, "endorsed at creation: \(listed)")
+        let both = try CLI.run([
+            "init", ws.file("w.kv"), "--cert", ws.file("rsa.pem"), "--identity", ws.file("rsa-enc.key"),
+            "--identity-passphrase-file", "-", "--passphrase-file", "-",
+        ])
+        #expect(both.status == 2 && both.error == "--passphrase-file and --identity-passphrase-file cannot both read standard input", "\(both)")
+    }
+
     @Test func aRemovedCustodianOpensNothingWrittenAfterRemoval() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         _ = try keygen(ws, "alice.id"); let bob = try keygen(ws, "bob.id")
