@@ -98,6 +98,12 @@ unsigned long kv_p11_open_session(kv_p11_module *module, unsigned long slot, uns
 
 void kv_p11_close_session(kv_p11_module *module, unsigned long session) { module->functions->C_CloseSession(session); }
 
+int kv_p11_logged_in(kv_p11_module *module, unsigned long session) {
+    CK_SESSION_INFO info;
+    if (module->functions->C_GetSessionInfo(session, &info) != CKR_OK) return -1;
+    return info.state == CKS_RO_USER_FUNCTIONS || info.state == CKS_RW_USER_FUNCTIONS;
+}
+
 unsigned long kv_p11_login(kv_p11_module *module, unsigned long session, const uint8_t *pin, size_t pin_count) {
     return module->functions->C_Login(session, CKU_USER, (CK_UTF8CHAR *)pin, pin_count);
 }
@@ -123,6 +129,8 @@ unsigned long kv_p11_find(kv_p11_module *module, unsigned long session, unsigned
         CK_ULONG got = 0;
         rv = module->functions->C_FindObjects(session, found, 16, &got);
         if (rv != CKR_OK || got == 0) break;
+        if (got > 16) got = 16;  // a module that reports more than it was given room for
+        if (*count > 4096) break;
         for (CK_ULONG i = 0; i < got; i++) {
             if (*count < max) handles[*count] = found[i];
             (*count)++;

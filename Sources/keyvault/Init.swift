@@ -51,6 +51,9 @@ struct Init: ParsableCommand {
         if passwordSource == "-" && passphrase.passphraseSource == "-" {
             throw CLIError.usage("--passphrase-file and --identity-passphrase-file cannot both read standard input")
         }
+        if token.pinSource == "-" && passphrase.passphraseSource == "-" {
+            throw CLIError.usage("--passphrase-file and --pin-file cannot both read standard input")
+        }
         let endorsers = try loadIdentities(identities, passwordSource: passwordSource, token: token)
         // An X25519 identity names its own recipient: it becomes a custodian unless --recipient named it already.
         for endorser in endorsers {

@@ -1,6 +1,7 @@
 // Options shared by several commands: the vault path and where the passphrase comes from.
 import ArgumentParser
 import KeyVault
+import Synchronization
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
@@ -83,18 +84,41 @@ struct TokenOptions: ParsableArguments {
 func loadIdentities(_ sources: [String], passwordSource: String?, token: TokenOptions) throws -> [CustodianIdentity] {
     let stdinReaders = [passwordSource, token.pinSource].filter { $0 == "-" }.count
     if stdinReaders > 1 { throw CLIError.usage("--identity-passphrase-file and --pin-file cannot both read standard input") }
+    var seen = Set<String>()
+    for source in sources where !seen.insert(source).inserted {
+        throw CLIError.usage("--identity \(source) is given twice")
+    }
     return try sources.map { source in
+        // A command that unlocks twice (a write after a roll-back check) reuses what it loaded: a token is logged in
+        // once, and a password or PIN asked once.
+        if let loaded = LoadedIdentities.shared.withLock({ $0[source] }) { return loaded }
+        let identity: CustodianIdentity
         if PKCS11URI.isTokenURI(source) {
-            return try CustodianIdentity.token(PKCS11URI(parsing: source), modulePath: token.moduleSource) { promptText in
-                if let pinSource = token.pinSource { return try SecretInput.passphrase(fromFile: pinSource, what: "PIN") }
-                return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--pin-file")
+            identity = try CustodianIdentity.token(PKCS11URI(parsing: source), modulePath: token.moduleSource) { request in
+                if let pinSource = token.pinSource {
+                    if request.isFinalTry {
+                        throw CLIError(
+                            message: "token '\(request.tokenLabel)' has one PIN try left before it locks; type the PIN on the terminal, not from --pin-file",
+                            exitCode: ExitCodes.code(for: .unlockFailed))
+                    }
+                    return try SecretInput.passphrase(fromFile: pinSource, what: "PIN")
+                }
+                return try SecretInput.passphraseFromTerminal(prompt: request.prompt, fileOption: "--pin-file")
+            }
+        } else {
+            identity = try CustodianIdentity.load(fromFile: source) { promptText in
+                if let passwordSource { return try SecretInput.passphrase(fromFile: passwordSource) }
+                return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--identity-passphrase-file")
             }
         }
-        return try CustodianIdentity.load(fromFile: source) { promptText in
-            if let passwordSource { return try SecretInput.passphrase(fromFile: passwordSource) }
-            return try SecretInput.passphraseFromTerminal(prompt: promptText, fileOption: "--identity-passphrase-file")
-        }
+        LoadedIdentities.shared.withLock { $0[source] = identity }
+        return identity
     }
+}
+
+/// The identities this run has loaded, by the source given (a command runs once per process).
+enum LoadedIdentities {
+    static let shared = Mutex<[String: CustodianIdentity]>([:])
 }
 
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.

@@ -32,6 +32,9 @@ unsigned long kv_p11_token(kv_p11_module *module, unsigned long slot, char label
 unsigned long kv_p11_open_session(kv_p11_module *module, unsigned long slot, unsigned long *session);
 /// Closes `session`.
 void kv_p11_close_session(kv_p11_module *module, unsigned long session);
+/// Whether the user is logged in on the token of `session` (another session of this process may have logged in:
+/// PKCS#11 login is per token and application). Returns 1, 0, or -1 when the state cannot be read.
+int kv_p11_logged_in(kv_p11_module *module, unsigned long session);
 /// C_Login as the user, once (never retried here: a token counts wrong PINs).
 unsigned long kv_p11_login(kv_p11_module *module, unsigned long session, const uint8_t *pin, size_t pin_count);
 

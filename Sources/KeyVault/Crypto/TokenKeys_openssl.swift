@@ -19,6 +19,18 @@ extension OpenSSL {
         return Array(UnsafeBufferPointer(start: encoded, count: count))
     }
 
+    /// The size in bytes of a shared secret on the curve of `template` when `point` is a valid point on it; nil when
+    /// it is not (off the curve, or not an encoded point).
+    static func validECPointFieldCount(_ point: [UInt8], curveOf template: OpenSSLKey) -> Int? {
+        guard let raw = EVP_PKEY_new() else { return nil }
+        let peer = OpenSSLKey(raw)
+        defer { ERR_clear_error() }
+        guard EVP_PKEY_copy_parameters(peer.pointer, template.pointer) == 1,
+            EVP_PKEY_set1_encoded_public_key(peer.pointer, point, point.count) == 1
+        else { return nil }
+        return (Int(EVP_PKEY_get_bits(template.pointer)) + 7) / 8
+    }
+
     /// Removes OAEP padding (SHA-256, MGF1-SHA-256, no label) from a raw RSA `block` of the modulus's size; nil when it
     /// is not a valid padding (not this key, or damaged).
     static func removeOAEPSHA256Padding(_ block: SecretBytes) throws -> SecretBytes? {

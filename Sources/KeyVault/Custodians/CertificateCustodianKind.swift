@@ -42,7 +42,7 @@ struct PrivateKeyIdentity: SlotIdentity {
         guard let slot = slot as? CertificateSlot, let parsed = try? slot.parsedCertificate(),
             let payload = try slot.unwrap(privateKey: key, certificate: parsed, context: context)
         else { return nil }
-        var opening = SlotOpening(payload: payload, endorser: signer)
+        var opening = SlotOpening(payload: payload, endorser: signer(checkedAgainst: parsed))
         if parsed.isExpired {
             opening.warning =
                 "warning: the certificate of custodian \(parsed.subject) expired on \(parsed.notAfter?.iso8601 ?? "an unknown date"); it still unlocks, but replace it (keyvault custodian add, then remove)"
@@ -52,13 +52,21 @@ struct PrivateKeyIdentity: SlotIdentity {
 
     func endorser(for recipient: any SlotRecipient) throws -> Endorser? {
         guard let recipient = recipient as? CertificateRecipient, try key.matches(recipient.certificate) else { return nil }
-        return signer
+        return signer(checkedAgainst: recipient.certificate)
     }
 
-    /// Endorses with a signature (RSA-PSS-SHA-256 or ECDSA-SHA-256) that anyone can check against the certificate.
-    private var signer: Endorser {
+    /// Endorses with a signature (RSA-PSS-SHA-256 or ECDSA-SHA-256) that anyone can check against the certificate,
+    /// checked before it is used: a key on a token is matched to its certificate through objects stored beside it,
+    /// and an endorsement by another key would contradict the vault's own key for every later reader.
+    private func signer(checkedAgainst certificate: ParsedCertificate) -> Endorser {
         let key = self.key
-        return Endorser { message in try key.sign(message) }
+        return Endorser { message in
+            let proof = try key.sign(message)
+            guard OpenSSL.verify(proof, of: message, certificate: certificate) else {
+                throw KeyVaultError(.token, "the private key given for \(certificate.subject) made a signature its certificate does not verify; it is not that certificate's key")
+            }
+            return proof
+        }
     }
 }
 

@@ -4,6 +4,11 @@ internal import CKeyVaultPKCS11
 /// A session on a token, opened through a module loaded for it; every call is serialised (a PKCS#11 session is used
 /// by one thread at a time). The module is finalised and unloaded when the last reference goes.
 final class PKCS11Token: @unchecked Sendable {
+    /// Modules loaded in this process, by path, kept until it exits: a module is initialised once per process, and
+    /// finalising it for one identity would end the sessions of another on the same module (two keys of a threshold
+    /// on one token, say).
+    private static let modules = Locked<[String: OpaquePointer]>([:])
+
     private let module: OpaquePointer
     private let session: UInt
     private let lock = Locked(())
@@ -19,10 +24,7 @@ final class PKCS11Token: @unchecked Sendable {
         self.modulePath = modulePath
     }
 
-    deinit {
-        kv_p11_close_session(module, session)
-        kv_p11_unload(module)
-    }
+    deinit { kv_p11_close_session(module, session) }
 
     /// A token's description, as its slot reports it.
     struct Description {
@@ -37,6 +39,9 @@ final class PKCS11Token: @unchecked Sendable {
         var pinLocked: Bool { flags & 0x40000 != 0 }  // CKF_USER_PIN_LOCKED
         var pinFinalTry: Bool { flags & 0x20000 != 0 }  // CKF_USER_PIN_FINAL_TRY
         var initialized: Bool { flags & 0x400 != 0 }  // CKF_TOKEN_INITIALIZED
+        var pinPad: Bool { flags & 0x100 != 0 }  // CKF_PROTECTED_AUTHENTICATION_PATH
+        /// The label as messages show it (a token's text comes from the device: no control characters).
+        var shownLabel: String { label.printable }
 
         func matches(_ uri: PKCS11URI) -> Bool {
             (uri.token.map { $0 == label } ?? true) && (uri.manufacturer.map { $0 == manufacturer } ?? true)
@@ -47,30 +52,13 @@ final class PKCS11Token: @unchecked Sendable {
 
     /// Loads `modulePath`, finds the one token `uri` names, opens a session and, when the token needs it, logs in with
     /// the PIN `pin` returns (asked once: a token counts wrong PINs, so keyvault never tries one twice).
-    static func open(_ uri: PKCS11URI, modulePath: String, pin: (String) throws -> SecretBytes) throws -> PKCS11Token {
-        var loaded: OpaquePointer?
-        let rv = kv_p11_load(modulePath, &loaded)
-        guard rv == 0, let module = loaded else {
-            if rv == KV_P11_NOT_LOADED {
-                var buffer = [CChar](repeating: 0, count: 512)
-                kv_p11_load_error(&buffer, buffer.count)
-                let why = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                // dlerror names the file again, so it is longer than `printable` keeps; only control characters go.
-                let shown = String(why.unicodeScalars.prefix(400).filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
-                throw KeyVaultError.invalidArgument("cannot load the PKCS#11 module \(modulePath): \(shown)")
-            }
-            if rv == KV_P11_NO_FUNCTIONS {
-                throw KeyVaultError.invalidArgument("\(modulePath) is not a PKCS#11 module (it has no working C_GetFunctionList)")
-            }
-            throw PKCS11Failure(rv).error("the PKCS#11 module \(modulePath) failed to start (C_Initialize)")
-        }
-        var keepModule = true
-        defer { if keepModule { kv_p11_unload(module) } }
+    static func open(_ uri: PKCS11URI, modulePath: String, pin: (PINRequest) throws -> SecretBytes) throws -> PKCS11Token {
+        let module = try loadModule(modulePath)
         // A slot with a blank token (SoftHSM2 always offers one) holds no key.
         let tokens = try describeTokens(module).filter(\.initialized)
         let matching = tokens.filter { $0.matches(uri) }
         guard let token = matching.first else {
-            let present = tokens.isEmpty ? "no token is present" : "present: " + NameList(tokens.map { "'\($0.label)'" }).description
+            let present = tokens.isEmpty ? "no token is present" : "present: " + NameList(tokens.map { "'\($0.shownLabel)'" }).description
             throw KeyVaultError.invalidArgument("no token matches \(Self.tokenPart(uri)) in \(modulePath) (\(present)); is the token inserted?")
         }
         guard matching.count == 1 else {
@@ -79,29 +67,65 @@ final class PKCS11Token: @unchecked Sendable {
         }
         var session: UInt = 0
         let opened = kv_p11_open_session(module, token.slot, &session)
-        guard opened == 0 else { throw PKCS11Failure(opened).error("cannot open a session on token '\(token.label)'") }
-        let result = PKCS11Token(module: module, session: session, label: token.label, modulePath: modulePath)
-        keepModule = false
-        if token.loginRequired {
+        guard opened == 0 else { throw PKCS11Failure(opened).error("cannot open a session on token '\(token.shownLabel)'") }
+        let result = PKCS11Token(module: module, session: session, label: token.shownLabel, modulePath: modulePath)
+        // Another identity on this token may have logged in already (login is per token and process): no second PIN.
+        if token.loginRequired && kv_p11_logged_in(module, session) != 1 {
+            let name = token.shownLabel
             guard !token.pinLocked else {
-                throw KeyVaultError(.unlockFailed, "the user PIN of token '\(token.label)' is locked; its security officer must unlock it")
+                throw KeyVaultError(.unlockFailed, "the user PIN of token '\(name)' is locked; its security officer must unlock it")
             }
-            let note = token.pinFinalTry ? " (final try before the token locks)" : ""
-            let secret = try pin("PIN for token '\(token.label)'\(note): ")
-            let login = secret.withUnsafeBytes { raw in
-                kv_p11_login(module, session, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count)
+            let login: UInt
+            if token.pinPad {
+                // A reader with its own PIN pad: the PIN is typed there, never through keyvault.
+                login = kv_p11_login(module, session, nil, 0)
+            } else {
+                let note = token.pinFinalTry ? " (final try before the token locks)" : ""
+                let secret = try pin(PINRequest(prompt: "PIN for token '\(name)'\(note): ", tokenLabel: name, isFinalTry: token.pinFinalTry))
+                login = secret.withUnsafeBytes { raw in
+                    kv_p11_login(module, session, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count)
+                }
             }
             switch login {
             case 0, 0x100: break  // CKR_OK, CKR_USER_ALREADY_LOGGED_IN
-            case 0xA0, 0xA1:  // CKR_PIN_INCORRECT, CKR_PIN_INVALID
-                throw KeyVaultError(.unlockFailed, "token '\(token.label)' refused the PIN; it was tried once")
+            case 0xA0, 0xA1, 0xA2:  // CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE
+                throw KeyVaultError(.unlockFailed, "token '\(name)' refused the PIN; it was tried once")
+            case 0xA3:  // CKR_PIN_EXPIRED
+                throw KeyVaultError(.unlockFailed, "the user PIN of token '\(name)' has expired; change it with the token's tools first")
             case 0xA4:  // CKR_PIN_LOCKED
-                throw KeyVaultError(.unlockFailed, "the user PIN of token '\(token.label)' is locked; its security officer must unlock it")
+                throw KeyVaultError(.unlockFailed, "the user PIN of token '\(name)' is locked; its security officer must unlock it")
             default:
-                throw PKCS11Failure(login).error("login to token '\(token.label)' failed")
+                throw PKCS11Failure(login).error("login to token '\(name)' failed")
             }
         }
         return result
+    }
+
+    /// The module at `path`, loaded and initialised once per process.
+    private static func loadModule(_ path: String) throws -> OpaquePointer {
+        // Keyed by the file it resolves to: two spellings of one path are one module, initialised once.
+        let key = Syscalls.resolvedPath(path) ?? path
+        return try modules.withLock { loaded in
+            if let module = loaded[key] { return module }
+            var pointer: OpaquePointer?
+            let rv = kv_p11_load(path, &pointer)
+            guard rv == 0, let module = pointer else {
+                if rv == KV_P11_NOT_LOADED {
+                    var buffer = [CChar](repeating: 0, count: 512)
+                    kv_p11_load_error(&buffer, buffer.count)
+                    let why = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    // dlerror names the file again, so it is longer than `printable` keeps; only control characters go.
+                    let shown = String(why.unicodeScalars.prefix(400).filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
+                    throw KeyVaultError.invalidArgument("cannot load the PKCS#11 module \(path): \(shown)")
+                }
+                if rv == KV_P11_NO_FUNCTIONS {
+                    throw KeyVaultError.invalidArgument("\(path) is not a PKCS#11 module (it has no working C_GetFunctionList)")
+                }
+                throw PKCS11Failure(rv).error("the PKCS#11 module \(path) failed to start (C_Initialize)")
+            }
+            loaded[key] = module
+            return module
+        }
     }
 
     private static func tokenPart(_ uri: PKCS11URI) -> String {
@@ -187,8 +211,15 @@ final class PKCS11Token: @unchecked Sendable {
                 kv_p11_decrypt_raw_rsa(module, session, key, ciphertext, ciphertext.count, o.baseAddress!.assumingMemoryBound(to: UInt8.self), &count)
             }
             guard rv == 0 else { return try decryptFailure(rv) }
-            guard Int(count) == modulusCount else { return nil }
-            return try OpenSSL.removeOAEPSHA256Padding(out.prefix(modulusCount))
+            guard Int(count) <= modulusCount else { return nil }
+            // Some modules drop the block's leading zero bytes: put it back at the modulus's length.
+            let block = try SecretBytes(zeroedCount: modulusCount)
+            block.withUnsafeMutableBytes { b in
+                out.withUnsafeBytes { o in
+                    UnsafeMutableRawBufferPointer(rebasing: b[(modulusCount - Int(count))...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: o[..<Int(count)]))
+                }
+            }
+            return try OpenSSL.removeOAEPSHA256Padding(block)
         }
     }
 
@@ -233,11 +264,23 @@ final class PKCS11Token: @unchecked Sendable {
     /// A decryption the token refused: nil for "not this key or damaged data"; an error for anything about the token.
     private func decryptFailure(_ rv: UInt) throws -> SecretBytes? {
         switch rv {
-        case 0x40, 0x41, 0x7, 0x71, 0x20, 0x21: return nil  // ENCRYPTED_DATA_INVALID/LEN_RANGE, ARGUMENTS_BAD, MECHANISM_PARAM_INVALID, DATA_*
+        // What depends on the data (and a module's generic failures, which some report for bad padding) is one outcome:
+        // this key does not open this slot. No padding oracle.
+        case 0x40, 0x41, 0x7, 0x71, 0x20, 0x21, 0x5, 0x6: return nil  // ENCRYPTED_DATA_*, ARGUMENTS_BAD, MECHANISM_PARAM_INVALID, DATA_*, GENERAL_ERROR, FUNCTION_FAILED
         case 0x101: throw KeyVaultError(.unlockFailed, "token '\(label)' needs a login first (CKR_USER_NOT_LOGGED_IN)")
         default: throw PKCS11Failure(rv).error("token '\(label)' failed to use its key")
         }
     }
+}
+
+/// What a token asks of the person: its PIN, with what to say when asking.
+public struct PINRequest: Sendable {
+    /// The prompt, naming the token (`PIN for token 'recovery': `).
+    public let prompt: String
+    /// The token's label.
+    public let tokenLabel: String
+    /// The token says one more wrong PIN locks it: a front end should not spend that try from a file.
+    public let isFinalTry: Bool
 }
 
 /// A CK_RV other than CKR_OK, named.

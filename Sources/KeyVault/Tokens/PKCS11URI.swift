@@ -38,6 +38,14 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
         let body = text.dropFirst("pkcs11:".count)
         let parts = body.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts[0], query = parts.count > 1 ? parts[1] : ""
+        // A PIN in the URI is refused before anything else, so that no other message can echo it.
+        for attribute in path.split(separator: ";") + query.split(separator: "&") {
+            let name = attribute.split(separator: "=", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            if name == "pin-value" || name == "pin-source" {
+                throw KeyVaultError.invalidArgument(
+                    "a PIN is never read from the token URI (\(name)): give it on the terminal or from a file, never on the command line")
+            }
+        }
         var seen = Set<String>()
         for attribute in path.split(separator: ";") + query.split(separator: "&") {
             let pair = attribute.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -45,6 +53,9 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
             guard pair.count == 2 else { throw Self.bad(text, "attribute '\(name)' has no value") }
             guard seen.insert(name).inserted else { throw Self.bad(text, "attribute '\(name)' is given twice") }
             let bytes = try Self.percentDecoded(pair[1], uri: text)
+            guard name == "id" || !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw Self.bad(text, "attribute '\(name)' holds a control character")
+            }
             let value = String(decoding: bytes, as: UTF8.self)
             switch name {
             case "token": token = value
@@ -59,9 +70,6 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
             case "type":
                 guard value == "private" else { throw Self.bad(text, "type=\(value) is not a private key; name the private key (type=private)") }
             case "module-path": modulePath = value
-            case "pin-value", "pin-source":
-                throw KeyVaultError.invalidArgument(
-                    "a PIN is never read from the token URI (\(name)): give it on the terminal or from a file, never on the command line")
             case "library-manufacturer", "library-description", "library-version", "slot-manufacturer", "slot-description",
                 "module-name":
                 throw Self.bad(text, "attribute '\(name)' is not supported; name the module file with module-path or the module option")

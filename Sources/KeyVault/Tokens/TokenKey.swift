@@ -84,8 +84,10 @@ struct TokenKey: CertificatePrivateKey {
         if let publicComponent, let theirs = OpenSSL.publicComponent(of: certificate.publicKey) {
             return publicComponent == (isRSA ? Self.withoutLeadingZeros(theirs) : theirs)
         }
+        // A key that cannot sign (derive-only, say) is simply not matched this way.
         let probe = Array("keyvault token key match".utf8)
-        return OpenSSL.verify(try sign(probe), of: probe, certificate: certificate)
+        guard let signature = try? sign(probe) else { return false }
+        return OpenSSL.verify(signature, of: probe, certificate: certificate)
     }
 
     func rsaDecrypt(_ ciphertext: [UInt8], certificate: ParsedCertificate) throws -> SecretBytes? {
@@ -93,7 +95,11 @@ struct TokenKey: CertificatePrivateKey {
     }
 
     func ecdh(point: [UInt8], certificate: ParsedCertificate) throws -> SecretBytes? {
-        try token.ecdh(key: handle, point: point)
+        // The point comes from the vault file: it must be on the certificate's curve before the token sees it (a token
+        // that does not check would leak its key, bit by bit, to invalid-curve points), as OpenSSL checks for a PEM key.
+        guard let fieldCount = OpenSSL.validECPointFieldCount(point, curveOf: certificate.publicKey) else { return nil }
+        guard let shared = try token.ecdh(key: handle, point: point), shared.count == fieldCount else { return nil }
+        return shared
     }
 
     func sign(_ message: [UInt8]) throws -> [UInt8] {

@@ -113,13 +113,16 @@ public final class CustodianIdentity: @unchecked Sendable {
     /// - Parameters:
     ///   - uri: the key (``PKCS11URI``: `pkcs11:token=…;object=…`).
     ///   - modulePath: the token's PKCS#11 module (a shared library), when the URI names none.
-    ///   - pin: called only when the token needs a login, once, with a prompt naming the token; returns the user PIN.
-    ///     A wrong PIN is never retried (tokens lock after a few).
+    ///   - pin: called only when the token needs a login and has no PIN pad, once, with a prompt naming the token;
+    ///     returns the user PIN. A wrong PIN is never retried (tokens lock after a few).
     /// - Returns: the identity, holding a logged-in session until it is released.
     /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` for a module that does not load, or no token or no
     ///   key (or several) matching the URI; ``KeyVaultError/Code-swift.struct/unlockFailed`` for a wrong or locked PIN;
     ///   ``KeyVaultError/Code-swift.struct/token`` for other failures of the token.
-    public static func token(_ uri: PKCS11URI, modulePath: String?, pin: (String) throws -> SecretBytes) throws -> CustodianIdentity {
+    public static func token(_ uri: PKCS11URI, modulePath: String?, pin: (PINRequest) throws -> SecretBytes) throws -> CustodianIdentity {
+        if let named = uri.modulePath, let given = modulePath, named != given {
+            throw KeyVaultError.invalidArgument("the token URI names the module \(named.printable), but \(given.printable) was given too; name one")
+        }
         guard let module = uri.modulePath ?? modulePath else {
             throw KeyVaultError.invalidArgument("no PKCS#11 module for \(uri.text.printable): name its shared library (module-path in the URI, or the module option)")
         }

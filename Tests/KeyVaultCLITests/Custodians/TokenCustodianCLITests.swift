@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 
-@Suite(.tool(SoftHSM.util), .tool(SoftHSM.tool), .tool("/usr/bin/openssl"))
+@Suite(.tool(SoftHSM.util), .tool(SoftHSM.tool), .library(SoftHSM.module), .tool("/usr/bin/openssl"))
 struct TokenCustodianCLITests {
     @Test(arguments: ["rsa:2048", "rsa:3072", "EC:prime256v1", "EC:secp384r1"])
     func aKeyOnTheTokenAloneEndorsesSealsAndRestores(keyType: String) throws {
@@ -58,6 +58,34 @@ struct TokenCustodianCLITests {
         #expect(alone.status == 4 && alone.error.hasPrefix("unlock failed: 1 of the 2 custodians this vault needs were given"), "\(alone)")
     }
 
+    /// Two keys of a 2-of-2 threshold on one token: one module load, one login (the second key finds the token
+    /// logged in), and both keys work after the first identity is done with.
+    @Test(.library(SoftHSM.spy)) func twoKeysOnOneTokenShareItsModuleAndItsLogin() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let hsm = try SoftHSM(ws)
+        try hsm.generate("rsa:2048", label: "first", id: "01")
+        try hsm.certificate(label: "first", id: "01", name: "first")
+        try hsm.generate("EC:prime256v1", label: "second", id: "02")
+        try hsm.certificate(label: "second", id: "02", name: "second")
+        let both = ["--identity", "pkcs11:token=\(hsm.label);object=first", "--identity", "pkcs11:token=\(hsm.label);object=second"]
+        let made = try CLI.run(
+            ["init", ws.file("v.kv"), "--threshold", "2", "--cert", ws.file("first.pem"), "--cert", ws.file("second.pem")] + both + hsm.unlock,
+            environment: hsm.environment)
+        #expect(made.status == 0, "\(made)")
+        _ = try ws.key("sm.bin")
+        var spied = hsm.environment
+        spied["PKCS11SPY"] = SoftHSM.module
+        spied["PKCS11SPY_OUTPUT"] = ws.file("spy.log")
+        let sealed = try CLI.run(
+            ["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--pkcs11-module", SoftHSM.spy] + both + hsm.unlock,
+            environment: spied)
+        #expect(sealed.status == 0, "\(sealed)")
+        let log = String(decoding: try ws.read("spy.log"), as: UTF8.self)
+        #expect(log.components(separatedBy: "C_Login").count - 1 == 1, "C_Login calls")
+        #expect(log.components(separatedBy: "C_Initialize").count - 1 == 1, "C_Initialize calls")
+        #expect(log.components(separatedBy: "C_Finalize").count - 1 == 0, "C_Finalize calls")
+    }
+
     /// The slot is the certificate's: a custodian made with a PEM key unlocks the same vault after that key is moved
     /// onto a token, and the PEM file can then be destroyed.
     @Test(arguments: ["rsa:2048", "ec:prime256v1"])
@@ -87,7 +115,7 @@ struct TokenCustodianCLITests {
 
     /// A wrong PIN: exit 4, nothing written, and the token asked exactly once (pkcs11-spy logs every call the module
     /// receives): keyvault never spends a token's retry counter on retries of its own.
-    @Test(.tool(SoftHSM.spy)) func aWrongPINIsTriedOnceAndGivesExit4() throws {
+    @Test(.library(SoftHSM.spy)) func aWrongPINIsTriedOnceAndGivesExit4() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let hsm = try SoftHSM(ws)
         try hsm.generate("EC:prime256v1", label: "k", id: "01")
@@ -109,6 +137,30 @@ struct TokenCustodianCLITests {
         let noPIN = try CLI.run(
             ["verify", ws.file("v.kv"), "--identity", "pkcs11:token=\(hsm.label);object=k", "--pkcs11-module", SoftHSM.module], environment: ["SOFTHSM2_CONF": hsm.environment["SOFTHSM2_CONF"]!])
         #expect(noPIN.status == 2 && noPIN.error == "no PIN given and no terminal to ask on; pass --pin-file FILE (or - for standard input)", "\(noPIN)")
+    }
+
+    /// Someone who can write the vault puts a point that is not on the curve in a token custodian's slot: the token is
+    /// never asked to derive with it (a token that does not check would leak its key to such points), and the unlock
+    /// fails as for any other slot this key does not open.
+    @Test(.library(SoftHSM.spy), .tool("/usr/bin/python3")) func anOffCurvePointNeverReachesTheToken() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let hsm = try SoftHSM(ws)
+        try hsm.generate("EC:prime256v1", label: "k", id: "01")
+        try hsm.certificate(label: "k", id: "01", name: "k")
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("k.pem")]).status == 0)
+        try hsm.openssl(["x509", "-in", "k.pem", "-outform", "DER", "-out", "k.der"])
+        let der = try ws.read("k.der").map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        try VaultBytes.edit(
+            ws.file("v.kv"),
+            "der = bytes.fromhex('\(der)')\no = b.find(der) + len(der)\nassert u16(o) == 65 and b[o + 2] == 4\nb[o + 2 + 64] ^= 1")
+        var spied = hsm.environment
+        spied["PKCS11SPY"] = SoftHSM.module
+        spied["PKCS11SPY_OUTPUT"] = ws.file("spy.log")
+        let r = try CLI.run(
+            ["verify", ws.file("v.kv"), "--identity", "pkcs11:token=\(hsm.label);object=k", "--pkcs11-module", SoftHSM.spy] + hsm.unlock, environment: spied)
+        #expect(r.status == 4, "\(r)")
+        let log = String(decoding: try ws.read("spy.log"), as: UTF8.self)
+        #expect(log.contains("C_Login") && !log.contains("C_DeriveKey"), "the token was asked to derive with the planted point")
     }
 
     /// A module, token or key that is not there, or a URI that cannot be used: one clear line, exit 2, nothing written.

@@ -115,6 +115,11 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: CLI.canNameHosts, "needs root: it restores on computers of chosen names (unshare --uts)")
     }
 
+    /// A shared library the test loads (a PKCS#11 module), which scripts/require-packages.sh installs.
+    static func library(_ path: String) -> Self {
+        .enabled(if: FileManager.default.isReadableFile(atPath: path), "\(path) is missing; scripts/require-packages.sh installs it")
+    }
+
     /// A program the test runs, which scripts/require-packages.sh installs.
     static func tool(_ path: String) -> Self {
         .enabled(if: FileManager.default.isExecutableFile(atPath: path), "\(path) is missing; scripts/require-packages.sh installs it")
