@@ -27,7 +27,7 @@ extension Custodian {
             ("recipient", recipient.map(JSON.string) ?? .null), ("subject", subject.map(JSON.string) ?? .null),
             ("certificateSHA256", certificateSHA256.map(JSON.string) ?? .null), ("algorithm", algorithm.map(JSON.string) ?? .null),
             ("notAfter", notAfter.map { .string($0.iso8601) } ?? .null), ("expired", .bool(isExpired)),
-            ("endorsed", isEndorsed.map(JSON.bool) ?? .null),
+            ("daysUntilExpiry", daysUntilExpiry().map { .int($0) } ?? .null), ("endorsed", isEndorsed.map(JSON.bool) ?? .null),
         ])
     }
 }
@@ -61,6 +61,7 @@ struct CustodianList: ParsableCommand {
         Output.line(
             v.threshold.map { "threshold: any \($0) of \(custodians.count) custodians together unlock this vault" }
                 ?? "any one custodian unlocks this vault")
+        for custodian in custodians { if let warning = custodian.expiryWarning(within: 60) { Output.note("warning: \(warning)") } }
     }
 }
 

@@ -18,8 +18,19 @@ struct Drill: ParsableCommand {
     @Flag(help: "Treat coverage gaps (an inventory computer without a key, a key without its export password) as failures: exit 5.")
     var strict = false
 
+    @Option(
+        name: .customLong("certificate-warning-days"),
+        help: ArgumentHelp("Fail (exit 5) when a custodian's certificate expires within this many days, or has expired.", valueName: "days"))
+    var certificateWarningDays = 60
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
+
+    func validate() throws {
+        guard (0...3650).contains(certificateWarningDays) else {
+            throw CLIError.usage("--certificate-warning-days must be from 0 to 3650, not \(certificateWarningDays)")
+        }
+    }
 
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
@@ -32,6 +43,7 @@ struct Drill: ParsableCommand {
         if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }
         if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.rememberWritten(path: vault) }
         let gaps = opened.coverageGaps()
+        let expiring = opened.custodians.compactMap { $0.expiryWarning(within: certificateWarningDays, from: report.time) }
         if json {
             Output.line(
                 JSON.object([
@@ -53,6 +65,7 @@ struct Drill: ParsableCommand {
                                 }
                             })
                     ),
+                    ("custodianWarnings", .array(expiring.map(JSON.string))),
                     ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
                     ("problems", .array(report.problems.map(JSON.string))),
                     (
@@ -79,6 +92,7 @@ struct Drill: ParsableCommand {
                 Output.line("FAILED   \(p)")
             }
             for gap in gaps { Output.line("\(strict ? "FAILED " : "WARNING") coverage: \(gap)") }
+            for warning in expiring { Output.line("FAILED   \(warning)") }
             let bad = report.entries.filter { $0.problem != nil }.count
             Output.line(
                 "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")"
@@ -88,6 +102,12 @@ struct Drill: ParsableCommand {
         if !report.isHealthy {
             throw CLIError(
                 message: "drill found \(report.summary)",
+                exitCode: ExitCodes.code(for: .damaged))
+        }
+        if let first = expiring.first {
+            throw CLIError(
+                message:
+                    "drill found \(expiring.count) custodian certificate\(expiring.count == 1 ? "" : "s") expired or expiring within \(certificateWarningDays) days: \(first)\(expiring.count > 1 ? " and \(expiring.count - 1) more" : "")",
                 exitCode: ExitCodes.code(for: .damaged))
         }
         if strict && !gaps.isEmpty {

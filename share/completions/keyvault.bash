@@ -763,11 +763,14 @@ _keyvault_drill() {
     repeating_flags=()
     non_repeating_flags=(--json --strict --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
+    non_repeating_options=(--certificate-warning-days --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--certificate-warning-days')
+        return
+        ;;
     '--passphrase-file')
         return
         ;;

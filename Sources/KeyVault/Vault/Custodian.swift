@@ -123,6 +123,23 @@ public struct Custodian: Sendable, Hashable {
     /// (``KeyVouch``). Present is not checked: checking needs the vault key (and, for X25519, the custodian's secret).
     /// Nil for a passphrase, which needs none.
     public var isEndorsed: Bool? = nil
+
+    /// For certificates: whole days from `now` until the certificate expires (negative once it has), or nil for other
+    /// kinds and certificates without a date.
+    public func daysUntilExpiry(from now: Timestamp = .now()) -> Int? {
+        guard let notAfter else { return nil }
+        let seconds = Int64(bitPattern: notAfter.secondsSinceEpoch) - Int64(bitPattern: now.secondsSinceEpoch)
+        return Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+    }
+
+    /// A line for a person when this custodian's certificate has expired or expires within `days` days; nil otherwise.
+    /// It still unlocks after expiry, but a replacement should be in place before then.
+    public func expiryWarning(within days: Int, from now: Timestamp = .now()) -> String? {
+        guard let left = daysUntilExpiry(from: now), let notAfter, left < days else { return nil }
+        let name = "custodian \(id) (\(subject ?? "certificate"))"
+        if left < 0 { return "\(name): its certificate expired on \(notAfter.iso8601); it still unlocks, but add its replacement (keyvault custodian add), then remove it" }
+        return "\(name): its certificate expires on \(notAfter.iso8601), in \(left) day\(left == 1 ? "" : "s"); add its replacement (keyvault custodian add), then remove it"
+    }
 }
 
 extension String {

@@ -163,6 +163,29 @@ struct CustodianCLITests {
         #expect(both.status == 2 && both.error == "--passphrase-file and --identity-passphrase-file cannot both read standard input", "\(both)")
     }
 
+    /// A certificate that expires within 60 days (or the days given) makes the drill fail after recording itself, and
+    /// `custodian list` warn; a certificate with longer to run does neither.
+    @Test func aDrillFailsOnACustodianCertificateNearItsEnd() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try certificate(ws, "soon", ["rsa:2048"])  // 30 days
+        try openssl(ws, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "later.key", "-out", "later.pem", "-days", "400", "-subj", "/CN=later"])
+        let made = try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("soon.pem"), "--cert", ws.file("later.pem"), "--identity", ws.file("later.key")])
+        #expect(made.status == 0, "\(made)")
+        let id = try #require((try VaultBytes.json(try CLI.run(["custodian", "list", ws.file("v.kv"), "--json"]))["custodians"] as? [[String: Any]])?.first?["id"] as? String)
+        let drill = try CLI.run(["drill", ws.file("v.kv"), "--identity", ws.file("later.key")])
+        #expect(drill.status == 5, "\(drill)")
+        #expect(drill.error.hasPrefix("drill found 1 custodian certificate expired or expiring within 60 days: custodian \(id) (CN=soon): its certificate expires on "), "\(drill)")
+        #expect(drill.error.hasSuffix(", in 29 days; add its replacement (keyvault custodian add), then remove it"), "\(drill)")
+        let log = try CLI.run(["log", ws.file("v.kv"), "--identity", ws.file("later.key")])
+        #expect(log.stdout.contains("drill"), "the failing drill still recorded itself: \(log)")
+        let relaxed = try CLI.run(["drill", ws.file("v.kv"), "--identity", ws.file("later.key"), "--certificate-warning-days", "20"])
+        #expect(relaxed.status == 0, "\(relaxed)")
+        let listed = try CLI.run(["custodian", "list", ws.file("v.kv")])
+        #expect(listed.status == 0 && listed.stderr.contains("warning: custodian \(id) (CN=soon): its certificate expires on ") && !listed.stderr.contains("CN=later"), "\(listed)")
+        let refused = try CLI.run(["drill", ws.file("v.kv"), "--certificate-warning-days", "4000"])
+        #expect(refused.status == 2 && refused.error == "--certificate-warning-days must be from 0 to 3650, not 4000", "\(refused)")
+    }
+
     @Test func aRemovedCustodianOpensNothingWrittenAfterRemoval() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         _ = try keygen(ws, "alice.id"); let bob = try keygen(ws, "bob.id")
