@@ -12,13 +12,9 @@ struct VaultArgument: ParsableArguments {
 /// A role as typed (`sm`, `DW`, `ssp`). Parsing never fails here: the command's `validate()` calls ``value()`` and so
 /// refuses an unknown role with the library's message (exit 2), which ArgumentParser's generic one would replace.
 struct RoleArgument: ExpressibleByArgument {
-    let text: String
     private let parsed: Result<Role, any Error>
 
-    init(argument: String) {
-        text = argument
-        parsed = Result { try Role(parsing: argument) }
-    }
+    init(argument: String) { parsed = Result { try Role(parsing: argument) } }
 
     /// The roles the help lists and the shell completes.
     static var allValueStrings: [String] { Role.known.map(\.rawValue) }
@@ -30,15 +26,9 @@ struct RoleArgument: ExpressibleByArgument {
 
 /// A computer name as typed (short name, FQDN or NetBIOS name); refused, as ``RoleArgument`` is, in `validate()`.
 struct HostArgument: ExpressibleByArgument {
-    let text: String
     private let parsed: Result<HostName, any Error>
 
-    init(argument: String) {
-        text = argument
-        parsed = Result { try HostName(argument) }
-    }
-
-    static var defaultCompletionKind: CompletionKind { .default }
+    init(argument: String) { parsed = Result { try HostName(argument) } }
 
     /// The name, or the library's error saying what is wrong with it.
     func value() throws -> HostName { try parsed.get() }

@@ -4,28 +4,21 @@
 import Testing
 @testable import KeyVault
 
-struct IndexFastPathTests {
-    /// A small deterministic generator (SplitMix64), so a failure prints a seed that reproduces it.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
+/// Draws for the generated records; SplitMix64 (PublicCallSequenceTests) is deterministic, so a failure prints a seed
+/// that reproduces it.
+extension SplitMix64 {
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+}
 
+struct IndexFastPathTests {
     static let hosts = ["SM01", "sm01.corp.example", "DW_01", "AVERYVERYVERYLO", "a-b.c-d.example", "x", "SSP01.contoso.com"]
     static let labels = ["", "install", "Installé le 2 décembre", "tab\there", "a/b", String(repeating: "L", count: 200)]
     static let fileNames = ["", "SM01.bin", "clé.bin", "dir/name.bin", "ok name.bin"]
 
     /// Valid metadata of every shape the writer makes (some past what the fast path takes), sometimes followed by an
     /// informational field.
-    func metadata(_ g: inout Generator) throws -> [UInt8] {
+    func metadata(_ g: inout SplitMix64) throws -> [UInt8] {
         let label = g.pick(Self.labels), fileName = g.pick(Self.fileNames)
         var meta = EntryMetadata.encode(
             role: g.pick([.sm, .dw, .ssp]), host: try HostName(g.pick(Self.hosts)), version: UInt32(1 + g.below(5)),
@@ -40,9 +33,9 @@ struct IndexFastPathTests {
         return meta
     }
 
-    /// A mutation a hostile writer might make: a byte changed, a length off by one, bytes cut or added, two fields'
-    /// tags swapped.
-    func mutate(_ record: inout [UInt8], _ g: inout Generator) {
+    /// A mutation a hostile writer might make: a byte changed, a byte off by one (a length, say), bytes cut or added, a
+    /// byte near the start (where tags and lengths are) set to a tag value, a bit flipped.
+    func mutate(_ record: inout [UInt8], _ g: inout SplitMix64) {
         guard !record.isEmpty else { return }
         switch g.below(6) {
         case 0: record[g.below(record.count)] = UInt8(truncatingIfNeeded: g.next())
@@ -56,7 +49,7 @@ struct IndexFastPathTests {
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func whatTheFastPathAcceptsTheFullCheckAcceptsAlike(seed: UInt64) throws {
-        var g = Generator(state: seed)
+        var g = SplitMix64(state: seed)
         var fastAccepted = 0, fullOnly = 0, bothRefused = 0
         for round in 0..<4_000 {
             let meta = try metadata(&g)
