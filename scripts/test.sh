@@ -2,8 +2,8 @@
 # Runs keyvault's whole test suite: installs what it needs, then
 #   1. the formatting check (`swift format lint --strict`, configuration in .swift-format), then `swift test`
 #      (library and command-line tests, debug build);
-#   2. Examples/SealListRestore, a separate package linking the library (scripts/example.sh), and the DocC
-#      documentation with warnings as errors (scripts/docs.sh);
+#   2. Examples/SealListRestore, a separate package linking the library (scripts/example.sh), the DocC
+#      documentation with warnings as errors (scripts/docs.sh), and the README's walk-through (scripts/demo.sh);
 #   3. the suite again under AddressSanitizer (the keyvault binary the CLI tests run is built with it too; leaks are
 #      checked in the library tests);
 #   4. the library tests under ThreadSanitizer;
@@ -47,6 +47,11 @@ run_tests --skip-build "$@"
 step "the library as another tool links it: example and documentation"
 bash scripts/example.sh
 bash scripts/docs.sh
+
+# The README's first quick-start command, on the release build it uses: an optimised build once crashed where the
+# debug build the tests run did not (TaskLocal.withValue from a synchronous main, Swift 6.3.1).
+step "the walk-through (scripts/demo.sh, release build)"
+bash scripts/demo.sh
 
 # Under ASan, gdb's core dumps would include the sanitizer's shadow memory, peak-RSS limits do not hold, and mlock does
 # nothing ("AddressSanitizer ignores mlock"), so no memory-lock warning can appear; those two suites and that test run

@@ -31,7 +31,8 @@ enum Main {
         ProcessSafety.prepare()
         do {
             var command = try KeyVaultCommand.parseAsRoot()
-            try ProgressReport.$reporter.withValue(ProgressLine.reporter) { try command.run() }
+            ProgressReport.processReporter = ProgressLine.reporter
+            try command.run()
             ProgressLine.shared.clear()
             History.pinVouchedKey()
             warnOnce()

@@ -21,17 +21,32 @@ public struct ProgressReport: Sendable, Equatable {
     /// Where reports go while an operation runs; nil (the default): nowhere.
     @TaskLocal public static var reporter: (@Sendable (ProgressReport) -> Void)?
 
+    /// Where reports go in this whole process when ``reporter`` is not bound: for a front end that runs one operation
+    /// per process (a command line), set once at start. Nil (the default): nowhere.
+    ///
+    /// The `keyvault` command uses this rather than binding the task-local around its synchronous `main`: with Swift
+    /// 6.3.1, `TaskLocal.withValue` called from a synchronous `main` outside any task crashes in an optimised build
+    /// (`swift_task_localValuePush`).
+    public static var processReporter: (@Sendable (ProgressReport) -> Void)? {
+        get { processWide.withLock { $0 } }
+        set { processWide.withLock { $0 = newValue } }
+    }
+    private static let processWide = Locked<(@Sendable (ProgressReport) -> Void)?>(nil)
+
+    /// The task-local reporter, else the process-wide one.
+    static var current: (@Sendable (ProgressReport) -> Void)? { reporter ?? processReporter }
+
     /// Entry loops report only from this many entries up, every ``step`` entries.
     static let minimumEntries = 1_000
     static let step = 250
 
     static func report(_ task: String, completed: Int, of total: Int?, finished: Bool = false) {
-        reporter?(ProgressReport(task: task, completed: completed, total: total, isFinished: finished))
+        current?(ProgressReport(task: task, completed: completed, total: total, isFinished: finished))
     }
 
     /// Runs `body` (a KDF, say) between a report that it started and one that it finished.
     static func around<T>(_ task: String, _ body: () throws -> T) rethrows -> T {
-        guard let reporter else { return try body() }
+        guard let reporter = current else { return try body() }
         reporter(ProgressReport(task: task, completed: 0, total: nil, isFinished: false))
         defer { reporter(ProgressReport(task: task, completed: 0, total: nil, isFinished: true)) }
         return try body()
@@ -49,7 +64,7 @@ struct EntryProgress {
     init(_ task: String, total: Int) {
         self.task = task
         self.total = total
-        reporting = ProgressReport.reporter != nil && total >= ProgressReport.minimumEntries
+        reporting = ProgressReport.current != nil && total >= ProgressReport.minimumEntries
         if reporting { ProgressReport.report(task, completed: 0, of: total) }
     }
 
