@@ -19,11 +19,11 @@ enum ExitCodes {
     static let helpText = """
         EXIT CODES
           0  success
-          1  other error (I/O failure, lock timeout, unreadable host name; ssh failed, or a transfer was cut off)
+          1  other error (I/O failure, lock timeout, unreadable host name; ssh failed, or a transfer was cut off; a token or its PKCS#11 module failed)
           2  bad usage or invalid argument (including a file that exists when it must not, or is missing; a bad ssh:// location)
           3  refused by the host/role rule: a key for that role exists, but for another computer name (over SSH: the name the remote reports);
              or a write under a vault key nothing vouches for yet (check its fingerprint, then --endorse or keyvault upgrade)
-          4  unlock failed: wrong passphrase or identity, or too few custodians
+          4  unlock failed: wrong passphrase, identity or token PIN (a locked PIN too), or too few custodians
           5  vault damaged or tampered with (or written by a newer keyvault); older than the copy this user saw, or another
              vault than the one this user saw at that path; or a vault key that an endorsement or this user's pin contradicts
           6  no such entry (no key of that role, or no such version)

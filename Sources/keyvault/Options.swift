@@ -86,7 +86,8 @@ func loadIdentities(_ sources: [String], passwordSource: String?, token: TokenOp
     if stdinReaders > 1 { throw CLIError.usage("--identity-passphrase-file and --pin-file cannot both read standard input") }
     var seen = Set<String>()
     for source in sources where !seen.insert(source).inserted {
-        throw CLIError.usage("--identity \(source) is given twice")
+        // A token URI is not repeated back: a PIN someone put in it must not reach the terminal's scrollback.
+        throw CLIError.usage(PKCS11URI.isTokenURI(source) ? "the same token URI is given twice with --identity" : "--identity \(source) is given twice")
     }
     return try sources.map { source in
         // A command that unlocks twice (a write after a roll-back check) reuses what it loaded: a token is logged in
