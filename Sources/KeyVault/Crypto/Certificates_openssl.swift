@@ -208,13 +208,20 @@ enum OpenSSL {
 
     /// ECDH between our private `key` and the encoded `point` on the same curve as `template`; nil when invalid.
     static func ecdh(_ key: OpenSSLKey, point: [UInt8], curveOf template: OpenSSLKey) throws -> SecretBytes? {
+        defer { ERR_clear_error() }
+        guard let peer = peerKey(point: point, curveOf: template) else { return nil }
+        return try derive(key, peer)
+    }
+
+    /// The public key at the encoded `point` on the curve of `template`; nil when the point is not on it (OpenSSL
+    /// checks the encoding and the curve equation).
+    static func peerKey(point: [UInt8], curveOf template: OpenSSLKey) -> OpenSSLKey? {
         guard let raw = EVP_PKEY_new() else { return nil }
         let peer = OpenSSLKey(raw)
-        defer { ERR_clear_error() }
         guard EVP_PKEY_copy_parameters(peer.pointer, template.pointer) == 1,
             EVP_PKEY_set1_encoded_public_key(peer.pointer, point, point.count) == 1
         else { return nil }
-        return try derive(key, peer)
+        return peer
     }
 
     private static func derive(_ mine: OpenSSLKey, _ peer: OpenSSLKey) throws -> SecretBytes? {

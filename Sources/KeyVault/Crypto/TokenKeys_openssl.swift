@@ -22,12 +22,8 @@ extension OpenSSL {
     /// The size in bytes of a shared secret on the curve of `template` when `point` is a valid point on it; nil when
     /// it is not (off the curve, or not an encoded point).
     static func validECPointFieldCount(_ point: [UInt8], curveOf template: OpenSSLKey) -> Int? {
-        guard let raw = EVP_PKEY_new() else { return nil }
-        let peer = OpenSSLKey(raw)
         defer { ERR_clear_error() }
-        guard EVP_PKEY_copy_parameters(peer.pointer, template.pointer) == 1,
-            EVP_PKEY_set1_encoded_public_key(peer.pointer, point, point.count) == 1
-        else { return nil }
+        guard peerKey(point: point, curveOf: template) != nil else { return nil }
         return (Int(EVP_PKEY_get_bits(template.pointer)) + 7) / 8
     }
 

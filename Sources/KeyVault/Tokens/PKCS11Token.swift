@@ -14,14 +14,11 @@ final class PKCS11Token: @unchecked Sendable {
     private let lock = Locked(())
     /// The token's label, for messages.
     let label: String
-    /// The module file, for messages.
-    let modulePath: String
 
-    private init(module: OpaquePointer, session: UInt, label: String, modulePath: String) {
+    private init(module: OpaquePointer, session: UInt, label: String) {
         self.module = module
         self.session = session
         self.label = label
-        self.modulePath = modulePath
     }
 
     deinit { kv_p11_close_session(module, session) }
@@ -68,7 +65,7 @@ final class PKCS11Token: @unchecked Sendable {
         var session: UInt = 0
         let opened = kv_p11_open_session(module, token.slot, &session)
         guard opened == 0 else { throw PKCS11Failure(opened).error("cannot open a session on token '\(token.shownLabel)'") }
-        let result = PKCS11Token(module: module, session: session, label: token.shownLabel, modulePath: modulePath)
+        let result = PKCS11Token(module: module, session: session, label: token.shownLabel)
         // Another identity on this token may have logged in already (login is per token and process): no second PIN.
         if token.loginRequired && kv_p11_logged_in(module, session) != 1 {
             let name = token.shownLabel
