@@ -5,8 +5,8 @@ import KeyVault
 struct CustodianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "custodian",
-        abstract: "List, add or remove the custodians who can unlock a vault.",
-        subcommands: [CustodianList.self, CustodianAdd.self, CustodianRemove.self])
+        abstract: "List, add, remove or check the custodians who can unlock a vault.",
+        subcommands: [CustodianList.self, CustodianAdd.self, CustodianRemove.self, CustodianCheck.self])
 }
 
 extension Custodian {
@@ -19,6 +19,19 @@ extension Custodian {
             return "\(subject ?? "") [\(algorithm ?? "")] \(expiry)"
         case .unknown: return "a kind this keyvault does not know"
         }
+    }
+
+    func json(checkIn status: CheckInStatus? = nil, now: Timestamp = .now()) -> JSON {
+        var fields = json.objectFields
+        if let status {
+            fields += [
+                ("checkInBaseline", status.baseline.map { .string($0.iso8601) } ?? .null),
+                ("lastCheckIn", status.lastCheckIn.map { .string($0.iso8601) } ?? .null),
+                ("lastCheckInBy", status.lastCheckInBy.map(JSON.string) ?? .null), ("lastCheckInPending", .bool(status.isPending)),
+                ("daysSinceLastProof", status.daysSinceLastProof(from: now).map { .int($0) } ?? .null),
+            ]
+        }
+        return .object(fields)
     }
 
     var json: JSON {
@@ -41,27 +54,41 @@ struct CustodianList: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(
+        name: .customLong("check-in-max-age-days"),
+        help: ArgumentHelp("Warn about custodians who have not checked in ('keyvault custodian check') for longer than this.", valueName: "days"))
+    var checkInMaxAgeDays = 180
+
+    func validate() throws {
+        guard (1...3650).contains(checkInMaxAgeDays) else { throw CLIError.usage("--check-in-max-age-days must be from 1 to 3650, not \(checkInMaxAgeDays)") }
+    }
+
     func run() throws {
         let v = try Vault.open(atPath: vault)
         let custodians = v.custodians
+        let now = Timestamp.now()
+        let statuses = v.checkInStatus(now: now)
+        let review = CheckInReview(statuses, threshold: v.threshold, maxAgeDays: checkInMaxAgeDays, now: now)
         if json {
             Output.line(
                 JSON.object([
                     ("vault", .string(vault)), ("threshold", v.threshold.map { .int($0) } ?? .null),
-                    ("custodians", .array(custodians.map(\.json))),
+                    ("custodians", .array(zip(custodians, statuses).map { $0.json(checkIn: $1, now: now) })),
+                    ("checkInWarnings", .array(review.problems.map(JSON.string))),
                 ]).text)
             return
         }
         Output.line(
             Output.table(
-                ["ID", "KIND", "ENDORSED", "DETAIL"],
-                custodians.map {
-                    [$0.id, $0.kind.rawValue, $0.isEndorsed.map { $0 ? "yes" : "no" } ?? "-", $0.detail]
+                ["ID", "KIND", "ENDORSED", "LAST CHECK-IN", "DETAIL"],
+                zip(custodians, statuses).map { c, s in
+                    [c.id, c.kind.rawValue, c.isEndorsed.map { $0 ? "yes" : "no" } ?? "-", s.summary(now: now), c.detail]
                 }))
         Output.line(
             v.threshold.map { "threshold: any \($0) of \(custodians.count) custodians together unlock this vault" }
                 ?? "any one custodian unlocks this vault")
         for custodian in custodians { if let warning = custodian.expiryWarning(within: 60) { Output.note("warning: \(warning)") } }
+        for problem in review.problems { Output.note("warning: \(problem)") }
     }
 }
 
@@ -145,3 +172,13 @@ struct CustodianRemove: ParsableCommand {
 
 /// "any 2 of 3 custodians together" / "any one custodian" for a vault's threshold.
 func thresholdWords(_ k: Int?) -> String { k.map { "any \($0) custodians together unlock it" } ?? "any one custodian unlocks it" }
+
+extension CheckInStatus {
+    /// "2026-12-01 (3 days ago)", "pending, …", "never", or "-" without a commitment.
+    func summary(now: Timestamp) -> String {
+        guard baseline != nil else { return "-" }
+        guard let last = lastCheckIn else { return "never" }
+        let days = daysSinceLastProof(from: now) ?? 0
+        return "\(last.iso8601.prefix(10)) (\(days == 0 ? "today" : "\(days) day\(days == 1 ? "" : "s") ago")\(isPending ? ", pending" : ""))"
+    }
+}

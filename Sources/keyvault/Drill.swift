@@ -23,12 +23,22 @@ struct Drill: ParsableCommand {
         help: ArgumentHelp("Fail (exit 5) when a custodian's certificate expires within this many days, or has expired.", valueName: "days"))
     var certificateWarningDays = 60
 
+    @Option(
+        name: .customLong("check-in-max-age-days"),
+        help: ArgumentHelp(
+            "Fail (exit 5) when a custodian has not checked in ('keyvault custodian check', or unlocking for a drill) for longer than this, or fewer custodians than the vault needs have.",
+            valueName: "days"))
+    var checkInMaxAgeDays = 180
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
     func validate() throws {
         guard (0...3650).contains(certificateWarningDays) else {
             throw CLIError.usage("--certificate-warning-days must be from 0 to 3650, not \(certificateWarningDays)")
+        }
+        guard (1...3650).contains(checkInMaxAgeDays) else {
+            throw CLIError.usage("--check-in-max-age-days must be from 1 to 3650, not \(checkInMaxAgeDays)")
         }
     }
 
@@ -44,6 +54,8 @@ struct Drill: ParsableCommand {
         if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.rememberWritten(path: vault) }
         let gaps = opened.coverageGaps()
         let expiring = opened.custodians.compactMap { $0.expiryWarning(within: certificateWarningDays, from: report.time) }
+        // The check-ins as the drill left them (its own custodians checked in), under the key it authenticated.
+        let checkIns = CheckInReview(report.custodianCheckIns, threshold: opened.threshold, maxAgeDays: checkInMaxAgeDays, now: report.time)
         if json {
             Output.line(
                 JSON.object([
@@ -65,7 +77,8 @@ struct Drill: ParsableCommand {
                                 }
                             })
                     ),
-                    ("custodianWarnings", .array(expiring.map(JSON.string))),
+                    ("custodianWarnings", .array((expiring + checkIns.problems).map(JSON.string))),
+                    ("checkInNotes", .array(checkIns.notes.map(JSON.string))),
                     ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
                     ("problems", .array(report.problems.map(JSON.string))),
                     (
@@ -92,7 +105,8 @@ struct Drill: ParsableCommand {
                 Output.line("FAILED   \(p)")
             }
             for gap in gaps { Output.line("\(strict ? "FAILED " : "WARNING") coverage: \(gap)") }
-            for warning in expiring { Output.line("FAILED   \(warning)") }
+            for warning in expiring + checkIns.problems { Output.line("FAILED   \(warning)") }
+            for note in checkIns.notes { Output.line("NOTE     \(note)") }
             let bad = report.entries.filter { $0.problem != nil }.count
             Output.line(
                 "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")"
@@ -108,6 +122,12 @@ struct Drill: ParsableCommand {
             throw CLIError(
                 message:
                     "drill found \(expiring.count) custodian certificate\(expiring.count == 1 ? "" : "s") expired or expiring within \(certificateWarningDays) days: \(first)\(expiring.count > 1 ? " and \(expiring.count - 1) more" : "")",
+                exitCode: ExitCodes.code(for: .damaged))
+        }
+        if let first = checkIns.problems.first {
+            throw CLIError(
+                message:
+                    "drill found \(checkIns.problems.count) custodian check-in problem\(checkIns.problems.count == 1 ? "" : "s") (older than \(checkInMaxAgeDays) days): \(first)\(checkIns.problems.count > 1 ? " and \(checkIns.problems.count - 1) more" : "")",
                 exitCode: ExitCodes.code(for: .damaged))
         }
         if strict && !gaps.isEmpty {

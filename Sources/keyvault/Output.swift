@@ -86,6 +86,12 @@ extension String {
 indirect enum JSON {
     case string(String), int(Int), bool(Bool), null, array([JSON]), object([(String, JSON)])
 
+    /// An object's fields (none for other values), to extend it.
+    var objectFields: [(String, JSON)] {
+        if case .object(let fields) = self { return fields }
+        return []
+    }
+
     var text: String {
         switch self {
         case .string(let s): return JSON.quote(s)

@@ -414,13 +414,13 @@ _keyvault_custodian() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|add|remove)
+    list|add|remove|check)
         # Offer subcommand argument completions
         "_keyvault_custodian_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list add remove' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list add remove check' -- "${cur}"))
         ;;
     esac
 }
@@ -429,8 +429,15 @@ _keyvault_custodian_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--check-in-max-age-days)
     __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--check-in-max-age-days')
+        return
+        ;;
+    esac
 }
 
 _keyvault_custodian_add() {
@@ -484,6 +491,33 @@ _keyvault_custodian_remove() {
     '--threshold')
         return
         ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
+    esac
+}
+
+_keyvault_custodian_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json --accept-rollback --endorse --version -h --help)
+    repeating_options=(--identity)
+    non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
+    __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
     '--passphrase-file')
         return
         ;;
@@ -763,12 +797,15 @@ _keyvault_drill() {
     repeating_flags=()
     non_repeating_flags=(--json --strict --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
-    non_repeating_options=(--certificate-warning-days --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
+    non_repeating_options=(--certificate-warning-days --check-in-max-age-days --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--certificate-warning-days')
+        return
+        ;;
+    '--check-in-max-age-days')
         return
         ;;
     '--passphrase-file')

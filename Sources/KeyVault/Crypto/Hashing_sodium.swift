@@ -39,6 +39,21 @@ enum Hashing {
         return String(decoding: out.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 
+    /// BLAKE2b-256 of `message` keyed with the secret `key` (16-64 bytes), into guarded memory: for a value that is
+    /// itself a secret (the seed of a check key).
+    static func blake2bSecret(_ message: [UInt8], key: SecretBytes) throws -> SecretBytes {
+        _ = Sodium.isReady
+        let out = try SecretBytes(zeroedCount: digestCount)
+        out.withUnsafeMutableBytes { o in
+            key.withUnsafeBytes { k in
+                _ = crypto_generichash(
+                    o.baseAddress!.assumingMemoryBound(to: UInt8.self), digestCount, message, UInt64(message.count),
+                    k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
+            }
+        }
+        return out
+    }
+
     /// BLAKE2b-256 of the secret `message` keyed with `key`.
     static func blake2b(secret message: SecretBytes, key: SecretBytes) -> [UInt8] {
         message.withUnsafeBytes { m in blake2b(UnsafeBuffer(m), key: key) }

@@ -40,6 +40,9 @@ public struct KeyVaultError: Error, Sendable, Equatable, CustomStringConvertible
         /// fingerprint and vouch for it.
         public static let unvouchedKey = Code("unvouchedKey", .refused)
         public static let unlockFailed = Code("unlockFailed", .unlockFailed)
+        /// A custodian check cannot be made: the vault holds no commitment to the custodian's slot to check the share
+        /// against (a threshold vault written before check-ins existed, until its next re-key).
+        public static let notCommitted = Code("notCommitted", .refused)
         /// The vault's bytes do not parse, or fail authentication: damaged or tampered with.
         public static let damaged = Code("damaged", .damaged)
         /// The file is a vault written in a format version this library does not read.

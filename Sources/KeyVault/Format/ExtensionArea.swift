@@ -10,7 +10,8 @@ struct RawSection: Sendable, Hashable {
 /// Everything in the extension area, decoded.
 struct ExtensionArea: Sendable, Hashable {
     enum SectionType: UInt8 {
-        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8, reportingServer = 0x81, endorsements = 0x82, keyHistory = 0x83
+        case managementGroup = 1, hosts = 2, databases = 3, keyPasswords = 4, drills = 5, auditLog = 6, retired = 8, reportingServer = 0x81, endorsements = 0x82, keyHistory = 0x83, commitments = 0x84,
+            checkIns = 0x85
     }
 
     var inventory = Inventory(managementGroup: nil, hosts: [], databases: [])
@@ -22,13 +23,19 @@ struct ExtensionArea: Sendable, Hashable {
     var endorsements: [SlotEndorsement] = []
     /// Re-keys, each signed by the key before (informational section 0x83).
     var keyHistory: [KeyTransition] = []
+    /// The vault key's commitment to its slots (informational section 0x84).
+    var commitments: SlotCommitments?
+    /// Each slot's newest check-in (informational section 0x85).
+    var checkIns: [CheckIn] = []
     var unknown: [RawSection] = []
 
     static let empty = ExtensionArea()
 
     /// A vault without any of this keeps flag bit 2 clear and is byte for byte a plain version-1 vault.
     var isEmpty: Bool {
-        inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && unknown.isEmpty
+        inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && commitments == nil
+            && checkIns.isEmpty
+            && unknown.isEmpty
     }
 
     /// The key for (role, host, version) lookups: hosts compare ignoring ASCII case, as entries do.
@@ -84,6 +91,8 @@ struct ExtensionArea: Sendable, Hashable {
                 _ = try b.bytes(length, "Reporting Server URL")
             case .endorsements: area.endorsements = try KeyTrustSections.parseEndorsements(&b)
             case .keyHistory: area.keyHistory = try KeyTrustSections.parseTransitions(&b)
+            case .commitments: area.commitments = try CheckInSections.parseCommitments(&b)
+            case .checkIns: area.checkIns = try CheckInSections.parseCheckIns(&b)
             case nil:
                 guard type >= 0x80 else {
                     throw KeyVaultError(.unsupportedVersion, "vault has an extension section of type \(type), which this keyvault does not know; upgrade keyvault")
@@ -123,6 +132,8 @@ struct ExtensionArea: Sendable, Hashable {
         if let url = inventory.reportingServerURL { sections.append((SectionType.reportingServer.rawValue, Array(url.utf8))) }
         if !endorsements.isEmpty { sections.append((SectionType.endorsements.rawValue, KeyTrustSections.encode(endorsements))) }
         if !keyHistory.isEmpty { sections.append((SectionType.keyHistory.rawValue, KeyTrustSections.encode(keyHistory))) }
+        if let commitments { sections.append((SectionType.commitments.rawValue, CheckInSections.encode(commitments))) }
+        if !checkIns.isEmpty { sections.append((SectionType.checkIns.rawValue, CheckInSections.encode(checkIns))) }
         for raw in unknown { sections.append((raw.type, raw.body)) }
         // Known informational sections and kept unknown ones interleave: types stay strictly ascending.
         sections.sort { $0.0 < $1.0 }

@@ -27,7 +27,7 @@ struct VaultHeader: Sendable {
     /// Offset of the checksum.
     let checksumOffset: Int
     /// Vault-level sections (flag bit 2): inventory, escrowed passwords, drills, the audit log. Empty without the flag.
-    let extensions: ExtensionArea
+    var extensions: ExtensionArea
     /// Unkeyed BLAKE2b-256 over the bytes before it matched.
     let checksumValid: Bool
     /// The ciphertext area's expected length: the sum over entries of size + 16.

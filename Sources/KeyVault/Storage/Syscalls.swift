@@ -196,6 +196,43 @@ package enum Syscalls {
         return String(decoding: buffer.prefix(n), as: UTF8.self)
     }
 
+    /// Appends the line `bytes` to the regular file at `path` (created with mode 0600; never through a symbolic link,
+    /// never waiting on a FIFO), after a line feed when the file does not end in one, and fsyncs it, and its folder
+    /// when the file was created. EFBIG when the file would grow past `maxSize` bytes.
+    static func appendDurably(_ path: String, _ bytes: [UInt8], maxSize: Int) throws(SyscallFailure) {
+        let existed = lstat(path) != nil
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0o600)
+        guard fd >= 0 else { throw SyscallFailure(errno) }
+        defer { close(fd) }
+        let st = try fstat(fd)
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw SyscallFailure(EINVAL) }
+        setNonBlocking(fd, false)
+        let size = Int(st.st_size)
+        var line = bytes
+        if size > 0 {
+            var last: UInt8 = 0x0A
+            _ = try withUnsafeMutableBytes(of: &last) { b throws(SyscallFailure) in try preadFully(fd, b, offset: size - 1) }
+            // A line cut short (a crash while appending) is ended, so that it does not swallow this one.
+            if last != 0x0A { line.insert(0x0A, at: 0) }
+        }
+        guard size + line.count <= maxSize else { throw SyscallFailure(EFBIG) }
+        var failure: SyscallFailure?
+        line.withUnsafeBytes { b in
+            do throws(SyscallFailure) { try writeFully(fd, b) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try fsync(fd)
+        if !existed { try syncDirectory(of: path) }
+    }
+
+    /// fsyncs the folder holding `path`, so that a file created or removed there survives a power loss.
+    static func syncDirectory(of path: String) throws(SyscallFailure) {
+        let fd = open(Paths.directory(of: path), O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw SyscallFailure(errno) }
+        defer { close(fd) }
+        try fsync(fd)
+    }
+
     /// mkdir -p with `mode` for the folders it creates.
     static func makeDirectories(_ path: String, mode: mode_t) throws(SyscallFailure) {
         var current = path.hasPrefix("/") ? "" : "."

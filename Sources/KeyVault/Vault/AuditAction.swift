@@ -34,8 +34,13 @@ public struct AuditAction: Hashable, Sendable, CustomStringConvertible {
     /// Custodians endorsed their slots and the vault key (their first write, `--endorse`, or `keyvault upgrade`).
     public static let endorse = AuditAction(unchecked: "endorse")
 
+    /// A custodian proved that its secret opens its own slot (`keyvault custodian check`).
+    public static let checkIn = AuditAction(unchecked: "check-in")
+
     /// Every action this version writes.
-    public static let known: [AuditAction] = [.seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire, .endorse]
+    public static let known: [AuditAction] = [
+        .seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire, .endorse, .checkIn,
+    ]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }
 

@@ -29,6 +29,7 @@ extension Vault {
                 return try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: path).custodians
             }
             let slots: [SlotRecord]
+            var extensions = header.extensions
             if header.threshold == nil {
                 guard header.slots.count + added.count <= SlotBuilder.maxCustodians else {
                     throw KeyVaultError.invalidArgument("a vault has at most \(SlotBuilder.maxCustodians) custodians; it has \(header.slots.count) and \(added.count) were named")
@@ -39,13 +40,29 @@ extension Vault {
                         source.sameness == "passphrase" ? "this vault already has a passphrase custodian" : "that custodian is already in this vault, or named twice")
                 }
                 for source in added { try source.checkNew() }
-                slots = header.slots + (try SlotBuilder.slots(for: added, vaultKey: unlocked.vaultKey, context: header.slotContext))
+                slots = header.slots + (try SlotBuilder.slots(for: added, vaultKey: unlocked.vaultKey, context: header.slotContext, commit: false).slots)
+                // Every slot holds the vault key: the set names them all, with each old slot's baseline carried.
+                let vaultID = header.identity.id, now = Timestamp.now()
+                let old = extensions.currentCommitments(for: header.slots, vaultID: vaultID, under: unlocked.keyCommitment)
+                extensions.commitments = try SlotCommitments.make(
+                    slots: try slots.map { record in
+                        let digest = record.digest
+                        return SlotCommitments.Slot(
+                            digest: digest, checkKey: try CheckKey.derive(payload: unlocked.vaultKey, vaultID: vaultID, slotDigest: digest).publicKey,
+                            since: old?.entry(for: digest)?.since ?? now)
+                    }, vaultID: vaultID, vaultKey: unlocked.vaultKey, time: now)
             } else {
                 let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
                 let k = try SlotBuilder.validate(all, threshold: Int(header.threshold!))
-                slots = try SlotBuilder.slots(for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k))
+                let baselines = extensions.baselines(
+                    of: header.slots, context: header.slotContext, opened: unlocked.openedSlots, keyCommitment: unlocked.keyCommitment, now: .now())
+                let new = try SlotBuilder.slots(
+                    for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k), baselines: baselines, commit: true)
+                slots = new.slots
+                // Every share is new: the old check-ins name slots that are gone (the audit log keeps them).
+                extensions.commitments = new.commitments
+                extensions.keepCheckIns(for: slots)
             }
-            var extensions = header.extensions
             extensions.log.append(
                 action: .custodianAdd, outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
                 actor: .current(), key: unlocked.logKey)
@@ -139,7 +156,9 @@ extension Vault {
         let newKey = try SecretBytes.random(count: 32)
         let identity = current.header.identity.withThreshold(k != nil)
         let context = SlotContext(identity: identity, threshold: k)
-        let slots = try SlotBuilder.slots(for: sources, vaultKey: newKey, context: context)
+        let baselines = current.header.extensions.baselines(
+            of: current.header.slots, context: current.header.slotContext, opened: unlocked.openedSlots, keyCommitment: unlocked.keyCommitment, now: .now())
+        let (slots, commitments) = try SlotBuilder.slots(for: sources, vaultKey: newKey, context: context, baselines: baselines)
         let entryKey = try KeyDerivation.subkey(.entrySealing, of: newKey)
         let fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: newKey)
         let tagKey = try KeyDerivation.subkey(.vaultTag, of: newKey)
@@ -150,6 +169,10 @@ extension Vault {
             throw KeyVaultError.damaged("vault damaged or tampered with: audit log record \(broken + 1 + Int(extensions.log.dropped)) does not follow from the one before; the vault was not re-keyed")
         }
         extensions.passwords = []
+        // New slots: a commitment to them, each custodian's check-in age carried; the old slots' check-ins stay in
+        // the audit log only.
+        extensions.commitments = commitments
+        extensions.keepCheckIns(for: slots)
         // Every slot is new: the old endorsements name nothing. The old key signs the step to the new one, so that a
         // user who pinned the old key accepts the new one without anyone's word.
         // The custodians whose secrets this write holds endorse their new slots and the new key in the same write.

@@ -422,6 +422,7 @@ extension UnlockedVault {
         }
         if let logProblem = verification.auditLogProblem { problems.append(logProblem) }
         var recordError: String?
+        var checkIns: [CheckInStatus]?
         if recording {
             if !verification.isIndexAuthentic {
                 recordError = "the vault's index fails authentication, so nothing can be written to it"
@@ -435,12 +436,19 @@ extension UnlockedVault {
                             return DrillResult(role: e.role, host: e.host, version: e.version, time: now, problem: r.problem)
                         }
                         let bad = results.filter { $0.problem != nil }.count
+                        // The custodians who unlocked for the drill proved their secrets: each checks in.
+                        let checked = try unlocked.recordCheckIns(into: &area, slots: current.header.slots, at: now, actor: actor)
+                        let checkedIn = checked.isEmpty ? "" : "; the custodian\(checked.count == 1 ? "" : "s") of slot \(checked.map(String.init).joined(separator: ", ")) checked in"
                         area.log.append(
                             action: .drill,
                             outcome: problems.isEmpty
-                                ? "ok: \(results.count) entries opened and matched their fingerprints"
-                                : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged",
+                                ? "ok: \(results.count) entries opened and matched their fingerprints\(checkedIn)"
+                                : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged\(checkedIn)",
                             actor: actor, at: now, key: unlocked.logKey)
+                        // The check-ins as written, under this (authenticated) key; what is still pending did not verify.
+                        checkIns = area.checkInStatus(
+                            slots: current.header.slots, custodianIDs: current.custodians.map(\.id), vaultID: current.header.identity.id, pending: [],
+                            under: unlocked.keyCommitment, now: now)
                     }
                 } catch let e as KeyVaultError {
                     recordError = e.message
@@ -449,7 +457,13 @@ extension UnlockedVault {
                 }
             }
         }
-        return DrillReport(time: now, entries: results, problems: problems, recordError: recordError)
+        let header = vault.header
+        let statuses =
+            checkIns
+            ?? header.extensions.checkInStatus(
+                slots: header.slots, custodianIDs: vault.custodians.map(\.id), vaultID: header.identity.id,
+                pending: PendingCheckIns.read(vaultPath: Vault.resolvedPath(vault.path), vaultID: header.identity.id).checkIns, under: keyCommitment, now: now)
+        return DrillReport(time: now, entries: results, problems: problems, recordError: recordError, custodianCheckIns: statuses)
     }
 }
 
@@ -536,6 +550,9 @@ public struct DrillReport: Sendable {
     public let problems: [String]
     /// Why the result could not be recorded in the vault, or nil when it was (or recording was not asked).
     public let recordError: String?
+    /// Each custodian's check-in status after the drill (which checks in the custodians who unlocked for it), read
+    /// under the vault key the drill authenticated: review it with ``CheckInReview/init(_:threshold:maxAgeDays:now:)``.
+    public let custodianCheckIns: [CheckInStatus]
     /// True when nothing is wrong.
     public var isHealthy: Bool { problems.isEmpty }
     /// One line for people: how many problems, the first few, and how many more (bounded for any vault).

@@ -27,15 +27,30 @@ enum SlotBuilder {
         return UInt8(threshold)
     }
 
-    /// Wraps `vaultKey` (or its shares) for each custodian, in order.
-    static func slots(for sources: [any SlotRecipient], vaultKey: SecretBytes, context: SlotContext) throws -> [SlotRecord] {
+    /// Wraps `vaultKey` (or its shares) for each custodian, in order, with the vault key's commitment to the slots
+    /// (docs/FORMAT.md, "Slot commitments and check-ins") made at `time`, each custodian's check-in age counting from
+    /// `baselines[sameness]` (or `time`), when `commit` (by default: when there is more than one custodian; a vault's
+    /// only custodian proves itself at every use, and its vault stays a plain one).
+    static func slots(
+        for sources: [any SlotRecipient], vaultKey: SecretBytes, context: SlotContext, time: Timestamp = .now(),
+        baselines: [String: Timestamp] = [:], commit: Bool? = nil
+    ) throws -> (slots: [SlotRecord], commitments: SlotCommitments?) {
         let payloads: [SecretBytes]
         if let k = context.threshold {
             payloads = try Shamir.split(vaultKey, threshold: Int(k), count: sources.count)
         } else {
             payloads = Array(repeating: vaultKey, count: sources.count)
         }
-        return try zip(sources, payloads).map { source, payload in try source.wrap(payload, context: context) }
+        let slots = try zip(sources, payloads).map { source, payload in try source.wrap(payload, context: context) }
+        guard commit ?? (sources.count > 1) else { return (slots, nil) }
+        let vaultID = context.identity.id
+        let entries = try zip(sources, zip(slots, payloads)).map { source, made in
+            let digest = made.0.digest
+            return SlotCommitments.Slot(
+                digest: digest, checkKey: try CheckKey.derive(payload: made.1, vaultID: vaultID, slotDigest: digest).publicKey,
+                since: baselines[source.sameness] ?? time)
+        }
+        return (slots, try SlotCommitments.make(slots: entries, vaultID: vaultID, vaultKey: vaultKey, time: time))
     }
 
     /// The recipients of a vault's existing custodians; a passphrase slot needs the passphrase in `credentials`.

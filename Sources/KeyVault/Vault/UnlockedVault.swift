@@ -26,13 +26,16 @@ public final class UnlockedVault: @unchecked Sendable {
     let endorsers: [Int: Endorser]
     /// The vault key's public commitment: the Ed25519 public key whose seed is `Subkey(7)`.
     let keyCommitment: [UInt8]
+    /// The check key of each opened slot (by 0-based slot), derived from its payload: for check-ins and commitments.
+    let checkKeys: [Int: CheckKey]
 
     /// - Parameter knownAuthentic: the result of checking this very header (same bytes) under the same key before,
     ///   so that re-reading a vault under its lock does not hash its header again.
     init(
         vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
-        endorsers: [Int: Endorser] = [:], knownAuthentic: Bool? = nil
+        endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil
     ) throws {
+        self.checkKeys = checkKeys
         self.vault = vault
         self.vaultKey = vaultKey
         passwordsByEntry = vault.header.extensions.passwordsByEntry()

@@ -22,6 +22,7 @@ extension Vault {
         var warnings: [String] = []
         var passphraseOpened = false
         var endorsers: [Int: Endorser] = [:]
+        var checkKeys: [Int: CheckKey] = [:]
         let needed = header.threshold.map(Int.init) ?? 1
         let offered = credentials.slotIdentities
         for (index, record) in header.slots.enumerated() where payloads.count < needed {
@@ -37,15 +38,28 @@ extension Vault {
             }
             if let payload {
                 if header.threshold != nil { try Self.checkShareNumber(payload, slot: index, against: payloads, in: opened) }
+                checkKeys[index] = try CheckKey.derive(payload: payload, vaultID: header.identity.id, slotDigest: record.digest)
                 payloads.append(payload)
                 opened.append(index)
             }
         }
         if payloads.count >= needed {
             let vaultKey = header.threshold == nil ? payloads[0] : try Shamir.combine(payloads)
-            return try UnlockedVault(
+            let unlocked = try UnlockedVault(
                 vault: self, vaultKey: vaultKey, openedSlots: opened, passphraseVerified: passphraseOpened, warnings: warnings,
-                endorsers: endorsers)
+                endorsers: endorsers, checkKeys: checkKeys)
+            // Only a threshold's shares combine into a key that is wrong as a whole (a vault without one keeps its
+            // salvage path: the slot's payload is the key itself). A wrong key that opens nothing, from shares of which
+            // some are not what the (signed, but not yet authenticated) commitment says: name those slots.
+            if header.threshold != nil, !unlocked.isAuthentic, isChecksumValid, !unlocked.opensSomething {
+                let suspects = opened.filter { header.extensions.shareLooksWrong(slot: $0, checkKey: checkKeys[$0]!, slots: header.slots, vaultID: header.identity.id) }
+                if !suspects.isEmpty {
+                    throw KeyVaultError.damaged(
+                        "vault damaged or tampered with: the shares combine into a key that opens nothing, and the share in slot \(describeCustodiansOf(suspects)) is not what the vault key committed to: that slot was probably replaced or corrupted; unlock with other custodians, then replace it ('keyvault custodian remove', then 'add')"
+                    )
+                }
+            }
+            return unlocked
         }
         if !isChecksumValid {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the credentials cannot be checked; run 'keyvault verify'")
@@ -65,6 +79,12 @@ extension Vault {
             return try PassphraseIdentity(passphrase: passphrase).open(slot, context: context) != nil
         }
         return false
+    }
+
+    /// "2 (custodian 1a2b3c4d)" for slots (0-based).
+    private func describeCustodiansOf(_ slots: [Int]) -> String {
+        let custodians = self.custodians
+        return slots.map { "\($0 + 1) (custodian \(custodians[$0].id))" }.joined(separator: " and ")
     }
 
     /// Shamir shares must have distinct, non-zero x: a file whose slots break that (a slot copied onto another, say)

@@ -15,7 +15,8 @@ public struct Vault: Sendable {
     /// The path the vault was opened from.
     public let path: String
     let file: OpenFile
-    let header: VaultHeader
+    /// (Variable only so that a writer can fold pending check-ins into the extension area it writes next.)
+    var header: VaultHeader
     let offsets: [Int]
 
     /// The vault's format version (1).

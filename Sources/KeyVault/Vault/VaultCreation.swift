@@ -45,9 +45,10 @@ extension Vault {
         let vaultKey = try SecretBytes.random(count: 32)
         let identity = VaultIdentity.new(threshold: k != nil)
         let context = SlotContext(identity: identity, threshold: k)
-        let slots = try SlotBuilder.slots(for: sources, vaultKey: vaultKey, context: context)
+        let (slots, commitments) = try SlotBuilder.slots(for: sources, vaultKey: vaultKey, context: context)
         let commitment = try UnlockedVault.commitmentKeyPair(of: vaultKey).publicKey
         var area = ExtensionArea.empty
+        area.commitments = commitments
         let (endorsements, endorsed) = try Endorser.endorsements(
             by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
             commitment: commitment, strict: true)

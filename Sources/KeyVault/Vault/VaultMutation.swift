@@ -32,7 +32,7 @@ extension Vault {
             guard
                 let kept = try? UnlockedVault(
                     vault: written, vaultKey: before.vaultKey, openedSlots: before.openedSlots,
-                    passphraseVerified: before.passphraseVerified, endorsers: before.endorsers)
+                    passphraseVerified: before.passphraseVerified, endorsers: before.endorsers, checkKeys: before.checkKeys)
             else { return }
             after = kept
         } else {
@@ -110,7 +110,7 @@ extension Vault {
         // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
         // read before (same inode, size and modification time), its parse is still current and is not redone.
         let unchanged = early.vault.isSameFile(as: lock.file)
-        let current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
+        var current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
         if !unchanged && current.progress.records < early.vault.progress.records {
             throw KeyVaultError.damaged(
@@ -127,7 +127,7 @@ extension Vault {
             unlocked = try UnlockedVault(
                 vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
                 passphraseVerified: early.passphraseVerified, warnings: early.warnings,
-                endorsers: early.endorsers, knownAuthentic: unchanged ? early.isAuthentic : nil)
+                endorsers: early.endorsers, checkKeys: early.checkKeys, knownAuthentic: unchanged ? early.isAuthentic : nil)
         } else if let credentials {
             unlocked = try current.unlock(with: credentials)
             // The key vouched for before the lock is the only one this write may use: a file put in its place meanwhile
@@ -139,11 +139,28 @@ extension Vault {
             throw KeyVaultError(.io, "the vault's custodians changed while this command ran; run it again")
         }
         try unlocked.requireAuthentic()
+        // Check-ins of custodians who checked in alone wait beside the vault: this write takes them in.
+        let pending = PendingCheckIns.read(vaultPath: target, vaultID: current.header.identity.id)
+        var folded: [CheckIn] = []
+        if !pending.checkIns.isEmpty || pending.ignored > 0 {
+            folded = current.header.extensions.fold(
+                pending.checkIns, slots: current.header.slots, vaultID: current.header.identity.id, keyCommitment: unlocked.keyCommitment,
+                logKey: unlocked.logKey, now: .now())
+        }
         let out = try AtomicFile(finalPath: target)
         try out.keepOwnership(of: try lock.file.status(what: "vault"), source: lock.file.fd)
         let result = try change(current, unlocked, out)
         let written = try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)
+        if !pending.checkIns.isEmpty || pending.ignored > 0 {
+            // Removed only when what it held is in the vault now (or names a slot the write replaced): the lock is
+            // held, so no check-in was appended meanwhile.
+            let area = written.header.extensions
+            let slots = Set(written.header.slots.map(\.digest))
+            if folded.allSatisfy({ c in !slots.contains(c.slotDigest) || area.checkIns.contains { $0.slotDigest == c.slotDigest && $0.time >= c.time } }) {
+                PendingCheckIns.remove(vaultPath: target)
+            }
+        }
         CommittedVault.note(written, keyFingerprint: written.header.slots == unlocked.vault.header.slots ? unlocked.keyFingerprint : nil)
         withExtendedLifetime(lock) {}
         return (result, written)

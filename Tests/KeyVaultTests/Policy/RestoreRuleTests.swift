@@ -253,12 +253,12 @@ struct RestoreRuleTests {
 @Suite struct BoundedSummaryTests {
     @Test func aDrillWithManyProblemsSummarisesThemInOneShortLine() {
         let problems = (1...700_000).map { "dw key of host\($0) (version 1): vault damaged or tampered with" }
-        let report = DrillReport(time: .now(), entries: [], problems: problems, recordError: nil)
+        let report = DrillReport(time: .now(), entries: [], problems: problems, recordError: nil, custodianCheckIns: [])
         #expect(
             report.summary
                 == "700,000 problems: dw key of host1 (version 1): vault damaged or tampered with; dw key of host2 (version 1): vault damaged or tampered with; dw key of host3 (version 1): vault damaged or tampered with and 699,997 more"
         )
-        let one = DrillReport(time: .now(), entries: [], problems: ["the audit log is broken"], recordError: nil)
+        let one = DrillReport(time: .now(), entries: [], problems: ["the audit log is broken"], recordError: nil, custodianCheckIns: [])
         #expect(one.summary == "1 problem: the audit log is broken")
     }
 }

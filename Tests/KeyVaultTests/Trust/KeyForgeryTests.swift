@@ -30,7 +30,7 @@ struct KeyForgeryTests {
             return try slot!.recipient(rewrapping: Credentials(), verified: false, context: context)
         }
         let key = try SecretBytes.random(count: 32)
-        let slots = try SlotBuilder.slots(for: sources, vaultKey: key, context: context)
+        let slots = try SlotBuilder.slots(for: sources, vaultKey: key, context: context).slots
         var area = h.extensions
         area.log = area.log.rechained(key: try KeyDerivation.subkey(.auditLog, of: key))
         switch endorsements {

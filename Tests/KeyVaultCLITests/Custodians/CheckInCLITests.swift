@@ -1,0 +1,100 @@
+// `keyvault custodian check` through the binary: a lone custodian of a threshold vault checks in, the next drill
+// takes the check-in into the vault, and a drill fails on a custodian whose last check-in is too old (made under
+// faketime, a real clock offset for the process).
+import Foundation
+import Testing
+
+struct CheckInCLITests {
+    struct Vault {
+        let ws: Workspace
+        let recipients: [String]
+        /// The state folder of the administrator who made the vault (its pin).
+        var admin: [String: String] { ["XDG_STATE_HOME": ws.file("admin-state")] }
+        /// Custodian `name`'s own machine: another state folder.
+        func custodian(_ name: String) -> [String: String] { ["XDG_STATE_HOME": ws.file("\(name)-state")] }
+        var path: String { ws.file("v.kv") }
+        func identity(_ name: String) -> [String] { ["--identity", ws.file("\(name).id")] }
+    }
+
+    func thresholdVault() throws -> Vault {
+        let ws = try Workspace()
+        let recipients = try ["a", "b", "c"].map { name in
+            try CLI.run(["keygen", "--out", ws.file("\(name).id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let v = Vault(ws: ws, recipients: recipients)
+        let r = try CLI.run(["init", v.path, "--threshold", "2"] + recipients.flatMap { ["--recipient", $0] }, environment: v.admin)
+        guard r.status == 0 else { throw WorkspaceError(message: "init: \(r)") }
+        return v
+    }
+
+    func listJSON(_ v: Vault) throws -> [[String: Any]] {
+        let r = try CLI.run(["custodian", "list", v.path, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return object?["custodians"] as? [[String: Any]] ?? []
+    }
+
+    @Test func aLoneCustodianChecksInAndTheNextDrillTakesItIn() throws {
+        let v = try thresholdVault(); defer { v.ws.cleanUp() }
+        let before = try v.ws.read("v.kv")
+        // On the custodian's own machine nothing ties the vault's key to what it saw: it checks the fingerprint, then vouches once.
+        let unvouched = try CLI.run(["custodian", "check", v.path] + v.identity("a"), environment: v.custodian("a"))
+        #expect(unvouched.status == 3, "\(unvouched)")
+        #expect(unvouched.stderr.contains("refused: nothing ties the key that committed to custodian"), "\(unvouched)")
+        #expect(!v.ws.exists("v.kv.checkins"))
+        let first = try CLI.run(["custodian", "check", v.path, "--endorse"] + v.identity("a"), environment: v.custodian("a"))
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stdout.hasPrefix("ok: custodian ") && first.stdout.contains("(slot 1, x25519) opens its own slot, and its share is the one the vault key committed to"))
+        #expect(first.stdout.contains("check-in recorded in \(v.path).checkins at "))
+        let again = try CLI.run(["custodian", "check", v.path] + v.identity("a"), environment: v.custodian("a"))
+        #expect(again.status == 0 && again.stdout.contains("the key this user saw before"), "\(again)")
+        #expect(try v.ws.read("v.kv") == before, "a lone custodian never writes the vault")
+        #expect(try v.ws.mode("v.kv.checkins") == 0o600)
+
+        var listed = try listJSON(v)
+        #expect(listed.count == 3)
+        #expect(listed[0]["lastCheckInPending"] as? Bool == true && listed[0]["lastCheckIn"] is String)
+        #expect(listed[1]["lastCheckIn"] is NSNull && listed[1]["checkInBaseline"] is String)
+
+        // The drill is a write by enough custodians: it takes the pending check-in in, and its own custodians check in.
+        let drill = try CLI.run(["drill", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)
+        #expect(drill.status == 0, "\(drill)")
+        #expect(!v.ws.exists("v.kv.checkins"))
+        listed = try listJSON(v)
+        #expect(listed.allSatisfy { $0["lastCheckIn"] is String && $0["lastCheckInPending"] as? Bool == false }, "\(listed)")
+        let log = try CLI.run(["log", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)
+        #expect(log.stdout.contains("check-in") && log.stdout.contains("the custodian of slot 1 checked in alone"), "\(log)")
+    }
+
+    @Test(.tool("/usr/bin/faketime")) func aDrillFailsOnACustodianWhoLastCheckedInTooLongAgo() throws {
+        let v = try thresholdVault(); defer { v.ws.cleanUp() }
+        // Custodian a checks in with its clock 200 days back: a real offset of the process's clock (libfaketime).
+        let old = try CLI.execute(
+            ["/usr/bin/setsid", "-w", "/usr/bin/faketime", "-f", "-200d", CLI.binary, "custodian", "check", v.path] + v.identity("a"),
+            environment: v.admin.merging(["ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=0"]) { $1 })
+        #expect(old.status == 0, "\(old)")
+        let id = try #require(try listJSON(v).first?["id"] as? String)
+        let stale = try CLI.run(["drill", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)
+        #expect(stale.status == 5, "\(stale)")
+        #expect(stale.stdout.contains("FAILED   custodian \(id) (slot 1) last checked in 200 days ago"), "\(stale)")
+        #expect(stale.stderr.contains("drill found 1 custodian check-in problem (older than 180 days): custodian \(id) (slot 1) last checked in 200 days ago"), "\(stale)")
+        // A shorter age accepts it; a check now clears it.
+        #expect(try CLI.run(["drill", v.path, "--check-in-max-age-days", "365"] + v.identity("b") + v.identity("c"), environment: v.admin).status == 0)
+        #expect(try CLI.run(["custodian", "check", v.path] + v.identity("a"), environment: v.admin).status == 0)
+        let fresh = try CLI.run(["drill", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)
+        #expect(fresh.status == 0, "\(fresh)")
+    }
+
+    @Test func aCheckRefusesTwoSecretsAndAStrangerWithoutWriting() throws {
+        let v = try thresholdVault(); defer { v.ws.cleanUp() }
+        let before = try v.ws.read("v.kv")
+        let two = try CLI.run(["custodian", "check", v.path] + v.identity("a") + v.identity("b"), environment: v.admin)
+        #expect(two.status == 2 && two.stderr == "keyvault: error: a check proves one custodian: give one --identity, or the passphrase, not 2 secrets\n", "\(two)")
+        _ = try CLI.run(["keygen", "--out", v.ws.file("d.id")])
+        let stranger = try CLI.run(["custodian", "check", v.path] + v.identity("d"), environment: v.admin)
+        #expect(stranger.status == 4, "\(stranger)")
+        #expect(stranger.stderr.contains("the secret given opens none of this vault's slots"), "\(stranger)")
+        let bad = try CLI.run(["drill", v.path, "--check-in-max-age-days", "0"] + v.identity("a") + v.identity("b"), environment: v.admin)
+        #expect(bad.status == 2 && bad.stderr.contains("--check-in-max-age-days must be from 1 to 3650, not 0"), "\(bad)")
+        #expect(try v.ws.read("v.kv") == before && !v.ws.exists("v.kv.checkins"))
+    }
+}
