@@ -153,5 +153,8 @@ step "Bob checks the fingerprint with Alice (it is the one init printed) and vou
 as_bob upgrade team.kv --identity bob.id --endorse
 as_bob seal team.kv --role dw --host DW01 --key DW01-key.bin --identity bob.id
 as_bob custodian list team.kv
+step "Each custodian proves, alone, that its secret still opens its slot: a check-in (a drill fails on anyone silent for 180 days)"
+as_bob custodian check team.kv --identity bob.id
+as_alice custodian list team.kv
 echo
 echo "walk-through complete"

@@ -21,12 +21,23 @@ struct CustodianCheck: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        let given = unlock.identitySources.count + (unlock.passphraseSource == nil ? 0 : 1)
-        guard given <= 1 else {
-            throw CLIError.usage("a check proves one custodian: give one --identity, or the passphrase, not \(given) secrets")
+        // Options name the one secret; an environment default (KEYVAULT_PASSPHRASE_FILE, KEYVAULT_IDENTITY_FILE) only
+        // stands in when no option names one.
+        let named = unlock.identities.count + (unlock.passphraseFile == nil ? 0 : 1)
+        guard named <= 1 else {
+            throw CLIError.usage("a check proves one custodian: give one --identity, or the passphrase, not \(named) secrets")
         }
-        let credentials = history.vouching(try unlock.credentials(for: opened, prompt: unlock.identitySources.isEmpty))
-        if opened.threshold == nil { try history.checkBeforeWrite(opened, path: vault) { credentials } }
+        var credentials = history.vouching(try unlock.credentials(for: opened, prompt: unlock.identitySources.isEmpty))
+        if named == 1 {
+            if unlock.passphraseFile == nil { credentials.passphrase = nil } else { credentials.identities = [] }
+        } else if credentials.passphrase != nil && !credentials.identities.isEmpty {
+            throw CLIError.usage("a check proves one custodian, but KEYVAULT_PASSPHRASE_FILE and KEYVAULT_IDENTITY_FILE both name one: give --identity or --passphrase-file")
+        }
+        if opened.threshold == nil {
+            try history.checkBeforeWrite(opened, path: vault) { credentials }
+        } else {
+            History.warnIfRolledBack(opened)
+        }
         let result = try Vault.checkIn(atPath: vault, credentials: credentials)
         if result.isRecordedInVault { History.rememberWritten(path: vault) }
         let where_ = result.isRecordedInVault ? "the vault's audit log" : opened.pendingCheckInsPath

@@ -108,8 +108,9 @@ struct Drill: ParsableCommand {
             for warning in expiring + checkIns.problems { Output.line("FAILED   \(warning)") }
             for note in checkIns.notes { Output.line("NOTE     \(note)") }
             let bad = report.entries.filter { $0.problem != nil }.count
+            let custodianProblems = expiring.count + checkIns.problems.count
             Output.line(
-                "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")"
+                "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")\(custodianProblems == 0 ? "" : "; \(custodianProblems) custodian problem\(custodianProblems == 1 ? "" : "s")")"
             )
         }
         if let why = report.recordError { Output.note("warning: the drill's result could not be recorded in the vault: \(why)") }

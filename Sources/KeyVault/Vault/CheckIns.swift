@@ -81,7 +81,11 @@ extension ExtensionArea {
     /// For each custodian of `slots` (by ``CustodianSlot/sameness``), when its check-in age starts after its slots are
     /// made again (a re-key, a new threshold): `now` for those who opened a slot for this write, else its newest valid
     /// check-in or its baseline in the current commitment set, whichever is later. Custodians not found start at `now`.
-    func baselines(of slots: [SlotRecord], context: SlotContext, opened: [Int], keyCommitment: [UInt8], now: Timestamp) -> [String: Timestamp] {
+    /// A custodian of `slots` the set says nothing about (no current set) starts at `unknownSince` (the vault's
+    /// creation): nothing ever proved it.
+    func baselines(
+        of slots: [SlotRecord], context: SlotContext, opened: [Int], keyCommitment: [UInt8], now: Timestamp, unknownSince: Timestamp
+    ) -> [String: Timestamp] {
         let vaultID = context.identity.id
         let set = currentCommitments(for: slots, vaultID: vaultID, under: keyCommitment)
         var out: [String: Timestamp] = [:]
@@ -91,7 +95,10 @@ extension ExtensionArea {
                 out[slot.sameness] = now
                 continue
             }
-            guard let entry = set?.slots[index] else { continue }
+            guard let entry = set?.slots[index] else {
+                out[slot.sameness] = min(unknownSince, now)
+                continue
+            }
             var since = entry.since
             if let key = entry.checkKey, let c = checkIns.first(where: { $0.slotDigest == record.digest }),
                 c.time.secondsSinceEpoch <= now.secondsSinceEpoch &+ checkInClockAllowance, c.time > since, c.isSigned(vaultID: vaultID, checkKey: key)
@@ -127,14 +134,20 @@ extension ExtensionArea {
     /// that key signed it, it is dated no later than `now`'s allowance, and it is newer than the vault's own.
     /// Only the newest valid check-in of each slot is taken (older ones prove less), so a write adds at most one audit
     /// record per slot however long the file grew.
+    /// `leftAhead`: a valid check-in was left out because it is dated ahead of this writer's clock (the file must then
+    /// stay: the writer's clock may be the wrong one).
     mutating func fold(
         _ pending: [CheckIn], slots: [SlotRecord], vaultID: [UInt8], keyCommitment: [UInt8], logKey: SecretBytes, now: Timestamp = .now()
-    ) -> [CheckIn] {
-        guard let set = currentCommitments(for: slots, vaultID: vaultID, under: keyCommitment) else { return [] }
+    ) -> (folded: [CheckIn], leftAhead: Bool) {
+        guard let set = currentCommitments(for: slots, vaultID: vaultID, under: keyCommitment) else { return ([], false) }
         var newest: [[UInt8]: CheckIn] = [:]
-        for c in pending.sorted(by: { $0.time > $1.time })
-        where newest[c.slotDigest] == nil && c.time.secondsSinceEpoch <= now.secondsSinceEpoch &+ checkInClockAllowance {
+        var leftAhead = false
+        for c in pending.sorted(by: { $0.time > $1.time }) where newest[c.slotDigest] == nil {
             guard let key = set.entry(for: c.slotDigest)?.checkKey else { continue }
+            if c.time.secondsSinceEpoch > now.secondsSinceEpoch &+ checkInClockAllowance {
+                if c.isSigned(vaultID: vaultID, checkKey: key) { leftAhead = true }
+                continue
+            }
             if let kept = checkIns.first(where: { $0.slotDigest == c.slotDigest }), kept.time >= c.time,
                 kept.time.secondsSinceEpoch <= now.secondsSinceEpoch &+ checkInClockAllowance
             {
@@ -152,7 +165,7 @@ extension ExtensionArea {
                 outcome: "ok: the custodian of slot \(slot + 1) checked in alone on \(c.time.iso8601) (\(c.actor)): its secret opens its slot and its share matches the vault key's commitment",
                 actor: .current(), key: logKey)
         }
-        return folded
+        return (folded, leftAhead)
     }
 
     /// Each custodian's check-in status from this area and `pending` check-ins, for `slots` (with `custodianIDs`);
@@ -195,10 +208,24 @@ extension UnlockedVault {
         return out
     }
 
+    /// `statuses` with the slots this unlock opened counted as proved at `time` (a drill that could not record itself
+    /// still saw their custodians' secrets work), when the vault's current set holds their check keys.
+    func countingOpenedSlots(_ statuses: [CheckInStatus], at time: Timestamp, actor: AuditActor) -> [CheckInStatus] {
+        let header = vault.header
+        guard let set = header.extensions.currentCommitments(for: header.slots, vaultID: header.identity.id, under: keyCommitment) else { return statuses }
+        return statuses.map { s in
+            let index = s.slotNumber - 1
+            guard openedSlots.contains(index), let key = checkKeys[index], set.slots[index].checkKey == key.publicKey else { return s }
+            return CheckInStatus(
+                slotNumber: s.slotNumber, custodianID: s.custodianID, baseline: s.baseline, lastCheckIn: time,
+                lastCheckInBy: AuditActor.clean("\(actor.user)@\(actor.machine)", CheckIn.maxActorCount), isPending: false)
+        }
+    }
+
     /// Whether this key opens something the header does not authenticate by itself: the first entry, or the audit
     /// log's first record. Used to tell a wrong key (a bad share) from a damaged header when the vault tag fails.
     var opensSomething: Bool {
-        if vault.entryCount > 0, (try? open(vault.header.entry(at: 0))) != nil { return true }
+        for index in 0..<min(vault.entryCount, 8) where (try? open(vault.header.entry(at: index))) != nil { return true }
         let log = vault.header.extensions.log
         return !log.records.isEmpty && log.firstBrokenLink(key: logKey) != 0
     }
@@ -252,6 +279,13 @@ public struct CheckInReview: Sendable, Equatable {
         var problems: [String] = [], notes: [String] = []
         var recent = 0, committed = 0
         for s in statuses {
+            if let proof = s.lastCheckIn ?? s.baseline, proof.secondsSinceEpoch > now.secondsSinceEpoch &+ checkInClockAllowance {
+                committed += 1
+                problems.append(
+                    "custodian \(s.custodianID) (slot \(s.slotNumber)): its check-in age is dated \(proof.iso8601), ahead of this computer's clock (a clock was wrong when it was written); check it again with 'keyvault custodian check' and its secret"
+                )
+                continue
+            }
             guard let days = s.daysSinceLastProof(from: now) else {
                 notes.append(
                     threshold == nil
@@ -450,8 +484,9 @@ extension Vault {
     }
 
     /// What ties the key that committed to a slot to the vault, for a custodian who cannot unlock it alone: the
-    /// user's pin (or signed re-keys from it), the passphrase slot, the custodian's own endorsement under that key,
-    /// this process, or the operator. Throws when something contradicts it or nothing ties it.
+    /// user's pin (or signed re-keys from it), the custodian's own endorsement under that key, this process, or the
+    /// operator. Not the passphrase: in a threshold vault its slot holds a share, and opening it proves nothing about
+    /// who signed the commitments. Throws when something contradicts it or nothing ties it.
     private static func vouchForCommitment(
         _ keyCommitment: [UInt8], vault: Vault, index: Int, record: SlotRecord, slot: any CustodianSlot, opening: SlotOpening,
         credentials: Credentials, name: String
@@ -463,6 +498,14 @@ extension Vault {
             if let steps = UnlockedVault.transitionSteps(vault.header.extensions.keyHistory, from: pinned, to: keyCommitment, vaultID: vaultID) {
                 return .pinnedThroughRekey(steps: steps)
             }
+            // Made by an earlier key of this vault, which signed re-keys lead from to the one this user saw: the slots
+            // were made again by a keyvault that did not commit to them.
+            if UnlockedVault.transitionSteps(vault.header.extensions.keyHistory, from: keyCommitment, to: pinned, vaultID: vaultID) != nil {
+                throw KeyVaultError(
+                    .notCommitted,
+                    "\(name) opens its slot, but the vault's commitments were made by an earlier key of this vault (fingerprint \(fingerprint)), which was re-keyed since by a keyvault that did not commit to the new slots; a drill this custodian unlocks, or 'keyvault rekey' with enough custodians, makes them again"
+                )
+            }
             if !credentials.vouchForKey {
                 throw KeyVaultError(
                     .damaged,
@@ -471,7 +514,7 @@ extension Vault {
             }
             return .unvouched("the operator vouched for key \(fingerprint)")
         }
-        if opening.vouchesForKey { return .passphrase }
+        // (The passphrase slot of a threshold vault holds a share: opening it says nothing about who signed the set.)
         if let endorsement = vault.header.extensions.endorsements.first(where: { $0.slotDigest == record.digest }) {
             let message = UnlockedVault.endorsementMessage(for: record, vaultID: vaultID, commitment: keyCommitment)
             let checks: Bool

@@ -42,20 +42,26 @@ extension Vault {
                 for source in added { try source.checkNew() }
                 slots = header.slots + (try SlotBuilder.slots(for: added, vaultKey: unlocked.vaultKey, context: header.slotContext, commit: false).slots)
                 // Every slot holds the vault key: the set names them all, with each old slot's baseline carried.
+                // A custodian already there that nothing ever proved (no set) counts from the vault's creation, unless it
+                // unlocked for this change.
                 let vaultID = header.identity.id, now = Timestamp.now()
                 let old = extensions.currentCommitments(for: header.slots, vaultID: vaultID, under: unlocked.keyCommitment)
                 extensions.commitments = try SlotCommitments.make(
-                    slots: try slots.map { record in
+                    slots: try slots.enumerated().map { index, record in
                         let digest = record.digest
+                        let since =
+                            index >= header.slots.count || unlocked.openedSlots.contains(index)
+                            ? now : min(old?.entry(for: digest)?.since ?? current.createdAt, now)
                         return SlotCommitments.Slot(
                             digest: digest, checkKey: try CheckKey.derive(payload: unlocked.vaultKey, vaultID: vaultID, slotDigest: digest).publicKey,
-                            since: old?.entry(for: digest)?.since ?? now)
+                            since: since)
                     }, vaultID: vaultID, vaultKey: unlocked.vaultKey, time: now)
             } else {
                 let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
                 let k = try SlotBuilder.validate(all, threshold: Int(header.threshold!))
                 let baselines = extensions.baselines(
-                    of: header.slots, context: header.slotContext, opened: unlocked.openedSlots, keyCommitment: unlocked.keyCommitment, now: .now())
+                    of: header.slots, context: header.slotContext, opened: unlocked.openedSlots, keyCommitment: unlocked.keyCommitment, now: .now(),
+                    unknownSince: current.createdAt)
                 let new = try SlotBuilder.slots(
                     for: all, vaultKey: unlocked.vaultKey, context: SlotContext(identity: header.identity, threshold: k), baselines: baselines, commit: true)
                 slots = new.slots
@@ -157,7 +163,8 @@ extension Vault {
         let identity = current.header.identity.withThreshold(k != nil)
         let context = SlotContext(identity: identity, threshold: k)
         let baselines = current.header.extensions.baselines(
-            of: current.header.slots, context: current.header.slotContext, opened: unlocked.openedSlots, keyCommitment: unlocked.keyCommitment, now: .now())
+            of: current.header.slots, context: current.header.slotContext, opened: unlocked.openedSlots, keyCommitment: unlocked.keyCommitment, now: .now(),
+            unknownSince: current.createdAt)
         let (slots, commitments) = try SlotBuilder.slots(for: sources, vaultKey: newKey, context: context, baselines: baselines)
         let entryKey = try KeyDerivation.subkey(.entrySealing, of: newKey)
         let fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: newKey)

@@ -50,12 +50,16 @@ extension Vault {
                 endorsers: endorsers, checkKeys: checkKeys)
             // Only a threshold's shares combine into a key that is wrong as a whole (a vault without one keeps its
             // salvage path: the slot's payload is the key itself). A wrong key that opens nothing, from shares of which
-            // some are not what the (signed, but not yet authenticated) commitment says: name those slots.
-            if header.threshold != nil, !unlocked.isAuthentic, isChecksumValid, !unlocked.opensSomething {
+            // some are not what the commitments of the key this user knows say: name those slots. (A set signed by
+            // any other key is anyone's word, and is not allowed to blame a custodian.)
+            if header.threshold != nil, !unlocked.isAuthentic, isChecksumValid, let set = header.extensions.commitments,
+                let known = credentials.keyPins?.pinnedKey(ofVaultID: id) ?? KnownKeys.commitment(ofVaultID: id), set.keyCommitment == known,
+                !unlocked.opensSomething
+            {
                 let suspects = opened.filter { header.extensions.shareLooksWrong(slot: $0, checkKey: checkKeys[$0]!, slots: header.slots, vaultID: header.identity.id) }
                 if !suspects.isEmpty {
                     throw KeyVaultError.damaged(
-                        "vault damaged or tampered with: the shares combine into a key that opens nothing, and the share in slot \(describeCustodiansOf(suspects)) is not what the vault key committed to: that slot was probably replaced or corrupted; unlock with other custodians, then replace it ('keyvault custodian remove', then 'add')"
+                        "vault damaged or tampered with: the shares combine into a key that opens nothing, and \(suspects.count == 1 ? "the share in slot" : "the shares in slots") \(describeCustodiansOf(suspects)) \(suspects.count == 1 ? "is" : "are") not what the vault key committed to: \(suspects.count == 1 ? "that slot was" : "those slots were") probably replaced or corrupted; unlock with other custodians, then replace \(suspects.count == 1 ? "it" : "them") ('keyvault custodian remove', then 'add')"
                     )
                 }
             }

@@ -142,17 +142,20 @@ extension Vault {
         // Check-ins of custodians who checked in alone wait beside the vault: this write takes them in.
         let pending = PendingCheckIns.read(vaultPath: target, vaultID: current.header.identity.id)
         var folded: [CheckIn] = []
+        var leftAhead = false
         if !pending.checkIns.isEmpty || pending.ignored > 0 {
-            folded = current.header.extensions.fold(
+            (folded, leftAhead) = current.header.extensions.fold(
                 pending.checkIns, slots: current.header.slots, vaultID: current.header.identity.id, keyCommitment: unlocked.keyCommitment,
                 logKey: unlocked.logKey, now: .now())
         }
+        // Check-ins of slots that are gone (kept by a writer that did not know them) are dropped.
+        current.header.extensions.keepCheckIns(for: current.header.slots)
         let out = try AtomicFile(finalPath: target)
         try out.keepOwnership(of: try lock.file.status(what: "vault"), source: lock.file.fd)
         let result = try change(current, unlocked, out)
         let written = try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)
-        if !pending.checkIns.isEmpty || pending.ignored > 0 {
+        if (!pending.checkIns.isEmpty || pending.ignored > 0) && !leftAhead {
             // Removed only when what it held is in the vault now (or names a slot the write replaced): the lock is
             // held, so no check-in was appended meanwhile.
             let area = written.header.extensions

@@ -96,5 +96,9 @@ struct CheckInCLITests {
         let bad = try CLI.run(["drill", v.path, "--check-in-max-age-days", "0"] + v.identity("a") + v.identity("b"), environment: v.admin)
         #expect(bad.status == 2 && bad.stderr.contains("--check-in-max-age-days must be from 1 to 3650, not 0"), "\(bad)")
         #expect(try v.ws.read("v.kv") == before && !v.ws.exists("v.kv.checkins"))
+        // An environment default does not count as a second secret when an option names one.
+        let env = v.admin.merging(["KEYVAULT_PASSPHRASE_FILE": v.ws.file("pass")]) { $1 }
+        let withDefault = try CLI.run(["custodian", "check", v.path] + v.identity("a"), environment: env)
+        #expect(withDefault.status == 0, "\(withDefault)")
     }
 }

@@ -72,6 +72,9 @@ struct CheckInTests {
         // right, the vault tag (which needs the vault key) is not.
         let vault = try Vault.open(atPath: v.path)
         let h = vault.header
+        // This user knows the vault's key (it pinned it): the key's own commitments may name a bad share.
+        let pins = SeenVaults(directory: try CustodianSupport.temporaryDirectory() + "/seen")
+        try pins.pin(h.extensions.commitments!.keyCommitment, vaultID: vault.id)
         var share = [UInt8](repeating: 0, count: 33)
         share[0] = 2
         for i in 1..<33 { share[i] = UInt8.random(in: 0...255) }
@@ -90,7 +93,9 @@ struct CheckInTests {
                 == "custodian \(bobID) (slot 2): its secret opens its slot, but the vault key committed to other bytes in that place: the slot was replaced (perhaps put back from an older copy) or corrupted, and its share would give a wrong vault key; replace the custodian ('keyvault custodian remove', then 'add') with enough others"
         )
         #expect(!FileManager.default.fileExists(atPath: v.pending))
-        let unlock = code { _ = try Vault.open(atPath: v.path).unlock(with: Credentials(identities: [v.alice, v.bob])) }
+        var pinned = Credentials(identities: [v.alice, v.bob])
+        pinned.keyPins = pins
+        let unlock = code { _ = try Vault.open(atPath: v.path).unlock(with: pinned) }
         #expect(unlock?.0 == .damaged)
         #expect(
             unlock?.1.hasPrefix(
@@ -314,5 +319,80 @@ struct CheckInTests {
         let result = try Vault.checkIn(atPath: v.path, credentials: vouched([v.alice]))
         #expect(try TestFiles.text(v.pending).split(separator: "\n").count == 2)
         #expect(try Vault.open(atPath: v.path).checkInStatus()[0].lastCheckIn == result.time)
+    }
+
+    /// Re-signs the vault's commitment set with a key of the file writer's own (what anyone can copy: digests and
+    /// check keys), fixing the checksum; the vault tag then fails.
+    func resignCommitments(_ path: String, since: Timestamp? = nil, key: SecretBytes? = nil, tagKey: SecretBytes? = nil) throws {
+        let vault = try Vault.open(atPath: path)
+        let h = vault.header
+        var area = h.extensions
+        area.commitments = try SlotCommitments.make(
+            slots: area.commitments!.slots.map { .init(digest: $0.digest, checkKey: $0.checkKey, since: since ?? $0.since) }, vaultID: h.identity.id,
+            vaultKey: try key ?? SecretBytes.random(count: 32), time: .now())
+        let header = VaultHeader.encode(
+            identity: h.identity, threshold: h.threshold, slots: h.slots, records: h.allRecords(), extensions: area,
+            tagKey: try tagKey ?? SecretBytes.random(count: 32))
+        let all = try TestFiles.bytes(path)
+        try Data(header.encoded + all[h.size...]).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func thePassphraseOfAThresholdVaultVouchesForNoCommitment() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let (alice, bob) = (try CustodianIdentity.generate(), try CustodianIdentity.generate())
+        let passphrase = try CustodianSupport.secret("threshold passphrase 1")
+        let vault = try Vault.create(
+            atPath: "\(dir)/v.kv", custodians: [.passphrase(passphrase, try KDFParameters(opsLimit: 1, memLimitKiB: 8)), .recipient(alice.recipient!), .recipient(bob.recipient!)],
+            threshold: 2)
+        KnownKeys.forget(vaultID: vault.id)
+        try resignCommitments("\(dir)/v.kv")
+        // Its slot holds a share: opening it says nothing about who signed the set, so nothing vouches here.
+        let check = code { try Vault.checkIn(atPath: "\(dir)/v.kv", credentials: Credentials(passphrase: passphrase)) }
+        #expect(check?.0 == .unvouchedKey, "\(String(describing: check))")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/v.kv.checkins"))
+    }
+
+    @Test func aBaselineAheadOfTheClockIsAProblemNotAFreshCustodian() throws {
+        let v = try thresholdVault()
+        let made = try Vault.open(atPath: v.path)
+        let unlocked = try made.unlock(with: Credentials(identities: [v.alice, v.bob]))
+        // A writer whose clock was ten years ahead.
+        try resignCommitments(
+            v.path, since: Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch + 3650 * day), key: unlocked.vaultKey, tagKey: unlocked.tagKey)
+        let review = try Vault.open(atPath: v.path).reviewCheckIns(maxAgeDays: 180)
+        #expect(review.problems.count == 4, "\(review.problems)")
+        #expect(review.problems[0] == "only 0 of the 2 custodians this vault needs have proved within 180 days that their secrets open the vault")
+        #expect(review.problems[1].contains("ahead of this computer's clock"))
+    }
+
+    @Test func aDrillThatCannotRecordStillCountsTheCustodiansWhoUnlockedForIt() throws {
+        let v = try thresholdVault()
+        let unlocked = try Vault.open(atPath: v.path).unlock(with: Credentials(identities: [v.alice, v.carol]))
+        let report = unlocked.drill(recording: false)
+        #expect(report.custodianCheckIns.map { $0.lastCheckIn != nil } == [true, false, true])
+        #expect(report.custodianCheckIns[0].lastCheckIn == report.time)
+    }
+
+    @Test func aCheckInAheadOfAWritersClockStaysPendingAndStaleCheckInsAreDropped() throws {
+        let v = try thresholdVault()
+        try Vault.checkIn(atPath: v.path, credentials: vouched([v.carol]), at: Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch + 3 * day))
+        // Section 85 full of check-ins of slots that are gone (kept by a writer that did not know them).
+        let made = try Vault.open(atPath: v.path)
+        let unlocked = try made.unlock(with: Credentials(identities: [v.alice, v.bob]))
+        var area = made.header.extensions
+        area.checkIns = (0..<64).map { _ in
+            CheckIn(slotDigest: (0..<32).map { _ in UInt8.random(in: 0...255) }, time: .now(), actor: "x@y", signature: [UInt8](repeating: 1, count: 64))
+        }
+        let h = made.header
+        try Data(VaultHeader.encode(identity: h.identity, threshold: h.threshold, slots: h.slots, records: [], extensions: area, tagKey: unlocked.tagKey).encoded)
+            .write(to: URL(fileURLWithPath: v.path))
+        try Vault.checkIn(atPath: v.path, credentials: vouched([v.alice]))
+        _ = try Vault.seal(
+            try SecretBytes(copying: Array("key".utf8)), SealRequest(role: .sm, host: try HostName("SM01")), atPath: v.path,
+            credentials: vouched([v.alice, v.bob]))
+        let after = try Vault.open(atPath: v.path)
+        // Alice's check-in was taken in; the 64 stale items are gone; carol's (ahead of this clock) still waits.
+        #expect(after.header.extensions.checkIns.count == 1 && after.checkInStatus()[0].lastCheckIn != nil)
+        #expect(FileManager.default.fileExists(atPath: v.pending))
     }
 }
