@@ -340,11 +340,15 @@ extension Vault {
     /// is unlocked: ``DrillReport/custodianCheckIns``) makes the vault key's own.
     ///
     /// - Parameter now: check-ins dated more than a day after it count for nothing.
-    public func checkInStatus(now: Timestamp = .now()) -> [CheckInStatus] {
+    public func checkInStatus(now: Timestamp = .now()) -> [CheckInStatus] { checkInStatus(now: now, under: nil) }
+
+    /// As ``checkInStatus(now:)``, counting only a commitment set signed by `keyCommitment` when given (a reader that
+    /// authenticated the vault under that key).
+    func checkInStatus(now: Timestamp, under keyCommitment: [UInt8]?) -> [CheckInStatus] {
         let vaultID = header.identity.id
         let pending = PendingCheckIns.read(vaultPath: Vault.resolvedPath(path), vaultID: vaultID).checkIns
         return header.extensions.checkInStatus(
-            slots: header.slots, custodianIDs: custodians.map(\.id), vaultID: vaultID, pending: pending, under: nil, now: now)
+            slots: header.slots, custodianIDs: custodians.map(\.id), vaultID: vaultID, pending: pending, under: keyCommitment, now: now)
     }
 
     /// ``CheckInReview`` of ``checkInStatus(now:)`` with this vault's threshold.

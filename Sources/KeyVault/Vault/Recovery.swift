@@ -457,15 +457,8 @@ extension UnlockedVault {
                 }
             }
         }
-        let header = vault.header
         // Not recorded: the vault as read, and the custodians who unlocked for this drill, who proved their secrets.
-        let statuses =
-            checkIns
-            ?? countingOpenedSlots(
-                header.extensions.checkInStatus(
-                    slots: header.slots, custodianIDs: vault.custodians.map(\.id), vaultID: header.identity.id,
-                    pending: PendingCheckIns.read(vaultPath: Vault.resolvedPath(vault.path), vaultID: header.identity.id).checkIns, under: keyCommitment,
-                    now: now), at: now, actor: actor)
+        let statuses = checkIns ?? countingOpenedSlots(vault.checkInStatus(now: now, under: keyCommitment), at: now, actor: actor)
         return DrillReport(time: now, entries: results, problems: problems, recordError: recordError, custodianCheckIns: statuses)
     }
 }

@@ -141,9 +141,10 @@ extension Vault {
         try unlocked.requireAuthentic()
         // Check-ins of custodians who checked in alone wait beside the vault: this write takes them in.
         let pending = PendingCheckIns.read(vaultPath: target, vaultID: current.header.identity.id)
+        let hasPending = !pending.checkIns.isEmpty || pending.ignored > 0
         var folded: [CheckIn] = []
         var leftAhead = false
-        if !pending.checkIns.isEmpty || pending.ignored > 0 {
+        if hasPending {
             (folded, leftAhead) = current.header.extensions.fold(
                 pending.checkIns, slots: current.header.slots, vaultID: current.header.identity.id, keyCommitment: unlocked.keyCommitment,
                 logKey: unlocked.logKey, now: .now())
@@ -155,7 +156,7 @@ extension Vault {
         let result = try change(current, unlocked, out)
         let written = try checkWritten(out, keptKey: unlocked)
         try out.commit(replacing: true)
-        if (!pending.checkIns.isEmpty || pending.ignored > 0) && !leftAhead {
+        if hasPending && !leftAhead {
             // Removed only when what it held is in the vault now (or names a slot the write replaced): the lock is
             // held, so no check-in was appended meanwhile.
             let area = written.header.extensions
