@@ -53,6 +53,8 @@ if String(decoding: hostBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
 }
 mkdir(settings.workdir, 0o700)
 guard chdir(settings.workdir) == 0 else { fail("cannot enter \(settings.workdir)") }
+// keyvault's record of the vaults this user has seen, kept in the work folder rather than the user's own.
+setenv("XDG_STATE_HOME", settings.workdir + "/state", 1)
 
 do {
     print("libsodium floor…")

@@ -45,8 +45,9 @@ struct Verify: ParsableCommand {
             if !report.isIndexAuthentic {
                 Output.line("DAMAGED  vault index: header or index fails authentication (damaged or tampered with)")
             }
-            for r in report.entries {
-                Output.line(r.problem == nil ? "ok       \(r.entry.displayName)" : "DAMAGED  \(r.entry.displayName): \(r.problem!)")
+            Output.lines(count: report.entries.count) { i in
+                let r = report.entries[i]
+                return r.problem == nil ? "ok       \(r.entry.displayName)" : "DAMAGED  \(r.entry.displayName): \(r.problem!)"
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
             let bad = report.entries.filter { $0.problem != nil }.count

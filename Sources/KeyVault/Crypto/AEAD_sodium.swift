@@ -65,3 +65,24 @@ protocol ContiguousBytes {
 }
 extension Array: ContiguousBytes where Element == UInt8 {}
 extension ArraySlice: ContiguousBytes where Element == UInt8 {}
+
+extension AEAD {
+    /// Decrypts and authenticates `ciphertext` into `plaintext` (exactly `ciphertext.count - tagCount` bytes, in memory
+    /// the caller owns and wipes), without allocating: for loops over many keys. False when authentication fails.
+    static func open(
+        _ ciphertext: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer, key: SecretBytes,
+        nonce: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer
+    ) -> Bool {
+        precondition(key.count == keyCount && nonce.count == nonceCount)
+        guard ciphertext.count >= tagCount, plaintext.count == ciphertext.count - tagCount else { return false }
+        var plainCount: UInt64 = 0
+        let rc = key.withUnsafeBytes { k in
+            crypto_aead_xchacha20poly1305_ietf_decrypt(
+                plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), &plainCount, nil,
+                ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(ciphertext.count),
+                associatedData.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(associatedData.count),
+                nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        return rc == 0
+    }
+}

@@ -92,6 +92,12 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
         sodium_memzero(base, Swift.max(count, 1))
     }
 
+    /// Overwrites the first `n` bytes with zeros: for a buffer reused for secrets of different lengths.
+    func wipe(first n: Int) {
+        precondition(n >= 0 && n <= count)
+        if n > 0 { sodium_memzero(base, n) }
+    }
+
     /// Constant-time equality of contents (lengths are not secret).
     public static func == (lhs: SecretBytes, rhs: SecretBytes) -> Bool {
         guard lhs.count == rhs.count else { return false }

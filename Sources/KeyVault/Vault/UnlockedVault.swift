@@ -133,19 +133,8 @@ public final class UnlockedVault: @unchecked Sendable {
     ///
     /// - Returns: the report; ``VerificationReport/isIntact`` is true when everything authenticated.
     public func verify() -> VerificationReport {
-        var progress = EntryProgress("checking entries", total: vault.entryCount)
-        let results = vault.entries.map { entry -> VerificationReport.EntryResult in
-            defer { progress.advance() }
-            do {
-                _ = try open(entry)
-                return .init(entry: entry, problem: nil)
-            } catch let error as KeyVaultError {
-                return .init(entry: entry, problem: error.message)
-            } catch {
-                return .init(entry: entry, problem: "\(error)")
-            }
-        }
-        progress.finish()
+        let problems = sweepEntries()
+        let results = problems.indices.map { VerificationReport.EntryResult(entry: vault.header.entry(at: $0), problem: problems[$0]) }
         let log = vault.header.extensions.log
         let logProblem = log.firstBrokenLink(key: logKey).map {
             "audit log record \($0 + 1 + Int(log.dropped)) does not follow from the one before (removed or edited)"
