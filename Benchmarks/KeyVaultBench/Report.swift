@@ -100,7 +100,7 @@ struct Report {
             row("… read the identity file", "restore/identity"),
             row("… open and parse the vault", "restore/open"),
             row("… unlock (X25519 slot, subkeys, vault tag)", "restore/unlock", floor: floor.x25519.median),
-            row("… host rule and decrypt", "restore/decrypt", floor: floor.aeadOpen[4_096]!.median + floor.blake2b[4_096]!.median),
+            row("… host rule, decrypt and the audit record (rewrites the vault: temp file, fsync, rename, fsync folder)", "restore/decrypt", floor: floor.aeadOpen[4_096]!.median + floor.blake2b[4_096]!.median),
             row("… write the key (temp file, fsync, rename, fsync folder)", "restore/write"),
             "",
         ]
@@ -140,7 +140,8 @@ struct Report {
                 + "\(settings.entryKeySize)-byte random keys (an exported SM key file is about 1.3 KiB), a label and a file name each, "
                 + "one X25519 custodian. Then, whole processes: `list`, `verify --identity id` (opens every entry), `restore` of SM01's key "
                 + "(in the middle of the index) and `seal` of one more key (each run adds a version, so the vault grows by one entry per run). "
-                + "Unlock = `Vault.open` + `unlock` in process (parse, X25519, vault tag over the whole header).",
+                + "Unlock = `Vault.open` + `unlock` in process (parse, X25519, vault tag over the whole header); restore one in process "
+                + "includes its audit record, which rewrites the vault.",
             "",
             "| entries | file | header | build (batch) | seal one more | list | verify | restore one | unlock (in process) | restore one (in process) | peak RSS (max of the four) |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -248,6 +249,22 @@ struct Report {
             line(
                 "restore: 1,000-entry vault within 1.5× of a 1-entry vault", "\(formatSeconds(k.processes["restore"]!.median)) vs \(formatSeconds(one.processes["restore"]!.median)): \(format(q, 2))×",
                 q <= 1.5)
+        }
+        // Issue 13 (storage v2) asks for more; most of it needs an appendable format (docs/FORMAT-V2-DESIGN.md).
+        md += ["", "## Targets (issue 13: storage v2)", "", "| target | measured | met |", "|---|---|---|"]
+        line("public-key seal and restore, 4 KiB: whole process ≤ 1.0× age", "\(format(sealRatio, 2))× and \(format(restoreRatio, 2))×", sealRatio <= 1.0 && restoreRatio <= 1.0)
+        if let big = scaling.rows.first(where: { $0.entries == 100_000 }) {
+            let restore = big.processes["restore"]!.median, seal = big.processes["seal"]!.median, verify = big.processes["verify"]!.median
+            line("100,000 entries: restore one, its audit record included, < 100 ms + unlock", formatSeconds(restore), restore < 0.1 + unlockCost)
+            line("100,000 entries: seal one more < 50 ms + unlock", formatSeconds(seal), seal < 0.05 + unlockCost)
+            let verifyFloor = 100_000 * (floor.aeadOpen[1_300]!.median + floor.blake2b[1_300]!.median) + floor.x25519.median
+            line(
+                "100,000 entries: verify ≤ 3× libsodium's floor", "\(formatSeconds(verify)) vs \(formatSeconds(verifyFloor)): \(format(verify / verifyFloor, 2))×",
+                verify <= 3 * verifyFloor)
+        }
+        if let one = scaling.rows.first(where: { $0.entries == 1 }), let k = scaling.rows.first(where: { $0.entries == 1_000 }) {
+            let q = k.processes["restore"]!.median / one.processes["restore"]!.median
+            line("restore: 1,000-entry vault ≤ 1.2× a 1-entry vault", "\(format(q, 2))×", q <= 1.2)
         }
         md += ["", "Whether any step grows faster than linearly: see the exponents k in the growth table.", ""]
         return md

@@ -80,9 +80,9 @@ extension ExtensionArea {
 
     /// For each custodian of `slots` (by ``CustodianSlot/sameness``), when its check-in age starts after its slots are
     /// made again (a re-key, a new threshold): `now` for those who opened a slot for this write, else its newest valid
-    /// check-in or its baseline in the current commitment set, whichever is later. Custodians not found start at `now`.
-    /// A custodian of `slots` the set says nothing about (no current set) starts at `unknownSince` (the vault's
-    /// creation): nothing ever proved it.
+    /// check-in or its baseline in the current commitment set, whichever is later. A custodian of `slots` the set says
+    /// nothing about (no current set) starts at `unknownSince` (the vault's creation): nothing ever proved it. A new
+    /// custodian, not among `slots`, is not in the result: the caller starts it at `now`.
     func baselines(
         of slots: [SlotRecord], context: SlotContext, opened: [Int], keyCommitment: [UInt8], now: Timestamp, unknownSince: Timestamp
     ) -> [String: Timestamp] {
