@@ -18,17 +18,22 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
         ),
+        // OpenSSL 3's headers (Debian libssl-dev puts them on the default include path). Deliberately without
+        // `pkgConfig: "libcrypto"`: SwiftPM would put its `-lcrypto` on every link line, ahead of anything that could
+        // drop it, and the executable would load libcrypto at start again; CKeyVaultOpenSSLLoader loads it instead.
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+            providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "CKeyVaultSystem"),
         // PKCS#11 modules (smartcards, HSMs) loaded at run time with dlopen; pkcs11.h from Debian libp11-kit-dev.
         .target(name: "CKeyVaultPKCS11", linkerSettings: [.linkedLibrary("dl")]),
+        // libcrypto loaded at run time with dlopen, only when a certificate or token custodian needs it: it defines the
+        // OpenSSL functions keyvault calls, so the executable does not link libcrypto (start-up, docs/BENCHMARKS.md).
+        .target(name: "CKeyVaultOpenSSLLoader", dependencies: ["COpenSSL"], linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "KeyVault",
-            dependencies: ["CSodium", "COpenSSL", "CKeyVaultSystem", "CKeyVaultPKCS11"]
+            dependencies: ["CSodium", "COpenSSL", "CKeyVaultOpenSSLLoader", "CKeyVaultSystem", "CKeyVaultPKCS11"]
         ),
         .executableTarget(
             name: "keyvault",

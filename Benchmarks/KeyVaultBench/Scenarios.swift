@@ -26,6 +26,10 @@ let unshareWrapper = ["unshare", "--uts", "sh", "-c", "hostname SM01 && exec \"$
 struct AgeComparison {
     var results: [String: Samples] = [:]
     var inProcess: [String: Samples] = [:]
+    /// How many fsync (and fdatasync) calls one keyvault seal and one restore make, counted by strace.
+    var fsyncCalls: [String: Int] = [:]
+    /// One fsync, of a freshly written 4 KiB file or of its folder, on the work folder's file system.
+    var fsync = Samples()
 
     static func run(_ s: Settings) throws -> AgeComparison {
         var out = AgeComparison()
@@ -70,6 +74,12 @@ struct AgeComparison {
                 Command(name: "unshare", argv: unshareWrapper + ["true"]),
                 Command(name: "age-restore", argv: [s.age, "-d", "-i", "aid", "-o", "o-age.bin", "k4.age"], prepare: { unlink("o-age.bin") }),
             ], reps: s.reps)
+        // keyvault syncs what it writes and age does not: count keyvault's fsyncs (strace, untimed) and time one here.
+        try freshVault()
+        out.fsyncCalls["kv-seal"] = try countFsyncs([kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"])
+        unlink("o-kv.bin")
+        out.fsyncCalls["kv-restore"] = try countFsyncs(restoreArgs)
+        out.fsync = measureFsync(reps: s.reps)
         guard readText("o-kv.bin").map(Array.init) != nil, fileSize("o-kv.bin") == key.count else {
             throw BenchFailure(description: "keyvault restore did not give the key back")
         }
@@ -219,4 +229,34 @@ func ageRecipient(_ path: String) throws -> String {
         throw BenchFailure(description: "no public key in \(path)")
     }
     return String(line.dropFirst("# public key: ".count))
+}
+
+/// The number of fsync and fdatasync calls `argv` makes, from `strace -f -c`.
+func countFsyncs(_ argv: [String]) throws -> Int {
+    unlink("strace.txt")
+    try spawn(["strace", "-f", "-c", "-o", "strace.txt", "-e", "trace=fsync,fdatasync"] + argv)
+    guard let summary = readText("strace.txt") else { throw BenchFailure(description: "strace wrote no summary for \(argv)") }
+    // Rows: % time, seconds, usecs/call, calls, [errors,] syscall.
+    return summary.split(separator: "\n").reduce(0) { total, line in
+        let fields = line.split(separator: " ")
+        guard let last = fields.last, last == "fsync" || last == "fdatasync", fields.count >= 5, let calls = Int(fields[3]) else { return total }
+        return total + calls
+    }
+}
+
+/// Seconds per fsync: a 4 KiB file written and synced, then its folder synced, as each atomic write of keyvault does.
+func measureFsync(reps: Int) -> Samples {
+    let folder = open(".", O_RDONLY | O_DIRECTORY)
+    defer { close(folder) }
+    let page = [UInt8](repeating: 0x5A, count: 4096)
+    var pair = Floor.perOperation(batch: 10, reps: reps) {
+        let fd = open("fsync-probe", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = page.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        fsync(folder)
+    }
+    unlink("fsync-probe")
+    pair.seconds = pair.seconds.map { $0 / 2 }
+    return pair
 }

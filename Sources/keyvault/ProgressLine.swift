@@ -9,7 +9,7 @@ import KeyVault
 /// at most ten times a second, and erased when the operation ends or before any other message is written.
 final class ProgressLine: @unchecked Sendable {
     // The command line reports from its one thread: no lock is needed.
-    nonisolated(unsafe) static let shared = ProgressLine()
+    static let shared = ProgressLine()
 
     private var visible = false
     private var lastDrawn: ContinuousClock.Instant?

@@ -60,6 +60,7 @@ enum OpenSSL {
 
     /// Parses a PEM (or DER) certificate and checks its key is one keyvault can wrap to.
     static func certificate(from bytes: [UInt8], source: String) throws -> ParsedCertificate {
+        try requireLoaded()
         let x509: OpaquePointer? = bytes.withUnsafeBytes { raw -> OpaquePointer? in
             guard let base = raw.baseAddress else { return nil }
             if bytes.starts(with: Array("-----".utf8)) || bytes.contains(0x2D) && String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") {
@@ -239,6 +240,7 @@ enum OpenSSL {
     /// Loads a PEM private key (PKCS#8, traditional, or encrypted with `password`) from guarded memory.
     /// - Returns: the key, or nil when the password is missing or wrong.
     static func privateKey(pem: SecretBytes, password: SecretBytes?) throws -> OpenSSLKey? {
+        try requireLoaded()
         _ = secureHeapReady
         // OpenSSL wants the password NUL-terminated: copy it into guarded memory with room for the terminator.
         let terminated: SecretBytes? = try password.map { pw in

@@ -30,6 +30,7 @@ extension OpenSSL {
     /// Removes OAEP padding (SHA-256, MGF1-SHA-256, no label) from a raw RSA `block` of the modulus's size; nil when it
     /// is not a valid padding (not this key, or damaged).
     static func removeOAEPSHA256Padding(_ block: SecretBytes) throws -> SecretBytes? {
+        try requireLoaded()
         let out = try SecretBytes(zeroedCount: block.count)
         let count = out.withUnsafeMutableBytes { o in
             block.withUnsafeBytes { b in
