@@ -87,7 +87,7 @@ struct Report {
             "**Of which fsync**: one seal makes \(fsyncs("kv-seal")) fsync calls and one restore \(fsyncs("kv-restore")) (counted with "
                 + "`strace -f -c -e trace=fsync,fdatasync`; a seal into a vault this user has not used yet also writes its seen-vault record "
                 + "and key pin, a restore its key file, the vault's audit record and the seen-vault record, each a file and its folder); "
-                + "one fsync of a 4 KiB file or of its folder takes \(age.fsync.text) here. Without them, by that estimate: seal "
+                + "one fsync, in a new 4 KiB file written, synced and renamed over another and a sync of its folder, takes \(age.fsync.text) here. Without them, by that estimate: seal "
                 + "\(withoutFsyncs("kv-seal")), restore \(withoutFsyncs("kv-restore")).",
             "",
         ]

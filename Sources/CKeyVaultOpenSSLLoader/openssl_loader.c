@@ -138,14 +138,16 @@ static void kv_require(const char *name) {
     abort();
 }
 
-#define KV_DEFINE(ret, name, params, args)                                    \
-    ret name params {                                                         \
-        if (!__atomic_load_n(&kv_loaded, __ATOMIC_ACQUIRE)) kv_require(#name); \
-        return kv_p_##name args;                                              \
+// Hidden: the executable does not export these names, so libcrypto's own calls between its functions, and those of any
+// library that links libcrypto itself (a PKCS#11 module such as SoftHSM2), never land here.
+#define KV_DEFINE(ret, name, params, args)                                      \
+    __attribute__((visibility("hidden"))) ret name params {                     \
+        if (!__atomic_load_n(&kv_loaded, __ATOMIC_ACQUIRE)) kv_require(#name);   \
+        return kv_p_##name args;                                                \
     }
-#define KV_VOID_DEFINE(name, params, args)                                    \
-    void name params {                                                        \
-        if (!__atomic_load_n(&kv_loaded, __ATOMIC_ACQUIRE)) kv_require(#name); \
-        kv_p_##name args;                                                     \
+#define KV_VOID_DEFINE(name, params, args)                                      \
+    __attribute__((visibility("hidden"))) void name params {                    \
+        if (!__atomic_load_n(&kv_loaded, __ATOMIC_ACQUIRE)) kv_require(#name);   \
+        kv_p_##name args;                                                       \
     }
 KV_OPENSSL_FUNCTIONS(KV_DEFINE, KV_VOID_DEFINE)
