@@ -1,11 +1,12 @@
 // OpenSSL's libcrypto, loaded with dlopen when keyvault first needs it.
 //
-// keyvault calls libcrypto's functions by their own names (through COpenSSL's headers). This file defines each of
-// those names as a small function that calls libcrypto's through a pointer, filled in by kv_openssl_load(), so the
-// executable does not need libcrypto.so.3 to start: the dynamic loader no longer maps it and resolves its 4,000 symbol
-// relocations (it is linked with BIND_NOW) for commands that never use a certificate. A function keyvault starts to
-// use must be added to KV_OPENSSL_FUNCTIONS: otherwise the link fails with an undefined reference (no libcrypto is
-// linked), and the test that runs commands without loading libcrypto fails if it is linked again.
+// keyvault calls each libcrypto function NAME as kv_ossl_NAME (COpenSSL's renames.h). This file defines kv_ossl_NAME
+// as a small function that calls libcrypto's NAME through a pointer, filled in by kv_openssl_load(), so the executable
+// does not need libcrypto.so.3 to start: the dynamic loader no longer maps it and resolves its 4,000 symbol relocations
+// (it is linked with BIND_NOW) for commands that never use a certificate. A function keyvault starts to use must be
+// added to renames.h and to KV_OPENSSL_FUNCTIONS: otherwise it is not renamed, and the link fails with an undefined
+// reference (no libcrypto is linked).
+#define _GNU_SOURCE  // dlvsym
 #include "CKeyVaultOpenSSLLoader.h"
 #include <dlfcn.h>
 #include <pthread.h>
@@ -13,16 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
+// OpenSSL's headers as keyvault's Swift code sees them: each function declared under its kv_ossl_ name (renames.h), so
+// the compiler checks every definition below against OpenSSL's own prototype.
+#include "../COpenSSL/shim.h"
 
 #pragma clang diagnostic ignored "-Wdeprecated-declarations"
 
@@ -111,11 +105,16 @@ static void kv_load(void) {
         return;
     }
 #define KV_RESOLVE(ret, name, params, args)                                                                         \
-    if ((*(void **)&kv_p_##name = dlsym(library, #name)) == NULL) {                                                  \
+    if ((*(void **)&kv_p_##name = dlvsym(library, #name, "OPENSSL_3.0.0")) == NULL) {                                \
         snprintf(kv_error, sizeof kv_error, "libcrypto.so.3 has no function %s (keyvault needs OpenSSL 3)", #name); \
         return;                                                                                                      \
     }
-#define KV_VOID_RESOLVE(name, params, args) KV_RESOLVE(void, name, params, args)
+// (Not through KV_RESOLVE: passing `name` on would expand it to kv_ossl_NAME.)
+#define KV_VOID_RESOLVE(name, params, args)                                                                         \
+    if ((*(void **)&kv_p_##name = dlvsym(library, #name, "OPENSSL_3.0.0")) == NULL) {                                \
+        snprintf(kv_error, sizeof kv_error, "libcrypto.so.3 has no function %s (keyvault needs OpenSSL 3)", #name); \
+        return;                                                                                                      \
+    }
     KV_OPENSSL_FUNCTIONS(KV_RESOLVE, KV_VOID_RESOLVE)
     __atomic_store_n(&kv_loaded, 1, __ATOMIC_RELEASE);
 }
@@ -138,8 +137,7 @@ static void kv_require(const char *name) {
     abort();
 }
 
-// Hidden: the executable does not export these names, so libcrypto's own calls between its functions, and those of any
-// library that links libcrypto itself (a PKCS#11 module such as SoftHSM2), never land here.
+// kv_ossl_NAME, for each NAME (renames.h turns `name` into it). Hidden: nothing outside the executable sees them.
 #define KV_DEFINE(ret, name, params, args)                                      \
     __attribute__((visibility("hidden"))) ret name params {                     \
         if (!__atomic_load_n(&kv_loaded, __ATOMIC_ACQUIRE)) kv_require(#name);   \

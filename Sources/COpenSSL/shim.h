@@ -1,6 +1,7 @@
 // OpenSSL 3 libcrypto, imported into Swift through one header, with the macros Swift cannot import as functions.
 #ifndef KEYVAULT_COPENSSL_SHIM_H
 #define KEYVAULT_COPENSSL_SHIM_H
+#include "renames.h"
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>

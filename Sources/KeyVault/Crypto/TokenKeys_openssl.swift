@@ -6,15 +6,15 @@ extension OpenSSL {
     /// The public part of `key` that a token also reports: the RSA modulus (big-endian, CKA_MODULUS) or the EC point
     /// (uncompressed, CKA_EC_POINT without its DER wrapping).
     static func publicComponent(of key: OpenSSLKey) -> [UInt8]? {
-        if EVP_PKEY_get_base_id(key.pointer) == kv_pkey_rsa() {
+        if kv_ossl_EVP_PKEY_get_base_id(key.pointer) == kv_pkey_rsa() {
             var out = [UInt8](repeating: 0, count: 2048)
             let count = kv_rsa_modulus(key.pointer, &out, Int32(out.count))
-            ERR_clear_error()
+            kv_ossl_ERR_clear_error()
             return count > 0 ? Array(out.prefix(Int(count))) : nil
         }
         var encoded: UnsafeMutablePointer<UInt8>?
-        let count = EVP_PKEY_get1_encoded_public_key(key.pointer, &encoded)
-        defer { kv_openssl_free(encoded); ERR_clear_error() }
+        let count = kv_ossl_EVP_PKEY_get1_encoded_public_key(key.pointer, &encoded)
+        defer { kv_openssl_free(encoded); kv_ossl_ERR_clear_error() }
         guard count > 0, let encoded else { return nil }
         return Array(UnsafeBufferPointer(start: encoded, count: count))
     }
@@ -22,9 +22,9 @@ extension OpenSSL {
     /// The size in bytes of a shared secret on the curve of `template` when `point` is a valid point on it; nil when
     /// it is not (off the curve, or not an encoded point).
     static func validECPointFieldCount(_ point: [UInt8], curveOf template: OpenSSLKey) -> Int? {
-        defer { ERR_clear_error() }
+        defer { kv_ossl_ERR_clear_error() }
         guard peerKey(point: point, curveOf: template) != nil else { return nil }
-        return (Int(EVP_PKEY_get_bits(template.pointer)) + 7) / 8
+        return (Int(kv_ossl_EVP_PKEY_get_bits(template.pointer)) + 7) / 8
     }
 
     /// Removes OAEP padding (SHA-256, MGF1-SHA-256, no label) from a raw RSA `block` of the modulus's size; nil when it
@@ -39,7 +39,7 @@ extension OpenSSL {
                     b.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(b.count))
             }
         }
-        ERR_clear_error()
+        kv_ossl_ERR_clear_error()
         return count >= 0 ? try out.prefix(Int(count)) : nil
     }
 
@@ -47,7 +47,7 @@ extension OpenSSL {
     static func sha256(_ message: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var count: UInt32 = 0
-        _ = EVP_Digest(message, message.count, &digest, &count, kv_sha256(), nil)
+        _ = kv_ossl_EVP_Digest(message, message.count, &digest, &count, kv_sha256(), nil)
         return digest
     }
 

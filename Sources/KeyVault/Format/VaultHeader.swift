@@ -177,6 +177,8 @@ struct VaultHeader: Sendable {
             let body = try r.bytes(length, "slot \(n) body")
             let record = SlotRecord(kind: kind, body: Array(body))
             guard kind != 0 else { throw KeyVaultError.damaged("vault damaged: slot \(n) has kind 0") }
+            // A certificate custodian needs OpenSSL: without it, say so here rather than show an unreadable certificate.
+            if kind == CertificateSlot.kind { try OpenSSL.requireLoaded() }
             _ = try Slot.parse(record, at: position + 3, context: context)
             if kind == PassphraseSlot.kind { passphraseSlots += 1 }
             slots.append(record)

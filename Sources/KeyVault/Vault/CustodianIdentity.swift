@@ -126,6 +126,8 @@ public final class CustodianIdentity: @unchecked Sendable {
         guard let module = uri.modulePath ?? modulePath else {
             throw KeyVaultError.invalidArgument("no PKCS#11 module for \(uri.text.printable): name its shared library (module-path in the URI, or the module option)")
         }
+        // keyvault's libcrypto first: a module that links its own copy would otherwise load it, and be the one used.
+        try OpenSSL.requireLoaded()
         let token = try PKCS11Token.open(uri, modulePath: module, pin: pin)
         return CustodianIdentity(secret: PrivateKeyIdentity(key: try TokenKey.find(uri, on: token)), source: uri.text)
     }

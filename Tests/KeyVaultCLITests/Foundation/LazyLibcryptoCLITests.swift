@@ -57,4 +57,38 @@ struct LazyLibcryptoCLITests {
         let (verified, _) = try run(["verify", ws.file("v.kv"), "--identity", ws.file("c.key")], in: ws)
         #expect(verified.stdout.contains("1 of 1 entries intact"), "\(verified)")
     }
+
+    /// The path the dynamic loader finds libcrypto.so.3 at on this machine.
+    func libcryptoPath() throws -> String {
+        let cache = try CLI.execute(["/sbin/ldconfig", "-p"])
+        let line = cache.stdout.split(separator: "\n").first { $0.contains("libcrypto.so.3 ") && $0.contains("x86-64") }
+        return try #require(line.flatMap { $0.components(separatedBy: " => ").last }, "ldconfig -p names no libcrypto.so.3: \(cache)")
+    }
+
+    @Test(.enabled(if: CLI.isRoot, "needs root: it hides libcrypto with a bind mount in its own mount namespace"))
+    func withoutLibcryptoACertificateVaultIsRefusedInOneLineAndOthersWork() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let made = try CLI.execute(
+            ["/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "c.key", "-out", "c.pem", "-days", "30", "-subj", "/CN=c"],
+            in: ws.path)
+        try #require(made.status == 0, "\(made)")
+        try #require(try CLI.run(["init", ws.file("cert.kv"), "--cert", ws.file("c.pem"), "--identity", ws.file("c.key")]).status == 0)
+        try #require(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
+        try #require(try CLI.run(["init", ws.file("x.kv"), "--identity", ws.file("id")]).status == 0)
+        let before = try ws.read("cert.kv")
+        let library = try libcryptoPath()
+        /// keyvault in a mount namespace where libcrypto.so.3 is an empty file.
+        func hidden(_ arguments: [String]) throws -> Run {
+            try CLI.execute(["/usr/bin/unshare", "-m", "/bin/sh", "-c", "mount --bind /dev/null \"$0\" && exec \"$@\"", library, CLI.binary] + arguments)
+        }
+        let expected = "certificate and token custodians need OpenSSL 3's libcrypto.so.3 (Debian package libssl3), which could not be loaded: "
+        for arguments in [["custodian", "list", ws.file("cert.kv")], ["list", ws.file("cert.kv")], ["verify", ws.file("cert.kv"), "--identity", ws.file("c.key")]] {
+            let r = try hidden(arguments)
+            #expect(r.status == 1 && r.error.hasPrefix(expected), "\(arguments): \(r)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r)")
+        }
+        #expect(try ws.read("cert.kv") == before)
+        let plain = try hidden(["custodian", "list", ws.file("x.kv")])
+        #expect(plain.status == 0 && plain.stdout.contains("x25519"), "\(plain)")
+    }
 }

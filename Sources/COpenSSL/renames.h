@@ -1,0 +1,73 @@
+// Every libcrypto function keyvault calls, renamed before OpenSSL's headers declare it: keyvault calls kv_ossl_NAME,
+// which CKeyVaultOpenSSLLoader defines and forwards to libcrypto's NAME once it has loaded libcrypto (dlopen). So keyvault
+// never defines or calls OpenSSL's own public names: a program that links the KeyVault library and OpenSSL itself keeps
+// its OpenSSL to itself. Included first by shim.h and by the loader; a new function goes here and in the loader's list.
+#ifndef KEYVAULT_COPENSSL_RENAMES_H
+#define KEYVAULT_COPENSSL_RENAMES_H
+#define ASN1_TIME_to_tm kv_ossl_ASN1_TIME_to_tm
+#define BIO_free kv_ossl_BIO_free
+#define BIO_new kv_ossl_BIO_new
+#define BIO_new_mem_buf kv_ossl_BIO_new_mem_buf
+#define BIO_read kv_ossl_BIO_read
+#define BIO_s_mem kv_ossl_BIO_s_mem
+#define BN_bin2bn kv_ossl_BN_bin2bn
+#define BN_bn2bin kv_ossl_BN_bn2bin
+#define BN_free kv_ossl_BN_free
+#define BN_num_bits kv_ossl_BN_num_bits
+#define CRYPTO_free kv_ossl_CRYPTO_free
+#define CRYPTO_secure_malloc_init kv_ossl_CRYPTO_secure_malloc_init
+#define CRYPTO_secure_used kv_ossl_CRYPTO_secure_used
+#define ECDSA_SIG_free kv_ossl_ECDSA_SIG_free
+#define ECDSA_SIG_new kv_ossl_ECDSA_SIG_new
+#define ECDSA_SIG_set0 kv_ossl_ECDSA_SIG_set0
+#define ERR_clear_error kv_ossl_ERR_clear_error
+#define ERR_error_string_n kv_ossl_ERR_error_string_n
+#define ERR_get_error kv_ossl_ERR_get_error
+#define EVP_Digest kv_ossl_EVP_Digest
+#define EVP_DigestSign kv_ossl_EVP_DigestSign
+#define EVP_DigestSignInit kv_ossl_EVP_DigestSignInit
+#define EVP_DigestVerify kv_ossl_EVP_DigestVerify
+#define EVP_DigestVerifyInit kv_ossl_EVP_DigestVerifyInit
+#define EVP_MD_CTX_free kv_ossl_EVP_MD_CTX_free
+#define EVP_MD_CTX_new kv_ossl_EVP_MD_CTX_new
+#define EVP_PKEY_CTX_free kv_ossl_EVP_PKEY_CTX_free
+#define EVP_PKEY_CTX_new kv_ossl_EVP_PKEY_CTX_new
+#define EVP_PKEY_CTX_set_rsa_mgf1_md kv_ossl_EVP_PKEY_CTX_set_rsa_mgf1_md
+#define EVP_PKEY_CTX_set_rsa_oaep_md kv_ossl_EVP_PKEY_CTX_set_rsa_oaep_md
+#define EVP_PKEY_CTX_set_rsa_padding kv_ossl_EVP_PKEY_CTX_set_rsa_padding
+#define EVP_PKEY_CTX_set_rsa_pss_saltlen kv_ossl_EVP_PKEY_CTX_set_rsa_pss_saltlen
+#define EVP_PKEY_copy_parameters kv_ossl_EVP_PKEY_copy_parameters
+#define EVP_PKEY_decrypt kv_ossl_EVP_PKEY_decrypt
+#define EVP_PKEY_decrypt_init kv_ossl_EVP_PKEY_decrypt_init
+#define EVP_PKEY_derive kv_ossl_EVP_PKEY_derive
+#define EVP_PKEY_derive_init kv_ossl_EVP_PKEY_derive_init
+#define EVP_PKEY_derive_set_peer kv_ossl_EVP_PKEY_derive_set_peer
+#define EVP_PKEY_encrypt kv_ossl_EVP_PKEY_encrypt
+#define EVP_PKEY_encrypt_init kv_ossl_EVP_PKEY_encrypt_init
+#define EVP_PKEY_eq kv_ossl_EVP_PKEY_eq
+#define EVP_PKEY_free kv_ossl_EVP_PKEY_free
+#define EVP_PKEY_get1_encoded_public_key kv_ossl_EVP_PKEY_get1_encoded_public_key
+#define EVP_PKEY_get_base_id kv_ossl_EVP_PKEY_get_base_id
+#define EVP_PKEY_get_bits kv_ossl_EVP_PKEY_get_bits
+#define EVP_PKEY_get_bn_param kv_ossl_EVP_PKEY_get_bn_param
+#define EVP_PKEY_get_group_name kv_ossl_EVP_PKEY_get_group_name
+#define EVP_PKEY_keygen kv_ossl_EVP_PKEY_keygen
+#define EVP_PKEY_keygen_init kv_ossl_EVP_PKEY_keygen_init
+#define EVP_PKEY_new kv_ossl_EVP_PKEY_new
+#define EVP_PKEY_set1_encoded_public_key kv_ossl_EVP_PKEY_set1_encoded_public_key
+#define EVP_sha256 kv_ossl_EVP_sha256
+#define OBJ_nid2sn kv_ossl_OBJ_nid2sn
+#define PEM_read_bio_PrivateKey kv_ossl_PEM_read_bio_PrivateKey
+#define PEM_read_bio_X509 kv_ossl_PEM_read_bio_X509
+#define RSA_padding_check_PKCS1_OAEP_mgf1 kv_ossl_RSA_padding_check_PKCS1_OAEP_mgf1
+#define X509_NAME_print_ex kv_ossl_X509_NAME_print_ex
+#define X509_cmp_current_time kv_ossl_X509_cmp_current_time
+#define X509_digest kv_ossl_X509_digest
+#define X509_free kv_ossl_X509_free
+#define X509_get0_notAfter kv_ossl_X509_get0_notAfter
+#define X509_get_pubkey kv_ossl_X509_get_pubkey
+#define X509_get_subject_name kv_ossl_X509_get_subject_name
+#define d2i_X509 kv_ossl_d2i_X509
+#define i2d_ECDSA_SIG kv_ossl_i2d_ECDSA_SIG
+#define i2d_X509 kv_ossl_i2d_X509
+#endif
