@@ -252,11 +252,21 @@ struct CustodianVaultTests {
         let dir = try CustodianSupport.temporaryDirectory()
         let (_, keyPath) = try CustodianSupport.certificate("heap", key: key, in: dir)
         #expect(OpenSSL.secureHeapReady == 1, "the secure heap could not be set up (or not locked): \(OpenSSL.secureHeapReady)")
-        let before = OpenSSL.secureHeapUsed
-        var identity: CustodianIdentity? = try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)
-        #expect(identity != nil)
-        #expect(OpenSSL.secureHeapUsed > before, "no private component was allocated in the secure heap")
-        identity = nil
-        #expect(OpenSSL.secureHeapUsed == before, "freeing the key returns its secure memory")
+        // The first key of a kind may leave OpenSSL's one-time state in the secure heap (32 bytes were seen under
+        // ThreadSanitizer, where this test can run first): parse one first, then measure. Other suites run alongside
+        // and may parse keys too, so a parse whose secure memory does not come back on all of three tries fails.
+        _ = try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)
+        var returned: [(Int, Int, Int)] = []
+        for _ in 0..<3 {
+            let before = OpenSSL.secureHeapUsed
+            var identity: CustodianIdentity? = try CustodianIdentity.load(fromFile: keyPath, password: CustodianSupport.noPassword)
+            #expect(identity != nil)
+            let holding = OpenSSL.secureHeapUsed
+            identity = nil
+            returned.append((before, holding, OpenSSL.secureHeapUsed))
+            if holding > before && OpenSSL.secureHeapUsed == before { break }
+        }
+        #expect(returned.contains { $0.1 > $0.0 }, "no private component was allocated in the secure heap: \(returned)")
+        #expect(returned.contains { $0.1 > $0.0 && $0.2 == $0.0 }, "freeing the key returns its secure memory: \(returned)")
     }
 }
