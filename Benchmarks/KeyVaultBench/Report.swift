@@ -57,9 +57,8 @@ struct Report {
         }
         func fsyncs(_ name: String) -> String { age.fsyncCalls[name].map(String.init) ?? "?" }
         func withoutFsyncs(_ name: String) -> String {
-            let net = r[name]!.median - Double(age.fsyncCalls[name] ?? 0) * age.fsync.median
-            let other = r[name == "kv-seal" ? "age-seal" : "age-restore"]!.median
-            return "\(formatSeconds(net)), \(format(net / other, 2))× age"
+            let net = age.secondsWithoutFsyncs(name)
+            return "\(formatSeconds(net)), \(format(net / r[AgeComparison.ageCounterpart[name]!]!.median, 2))× age"
         }
         let unshare = r["unshare"]!.median
         let gross = r["kv-restore-unshare"]!
@@ -267,11 +266,10 @@ struct Report {
         // Issue 13 (storage v2) asks for more; most of it needs an appendable format (docs/FORMAT-V2-DESIGN.md).
         md += ["", "## Targets (issue 13: storage v2)", "", "| target | measured | met |", "|---|---|---|"]
         line("public-key seal and restore, 4 KiB: whole process ≤ 1.0× age", "\(format(sealRatio, 2))× and \(format(restoreRatio, 2))×", sealRatio <= 1.0 && restoreRatio <= 1.0)
-        let fsync = age.fsync.median
-        let sealNet = (r["kv-seal"]!.median - Double(age.fsyncCalls["kv-seal"] ?? 0) * fsync) / r["age-seal"]!.median
-        let restoreNet = (r["kv-restore"]!.median - Double(age.fsyncCalls["kv-restore"] ?? 0) * fsync) / r["age-restore"]!.median
+        let sealNet = age.secondsWithoutFsyncs("kv-seal") / r["age-seal"]!.median
+        let restoreNet = age.secondsWithoutFsyncs("kv-restore") / r["age-restore"]!.median
         line(
-            "… the same without keyvault's fsyncs (\(age.fsyncCalls["kv-seal"] ?? 0) and \(age.fsyncCalls["kv-restore"] ?? 0) × \(formatSeconds(fsync)), estimated)",
+            "… the same without keyvault's fsyncs (\(age.fsyncCalls["kv-seal"] ?? 0) and \(age.fsyncCalls["kv-restore"] ?? 0) × \(formatSeconds(age.fsync.median)), estimated)",
             "\(format(sealNet, 2))× and \(format(restoreNet, 2))×", sealNet <= 1.0 && restoreNet <= 1.0)
         if let big = scaling.rows.first(where: { $0.entries == 100_000 }) {
             let restore = big.processes["restore"]!.median, seal = big.processes["seal"]!.median, verify = big.processes["verify"]!.median

@@ -31,6 +31,14 @@ struct AgeComparison {
     /// One fsync, of a freshly written 4 KiB file or of its folder, on the work folder's file system.
     var fsync = Samples()
 
+    /// The age command each keyvault command is compared with.
+    static let ageCounterpart = ["kv-seal": "age-seal", "kv-restore": "age-restore"]
+
+    /// The median of keyvault command `name` less its fsyncs, priced at ``fsync``'s median: an estimate.
+    func secondsWithoutFsyncs(_ name: String) -> Double {
+        results[name]!.median - Double(fsyncCalls[name] ?? 0) * fsync.median
+    }
+
     static func run(_ s: Settings) throws -> AgeComparison {
         var out = AgeComparison()
         let kv = s.keyvault

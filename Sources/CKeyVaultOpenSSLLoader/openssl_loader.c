@@ -97,6 +97,15 @@ static pthread_once_t kv_once = PTHREAD_ONCE_INIT;
 static int kv_loaded = 0;
 static char kv_error[512];
 
+/// Points `*slot` at libcrypto's `name` (the version OpenSSL 3 introduced it under); false, with kv_error set, when it
+/// has none.
+static int kv_resolve(void *library, void **slot, const char *name) {
+    *slot = dlvsym(library, name, "OPENSSL_3.0.0");
+    if (*slot != NULL) return 1;
+    snprintf(kv_error, sizeof kv_error, "libcrypto.so.3 has no function %s (keyvault needs OpenSSL 3)", name);
+    return 0;
+}
+
 static void kv_load(void) {
     void *library = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
@@ -104,17 +113,11 @@ static void kv_load(void) {
         snprintf(kv_error, sizeof kv_error, "%s", why ? why : "dlopen failed");
         return;
     }
-#define KV_RESOLVE(ret, name, params, args)                                                                         \
-    if ((*(void **)&kv_p_##name = dlvsym(library, #name, "OPENSSL_3.0.0")) == NULL) {                                \
-        snprintf(kv_error, sizeof kv_error, "libcrypto.so.3 has no function %s (keyvault needs OpenSSL 3)", #name); \
-        return;                                                                                                      \
-    }
-// (Not through KV_RESOLVE: passing `name` on would expand it to kv_ossl_NAME.)
-#define KV_VOID_RESOLVE(name, params, args)                                                                         \
-    if ((*(void **)&kv_p_##name = dlvsym(library, #name, "OPENSSL_3.0.0")) == NULL) {                                \
-        snprintf(kv_error, sizeof kv_error, "libcrypto.so.3 has no function %s (keyvault needs OpenSSL 3)", #name); \
-        return;                                                                                                      \
-    }
+    // `#name` and `kv_p_##name` take NAME as written; passed on to another macro it would expand to kv_ossl_NAME.
+#define KV_RESOLVE(ret, name, params, args) \
+    if (!kv_resolve(library, (void **)&kv_p_##name, #name)) return;
+#define KV_VOID_RESOLVE(name, params, args) \
+    if (!kv_resolve(library, (void **)&kv_p_##name, #name)) return;
     KV_OPENSSL_FUNCTIONS(KV_RESOLVE, KV_VOID_RESOLVE)
     __atomic_store_n(&kv_loaded, 1, __ATOMIC_RELEASE);
 }
