@@ -30,7 +30,8 @@ enum Main {
         // Before anything else, and before the first secret: no crash reports, no cores, no closed standard descriptors.
         ProcessSafety.prepare()
         do {
-            var command = try KeyVaultCommand.parseAsRoot()
+            // The plain forms of seal and restore skip ArgumentParser's reflection; anything else is its to parse.
+            var command = try QuickArguments.command(Array(CommandLine.arguments.dropFirst())) ?? KeyVaultCommand.parseAsRoot()
             ProgressReport.processReporter = ProgressLine.reporter
             try command.run()
             ProgressLine.shared.clear()
