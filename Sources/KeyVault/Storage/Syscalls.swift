@@ -61,6 +61,24 @@ package enum Syscalls {
         }
     }
 
+    /// Writes all of `buffer` at `offset`, leaving the file position alone.
+    static func pwriteFully(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, offset: Int) throws(SyscallFailure) {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 { if errno == EINTR { continue }; throw SyscallFailure(errno) }
+            done += n
+        }
+    }
+
+    static func fdatasync(_ fd: Int32) throws(SyscallFailure) {
+        while Glibc.fdatasync(fd) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
+    }
+
+    static func ftruncate(_ fd: Int32, _ size: Int) throws(SyscallFailure) {
+        while Glibc.ftruncate(fd, off_t(size)) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
+    }
+
     static func fsync(_ fd: Int32) throws(SyscallFailure) {
         while Glibc.fsync(fd) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
     }

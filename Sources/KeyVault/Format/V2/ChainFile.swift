@@ -1,0 +1,192 @@
+// Reading a version-2 file's structure: preamble, slot copies, chunks and commits, checked without any secret
+// (docs/FORMAT-V2-DESIGN.md, "Reading", steps 1-3).
+
+/// A version-2 vault file as laid out on disk: its valid slot copies, its chunks, and the commits in them whose checks
+/// match. Nothing here is authenticated: the chain is checked with the vault key (``CommitChain``).
+struct ChainFile: Sendable {
+    /// The size of each slot copy's area.
+    let slotCopySize: Int
+    /// Copy A (at 4096) and copy B (after it), each nil when it is not valid.
+    let copies: [SlotCopy?]
+    /// Each chunk's offset and capacity, in chain order.
+    let chunks: [(offset: Int, capacity: Int)]
+    /// Every commit, in order.
+    let commits: [Commit]
+    /// The bytes of a commit that was written but never acknowledged (its tail is zeros), at the end of the last
+    /// chunk: ignored by readers, cleared by the next writer.
+    let torn: Range<Int>?
+    /// Where the next commit's head goes in the last chunk.
+    let appendOffset: Int
+    let fileSize: Int
+
+    /// The last chunk's link position: its last 48 bytes.
+    static func linkOffset(chunk offset: Int, capacity: Int) -> Int { offset + capacity - FormatV2.linkCount }
+
+    /// The link of the chunk at `offset` pointing to the chunk at `next`.
+    static func link(from offset: Int, to next: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: FormatV2.linkCount)
+        w.append(FormatV2.linkMagic)
+        w.u64(UInt64(next))
+        w.u32(0)
+        var hashed = ByteWriter(capacity: 20)
+        hashed.append(FormatV2.linkMagic)
+        hashed.u64(UInt64(offset))
+        hashed.u64(UInt64(next))
+        w.append(Hashing.blake2b(hashed.bytes))
+        return w.bytes
+    }
+
+    /// A chunk's first 64 bytes.
+    static func chunkHead(capacity: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: FormatV2.chunkHeadCount)
+        w.append(FormatV2.chunkMagic)
+        w.u32(UInt32(capacity))
+        w.append(repeatElement(0 as UInt8, count: FormatV2.chunkHeadCount - 12))
+        return w.bytes
+    }
+
+    /// Reads and checks the structure of the version-2 file `file`.
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` naming the first thing that is wrong: both slot copies
+    ///   invalid, a chunk or link that is not what a writer makes, a commit that fails its check, commits hidden behind
+    ///   zeros. A torn last commit is not an error (``torn``).
+    static func read(from file: OpenFile) throws -> ChainFile {
+        let fileSize = Int(try file.status(what: "vault").st_size)
+        guard fileSize >= FormatV2.blockSize * 2 else {
+            throw KeyVaultError.damaged("vault damaged or truncated: a version-2 vault is at least \(FormatV2.blockSize * 2) bytes; this file has \(fileSize)")
+        }
+        let first = try file.read(count: FormatV2.blockSize, at: 0, what: "vault preamble")
+        // A damaged preamble does not stop the reader: copy A is at 4096 whatever it says.
+        var sizes: [Int] = []
+        if first.prefix(8).elementsEqual(FormatV1.magic), first[8] == 0, first[9] == 2 {
+            sizes.append(Int(first[12]) << 24 | Int(first[13]) << 16 | Int(first[14]) << 8 | Int(first[15]))
+        }
+        let (copyA, sizeA, declaredA) = try readCopy(file, at: FormatV2.blockSize, fileSize: fileSize)
+        if let sizeA { sizes.insert(sizeA, at: 0) } else if let declaredA { sizes.append(declaredA) }
+        var copyB: SlotCopy?
+        var size: Int?
+        for candidate in Set(sizes) where candidate % FormatV2.blockSize == 0 && candidate >= FormatV2.blockSize && candidate <= FormatV2.maxSlotCopySize {
+            let (copy, found, _) = try readCopy(file, at: FormatV2.blockSize + candidate, fileSize: fileSize)
+            if let copy, found == candidate, sizeA == nil || sizeA == candidate {
+                copyB = copy
+                size = candidate
+                break
+            }
+        }
+        size = size ?? sizeA
+        guard let size, copyA != nil || copyB != nil else {
+            throw KeyVaultError.damaged("vault damaged: both copies of the slot area are damaged; no custodian can unlock it")
+        }
+        var chunks: [(offset: Int, capacity: Int)] = []
+        var commits: [Commit] = []
+        var torn: Range<Int>?
+        var appendOffset = 0
+        var next = FormatV2.blockSize + 2 * size
+        var total = 0
+        while true {
+            let chunk = try readChunk(file, at: next, fileSize: fileSize, total: &total, after: chunks.last)
+            chunks.append((next, chunk.count))
+            let linkStart = linkOffset(chunk: next, capacity: chunk.count)
+            let link = chunk[(linkStart - next)...]
+            let isLast = link.allSatisfy { $0 == 0 }
+            let metadata = chunk[..<(linkStart - next)]
+            var position = next + FormatV2.chunkHeadCount
+            walk: while true {
+                switch Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1)) {
+                case .commit(let commit):
+                    commits.append(commit)
+                    position = commit.end
+                case .end:
+                    let rest = metadata[(position - next)...]
+                    if rest.allSatisfy({ $0 == 0 }) { break walk }
+                    // Nothing but the unacknowledged remains of a crash may follow the last commit: a complete commit
+                    // behind zeros (a lost write, or one hidden on purpose) is damage, never a shorter history.
+                    if isLast, let hidden = hiddenCommit(in: metadata, from: position, chunkOffset: next) {
+                        throw KeyVaultError.damaged("vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)")
+                    }
+                    guard isLast else {
+                        throw KeyVaultError.damaged("vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
+                    }
+                    torn = position..<linkStart
+                    break walk
+                case .zeroTail(let end):
+                    let rest = metadata[(end - next)...]
+                    guard isLast, rest.allSatisfy({ $0 == 0 }), hiddenCommit(in: metadata, from: position, chunkOffset: next) == nil else {
+                        throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) has no tail but is followed by more")
+                    }
+                    torn = position..<linkStart
+                    break walk
+                case .malformed(let why):
+                    throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: \(why)")
+                }
+            }
+            appendOffset = position
+            if isLast { break }
+            next = try followLink(link, from: next, capacity: chunk.count, fileSize: fileSize)
+            guard torn == nil else { throw KeyVaultError.damaged("vault damaged: a chunk follows a torn commit") }
+        }
+        guard !commits.isEmpty else { throw KeyVaultError.damaged("vault damaged: it holds no complete commit") }
+        return ChainFile(
+            slotCopySize: size, copies: [copyA, copyB], chunks: chunks, commits: commits, torn: torn, appendOffset: appendOffset,
+            fileSize: fileSize)
+    }
+
+    /// The copy at `offset`, its size when valid, and the size its head declares (checked or not).
+    private static func readCopy(_ file: OpenFile, at offset: Int, fileSize: Int) throws -> (SlotCopy?, Int?, Int?) {
+        guard offset + FormatV2.blockSize <= fileSize else { return (nil, nil, nil) }
+        let head = try file.read(count: FormatV2.slotCopyHeadCount, at: offset, what: "slot copy")
+        let declared = Int(head[16]) << 24 | Int(head[17]) << 16 | Int(head[18]) << 8 | Int(head[19])
+        guard head.prefix(8).elementsEqual(FormatV2.slotCopyMagic), declared % FormatV2.blockSize == 0, declared >= FormatV2.blockSize,
+            declared <= FormatV2.maxSlotCopySize, offset + declared <= fileSize
+        else { return (nil, nil, nil) }
+        let bytes = try file.read(count: declared, at: offset, what: "slot copy")
+        guard let (copy, size) = SlotCopy.parse(bytes[...], offset: offset) else { return (nil, nil, declared) }
+        return (copy, size, declared)
+    }
+
+    /// The chunk at `offset`, whole, after checking its head: aligned, after the one before, inside the file and the
+    /// metadata limit (checked before anything is allocated from its capacity).
+    private static func readChunk(_ file: OpenFile, at offset: Int, fileSize: Int, total: inout Int, after previous: (offset: Int, capacity: Int)?) throws -> [UInt8] {
+        guard offset % FormatV2.blockSize == 0, offset + FormatV2.chunkHeadCount <= fileSize else {
+            throw KeyVaultError.damaged("vault damaged or truncated: no chunk at byte \(offset)")
+        }
+        let head = try file.read(count: FormatV2.chunkHeadCount, at: offset, what: "chunk")
+        let capacity = Int(head[8]) << 24 | Int(head[9]) << 16 | Int(head[10]) << 8 | Int(head[11])
+        guard head.prefix(8).elementsEqual(FormatV2.chunkMagic), head.dropFirst(12).allSatisfy({ $0 == 0 }) else {
+            throw KeyVaultError.damaged("vault damaged: no chunk head at byte \(offset)")
+        }
+        guard capacity % FormatV2.blockSize == 0, capacity >= FormatV2.minChunkCapacity, total + capacity <= FormatV2.maxMetadataCount,
+            offset + capacity <= fileSize
+        else {
+            throw KeyVaultError.damaged("vault damaged or truncated: the chunk at byte \(offset) claims \(capacity) bytes (file \(fileSize) bytes, metadata limit \(FormatV2.maxMetadataCount))")
+        }
+        total += capacity
+        return try file.read(count: capacity, at: offset, what: "chunk")
+    }
+
+    /// The next chunk's offset from a non-zero link, which must be exactly what a writer makes.
+    private static func followLink(_ link: ArraySlice<UInt8>, from offset: Int, capacity: Int, fileSize: Int) throws -> Int {
+        var r = ByteReader(link)
+        _ = try r.bytes(4, "link magic")
+        let next = Int(clamping: try r.u64("next chunk"))
+        guard Array(link) == Self.link(from: offset, to: next), next >= offset + capacity, next % FormatV2.blockSize == 0, next < fileSize else {
+            throw KeyVaultError.damaged("vault damaged: the link at the end of the chunk at byte \(offset) is not valid")
+        }
+        return next
+    }
+
+    /// The offset of a complete commit (any number, its check matching) at a 64-byte position after `start`, if any.
+    private static func hiddenCommit(in metadata: ArraySlice<UInt8>, from start: Int, chunkOffset: Int) -> Int? {
+        var position = start + FormatV2.commitAlignment
+        let end = chunkOffset + metadata.count
+        while position + FormatV2.commitHeadCount <= end {
+            let i = metadata.startIndex + position - chunkOffset
+            if metadata[i..<i + 4].elementsEqual(FormatV2.commitMagic) {
+                let number = metadata[i + 4..<i + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                if case .commit = Commit.read(metadata, at: position, chunkOffset: chunkOffset, expectedNumber: number) { return position }
+            }
+            position += FormatV2.commitAlignment
+        }
+        return nil
+    }
+}

@@ -1,0 +1,149 @@
+// Writing a version-2 file: a whole new file (create, rewrite), or one commit appended in the order that makes a crash
+// at any point leave every acknowledged commit readable (docs/FORMAT-V2-DESIGN.md, "Writing").
+
+/// The writes of one change to a version-2 file, in order, with the syncs between them: a plan, so that the crash
+/// tests can stop it after any step.
+struct WritePlan: Sendable {
+    enum Step: Sendable, Equatable {
+        /// Bytes at an offset of the file.
+        case write(offset: Int, bytes: [UInt8])
+        /// The file grows to this size with zeros (a new chunk's room).
+        case extend(to: Int)
+        /// `fdatasync`: what was written before is on the disk before anything after is written.
+        case sync
+    }
+
+    var steps: [Step] = []
+    /// The commit's check and mac, for the caller's record of the chain.
+    var check: [UInt8] = []
+    var mac: [UInt8] = []
+
+    /// Runs steps `range` (all by default) on the open file `fd`.
+    func execute(on fd: Int32, path: String, steps range: Range<Int>? = nil) throws {
+        for step in steps[range ?? steps.indices] {
+            do throws(SyscallFailure) {
+                switch step {
+                case .write(let offset, let bytes):
+                    var failure: SyscallFailure?
+                    bytes.withUnsafeBytes { b in
+                        do throws(SyscallFailure) { try Syscalls.pwriteFully(fd, b, offset: offset) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
+                case .extend(let size): try Syscalls.ftruncate(fd, size)
+                case .sync: try Syscalls.fdatasync(fd)
+                }
+            } catch {
+                throw KeyVaultError.io("write the vault", path: path, errno: error.code)
+            }
+        }
+    }
+}
+
+/// Makes the bytes of version-2 files and appends.
+enum ChainWriter {
+    /// The preamble and zeros to 4096.
+    static func preamble(threshold: Bool, slotCopySize: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: FormatV2.blockSize)
+        w.append(FormatV1.magic)
+        w.u16(FormatV2.version)
+        w.u16(threshold ? FormatV1.flagThreshold : 0)
+        w.u32(UInt32(slotCopySize))
+        w.append(repeatElement(0 as UInt8, count: FormatV2.blockSize - FormatV2.preambleCount))
+        return w.bytes
+    }
+
+    /// The base change every file's first commit starts with: `seq u64 ‖ slot_digest[32]`.
+    static func base(_ copy: SlotCopy) -> Change {
+        var w = ByteWriter(capacity: 40)
+        w.u64(copy.seq)
+        w.append(copy.digest)
+        return Change(type: Change.Kind.base.rawValue, body: w.bytes)
+    }
+
+    /// A new file up to the end of its first chunk — preamble, both slot copies, and one chunk holding the first
+    /// commit (the base change, then `changes`) — and where its sealed keys go: right after, `keysCount` bytes.
+    ///
+    /// The chunk has room for twice what it holds (at least 16 KiB), so the next commits are appends.
+    static func newFile(copy: SlotCopy, changes: [Change], keysCount: Int, macKey: SecretBytes) -> (bytes: [UInt8], keysOffset: Int, check: [UInt8], mac: [UInt8]) {
+        let size = copy.minimumSize
+        let chunkOffset = FormatV2.blockSize + 2 * size
+        let all = [base(copy)] + changes
+        // The commit's size does not depend on keys_offset, so encode once to size the chunk, then for real.
+        let sizing = Commit.encode(number: 1, keysOffset: 0, changes: all, offset: chunkOffset + FormatV2.chunkHeadCount).body.count
+        let capacity = chunkCapacity(holding: sizing + FormatV2.commitTailCount, previous: 0)
+        let keysOffset = keysCount > 0 ? chunkOffset + capacity : 0
+        let (body, check) = Commit.encode(number: 1, keysOffset: UInt64(keysOffset), changes: all, offset: chunkOffset + FormatV2.chunkHeadCount)
+        let mac = CommitChain.mac(previous: [UInt8](repeating: 0, count: 32), unkeyedChecks: [], check: check, key: macKey)
+        var bytes = preamble(threshold: copy.threshold != nil, slotCopySize: size)
+        let encodedCopy = copy.encoded(size: size)
+        bytes += encodedCopy
+        bytes += encodedCopy
+        bytes += ChainFile.chunkHead(capacity: capacity)
+        bytes += body
+        bytes += check
+        bytes += mac
+        bytes += [UInt8](repeating: 0, count: chunkOffset + capacity - bytes.count)
+        return (bytes, chunkOffset + capacity, check, mac)
+    }
+
+    /// A chunk's capacity for `needed` bytes of commits: twice that, at least twice the previous chunk, a multiple of 4096.
+    static func chunkCapacity(holding needed: Int, previous: Int) -> Int {
+        let room = FormatV2.chunkHeadCount + needed + FormatV2.linkCount
+        return FormatV2.roundUp(max(FormatV2.minChunkCapacity, 2 * room, 2 * previous), to: FormatV2.blockSize)
+    }
+
+    /// The writes that append one commit of `changes` to `chain`, with `keys` (the commit's sealed keys, in the order
+    /// of its index records) at the end of the file; `macKey` nil makes an unkeyed commit (a lone custodian's check-in).
+    ///
+    /// Order: a torn commit's bytes are cleared (sync); the keys and the commit's head and changes are written (sync);
+    /// its tail (sync) — only now is it acknowledged; when it opened a new chunk, the full chunk's link (sync).
+    static func append(to chain: ChainFile, changes: [Change], keys: [UInt8], macKey: SecretBytes?) throws -> WritePlan {
+        var plan = WritePlan()
+        if let torn = chain.torn {
+            plan.steps += [.write(offset: torn.lowerBound, bytes: [UInt8](repeating: 0, count: torn.count)), .sync]
+        }
+        let number = UInt64(chain.commits.count + 1)
+        let last = chain.chunks.last!
+        let linkStart = ChainFile.linkOffset(chunk: last.offset, capacity: last.capacity)
+        let keysOffset = keys.isEmpty ? 0 : chain.fileSize
+        let sizing = Commit.encode(number: number, keysOffset: 0, changes: changes, offset: chain.appendOffset).body.count + FormatV2.commitTailCount
+        var commitOffset = chain.appendOffset
+        var newChunk: (offset: Int, capacity: Int)?
+        if commitOffset + sizing > linkStart {
+            let offset = FormatV2.roundUp(chain.fileSize + keys.count, to: FormatV2.blockSize)
+            let capacity = chunkCapacity(holding: sizing, previous: last.capacity)
+            guard chain.chunks.reduce(0, { $0 + $1.capacity }) + capacity <= FormatV2.maxMetadataCount else {
+                throw KeyVaultError(.io, "the vault's metadata would exceed \(FormatV2.maxMetadataCount >> 20) MiB; run 'keyvault compact'")
+            }
+            newChunk = (offset, capacity)
+            commitOffset = offset + FormatV2.chunkHeadCount
+        }
+        let (body, check) = Commit.encode(number: number, keysOffset: UInt64(keysOffset), changes: changes, offset: commitOffset)
+        plan.check = check
+        if let macKey {
+            var previous = [UInt8](repeating: 0, count: 32)
+            var unkeyed: [[UInt8]] = []
+            for commit in chain.commits {
+                if commit.isKeyed {
+                    previous = commit.mac
+                    unkeyed = []
+                } else {
+                    unkeyed.append(commit.check)
+                }
+            }
+            plan.mac = CommitChain.mac(previous: previous, unkeyedChecks: unkeyed, check: check, key: macKey)
+        } else {
+            plan.mac = [UInt8](repeating: 0, count: 32)
+        }
+        if !keys.isEmpty { plan.steps.append(.write(offset: keysOffset, bytes: keys)) }
+        if let newChunk {
+            plan.steps.append(.extend(to: newChunk.offset + newChunk.capacity))
+            plan.steps.append(.write(offset: newChunk.offset, bytes: ChainFile.chunkHead(capacity: newChunk.capacity)))
+        }
+        plan.steps += [.write(offset: commitOffset, bytes: body), .sync, .write(offset: commitOffset + body.count, bytes: check + plan.mac), .sync]
+        if let newChunk {
+            plan.steps += [.write(offset: linkStart, bytes: ChainFile.link(from: last.offset, to: newChunk.offset)), .sync]
+        }
+        return plan
+    }
+}

@@ -1,0 +1,173 @@
+// A commit of a version-2 vault: head, changes, and a tail with an unkeyed check and a keyed chain
+// (docs/FORMAT-V2-DESIGN.md, "Commit").
+
+/// One change in a commit: `type u8 ‖ len u32 ‖ body`. Types 01-7F are critical, 80-FF informational.
+struct Change: Hashable, Sendable {
+    let type: UInt8
+    let body: [UInt8]
+
+    /// The change types this version knows.
+    enum Kind: UInt8 {
+        case base = 0x01, logBase = 0x02, entries = 0x03, sectionReplaced = 0x04, itemsUpserted = 0x05, auditRecords = 0x06, checkIn = 0x07
+        case padding = 0x80
+    }
+}
+
+/// A commit read from a file, its check verified (its chain is checked only with the vault key, by ``CommitChain``).
+struct Commit: Sendable {
+    /// Where its head starts in the file.
+    let offset: Int
+    /// 1 for a file's first commit, then consecutive.
+    let number: UInt64
+    /// Where its sealed keys begin in the file (0 when it adds none); not covered by the check.
+    let keysOffset: UInt64
+    /// Its changes in file order, padding left out.
+    let changes: [Change]
+    /// `H("KVC2" ‖ number ‖ changes_len ‖ changes)`.
+    let check: [UInt8]
+    /// The chain: `H_k(previous ‖ check)`, or 32 zero bytes for a lone custodian's unkeyed commit.
+    let mac: [UInt8]
+    /// Head, changes and tail: the bytes it takes.
+    let count: Int
+
+    var isKeyed: Bool { mac.contains { $0 != 0 } }
+    var end: Int { offset + count }
+
+    /// The head and changes of a commit starting at `offset` (a multiple of 64) in the file, with a padding change
+    /// when one is needed so that the tail starts at a multiple of 64 too; and the commit's check.
+    static func encode(number: UInt64, keysOffset: UInt64, changes: [Change], offset: Int) -> (body: [UInt8], check: [UInt8]) {
+        precondition(offset % FormatV2.commitAlignment == 0)
+        var w = ByteWriter(capacity: 64 + changes.reduce(0) { $0 + 5 + $1.body.count })
+        w.append(FormatV2.commitMagic)
+        w.u64(number)
+        w.u32(0)  // changes_len, patched below
+        w.u64(keysOffset)
+        for change in changes {
+            precondition(change.type != FormatV2.paddingType)
+            w.u8(change.type)
+            w.u32(UInt32(change.body.count))
+            w.append(change.body)
+        }
+        if w.bytes.count % FormatV2.commitAlignment != 0 {
+            let short = FormatV2.commitAlignment - w.bytes.count % FormatV2.commitAlignment
+            // A padding change is at least its 5-byte head: when less is missing, pad to the next multiple instead.
+            let padding = short >= 5 ? short - 5 : short + FormatV2.commitAlignment - 5
+            w.u8(FormatV2.paddingType)
+            w.u32(UInt32(padding))
+            w.append(repeatElement(0 as UInt8, count: padding))
+        }
+        var body = w.bytes
+        let changesCount = UInt32(body.count - FormatV2.commitHeadCount)
+        for i in 0..<4 { body[12 + i] = UInt8((changesCount >> UInt32(24 - 8 * i)) & 0xFF) }
+        return (body, check(of: body[...]))
+    }
+
+    /// The check over a commit's head and changes: `keys_offset` (the head's last 8 bytes) is left out, so that a
+    /// commit copied to a store without offsets keeps its check and chain.
+    static func check(of body: ArraySlice<UInt8>) -> [UInt8] {
+        var covered = [UInt8]()
+        covered.reserveCapacity(body.count - 8)
+        covered += body.prefix(16)
+        covered += body.dropFirst(FormatV2.commitHeadCount)
+        return Hashing.blake2b(covered)
+    }
+
+    /// What is at `offset` in `chunk` (the chunk's bytes up to its link; `chunkOffset` is where it starts in the file).
+    static func read(_ chunk: ArraySlice<UInt8>, at offset: Int, chunkOffset: Int, expectedNumber: UInt64) -> Reading {
+        let start = chunk.startIndex + (offset - chunkOffset)
+        let available = chunk.endIndex - start
+        guard available >= FormatV2.commitHeadCount else {
+            return chunk[start...].allSatisfy { $0 == 0 } ? .end : .malformed("a commit head would not fit before the chunk's link")
+        }
+        let head = chunk[start..<start + FormatV2.commitHeadCount]
+        if head.allSatisfy({ $0 == 0 }) { return .end }
+        guard head.prefix(4).elementsEqual(FormatV2.commitMagic) else { return .malformed("no commit magic") }
+        var r = ByteReader(head, base: offset)
+        _ = try? r.bytes(4, "magic")
+        let number = (try? r.u64("commit number")) ?? 0
+        let changesCount = Int((try? r.u32("changes length")) ?? 0)
+        let keysOffset = (try? r.u64("keys offset")) ?? 0
+        guard number == expectedNumber else { return .malformed("commit number \(number) where \(expectedNumber) was due") }
+        let tailStart = FormatV2.commitHeadCount + changesCount
+        guard tailStart % FormatV2.commitAlignment == 0, tailStart + FormatV2.commitTailCount <= available else {
+            return .malformed("a changes length of \(changesCount) bytes does not place the tail inside the chunk")
+        }
+        let body = chunk[start..<start + tailStart]
+        let tail = chunk[start + tailStart..<start + tailStart + FormatV2.commitTailCount]
+        if tail.allSatisfy({ $0 == 0 }) { return .zeroTail(end: offset + tailStart + FormatV2.commitTailCount) }
+        let check = Commit.check(of: body)
+        guard constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount))) else { return .malformed("its check does not match") }
+        guard let changes = try? parseChanges(body.dropFirst(FormatV2.commitHeadCount), offset: offset + FormatV2.commitHeadCount) else {
+            return .malformed("its changes do not parse")
+        }
+        return .commit(
+            Commit(
+                offset: offset, number: number, keysOffset: keysOffset, changes: changes, check: check,
+                mac: Array(tail.suffix(32)), count: tailStart + FormatV2.commitTailCount))
+    }
+
+    /// What a position in a chunk holds.
+    enum Reading {
+        /// An all-zero head: no more commits here.
+        case end
+        /// A complete commit whose check matches.
+        case commit(Commit)
+        /// A well-formed head whose tail is all zeros, ending at `end`: written but never acknowledged, if nothing follows.
+        case zeroTail(end: Int)
+        /// Anything else.
+        case malformed(String)
+    }
+
+    /// `type u8 ‖ len u32 ‖ body`, types ascending (04 and 05 may repeat), padding last and all zeros.
+    static func parseChanges(_ bytes: ArraySlice<UInt8>, offset: Int) throws -> [Change] {
+        var r = ByteReader(bytes, base: offset)
+        var changes: [Change] = []
+        var last: UInt8 = 0
+        while !r.isAtEnd {
+            let type = try r.u8("change type")
+            let body = try r.bytes(Int(try r.u32("change length")), "change")
+            let repeats = type == last && (type == Change.Kind.sectionReplaced.rawValue || type == Change.Kind.itemsUpserted.rawValue)
+            guard type != 0, type > last || repeats else {
+                throw KeyVaultError.damaged("vault damaged: change type \(type) at byte \(r.position) is out of order")
+            }
+            last = type
+            if type == FormatV2.paddingType {
+                guard r.isAtEnd, body.allSatisfy({ $0 == 0 }) else { throw KeyVaultError.damaged("vault damaged: padding that is not zeros, or not last") }
+                break
+            }
+            if type < 0x80, Change.Kind(rawValue: type) == nil {
+                throw KeyVaultError(.unsupportedVersion, "vault has a change of type \(type), which this keyvault does not know; upgrade keyvault")
+            }
+            changes.append(Change(type: type, body: Array(body)))
+        }
+        return changes
+    }
+}
+
+/// The keyed chain over a file's commits (docs/FORMAT-V2-DESIGN.md, "Commit" and "A lone custodian's check-in").
+enum CommitChain {
+    /// The mac of a keyed commit: `H_k(previous keyed mac ‖ checks of the unkeyed commits since ‖ check)`.
+    static func mac(previous: [UInt8], unkeyedChecks: [[UInt8]], check: [UInt8], key: SecretBytes) -> [UInt8] {
+        var message = previous
+        for c in unkeyedChecks { message += c }
+        message += check
+        return Hashing.blake2b(message, key: key)
+    }
+
+    /// The index of the first keyed commit whose mac does not follow, or nil when the whole chain holds.
+    static func firstBroken(_ commits: [Commit], key: SecretBytes) -> Int? {
+        var previous = [UInt8](repeating: 0, count: 32)
+        var unkeyed: [[UInt8]] = []
+        for (i, commit) in commits.enumerated() {
+            guard commit.isKeyed else {
+                unkeyed.append(commit.check)
+                continue
+            }
+            let expected = mac(previous: previous, unkeyedChecks: unkeyed, check: commit.check, key: key)
+            guard constantTimeEqual(expected, commit.mac) else { return i }
+            previous = commit.mac
+            unkeyed = []
+        }
+        return nil
+    }
+}

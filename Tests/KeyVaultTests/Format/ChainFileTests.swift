@@ -1,0 +1,228 @@
+// Format version 2's container (not yet written by any command): slot copies, chunks and commits read back as written;
+// a crash after any step of an append leaves every acknowledged commit; damage is never read as a shorter history.
+import Foundation
+import Testing
+@testable import KeyVault
+import KeyVaultTestSupport
+
+struct ChainFileTests {
+    /// The slots of a real vault (one X25519 custodian), as a version-2 slot copy of generation `seq`.
+    static func slotCopy(seq: UInt64 = 1) throws -> SlotCopy {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let identity = try CustodianIdentity.generate()
+        try Vault.create(atPath: "\(dir)/v1.kv", custodians: [.recipient(identity.recipient!)])
+        let header = try Vault.open(atPath: "\(dir)/v1.kv").header
+        return SlotCopy(seq: seq, identityBytes: header.identity.associatedBytes, threshold: header.threshold, slots: header.slots)
+    }
+
+    /// A version-2 file whose first commit holds `changes` and `keys`; its path and the chain key.
+    func newFile(changes: [Change] = [Change(type: 3, body: [1, 2, 3])], keys: [UInt8] = []) throws -> (path: String, key: SecretBytes, copy: SlotCopy) {
+        let key = try SecretBytes.random(count: 32)
+        let copy = try Self.slotCopy()
+        let (bytes, keysOffset, _, _) = ChainWriter.newFile(copy: copy, changes: changes, keysCount: keys.count, macKey: key)
+        #expect(keysOffset == bytes.count)
+        let path = "\(try CustodianSupport.temporaryDirectory())/v2.kv"
+        try Data(bytes + keys).write(to: URL(fileURLWithPath: path))
+        return (path, key, copy)
+    }
+
+    func read(_ path: String) throws -> ChainFile { try ChainFile.read(from: OpenFile.open(path, what: "vault")) }
+
+    /// Appends one commit (all of its plan, or its first `steps`).
+    @discardableResult
+    func append(_ path: String, _ changes: [Change], keys: [UInt8] = [], key: SecretBytes?, steps: Int? = nil) throws -> WritePlan {
+        let plan = try ChainWriter.append(to: try read(path), changes: changes, keys: keys, macKey: key)
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        defer { try? handle.close() }
+        try plan.execute(on: handle.fileDescriptor, path: path, steps: steps.map { 0..<$0 })
+        return plan
+    }
+
+    func overwrite(_ path: String, at offset: Int, with bytes: [UInt8]) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data(bytes))
+        try handle.close()
+    }
+
+    func damage(of path: String) -> String? {
+        do {
+            _ = try read(path)
+            return nil
+        } catch let error as KeyVaultError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// A change of `count` bytes that says which commit it came from.
+    static func change(_ n: Int, count: Int) -> Change {
+        Change(type: 6, body: (0..<count).map { UInt8(truncatingIfNeeded: $0 &+ n &* 7) })
+    }
+
+    @Test func commitsAndKeysReadBackAsWrittenAcrossChunks() throws {
+        let (path, key, copy) = try newFile(keys: Array(repeating: 0xAB, count: 100))
+        var written: [[Change]] = [[ChainWriter.base(copy), Change(type: 3, body: [1, 2, 3])]]
+        var keysAt: [(Int, [UInt8])] = []
+        for n in 1...300 {
+            let changes = [Self.change(n, count: (n * 37) % 700)]
+            let keys = n % 3 == 0 ? (0..<(n % 50 + 1)).map { UInt8(truncatingIfNeeded: $0 + n) } : []
+            let before = try read(path).fileSize
+            try append(path, changes, keys: keys, key: n % 5 == 0 ? nil : key)
+            if !keys.isEmpty { keysAt.append((before, keys)) }
+            written.append(changes)
+        }
+        let chain = try read(path)
+        #expect(chain.chunks.count >= 3, "\(chain.chunks)")
+        #expect(chain.torn == nil)
+        #expect(chain.copies == [copy, copy])
+        #expect(chain.commits.map(\.changes) == written)
+        #expect(chain.commits.map(\.number) == (1...301).map(UInt64.init))
+        for (commit, (offset, keys)) in zip(chain.commits.filter { $0.keysOffset != 0 && $0.number > 1 }, keysAt) {
+            #expect(Int(commit.keysOffset) == offset)
+            let file = try OpenFile.open(path, what: "vault")
+            #expect(try file.read(count: keys.count, at: offset, what: "keys") == keys)
+        }
+        #expect(CommitChain.firstBroken(chain.commits, key: key) == nil)
+        #expect(chain.commits.filter { !$0.isKeyed }.count == 60)
+        #expect(CommitChain.firstBroken(chain.commits, key: try SecretBytes.random(count: 32)) == 0)
+    }
+
+    /// A file of `count` commits; the plan of one more of `changeCount` bytes (with a key), not yet run.
+    func fileAndPlan(commits count: Int, changeCount: Int) throws -> (path: String, key: SecretBytes, plan: WritePlan) {
+        let (path, key, _) = try newFile()
+        for n in 1..<count { try append(path, [Self.change(n, count: 100)], key: key) }
+        let plan = try ChainWriter.append(to: try read(path), changes: [Self.change(99, count: changeCount)], keys: [7, 7, 7], macKey: key)
+        return (path, key, plan)
+    }
+
+    func copy(_ path: String, as name: String) throws -> String {
+        let out = "\(try CustodianSupport.temporaryDirectory())/\(name)"
+        try FileManager.default.copyItem(atPath: path, toPath: out)
+        return out
+    }
+
+    /// Every prefix of an append's steps — in the last chunk, and opening a new chunk — leaves a file that reads with
+    /// every commit before it, plus the new one exactly when its last write was done; the next append then works.
+    @Test(arguments: [100, 40_000])
+    func aCrashAfterAnyStepLosesNoAcknowledgedCommit(changeCount: Int) throws {
+        let (path, key, plan) = try fileAndPlan(commits: 5, changeCount: changeCount)
+        // The commit becomes part of the file with its last write: its tail, or, when it opened a new chunk, the full
+        // chunk's link to it. (The writer reports success only after the sync that follows.)
+        let lastWrite = try #require(plan.steps.lastIndex { if case .write = $0 { return true } else { return false } })
+        #expect(plan.steps.last == .sync)
+        for k in 0...plan.steps.count {
+            let crashed = try copy(path, as: "crash-\(k).kv")
+            let handle = try #require(FileHandle(forUpdatingAtPath: crashed))
+            try plan.execute(on: handle.fileDescriptor, path: crashed, steps: 0..<k)
+            try handle.close()
+            let chain = try read(crashed)
+            let acknowledged = k > lastWrite
+            #expect(chain.commits.count == (acknowledged ? 6 : 5), "after \(k) of \(plan.steps.count) steps")
+            #expect(CommitChain.firstBroken(chain.commits, key: key) == nil)
+            try append(crashed, [Self.change(7, count: 300)], key: key)
+            let after = try read(crashed)
+            #expect(after.commits.count == chain.commits.count + 1 && after.torn == nil, "after \(k) steps, then one more")
+            #expect(CommitChain.firstBroken(after.commits, key: key) == nil)
+        }
+    }
+
+    /// A write cut inside the commit's head and changes (only some of its sectors reach the disk), the tail never
+    /// written: the commit was not acknowledged and is ignored, whichever sectors made it.
+    @Test func aCommitWrittenInPartIsTornNotDamage() throws {
+        let (path, key, plan) = try fileAndPlan(commits: 3, changeCount: 3_000)
+        guard case .write(let offset, let body)? = plan.steps.first(where: { if case .write(_, let b) = $0 { return b.count > 3_000 } else { return false } }) else {
+            Issue.record("no commit body in \(plan.steps)")
+            return
+        }
+        for (name, range) in [("first sector", 0..<512), ("all but the first sector", 512..<body.count), ("the middle", 1_024..<2_048)] {
+            let cut = try copy(path, as: "\(name).kv")
+            try overwrite(cut, at: offset + range.lowerBound, with: Array(body[range]))
+            let chain = try read(cut)
+            #expect(chain.commits.count == 3 && chain.torn != nil, "\(name)")
+            try append(cut, [Self.change(8, count: 10)], key: key)
+            #expect(try read(cut).commits.count == 4, "\(name)")
+            #expect(try read(cut).torn == nil)
+        }
+    }
+
+    /// What someone who can write the file, or a failing disk, can make of it.
+    @Test func damageIsReportedNeverReadAsAShorterHistory() throws {
+        let (path, key, _) = try fileAndPlan(commits: 6, changeCount: 10)
+        let chain = try read(path)
+        let third = chain.commits[2], last = chain.commits[5]
+
+        // A commit's head zeroed in the middle: the commits after it are not dropped.
+        let hidden = try copy(path, as: "hidden.kv")
+        try overwrite(hidden, at: third.offset, with: [UInt8](repeating: 0, count: FormatV2.commitHeadCount))
+        #expect(damage(of: hidden) == "vault damaged: a commit at byte \(chain.commits[3].offset) follows zeros at byte \(third.offset) (a lost write, or a change hidden on purpose)")
+
+        // A whole commit zeroed: the same.
+        let gone = try copy(path, as: "gone.kv")
+        try overwrite(gone, at: third.offset, with: [UInt8](repeating: 0, count: third.count))
+        #expect(damage(of: gone) == "vault damaged: a commit at byte \(chain.commits[3].offset) follows zeros at byte \(third.offset) (a lost write, or a change hidden on purpose)")
+
+        // One bit of the last commit's changes: damaged, not torn (its tail is there).
+        let flipped = try copy(path, as: "flipped.kv")
+        try overwrite(flipped, at: last.offset + FormatV2.commitHeadCount + 7, with: [0x55])
+        #expect(damage(of: flipped) == "vault damaged: the commit at byte \(last.offset) is damaged: its check does not match")
+
+        // The last commit's tail zeroed: indistinguishable from a crash before it was acknowledged, so it is ignored
+        // (as cutting the file would drop it; the seen-vault record is what notices either).
+        let untailed = try copy(path, as: "untailed.kv")
+        try overwrite(untailed, at: last.end - FormatV2.commitTailCount, with: [UInt8](repeating: 0, count: FormatV2.commitTailCount))
+        #expect(try read(untailed).commits.count == 5)
+
+        // A commit renumbered, or its tail's chain forged: the first fails its check here, the second the chain.
+        let forged = try copy(path, as: "forged.kv")
+        try overwrite(forged, at: last.end - 32, with: [UInt8](repeating: 0x42, count: 32))
+        let forgedChain = try read(forged)
+        #expect(CommitChain.firstBroken(forgedChain.commits, key: key) == 5)
+    }
+
+    @Test func oneDamagedSlotCopyOrPreambleIsSurvivedBothAreNot() throws {
+        let (path, _, copy) = try newFile()
+        let size = copy.minimumSize
+        let a = try self.copy(path, as: "a.kv"), b = try self.copy(path, as: "b.kv"), both = try self.copy(path, as: "both.kv")
+        let preamble = try self.copy(path, as: "preamble.kv")
+        try overwrite(a, at: FormatV2.blockSize + 100, with: [0xFF])
+        try overwrite(b, at: FormatV2.blockSize + size + 100, with: [0xFF])
+        try overwrite(both, at: FormatV2.blockSize + 100, with: [0xFF])
+        try overwrite(both, at: FormatV2.blockSize + size + 100, with: [0xFF])
+        try overwrite(preamble, at: 0, with: [UInt8](repeating: 0, count: 16))
+        #expect(try read(a).copies == [nil, copy])
+        #expect(try read(b).copies == [copy, nil])
+        #expect(try read(preamble).copies == [copy, copy])
+        #expect(damage(of: both) == "vault damaged: both copies of the slot area are damaged; no custodian can unlock it")
+        // Copy A and the preamble both gone: copy B is still found from A's own size field.
+        let aAndPreamble = try self.copy(a, as: "ap.kv")
+        try overwrite(aAndPreamble, at: 0, with: [UInt8](repeating: 0, count: 16))
+        #expect(try read(aAndPreamble).copies == [nil, copy])
+    }
+
+    @Test func linksAndChunksAreCheckedBeforeTheyAreFollowed() throws {
+        let (path, key, _) = try newFile()
+        try append(path, [Self.change(1, count: 40_000)], key: key)
+        let chain = try read(path)
+        #expect(chain.chunks.count == 2)
+        let first = chain.chunks[0], second = chain.chunks[1]
+        let link = ChainFile.linkOffset(chunk: first.offset, capacity: first.capacity)
+
+        let badLink = try copy(path, as: "link.kv")
+        try overwrite(badLink, at: link + 40, with: [0x01])
+        #expect(damage(of: badLink) == "vault damaged: the link at the end of the chunk at byte \(first.offset) is not valid")
+
+        // A link rebuilt to point back at its own chunk (a loop) is refused too.
+        let loop = try copy(path, as: "loop.kv")
+        try overwrite(loop, at: link, with: ChainFile.link(from: first.offset, to: first.offset))
+        #expect(damage(of: loop) == "vault damaged: the link at the end of the chunk at byte \(first.offset) is not valid")
+
+        // A chunk claiming more than the file holds: refused before anything that size is read.
+        let huge = try copy(path, as: "huge.kv")
+        try overwrite(huge, at: second.offset + 8, with: [0x0F, 0xFF, 0xF0, 0x00])
+        #expect(
+            damage(of: huge)
+                == "vault damaged or truncated: the chunk at byte \(second.offset) claims \(0x0FFF_F000) bytes (file \(chain.fileSize) bytes, metadata limit \(FormatV2.maxMetadataCount))")
+    }
+}
