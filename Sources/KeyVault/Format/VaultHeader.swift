@@ -99,8 +99,10 @@ struct VaultHeader: Sendable {
         return Int(headerSize)
     }
 
-    /// Parses the whole header (exactly `header_size` bytes) of a file of `fileSize` bytes.
-    static func parse(_ bytes: [UInt8], fileSize: Int) throws -> VaultHeader {
+    /// Parses the whole header (exactly `header_size` bytes) of a file of `fileSize` bytes; `fileSize` nil for the
+    /// header a version-2 file replays to, whose sealed keys are not one area after it (``ChainFile/keyOffsets(for:)``).
+    static func parse(_ bytes: [UInt8], fileSize given: Int?) throws -> VaultHeader {
+        let fileSize = given ?? Int.max
         let headerSize = try parsePreamble(bytes[...], fileSize: fileSize)
         guard bytes.count == headerSize else {
             throw KeyVaultError.damaged("vault damaged: header is \(bytes.count) bytes, expected \(headerSize)")
@@ -129,7 +131,7 @@ struct VaultHeader: Sendable {
         try r.expectEnd("the vault tag")
 
         let expected = headerSize + ciphertextAreaCount
-        guard expected == fileSize else {
+        guard expected == fileSize || given == nil else {
             throw KeyVaultError.damaged(
                 fileSize < expected
                     ? "vault damaged or truncated: the index accounts for \(expected) bytes but the file has \(fileSize)"

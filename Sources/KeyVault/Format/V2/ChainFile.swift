@@ -190,3 +190,38 @@ struct ChainFile: Sendable {
         return nil
     }
 }
+
+extension ChainFile {
+    /// Where each entry of `header` (the header these commits replay to) has its sealed key: each commit's keys, one
+    /// after another from its `keys_offset`, in the order of its index records. Every range must lie inside the file,
+    /// clear of the preamble block, both slot copies, every chunk, and every other range: a writer never makes
+    /// anything else, and a file writer who points keys elsewhere is refused before any key is read.
+    func keyOffsets(for header: VaultHeader) throws -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(header.entryCount)
+        var ranges: [Range<Int>] = [0..<(FormatV2.blockSize + 2 * slotCopySize)] + chunks.map { $0.offset..<($0.offset + $0.capacity) }
+        for commit in commits {
+            guard let entries = commit.changes.first(where: { $0.type == Change.Kind.entries.rawValue }) else { continue }
+            var r = ByteReader(entries.body[...])
+            var next = Int(clamping: commit.keysOffset)
+            while !r.isAtEnd {
+                _ = try r.bytes(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
+                let index = offsets.count
+                guard index < header.entryCount else { throw KeyVaultError.damaged("vault damaged: more index records than entries") }
+                let count = header.locations[index].ciphertextCount
+                guard commit.keysOffset != 0, next <= fileSize - count else {
+                    throw KeyVaultError.damaged("vault damaged or truncated: the sealed key of entry \(index + 1) lies outside the file")
+                }
+                offsets.append(next)
+                ranges.append(next..<(next + count))
+                next += count
+            }
+        }
+        guard offsets.count == header.entryCount else { throw KeyVaultError.damaged("vault damaged: fewer index records than entries") }
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where a.upperBound > b.lowerBound && !a.isEmpty && !b.isEmpty {
+            throw KeyVaultError.damaged("vault damaged: sealed keys overlap each other or the vault's metadata at byte \(b.lowerBound)")
+        }
+        return offsets
+    }
+}

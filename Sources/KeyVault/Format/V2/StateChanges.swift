@@ -1,0 +1,67 @@
+// The changes that take one logical state to another, when appends can say it (docs/FORMAT-V2-DESIGN.md, "Commit"):
+// how a version-2 writer turns what a command did into a commit.
+
+extension LogicalState {
+    /// The changes of a file's first commit, after its base: the whole state (an upgrade, a rewrite).
+    var initialChanges: [Change] {
+        var changes: [Change] = []
+        if dropped > 0 || anchor.contains(where: { $0 != 0 }) {
+            var w = ByteWriter(capacity: 40)
+            w.u64(dropped)
+            w.append(anchor)
+            changes.append(Change(type: Change.Kind.logBase.rawValue, body: w.bytes))
+        }
+        if !records.isEmpty { changes.append(Change(type: Change.Kind.entries.rawValue, body: records)) }
+        for type in sections.keys.sorted() { changes.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [type] + sections[type]!)) }
+        if !logItems.isEmpty { changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: Self.itemList(logItems))) }
+        return changes
+    }
+
+    /// The changes that take this state to `new`, or nil when appends cannot say it (entries removed or changed,
+    /// audit records rewritten): then the file is rewritten. Checked by replaying them.
+    func changes(to new: LogicalState) -> [Change]? {
+        // Upserts where they say it (a drill result, an escrowed password); whole sections where they do not.
+        changes(to: new, upserting: true) ?? changes(to: new, upserting: false)
+    }
+
+    private func changes(to new: LogicalState, upserting: Bool) -> [Change]? {
+        guard new.records.count >= records.count, new.records.starts(with: records) else { return nil }
+        var changes: [Change] = []
+        if new.records.count > records.count {
+            changes.append(Change(type: Change.Kind.entries.rawValue, body: Array(new.records.dropFirst(records.count))))
+        }
+        var replaced: [Change] = [], upserted: [Change] = []
+        for type in Set(sections.keys).union(new.sections.keys).sorted() where sections[type] != new.sections[type] {
+            if upserting, Self.perEntrySections.contains(type), let old = sections[type], let now = new.sections[type],
+                let items = try? Self.upserts(from: old, to: now)
+            {
+                upserted.append(Change(type: Change.Kind.itemsUpserted.rawValue, body: [type] + Self.itemList(items)))
+            } else {
+                replaced.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [type] + (new.sections[type] ?? [])))
+            }
+        }
+        changes += replaced + upserted
+        let before = dropped + UInt64(logItems.count), after = new.dropped + UInt64(new.logItems.count)
+        guard after >= before, after - before <= UInt64(new.logItems.count) else { return nil }
+        if after > before {
+            changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: Self.itemList(Array(new.logItems.suffix(Int(after - before))))))
+        }
+        var replayed = self
+        for change in changes {
+            guard (try? replayed.apply(change, commit: 2)) != nil else { return nil }
+        }
+        return replayed == new ? changes : nil
+    }
+
+    /// The items of `new` that are not in `old` as they are, when every item of `old` is still named in `new`
+    /// (an upsert cannot remove one); nil otherwise.
+    private static func upserts(from old: [UInt8], to new: [UInt8]) throws -> [[UInt8]]? {
+        let before = try items(old), after = try items(new)
+        var byKey: [[UInt8]: [UInt8]] = [:]
+        for item in before { byKey[try entryKey(of: item)] = item }
+        let keys = Set(try after.map(entryKey(of:)))
+        guard byKey.keys.allSatisfy(keys.contains) else { return nil }
+        // Items keep their places: an upsert replaces in place and appends new ones, so the order must already agree.
+        return try after.filter { byKey[try entryKey(of: $0)] != $0 }
+    }
+}

@@ -1,0 +1,190 @@
+// Format version 2 replays to version 1's logical vault: every golden version-1 vault converts to a version-2 file
+// whose replay is its header byte for byte, and what the library's commands do to a vault is said by appends.
+import Foundation
+import Testing
+@testable import KeyVault
+import KeyVaultTestSupport
+
+struct LogicalStateTests {
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    static let goldenVaults = [
+        "v1/empty.kv", "v1/default-cost.kv", "v1/two-roles.kv", "v1-recovery/recovery.kv", "custodians/x25519.kv",
+        "custodians/threshold-2-of-4.kv", "custodians/certificates.kv",
+    ]
+
+    /// `header`'s slot area as a version-2 slot copy.
+    static func copy(of header: VaultHeader, seq: UInt64 = 1) -> SlotCopy {
+        SlotCopy(seq: seq, identityBytes: header.identity.associatedBytes, threshold: header.threshold, slots: header.slots)
+    }
+
+    /// The version-1 vault at `path` written as a version-2 file (one commit, sealed keys copied byte for byte).
+    static func upgraded(_ path: String, key: SecretBytes) throws -> (path: String, copy: SlotCopy) {
+        let vault = try Vault.open(atPath: path)
+        let copy = copy(of: vault.header)
+        let keys = Array(try TestFiles.bytes(path).dropFirst(vault.header.size))
+        let state = try LogicalState(v1: vault.header)
+        let (bytes, keysOffset, _, _) = ChainWriter.newFile(copy: copy, changes: state.initialChanges, keysCount: keys.count, macKey: key)
+        #expect(keysOffset == bytes.count)
+        let out = "\(try CustodianSupport.temporaryDirectory())/v2.kv"
+        try Data(bytes + keys).write(to: URL(fileURLWithPath: out))
+        return (out, copy)
+    }
+
+    /// The version-1 header a version-2 file replays to, parsed by version 1's parser; the chain file; each entry's
+    /// sealed key's offset.
+    static func replayed(_ path: String) throws -> (VaultHeader, ChainFile, [Int]) {
+        let chain = try ChainFile.read(from: OpenFile.open(path, what: "vault"))
+        let copy = try #require(chain.copies[0])
+        let header = try VaultHeader.parse(try LogicalState.replay(chain.commits).header(copy: copy), fileSize: nil)
+        return (header, chain, try chain.keyOffsets(for: header))
+    }
+
+    @Test(arguments: goldenVaults)
+    func aGoldenVersion1VaultReplaysToItsHeaderByteForByte(name: String) throws {
+        let path = Self.fixtures.appendingPathComponent(name).path
+        let v1 = try Vault.open(atPath: path)
+        let key = try SecretBytes.random(count: 32)
+        let (upgraded, copy) = try Self.upgraded(path, key: key)
+        let (header, chain, offsets) = try Self.replayed(upgraded)
+        #expect(header.bytes[..<header.checksumOffset] == v1.header.bytes[..<v1.header.checksumOffset])
+        #expect(header.extensions == v1.header.extensions && header.entryCount == v1.header.entryCount)
+        #expect(chain.copies == [copy, copy] && chain.commits.count == 1)
+        #expect(CommitChain.firstBroken(chain.commits, key: key) == nil)
+        // The sealed keys, byte for byte, where the commit says.
+        let keys = Array(try TestFiles.bytes(path).dropFirst(v1.header.size))
+        let file = try TestFiles.bytes(upgraded)
+        if keys.isEmpty {
+            #expect(chain.commits[0].keysOffset == 0)
+        } else {
+            let at = Int(chain.commits[0].keysOffset)
+            #expect(Array(file[at...]) == keys)
+        }
+        #expect(offsets == v1.offsets.map { $0 - v1.header.size + Int(chain.commits[0].keysOffset) })
+    }
+
+    /// After each thing the library does to a version-1 vault, the change is appended to its version-2 twin: the twin
+    /// then replays to the version-1 vault's new header, byte for byte.
+    @Test func whatTheLibraryDoesToAVaultIsSaidByAppends() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let identity = try CustodianIdentity.generate()
+        let credentials = Credentials(identities: [identity])
+        let path = "\(dir)/v.kv"
+        try Vault.create(atPath: path, custodians: [.recipient(identity.recipient!)], endorsers: [identity])
+        let key = try SecretBytes.random(count: 32)
+        let twin = try Self.upgraded(path, key: key).path
+        var appended: [[Change]] = []
+        let steps: [(String, () throws -> Void)] = [
+            ("seal", { _ = try Vault.seal(try SecretBytes.random(count: 1300), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials) }),
+            ("seal dw", { _ = try Vault.seal(try SecretBytes.random(count: 900), SealRequest(role: .dw, host: try HostName("DW01"), label: "dw"), atPath: path, credentials: credentials) }),
+            ("inventory", { try Vault.setHost(InventoryHost(name: try HostName("SM01"), roles: [.sm], smPosition: .primary), atPath: path, credentials: credentials) }),
+            ("management group", { try Vault.setManagementGroup("MG1", atPath: path, credentials: credentials) }),
+            ("drill", { _ = try Vault.open(atPath: path).unlock(with: credentials).drill() }),
+            ("seal again", { _ = try Vault.seal(try SecretBytes.random(count: 1300), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials) }),
+            ("drill again", { _ = try Vault.open(atPath: path).unlock(with: credentials).drill() }),
+            ("retire", { _ = try Vault.retire(role: .sm, host: try HostName("SM01"), version: 1, reason: "replaced", atPath: path, credentials: credentials) }),
+            ("record", { try Vault.open(atPath: path).unlock(with: credentials).record(.restore, outcome: "ok: by hand") }),
+        ]
+        for (name, step) in steps {
+            let before = try LogicalState(v1: try Vault.open(atPath: path).header)
+            try step()
+            let v1 = try Vault.open(atPath: path)
+            let after = try LogicalState(v1: v1.header)
+            let changes = try #require(before.changes(to: after), "\(name): not an append")
+            appended.append(changes)
+            // The new entries' sealed keys, from the version-1 file's ciphertext area, in index order.
+            let newEntries = v1.header.entryCount - before.entryCount
+            let keys = newEntries == 0 ? [] : Array(try TestFiles.bytes(path)[v1.offsets[before.entryCount]...])
+            let plan = try ChainWriter.append(to: try ChainFile.read(from: OpenFile.open(twin, what: "vault")), changes: changes, keys: keys, macKey: key)
+            let handle = try #require(FileHandle(forUpdatingAtPath: twin))
+            try plan.execute(on: handle.fileDescriptor, path: twin)
+            try handle.close()
+            let (header, chain, offsets) = try Self.replayed(twin)
+            #expect(header.bytes[..<header.checksumOffset] == v1.header.bytes[..<v1.header.checksumOffset], "\(name)")
+            #expect(CommitChain.firstBroken(chain.commits, key: key) == nil)
+            // Every entry's sealed key, at the offset replay gives, is the version-1 file's.
+            let v1File = try TestFiles.bytes(path), v2File = try TestFiles.bytes(twin)
+            for (i, location) in v1.header.locations.enumerated() {
+                #expect(v2File[offsets[i]..<offsets[i] + location.ciphertextCount] == v1File[v1.offsets[i]..<v1.offsets[i] + location.ciphertextCount], "\(name), entry \(i + 1)")
+            }
+        }
+        // A drill of an unchanged vault upserts each entry's result rather than rewriting the section.
+        let drillAgain = appended[6]
+        #expect(drillAgain.contains { $0.type == Change.Kind.itemsUpserted.rawValue && $0.body.first == 0x05 }, "\(drillAgain.map(\.type))")
+        #expect(!drillAgain.contains { $0.type == Change.Kind.sectionReplaced.rawValue && $0.body.first == 0x05 })
+    }
+
+    @Test func theAuditLogKeepsItsCapAcrossAppends() throws {
+        var state = LogicalState()
+        state.logItems = (0..<FormatV1.maxLogRecords).map { n in [0, 35, 9, 0, 32] + (0..<32).map { UInt8(truncatingIfNeeded: n + $0) } }
+        let more = (0..<3).map { n in [0, 35, 9, 0, 32] + [UInt8](repeating: UInt8(n), count: 32) }
+        try state.apply(Change(type: 6, body: LogicalState.itemList(more)), commit: 2)
+        #expect(state.logItems.count == FormatV1.maxLogRecords && state.dropped == 3)
+        #expect(state.anchor == (0..<32).map { UInt8(truncatingIfNeeded: 2 + $0) })
+        #expect(Array(state.logItems.suffix(3)) == more)
+    }
+
+    @Test func changesAppendsCannotSayAreRefused() throws {
+        /// An index record's shape: `meta_len u16 ‖ meta ‖ nonce[24]`.
+        func record(_ n: UInt8) -> [UInt8] { [0, 1, n] + [UInt8](repeating: 0, count: 24) }
+        var old = LogicalState()
+        old.records = record(1) + record(2)
+        old.entryCount = 2
+        old.logItems = [[0, 1, 7]]
+        var removed = old
+        removed.records = record(1)
+        removed.entryCount = 1
+        #expect(old.changes(to: removed) == nil)
+        var rewritten = old
+        rewritten.logItems = [[0, 1, 8]]
+        #expect(old.changes(to: rewritten) == nil)
+        var grown = old
+        grown.records += record(3)
+        grown.entryCount = 3
+        grown.logItems.append([0, 1, 9])
+        grown.sections[0x01] = Array("MG".utf8)
+        #expect(old.changes(to: grown) == [Change(type: 3, body: record(3)), Change(type: 4, body: [1] + Array("MG".utf8)), Change(type: 6, body: [0, 0, 0, 1, 0, 1, 9])])
+        var gone = grown
+        gone.sections = [:]
+        #expect(grown.changes(to: gone) == [Change(type: 4, body: [1])])
+    }
+
+    /// `keys_offset` is outside the commit's check (so a copy to a database keeps its chain): a file writer can point
+    /// it anywhere, and every such range is refused before a key is read.
+    @Test func sealedKeysPointedElsewhereAreRefused() throws {
+        let key = try SecretBytes.random(count: 32)
+        let (twin, _) = try Self.upgraded(Self.fixtures.appendingPathComponent("v1/empty.kv").path, key: key)
+        // Two entries of another vault (their keys are not what they say, but only where the keys lie matters here).
+        let records = try Vault.open(atPath: Self.fixtures.appendingPathComponent("v1/two-roles.kv").path).header.allRecords()
+        for record in [records[0], records[2]] {
+            let entry = [UInt8(record.metadata.count >> 8), UInt8(record.metadata.count & 0xFF)] + record.metadata + record.nonce
+            let plan = try ChainWriter.append(
+                to: try ChainFile.read(from: OpenFile.open(twin, what: "vault")), changes: [Change(type: 3, body: entry)],
+                keys: [UInt8](repeating: 1, count: Int(record.entry.size) + 16), macKey: key)
+            let handle = try #require(FileHandle(forUpdatingAtPath: twin))
+            try plan.execute(on: handle.fileDescriptor, path: twin)
+            try handle.close()
+        }
+        let chain = try ChainFile.read(from: OpenFile.open(twin, what: "vault"))
+        let last = chain.commits[2], first = chain.commits[1]
+        #expect(try Self.replayed(twin).2.count == 2, "the file as written")
+        for (name, offset, message) in [
+            ("into the slot copies", UInt64(FormatV2.blockSize), "vault damaged: sealed keys overlap each other or the vault's metadata at byte \(FormatV2.blockSize)"),
+            ("onto the first commit's keys", first.keysOffset, "vault damaged: sealed keys overlap each other or the vault's metadata at byte \(first.keysOffset)"),
+            ("past the end", UInt64(chain.fileSize - 10), "vault damaged or truncated: the sealed key of entry 2 lies outside the file"),
+            ("nowhere", 0, "vault damaged or truncated: the sealed key of entry 2 lies outside the file"),
+        ] {
+            let forged = "\(try CustodianSupport.temporaryDirectory())/forged.kv"
+            var bytes = try TestFiles.bytes(twin)
+            for i in 0..<8 { bytes[last.offset + 16 + i] = UInt8((offset >> UInt64(56 - 8 * i)) & 0xFF) }
+            try Data(bytes).write(to: URL(fileURLWithPath: forged))
+            let chain = try ChainFile.read(from: OpenFile.open(forged, what: "vault"))
+            #expect(chain.commits.count == 3, "\(name): the check does not cover keys_offset")
+            let header = try VaultHeader.parse(try LogicalState.replay(chain.commits).header(copy: chain.copies[0]!), fileSize: nil)
+            #expect(throws: KeyVaultError.self, "\(name)") { try chain.keyOffsets(for: header) }
+            do { _ = try chain.keyOffsets(for: header) } catch let error as KeyVaultError { #expect(error.message == message, "\(name)") }
+        }
+    }
+}
