@@ -23,6 +23,7 @@ struct Report {
         md += inProcessSection
         md += kdfSection
         md += scalingSection
+        md += formatV2Section
         md += floorSection
         md += targetsSection
         md.append(Report.end)
@@ -203,6 +204,33 @@ struct Report {
             let verifyFloor = Double(row.entries) * (floor.aeadOpen[1_300]!.median + floor.blake2b[1_300]!.median) + floor.x25519.median
             cells.append(ratio(row.processes["verify"]!.median, verifyFloor) + " (floor \(formatSeconds(verifyFloor)))")
             md.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        md.append("")
+        return md
+    }
+
+    var formatV2Section: [String] {
+        let rows = scaling.rows.filter { !$0.formatV2.isEmpty }
+        guard !rows.isEmpty else { return [] }
+        var md = [
+            "## Format version 2 (designed, not yet written by any command): reading at scale",
+            "",
+            "Each vault above written as a version-2 file by the library's format-2 code (docs/FORMAT-V2-DESIGN.md), in process: "
+                + "**one** commit holding everything (what an upgrade or a compaction writes), and **each** entry in a commit of its own "
+                + "with one audit record (what sealing them one by one would write). Read = the file's structure (slot copies, every "
+                + "chunk read whole, every commit's check); replay = the changes into version 1's header, its parse, and locating every "
+                + "sealed key; chain = the keyed chain over every commit. Version 1's unlock above parses the header and checks its tag.",
+            "",
+            "| entries | commits | file | chunks | read | replay | chain | total | version 1 unlock |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in rows {
+            for name in ["one", "each"] {
+                guard let t = row.formatV2[name] else { continue }
+                md.append(
+                    "| \(row.entries.grouped) | \(t.commits.grouped) (\(name)) | \(mibBytes(t.fileBytes)) | \(t.chunks) | \(formatSeconds(t.read)) | "
+                        + "\(formatSeconds(t.replay)) | \(formatSeconds(t.chain)) | \(formatSeconds(t.read + t.replay + t.chain)) | \(formatSeconds(row.unlock.median)) |")
+            }
         }
         md.append("")
         return md

@@ -149,6 +149,8 @@ struct Scaling {
         var processes: [String: Samples] = [:]
         var unlock = Samples()
         var restoreInProcess = Samples()
+        /// Format version 2's reading of the same vault, as one commit and as one commit per entry.
+        var formatV2: [String: FormatV2Probe.Timings] = [:]
     }
     var rows: [Row] = []
 
@@ -170,6 +172,7 @@ struct Scaling {
             row.generate = now() - start
             row.fileBytes = fileSize(path)
             let reps = n >= 100_000 ? max(3, s.reps / 4) : n >= 10_000 ? max(3, s.reps / 2) : s.reps
+            row.formatV2 = try FormatV2Probe.measure(vaultAt: path, reps: reps, clock: now)
             row.processes = try measure(
                 [
                     Command(name: "list", argv: [kv, "list", path]),

@@ -65,16 +65,22 @@ struct ChainFileTests {
         let (path, key, copy) = try newFile(keys: Array(repeating: 0xAB, count: 100))
         var written: [[Change]] = [[ChainWriter.base(copy), Change(type: 3, body: [1, 2, 3])]]
         var keysAt: [(Int, [UInt8])] = []
+        // What a writer knows after its own appends, without reading the file again.
+        var known = try read(path)
         for n in 1...300 {
             let changes = [Self.change(n, count: (n * 37) % 700)]
             let keys = n % 3 == 0 ? (0..<(n % 50 + 1)).map { UInt8(truncatingIfNeeded: $0 + n) } : []
             let before = try read(path).fileSize
-            try append(path, changes, keys: keys, key: n % 5 == 0 ? nil : key)
+            known.apply(try append(path, changes, keys: keys, key: n % 5 == 0 ? nil : key))
             if !keys.isEmpty { keysAt.append((before, keys)) }
             written.append(changes)
         }
         let chain = try read(path)
         #expect(chain.chunks.count >= 3, "\(chain.chunks)")
+        #expect(known.chunks.map(\.offset) == chain.chunks.map(\.offset) && known.chunks.map(\.capacity) == chain.chunks.map(\.capacity))
+        #expect(known.commits.map(\.offset) == chain.commits.map(\.offset) && known.commits.map(\.mac) == chain.commits.map(\.mac))
+        #expect(known.commits.map(\.changes) == chain.commits.map(\.changes) && known.commits.map(\.count) == chain.commits.map(\.count))
+        #expect(known.fileSize == chain.fileSize && known.appendOffset == chain.appendOffset && known.lastKeyedMAC == chain.lastKeyedMAC)
         #expect(chain.torn == nil)
         #expect(chain.copies == [copy, copy])
         #expect(chain.commits.map(\.changes) == written)

@@ -9,15 +9,57 @@ struct ChainFile: Sendable {
     /// Copy A (at 4096) and copy B (after it), each nil when it is not valid.
     let copies: [SlotCopy?]
     /// Each chunk's offset and capacity, in chain order.
-    let chunks: [(offset: Int, capacity: Int)]
+    private(set) var chunks: [(offset: Int, capacity: Int)]
     /// Every commit, in order.
-    let commits: [Commit]
+    private(set) var commits: [Commit]
     /// The bytes of a commit that was written but never acknowledged (its tail is zeros), at the end of the last
     /// chunk: ignored by readers, cleared by the next writer.
-    let torn: Range<Int>?
+    private(set) var torn: Range<Int>?
     /// Where the next commit's head goes in the last chunk.
-    let appendOffset: Int
-    let fileSize: Int
+    private(set) var appendOffset: Int
+    private(set) var fileSize: Int
+    /// The mac of the last keyed commit, and the checks of the unkeyed commits after it: what the next keyed commit
+    /// chains to.
+    private(set) var lastKeyedMAC: [UInt8]
+    private(set) var unkeyedChecks: [[UInt8]]
+
+    init(
+        slotCopySize: Int, copies: [SlotCopy?], chunks: [(offset: Int, capacity: Int)], commits: [Commit], torn: Range<Int>?,
+        appendOffset: Int, fileSize: Int
+    ) {
+        self.slotCopySize = slotCopySize
+        self.copies = copies
+        self.chunks = chunks
+        self.commits = commits
+        self.torn = torn
+        self.appendOffset = appendOffset
+        self.fileSize = fileSize
+        lastKeyedMAC = [UInt8](repeating: 0, count: 32)
+        unkeyedChecks = []
+        for commit in commits {
+            if commit.isKeyed {
+                lastKeyedMAC = commit.mac
+                unkeyedChecks = []
+            } else {
+                unkeyedChecks.append(commit.check)
+            }
+        }
+    }
+
+    /// The file as it is after `plan` ran whole: its commit added, without reading the file again.
+    mutating func apply(_ plan: WritePlan) {
+        if let chunk = plan.newChunk { chunks.append(chunk) }
+        commits.append(plan.commit!)
+        torn = nil
+        appendOffset = plan.commit!.end
+        fileSize = plan.fileSize
+        if plan.commit!.isKeyed {
+            lastKeyedMAC = plan.mac
+            unkeyedChecks = []
+        } else {
+            unkeyedChecks.append(plan.check)
+        }
+    }
 
     /// The last chunk's link position: its last 48 bytes.
     static func linkOffset(chunk offset: Int, capacity: Int) -> Int { offset + capacity - FormatV2.linkCount }

@@ -17,6 +17,10 @@ struct WritePlan: Sendable {
     /// The commit's check and mac, for the caller's record of the chain.
     var check: [UInt8] = []
     var mac: [UInt8] = []
+    /// The commit as a reader will find it, a new chunk it opened, and the file's size after.
+    var commit: Commit?
+    var newChunk: (offset: Int, capacity: Int)?
+    var fileSize = 0
 
     /// Runs steps `range` (all by default) on the open file `fd`.
     func execute(on fd: Int32, path: String, steps range: Range<Int>? = nil) throws {
@@ -121,17 +125,7 @@ enum ChainWriter {
         let (body, check) = Commit.encode(number: number, keysOffset: UInt64(keysOffset), changes: changes, offset: commitOffset)
         plan.check = check
         if let macKey {
-            var previous = [UInt8](repeating: 0, count: 32)
-            var unkeyed: [[UInt8]] = []
-            for commit in chain.commits {
-                if commit.isKeyed {
-                    previous = commit.mac
-                    unkeyed = []
-                } else {
-                    unkeyed.append(commit.check)
-                }
-            }
-            plan.mac = CommitChain.mac(previous: previous, unkeyedChecks: unkeyed, check: check, key: macKey)
+            plan.mac = CommitChain.mac(previous: chain.lastKeyedMAC, unkeyedChecks: chain.unkeyedChecks, check: check, key: macKey)
         } else {
             plan.mac = [UInt8](repeating: 0, count: 32)
         }
@@ -144,6 +138,11 @@ enum ChainWriter {
         if let newChunk {
             plan.steps += [.write(offset: linkStart, bytes: ChainFile.link(from: last.offset, to: newChunk.offset)), .sync]
         }
+        plan.commit = Commit(
+            offset: commitOffset, number: number, keysOffset: UInt64(keysOffset), changes: changes, check: check, mac: plan.mac,
+            count: body.count + FormatV2.commitTailCount)
+        plan.newChunk = newChunk
+        plan.fileSize = max(chain.fileSize + keys.count, newChunk.map { $0.offset + $0.capacity } ?? 0)
         return plan
     }
 }
