@@ -30,6 +30,8 @@ enum FormatV1 {
     static let maxHosts = 1024
     static let maxDatabases = 1024
     static let maxLogRecords = 65_536
+    /// The most records an audit log may say it dropped (2^48): more than any vault can have written.
+    static let maxDroppedLogRecords: UInt64 = 1 << 48
     static let maxKeyPasswordBytes = 1024
     static let maxManagementGroupBytes = 128
 }

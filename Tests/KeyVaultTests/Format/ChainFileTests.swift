@@ -68,10 +68,12 @@ struct ChainFileTests {
         // What a writer knows after its own appends, without reading the file again.
         var known = try read(path)
         for n in 1...300 {
-            let changes = [Self.change(n, count: (n * 37) % 700)]
-            let keys = n % 3 == 0 ? (0..<(n % 50 + 1)).map { UInt8(truncatingIfNeeded: $0 + n) } : []
+            // Every fifth commit is a lone custodian's check-in: unkeyed, one `07` change, no keys.
+            let checkIn = n % 5 == 0
+            let changes = checkIn ? [Change(type: 7, body: Array(repeating: UInt8(n & 0xFF), count: 90))] : [Self.change(n, count: (n * 37) % 700)]
+            let keys = n % 3 == 0 && !checkIn ? (0..<(n % 50 + 1)).map { UInt8(truncatingIfNeeded: $0 + n) } : []
             let before = try read(path).fileSize
-            known.apply(try append(path, changes, keys: keys, key: n % 5 == 0 ? nil : key))
+            known.apply(try append(path, changes, keys: keys, key: checkIn ? nil : key))
             if !keys.isEmpty { keysAt.append((before, keys)) }
             written.append(changes)
         }
@@ -180,11 +182,56 @@ struct ChainFileTests {
         try overwrite(untailed, at: last.end - FormatV2.commitTailCount, with: [UInt8](repeating: 0, count: FormatV2.commitTailCount))
         #expect(try read(untailed).commits.count == 5)
 
-        // A commit renumbered, or its tail's chain forged: the first fails its check here, the second the chain.
+        // Its chain forged: the chain breaks there.
         let forged = try copy(path, as: "forged.kv")
         try overwrite(forged, at: last.end - 32, with: [UInt8](repeating: 0x42, count: 32))
         let forgedChain = try read(forged)
         #expect(CommitChain.firstBroken(forgedChain.commits, key: key) == 5)
+
+        // Its mac zeroed (anyone can write a zero mac): only a lone custodian's check-in may be unkeyed.
+        let unkeyed = try copy(path, as: "unkeyed.kv")
+        try overwrite(unkeyed, at: last.end - 32, with: [UInt8](repeating: 0, count: 32))
+        let unkeyedChain = try read(unkeyed)
+        #expect(unkeyedChain.commits.count == 6 && !unkeyedChain.commits[5].isKeyed)
+        #expect(CommitChain.firstBroken(unkeyedChain.commits, key: key) == 5)
+
+        // The last commit's length with one bit flipped (its tail now looks zero), or its head's sector lost: its tail
+        // is still there, so it is damage, never a torn commit that the next writer would clear.
+        let length = UInt32(last.count - FormatV2.commitHeadCount - FormatV2.commitTailCount + 64)
+        let longer = (0..<4).map { UInt8((length >> UInt32(24 - 8 * $0)) & 0xFF) }
+        for (name, at, bytes) in [("length", last.offset + 12, longer), ("head", last.offset, [UInt8](repeating: 0, count: FormatV2.commitHeadCount))] {
+            let broken = try copy(path, as: "broken-\(name).kv")
+            try overwrite(broken, at: at, with: bytes)
+            #expect(damage(of: broken) == "vault damaged: the commit at byte \(last.offset) is damaged: its tail is intact but its head is not", "\(name)")
+        }
+
+        // A chunk filled with commit heads behind zeros (each would have to be hashed to the end of the chunk):
+        // refused at the first, without hashing any.
+        let heads = try copy(path, as: "heads.kv")
+        var filler: [UInt8] = []
+        for n in 0..<100 {
+            var head = ByteWriter()
+            head.append(FormatV2.commitMagic)
+            head.u64(UInt64(8 + n))
+            head.u32(UInt32(40 + 64 * (100 - n)))
+            head.append([UInt8](repeating: 0, count: 8 + 40))
+            filler += head.bytes
+        }
+        try overwrite(heads, at: last.end + 64, with: filler)
+        #expect(damage(of: heads) == "vault damaged: a commit at byte \(last.end + 64) follows zeros at byte \(last.end) (a lost write, or a change hidden on purpose)")
+    }
+
+    @Test func informationalChangesAndThePreambleAreCheckedAsWritten() throws {
+        let (path, key, _) = try newFile()
+        // An informational change (kept by a rewrite, skipped by replay) sorts before the padding.
+        try append(path, [Self.change(1, count: 10), Change(type: 0x81, body: [1, 2, 3])], key: key)
+        #expect(try read(path).commits.last!.changes == [Self.change(1, count: 10), Change(type: 0x81, body: [1, 2, 3])])
+        // The preamble's flags: an unknown one is a newer keyvault's; the threshold bit must agree with the slots.
+        let unknown = try copy(path, as: "unknown.kv"), threshold = try copy(path, as: "threshold.kv")
+        try overwrite(unknown, at: 11, with: [0x02])
+        try overwrite(threshold, at: 11, with: [0x01])
+        #expect(damage(of: unknown) == "vault sets feature flags 0x2 that this keyvault does not know; upgrade keyvault")
+        #expect(damage(of: threshold) == "vault damaged: the preamble and the slot area disagree on whether the vault has a threshold")
     }
 
     @Test func oneDamagedSlotCopyOrPreambleIsSurvivedBothAreNot() throws {

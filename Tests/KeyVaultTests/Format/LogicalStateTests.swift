@@ -38,7 +38,7 @@ struct LogicalStateTests {
     static func replayed(_ path: String) throws -> (VaultHeader, ChainFile, [Int]) {
         let chain = try ChainFile.read(from: OpenFile.open(path, what: "vault"))
         let copy = try #require(chain.copies[0])
-        let header = try VaultHeader.parse(try LogicalState.replay(chain.commits).header(copy: copy), fileSize: nil)
+        let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy), fileSize: nil)
         return (header, chain, try chain.keyOffsets(for: header))
     }
 
@@ -121,9 +121,55 @@ struct LogicalStateTests {
         state.logItems = (0..<FormatV1.maxLogRecords).map { n in [0, 35, 9, 0, 32] + (0..<32).map { UInt8(truncatingIfNeeded: n + $0) } }
         let more = (0..<3).map { n in [0, 35, 9, 0, 32] + [UInt8](repeating: UInt8(n), count: 32) }
         try state.apply(Change(type: 6, body: LogicalState.itemList(more)), commit: 2)
+        state.trimLog()
         #expect(state.logItems.count == FormatV1.maxLogRecords && state.dropped == 3)
         #expect(state.anchor == (0..<32).map { UInt8(truncatingIfNeeded: 2 + $0) })
         #expect(Array(state.logItems.suffix(3)) == more)
+    }
+
+    /// Over many commits the cap is applied as if after each one, and a long replay stays linear.
+    @Test func aLongReplayDropsTheOldestRecordsAsVersion1Would() throws {
+        func item(_ n: Int) -> [UInt8] { [0, 35, 9, 0, 32] + (0..<32).map { UInt8(truncatingIfNeeded: n >> ($0 % 3 * 8)) } }
+        let copy = try ChainFileTests.slotCopy()
+        let commits = (0..<1_400).map { c in
+            Commit(
+                offset: 0, number: UInt64(c + 1), keysOffset: 0,
+                changes: (c == 0 ? [ChainWriter.base(copy)] : []) + [Change(type: 6, body: LogicalState.itemList((0..<100).map { item(c * 100 + $0) }))],
+                check: [], mac: [], count: 0)
+        }
+        let state = try LogicalState.replay(commits, copy: copy)
+        // A history made under other slots (another generation, or another vault's) is not read under these.
+        #expect(throws: KeyVaultError.self) { try LogicalState.replay(commits, copy: try ChainFileTests.slotCopy(seq: 2)) }
+        let dropped = 140_000 - FormatV1.maxLogRecords
+        #expect(state.logItems.count == FormatV1.maxLogRecords && state.dropped == UInt64(dropped))
+        #expect(state.anchor == Array(item(dropped - 1).suffix(32)) && state.logItems.first == item(dropped))
+    }
+
+    /// Values from the file that would overflow arithmetic are damage, never a trap.
+    @Test func valuesThatWouldOverflowAreRefused() throws {
+        var state = LogicalState()
+        var base = ByteWriter()
+        base.u64(.max)
+        base.append([UInt8](repeating: 0, count: 32))
+        #expect(throws: KeyVaultError.self) { try state.apply(Change(type: 2, body: base.bytes), commit: 1) }
+        // A per-entry item whose host field is longer than 255 bytes.
+        let host = [UInt8](repeating: 0x61, count: 300)
+        var fields = ByteWriter()
+        fields.append([1, 0, 2, 0x73, 0x6D, 2, 0x01, 0x2C] + host + [3, 0, 4, 0, 0, 0, 1])
+        let item = [UInt8(fields.bytes.count >> 8), UInt8(fields.bytes.count & 0xFF)] + fields.bytes
+        try state.apply(Change(type: 5, body: [4] + LogicalState.itemList([item])), commit: 2)
+        state.finish()
+        #expect(state.sections[4] == LogicalState.itemList([item]))
+        // More sections than a header holds.
+        for type in (1...0x40 as ClosedRange<UInt8>) where type != 6 { try state.apply(Change(type: 4, body: [type, 1]), commit: 2) }
+        #expect(throws: KeyVaultError.self) { try state.header(copy: try ChainFileTests.slotCopy()) }
+        // Version 1 too: an audit log that says it dropped more records than any vault can have written.
+        var log = ByteWriter()
+        log.u64(FormatV1.maxDroppedLogRecords + 1)
+        log.append([UInt8](repeating: 0, count: 32))
+        log.u32(0)
+        var r = ByteReader(log.bytes[...])
+        #expect(throws: KeyVaultError.self) { try AuditLog.parse(&r) }
     }
 
     @Test func changesAppendsCannotSayAreRefused() throws {
@@ -182,7 +228,7 @@ struct LogicalStateTests {
             try Data(bytes).write(to: URL(fileURLWithPath: forged))
             let chain = try ChainFile.read(from: OpenFile.open(forged, what: "vault"))
             #expect(chain.commits.count == 3, "\(name): the check does not cover keys_offset")
-            let header = try VaultHeader.parse(try LogicalState.replay(chain.commits).header(copy: chain.copies[0]!), fileSize: nil)
+            let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: chain.copies[0]!).header(copy: chain.copies[0]!), fileSize: nil)
             #expect(throws: KeyVaultError.self, "\(name)") { try chain.keyOffsets(for: header) }
             do { _ = try chain.keyOffsets(for: header) } catch let error as KeyVaultError { #expect(error.message == message, "\(name)") }
         }

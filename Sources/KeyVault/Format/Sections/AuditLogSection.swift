@@ -3,6 +3,11 @@
 extension AuditLog {
     static func parse(_ r: inout ByteReader) throws -> AuditLog {
         let dropped = try r.u64("audit log dropped count")
+        // No writer can have dropped 2^48 records (each is a write of the vault); a count beyond would only overflow
+        // the arithmetic that numbers records.
+        guard dropped <= FormatV1.maxDroppedLogRecords else {
+            throw KeyVaultError.damaged("vault damaged: the audit log claims \(dropped) dropped records (at most \(FormatV1.maxDroppedLogRecords))")
+        }
         let anchor = Array(try r.bytes(32, "audit log anchor"))
         var log = AuditLog(dropped: dropped, anchor: anchor, records: [])
         for (n, item) in try ItemList.parse(&r, what: "audit log record", max: FormatV1.maxLogRecords).enumerated() {

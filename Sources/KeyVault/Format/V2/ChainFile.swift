@@ -100,14 +100,18 @@ struct ChainFile: Sendable {
         let first = try file.read(count: FormatV2.blockSize, at: 0, what: "vault preamble")
         // A damaged preamble does not stop the reader: copy A is at 4096 whatever it says.
         var sizes: [Int] = []
+        var preambleFlags: UInt16?
         if first.prefix(8).elementsEqual(FormatV1.magic), first[8] == 0, first[9] == 2 {
             sizes.append(Int(first[12]) << 24 | Int(first[13]) << 16 | Int(first[14]) << 8 | Int(first[15]))
+            preambleFlags = UInt16(first[10]) << 8 | UInt16(first[11])
         }
         let (copyA, sizeA, declaredA) = try readCopy(file, at: FormatV2.blockSize, fileSize: fileSize)
         if let sizeA { sizes.insert(sizeA, at: 0) } else if let declaredA { sizes.append(declaredA) }
         var copyB: SlotCopy?
         var size: Int?
-        for candidate in Set(sizes) where candidate % FormatV2.blockSize == 0 && candidate >= FormatV2.blockSize && candidate <= FormatV2.maxSlotCopySize {
+        var tried: [Int] = []
+        for candidate in sizes where !tried.contains(candidate) && candidate % FormatV2.blockSize == 0 && candidate >= FormatV2.blockSize && candidate <= FormatV2.maxSlotCopySize {
+            tried.append(candidate)
             let (copy, found, _) = try readCopy(file, at: FormatV2.blockSize + candidate, fileSize: fileSize)
             if let copy, found == candidate, sizeA == nil || sizeA == candidate {
                 copyB = copy
@@ -116,8 +120,16 @@ struct ChainFile: Sendable {
             }
         }
         size = size ?? sizeA
-        guard let size, copyA != nil || copyB != nil else {
+        guard let size, let someCopy = copyA ?? copyB else {
             throw KeyVaultError.damaged("vault damaged: both copies of the slot area are damaged; no custodian can unlock it")
+        }
+        if let flags = preambleFlags {
+            guard flags & ~FormatV1.flagThreshold == 0 else {
+                throw KeyVaultError(.unsupportedVersion, "vault sets feature flags 0x\(String(flags, radix: 16)) that this keyvault does not know; upgrade keyvault")
+            }
+            guard (flags & FormatV1.flagThreshold != 0) == (someCopy.threshold != nil) else {
+                throw KeyVaultError.damaged("vault damaged: the preamble and the slot area disagree on whether the vault has a threshold")
+            }
         }
         var chunks: [(offset: Int, capacity: Int)] = []
         var commits: [Commit] = []
@@ -138,22 +150,26 @@ struct ChainFile: Sendable {
                 case .commit(let commit):
                     commits.append(commit)
                     position = commit.end
-                case .end:
+                case .end, .zeroTail:
                     let rest = metadata[(position - next)...]
                     if rest.allSatisfy({ $0 == 0 }) { break walk }
-                    // Nothing but the unacknowledged remains of a crash may follow the last commit: a complete commit
-                    // behind zeros (a lost write, or one hidden on purpose) is damage, never a shorter history.
-                    if isLast, let hidden = hiddenCommit(in: metadata, from: position, chunkOffset: next) {
-                        throw KeyVaultError.damaged("vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)")
-                    }
                     guard isLast else {
                         throw KeyVaultError.damaged("vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
                     }
-                    torn = position..<linkStart
-                    break walk
-                case .zeroTail(let end):
-                    let rest = metadata[(end - next)...]
-                    guard isLast, rest.allSatisfy({ $0 == 0 }), hiddenCommit(in: metadata, from: position, chunkOffset: next) == nil else {
+                    // Nothing but the unacknowledged remains of a crash may follow the last commit: its head and some
+                    // of its changes, never a tail. A commit behind zeros (a lost write, or one hidden on purpose), or
+                    // a last commit whose tail is there but whose head no longer leads to it, is damage — never a
+                    // shorter history, and never cleared by the next writer.
+                    let expected = UInt64(commits.count + 1)
+                    if let hidden = Self.laterHead(in: metadata, after: position, chunkOffset: next, expected: expected) {
+                        throw KeyVaultError.damaged("vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)")
+                    }
+                    if Self.endsInTail(metadata, commitAt: position, chunkOffset: next, number: expected) {
+                        throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: its tail is intact but its head is not")
+                    }
+                    if case .zeroTail(let end) = Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: expected),
+                        !metadata[(end - next)...].allSatisfy({ $0 == 0 })
+                    {
                         throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) has no tail but is followed by more")
                     }
                     torn = position..<linkStart
@@ -182,7 +198,7 @@ struct ChainFile: Sendable {
             declared <= FormatV2.maxSlotCopySize, offset + declared <= fileSize
         else { return (nil, nil, nil) }
         let bytes = try file.read(count: declared, at: offset, what: "slot copy")
-        guard let (copy, size) = SlotCopy.parse(bytes[...], offset: offset) else { return (nil, nil, declared) }
+        guard let (copy, size) = try SlotCopy.parse(bytes[...], offset: offset) else { return (nil, nil, declared) }
         return (copy, size, declared)
     }
 
@@ -217,19 +233,45 @@ struct ChainFile: Sendable {
         return next
     }
 
-    /// The offset of a complete commit (any number, its check matching) at a 64-byte position after `start`, if any.
-    private static func hiddenCommit(in metadata: ArraySlice<UInt8>, from start: Int, chunkOffset: Int) -> Int? {
+    /// The offset of a plausible later commit head at a 64-byte position after `start`: its magic, a number after
+    /// `expected` (by at most 2^20), a length that places its tail inside the chunk. Read without hashing, so that a
+    /// file full of heads costs one pass; no crash writes one (a head holds zero bytes that text cannot, and random
+    /// bytes match with a chance below 2^-60 per position).
+    static func laterHead(in metadata: ArraySlice<UInt8>, after start: Int, chunkOffset: Int, expected: UInt64) -> Int? {
         var position = start + FormatV2.commitAlignment
         let end = chunkOffset + metadata.count
         while position + FormatV2.commitHeadCount <= end {
             let i = metadata.startIndex + position - chunkOffset
             if metadata[i..<i + 4].elementsEqual(FormatV2.commitMagic) {
                 let number = metadata[i + 4..<i + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                if case .commit = Commit.read(metadata, at: position, chunkOffset: chunkOffset, expectedNumber: number) { return position }
+                let length = metadata[i + 12..<i + 16].reduce(0) { $0 << 8 | Int($1) }
+                if number > expected, number - expected <= 1 << 20, (FormatV2.commitHeadCount + length) % FormatV2.commitAlignment == 0,
+                    length <= end - position - FormatV2.commitHeadCount - FormatV2.commitTailCount
+                {
+                    return position
+                }
             }
             position += FormatV2.commitAlignment
         }
         return nil
+    }
+
+    /// Whether the last non-zero 64-byte block after `start` is the tail of commit `number` starting at `start`:
+    /// its check recomputed from the bytes between, with the head it must have had. A crash never leaves a tail
+    /// behind an unwritten or unfinished head; a damaged head (a flipped length, a sector lost) does.
+    static func endsInTail(_ metadata: ArraySlice<UInt8>, commitAt start: Int, chunkOffset: Int, number: UInt64) -> Bool {
+        let base = metadata.startIndex - chunkOffset
+        var block = chunkOffset + (metadata.count / FormatV2.commitAlignment) * FormatV2.commitAlignment - FormatV2.commitAlignment
+        while block > start, metadata[(base + block)..<(base + min(block + FormatV2.commitAlignment, chunkOffset + metadata.count))].allSatisfy({ $0 == 0 }) {
+            block -= FormatV2.commitAlignment
+        }
+        guard block > start + FormatV2.commitHeadCount, block + FormatV2.commitTailCount <= chunkOffset + metadata.count else { return false }
+        var w = ByteWriter(capacity: block - start)
+        w.append(FormatV2.commitMagic)
+        w.u64(number)
+        w.u32(UInt32(block - start - FormatV2.commitHeadCount))
+        w.append(metadata[(base + start + FormatV2.commitHeadCount)..<(base + block)])
+        return constantTimeEqual(Hashing.blake2b(w.bytes), Array(metadata[(base + block)..<(base + block + FormatV2.checkCount)]))
     }
 }
 

@@ -100,8 +100,9 @@ enum ChainWriter {
     /// of its index records) at the end of the file; `macKey` nil makes an unkeyed commit (a lone custodian's check-in).
     ///
     /// Order: a torn commit's bytes are cleared (sync); the keys and the commit's head and changes are written (sync);
-    /// its tail (sync) — only now is it acknowledged; when it opened a new chunk, the full chunk's link (sync).
+    /// when it opened a new chunk, the full chunk's link to it (sync); its tail (sync) — only now is it acknowledged.
     static func append(to chain: ChainFile, changes: [Change], keys: [UInt8], macKey: SecretBytes?) throws -> WritePlan {
+        precondition(macKey != nil || (changes.count == 1 && changes[0].type == Change.Kind.checkIn.rawValue && keys.isEmpty), "only a check-in is unkeyed")
         var plan = WritePlan()
         if let torn = chain.torn {
             plan.steps += [.write(offset: torn.lowerBound, bytes: [UInt8](repeating: 0, count: torn.count)), .sync]
@@ -134,10 +135,13 @@ enum ChainWriter {
             plan.steps.append(.extend(to: newChunk.offset + newChunk.capacity))
             plan.steps.append(.write(offset: newChunk.offset, bytes: ChainFile.chunkHead(capacity: newChunk.capacity)))
         }
-        plan.steps += [.write(offset: commitOffset, bytes: body), .sync, .write(offset: commitOffset + body.count, bytes: check + plan.mac), .sync]
+        plan.steps += [.write(offset: commitOffset, bytes: body), .sync]
+        // A new chunk is linked before its first commit's tail is written: a crash in between leaves a torn commit
+        // in a linked chunk, never a complete commit in a chunk nothing points at (which a file writer could link).
         if let newChunk {
             plan.steps += [.write(offset: linkStart, bytes: ChainFile.link(from: last.offset, to: newChunk.offset)), .sync]
         }
+        plan.steps += [.write(offset: commitOffset + body.count, bytes: check + plan.mac), .sync]
         plan.commit = Commit(
             offset: commitOffset, number: number, keysOffset: UInt64(keysOffset), changes: changes, check: check, mac: plan.mac,
             count: body.count + FormatV2.commitTailCount)

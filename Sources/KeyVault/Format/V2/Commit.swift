@@ -9,7 +9,7 @@ struct Change: Hashable, Sendable {
     /// The change types this version knows.
     enum Kind: UInt8 {
         case base = 0x01, logBase = 0x02, entries = 0x03, sectionReplaced = 0x04, itemsUpserted = 0x05, auditRecords = 0x06, checkIn = 0x07
-        case padding = 0x80
+        case padding = 0xFF
     }
 }
 
@@ -31,6 +31,9 @@ struct Commit: Sendable {
     let count: Int
 
     var isKeyed: Bool { mac.contains { $0 != 0 } }
+    /// A lone custodian's check-in: a zero mac and exactly one change, `07`. Any other commit with a zero mac breaks
+    /// the chain (anyone can write one).
+    var isCheckIn: Bool { !isKeyed && changes.count == 1 && changes[0].type == Change.Kind.checkIn.rawValue }
     var end: Int { offset + count }
 
     /// The head and changes of a commit starting at `offset` (a multiple of 64) in the file, with a padding change
@@ -154,12 +157,14 @@ enum CommitChain {
         return Hashing.blake2b(message, key: key)
     }
 
-    /// The index of the first keyed commit whose mac does not follow, or nil when the whole chain holds.
+    /// The index of the first commit that breaks the chain — a keyed commit whose mac does not follow, or a zero mac
+    /// on anything but a lone custodian's check-in — or nil when the whole chain holds.
     static func firstBroken(_ commits: [Commit], key: SecretBytes) -> Int? {
         var previous = [UInt8](repeating: 0, count: 32)
         var unkeyed: [[UInt8]] = []
         for (i, commit) in commits.enumerated() {
             guard commit.isKeyed else {
+                guard commit.isCheckIn, i > 0 else { return i }
                 unkeyed.append(commit.check)
                 continue
             }

@@ -24,8 +24,8 @@ enum FormatV2 {
     static let commitTailCount = 64
     /// Commits and their tails start at multiples of this from the chunk's start, so a tail never straddles a sector.
     static let commitAlignment = 64
-    /// A padding change's type and length: `80 ‖ len u32`.
-    static let paddingType: UInt8 = 0x80
+    /// A padding change's type: the highest, so that it is last in type order after any informational change.
+    static let paddingType: UInt8 = 0xFF
     static let minChunkCapacity = 16 * 1024
     /// The sum of every chunk's capacity (version 1's header limit).
     static let maxMetadataCount = 256 << 20

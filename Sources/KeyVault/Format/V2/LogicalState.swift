@@ -16,6 +16,14 @@ struct LogicalState: Equatable, Sendable {
     var anchor = [UInt8](repeating: 0, count: 32)
     /// The audit log's items (`item_len u16 ‖ fields`), each whole.
     var logItems: [[UInt8]] = []
+    /// Per-entry sections being upserted into, as items with an index by entry: built at a section's first upsert in
+    /// a replay and laid out again by ``finish()``, so that a replay of many upserts stays linear.
+    private var upserting: [UInt8: ItemIndex] = [:]
+
+    private struct ItemIndex: Equatable, Sendable {
+        var items: [[UInt8]]
+        var byEntry: [[UInt8]: Int]
+    }
 
     static let logType: UInt8 = 0x06
     /// Sections whose items each name one entry (role, host, version: fields 1-3), which change `05` upserts.
@@ -35,7 +43,7 @@ struct LogicalState: Equatable, Sendable {
                 var b = ByteReader(body, base: 0)
                 dropped = try b.u64("dropped")
                 anchor = Array(try b.bytes(32, "anchor"))
-                logItems = try Self.items(Array(try b.bytes(b.remaining, "items")))
+                logItems = try Self.items(Array(try b.bytes(b.remaining, "items")), max: FormatV1.maxLogRecords)
             } else {
                 sections[type] = Array(body)
             }
@@ -54,6 +62,9 @@ struct LogicalState: Equatable, Sendable {
             var r = ByteReader(change.body[...])
             dropped = try r.u64("dropped")
             anchor = Array(try r.bytes(32, "anchor"))
+            guard dropped <= FormatV1.maxDroppedLogRecords else {
+                throw KeyVaultError.damaged("vault damaged: the audit log claims \(dropped) dropped records (at most \(FormatV1.maxDroppedLogRecords))")
+            }
         case .entries:
             var r = ByteReader(change.body[...])
             while !r.isAtEnd {
@@ -63,26 +74,38 @@ struct LogicalState: Equatable, Sendable {
             }
             records += change.body
         case .sectionReplaced:
-            guard let type = change.body.first, type != Self.logType else { throw KeyVaultError.damaged("vault damaged: a section change without a type, or replacing the audit log") }
+            guard let type = change.body.first, type != 0, type != Self.logType else {
+                throw KeyVaultError.damaged("vault damaged: a section change without a type, of type 0, or replacing the audit log")
+            }
+            upserting.removeValue(forKey: type)
             if change.body.count == 1 { sections.removeValue(forKey: type) } else { sections[type] = Array(change.body.dropFirst()) }
         case .itemsUpserted:
             guard let type = change.body.first, Self.perEntrySections.contains(type) else {
                 throw KeyVaultError.damaged("vault damaged: an item upsert for a section whose items do not name entries")
             }
-            var items = try Self.items(sections[type] ?? [0, 0, 0, 0])
-            for item in try Self.items(Array(change.body.dropFirst())) {
+            var index: ItemIndex
+            if let cached = upserting[type] {
+                index = cached
+            } else {
+                let items = try Self.items(sections[type] ?? [0, 0, 0, 0], max: Int(FormatV1.maxEntries))
+                index = ItemIndex(items: items, byEntry: [:])
+                for (i, item) in items.enumerated() { index.byEntry[try Self.entryKey(of: item)] = i }
+            }
+            for item in try Self.items(Array(change.body.dropFirst()), max: Int(FormatV1.maxEntries)) {
                 let key = try Self.entryKey(of: item)
-                if let i = try items.firstIndex(where: { try Self.entryKey(of: $0) == key }) { items[i] = item } else { items.append(item) }
+                if let i = index.byEntry[key] {
+                    index.items[i] = item
+                } else {
+                    guard index.items.count < Int(FormatV1.maxEntries) else { throw KeyVaultError.damaged("vault damaged: a section of more items than entries can have") }
+                    index.byEntry[key] = index.items.count
+                    index.items.append(item)
+                }
             }
-            sections[type] = Self.itemList(items)
+            upserting[type] = index
         case .auditRecords:
-            logItems += try Self.items(change.body)
-            if logItems.count > FormatV1.maxLogRecords {
-                let cut = logItems.count - FormatV1.maxLogRecords
-                anchor = Array(logItems[cut - 1].suffix(32))
-                dropped += UInt64(cut)
-                logItems.removeFirst(cut)
-            }
+            logItems += try Self.items(change.body, max: FormatV1.maxLogRecords)
+            // Dropping the oldest once the log is twice its cap keeps a long replay linear; ``trimLog()`` finishes.
+            if logItems.count > 2 * FormatV1.maxLogRecords { trimLog() }
         case .checkIn:
             throw KeyVaultError(.unsupportedVersion, "vault holds a lone custodian's check-in commit, which this keyvault does not read yet")
         case .padding, nil:
@@ -91,22 +114,49 @@ struct LogicalState: Equatable, Sendable {
         }
     }
 
-    /// Replays `commits` (a file's, in order) from nothing.
-    static func replay(_ commits: [Commit]) throws -> LogicalState {
+    /// Drops the audit log's oldest records beyond its cap of 65,536, as version 1 does: counted in ``dropped``, the
+    /// last one's mac becoming the ``anchor``. Dropping at the end of a replay gives what dropping after each commit
+    /// would.
+    mutating func trimLog() {
+        guard logItems.count > FormatV1.maxLogRecords else { return }
+        let cut = logItems.count - FormatV1.maxLogRecords
+        anchor = Array(logItems[cut - 1].suffix(32))
+        dropped += UInt64(cut)
+        logItems.removeFirst(cut)
+    }
+
+    /// Lays out the sections upserted into (``upserting``) and drops the log's records beyond its cap: the state as
+    /// a reader compares and writes it. A replay ends with this.
+    mutating func finish() {
+        for (type, index) in upserting { sections[type] = Self.itemList(index.items) }
+        upserting = [:]
+        trimLog()
+    }
+
+    /// Replays `commits` (a file's, in order) from nothing; the first must begin with the base change naming `copy`
+    /// (its generation and slot digest), so that a history made under other slots is not read under these.
+    static func replay(_ commits: [Commit], copy: SlotCopy) throws -> LogicalState {
+        guard let base = commits.first?.changes.first, base == ChainWriter.base(copy) else {
+            throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
+        }
         var state = LogicalState()
         for commit in commits {
             for change in commit.changes { try state.apply(change, commit: commit.number) }
         }
+        state.finish()
         return state
     }
 
     /// This state laid out as a version-1 header for the slots of `copy`, with a valid checksum and a vault tag of
     /// zeros (a version-2 vault is authenticated by its chain, not by a tag).
-    func header(copy: SlotCopy) -> [UInt8] {
+    func header(copy: SlotCopy) throws -> [UInt8] {
         var w = ByteWriter(capacity: 256 + records.count + sections.values.reduce(0) { $0 + $1.count + 5 } + logItems.count * 120)
         w.append(copy.identityBytes.prefix(10))
         let flags = UInt16(copy.identityBytes[10]) << 8 | UInt16(copy.identityBytes[11])
         let all = allSections
+        guard all.count <= FormatV1.maxSections else {
+            throw KeyVaultError.damaged("vault damaged: its history leaves \(all.count) sections (at most \(FormatV1.maxSections))")
+        }
         w.u16(all.isEmpty ? flags : flags | FormatV1.flagExtensions)
         w.u32(0)  // header_size, below
         w.append(copy.identityBytes.suffix(24))
@@ -149,10 +199,12 @@ struct LogicalState: Equatable, Sendable {
     }
 
     /// The items of `item_count u32 ‖ (item_len u16 ‖ fields) × item_count`, each with its length.
-    static func items(_ list: [UInt8]) throws -> [[UInt8]] {
+    static func items(_ list: [UInt8], max: Int) throws -> [[UInt8]] {
         var r = ByteReader(list[...])
         let count = Int(try r.u32("item count"))
-        guard count <= r.remaining / 2 else { throw KeyVaultError.damaged("vault damaged: an item count of \(count) that the bytes cannot hold") }
+        guard count <= r.remaining / 2, count <= max else {
+            throw KeyVaultError.damaged("vault damaged: an item count of \(count) that the bytes cannot hold or that exceeds \(max)")
+        }
         var items: [[UInt8]] = []
         items.reserveCapacity(count)
         for _ in 0..<count {
@@ -177,7 +229,7 @@ struct LogicalState: Equatable, Sendable {
         for tag in 1...3 as ClosedRange<UInt8> {
             guard try r.u8("field tag") == tag else { throw KeyVaultError.damaged("vault damaged: an item that does not start with role, host and version") }
             let value = try r.bytes(Int(try r.u16("field length")), "field")
-            key += [UInt8(value.count)] + (tag == 2 ? value.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } : Array(value))
+            key += [UInt8(value.count >> 8), UInt8(value.count & 0xFF)] + (tag == 2 ? value.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } : Array(value))
         }
         return key
     }

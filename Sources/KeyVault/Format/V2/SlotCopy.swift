@@ -49,7 +49,8 @@ struct SlotCopy: Hashable, Sendable {
     /// Parses a copy from `bytes` (read at `offset` of the file, for messages), which must hold at least its size.
     /// - Returns: the copy and its size, or nil when it is not a valid copy (magic, size, check, or a slot that
     ///   does not parse): the caller tries the other one.
-    static func parse(_ bytes: ArraySlice<UInt8>, offset: Int) -> (SlotCopy, Int)? {
+    /// - Throws: only when a certificate slot needs OpenSSL's libcrypto and it cannot be loaded (not damage).
+    static func parse(_ bytes: ArraySlice<UInt8>, offset: Int) throws -> (SlotCopy, Int)? {
         guard bytes.count >= FormatV2.slotCopyHeadCount, bytes.prefix(8).elementsEqual(FormatV2.slotCopyMagic) else { return nil }
         var r = ByteReader(bytes, base: offset)
         guard (try? r.bytes(8, "slot copy magic")) != nil, let seq = try? r.u64("slot copy sequence"),
@@ -59,8 +60,13 @@ struct SlotCopy: Hashable, Sendable {
         let copy = bytes.prefix(size)
         let checked = copy.dropLast(FormatV2.checkCount)
         guard constantTimeEqual(Hashing.blake2b(Array(checked)), Array(copy.suffix(FormatV2.checkCount))) else { return nil }
-        guard let parsed = try? parseBody(&r, end: checked.endIndex) else { return nil }
-        return (parsed(seq), size)
+        do {
+            return (try parseBody(&r, end: checked.endIndex)(seq), size)
+        } catch let error as KeyVaultError where error.code == .crypto {
+            throw error
+        } catch {
+            return nil
+        }
     }
 
     /// identity_bytes, slot count, threshold and slots, each slot checked by its kind's parser as version 1 does.

@@ -50,13 +50,14 @@ extension LogicalState {
         for change in changes {
             guard (try? replayed.apply(change, commit: 2)) != nil else { return nil }
         }
+        replayed.finish()
         return replayed == new ? changes : nil
     }
 
     /// The items of `new` that are not in `old` as they are, when every item of `old` is still named in `new`
     /// (an upsert cannot remove one); nil otherwise.
     private static func upserts(from old: [UInt8], to new: [UInt8]) throws -> [[UInt8]]? {
-        let before = try items(old), after = try items(new)
+        let before = try items(old, max: Int(FormatV1.maxEntries)), after = try items(new, max: Int(FormatV1.maxEntries))
         var byKey: [[UInt8]: [UInt8]] = [:]
         for item in before { byKey[try entryKey(of: item)] = item }
         let keys = Set(try after.map(entryKey(of:)))
