@@ -18,6 +18,8 @@ enum SubkeyPurpose: UInt64 {
     /// Seed of the Ed25519 key pair whose public key is the vault key's commitment (its fingerprint), and whose
     /// secret signs the transition to the next vault key at a re-key.
     case keyCommitment = 7
+    /// BLAKE2b key that chains a format-version-2 vault's commits (docs/FORMAT-V2-DESIGN.md, "Commit").
+    case commitChain = 8
 
     static let context: [CChar] = Array("KVAULT01".utf8).map { CChar(bitPattern: $0) }
 }

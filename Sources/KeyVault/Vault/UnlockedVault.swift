@@ -13,8 +13,8 @@ public final class UnlockedVault: @unchecked Sendable {
     let logKey: SecretBytes
     /// The vault's escrowed password records by entry (built once: rekey and drill look up every entry).
     let passwordsByEntry: [String: KeyPasswordRecord]
-    /// Whether the header and index are authentic: the checksum matched and the vault tag verified under the key.
-    /// When false, something before the sealed keys was damaged or tampered with.
+    /// Whether the header and index are authentic: the checksum matched and the vault tag verified under the key (in
+    /// format version 2, every commit's chain). When false, something besides the sealed keys was damaged or tampered with.
     public let isAuthentic: Bool
     /// Slots (0-based) whose custodians opened them.
     let openedSlots: [Int]
@@ -51,6 +51,9 @@ public final class UnlockedVault: @unchecked Sendable {
         logKey = try KeyDerivation.subkey(.auditLog, of: vaultKey)
         if let knownAuthentic {
             isAuthentic = knownAuthentic
+        } else if let chain = vault.chain {
+            // Format version 2: every commit chained under Subkey(8), the first naming the slots it was made under.
+            isAuthentic = CommitChain.firstBroken(chain.commits, key: try KeyDerivation.subkey(.commitChain, of: vaultKey)) == nil
         } else {
             let expected = Hashing.blake2b(vault.header.taggedBytes, key: tagKey)
             isAuthentic = vault.header.checksumValid && constantTimeEqual(expected, vault.header.tag)

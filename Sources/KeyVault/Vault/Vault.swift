@@ -18,9 +18,11 @@ public struct Vault: Sendable {
     /// (Variable only so that a writer can fold pending check-ins into the extension area it writes next.)
     var header: VaultHeader
     let offsets: [Int]
+    /// A format-version-2 file's structure and commits (``header`` is what they replay to); nil for version 1.
+    var chain: ChainFile? = nil
 
-    /// The vault's format version (1).
-    public var formatVersion: Int { Int(header.identity.version) }
+    /// The vault's format version: 1, or 2 for a file of appended commits (read, not yet written, by this keyvault).
+    public var formatVersion: Int { chain == nil ? Int(header.identity.version) : Int(FormatV2.version) }
     /// The vault's random 128-bit id, in hex.
     public var id: String { header.identity.id.hexString }
     /// When the vault was created (UTC).
@@ -75,6 +77,7 @@ public struct Vault: Sendable {
         let fileSize = Int(try file.status(what: "vault").st_size)
         let preambleCount = min(fileSize, 16)
         let preamble = try file.read(count: preambleCount, at: 0, what: "vault header")
+        if try isVersion2(preamble, file: file, fileSize: fileSize) { return try readVersion2(from: file, path: path) }
         let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
         let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
         let header = try VaultHeader.parse(bytes, fileSize: fileSize)
@@ -146,7 +149,34 @@ public struct Vault: Sendable {
 
     /// This vault's parse, reading later bytes (the sealed keys) through `other`, a descriptor on the same file.
     func reading(from other: OpenFile) -> Vault {
-        Vault(path: path, file: other, header: header, offsets: offsets)
+        Vault(path: path, file: other, header: header, offsets: offsets, chain: chain)
+    }
+
+    /// Whether the file is format version 2: a slot copy's magic where version 2 puts the first one, and a preamble
+    /// that says version 2 or is damaged. A file that only says version 2 is refused as version 1 refuses a newer
+    /// version (the published vector `version-0002`): version 2 is not final.
+    private static func isVersion2(_ preamble: [UInt8], file: OpenFile, fileSize: Int) throws -> Bool {
+        guard fileSize >= 2 * FormatV2.blockSize,
+            try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic)
+        else { return false }
+        guard preamble.prefix(8).elementsEqual(FormatV1.magic) else { return true }
+        return preamble[8] == 0 && preamble[9] == UInt8(FormatV2.version)
+    }
+
+    /// A format-version-2 file, replayed into the header version 1 would hold: under slot copy A, or under copy B when
+    /// A is damaged or the history was not made under it.
+    private static func readVersion2(from file: OpenFile, path: String) throws -> Vault {
+        let chain = try ChainFile.read(from: file)
+        var failure: (any Error)?
+        for copy in chain.copies.compactMap({ $0 }) {
+            do {
+                let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy), fileSize: nil)
+                return Vault(path: path, file: file, header: header, offsets: try chain.keyOffsets(for: header), chain: chain)
+            } catch {
+                failure = error
+            }
+        }
+        throw failure ?? KeyVaultError.damaged("vault damaged: both copies of the slot area are damaged; no custodian can unlock it")
     }
 
     /// Unlocks the vault with a passphrase.

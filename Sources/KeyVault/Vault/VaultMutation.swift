@@ -111,6 +111,9 @@ extension Vault {
         // read before (same inode, size and modification time), its parse is still current and is not redone.
         let unchanged = early.vault.isSameFile(as: lock.file)
         var current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
+        guard current.chain == nil else {
+            throw KeyVaultError(.unsupportedVersion, "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written")
+        }
         // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
         if !unchanged && current.progress.records < early.vault.progress.records {
             throw KeyVaultError.damaged(
