@@ -156,6 +156,10 @@ public struct Vault: Sendable {
     /// that says version 2 or is damaged. A file that only says version 2 is refused as version 1 refuses a newer
     /// version (the published vector `version-0002`): version 2 is not final.
     private static func isVersion2(_ preamble: [UInt8], file: OpenFile, fileSize: Int) throws -> Bool {
+        // A preamble that says version 1 (or any version but 2) is read as version 1 without another read.
+        if preamble.count == 16, preamble.prefix(8).elementsEqual(FormatV1.magic), preamble[8] != 0 || preamble[9] != UInt8(FormatV2.version) {
+            return false
+        }
         guard fileSize >= 2 * FormatV2.blockSize,
             try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic)
         else { return false }
