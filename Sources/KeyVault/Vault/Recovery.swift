@@ -40,14 +40,15 @@ extension Vault {
     /// The retirement of `entry`, or nil when it is in service.
     public func retirement(of entry: Entry) -> RetiredEntry? { header.extensions.retirement(of: entry) }
 
-    /// The indexes of retired entries (few; each is found by a scan for its computer and role).
+    /// The indexes of retired entries: one pass over the index against the retired records' (role, host, version),
+    /// so that a vault with many retired versions of one computer's key is not scanned once per record.
     public var retiredIndexes: Set<Int> {
         guard !header.extensions.retired.isEmpty else { return [] }
+        let keys = Set(header.extensions.retired.map { ExtensionArea.entryKey($0.role, $0.host, $0.version) })
         var out = Set<Int>()
-        for r in header.extensions.retired {
-            for e in entries(of: r.role, matching: r.host) where e.version == r.version && e.host.value.lowercased() == r.host.value.lowercased() {
-                out.insert(e.index)
-            }
+        for i in 0..<header.entryCount {
+            let e = header.entry(at: i)
+            if keys.contains(ExtensionArea.entryKey(e.role, e.host, e.version)) { out.insert(i) }
         }
         return out
     }

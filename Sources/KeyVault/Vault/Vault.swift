@@ -177,7 +177,8 @@ public struct Vault: Sendable {
                 let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy), fileSize: nil)
                 return Vault(path: path, file: file, header: header, offsets: try chain.keyOffsets(for: header), chain: chain)
             } catch {
-                failure = error
+                // The first copy's error is the one that says what is wrong (the other's is "not made under it").
+                failure = failure ?? error
             }
         }
         throw failure ?? KeyVaultError.damaged("vault damaged: both copies of the slot area are damaged; no custodian can unlock it")

@@ -92,8 +92,11 @@ struct ChainFileTests {
             let file = try OpenFile.open(path, what: "vault")
             #expect(try file.read(count: keys.count, at: offset, what: "keys") == keys)
         }
-        #expect(CommitChain.firstBroken(chain.commits, key: key) == nil)
+        // Check-in commits are written and read back, but until their signatures are checked each breaks the chain:
+        // the first (n = 5) is where it breaks; without them the chain holds.
         #expect(chain.commits.filter { !$0.isKeyed }.count == 60)
+        #expect(CommitChain.firstBroken(chain.commits, key: key) == 5)
+        #expect(CommitChain.firstBroken(Array(chain.commits.prefix(5)), key: key) == nil)
         #expect(CommitChain.firstBroken(chain.commits, key: try SecretBytes.random(count: 32)) == 0)
     }
 
@@ -205,6 +208,13 @@ struct ChainFileTests {
             #expect(damage(of: broken) == "vault damaged: the commit at byte \(last.offset) is damaged: its tail is intact but its head is not", "\(name)")
         }
 
+        // The last commit moved behind zeros (its own number, after a gap): damage, not a crash's leftover.
+        let moved = try copy(path, as: "moved.kv")
+        let lastBytes = Array(try TestFiles.bytes(path)[last.offset..<last.end])
+        try overwrite(moved, at: last.offset, with: [UInt8](repeating: 0, count: last.count))
+        try overwrite(moved, at: last.end, with: lastBytes)
+        #expect(damage(of: moved) == "vault damaged: a commit at byte \(last.end) follows zeros at byte \(last.offset) (a lost write, or a change hidden on purpose)")
+
         // A chunk filled with commit heads behind zeros (each would have to be hashed to the end of the chunk):
         // refused at the first, without hashing any.
         let heads = try copy(path, as: "heads.kv")
@@ -223,6 +233,10 @@ struct ChainFileTests {
 
     @Test func informationalChangesAndThePreambleAreCheckedAsWritten() throws {
         let (path, key, _) = try newFile()
+        // A critical change this version does not know is a newer keyvault's, not damage.
+        let newer = try copy(path, as: "newer.kv")
+        try append(newer, [Change(type: 0x20, body: [1])], key: key)
+        #expect(damage(of: newer) == "vault has a change of type 32, which this keyvault does not know; upgrade keyvault")
         // An informational change (kept by a rewrite, skipped by replay) sorts before the padding.
         try append(path, [Self.change(1, count: 10), Change(type: 0x81, body: [1, 2, 3])], key: key)
         #expect(try read(path).commits.last!.changes == [Self.change(1, count: 10), Change(type: 0x81, body: [1, 2, 3])])

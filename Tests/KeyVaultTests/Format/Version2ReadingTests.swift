@@ -111,4 +111,22 @@ struct Version2ReadingTests {
         #expect(unlocked.vault.header.extensions.log.records.contains { $0.outcome.hasPrefix("nk:") })
         #expect(throws: KeyVaultError.self) { try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")), recording: .callerRecords) }
     }
+
+    /// A lone custodian of a threshold vault checks in beside a version-1 vault (`VAULT.checkins`); version 2 takes
+    /// check-ins as commits, which this keyvault does not write yet: refused, and nothing is written beside it either.
+    @Test func aLoneCheckInIsRefusedToo() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let ids = try (0..<3).map { _ in try CustodianIdentity.generate() }
+        let path = "\(dir)/t.kv"
+        try Vault.create(atPath: path, custodians: ids.map { .recipient($0.recipient!) }, threshold: 2, endorsers: ids)
+        let v2 = try Self.upgrade(path, credentials: Credentials(identities: Array(ids.prefix(2))))
+        var alice = Credentials(identities: [ids[0]])
+        alice.vouchForKey = true
+        #expect {
+            _ = try Vault.checkIn(atPath: v2, credentials: alice)
+        } throws: { error in
+            (error as? KeyVaultError)?.message == "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written"
+        }
+        #expect(!FileManager.default.fileExists(atPath: v2 + ".checkins"))
+    }
 }

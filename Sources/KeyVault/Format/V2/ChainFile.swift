@@ -174,6 +174,8 @@ struct ChainFile: Sendable {
                     }
                     torn = position..<linkStart
                     break walk
+                case .unsupported(let error):
+                    throw error
                 case .malformed(let why):
                     throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: \(why)")
                 }
@@ -233,8 +235,8 @@ struct ChainFile: Sendable {
         return next
     }
 
-    /// The offset of a plausible later commit head at a 64-byte position after `start`: its magic, a number after
-    /// `expected` (by at most 2^20), a length that places its tail inside the chunk. Read without hashing, so that a
+    /// The offset of a plausible commit head at a 64-byte position after `start`: its magic, the `expected` number or
+    /// a later one (by at most 2^20; a commit moved behind zeros is damage too), a length that places its tail inside the chunk. Read without hashing, so that a
     /// file full of heads costs one pass; no crash writes one (a head holds zero bytes that text cannot, and random
     /// bytes match with a chance below 2^-60 per position).
     static func laterHead(in metadata: ArraySlice<UInt8>, after start: Int, chunkOffset: Int, expected: UInt64) -> Int? {
@@ -245,7 +247,7 @@ struct ChainFile: Sendable {
             if metadata[i..<i + 4].elementsEqual(FormatV2.commitMagic) {
                 let number = metadata[i + 4..<i + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 let length = metadata[i + 12..<i + 16].reduce(0) { $0 << 8 | Int($1) }
-                if number > expected, number - expected <= 1 << 20, (FormatV2.commitHeadCount + length) % FormatV2.commitAlignment == 0,
+                if number >= expected, number - expected <= 1 << 20, (FormatV2.commitHeadCount + length) % FormatV2.commitAlignment == 0,
                     length <= end - position - FormatV2.commitHeadCount - FormatV2.commitTailCount
                 {
                     return position

@@ -31,9 +31,6 @@ struct Commit: Sendable {
     let count: Int
 
     var isKeyed: Bool { mac.contains { $0 != 0 } }
-    /// A lone custodian's check-in: a zero mac and exactly one change, `07`. Any other commit with a zero mac breaks
-    /// the chain (anyone can write one).
-    var isCheckIn: Bool { !isKeyed && changes.count == 1 && changes[0].type == Change.Kind.checkIn.rawValue }
     var end: Int { offset + count }
 
     /// The head and changes of a commit starting at `offset` (a multiple of 64) in the file, with a padding change
@@ -100,7 +97,12 @@ struct Commit: Sendable {
         if tail.allSatisfy({ $0 == 0 }) { return .zeroTail(end: offset + tailStart + FormatV2.commitTailCount) }
         let check = Commit.check(of: body)
         guard constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount))) else { return .malformed("its check does not match") }
-        guard let changes = try? parseChanges(body.dropFirst(FormatV2.commitHeadCount), offset: offset + FormatV2.commitHeadCount) else {
+        let changes: [Change]
+        do {
+            changes = try parseChanges(body.dropFirst(FormatV2.commitHeadCount), offset: offset + FormatV2.commitHeadCount)
+        } catch let error as KeyVaultError where error.code == .unsupportedVersion {
+            return .unsupported(error)
+        } catch {
             return .malformed("its changes do not parse")
         }
         return .commit(
@@ -117,6 +119,8 @@ struct Commit: Sendable {
         case commit(Commit)
         /// A well-formed head whose tail is all zeros, ending at `end`: written but never acknowledged, if nothing follows.
         case zeroTail(end: Int)
+        /// A change of a critical type this keyvault does not know: a newer keyvault's.
+        case unsupported(KeyVaultError)
         /// Anything else.
         case malformed(String)
     }
@@ -157,16 +161,16 @@ enum CommitChain {
         return Hashing.blake2b(message, key: key)
     }
 
-    /// The index of the first commit that breaks the chain — a keyed commit whose mac does not follow, or a zero mac
-    /// on anything but a lone custodian's check-in — or nil when the whole chain holds.
+    /// The index of the first commit that breaks the chain — a keyed commit whose mac does not follow, or any commit
+    /// with a zero mac (check-in commits, whose signatures this keyvault does not check yet) — or nil when it holds.
     static func firstBroken(_ commits: [Commit], key: SecretBytes) -> Int? {
         var previous = [UInt8](repeating: 0, count: 32)
         var unkeyed: [[UInt8]] = []
         for (i, commit) in commits.enumerated() {
             guard commit.isKeyed else {
-                guard commit.isCheckIn, i > 0 else { return i }
-                unkeyed.append(commit.check)
-                continue
+                // A lone custodian's check-in will be unkeyed, its signature checked here; until that is built,
+                // every unkeyed commit breaks the chain (anyone can write a zero mac).
+                return i
             }
             let expected = mac(previous: previous, unkeyedChecks: unkeyed, check: commit.check, key: key)
             guard constantTimeEqual(expected, commit.mac) else { return i }
