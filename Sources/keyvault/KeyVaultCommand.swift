@@ -20,6 +20,7 @@ struct KeyVaultCommand: ParsableCommand {
         subcommands: [
             Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
             InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self, Upgrade.self,
+            Compact.self,
         ]
     )
 }

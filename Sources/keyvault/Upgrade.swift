@@ -1,5 +1,5 @@
-// keyvault upgrade: brings a vault to the strongest form this keyvault writes — today, the custodians given endorse
-// their slots and the vault key, and this user pins the key.
+// keyvault upgrade: brings a vault to the strongest form this keyvault writes: the custodians given endorse their slots
+// and the vault key, and this user pins the key; with --format 2, the vault is converted to format version 2.
 import ArgumentParser
 import KeyVault
 
@@ -14,18 +14,42 @@ struct Upgrade: ParsableCommand {
             custodians (or against what 'keyvault init' printed), then say so with --endorse: without it, a key that \
             nothing vouches for yet is refused (exit 3, showing the fingerprint), and one that contradicts an \
             endorsement or what this user saw before is refused (exit 5).
+
+            With --format 2 it converts a format-version-1 vault to format version 2, whose changes (a seal, a \
+            restore's audit record, a drill) are appended instead of rewriting the whole file, and whose slot area is \
+            stored twice. Every entry is verified first; the new file keeps every slot, record and sealed key byte for \
+            byte and is verified again before it replaces the vault (the version-1 file stays at VAULT.v1 until then). \
+            Version-1 vaults keep working: converting is never required.
             """)
 
     @OptionGroup var vaultArgument: VaultArgument
     var vault: String { vaultArgument.path }
 
+    @Option(help: ArgumentHelp("Convert the vault to this format version: 2 (changes are appends; docs/FORMAT.md).", valueName: "version"))
+    var format: Int?
+
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
+
+    func validate() throws {
+        if let format, format != 2 {
+            throw ValidationError("--format takes 2; a vault is never converted back to format version 1, and version 1 needs no converting")
+        }
+    }
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
+        if format == 2 {
+            guard try Vault.upgradeToVersion2(atPath: vault, credentials: credentials) else {
+                Output.line("\(vault): already format version 2; nothing to do")
+                return
+            }
+            History.rememberWritten(path: vault)
+            Output.line("\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on")
+            return
+        }
         let unlocked = try opened.unlock(with: credentials)
         let vouch = unlocked.vouch(pinned: credentials.keyPins?.pinnedKey(ofVaultID: opened.id))
         // A key nothing vouches for is endorsed only on the operator's word (--endorse), after checking its fingerprint:

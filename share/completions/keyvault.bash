@@ -173,13 +173,13 @@ _keyvault() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|upgrade|help)
+    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|upgrade|compact|help)
         # Offer subcommand argument completions
         "_keyvault_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire upgrade help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire upgrade compact help' -- "${cur}"))
         ;;
     esac
 }
@@ -921,6 +921,36 @@ _keyvault_retire() {
 }
 
 _keyvault_upgrade() {
+    repeating_flags=()
+    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    repeating_options=(--identity)
+    non_repeating_options=(--format --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
+    __keyvault_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        return
+        ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--identity')
+        return
+        ;;
+    '--identity-passphrase-file')
+        return
+        ;;
+    '--pkcs11-module')
+        return
+        ;;
+    '--pin-file')
+        return
+        ;;
+    esac
+}
+
+_keyvault_compact() {
     repeating_flags=()
     non_repeating_flags=(--accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)

@@ -27,6 +27,14 @@ package enum Syscalls {
         }
     }
 
+    /// Opens an existing regular file for writing in place (a version-2 append), never following a final symbolic link
+    /// and never blocking.
+    static func openForWriting(_ path: String) throws(SyscallFailure) -> Int32 {
+        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
+        if fd < 0 { throw SyscallFailure(errno) }
+        return fd
+    }
+
     /// Reads exactly `count` bytes at `offset` into `buffer`; returns false on a short file.
     static func preadFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, offset: Int) throws(SyscallFailure) -> Bool {
         var done = 0
@@ -168,6 +176,13 @@ package enum Syscalls {
     static func openUnnamed(directory: String) -> Int32? {
         let fd = kv_open_unnamed(directory)
         return fd >= 0 ? fd : nil
+    }
+
+    /// link(2): a second name for the file at `existing`, never replacing one; false when `path` exists.
+    static func link(_ existing: String, to path: String) throws(SyscallFailure) -> Bool {
+        if Glibc.link(existing, path) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw SyscallFailure(errno)
     }
 
     /// Names the unnamed file `fd` as `path`; throws EEXIST when `path` exists.

@@ -37,9 +37,15 @@ public struct AuditAction: Hashable, Sendable, CustomStringConvertible {
     /// A custodian proved that its secret opens its own slot (`keyvault custodian check`).
     public static let checkIn = AuditAction(unchecked: "check-in")
 
+    /// The vault was converted to a newer format version (`keyvault upgrade --format 2`).
+    public static let upgrade = AuditAction(unchecked: "upgrade")
+    /// A format-version-2 vault's commits were written again as one (`keyvault compact`).
+    public static let compact = AuditAction(unchecked: "compact")
+
     /// Every action this version writes.
     public static let known: [AuditAction] = [
-        .seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire, .endorse, .checkIn,
+        .seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire, .endorse, .checkIn, .upgrade,
+        .compact,
     ]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }

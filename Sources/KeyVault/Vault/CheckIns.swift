@@ -450,10 +450,7 @@ extension Vault {
             guard current.header.slots == vault.header.slots, current.header.extensions.commitments == set else {
                 throw KeyVaultError(.io, "the vault's custodians changed while the check ran; nothing was recorded; run it again")
             }
-            // Format version 2 takes a lone custodian's check-in as a commit of its own, not yet written by this keyvault.
-            guard current.chain == nil else {
-                throw KeyVaultError(.unsupportedVersion, "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written")
-            }
+            // (Format version 2 waits beside the vault too: its design's unkeyed check-in commit is not written yet.)
             try PendingCheckIns.append(checkIn, vaultID: vaultID, vaultPath: target)
             withExtendedLifetime(lock) {}
             // Vouched for (or by the operator): this user knows the key from now on, as after any read it vouched for.

@@ -26,7 +26,7 @@ extension Vault {
                 try rewriteWithNewKey(
                     current: current, unlocked: unlocked, sources: all, threshold: k.map(Int.init), endorsers: credentials.identities, out: out, action: .custodianAdd,
                     outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(all.count) in all; threshold now \(Vault.thresholdWords(k)); vault re-keyed")
-                return try Vault.read(from: OpenFile.open(out.temporaryPath, what: "new vault"), path: path).custodians
+                return try out.writtenHeader().describeCustodians()
             }
             let slots: [SlotRecord]
             var extensions = header.extensions
@@ -75,8 +75,8 @@ extension Vault {
             let rewritten = VaultHeader.encode(
                 identity: header.identity, threshold: header.threshold, slots: slots,
                 records: header.allRecords(), extensions: extensions, tagKey: unlocked.tagKey)
-            try out.write(rewritten.encoded)
-            try out.copy(from: current.file, offset: header.size, count: header.ciphertextAreaCount)
+            try out.writeHeader(rewritten.encoded, vaultKey: unlocked.vaultKey)
+            try out.keepCiphertexts()
             return rewritten.describeCustodians()
         }
     }
@@ -155,7 +155,7 @@ extension Vault {
     /// the new log subkey (after its chain is checked under the old one), with a record of this change.
     private static func rewriteWithNewKey(
         current: Vault, unlocked: UnlockedVault, sources: [any SlotRecipient], threshold: Int?,
-        endorsers: [CustodianIdentity], out: AtomicFile,
+        endorsers: [CustodianIdentity], out: VaultOutput,
         action: AuditAction, outcome: String
     ) throws {
         let k = threshold.map { UInt8($0) }  // callers checked that enough custodians remain
@@ -212,7 +212,7 @@ extension Vault {
         let header = VaultHeader.encode(
             identity: identity, threshold: k, slots: slots, records: records,
             extensions: extensions, tagKey: tagKey)
-        try out.write(header.encoded)
+        try out.writeHeader(header.encoded, vaultKey: newKey)
         for (entry, record) in zip(current.entries, records) {
             progress.advance()
             let plain = try unlocked.open(entry)

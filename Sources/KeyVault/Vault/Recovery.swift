@@ -107,12 +107,12 @@ extension Vault {
         _ path: String, credentials: Credentials? = nil, early: UnlockedVault? = nil,
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ area: inout ExtensionArea) throws -> T
     ) throws -> T {
-        let body: (Vault, UnlockedVault, AtomicFile) throws -> T = { current, unlocked, out in
+        let body: (Vault, UnlockedVault, VaultOutput) throws -> T = { current, unlocked, out in
             var area = current.header.extensions
             let result = try change(current, unlocked, &area)
             // The index is copied byte for byte; only the flags, the extension area, sizes, checksum and tag change.
-            try out.write(current.header.appending([], extensions: area, tagKey: unlocked.tagKey))
-            try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
+            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+            try out.keepCiphertexts()
             return result
         }
         if let early { return try modify(path, early: early, credentials: credentials, body) }

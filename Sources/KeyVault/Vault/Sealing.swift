@@ -242,8 +242,8 @@ extension Vault {
                 }
                 // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum
                 // and tag change.
-                try out.write(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey))
-                try out.copy(from: current.file, offset: current.header.size, count: current.header.ciphertextAreaCount)
+                try out.writeHeader(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+                try out.keepCiphertexts()
             } else {
                 try rewriteWithLabels(
                     newLabels, passwords: newPasswords, current: current, unlocked: unlocked,
@@ -259,7 +259,7 @@ extension Vault {
     /// record and ciphertext are kept byte for byte. The new entries' records follow; their ciphertexts are the caller's.
     private static func rewriteWithLabels(
         _ labels: [Int: String], passwords: [Int: SecretBytes], current: Vault, unlocked: UnlockedVault,
-        appending added: [IndexRecord], extensions: inout ExtensionArea, out: AtomicFile
+        appending added: [IndexRecord], extensions: inout ExtensionArea, out: VaultOutput
     ) throws {
         let header = current.header
         let vaultID = header.identity.id
@@ -287,7 +287,7 @@ extension Vault {
         let rewritten = VaultHeader.encode(
             identity: header.identity, threshold: header.threshold, slots: header.slots,
             records: records + added, extensions: extensions, tagKey: unlocked.tagKey)
-        try out.write(rewritten.encoded)
+        try out.writeHeader(rewritten.encoded, vaultKey: unlocked.vaultKey)
         for index in 0..<current.entryCount {
             let location = header.locations[index]
             if labels[index] == nil {

@@ -20,8 +20,10 @@ public struct Vault: Sendable {
     let offsets: [Int]
     /// A format-version-2 file's structure and commits (``header`` is what they replay to); nil for version 1.
     var chain: ChainFile? = nil
+    /// The slot copy a version-2 file's history was read under (the one its first commit names).
+    var slotCopy: SlotCopy? = nil
 
-    /// The vault's format version: 1, or 2 for a file of appended commits (read, not yet written, by this keyvault).
+    /// The vault's format version: 1, or 2 for a file of appended commits.
     public var formatVersion: Int { chain == nil ? Int(header.identity.version) : Int(FormatV2.version) }
     /// The vault's random 128-bit id, in hex.
     public var id: String { header.identity.id.hexString }
@@ -149,7 +151,7 @@ public struct Vault: Sendable {
 
     /// This vault's parse, reading later bytes (the sealed keys) through `other`, a descriptor on the same file.
     func reading(from other: OpenFile) -> Vault {
-        Vault(path: path, file: other, header: header, offsets: offsets, chain: chain)
+        Vault(path: path, file: other, header: header, offsets: offsets, chain: chain, slotCopy: slotCopy)
     }
 
     /// Whether the file is format version 2: a slot copy's magic where version 2 puts the first one, and a preamble
@@ -175,7 +177,7 @@ public struct Vault: Sendable {
         for copy in chain.copies.compactMap({ $0 }) {
             do {
                 let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy), fileSize: nil)
-                return Vault(path: path, file: file, header: header, offsets: try chain.keyOffsets(for: header), chain: chain)
+                return Vault(path: path, file: file, header: header, offsets: try chain.keyOffsets(for: header), chain: chain, slotCopy: copy)
             } catch {
                 // The first copy's error is the one that says what is wrong (the other's is "not made under it").
                 failure = failure ?? error

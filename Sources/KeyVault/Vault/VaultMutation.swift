@@ -1,4 +1,5 @@
-// Changing a vault: lock, re-read, unlock, write a new file beside it, and rename it into place.
+// Changing a vault: lock, re-read, unlock, and write the change: a new file renamed into place, or (format version 2)
+// a commit appended.
 
 extension Vault {
     /// Runs `change` with the vault at `path` locked, re-read and unlocked, and commits the file it writes.
@@ -9,15 +10,15 @@ extension Vault {
     /// - Parameter opened: the vault at `path` as the caller already read it, if it did: used instead of reading it
     ///   again before the lock (it is still re-read under the lock if the file changed meanwhile).
     static func modify<T>(
-        _ path: String, opened: Vault? = nil, credentials: Credentials,
-        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
+        _ path: String, opened: Vault? = nil, credentials: Credentials, rewritingAsVersion2: Bool = false,
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: VaultOutput) throws -> T
     ) throws -> T {
         let target = resolvedPath(path)
         return try about(path: path, resolved: target) {
             if let opened { try opened.requireValidChecksum() }
             let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
             try early.requireVouched(credentials)
-            let (result, written) = try modifyWritten(target, early: early, credentials: credentials, change)
+            let (result, written) = try modifyWritten(target, early: early, credentials: credentials, rewritingAsVersion2: rewritingAsVersion2, change)
             endorseAndPin(target, written: written, before: early, credentials: credentials)
             return result
         }
@@ -94,15 +95,18 @@ extension Vault {
     /// Without `credentials`, a vault whose slots changed since `early` was unlocked is refused rather than unlocked again.
     static func modify<T>(
         _ path: String, early: UnlockedVault, credentials: Credentials? = nil,
-        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: VaultOutput) throws -> T
     ) throws -> T {
         try about(path: path, resolved: resolvedPath(path)) { try modifyWritten(path, early: early, credentials: credentials, change).0 }
     }
 
     /// As ``modify(_:early:credentials:_:)``, also returning the vault as written (read back before the rename).
+    ///
+    /// - Parameter rewritingAsVersion2: write a new format-version-2 file whatever the vault's version (an upgrade,
+    ///   a compaction), instead of a new version-1 file or an append.
     static func modifyWritten<T>(
-        _ path: String, early: UnlockedVault, credentials: Credentials? = nil,
-        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: AtomicFile) throws -> T
+        _ path: String, early: UnlockedVault, credentials: Credentials? = nil, rewritingAsVersion2: Bool = false,
+        _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: VaultOutput) throws -> T
     ) throws -> (T, Vault) {
         let target = resolvedPath(path)
         let lock = try VaultLock.acquire(target)
@@ -111,9 +115,6 @@ extension Vault {
         // read before (same inode, size and modification time), its parse is still current and is not redone.
         let unchanged = early.vault.isSameFile(as: lock.file)
         var current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
-        guard current.chain == nil else {
-            throw KeyVaultError(.unsupportedVersion, "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written")
-        }
         // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
         if !unchanged && current.progress.records < early.vault.progress.records {
             throw KeyVaultError.damaged(
@@ -154,11 +155,9 @@ extension Vault {
         }
         // Check-ins of slots that are gone (kept by a writer that did not know them) are dropped.
         current.header.extensions.keepCheckIns(for: current.header.slots)
-        let out = try AtomicFile(finalPath: target)
-        try out.keepOwnership(of: try lock.file.status(what: "vault"), source: lock.file.fd)
+        let out = try VaultOutput(current: current, target: target, lock: lock, rewritingAsVersion2: rewritingAsVersion2)
         let result = try change(current, unlocked, out)
-        let written = try checkWritten(out, keptKey: unlocked)
-        try out.commit(replacing: true)
+        let written = try out.finish(keptKey: unlocked)
         if hasPending && !leftAhead {
             // Removed only when what it held is in the vault now (or names a slot the write replaced): the lock is
             // held, so no check-in was appended meanwhile.

@@ -1,34 +1,91 @@
-// A format-version-2 file handed to the command line (no command writes one yet): it reads as its version-1 vault did,
-// and every write is refused in one line, exit 5, with the file unchanged.
+// Format version 2 through the command line: a golden version-1 vault copied and converted with `upgrade --format 2`
+// reads as it did, takes seals and restore records as appends, compacts, and refuses bad requests in one line.
 import Foundation
 import KeyVaultTestSupport
 import Testing
 
 struct Version2CLITests {
     static let golden = "\(TrustCLITests.root)/Fixtures/custodians"
-    /// Fixtures/custodians/x25519.kv written as version 2 (Tests/FuzzSeeds/README.md); alice unlocks it.
+    /// Fixtures/custodians/x25519.kv written as version 2 by the format code (Tests/FuzzSeeds/README.md).
     static let seed = "\(TrustCLITests.root)/Tests/FuzzSeeds/v2-x25519.kv"
 
-    @Test(.namedHosts) func aVersion2FileReadsAndRefusesWrites() throws {
+    /// Every byte of `before` is in `after` where it was, or was zero there.
+    static func onlyAppended(_ before: [UInt8], _ after: [UInt8]) -> Bool {
+        after.count >= before.count && zip(before, after).allSatisfy { $0 == $1 || $0 == 0 }
+    }
+
+    @Test(.namedHosts) func aVersion2FileReadsAndTakesWritesAsAppends() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try FileManager.default.copyItem(atPath: Self.seed, toPath: ws.file("v2.kv"))
         let id = ["--identity", "\(Self.golden)/alice.id"]
-        let before = try ws.read("v2.kv")
 
         var r = try CLI.run(["list", ws.file("v2.kv")] + id)
         #expect(r.status == 0 && r.stdout.contains("SM01") && !r.stdout.contains("NOT AUTHENTICATED"), "\(r)")
         r = try CLI.run(["verify", ws.file("v2.kv")] + id)
         #expect(r.status == 0, "\(r)")
 
-        // A restore gives the key back; its audit record cannot be written, and it says so.
+        // A restore gives the key back and records itself: an append.
+        var before = try ws.read("v2.kv")
         r = try CLI.run(["restore", ws.file("v2.kv"), "--role", "sm", "--out", ws.file("sm.bin"), "--endorse"] + id, host: "SM01")
-        #expect(r.status == 0 && r.stderr.contains("does not write them yet"), "\(r)")
+        #expect(r.status == 0 && !r.stderr.contains("could not"), "\(r)")
         #expect(try ws.read("sm.bin") == TestFiles.bytes("\(Self.golden)/keys/sm01.bin"))
+        var after = try ws.read("v2.kv")
+        #expect(after != before && Self.onlyAppended(before, after))
 
-        _ = try ws.key("dw.bin")
-        r = try CLI.run(["seal", ws.file("v2.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"), "--endorse"] + id)
-        #expect(r.status == 5 && r.error == "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written", "\(r)")
+        before = after
+        let dw = try ws.key("dw.bin")
+        r = try CLI.run(["seal", ws.file("v2.kv"), "--role", "dw", "--host", "DW02", "--key", ws.file("dw.bin"), "--not-in-inventory", "--endorse"] + id)
+        #expect(r.status == 0, "\(r)")
+        after = try ws.read("v2.kv")
+        #expect(Self.onlyAppended(before, after))
+        r = try CLI.run(["restore", ws.file("v2.kv"), "--role", "dw", "--out", ws.file("dw-back.bin")] + id, host: "DW02")
+        #expect(r.status == 0, "\(r)")
+        #expect(try ws.read("dw-back.bin") == dw)
+        r = try CLI.run(["log", ws.file("v2.kv")] + id)
+        #expect(r.status == 0 && r.stdout.contains("restore") && r.stdout.contains("sealed version 1"), "\(r)")
+    }
+
+    @Test(.namedHosts) func upgradeThenCompact() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
+        let id = ["--identity", "\(Self.golden)/alice.id"]
+        let listed = try CLI.run(["list", ws.file("v.kv"), "--json"] + id)
+
+        var r = try CLI.run(["upgrade", ws.file("v.kv"), "--format", "2", "--endorse"] + id)
+        #expect(r.status == 0 && r.stdout.contains("converted to format version 2"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: ws.file("v.kv.v1")))
+        r = try CLI.run(["info", ws.file("v.kv"), "--json"])
+        #expect(r.status == 0 && r.stdout.contains("\"formatVersion\":2"), "\(r)")
+        // The same entries as before, listed the same way (but for the format version).
+        let relisted = try CLI.run(["list", ws.file("v.kv"), "--json"] + id).stdout
+        #expect(relisted.replacingOccurrences(of: "\"formatVersion\":2", with: "\"formatVersion\":1") == listed.stdout)
+        r = try CLI.run(["upgrade", ws.file("v.kv"), "--format", "2"] + id)
+        #expect(r.status == 0 && r.stdout.contains("already format version 2; nothing to do"), "\(r)")
+
+        for n in 1...3 {
+            _ = try ws.key("k\(n).bin")
+            r = try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM0\(n + 1)", "--key", ws.file("k\(n).bin"), "--not-in-inventory"] + id)
+            #expect(r.status == 0, "\(r)")
+        }
+        r = try CLI.run(["compact", ws.file("v.kv")] + id)
+        #expect(r.status == 0 && r.stdout.contains("compacted 5 commits into one") && r.stdout.contains("every entry verified"), "\(r)")
+        r = try CLI.run(["verify", ws.file("v.kv")] + id)
+        #expect(r.status == 0 && r.stdout.contains("4 of 4 entries intact"), "\(r)")
+    }
+
+    @Test func badFormatRequestsAreRefusedInOneLine() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
+        let before = try ws.read("v.kv")
+        let id = ["--identity", "\(Self.golden)/alice.id"]
+        var r = try CLI.run(["upgrade", ws.file("v.kv"), "--format", "3"] + id)
+        #expect(r.status == 2 && r.error.contains("--format takes 2"), "\(r)")
+        r = try CLI.run(["compact", ws.file("v.kv")] + id)
+        #expect(r.status == 0 && r.stdout.contains("nothing to compact"), "\(r)")
+        try Data("other".utf8).write(to: URL(fileURLWithPath: ws.file("v.kv.v1")))
+        r = try CLI.run(["upgrade", ws.file("v.kv"), "--format", "2", "--endorse"] + id)
+        #expect(r.status == 2 && r.error == "\(ws.file("v.kv.v1")) exists and is not this vault; move it away and run the upgrade again; nothing was written", "\(r)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r)")
-        #expect(try ws.read("v2.kv") == before)
+        #expect(try ws.read("v.kv") == before)
     }
 }

@@ -1,5 +1,5 @@
-// A format-version-2 file (made here from a version-1 vault; no command writes one yet) opens through the library as
-// any vault does: the same entries and keys, authenticated by its chain; writes are refused with nothing written.
+// A format-version-2 file (made here from a version-1 vault by the format code alone, not by `upgradeToVersion2`)
+// opens through the library as any vault does: the same entries and keys, authenticated by its chain.
 import Foundation
 import Testing
 @testable import KeyVault
@@ -63,21 +63,6 @@ struct Version2ReadingTests {
         }
     }
 
-    @Test func writesAreRefusedAndNothingIsWritten() throws {
-        let (path, credentials, _) = try Self.vault()
-        let v2 = try Self.upgrade(path, credentials: credentials)
-        let before = try TestFiles.bytes(v2)
-        #expect {
-            _ = try Vault.seal(try SecretBytes(copying: [1, 2, 3]), SealRequest(role: .ssp, host: try HostName("SSP01")), atPath: v2, credentials: credentials)
-        } throws: { error in
-            (error as? KeyVaultError)?.message == "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written"
-        }
-        // A restore still gives the key back; its record could not be written, and says why.
-        let restored = try Vault.open(atPath: v2).unlock(with: credentials).restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")))
-        #expect(restored.recordProblem?.contains("does not write them yet") == true)
-        #expect(try TestFiles.bytes(v2) == before)
-    }
-
     @Test func aForgedCommitFailsAuthenticationAndADamagedSlotCopyIsSurvived() throws {
         let (path, credentials, _) = try Self.vault()
         let v2 = try Self.upgrade(path, credentials: credentials)
@@ -110,23 +95,5 @@ struct Version2ReadingTests {
         #expect(!unlocked.isAuthentic)
         #expect(unlocked.vault.header.extensions.log.records.contains { $0.outcome.hasPrefix("nk:") })
         #expect(throws: KeyVaultError.self) { try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")), recording: .callerRecords) }
-    }
-
-    /// A lone custodian of a threshold vault checks in beside a version-1 vault (`VAULT.checkins`); version 2 takes
-    /// check-ins as commits, which this keyvault does not write yet: refused, and nothing is written beside it either.
-    @Test func aLoneCheckInIsRefusedToo() throws {
-        let dir = try CustodianSupport.temporaryDirectory()
-        let ids = try (0..<3).map { _ in try CustodianIdentity.generate() }
-        let path = "\(dir)/t.kv"
-        try Vault.create(atPath: path, custodians: ids.map { .recipient($0.recipient!) }, threshold: 2, endorsers: ids)
-        let v2 = try Self.upgrade(path, credentials: Credentials(identities: Array(ids.prefix(2))))
-        var alice = Credentials(identities: [ids[0]])
-        alice.vouchForKey = true
-        #expect {
-            _ = try Vault.checkIn(atPath: v2, credentials: alice)
-        } throws: { error in
-            (error as? KeyVaultError)?.message == "this keyvault reads format-version-2 vaults but does not write them yet; nothing was written"
-        }
-        #expect(!FileManager.default.fileExists(atPath: v2 + ".checkins"))
     }
 }

@@ -7,7 +7,7 @@ struct ChainFile: Sendable {
     /// The size of each slot copy's area.
     let slotCopySize: Int
     /// Copy A (at 4096) and copy B (after it), each nil when it is not valid.
-    let copies: [SlotCopy?]
+    private(set) var copies: [SlotCopy?]
     /// Each chunk's offset and capacity, in chain order.
     private(set) var chunks: [(offset: Int, capacity: Int)]
     /// Every commit, in order.
@@ -59,6 +59,11 @@ struct ChainFile: Sendable {
         } else {
             unkeyedChecks.append(plan.check)
         }
+    }
+
+    /// The file after both slot copies were written as `copy` (a repair by the writer).
+    mutating func repaired(with copy: SlotCopy) {
+        copies = copies.map { _ in copy }
     }
 
     /// The last chunk's link position: its last 48 bytes.

@@ -22,9 +22,12 @@ struct WritePlan: Sendable {
     var newChunk: (offset: Int, capacity: Int)?
     var fileSize = 0
 
-    /// Runs steps `range` (all by default) on the open file `fd`.
-    func execute(on fd: Int32, path: String, steps range: Range<Int>? = nil) throws {
-        for step in steps[range ?? steps.indices] {
+    /// Runs steps `range` (all by default) on the open file `fd`; a failing step's errno and index become the error
+    /// `failure` makes (by default, "cannot write the vault").
+    func execute(
+        on fd: Int32, path: String, steps range: Range<Int>? = nil, failure: ((_ errno: Int32, _ step: Int) -> KeyVaultError)? = nil
+    ) throws {
+        for (index, step) in zip(range ?? steps.indices, steps[range ?? steps.indices]) {
             do throws(SyscallFailure) {
                 switch step {
                 case .write(let offset, let bytes):
@@ -37,7 +40,7 @@ struct WritePlan: Sendable {
                 case .sync: try Syscalls.fdatasync(fd)
                 }
             } catch {
-                throw KeyVaultError.io("write the vault", path: path, errno: error.code)
+                throw failure?(error.code, index) ?? KeyVaultError.io("write the vault", path: path, errno: error.code)
             }
         }
     }

@@ -1,0 +1,128 @@
+// Changing how a vault is stored, not what it holds: an upgrade from format version 1 to 2, and a version-2 vault's
+// commits written again as one (docs/FORMAT.md, "Format version 2").
+
+/// What ``Vault/compact(atPath:credentials:)`` did.
+public struct Compaction: Sendable, Hashable {
+    /// The commits, and the file's size, before and after.
+    public let commitsBefore: Int
+    public let bytesBefore: Int
+    public let bytesAfter: Int
+}
+
+extension Vault {
+    /// Converts the format-version-1 vault at `path` to format version 2, whose changes are appends.
+    ///
+    /// The vault is unlocked and verified whole first (every entry opens, the audit log's chain holds): an upgrade
+    /// carries a vault forward, never its damage. The new file keeps every slot, index record, section, audit record
+    /// and sealed key byte for byte, with one more audit record saying so; it is written beside the vault, read back
+    /// and verified whole under the same key, and only then renamed into place. Meanwhile the version-1 file is linked
+    /// as `VAULT.v1`, which is removed once the new file is in place: a crash at any point leaves `VAULT` the
+    /// version-1 file or the verified version-2 one, and at most that link.
+    ///
+    /// - Parameters:
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it (any one, or K of a K-of-N vault; a passphrase if it has one).
+    /// - Returns: false when the vault already is format version 2 (nothing is written).
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the vault does not verify whole;
+    ///   ``KeyVaultError/Code-swift.struct/fileConflict`` when `VAULT.v1` exists and is another file; the errors of
+    ///   unlocking and writing. The vault is unchanged whenever this throws before the rename.
+    @discardableResult
+    public static func upgradeToVersion2(atPath path: String, credentials: Credentials) throws -> Bool {
+        let target = resolvedPath(path)
+        let opened = try about(path: path) { try Vault.open(atPath: target) }
+        guard opened.formatVersion == 1 else { return false }
+        let kept = target + ".v1"
+        var linked = false
+        do {
+            try modify(path, opened: opened, credentials: credentials, rewritingAsVersion2: true) { current, unlocked, out in
+                guard current.chain == nil else {
+                    throw KeyVaultError(.io, "the vault was converted to format version 2 while this command ran; nothing was written")
+                }
+                try requireWhole(unlocked, doing: "upgraded")
+                var area = current.header.extensions
+                area.log.append(
+                    action: .upgrade, outcome: "ok: converted from format version 1 to 2 (\(current.entryCount) entries, every one verified)",
+                    actor: .current(), key: unlocked.logKey)
+                try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+                try out.keepCiphertexts()
+                out.beforeReplacing = { written in
+                    try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey), written: true)
+                    try link(current, keptAs: kept)
+                    linked = true
+                }
+            }
+        } catch {
+            // Before the rename the link is the vault itself and goes; after it (a folder that would not sync), it is
+            // the only version-1 copy left and stays.
+            if linked && FileIdentity.same(target, kept) { Syscalls.unlink(kept) }
+            throw error
+        }
+        Syscalls.unlink(kept)
+        try? Syscalls.syncDirectory(of: target)
+        return true
+    }
+
+    /// Writes a format-version-2 vault's commits again as one commit in a new file (slot copies one generation
+    /// later), with an audit record saying so: what years of appends and audit records cost to read, gone; nothing the
+    /// vault holds changes. The new file is read back and verified whole before it replaces the vault.
+    ///
+    /// - Parameters:
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    /// - Returns: the commits and sizes before and after; nil for a version-1 vault, which every change rewrites
+    ///   whole already (nothing is written).
+    /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the vault does not verify whole; the errors of
+    ///   unlocking and writing.
+    @discardableResult
+    public static func compact(atPath path: String, credentials: Credentials) throws -> Compaction? {
+        let target = resolvedPath(path)
+        let opened = try about(path: path) { try Vault.open(atPath: target) }
+        guard opened.chain != nil else { return nil }
+        return try modify(path, opened: opened, credentials: credentials, rewritingAsVersion2: true) { current, unlocked, out in
+            guard let chain = current.chain else {
+                throw KeyVaultError(.io, "the vault was replaced by a format-version-1 file while this command ran; nothing was written")
+            }
+            try requireWhole(unlocked, doing: "compacted")
+            var area = current.header.extensions
+            area.log.append(
+                action: .compact, outcome: "ok: \(chain.commits.count) commits (\(chain.fileSize) bytes) written again as one", actor: .current(),
+                key: unlocked.logKey)
+            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+            try out.keepCiphertexts()
+            var after = 0
+            out.beforeReplacing = { written in
+                try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey), written: true)
+                after = written.chain?.fileSize ?? 0
+            }
+            return { Compaction(commitsBefore: chain.commits.count, bytesBefore: chain.fileSize, bytesAfter: after) }
+        }()
+    }
+
+    /// Throws unless every entry of `unlocked` opens and its index and audit log authenticate.
+    private static func requireWhole(_ unlocked: UnlockedVault, doing what: String = "", written: Bool = false) throws {
+        let report = unlocked.verify()
+        guard !report.isIntact else { return }
+        let broken = report.entries.filter { $0.problem != nil }.count
+        let why = !report.isIndexAuthentic ? "its index does not authenticate" : broken > 0 ? "\(broken) entries do not open" : "its audit log's chain is broken"
+        if written {
+            throw KeyVaultError(.internalError, "refused to replace the vault: the new file does not verify (\(why)); the vault was not changed")
+        }
+        throw KeyVaultError.damaged("vault damaged: \(why); it was not \(what) ('keyvault verify' shows which)")
+    }
+
+    /// Links the locked vault file `current` (at its path) as `kept`; a `kept` that already is this file is accepted
+    /// (a retry after a crash).
+    private static func link(_ current: Vault, keptAs kept: String) throws {
+        let made: Bool
+        do { made = try Syscalls.link(current.file.path, to: kept) } catch {
+            throw KeyVaultError.io("link the version-1 vault as", path: kept, errno: error.code)
+        }
+        guard made || current.isFile(atPath: kept) else {
+            throw KeyVaultError(.fileConflict, "\(kept) exists and is not this vault; move it away and run the upgrade again; nothing was written")
+        }
+        guard current.isFile(atPath: current.file.path) else {
+            if made { Syscalls.unlink(kept) }
+            throw KeyVaultError(.io, "the vault was replaced while this command held its lock; nothing was written; run it again")
+        }
+    }
+}
