@@ -4,7 +4,12 @@ import KeyVault
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written).")
+        commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written).",
+        discussion: """
+            A format-version-2 vault stores its slot area twice: when one copy (or the file's preamble) is damaged, \
+            verify names it and exits 5, and --repair writes it again from the good copy, with an audit record. (The \
+            next write to the vault repairs it too.)
+            """)
 
     @OptionGroup var vaultArgument: VaultArgument
     var vault: String { vaultArgument.path }
@@ -15,7 +20,11 @@ struct Verify: ParsableCommand {
     @Option(help: ArgumentHelp("Also compare the vault with a checkpoint from 'keyvault checkpoint': the line itself, or a file holding it.", valueName: "line|file"))
     var checkpoint: String?
 
+    @Flag(help: "Write a damaged slot-area copy or preamble of a format-version-2 vault again from the good copy (recorded in the audit log).")
+    var repair = false
+
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var history: HistoryOptions
 
     func run() throws {
         let given = try checkpoint.map(Self.readCheckpoint)
@@ -23,6 +32,15 @@ struct Verify: ParsableCommand {
         History.warnIfRolledBack(opened)
         let unlocked = try unlock.unlock(opened)
         let report = unlocked.verify()
+        var storage = opened.storageProblems
+        var repaired: [String] = []
+        if repair && !storage.isEmpty && report.isIntact {
+            let credentials = history.vouching(try unlock.credentials(for: opened))
+            try history.checkBeforeWrite(opened, path: vault) { credentials }
+            repaired = try Vault.repairStorage(atPath: vault, credentials: credentials) ?? []
+            History.rememberWritten(path: vault)
+            storage = try Vault.open(atPath: vault).storageProblems
+        }
         // A checkpoint is compared only with a vault that authenticated: the record count of a tampered one means nothing.
         let finding = report.isIndexAuthentic ? try given.map { try unlocked.check($0) } : nil
         if report.isIntact && finding?.isAcceptable != false { History.rememberAuthenticated(opened, path: vault) }
@@ -32,6 +50,7 @@ struct Verify: ParsableCommand {
                 JSON.object([
                     ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
                     ("auditLogIntact", .bool(report.auditLogProblem == nil)),
+                    ("storageProblems", .array(storage.map(JSON.string))), ("repaired", .array(repaired.map(JSON.string))),
                     ("checkpoint", finding?.json ?? (given == nil ? .null : .object([("state", .string("unverifiable")), ("ok", .bool(false))]))),
                     (
                         "entries",
@@ -50,6 +69,10 @@ struct Verify: ParsableCommand {
                 return r.problem == nil ? "ok       \(r.entry.displayName)" : "DAMAGED  \(r.entry.displayName): \(r.problem!)"
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
+            for problem in repaired { Output.line("REPAIRED \(problem)") }
+            for problem in storage {
+                Output.line("DAMAGED  \(problem); the other copy is intact: 'keyvault verify --repair' (or the next write) writes it again")
+            }
             let bad = report.entries.filter { $0.problem != nil }.count
             if let finding {
                 Output.line(finding.words)
@@ -60,7 +83,7 @@ struct Verify: ParsableCommand {
                 "\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")"
             )
         }
-        if !report.isIntact || finding?.isAcceptable == false { throw ExitCode(ExitCodes.code(for: .damaged)) }
+        if !report.isIntact || !storage.isEmpty || finding?.isAcceptable == false { throw ExitCode(ExitCodes.code(for: .damaged)) }
     }
 
     /// The checkpoint named by `text`: a file holding the line (its first non-blank line), or the line itself.

@@ -348,7 +348,7 @@ _keyvault_restore() {
 
 _keyvault_verify() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --repair --accept-rollback --endorse --version -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--checkpoint --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1

@@ -41,11 +41,13 @@ public struct AuditAction: Hashable, Sendable, CustomStringConvertible {
     public static let upgrade = AuditAction(unchecked: "upgrade")
     /// A format-version-2 vault's commits were written again as one (`keyvault compact`).
     public static let compact = AuditAction(unchecked: "compact")
+    /// A damaged slot copy or preamble was written again from the good copy (`keyvault verify --repair`).
+    public static let repair = AuditAction(unchecked: "repair")
 
     /// Every action this version writes.
     public static let known: [AuditAction] = [
         .seal, .restore, .promote, .drill, .inventory, .custodianAdd, .custodianRemove, .rekey, .acceptRollback, .retire, .endorse, .checkIn, .upgrade,
-        .compact,
+        .compact, .repair,
     ]
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }

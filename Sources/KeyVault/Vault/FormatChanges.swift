@@ -98,6 +98,51 @@ extension Vault {
         }()
     }
 
+    /// What is damaged in how the vault is stored, though every key is still there: for a format-version-2 vault, a
+    /// slot copy that is invalid or differs from the one its history was made under, and a preamble that does not say
+    /// what the slot copies do. Each is repaired by ``repairStorage(atPath:credentials:)`` or by the next write.
+    /// Empty for a version-1 vault (its slot area exists once: there is nothing to repair it from).
+    public var storageProblems: [String] {
+        guard let chain, let used = slotCopy else { return [] }
+        var problems: [String] = []
+        for (index, copy) in chain.copies.enumerated() where copy != used {
+            problems.append("slot area copy \(index == 0 ? "A" : "B") is \(copy == nil ? "damaged" : "not the one the vault's history was made under")")
+        }
+        let preamble = ChainWriter.preamble(threshold: used.threshold != nil, slotCopySize: chain.slotCopySize)
+        if (try? file.read(count: FormatV2.blockSize, at: 0, what: "vault preamble")) != preamble {
+            problems.append("the preamble (the file's first 4096 bytes) is damaged")
+        }
+        return problems
+    }
+
+    /// Writes again, from the slot copy the vault's history was made under, what ``storageProblems`` names, with an
+    /// audit record saying what was repaired.
+    ///
+    /// - Parameters:
+    ///   - path: the vault.
+    ///   - credentials: enough custodians to unlock it.
+    /// - Returns: what was repaired (empty when nothing needed it: nothing is written then); nil for a version-1
+    ///   vault, which has no second copy to repair from.
+    /// - Throws: the errors of unlocking and writing.
+    @discardableResult
+    public static func repairStorage(atPath path: String, credentials: Credentials) throws -> [String]? {
+        let target = resolvedPath(path)
+        let opened = try about(path: path) { try Vault.open(atPath: target) }
+        guard opened.chain != nil else { return nil }
+        return try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in
+            let problems = current.storageProblems
+            var area = current.header.extensions
+            if !problems.isEmpty {
+                area.log.append(
+                    action: .repair, outcome: "ok: repaired from the slot copy the history was made under: \(problems.joined(separator: "; "))",
+                    actor: .current(), key: unlocked.logKey)
+            }
+            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+            try out.keepCiphertexts()
+            return problems
+        }
+    }
+
     /// Throws unless every entry of `unlocked` opens and its index and audit log authenticate.
     private static func requireWhole(_ unlocked: UnlockedVault, doing what: String = "", written: Bool = false) throws {
         let report = unlocked.verify()

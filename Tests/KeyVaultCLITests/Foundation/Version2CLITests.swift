@@ -73,6 +73,32 @@ struct Version2CLITests {
         #expect(r.status == 0 && r.stdout.contains("4 of 4 entries intact"), "\(r)")
     }
 
+    @Test func verifyNamesADamagedSlotCopyAndRepairsIt() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
+        let id = ["--identity", "\(Self.golden)/alice.id"]
+        var r = try CLI.run(["upgrade", ws.file("v.kv"), "--format", "2", "--endorse"] + id)
+        #expect(r.status == 0, "\(r)")
+        let good = try ws.read("v.kv")
+        var bytes = good
+        bytes[4096 + 77] ^= 0x40  // inside slot copy A
+        try Data(bytes).write(to: URL(fileURLWithPath: ws.file("v.kv")))
+
+        r = try CLI.run(["verify", ws.file("v.kv")] + id)
+        #expect(r.status == 5, "\(r)")
+        #expect(r.stdout.contains("DAMAGED  slot area copy A is damaged; the other copy is intact: 'keyvault verify --repair' (or the next write) writes it again"), "\(r)")
+        #expect(r.stdout.contains("1 of 1 entries intact"), "\(r)")
+        #expect(try ws.read("v.kv") == bytes, "verify without --repair writes nothing")
+
+        r = try CLI.run(["verify", ws.file("v.kv"), "--repair"] + id)
+        #expect(r.status == 0 && r.stdout.contains("REPAIRED slot area copy A is damaged") && !r.stdout.contains("DAMAGED"), "\(r)")
+        #expect(try ws.read("v.kv")[0..<(3 * 4096)] == good[0..<(3 * 4096)])
+        r = try CLI.run(["verify", ws.file("v.kv"), "--json"] + id)
+        #expect(r.status == 0 && r.stdout.contains("\"storageProblems\":[]"), "\(r)")
+        r = try CLI.run(["log", ws.file("v.kv")] + id)
+        #expect(r.stdout.contains("repair") && r.stdout.contains("ok: repaired from the slot copy the history was made under: slot area copy A is damaged"), "\(r)")
+    }
+
     @Test func badFormatRequestsAreRefusedInOneLine() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
