@@ -151,6 +151,11 @@ struct Scaling {
         var restoreInProcess = Samples()
         /// Format version 2's reading of the same vault, as one commit and as one commit per entry.
         var formatV2: [String: FormatV2Probe.Timings] = [:]
+        /// The same vault converted by `keyvault upgrade --format 2` (once, timed), the commands on it, and
+        /// `keyvault compact` after them (once, timed).
+        var upgrade = 0.0
+        var compact = 0.0
+        var processesV2: [String: Samples] = [:]
     }
     var rows: [Row] = []
 
@@ -191,10 +196,33 @@ struct Scaling {
                 _ = try Vault.open(atPath: path).unlock(with: credentials).restore(role: .sm, on: host)
             }
             row.headerBytes = try headerSize(path)
+            try measureVersion2(path, into: &row, reps: reps, keyvault: kv)
             out.rows.append(row)
             print("  \(n) entries: generated in \(formatSeconds(row.generate)), \(format(Double(row.fileBytes) / 1_048_576, 1)) MiB")
         }
         return out
+    }
+
+    /// The vault at `path` copied and converted to format version 2 by the command line, then the commands of the
+    /// version-1 rows on it (seal last, as there), then compacted.
+    static func measureVersion2(_ path: String, into row: inout Row, reps: Int, keyvault kv: String) throws {
+        let v2 = String(path.dropLast(3)) + "-v2.kv"
+        unlink(v2)
+        try copyFile(path, v2)
+        row.upgrade = try spawn([kv, "upgrade", v2, "--format", "2", "--identity", "id"], log: "bench-upgrade.log").seconds
+        row.processesV2 = try measure(
+            [
+                Command(name: "list", argv: [kv, "list", v2]),
+                Command(name: "verify", argv: [kv, "verify", v2, "--identity", "id"]),
+                Command(
+                    name: "restore", argv: [kv, "restore", v2, "--role", "sm", "--out", "o-big.bin", "--identity", "id"],
+                    prepare: { unlink("o-big.bin") }),
+            ], reps: reps)
+        row.processesV2["seal"] = try measure(
+            [Command(name: "seal", argv: [kv, "seal", v2, "--role", "sm", "--host", "NEW01", "--key", "k13.bin", "--identity", "id"])],
+            reps: reps)["seal"]
+        row.compact = try spawn([kv, "compact", v2, "--identity", "id"], log: "bench-compact.log").seconds
+        unlink(v2)
     }
 
     /// `n` entries through the library's batch seal, in one write: hosts H000001…, roles sm and dw alternating,

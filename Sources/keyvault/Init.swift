@@ -44,6 +44,13 @@ struct Init: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Argon2id cost: interactive (64 MiB), moderate (256 MiB) or sensitive (1 GiB).", valueName: "cost"))
     var kdf: KDFLevel = .moderate
 
+    @Option(help: ArgumentHelp("The vault's format version: 1 (the default), or 2, whose changes are appends and whose slot area is stored twice (docs/FORMAT.md).", valueName: "version"))
+    var format: Int = 1
+
+    func validate() throws {
+        guard format == 1 || format == 2 else { throw ValidationError("--format takes 1 or 2") }
+    }
+
     func run() throws {
         let parameters = kdf.parameters
         var custodians: [NewCustodian] = try recipients.map { .recipient(try Recipient(parsing: $0)) }
@@ -74,7 +81,9 @@ struct Init: ParsableCommand {
             try Vault.checkNewPassphrase(secret)
             custodians.insert(.passphrase(secret, parameters), at: 0)
         }
-        let created = try Vault.create(atPath: vault, custodians: custodians, threshold: threshold, keyPins: History.store, endorsers: endorsers)
+        let created = try Vault.create(
+            atPath: vault, custodians: custodians, threshold: threshold, keyPins: History.store, endorsers: endorsers,
+            formatVersion: format)
         History.rememberWritten(path: vault)
         let who = created.custodians.count == 1 ? "1 custodian" : "\(created.custodians.count) custodians"
         let rule = created.threshold.map { ", any \($0) of them together unlock it" } ?? ""

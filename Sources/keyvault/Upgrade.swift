@@ -42,12 +42,16 @@ struct Upgrade: ParsableCommand {
         let credentials = history.vouching(try unlock.credentials(for: opened))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         if format == 2 {
+            let kept = vault + ".v1"
+            // (A file is the same file as itself only when it exists.)
+            let leftover = { FileIdentity.same(kept, kept) ? "; \(kept) is the version-1 file a run that stopped early left: remove it once you no longer need it" : "" }
             guard try Vault.upgradeToVersion2(atPath: vault, credentials: credentials) else {
-                Output.line("\(vault): already format version 2; nothing to do")
+                Output.line("\(vault): already format version 2; nothing to do\(leftover())")
                 return
             }
             History.rememberWritten(path: vault)
-            Output.line("\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on")
+            Output.line(
+                "\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on\(leftover())")
             return
         }
         let unlocked = try opened.unlock(with: credentials)

@@ -188,7 +188,7 @@ _keyvault_init() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--recipient --cert --identity)
-    non_repeating_options=(--identity-passphrase-file --pkcs11-module --pin-file --threshold --passphrase-file --kdf)
+    non_repeating_options=(--identity-passphrase-file --pkcs11-module --pin-file --threshold --passphrase-file --kdf --format)
     __keyvault_offer_flags_options 1
 
     # Offer option value completions
@@ -219,6 +219,9 @@ _keyvault_init() {
         ;;
     '--kdf')
         __keyvault_add_completions -W 'interactive'$'\n''moderate'$'\n''sensitive'
+        return
+        ;;
+    '--format')
         return
         ;;
     esac

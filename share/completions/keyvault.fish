@@ -23,7 +23,7 @@ function __keyvault_parse_tokens -S
         __keyvault_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'init'
-            __keyvault_parse_subcommand 1 'recipient=+' 'cert=+' 'identity=+' 'identity-passphrase-file=' 'pkcs11-module=' 'pin-file=' 'threshold=' 'passphrase-file=' 'kdf=' 'version' 'h/help'
+            __keyvault_parse_subcommand 1 'recipient=+' 'cert=+' 'identity=+' 'identity-passphrase-file=' 'pkcs11-module=' 'pin-file=' 'threshold=' 'passphrase-file=' 'kdf=' 'format=' 'version' 'h/help'
         case 'seal'
             __keyvault_parse_subcommand 1 'role=' 'host=' 'key=' 'from=' 'label=' 'key-password-file=' 'not-in-inventory' 'force' 'key-password-from=' 'passphrase-file=' 'identity=+' 'identity-passphrase-file=' 'pkcs11-module=' 'pin-file=' 'accept-rollback' 'endorse' 'version' 'h/help'
         case 'list'
@@ -163,6 +163,7 @@ complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_opti
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault init" threshold' -l 'threshold' -d 'Require K custodians together to unlock (Shamir\'s secret sharing).' -rfka ''
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault init" passphrase-file' -l 'passphrase-file' -d 'Read the vault passphrase from FILE (- for standard input); default: $KEYVAULT_PASSPHRASE_FILE; without either, keyvault asks on the terminal. Never give a passphrase on the command line.' -rfka ''
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault init" kdf' -l 'kdf' -d 'Argon2id cost: interactive (64 MiB), moderate (256 MiB) or sensitive (1 GiB).' -rfka 'interactive moderate sensitive'
+complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault init" format' -l 'format' -d 'The vault\'s format version: 1 (the default), or 2, whose changes are appends and whose slot area is stored twice (docs/FORMAT.md).' -rfka ''
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault init" version' -l 'version' -d 'Show the version.'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault init" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'keyvault' -n '__keyvault_should_offer_completions_for_flags_or_options "keyvault seal" role' -l 'role' -d 'The role whose key this is: the Service Manager (sm) or data warehouse (dw) management server, or the Self-Service Portal (ssp).' -rfka 'sm dw ssp'

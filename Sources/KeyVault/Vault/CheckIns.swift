@@ -446,7 +446,7 @@ extension Vault {
             }
             let lock = try VaultLock.acquire(target)
             // The vault may have been rewritten while the check ran: the check-in must still name one of its slots.
-            let current = vault.isSameFile(as: lock.file) ? vault : try Vault.read(from: lock.file, path: target)
+            let current = vault.chain == nil && vault.isSameFile(as: lock.file) ? vault : try Vault.read(from: lock.file, path: target)
             guard current.header.slots == vault.header.slots, current.header.extensions.commitments == set else {
                 throw KeyVaultError(.io, "the vault's custodians changed while the check ran; nothing was recorded; run it again")
             }

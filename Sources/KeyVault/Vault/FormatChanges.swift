@@ -47,8 +47,7 @@ extension Vault {
                 try out.keepCiphertexts()
                 out.beforeReplacing = { written in
                     try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey), written: true)
-                    try link(current, keptAs: kept)
-                    linked = true
+                    linked = try link(current, keptAs: kept)
                 }
             }
         } catch {
@@ -57,8 +56,10 @@ extension Vault {
             if linked && FileIdentity.same(target, kept) { Syscalls.unlink(kept) }
             throw error
         }
-        Syscalls.unlink(kept)
-        try? Syscalls.syncDirectory(of: target)
+        if linked {
+            Syscalls.unlink(kept)
+            try? Syscalls.syncDirectory(of: target)
+        }
         return true
     }
 
@@ -155,19 +156,20 @@ extension Vault {
         throw KeyVaultError.damaged("vault damaged: \(why); it was not \(what) ('keyvault verify' shows which)")
     }
 
-    /// Links the locked vault file `current` (at its path) as `kept`; a `kept` that already is this file is accepted
-    /// (a retry after a crash).
-    private static func link(_ current: Vault, keptAs kept: String) throws {
-        let made: Bool
-        do { made = try Syscalls.link(current.file.path, to: kept) } catch {
-            throw KeyVaultError.io("link the version-1 vault as", path: kept, errno: error.code)
-        }
-        guard made || current.isFile(atPath: kept) else {
-            throw KeyVaultError(.fileConflict, "\(kept) exists and is not this vault; move it away and run the upgrade again; nothing was written")
-        }
-        guard current.isFile(atPath: current.file.path) else {
-            if made { Syscalls.unlink(kept) }
-            throw KeyVaultError(.io, "the vault was replaced while this command held its lock; nothing was written; run it again")
+    /// Links the locked vault file `current` (its descriptor, not its path: nothing can be swapped in between) as
+    /// `kept`. Returns whether this made the link; a `kept` that already is this file (left by a run that crashed) is
+    /// accepted, and stays.
+    private static func link(_ current: Vault, keptAs kept: String) throws -> Bool {
+        do throws(SyscallFailure) {
+            try Syscalls.linkUnnamed(current.file.fd, to: kept)
+            return true
+        } catch {
+            guard current.isFile(atPath: kept) else {
+                throw Syscalls.stat(kept) != nil || Syscalls.lstat(kept) != nil
+                    ? KeyVaultError(.fileConflict, "\(kept) exists and is not this vault; move it away and run the upgrade again; nothing was written")
+                    : KeyVaultError.io("link the version-1 vault as", path: kept, errno: error.code)
+            }
+            return false
         }
     }
 }

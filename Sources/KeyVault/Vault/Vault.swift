@@ -80,10 +80,20 @@ public struct Vault: Sendable {
         let preambleCount = min(fileSize, 16)
         let preamble = try file.read(count: preambleCount, at: 0, what: "vault header")
         if try isVersion2(preamble, file: file, fileSize: fileSize) { return try readVersion2(from: file, path: path) }
-        let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
-        let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
-        let header = try VaultHeader.parse(bytes, fileSize: fileSize)
-        return Vault(path: path, file: file, header: header, offsets: header.ciphertextOffsets())
+        do {
+            let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
+            let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
+            let header = try VaultHeader.parse(bytes, fileSize: fileSize)
+            return Vault(path: path, file: file, header: header, offsets: header.ciphertextOffsets())
+        } catch let error as KeyVaultError where error.code == .damaged {
+            // A version-2 file whose preamble was damaged into something else (its magic intact) is still found by
+            // its slot copy; when it is not one either, version 1's error is the one that says what is wrong.
+            guard fileSize >= 2 * FormatV2.blockSize,
+                try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic),
+                let version2 = try? readVersion2(from: file, path: path)
+            else { throw error }
+            return version2
+        }
     }
 
     /// The entry a restore of `role` on `host` would decrypt, under the host/role rule; needs no secret.

@@ -31,14 +31,19 @@ extension Vault {
     ///     know it is the key made here; nil to pin nothing.
     ///   - endorsers: secrets of some of the custodians (an X25519 identity for its recipient, the private key of a
     ///     certificate): each endorses its slot and the new key now, so that no first use has to vouch for it.
+    ///   - formatVersion: 1, or 2 for a vault whose changes are appends and whose slot area is stored twice
+    ///     (docs/FORMAT.md, "Format version 2").
     /// - Returns: the new vault, opened.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
-    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set or threshold.
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set, threshold or format version.
     @discardableResult
     public static func create(
         atPath path: String, custodians: [NewCustodian], threshold: Int? = nil, keyPins: SeenVaults? = nil,
-        endorsers: [CustodianIdentity] = []
+        endorsers: [CustodianIdentity] = [], formatVersion: Int = 1
     ) throws -> Vault {
+        guard formatVersion == 1 || formatVersion == 2 else {
+            throw KeyVaultError.invalidArgument("this keyvault creates vaults of format version 1 or 2, not \(formatVersion)")
+        }
         let sources = custodians.map(\.slotRecipient)
         let k = try SlotBuilder.validate(sources, threshold: threshold)
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
@@ -62,7 +67,17 @@ extension Vault {
             identity: identity, threshold: k, slots: slots, records: [], extensions: area,
             tagKey: try KeyDerivation.subkey(.vaultTag, of: vaultKey))
         let out = try AtomicFile(finalPath: path)
-        try out.write(header.encoded)
+        if formatVersion == 2 {
+            // The same logical vault as the first commit of a version-2 file (slot copies of generation 1).
+            let parsed = try VaultHeader.parse(header.encoded, fileSize: nil)
+            let copy = SlotCopy(seq: 1, identityBytes: identity.associatedBytes, threshold: k, slots: slots)
+            let file = ChainWriter.newFile(
+                copy: copy, changes: try LogicalState(v1: parsed).initialChanges, keysCount: 0,
+                macKey: try KeyDerivation.subkey(.commitChain, of: vaultKey))
+            try out.write(file.bytes)
+        } else {
+            try out.write(header.encoded)
+        }
         try checkWritten(out, keptKey: nil)
         do { try out.commit(replacing: false) } catch let error as KeyVaultError where error.code == .fileConflict {
             throw KeyVaultError(.fileConflict, "vault \(path) already exists; keyvault init never overwrites a vault")

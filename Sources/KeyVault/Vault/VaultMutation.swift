@@ -111,9 +111,11 @@ extension Vault {
         let target = resolvedPath(path)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)
-        // Writers never change a vault in place, they rename a new file over it: if the locked file is the very file
-        // read before (same inode, size and modification time), its parse is still current and is not redone.
-        let unchanged = early.vault.isSameFile(as: lock.file)
+        // Version-1 writers never change a vault in place, they rename a new file over it: if the locked file is the
+        // very file read before (same inode), its parse is still current and is not redone. A version-2 vault is
+        // changed in place by appends, so it is always read again under the lock: an append from an older parse would
+        // write over a commit another writer acknowledged meanwhile.
+        let unchanged = early.vault.chain == nil && early.vault.isSameFile(as: lock.file)
         var current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
         // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
         if !unchanged && current.progress.records < early.vault.progress.records {

@@ -207,12 +207,19 @@ final class VaultOutput {
             plan.newChunk = commit.newChunk
             plan.fileSize = commit.fileSize
         }
-        guard !plan.steps.isEmpty else { return current }
+        // The vault returned reads through a descriptor of its own (the lock's goes with the lock: a vault kept open
+        // must not keep it locked), opened and checked before anything is written, so that no error follows success.
+        let file = try OpenFile.open(target, what: "vault")
+        guard let mine = try? file.status(what: "vault"), let locked = try? lock.file.status(what: "vault"), mine.st_dev == locked.st_dev, mine.st_ino == locked.st_ino
+        else {
+            throw KeyVaultError(.io, "the vault \(target) was replaced while this command held its lock; nothing was written; run it again")
+        }
+        guard !plan.steps.isEmpty else { return current.reading(from: file) }
         let fd = try openForAppending()
         defer { Syscalls.close(fd) }
         // Until the commit's tail is written the vault is as it was: a reader ignores an unfinished commit, and the next
-        // writer clears it. The tail's write and its sync decide.
-        let acknowledged = plan.commit == nil ? plan.steps.count : plan.steps.count - 2
+        // writer clears it. Only when the tail's own sync fails is the change there but perhaps not on the disk.
+        let acknowledged = plan.commit == nil ? plan.steps.count : plan.steps.count - 1
         try plan.execute(on: fd, path: target) { code, step in
             step < acknowledged
                 ? KeyVaultError(
@@ -231,12 +238,6 @@ final class VaultOutput {
             }
         }
         after.repaired(with: copy)
-        // Its own descriptor: the lock's goes with the lock (a vault kept open must not keep the vault locked).
-        let file = try OpenFile.open(target, what: "vault")
-        guard let mine = try? file.status(what: "vault"), let locked = try? lock.file.status(what: "vault"), mine.st_dev == locked.st_dev, mine.st_ino == locked.st_ino
-        else {
-            throw KeyVaultError(.io, "the vault \(target) was replaced while this command held its lock; run 'keyvault list' to see what it holds")
-        }
         return Vault(path: current.path, file: file, header: header, offsets: offsets, chain: after, slotCopy: copy)
     }
 

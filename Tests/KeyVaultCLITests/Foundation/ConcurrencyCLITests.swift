@@ -1,13 +1,15 @@
-// Several keyvault processes sealing into one vault at once: the lock serialises them and no seal is lost.
+// Several keyvault processes sealing into one vault at once: the lock serialises them and no seal is lost, in either
+// format version.
 import Foundation
 import Testing
 
 struct ConcurrencyCLITests {
-    @Test func eightConcurrentSealsAllLand() throws {
+    /// Format version 1 (each seal a new file renamed into place) and 2 (each seal an append to the same file).
+    @Test(arguments: ["1", "2"]) func eightConcurrentSealsAllLand(format: String) throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let made = try CLI.run(["keygen", "--out", ws.file("id")])
         #expect(made.status == 0)
-        #expect(try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id")]).status == 0)
+        #expect(try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id"), "--format", format]).status == 0)
         let count = 8
         for i in 0..<count { _ = try ws.key("k\(i).bin", size: 64 + i) }
         nonisolated(unsafe) var results = [Run?](repeating: nil, count: count)

@@ -73,6 +73,26 @@ struct Version2CLITests {
         #expect(r.status == 0 && r.stdout.contains("4 of 4 entries intact"), "\(r)")
     }
 
+    @Test(.namedHosts) func initMakesAVersion2VaultThatTakesSealsAndRestores() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        var r = try CLI.run(["keygen", "--out", ws.file("id")])
+        #expect(r.status == 0, "\(r)")
+        r = try CLI.run(["init", ws.file("v.kv"), "--identity", ws.file("id"), "--format", "2"])
+        #expect(r.status == 0, "\(r)")
+        r = try CLI.run(["info", ws.file("v.kv"), "--json"])
+        #expect(r.stdout.contains("\"formatVersion\":2"), "\(r)")
+        let key = try ws.key("sm.bin")
+        r = try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--identity", ws.file("id")])
+        #expect(r.status == 0, "\(r)")
+        r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("back.bin"), "--identity", ws.file("id")], host: "SM01")
+        #expect(r.status == 0, "\(r)")
+        #expect(try ws.read("back.bin") == key)
+        r = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("id")])
+        #expect(r.status == 0 && r.stdout.contains("1 of 1 entries intact"), "\(r)")
+        r = try CLI.run(["init", ws.file("w.kv"), "--identity", ws.file("id"), "--format", "3"])
+        #expect(r.status == 2 && r.error.contains("--format takes 1 or 2") && !FileManager.default.fileExists(atPath: ws.file("w.kv")), "\(r)")
+    }
+
     @Test func verifyNamesADamagedSlotCopyAndRepairsIt() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))

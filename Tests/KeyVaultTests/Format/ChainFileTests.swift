@@ -302,4 +302,16 @@ struct ChainFileTests {
             damage(of: huge)
                 == "vault damaged or truncated: the chunk at byte \(second.offset) claims \(0x0FFF_F000) bytes (file \(chain.fileSize) bytes, metadata limit \(FormatV2.maxMetadataCount))")
     }
+
+    /// A new chunk doubles while the metadata limit allows, then takes what is left as long as that holds the commit;
+    /// beyond that the writer asks for a compaction instead of making a file readers refuse.
+    @Test func chunksStayInsideTheMetadataLimit() {
+        let mib = 1 << 20
+        #expect(ChainWriter.chunkCapacity(holding: 100, previous: 0) == FormatV2.minChunkCapacity)
+        #expect(ChainWriter.chunkCapacity(holding: 100, previous: 64 * mib) == 128 * mib)
+        #expect(ChainWriter.chunkCapacity(holding: 100, previous: 64 * mib, budget: 50 * mib + 100) == 50 * mib)
+        #expect(ChainWriter.chunkCapacity(holding: 10 * mib, previous: 64 * mib, budget: 5 * mib) == nil)
+        #expect(ChainWriter.chunkCapacity(holding: 200 * mib, previous: 0) == 256 * mib)
+        #expect(ChainWriter.chunkCapacity(holding: 300 * mib, previous: 0) == nil)
+    }
 }

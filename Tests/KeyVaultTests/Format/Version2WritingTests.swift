@@ -65,11 +65,11 @@ struct Version2WritingTests {
         }
         #expect(try TestFiles.bytes(path) == before)
         #expect(try TestFiles.text(path + ".v1") == "mine")
-        // A link to this very vault (left by a crash) is accepted, and goes.
+        // A link to this very vault (left by a run that crashed) is accepted, and stays: this run did not make it.
         try FileManager.default.removeItem(atPath: path + ".v1")
         try FileManager.default.linkItem(atPath: path, toPath: path + ".v1")
         #expect(try Vault.upgradeToVersion2(atPath: path, credentials: credentials))
-        #expect(!FileManager.default.fileExists(atPath: path + ".v1"))
+        #expect(try TestFiles.bytes(path + ".v1") == before)
         #expect(try Vault.open(atPath: path).formatVersion == 2)
     }
 
@@ -209,5 +209,55 @@ struct Version2WritingTests {
         let vault = try Vault.open(atPath: path)
         #expect(vault.header.extensions.checkIns.count == 1)
         #expect(try vault.unlock(with: two).isAuthentic)
+    }
+
+    /// Writes from one `UnlockedVault` kept open, and writers racing each other: each append is planned from the file
+    /// as it is under the lock, never from an earlier read (an append from an older read would write over a commit
+    /// acknowledged meanwhile).
+    @Test func appendsAreAlwaysPlannedFromTheFileUnderTheLock() throws {
+        let (path, credentials, keys) = try Self.upgraded()
+        let unlocked = try Vault.open(atPath: path).unlock(with: credentials)
+        let commits = try #require(unlocked.vault.chain?.commits.count)
+        let host = HostIdentity(testingName: try HostName("SM01"))
+        for _ in 0..<3 { #expect(try unlocked.restore(role: .sm, on: host).recordProblem == nil) }
+        let after = try Vault.open(atPath: path)
+        #expect(after.chain?.commits.count == commits + 3)
+        #expect(try after.unlock(with: credentials).vault.header.extensions.log.records.suffix(3).allSatisfy { $0.action == .restore })
+
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 6) { t in
+            do {
+                if t % 2 == 0 {
+                    let key = try SecretBytes(copying: Array("key \(t)".utf8))
+                    _ = try Vault.seal(key, Self.request(.dw, "DW1\(t)"), atPath: path, credentials: credentials)
+                } else {
+                    let problem = try Vault.open(atPath: path).unlock(with: credentials).restore(role: .sm, on: host).recordProblem
+                    if let problem { failures.withLock { $0.append("restore \(t): \(problem)") } }
+                }
+            } catch {
+                failures.withLock { $0.append("writer \(t): \(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let final = try Vault.open(atPath: path)
+        #expect(final.chain?.commits.count == commits + 9)
+        #expect(try Self.keys(of: path, credentials: credentials).count == keys.count + 3)
+        let log = try final.unlock(with: credentials).vault.header.extensions.log.records
+        #expect(log.suffix(6).filter { $0.action == .restore }.count == 3 && log.suffix(6).filter { $0.action == .seal }.count == 3)
+    }
+
+    /// A preamble damaged into another version (its magic intact) does not hide a version-2 vault: its slot copy
+    /// finds it, and the next write puts the preamble right.
+    @Test func aPreambleDamagedIntoAnotherVersionIsSurvived() throws {
+        let (path, credentials, keys) = try Self.upgraded()
+        var bytes = try TestFiles.bytes(path)
+        bytes[9] = 0x01  // "version 1"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let vault = try Vault.open(atPath: path)
+        #expect(vault.formatVersion == 2 && vault.storageProblems == ["the preamble (the file's first 4096 bytes) is damaged"])
+        #expect(try Self.keys(of: path, credentials: credentials) == keys)
+        #expect(try Vault.repairStorage(atPath: path, credentials: credentials) == ["the preamble (the file's first 4096 bytes) is damaged"])
+        #expect(try Vault.open(atPath: path).storageProblems.isEmpty)
+        #expect(try TestFiles.bytes(path)[9] == 0x02)
     }
 }

@@ -77,7 +77,11 @@ enum ChainWriter {
         let all = [base(copy)] + changes
         // The commit's size does not depend on keys_offset, so encode once to size the chunk, then for real.
         let sizing = Commit.encode(number: 1, keysOffset: 0, changes: all, offset: chunkOffset + FormatV2.chunkHeadCount).body.count
-        let capacity = chunkCapacity(holding: sizing + FormatV2.commitTailCount, previous: 0)
+        // (A state too large for one chunk is refused by the caller's read-back, as a reader would refuse it.)
+        let capacity =
+            chunkCapacity(holding: sizing + FormatV2.commitTailCount, previous: 0)
+            ?? FormatV2.roundUp(
+                FormatV2.chunkHeadCount + sizing + FormatV2.commitTailCount + FormatV2.linkCount, to: FormatV2.blockSize)
         let keysOffset = keysCount > 0 ? chunkOffset + capacity : 0
         let (body, check) = Commit.encode(number: 1, keysOffset: UInt64(keysOffset), changes: all, offset: chunkOffset + FormatV2.chunkHeadCount)
         let mac = CommitChain.mac(previous: [UInt8](repeating: 0, count: 32), unkeyedChecks: [], check: check, key: macKey)
@@ -93,10 +97,14 @@ enum ChainWriter {
         return (bytes, chunkOffset + capacity, check, mac)
     }
 
-    /// A chunk's capacity for `needed` bytes of commits: twice that, at least twice the previous chunk, a multiple of 4096.
-    static func chunkCapacity(holding needed: Int, previous: Int) -> Int {
-        let room = FormatV2.chunkHeadCount + needed + FormatV2.linkCount
-        return FormatV2.roundUp(max(FormatV2.minChunkCapacity, 2 * room, 2 * previous), to: FormatV2.blockSize)
+    /// A chunk's capacity for `needed` bytes of commits: twice that, at least twice the previous chunk, a multiple of
+    /// 4096 — but no more than `budget` (what the metadata limit leaves), as long as that holds it; nil when it cannot.
+    static func chunkCapacity(holding needed: Int, previous: Int, budget: Int = FormatV2.maxMetadataCount) -> Int? {
+        let exact = FormatV2.chunkHeadCount + needed + FormatV2.linkCount
+        let room = FormatV2.roundUp(max(FormatV2.minChunkCapacity, exact), to: FormatV2.blockSize)
+        let wanted = FormatV2.roundUp(max(FormatV2.minChunkCapacity, 2 * exact, 2 * previous), to: FormatV2.blockSize)
+        let allowed = budget / FormatV2.blockSize * FormatV2.blockSize
+        return room <= allowed ? min(wanted, allowed) : nil
     }
 
     /// The writes that append one commit of `changes` to `chain`, with `keys` (the commit's sealed keys, in the order
@@ -119,9 +127,10 @@ enum ChainWriter {
         var newChunk: (offset: Int, capacity: Int)?
         if commitOffset + sizing > linkStart {
             let offset = FormatV2.roundUp(chain.fileSize + keys.count, to: FormatV2.blockSize)
-            let capacity = chunkCapacity(holding: sizing, previous: last.capacity)
-            guard chain.chunks.reduce(0, { $0 + $1.capacity }) + capacity <= FormatV2.maxMetadataCount else {
-                throw KeyVaultError(.io, "the vault's metadata would exceed \(FormatV2.maxMetadataCount >> 20) MiB; run 'keyvault compact'")
+            let used = chain.chunks.reduce(0, { $0 + $1.capacity })
+            guard let capacity = chunkCapacity(holding: sizing, previous: last.capacity, budget: FormatV2.maxMetadataCount - used) else {
+                throw KeyVaultError(
+                    .io, "the vault's metadata would exceed \(FormatV2.maxMetadataCount >> 20) MiB; run 'keyvault compact' (it writes the history again as one commit); nothing was written")
             }
             newChunk = (offset, capacity)
             commitOffset = offset + FormatV2.chunkHeadCount
@@ -137,6 +146,13 @@ enum ChainWriter {
         if let newChunk {
             plan.steps.append(.extend(to: newChunk.offset + newChunk.capacity))
             plan.steps.append(.write(offset: newChunk.offset, bytes: ChainFile.chunkHead(capacity: newChunk.capacity)))
+        }
+        // The link into the last chunk is written again (same bytes) with every commit in it, so that a link whose
+        // sync once failed (its page then clean in the cache, never written) reaches the disk before a commit after it
+        // is acknowledged: a lost link would otherwise read as a shorter history.
+        if newChunk == nil, chain.chunks.count >= 2 {
+            let before = chain.chunks[chain.chunks.count - 2]
+            plan.steps.append(.write(offset: ChainFile.linkOffset(chunk: before.offset, capacity: before.capacity), bytes: ChainFile.link(from: before.offset, to: last.offset)))
         }
         plan.steps += [.write(offset: commitOffset, bytes: body), .sync]
         // A new chunk is linked before its first commit's tail is written: a crash in between leaves a torn commit

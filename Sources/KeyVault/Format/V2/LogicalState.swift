@@ -109,7 +109,7 @@ struct LogicalState: Equatable, Sendable {
         case .checkIn:
             throw KeyVaultError(.unsupportedVersion, "vault holds a lone custodian's check-in commit, which this keyvault does not read yet")
         case .padding, nil:
-            // Informational changes this version does not know: kept as they are by a rewrite, skipped here.
+            // Informational changes this version does not know: skipped here (and not carried by a rewrite).
             guard change.type >= 0x80 else { throw KeyVaultError(.unsupportedVersion, "vault has a change of type \(change.type); upgrade keyvault") }
         }
     }
