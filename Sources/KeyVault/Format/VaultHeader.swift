@@ -101,7 +101,8 @@ struct VaultHeader: Sendable {
 
     /// Parses the whole header (exactly `header_size` bytes) of a file of `fileSize` bytes; `fileSize` nil for the
     /// header a version-2 file replays to, whose sealed keys are not one area after it (``ChainFile/keyOffsets(for:)``).
-    static func parse(_ bytes: [UInt8], fileSize given: Int?) throws -> VaultHeader {
+    /// `checksummed` false for such a header laid out in memory: its checksum is not checked (its commits were).
+    static func parse(_ bytes: [UInt8], fileSize given: Int?, checksummed: Bool = true) throws -> VaultHeader {
         let fileSize = given ?? Int.max
         let headerSize = try parsePreamble(bytes[...], fileSize: fileSize)
         guard bytes.count == headerSize else {
@@ -125,7 +126,7 @@ struct VaultHeader: Sendable {
                         })
                 })
             : .empty
-        let checksummed = r.position
+        let checksumOffset = r.position
         let checksum = Array(try r.bytes(FormatV1.checksumCount, "header checksum"))
         _ = try r.bytes(FormatV1.vaultTagCount, "vault tag")
         try r.expectEnd("the vault tag")
@@ -139,8 +140,8 @@ struct VaultHeader: Sendable {
         }
         return VaultHeader(
             identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
-            entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksummed, extensions: extensions,
-            checksumValid: constantTimeEqual(Hashing.blake2b(bytes[0..<checksummed]), checksum),
+            entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksumOffset, extensions: extensions,
+            checksumValid: !checksummed || constantTimeEqual(Hashing.blake2b(bytes[0..<checksumOffset]), checksum),
             ciphertextAreaCount: ciphertextAreaCount)
     }
 

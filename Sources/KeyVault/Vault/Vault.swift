@@ -159,9 +159,16 @@ public struct Vault: Sendable {
         return mine.st_dev == other.st_dev && mine.st_ino == other.st_ino
     }
 
-    /// This vault's parse, reading later bytes (the sealed keys) through `other`, a descriptor on the same file.
-    func reading(from other: OpenFile) -> Vault {
-        Vault(path: path, file: other, header: header, offsets: offsets, chain: chain, slotCopy: slotCopy)
+    /// This vault's parse, reading later bytes (the sealed keys) through `other`, a descriptor on the same file; with
+    /// `chain`, that file's structure read again (the same history, ``ChainFile/holdsTheSameHistory(as:)``).
+    func reading(from other: OpenFile, chain now: ChainFile? = nil) -> Vault {
+        Vault(path: path, file: other, header: header, offsets: offsets, chain: now ?? chain, slotCopy: slotCopy)
+    }
+
+    /// Whether `other` is this vault's file (the same device and inode), whatever was written to it since.
+    func isSameFile(inode other: OpenFile) -> Bool {
+        guard let a = try? file.status(what: "vault"), let b = try? other.status(what: "vault") else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
     /// Whether the file is format version 2: a slot copy's magic where version 2 puts the first one, and a preamble
@@ -186,7 +193,7 @@ public struct Vault: Sendable {
         var failure: (any Error)?
         for copy in chain.copies.compactMap({ $0 }) {
             do {
-                let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy), fileSize: nil)
+                let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy, checksum: false), fileSize: nil, checksummed: false)
                 return Vault(path: path, file: file, header: header, offsets: try chain.keyOffsets(for: header), chain: chain, slotCopy: copy)
             } catch {
                 // The first copy's error is the one that says what is wrong (the other's is "not made under it").

@@ -115,8 +115,20 @@ extension Vault {
         // very file read before (same inode), its parse is still current and is not redone. A version-2 vault is
         // changed in place by appends, so it is always read again under the lock: an append from an older parse would
         // write over a commit another writer acknowledged meanwhile.
-        let unchanged = early.vault.chain == nil && early.vault.isSameFile(as: lock.file)
-        var current = try unchanged ? early.vault.reading(from: lock.file) : Vault.read(from: lock.file, path: target)
+        var unchanged = early.vault.chain == nil && early.vault.isSameFile(as: lock.file)
+        var current: Vault
+        if unchanged {
+            current = early.vault.reading(from: lock.file)
+        } else if let before = early.vault.chain, early.vault.isSameFile(inode: lock.file),
+            let now = try? ChainFile.read(from: lock.file), now.holdsTheSameHistory(as: before)
+        {
+            // The same commits (each one's check, mac and keys_offset), chunks and slot copies as read before: the
+            // replay would give the same vault, so only the file's structure is read again (its end, any torn commit).
+            current = early.vault.reading(from: lock.file, chain: now)
+            unchanged = true
+        } else {
+            current = try Vault.read(from: lock.file, path: target)
+        }
         // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
         if !unchanged && current.progress.records < early.vault.progress.records {
             throw KeyVaultError.damaged(

@@ -82,7 +82,7 @@ final class VaultOutput {
                 _ = chain
                 newCopy = used
                 mode = .version2Append(changes: changes, keys: [])
-                newHeader = try VaultHeader.parse(try state.header(copy: used), fileSize: nil)
+                newHeader = try VaultHeader.parse(try state.header(copy: used, checksum: false), fileSize: nil, checksummed: false)
             } else {
                 let seq = current.chain == nil ? 1 : (current.slotCopy?.seq ?? 0) + 1
                 let copy = SlotCopy(seq: seq, identityBytes: header.identity.associatedBytes, threshold: header.threshold, slots: header.slots)
@@ -271,7 +271,7 @@ final class VaultOutput {
     /// `bytes` parsed as the header a version-2 file replays to: version 1's rules, and a version-2 vault's limits.
     private func parsedForVersion2(_ bytes: [UInt8]) throws -> VaultHeader {
         do {
-            return try VaultHeader.parse(bytes, fileSize: nil)
+            return try VaultHeader.parse(bytes, fileSize: nil, checksummed: false)
         } catch let error as KeyVaultError {
             throw KeyVaultError(.internalError, "refused to write \(target): the new header would not open (\(error.message)); the vault was not changed")
         }

@@ -61,6 +61,17 @@ struct ChainFile: Sendable {
         }
     }
 
+    /// Whether this file holds exactly the history `before` held — the same slot copies and chunks, and commits with
+    /// the same numbers, checks, macs and `keys_offset`s — and has not shrunk: what a writer needs to reuse the
+    /// replay of `before` (only the end of the file, a torn commit, may differ).
+    func holdsTheSameHistory(as before: ChainFile) -> Bool {
+        slotCopySize == before.slotCopySize && copies == before.copies && fileSize >= before.fileSize
+            && chunks.elementsEqual(before.chunks, by: { $0.offset == $1.offset && $0.capacity == $1.capacity })
+            && commits.elementsEqual(before.commits) { a, b in
+                a.offset == b.offset && a.number == b.number && a.keysOffset == b.keysOffset && a.check == b.check && a.mac == b.mac
+            }
+    }
+
     /// The file after both slot copies were written as `copy` (a repair by the writer).
     mutating func repaired(with copy: SlotCopy) {
         copies = copies.map { _ in copy }

@@ -147,9 +147,10 @@ struct LogicalState: Equatable, Sendable {
         return state
     }
 
-    /// This state laid out as a version-1 header for the slots of `copy`, with a valid checksum and a vault tag of
-    /// zeros (a version-2 vault is authenticated by its chain, not by a tag).
-    func header(copy: SlotCopy) throws -> [UInt8] {
+    /// This state laid out as a version-1 header for the slots of `copy`, with a valid checksum (or, `checksum`
+    /// false, zeros where it goes: for a parse that does not check it) and a vault tag of zeros (a version-2 vault is
+    /// authenticated by its chain, not by a tag).
+    func header(copy: SlotCopy, checksum: Bool = true) throws -> [UInt8] {
         var w = ByteWriter(capacity: 256 + records.count + sections.values.reduce(0) { $0 + $1.count + 5 } + logItems.count * 120)
         w.append(copy.identityBytes.prefix(10))
         let flags = UInt16(copy.identityBytes[10]) << 8 | UInt16(copy.identityBytes[11])
@@ -180,7 +181,7 @@ struct LogicalState: Equatable, Sendable {
         var bytes = w.bytes
         let size = UInt32(bytes.count + 64)
         for i in 0..<4 { bytes[12 + i] = UInt8((size >> UInt32(24 - 8 * i)) & 0xFF) }
-        bytes += Hashing.blake2b(bytes)
+        bytes += checksum ? Hashing.blake2b(bytes) : [UInt8](repeating: 0, count: 32)
         bytes += [UInt8](repeating: 0, count: 32)
         return bytes
     }

@@ -78,7 +78,8 @@ package enum FormatV2Probe {
             let t0 = clock()
             let chain = try ChainFile.read(from: OpenFile.open(path, what: "vault"))
             let t1 = clock()
-            let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: chain.copies[0]!).header(copy: chain.copies[0]!), fileSize: nil)
+            let header = try VaultHeader.parse(
+                try LogicalState.replay(chain.commits, copy: chain.copies[0]!).header(copy: chain.copies[0]!, checksum: false), fileSize: nil, checksummed: false)
             _ = try chain.keyOffsets(for: header)
             let t2 = clock()
             guard CommitChain.firstBroken(chain.commits, key: key) == nil else { throw KeyVaultError(.internalError, "the probe's chain does not hold") }
