@@ -37,6 +37,14 @@ int kv_try_lock_exclusive(int fd) {
     return flock(fd, LOCK_EX | LOCK_NB);
 }
 
+int kv_try_lock_shared(int fd) {
+    return flock(fd, LOCK_SH | LOCK_NB);
+}
+
+int kv_unlock(int fd) {
+    return flock(fd, LOCK_UN);
+}
+
 int kv_make_temporary(char *path_template) {
     return mkostemp(path_template, O_CLOEXEC);
 }

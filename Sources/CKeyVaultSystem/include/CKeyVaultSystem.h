@@ -14,6 +14,9 @@ int kv_set_terminal_echo(int fd, int on);
 
 /// flock(fd, LOCK_EX | LOCK_NB). Returns 0, or -1 with errno set (EWOULDBLOCK when held elsewhere).
 int kv_try_lock_exclusive(int fd);
+/// flock(fd, LOCK_SH | LOCK_NB) and flock(fd, LOCK_UN): a reader's shared hold on a vault's lock.
+int kv_try_lock_shared(int fd);
+int kv_unlock(int fd);
 
 /// mkostemp(template, O_CLOEXEC): creates a unique file, mode 0600. Returns the descriptor, or -1 with errno set.
 int kv_make_temporary(char *path_template);

@@ -137,6 +137,18 @@ package enum Syscalls {
         }
     }
 
+    /// flock(LOCK_SH | LOCK_NB); false when a writer holds the lock.
+    static func tryLockShared(_ fd: Int32) throws(SyscallFailure) -> Bool {
+        while true {
+            if kv_try_lock_shared(fd) == 0 { return true }
+            if errno == EWOULDBLOCK { return false }
+            if errno != EINTR { throw SyscallFailure(errno) }
+        }
+    }
+
+    /// flock(LOCK_UN).
+    static func unlockFile(_ fd: Int32) { _ = kv_unlock(fd) }
+
     /// mkstemp in `directory` with a name starting `prefix`; the file is created 0600. Returns (fd, path).
     static func makeTemporary(directory: String, prefix: String) throws(SyscallFailure) -> (Int32, String) {
         var template = Array("\(directory)/\(prefix)XXXXXX".utf8CString)

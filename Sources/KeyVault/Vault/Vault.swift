@@ -62,7 +62,8 @@ public struct Vault: Sendable {
     ///   format; ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such file.
     public static func open(atPath path: String, allowingDamage: Bool = false) throws -> Vault {
         try about(path: path) {
-            let vault = try read(from: OpenFile.open(path, what: "vault"), path: path)
+            let file = try OpenFile.open(path, what: "vault")
+            let vault = try readSharing(file, path: path)
             if !allowingDamage { try vault.requireValidChecksum() }
             return vault
         }
@@ -73,6 +74,27 @@ public struct Vault: Sendable {
         guard isChecksumValid else {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum; run 'keyvault verify' to see which entries are intact")
         }
+    }
+
+    /// Reads the vault in `file`, a descriptor of its own, holding the writers' lock shared while it reads a
+    /// version-2 file: appends change that file in place, and a reader must not see a link or a commit's tail half
+    /// written. A writer holds the lock for milliseconds; after two seconds (a long rewrite, which renames and never
+    /// writes in place, or a file system without locks) the file is read without it. Never used on a descriptor this
+    /// process locked to write: a shared lock would replace that one.
+    static func readSharing(_ file: OpenFile, path: String) throws -> Vault {
+        var locked = false
+        if let preamble = try? file.read(count: 10, at: 0, what: "vault"), preamble.count == 10, preamble[8] == 0, preamble[9] == UInt8(FormatV2.version) {
+            for _ in 0..<200 {
+                guard let taken = try? Syscalls.tryLockShared(file.fd) else { break }
+                if taken {
+                    locked = true
+                    break
+                }
+                Syscalls.sleep(milliseconds: 10)
+            }
+        }
+        defer { if locked { Syscalls.unlockFile(file.fd) } }
+        return try read(from: file, path: path)
     }
 
     static func read(from file: OpenFile, path: String) throws -> Vault {

@@ -260,4 +260,25 @@ struct Version2WritingTests {
         #expect(try Vault.open(atPath: path).storageProblems.isEmpty)
         #expect(try TestFiles.bytes(path)[9] == 0x02)
     }
+
+    /// A reader of a version-2 vault holds the writers' lock shared while it reads (an append changes the file in
+    /// place): it waits for a writer that holds the lock, and reads without it when a writer keeps it for long.
+    @Test func readersWaitForTheWritersLock() throws {
+        let (path, _, _) = try Self.upgraded()
+        nonisolated(unsafe) var held: VaultLock? = try VaultLock.acquire(path)
+        let released = Mutex(false)
+        let writer = Thread {
+            Thread.sleep(forTimeInterval: 0.4)
+            released.withLock { $0 = true }
+            held = nil
+        }
+        writer.start()
+        let vault = try Vault.open(atPath: path)
+        #expect(released.withLock { $0 }, "the reader read while a writer held the lock")
+        #expect(vault.formatVersion == 2)
+        // A writer that keeps the lock (a long rewrite, which never writes in place) does not stop readers.
+        let kept = try VaultLock.acquire(path)
+        #expect(try Vault.open(atPath: path).formatVersion == 2)
+        withExtendedLifetime(kept) {}
+    }
 }
