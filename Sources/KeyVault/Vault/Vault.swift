@@ -216,7 +216,10 @@ public struct Vault: Sendable {
         for copy in chain.copies.compactMap({ $0 }) {
             do {
                 let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy, checksum: false), fileSize: nil, checksummed: false)
-                return Vault(path: path, file: file, header: header, offsets: try chain.keyOffsets(for: header), chain: chain, slotCopy: copy)
+                let offsets = try chain.keyOffsets(for: header)
+                var kept = chain
+                kept.forgetChanges()
+                return Vault(path: path, file: file, header: header, offsets: offsets, chain: kept, slotCopy: copy)
             } catch {
                 // The first copy's error is the one that says what is wrong (the other's is "not made under it").
                 failure = failure ?? error

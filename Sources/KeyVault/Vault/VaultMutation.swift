@@ -120,8 +120,9 @@ extension Vault {
         if unchanged {
             current = early.vault.reading(from: lock.file)
         } else if let before = early.vault.chain, early.vault.isSameFile(inode: lock.file),
-            let now = try? ChainFile.read(from: lock.file), now.holdsTheSameHistory(as: before)
+            var now = try? ChainFile.read(from: lock.file), now.holdsTheSameHistory(as: before)
         {
+            now.forgetChanges()
             // The same commits (each one's check, mac and keys_offset), chunks and slot copies as read before: the
             // replay would give the same vault, so only the file's structure is read again (its end, any torn commit).
             current = early.vault.reading(from: lock.file, chain: now)

@@ -28,9 +28,10 @@ final class VaultOutput {
     /// Whether a version-2 file must be written whole (an upgrade, a compaction) even when appends could say it.
     private let rewriteVersion2: Bool
     private var mode: Mode
+    /// The header as given, kept for a version-1 file only (a version-2 write keeps its parse, ``newHeader``).
     private var headerBytes: [UInt8] = []
+    private var headerWritten = false
     private var newHeader: VaultHeader?
-    private var newState: LogicalState?
     private var vaultKey: SecretBytes?
     private var newCopy: SlotCopy?
     /// Whether the existing sealed keys were kept as they are (``keepCiphertexts()``).
@@ -64,26 +65,24 @@ final class VaultOutput {
 
     /// The vault's new header, version 1's layout, and the vault key it is under (a re-key's new key): the first write.
     func writeHeader(_ bytes: [UInt8], vaultKey key: SecretBytes) throws {
-        precondition(headerBytes.isEmpty, "the header is written once, first")
-        headerBytes = bytes
+        precondition(!headerWritten, "the header is written once, first")
+        headerWritten = true
         vaultKey = key
         switch mode {
         case .version1(let out):
+            headerBytes = bytes
             try out.write(bytes)
         case .version2Pending:
-            let header = try parsedForVersion2(bytes)
-            let state = try LogicalState(v1: header)
-            newState = state
-            if !rewriteVersion2, let chain = current.chain, let used = current.slotCopy,
-                header.identity.withExtensions(false) == current.header.identity.withExtensions(false),
-                header.slots == current.header.slots, header.threshold == current.header.threshold,
-                let changes = try LogicalState(v1: current.header).changes(to: state)
-            {
-                _ = chain
+            // (Scoped so that the parse of `bytes` and the state before the change are gone before the next copy of
+            // the metadata is made: a 100,000-entry vault's is 13 MiB each.)
+            let (header, state, appendable) = try planVersion2(bytes)
+            if let changes = appendable, let used = current.slotCopy {
                 newCopy = used
                 mode = .version2Append(changes: changes, keys: [])
                 newHeader = try VaultHeader.parse(try state.header(copy: used, checksum: false), fileSize: nil, checksummed: false)
             } else {
+                let header = try header ?? parsedForVersion2(bytes)
+                newHeader = header
                 let seq = current.chain == nil ? 1 : (current.slotCopy?.seq ?? 0) + 1
                 let copy = SlotCopy(seq: seq, identityBytes: header.identity.associatedBytes, threshold: header.threshold, slots: header.slots)
                 newCopy = copy
@@ -101,9 +100,23 @@ final class VaultOutput {
         }
     }
 
+    /// The new logical state from `bytes`, and the changes that take the vault there by an append (nil when a rewrite
+    /// is needed: an upgrade or compaction, new slots, changed index records); the parsed header only when it is not
+    /// an append (a rewrite needs its slots).
+    private func planVersion2(_ bytes: [UInt8]) throws -> (VaultHeader?, LogicalState, [Change]?) {
+        let header = try parsedForVersion2(bytes)
+        let state = try LogicalState(v1: header)
+        guard !rewriteVersion2, current.chain != nil, current.slotCopy != nil,
+            header.identity.withExtensions(false) == current.header.identity.withExtensions(false),
+            header.slots == current.header.slots, header.threshold == current.header.threshold,
+            let changes = try LogicalState(v1: current.header).changes(to: state)
+        else { return (header, state, nil) }
+        return (nil, state, changes)
+    }
+
     /// Every existing sealed key, as it is: the first thing after the header when entries are kept.
     func keepCiphertexts() throws {
-        precondition(!headerBytes.isEmpty && !keptExisting && streamed == 0, "existing keys follow the header")
+        precondition(headerWritten && !keptExisting && streamed == 0, "existing keys follow the header")
         keptExisting = true
         switch mode {
         case .version1(let out), .version2Rewrite(let out, _):

@@ -72,6 +72,13 @@ struct ChainFile: Sendable {
             }
     }
 
+    /// The same file without its commits' changes, once they are replayed and the sealed keys located: what a
+    /// command keeps (checks, macs, offsets) to authenticate the chain and to append, without holding the metadata
+    /// a second time.
+    mutating func forgetChanges() {
+        commits = commits.map { Commit(offset: $0.offset, number: $0.number, keysOffset: $0.keysOffset, changes: [], check: $0.check, mac: $0.mac, count: $0.count) }
+    }
+
     /// The file after both slot copies were written as `copy` (a repair by the writer).
     mutating func repaired(with copy: SlotCopy) {
         copies = copies.map { _ in copy }
