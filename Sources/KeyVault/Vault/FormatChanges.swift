@@ -43,7 +43,7 @@ extension Vault {
                 area.log.append(
                     action: .upgrade, outcome: "ok: converted from format version 1 to 2 (\(current.entryCount) entries, every one verified)",
                     actor: .current(), key: unlocked.logKey)
-                try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+                try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
                 try out.keepCiphertexts()
                 out.beforeReplacing = { written in
                     try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey), written: true)
@@ -88,7 +88,7 @@ extension Vault {
             area.log.append(
                 action: .compact, outcome: "ok: \(chain.commits.count) commits (\(chain.fileSize) bytes) written again as one", actor: .current(),
                 key: unlocked.logKey)
-            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
             try out.keepCiphertexts()
             var after = 0
             out.beforeReplacing = { written in
@@ -138,7 +138,7 @@ extension Vault {
                     action: .repair, outcome: "ok: repaired from the slot copy the history was made under: \(problems.joined(separator: "; "))",
                     actor: .current(), key: unlocked.logKey)
             }
-            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
             try out.keepCiphertexts()
             return problems
         }

@@ -111,7 +111,7 @@ extension Vault {
             var area = current.header.extensions
             let result = try change(current, unlocked, &area)
             // The index is copied byte for byte; only the flags, the extension area, sizes, checksum and tag change.
-            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+            try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
             try out.keepCiphertexts()
             return result
         }

@@ -242,7 +242,7 @@ extension Vault {
                 }
                 // The existing index is copied byte for byte; only the flags, count, sizes, extension area, checksum
                 // and tag change.
-                try out.writeHeader(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey), vaultKey: unlocked.vaultKey)
+                try out.writeHeader(current.header.appending(records, extensions: extensions, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
                 try out.keepCiphertexts()
             } else {
                 try rewriteWithLabels(

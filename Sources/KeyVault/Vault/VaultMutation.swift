@@ -119,6 +119,11 @@ extension Vault {
         var current: Vault
         if unchanged {
             current = early.vault.reading(from: lock.file)
+        } else if let before = early.vault.chain, early.vault.isSameFile(inode: lock.file), let now = before.unchangedHistory(in: lock.file) {
+            // Nothing appended since it was read (no commit head where the next goes, no new chunk linked): the same
+            // history, without reading and hashing every chunk again.
+            current = early.vault.reading(from: lock.file, chain: now)
+            unchanged = true
         } else if let before = early.vault.chain, early.vault.isSameFile(inode: lock.file),
             var now = try? ChainFile.read(from: lock.file), now.holdsTheSameHistory(as: before)
         {

@@ -57,6 +57,13 @@ final class VaultOutput {
         }
     }
 
+    /// Whether the header given to ``writeHeader(_:vaultKey:)`` needs its checksum and vault tag: only a version-1
+    /// file stores them (a version-2 write lays the header out again, and a commit authenticates it).
+    var needsSealedHeader: Bool {
+        if case .version1 = mode { return true }
+        return false
+    }
+
     /// The new header as written, parsed: what a reader will find (for a version-2 vault, with a tag of zeros).
     func writtenHeader() throws -> VaultHeader {
         if let newHeader { return newHeader }
@@ -79,7 +86,7 @@ final class VaultOutput {
             if let changes = appendable, let used = current.slotCopy {
                 newCopy = used
                 mode = .version2Append(changes: changes, keys: [])
-                newHeader = try VaultHeader.parse(try state.header(copy: used, checksum: false), fileSize: nil, checksummed: false)
+                newHeader = try parsedForVersion2(try state.header(copy: used, checksum: false))
             } else {
                 let header = try header ?? parsedForVersion2(bytes)
                 newHeader = header
@@ -104,6 +111,13 @@ final class VaultOutput {
     /// is needed: an upgrade or compaction, new slots, changed index records); the parsed header only when it is not
     /// an append (a rewrite needs its slots).
     private func planVersion2(_ bytes: [UInt8]) throws -> (VaultHeader?, LogicalState, [Change]?) {
+        // The common case — the same slots and index, records added after it — without parsing the index again.
+        if !rewriteVersion2, current.chain != nil, current.slotCopy != nil,
+            let state = try? LogicalState(v1: bytes, extending: current.header),
+            let changes = try LogicalState(v1: current.header).changes(to: state)
+        {
+            return (nil, state, changes)
+        }
         let header = try parsedForVersion2(bytes)
         let state = try LogicalState(v1: header)
         guard !rewriteVersion2, current.chain != nil, current.slotCopy != nil,

@@ -72,6 +72,39 @@ struct ChainFile: Sendable {
             }
     }
 
+    /// This structure, read before, as the file in `file` still is — when nothing was appended since: no torn commit
+    /// was there, the last chunk holds only zeros from where the next commit goes to its end (its link included), and
+    /// the file did not shrink. Returns it with the file's size now (keys of an append that stopped early may have
+    /// grown it); nil when the file must be read again. What a writer checks under the lock instead of reading and
+    /// hashing every chunk again: any append since would have written a commit head there, or linked a new chunk.
+    func unchangedHistory(in file: OpenFile) -> ChainFile? {
+        guard torn == nil, let last = chunks.last, let status = try? file.status(what: "vault"), Int(status.st_size) >= fileSize else { return nil }
+        let end = last.offset + last.capacity
+        guard let rest = try? file.read(count: end - appendOffset, at: appendOffset, what: "vault"), rest.count == end - appendOffset,
+            Self.isAllZero(rest)
+        else { return nil }
+        var same = self
+        same.fileSize = Int(status.st_size)
+        return same
+    }
+
+    /// Whether every byte is zero, eight at a time.
+    static func isAllZero(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            var acc: UInt64 = 0
+            while i + 8 <= raw.count {
+                acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            while i < raw.count {
+                acc |= UInt64(raw[i])
+                i += 1
+            }
+            return acc == 0
+        }
+    }
+
     /// The same file without its commits' changes, once they are replayed and the sealed keys located: what a
     /// command keeps (checks, macs, offsets) to authenticate the chain and to append, without holding the metadata
     /// a second time.

@@ -1,5 +1,8 @@
 // What a version-2 file's commits add up to: version 1's logical vault (index, sections, audit log), replayed from the
 // changes and turned into the bytes version 1's parser checks (docs/FORMAT-V2-DESIGN.md, "Replay").
+#if canImport(Glibc)
+    @preconcurrency import Glibc  // memcmp
+#endif
 
 /// Version 1's logical vault as byte-level pieces: the index records, each section's body, and the audit log's items.
 ///
@@ -25,6 +28,19 @@ struct LogicalState: Equatable, Sendable {
         var byEntry: [[UInt8]: Int]
     }
 
+    /// Equal states, comparing the large byte arrays with `memcmp` (a 100,000-entry vault's records are 13 MiB).
+    static func == (l: LogicalState, r: LogicalState) -> Bool {
+        l.entryCount == r.entryCount && l.dropped == r.dropped && l.anchor == r.anchor && sameBytes(l.records, r.records[...])
+            && l.sections.count == r.sections.count && l.sections.allSatisfy { type, body in r.sections[type].map { sameBytes(body, $0[...]) } ?? false }
+            && l.logItems == r.logItems && l.upserting == r.upserting
+    }
+
+    /// Whether `a` and `b` hold the same bytes.
+    static func sameBytes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in a.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
+    }
+
     static let logType: UInt8 = 0x06
     /// Sections whose items each name one entry (role, host, version: fields 1-3), which change `05` upserts.
     static let perEntrySections: Set<UInt8> = [0x04, 0x05, 0x08]
@@ -34,7 +50,37 @@ struct LogicalState: Equatable, Sendable {
         records = Array(header.bytes[(header.entryCountOffset + 4)..<header.indexEnd])
         entryCount = header.entryCount
         guard header.identity.hasExtensions else { return }
-        var r = ByteReader(header.bytes[header.indexEnd..<header.checksumOffset], base: header.indexEnd)
+        try readSections(header.bytes, from: header.indexEnd, to: header.checksumOffset)
+    }
+
+    /// The state of `bytes`, a version-1 header a command wrote for `base` (the vault's current header), when it keeps
+    /// `base`'s identity, slots and every index record byte for byte and only adds records after them; nil when it
+    /// does not (then the header is parsed whole). Only the new records are walked: the final layout is parsed by
+    /// version 1's rules anyway before anything is written.
+    init?(v1 bytes: [UInt8], extending base: VaultHeader) throws {
+        let countAt = base.entryCountOffset
+        guard bytes.count >= base.indexEnd + FormatV1.checksumCount + FormatV1.vaultTagCount,
+            Self.sameBytes(Array(base.bytes[16..<countAt]), bytes[16..<countAt]),
+            Self.sameBytes(Array(base.bytes[(countAt + 4)..<base.indexEnd]), bytes[(countAt + 4)..<base.indexEnd])
+        else { return nil }
+        var r = ByteReader(bytes[countAt..<(bytes.count - FormatV1.checksumCount - FormatV1.vaultTagCount)], base: countAt)
+        let count = Int(try r.u32("entry count"))
+        guard count >= base.entryCount else { return nil }
+        _ = try r.bytes(base.indexEnd - countAt - 4, "index")
+        for _ in base.entryCount..<count {
+            _ = try r.bytes(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
+        }
+        let indexEnd = r.position
+        records = Array(bytes[(countAt + 4)..<indexEnd])
+        entryCount = count
+        let flags = UInt16(bytes[10]) << 8 | UInt16(bytes[11])
+        guard flags & FormatV1.flagExtensions != 0 else { return }
+        try readSections(bytes, from: indexEnd, to: bytes.count - FormatV1.checksumCount - FormatV1.vaultTagCount)
+    }
+
+    /// The sections in `bytes[start..<end]` (count, then type, length and body each), the audit log's apart.
+    private mutating func readSections(_ bytes: [UInt8], from start: Int, to end: Int) throws {
+        var r = ByteReader(bytes[start..<end], base: start)
         let count = Int(try r.u8("section count"))
         for _ in 0..<count {
             let type = try r.u8("section type")
@@ -48,6 +94,7 @@ struct LogicalState: Equatable, Sendable {
                 sections[type] = Array(body)
             }
         }
+        try r.expectEnd("the sections")
     }
 
     init() {}

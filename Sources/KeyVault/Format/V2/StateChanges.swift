@@ -25,7 +25,7 @@ extension LogicalState {
     }
 
     private func changes(to new: LogicalState, upserting: Bool) -> [Change]? {
-        guard new.records.count >= records.count, new.records.starts(with: records) else { return nil }
+        guard new.records.count >= records.count, Self.sameBytes(records, new.records.prefix(records.count)) else { return nil }
         var changes: [Change] = []
         if new.records.count > records.count {
             changes.append(Change(type: Change.Kind.entries.rawValue, body: Array(new.records.dropFirst(records.count))))
