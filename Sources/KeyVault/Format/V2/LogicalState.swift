@@ -198,13 +198,17 @@ struct LogicalState: Equatable, Sendable {
     /// false, zeros where it goes: for a parse that does not check it) and a vault tag of zeros (a version-2 vault is
     /// authenticated by its chain, not by a tag).
     func header(copy: SlotCopy, checksum: Bool = true) throws -> [UInt8] {
-        var w = ByteWriter(capacity: 256 + records.count + sections.values.reduce(0) { $0 + $1.count + 5 } + logItems.count * 120)
-        w.append(copy.identityBytes.prefix(10))
-        let flags = UInt16(copy.identityBytes[10]) << 8 | UInt16(copy.identityBytes[11])
         let all = allSections
         guard all.count <= FormatV1.maxSections else {
             throw KeyVaultError.damaged("vault damaged: its history leaves \(all.count) sections (at most \(FormatV1.maxSections))")
         }
+        // Exactly the header's size, so that 13 MiB of metadata is laid out once, never copied to grow.
+        let size =
+            40 + 1 + (copy.threshold == nil ? 0 : 1) + copy.slots.reduce(0) { $0 + 3 + $1.body.count } + 4 + records.count
+            + (all.isEmpty ? 0 : 1 + all.reduce(0) { $0 + 5 + $1.1.count }) + FormatV1.checksumCount + FormatV1.vaultTagCount
+        var w = ByteWriter(capacity: size)
+        w.append(copy.identityBytes.prefix(10))
+        let flags = UInt16(copy.identityBytes[10]) << 8 | UInt16(copy.identityBytes[11])
         w.u16(all.isEmpty ? flags : flags | FormatV1.flagExtensions)
         w.u32(0)  // header_size, below
         w.append(copy.identityBytes.suffix(24))
@@ -225,12 +229,10 @@ struct LogicalState: Equatable, Sendable {
                 w.append(body)
             }
         }
-        var bytes = w.bytes
-        let size = UInt32(bytes.count + 64)
-        for i in 0..<4 { bytes[12 + i] = UInt8((size >> UInt32(24 - 8 * i)) & 0xFF) }
-        bytes += checksum ? Hashing.blake2b(bytes) : [UInt8](repeating: 0, count: 32)
-        bytes += [UInt8](repeating: 0, count: 32)
-        return bytes
+        w.patch(u32: UInt32(w.bytes.count + 64), at: 12)
+        w.append(checksum ? Hashing.blake2b(w.bytes) : [UInt8](repeating: 0, count: 32))
+        w.append([UInt8](repeating: 0, count: 32))
+        return w.bytes
     }
 
     /// Every section, the audit log's included, in ascending type.
