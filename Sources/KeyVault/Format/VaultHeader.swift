@@ -1,5 +1,9 @@
 // The vault header: fixed fields, slots, the entry index, checksum and vault tag (docs/FORMAT.md, "Header").
 
+#if canImport(Glibc)
+    @preconcurrency import Glibc  // memcmp
+#endif
+
 /// A slot as stored: kind and body. Kinds this version does not know are kept and skipped.
 struct SlotRecord: Hashable, Sendable {
     let kind: UInt8
@@ -102,7 +106,9 @@ struct VaultHeader: Sendable {
     /// Parses the whole header (exactly `header_size` bytes) of a file of `fileSize` bytes; `fileSize` nil for the
     /// header a version-2 file replays to, whose sealed keys are not one area after it (``ChainFile/keyOffsets(for:)``).
     /// `checksummed` false for such a header laid out in memory: its checksum is not checked (its commits were).
-    static func parse(_ bytes: [UInt8], fileSize given: Int?, checksummed: Bool = true) throws -> VaultHeader {
+    /// `base`: a header whose index these bytes may repeat byte for byte (a write that added no entry); its parse of
+    /// the index is then reused instead of checking 100,000 records again.
+    static func parse(_ bytes: [UInt8], fileSize given: Int?, checksummed: Bool = true, sameIndexAs base: VaultHeader? = nil) throws -> VaultHeader {
         let fileSize = given ?? Int.max
         let headerSize = try parsePreamble(bytes[...], fileSize: fileSize)
         guard bytes.count == headerSize else {
@@ -112,7 +118,17 @@ struct VaultHeader: Sendable {
         let identity = try parseIdentity(&r)
         let (threshold, slots) = try parseSlots(&r, identity: identity)
         let entryCountOffset = r.position
-        let (locations, ciphertextAreaCount) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
+        let locations: [RecordLocation], ciphertextAreaCount: Int
+        if let base, base.entryCountOffset == entryCountOffset, bytes.count >= base.indexEnd,
+            base.bytes.withUnsafeBytes({ b in
+                bytes.withUnsafeBytes { n in memcmp(b.baseAddress! + entryCountOffset, n.baseAddress! + entryCountOffset, base.indexEnd - entryCountOffset) == 0 }
+            })
+        {
+            (locations, ciphertextAreaCount) = (base.locations, base.ciphertextAreaCount)
+            r = ByteReader(bytes[base.indexEnd...], base: base.indexEnd)
+        } else {
+            (locations, ciphertextAreaCount) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
+        }
         let indexEnd = r.position
         let extensions =
             identity.hasExtensions

@@ -86,7 +86,7 @@ final class VaultOutput {
             if let changes = appendable, let used = current.slotCopy {
                 newCopy = used
                 mode = .version2Append(changes: changes, keys: [])
-                newHeader = try parsedForVersion2(try state.header(copy: used, checksum: false))
+                newHeader = try parsedForVersion2(try state.header(copy: used, checksum: false), sameIndexAs: current.header)
             } else {
                 let header = try header ?? parsedForVersion2(bytes)
                 newHeader = header
@@ -296,9 +296,9 @@ final class VaultOutput {
     }
 
     /// `bytes` parsed as the header a version-2 file replays to: version 1's rules, and a version-2 vault's limits.
-    private func parsedForVersion2(_ bytes: [UInt8]) throws -> VaultHeader {
+    private func parsedForVersion2(_ bytes: [UInt8], sameIndexAs base: VaultHeader? = nil) throws -> VaultHeader {
         do {
-            return try VaultHeader.parse(bytes, fileSize: nil, checksummed: false)
+            return try VaultHeader.parse(bytes, fileSize: nil, checksummed: false, sameIndexAs: base)
         } catch let error as KeyVaultError {
             throw KeyVaultError(.internalError, "refused to write \(target): the new header would not open (\(error.message)); the vault was not changed")
         }
