@@ -76,32 +76,36 @@ public struct Vault: Sendable {
         }
     }
 
-    /// Reads the vault in `file`, a descriptor of its own, holding the writers' lock shared while it reads a
-    /// version-2 file: appends change that file in place, and a reader must not see a link or a commit's tail half
-    /// written. A writer holds the lock for milliseconds; after two seconds (a long rewrite, which renames and never
-    /// writes in place, or a file system without locks) the file is read without it. Never used on a descriptor this
-    /// process locked to write: a shared lock would replace that one.
+    /// Reads the vault in `file`, a descriptor of its own: a version-2 file's structure (its chunks and commits) is
+    /// read holding the writers' lock shared, since appends change that file in place and a reader must not see a
+    /// link or a commit's tail half written. Only that read: the replay after it works on memory, so that readers
+    /// in a loop do not keep a writer waiting. A writer holds the lock for milliseconds; after two seconds (a long
+    /// rewrite, which renames and never writes in place, or a file system without locks) the file is read without it.
+    /// Never used on a descriptor this process locked to write: a shared lock would replace that one.
     static func readSharing(_ file: OpenFile, path: String) throws -> Vault {
-        var locked = false
-        if let preamble = try? file.read(count: 10, at: 0, what: "vault"), preamble.count == 10, preamble[8] == 0, preamble[9] == UInt8(FormatV2.version) {
-            for _ in 0..<200 {
-                guard let taken = try? Syscalls.tryLockShared(file.fd) else { break }
-                if taken {
-                    locked = true
-                    break
-                }
-                Syscalls.sleep(milliseconds: 10)
-            }
-        }
-        defer { if locked { Syscalls.unlockFile(file.fd) } }
-        return try read(from: file, path: path)
+        try read(from: file, path: path, sharingLock: true)
     }
 
-    static func read(from file: OpenFile, path: String) throws -> Vault {
+    /// Runs `body` holding `file`'s lock shared (at most two seconds of waiting for a writer to let go).
+    static func holdingShared<T>(_ file: OpenFile, _ body: () throws -> T) rethrows -> T {
+        var locked = false
+        for _ in 0..<200 {
+            guard let taken = try? Syscalls.tryLockShared(file.fd) else { break }
+            if taken {
+                locked = true
+                break
+            }
+            Syscalls.sleep(milliseconds: 10)
+        }
+        defer { if locked { Syscalls.unlockFile(file.fd) } }
+        return try body()
+    }
+
+    static func read(from file: OpenFile, path: String, sharingLock: Bool = false) throws -> Vault {
         let fileSize = Int(try file.status(what: "vault").st_size)
         let preambleCount = min(fileSize, 16)
         let preamble = try file.read(count: preambleCount, at: 0, what: "vault header")
-        if try isVersion2(preamble, file: file, fileSize: fileSize) { return try readVersion2(from: file, path: path) }
+        if try isVersion2(preamble, file: file, fileSize: fileSize) { return try readVersion2(from: file, path: path, sharingLock: sharingLock) }
         do {
             let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
             let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
@@ -112,7 +116,7 @@ public struct Vault: Sendable {
             // its slot copy; when it is not one either, version 1's error is the one that says what is wrong.
             guard fileSize >= 2 * FormatV2.blockSize,
                 try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic),
-                let version2 = try? readVersion2(from: file, path: path)
+                let version2 = try? readVersion2(from: file, path: path, sharingLock: sharingLock)
             else { throw error }
             return version2
         }
@@ -210,8 +214,8 @@ public struct Vault: Sendable {
 
     /// A format-version-2 file, replayed into the header version 1 would hold: under slot copy A, or under copy B when
     /// A is damaged or the history was not made under it.
-    private static func readVersion2(from file: OpenFile, path: String) throws -> Vault {
-        let chain = try ChainFile.read(from: file)
+    private static func readVersion2(from file: OpenFile, path: String, sharingLock: Bool = false) throws -> Vault {
+        let chain = try sharingLock ? holdingShared(file) { try ChainFile.read(from: file) } : ChainFile.read(from: file)
         var failure: (any Error)?
         for copy in chain.copies.compactMap({ $0 }) {
             do {

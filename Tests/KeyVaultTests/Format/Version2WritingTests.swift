@@ -281,4 +281,23 @@ struct Version2WritingTests {
         #expect(try Vault.open(atPath: path).formatVersion == 2)
         withExtendedLifetime(kept) {}
     }
+
+    /// The last commit cut off in place (zeroed, as a file writer or an older copy written over the same file could)
+    /// while a writer holds an earlier read: the writer notices the history went back and writes nothing, instead of
+    /// appending after the zeros (which every reader would refuse). Found by a review of the shortcut that skips
+    /// reading the file again when nothing was appended.
+    @Test func aHistoryCutInPlaceIsNotAppendedTo() throws {
+        let (path, credentials, _) = try Self.upgraded()
+        _ = try Vault.seal(try SecretBytes(copying: [1, 2, 3]), Self.request(.dw, "DW05"), atPath: path, credentials: credentials)
+        let early = try Vault.open(atPath: path).unlock(with: credentials)
+        let last = try #require(early.vault.chain?.commits.last)
+        var bytes = try TestFiles.bytes(path)
+        for i in last.offset..<last.end { bytes[i] = 0 }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: Data(bytes))
+        try handle.close()
+        let restored = try early.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")))
+        #expect(restored.recordProblem?.contains("the vault went back in its history while this command ran") == true, "\(String(describing: restored.recordProblem))")
+        #expect(try TestFiles.bytes(path) == bytes, "nothing was written")
+    }
 }

@@ -77,11 +77,30 @@ struct ChainFile: Sendable {
     /// the file did not shrink. Returns it with the file's size now (keys of an append that stopped early may have
     /// grown it); nil when the file must be read again. What a writer checks under the lock instead of reading and
     /// hashing every chunk again: any append since would have written a commit head there, or linked a new chunk.
+    ///
+    /// Zeros alone do not say the history is the same (a file writer can cut the last commits off in place, or make
+    /// the last one torn so that another writer replaces it): the last commit's head and tail and both slot copies
+    /// must still be what was read. Anything else goes the long way, whose checks (a history gone back, a damaged
+    /// copy to repair) then apply.
     func unchangedHistory(in file: OpenFile) -> ChainFile? {
-        guard torn == nil, let last = chunks.last, let status = try? file.status(what: "vault"), Int(status.st_size) >= fileSize else { return nil }
+        guard torn == nil, let last = chunks.last, let commit = commits.last, copies.allSatisfy({ $0 != nil }),
+            let status = try? file.status(what: "vault"), Int(status.st_size) >= fileSize
+        else { return nil }
         let end = last.offset + last.capacity
         guard let rest = try? file.read(count: end - appendOffset, at: appendOffset, what: "vault"), rest.count == end - appendOffset,
-            Self.isAllZero(rest)
+            Self.isAllZero(rest),
+            let head = try? file.read(count: FormatV2.commitHeadCount, at: commit.offset, what: "vault"),
+            let tail = try? file.read(count: FormatV2.commitTailCount, at: commit.end - FormatV2.commitTailCount, what: "vault"),
+            tail == commit.check + commit.mac
+        else { return nil }
+        var expected = ByteWriter(capacity: FormatV2.commitHeadCount)
+        expected.append(FormatV2.commitMagic)
+        expected.u64(commit.number)
+        expected.u32(UInt32(commit.count - FormatV2.commitHeadCount - FormatV2.commitTailCount))
+        expected.u64(commit.keysOffset)
+        guard head == expected.bytes,
+            let slots = try? file.read(count: 2 * slotCopySize, at: FormatV2.blockSize, what: "vault"),
+            slots == copies.flatMap({ $0!.encoded(size: slotCopySize) })
         else { return nil }
         var same = self
         same.fileSize = Int(status.st_size)

@@ -59,7 +59,11 @@ struct LogicalState: Equatable, Sendable {
     /// version 1's rules anyway before anything is written.
     init?(v1 bytes: [UInt8], extending base: VaultHeader) throws {
         let countAt = base.entryCountOffset
+        // The same magic and version, the same threshold flag (flag bit 2 may change), the same identity and slots.
+        let flagsMask = ~FormatV1.flagExtensions
         guard bytes.count >= base.indexEnd + FormatV1.checksumCount + FormatV1.vaultTagCount,
+            Self.sameBytes(Array(base.bytes[0..<10]), bytes[0..<10]),
+            (UInt16(base.bytes[10]) << 8 | UInt16(base.bytes[11])) & flagsMask == (UInt16(bytes[10]) << 8 | UInt16(bytes[11])) & flagsMask,
             Self.sameBytes(Array(base.bytes[16..<countAt]), bytes[16..<countAt]),
             Self.sameBytes(Array(base.bytes[(countAt + 4)..<base.indexEnd]), bytes[(countAt + 4)..<base.indexEnd])
         else { return nil }
@@ -74,7 +78,10 @@ struct LogicalState: Equatable, Sendable {
         records = Array(bytes[(countAt + 4)..<indexEnd])
         entryCount = count
         let flags = UInt16(bytes[10]) << 8 | UInt16(bytes[11])
-        guard flags & FormatV1.flagExtensions != 0 else { return }
+        guard flags & FormatV1.flagExtensions != 0 else {
+            guard indexEnd == bytes.count - FormatV1.checksumCount - FormatV1.vaultTagCount else { return nil }
+            return
+        }
         try readSections(bytes, from: indexEnd, to: bytes.count - FormatV1.checksumCount - FormatV1.vaultTagCount)
     }
 
