@@ -13,7 +13,7 @@ public struct CommittedVault: Sendable {
     public let custodianCount: Int
     /// Its threshold K, or nil when any one custodian unlocks it.
     public let threshold: Int?
-    /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:endorsers:)``
+    /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:endorsers:formatVersion:)``
     /// and by writes that kept the key.
     public let keyFingerprint: String?
 

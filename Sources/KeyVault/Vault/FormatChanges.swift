@@ -3,9 +3,11 @@
 
 /// What ``Vault/compact(atPath:credentials:)`` did.
 public struct Compaction: Sendable, Hashable {
-    /// The commits, and the file's size, before and after.
+    /// The commits the vault held before (one after).
     public let commitsBefore: Int
+    /// The file's size before, in bytes.
     public let bytesBefore: Int
+    /// The file's size after, in bytes.
     public let bytesAfter: Int
 }
 

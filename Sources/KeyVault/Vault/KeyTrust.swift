@@ -232,7 +232,7 @@ extension UnlockedVault {
     }
 }
 
-/// The vault keys this process made (``Vault/create(atPath:custodians:threshold:keyPins:endorsers:)``, re-keys) or wrote under
+/// The vault keys this process made (``Vault/create(atPath:custodians:threshold:keyPins:endorsers:formatVersion:)``, re-keys) or wrote under
 /// after something vouched for them: a pin that lasts as long as the process, so that a program that creates a vault
 /// and seals into it needs no state on disk.
 enum KnownKeys {
