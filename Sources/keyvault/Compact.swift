@@ -34,6 +34,7 @@ struct Compact: ParsableCommand {
     /// A byte count for a person: bytes, KiB or MiB.
     static func size(_ bytes: Int) -> String {
         let tenths = (bytes * 10) >> 20
-        return bytes < 1 << 10 ? "\(bytes) bytes" : bytes < 1 << 20 ? "\(bytes >> 10) KiB" : "\(tenths / 10).\(tenths % 10) MiB"
+        return bytes < 1 << 10
+            ? "\(bytes) bytes" : bytes < 1 << 20 ? "\(bytes >> 10) KiB" : tenths % 10 == 0 ? "\(tenths / 10) MiB" : "\(tenths / 10).\(tenths % 10) MiB"
     }
 }

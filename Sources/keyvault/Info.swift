@@ -29,6 +29,16 @@ struct Info: ParsableCommand {
                         ])
                     ),
                     (
+                        "storage",
+                        v.storage.map { st in
+                            .object([
+                                ("commits", .int(st.commits)), ("chunks", .int(st.chunks)), ("generation", .int(Int(st.generation))),
+                                ("metadataBytes", .int(st.metadataBytes)), ("metadataLimit", .int(st.metadataLimit)), ("fileBytes", .int(st.fileBytes)),
+                                ("problems", .array(v.storageProblems.map(JSON.string))),
+                            ])
+                        } ?? .null
+                    ),
+                    (
                         "slots",
                         .array(
                             v.slots.map { s in
@@ -46,6 +56,15 @@ struct Info: ParsableCommand {
         Output.line("id:        \(v.id)")
         Output.line("created:   \(v.createdAt.iso8601)")
         Output.line("entries:   \(v.entryCount)")
+        if let st = v.storage {
+            let share = Double(st.metadataBytes) / Double(st.metadataLimit) * 100
+            Output.line(
+                "storage:   \(st.commits) commit\(st.commits == 1 ? "" : "s") in \(st.chunks) chunk\(st.chunks == 1 ? "" : "s"), slot area generation \(st.generation), metadata \(Compact.size(st.metadataBytes)) of \(Compact.size(st.metadataLimit)) (\(share < 1 ? "under 1" : String(Int(share)))%)\(share >= 75 ? "; run 'keyvault compact' before it fills" : "")"
+            )
+            for problem in v.storageProblems {
+                Output.line("storage:   DAMAGED \(problem); 'keyvault verify --repair' (or the next write) writes it again")
+            }
+        }
         for (i, s) in v.slots.enumerated() {
             Output.line("slot \(i + 1):    \(s.kind)\(s.kdf.map { " (\($0))" } ?? "")")
         }

@@ -11,7 +11,32 @@ public struct Compaction: Sendable, Hashable {
     public let bytesAfter: Int
 }
 
+/// How a format-version-2 vault is stored (``Vault/storage``): what `keyvault info` shows, and how near the vault is
+/// to the point where `keyvault compact` is needed.
+public struct StorageSummary: Sendable, Hashable {
+    /// Commits in the file: one after an upgrade or a compaction, one more for every change since.
+    public let commits: Int
+    /// Chunks holding them.
+    public let chunks: Int
+    /// The slot area's generation: 1 when the file was created or upgraded, one more for every rewrite.
+    public let generation: UInt64
+    /// The capacity of every chunk together, in bytes.
+    public let metadataBytes: Int
+    /// The most that every chunk together may hold (256 MiB): appends past it are refused until a compaction.
+    public let metadataLimit: Int
+    /// The file's size, in bytes.
+    public let fileBytes: Int
+}
+
 extension Vault {
+    /// How a format-version-2 vault is stored; nil for version 1, which is one header and its sealed keys.
+    public var storage: StorageSummary? {
+        guard let chain, let slotCopy else { return nil }
+        return StorageSummary(
+            commits: chain.commits.count, chunks: chain.chunks.count, generation: slotCopy.seq,
+            metadataBytes: chain.chunks.reduce(0) { $0 + $1.capacity }, metadataLimit: FormatV2.maxMetadataCount, fileBytes: chain.fileSize)
+    }
+
     /// Converts the format-version-1 vault at `path` to format version 2, whose changes are appends.
     ///
     /// The vault is unlocked and verified whole first (every entry opens, the audit log's chain holds): an upgrade

@@ -56,6 +56,9 @@ struct Version2CLITests {
         #expect(!FileManager.default.fileExists(atPath: ws.file("v.kv.v1")))
         r = try CLI.run(["info", ws.file("v.kv"), "--json"])
         #expect(r.status == 0 && r.stdout.contains("\"formatVersion\":2"), "\(r)")
+        #expect(r.stdout.contains("\"storage\":{\"commits\":2,\"chunks\":1,\"generation\":1,\"metadataBytes\":16384,"), "\(r)")
+        r = try CLI.run(["info", ws.file("v.kv")])
+        #expect(r.stdout.contains("storage:   2 commits in 1 chunk, slot area generation 1, metadata 16 KiB of 256 MiB (under 1%)"), "\(r)")
         // The same entries as before, listed the same way (but for the format version).
         let relisted = try CLI.run(["list", ws.file("v.kv"), "--json"] + id).stdout
         #expect(relisted.replacingOccurrences(of: "\"formatVersion\":2", with: "\"formatVersion\":1") == listed.stdout)
@@ -109,6 +112,11 @@ struct Version2CLITests {
         #expect(r.stdout.contains("DAMAGED  slot area copy A is damaged; the other copy is intact: 'keyvault verify --repair' (or the next write) writes it again"), "\(r)")
         #expect(r.stdout.contains("1 of 1 entries intact"), "\(r)")
         #expect(try ws.read("v.kv") == bytes, "verify without --repair writes nothing")
+        r = try CLI.run(["info", ws.file("v.kv")])
+        #expect(
+            r.status == 0
+                && r.stdout.contains("storage:   DAMAGED slot area copy A is damaged; 'keyvault verify --repair' (or the next write) writes it again"),
+            "\(r)")
 
         r = try CLI.run(["verify", ws.file("v.kv"), "--repair"] + id)
         #expect(r.status == 0 && r.stdout.contains("REPAIRED slot area copy A is damaged") && !r.stdout.contains("DAMAGED"), "\(r)")
