@@ -15,6 +15,21 @@ enum Hashing {
         return out
     }
 
+    /// Unkeyed BLAKE2b-256 of `first ‖ second`, without joining them: a commit's check over megabytes of changes.
+    static func blake2b(_ first: ArraySlice<UInt8>, _ second: ArraySlice<UInt8>) -> [UInt8] {
+        _ = Sodium.isReady
+        var out = [UInt8](repeating: 0, count: digestCount)
+        // The state is 64-byte aligned in C, and opaque to Swift: sized and aligned here.
+        let state = UnsafeMutableRawPointer.allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
+        defer { state.deallocate() }
+        let s = OpaquePointer(state)
+        _ = crypto_generichash_init(s, nil, 0, digestCount)
+        first.withUnsafeBufferPointer { _ = crypto_generichash_update(s, $0.baseAddress, UInt64($0.count)) }
+        second.withUnsafeBufferPointer { _ = crypto_generichash_update(s, $0.baseAddress, UInt64($0.count)) }
+        _ = crypto_generichash_final(s, &out, digestCount)
+        return out
+    }
+
     /// BLAKE2b-256 of `message` keyed with `key` (32 bytes).
     static func blake2b(_ message: some ContiguousBytes, key: SecretBytes) -> [UInt8] {
         _ = Sodium.isReady

@@ -67,4 +67,45 @@ final class OpenFile: @unchecked Sendable {
         }
         return bytes
     }
+
+    /// Whether the `count` bytes at `offset` are all zeros, read a piece at a time into one buffer: what a reader
+    /// checks of a chunk's unused capacity without holding it in memory.
+    ///
+    /// - Throws: as ``read(count:at:what:)``: an I/O error, or the file ending early.
+    func isZero(count: Int, at offset: Int, what: String) throws -> Bool {
+        let piece = 1 << 18
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(max(count, 1), piece), alignment: 8)
+        defer { buffer.deallocate() }
+        var done = 0
+        while done < count {
+            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, count - done)])
+            let complete: Bool
+            do throws(SyscallFailure) {
+                complete = try Syscalls.preadFully(fd, part, offset: offset + done)
+            } catch {
+                throw KeyVaultError.io("read \(what)", path: path, errno: error.code)
+            }
+            guard complete else {
+                throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
+            }
+            guard Self.isAllZero(UnsafeRawBufferPointer(part)) else { return false }
+            done += part.count
+        }
+        return true
+    }
+
+    /// Whether every byte is zero, eight at a time.
+    static func isAllZero(_ raw: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        var acc: UInt64 = 0
+        while i + 8 <= raw.count {
+            acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < raw.count {
+            acc |= UInt64(raw[i])
+            i += 1
+        }
+        return acc == 0
+    }
 }

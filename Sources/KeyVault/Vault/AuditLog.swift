@@ -59,7 +59,7 @@ public struct AuditActor: Sendable, Hashable {
 
 /// The log section: records dropped from its start (when it reached its cap), the mac they ended on, the records.
 struct AuditLog: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    static let fieldTags: ClosedRange<UInt8> = 1...9
     var dropped: UInt64 = 0
     var anchor: [UInt8] = [UInt8](repeating: 0, count: 32)
     var records: [AuditRecord] = []

@@ -241,6 +241,39 @@ struct ChainFileTests {
         #expect(damage(of: heads) == "vault damaged: a commit at byte \(last.end + 64) follows zeros at byte \(last.end) (a lost write, or a change hidden on purpose)")
     }
 
+    /// A chunk of megabytes is read as far as its commits go and its unused rest checked a piece at a time: what lies
+    /// far beyond the last commit (past what is read ahead) is still found, as damage or as a torn commit.
+    @Test func aLargeChunkIsCheckedToItsEndWithoutBeingReadWhole() throws {
+        let (path, key, _) = try newFile(changes: [Self.change(1, count: 3 << 20)])
+        try append(path, [Self.change(2, count: 500)], key: key)
+        let chain = try read(path)
+        let chunk = try #require(chain.chunks.first)
+        #expect(chain.chunks.count == 1 && chunk.capacity > 6 << 20, "\(chain.chunks)")
+        #expect(chain.commits[0].changes.last == Self.change(1, count: 3 << 20) && chain.commits[1].changes == [Self.change(2, count: 500)])
+        #expect(chain.torn == nil && chain.appendOffset == chain.commits[1].end)
+        let last = chain.commits[1]
+        let linkStart = ChainFile.linkOffset(chunk: chunk.offset, capacity: chunk.capacity)
+        let far = (linkStart - last.count - 64) / 64 * 64
+        #expect(far - last.end > 2 << 20)
+
+        // The last commit moved far beyond where it was: found, as a commit behind zeros.
+        let moved = try copy(path, as: "far-moved.kv")
+        try overwrite(moved, at: last.offset, with: [UInt8](repeating: 0, count: last.count))
+        try overwrite(moved, at: far, with: Array(try TestFiles.bytes(path)[last.offset..<last.end]))
+        #expect(damage(of: moved) == "vault damaged: a commit at byte \(far) follows zeros at byte \(last.offset) (a lost write, or a change hidden on purpose)")
+
+        // One stray byte just before the link: not a commit, so the remains of an unacknowledged write (torn),
+        // which the next writer clears; never read as part of the history.
+        let stray = try copy(path, as: "far-stray.kv")
+        try overwrite(stray, at: linkStart - 1, with: [0x01])
+        let strayChain = try read(stray)
+        #expect(strayChain.torn == last.end..<linkStart && strayChain.commits.count == 2)
+        try append(stray, [Self.change(3, count: 100)], key: key)
+        let mended = try read(stray)
+        #expect(mended.torn == nil && mended.commits.count == 3)
+        #expect(try TestFiles.bytes(stray)[linkStart - 1] == 0)
+    }
+
     @Test func informationalChangesAndThePreambleAreCheckedAsWritten() throws {
         let (path, key, _) = try newFile()
         // A critical change this version does not know is a newer keyvault's, not damage.

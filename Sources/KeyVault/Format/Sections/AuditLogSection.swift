@@ -11,7 +11,7 @@ extension AuditLog {
         let anchor = Array(try r.bytes(32, "audit log anchor"))
         var log = AuditLog(dropped: dropped, anchor: anchor, records: [])
         for (n, item) in try ItemList.parse(&r, what: "audit log record", max: FormatV1.maxLogRecords).enumerated() {
-            let f = try ItemFields(item.bytes, known: fieldTags, what: "audit log record \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: fieldTags, what: "audit log record", number: n + 1, position: item.position)
             let mac = try f.required(9, "mac")
             guard mac.count == 32 else { throw f.bad("mac must be 32 bytes") }
             // The mac is the last field: it covers every byte of the record before it.

@@ -6,7 +6,7 @@
 /// who opens one slot alone can then tell that the share it holds is the one the vault key was split into, and that its
 /// slot is the one the key committed to in that place.
 struct SlotCommitments: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4]
+    static let fieldTags: ClosedRange<UInt8> = 1...4
     static let entryCount = 72
 
     struct Slot: Sendable, Hashable {
@@ -61,7 +61,7 @@ struct SlotCommitments: Sendable, Hashable {
 /// A custodian's check-in: its slot, when, who ran it, signed with the slot's check key (which only a holder of the
 /// slot's payload can derive), so that anyone can verify it against the slot's commitment.
 struct CheckIn: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4]
+    static let fieldTags: ClosedRange<UInt8> = 1...4
     static let maxActorCount = 255
     let slotDigest: [UInt8]
     let time: Timestamp
@@ -117,7 +117,7 @@ enum CheckInSections {
     static func parseCheckIns(_ r: inout ByteReader) throws -> [CheckIn] {
         var out: [CheckIn] = []
         for (n, item) in try ItemList.parse(&r, what: "check-in", max: maxItems).enumerated() {
-            let f = try ItemFields(item.bytes, known: CheckIn.fieldTags, what: "check-in \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: CheckIn.fieldTags, what: "check-in", number: n + 1, position: item.position)
             let digest = try f.required(1, "slot digest"), signature = try f.required(4, "signature")
             guard digest.count == 32 else { throw f.bad("slot digest must be 32 bytes") }
             guard signature.count == Ed25519.signatureCount else { throw f.bad("signature must be 64 bytes") }

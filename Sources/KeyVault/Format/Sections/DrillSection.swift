@@ -2,7 +2,7 @@
 
 /// The result of the last drill of one entry.
 public struct DrillResult: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4, 5, 6]
+    static let fieldTags: ClosedRange<UInt8> = 1...6
     let role: Role
     let host: HostName
     let version: UInt32
@@ -17,7 +17,7 @@ extension ExtensionArea {
         var out: [DrillResult] = []
         var seen = Set<String>()
         for (n, item) in try ItemList.parse(&r, what: "drill result", max: Int(FormatV1.maxEntries)).enumerated() {
-            let f = try ItemFields(item.bytes, known: DrillResult.fieldTags, what: "drill result \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: DrillResult.fieldTags, what: "drill result", number: n + 1, position: item.position)
             let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "result")
             let time = Timestamp(secondsSinceEpoch: try f.uint(4, "time", bytes: 8, required: true)!)
             let failed = try f.uint(5, "result", bytes: 1, required: true)!

@@ -2,13 +2,13 @@
 // (docs/FORMAT.md, "Extension area").
 
 extension ExtensionArea {
-    static let hostTags: Set<UInt8> = [1, 2, 3, 4, 5, 6, 7, 8]
-    static let databaseTags: Set<UInt8> = [1, 2, 3]
+    static let hostTags: ClosedRange<UInt8> = 1...8
+    static let databaseTags: ClosedRange<UInt8> = 1...3
 
     static func parseHosts(_ r: inout ByteReader) throws -> [InventoryHost] {
         var hosts: [InventoryHost] = []
         for (n, item) in try ItemList.parse(&r, what: "inventory host", max: FormatV1.maxHosts).enumerated() {
-            let f = try ItemFields(item.bytes, known: hostTags, what: "inventory host \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: hostTags, what: "inventory host", number: n + 1, position: item.position)
             let name = try f.host(1, "name", required: true)!
             let fqdn = try f.host(2, "fqdn", required: false)
             let roleText = try f.text(3, "roles", max: 255, required: true)!
@@ -48,7 +48,7 @@ extension ExtensionArea {
     static func parseDatabases(_ r: inout ByteReader) throws -> [InventoryDatabase] {
         var databases: [InventoryDatabase] = []
         for (n, item) in try ItemList.parse(&r, what: "inventory database", max: FormatV1.maxDatabases).enumerated() {
-            let f = try ItemFields(item.bytes, known: databaseTags, what: "inventory database \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: databaseTags, what: "inventory database", number: n + 1, position: item.position)
             let name = try f.text(1, "name", max: 128, required: true)!
             if let p = InventoryDatabase.nameProblem(name) { throw f.bad(p) }
             let host = try f.host(2, "SQL host", required: true)!

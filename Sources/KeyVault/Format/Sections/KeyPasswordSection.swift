@@ -3,7 +3,7 @@
 
 /// An escrowed SecureStorageBackup export password, sealed for one entry.
 struct KeyPasswordRecord: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4, 5]
+    static let fieldTags: ClosedRange<UInt8> = 1...5
     let role: Role
     let host: HostName
     let version: UInt32
@@ -16,7 +16,7 @@ extension ExtensionArea {
         var out: [KeyPasswordRecord] = []
         var seen = Set<String>()
         for (n, item) in try ItemList.parse(&r, what: "escrowed password", max: Int(FormatV1.maxEntries)).enumerated() {
-            let f = try ItemFields(item.bytes, known: KeyPasswordRecord.fieldTags, what: "escrowed password \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: KeyPasswordRecord.fieldTags, what: "escrowed password", number: n + 1, position: item.position)
             let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "password")
             let nonce = try f.required(4, "nonce"), sealed = try f.required(5, "sealed password")
             guard nonce.count == AEAD.nonceCount else { throw f.bad("nonce must be 24 bytes") }

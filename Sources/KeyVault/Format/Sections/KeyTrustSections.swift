@@ -4,7 +4,7 @@
 /// One custodian's endorsement of its slot: made with the custodian's own secret, over the vault id, the vault key's
 /// commitment and the slot's bytes, so that nobody who holds only the file can make one for a slot of their own.
 struct SlotEndorsement: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2]
+    static let fieldTags: ClosedRange<UInt8> = 1...2
     static let maxProofCount = 2048
     /// H(kind ‖ body_len ‖ body) of the slot it endorses.
     let slotDigest: [UInt8]
@@ -14,7 +14,7 @@ struct SlotEndorsement: Sendable, Hashable {
 
 /// A re-key: the old key's commitment, the new one, when, and the old key's Ed25519 signature of the step.
 struct KeyTransition: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4]
+    static let fieldTags: ClosedRange<UInt8> = 1...4
     let previous: [UInt8]
     let next: [UInt8]
     let time: Timestamp
@@ -39,7 +39,7 @@ enum KeyTrustSections {
     static func parseEndorsements(_ r: inout ByteReader) throws -> [SlotEndorsement] {
         var out: [SlotEndorsement] = []
         for (n, item) in try ItemList.parse(&r, what: "endorsement", max: maxEndorsements).enumerated() {
-            let f = try ItemFields(item.bytes, known: SlotEndorsement.fieldTags, what: "endorsement \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: SlotEndorsement.fieldTags, what: "endorsement", number: n + 1, position: item.position)
             let digest = try f.required(1, "slot digest"), proof = try f.required(2, "proof")
             guard digest.count == 32 else { throw f.bad("slot digest must be 32 bytes") }
             guard (1...SlotEndorsement.maxProofCount).contains(proof.count) else { throw f.bad("proof must be 1-\(SlotEndorsement.maxProofCount) bytes") }
@@ -52,7 +52,7 @@ enum KeyTrustSections {
     static func parseTransitions(_ r: inout ByteReader) throws -> [KeyTransition] {
         var out: [KeyTransition] = []
         for (n, item) in try ItemList.parse(&r, what: "key transition", max: maxTransitions).enumerated() {
-            let f = try ItemFields(item.bytes, known: KeyTransition.fieldTags, what: "key transition \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: KeyTransition.fieldTags, what: "key transition", number: n + 1, position: item.position)
             let previous = try f.required(1, "previous key"), next = try f.required(2, "next key"), signature = try f.required(4, "signature")
             guard previous.count == Ed25519.publicKeyCount, next.count == Ed25519.publicKeyCount else { throw f.bad("keys must be 32 bytes") }
             guard signature.count == Ed25519.signatureCount else { throw f.bad("signature must be 64 bytes") }

@@ -3,7 +3,7 @@
 /// An entry taken out of service on purpose (sealed under the wrong role, say): it stays in the vault and its history,
 /// but restores, plans and drill coverage leave it out, and its key may be sealed again for the right role.
 public struct RetiredEntry: Sendable, Hashable {
-    static let fieldTags: Set<UInt8> = [1, 2, 3, 4, 5, 6]
+    static let fieldTags: ClosedRange<UInt8> = 1...6
     let role: Role
     let host: HostName
     let version: UInt32
@@ -20,7 +20,7 @@ extension ExtensionArea {
         var out: [RetiredEntry] = []
         var seen = Set<String>()
         for (n, item) in try ItemList.parse(&r, what: "retired entry", max: Int(FormatV1.maxEntries)).enumerated() {
-            let f = try ItemFields(item.bytes, known: RetiredEntry.fieldTags, what: "retired entry \(n + 1)", position: item.position)
+            let f = try ItemFields(item.bytes, known: RetiredEntry.fieldTags, what: "retired entry", number: n + 1, position: item.position)
             let (role, host, version) = try entryReference(f, entries: entries, seen: &seen, what: "retirement")
             out.append(
                 RetiredEntry(

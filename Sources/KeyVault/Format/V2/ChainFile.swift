@@ -87,8 +87,7 @@ struct ChainFile: Sendable {
             let status = try? file.status(what: "vault"), Int(status.st_size) >= fileSize
         else { return nil }
         let end = last.offset + last.capacity
-        guard let rest = try? file.read(count: end - appendOffset, at: appendOffset, what: "vault"), rest.count == end - appendOffset,
-            Self.isAllZero(rest),
+        guard (try? file.isZero(count: end - appendOffset, at: appendOffset, what: "vault")) == true,
             let head = try? file.read(count: FormatV2.commitHeadCount, at: commit.offset, what: "vault"),
             let tail = try? file.read(count: FormatV2.commitTailCount, at: commit.end - FormatV2.commitTailCount, what: "vault"),
             tail == commit.check + commit.mac
@@ -108,20 +107,8 @@ struct ChainFile: Sendable {
     }
 
     /// Whether every byte is zero, eight at a time.
-    static func isAllZero(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var i = 0
-            var acc: UInt64 = 0
-            while i + 8 <= raw.count {
-                acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                i += 8
-            }
-            while i < raw.count {
-                acc |= UInt64(raw[i])
-                i += 1
-            }
-            return acc == 0
-        }
+    static func isAllZero(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBytes { OpenFile.isAllZero($0) }
     }
 
     /// The same file without its commits' changes, once they are replayed and the sealed keys located: what a
@@ -213,21 +200,25 @@ struct ChainFile: Sendable {
         var next = FormatV2.blockSize + 2 * size
         var total = 0
         while true {
-            let chunk = try readChunk(file, at: next, fileSize: fileSize, total: &total, after: chunks.last)
-            chunks.append((next, chunk.count))
-            let linkStart = linkOffset(chunk: next, capacity: chunk.count)
-            let link = chunk[(linkStart - next)...]
-            let isLast = link.allSatisfy { $0 == 0 }
-            let metadata = chunk[..<(linkStart - next)]
+            let capacity = try chunkCapacity(file, at: next, fileSize: fileSize, total: &total, after: chunks.last)
+            chunks.append((next, capacity))
+            let linkStart = linkOffset(chunk: next, capacity: capacity)
+            let link = try file.read(count: FormatV2.linkCount, at: linkStart, what: "chunk link")
+            let isLast = isAllZero(link[...])
+            // The chunk is read as far as its commits go (and a piece beyond), not to its capacity: the unused rest,
+            // zeros for a file a writer made, is checked a piece at a time without being kept.
+            var loaded = ChunkBytes(file: file, offset: next, limit: linkStart)
             var position = next + FormatV2.chunkHeadCount
             walk: while true {
-                switch Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1)) {
+                try loaded.commitAt(position)
+                switch Commit.read(loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1)) {
                 case .commit(let commit):
                     commits.append(commit)
                     position = commit.end
                 case .end, .zeroTail:
-                    let rest = metadata[(position - next)...]
-                    if rest.allSatisfy({ $0 == 0 }) { break walk }
+                    if try loaded.isZero(from: position) { break walk }
+                    try loaded.load(upTo: linkStart)
+                    let metadata = loaded.bytes[...]
                     guard isLast else {
                         throw KeyVaultError.damaged("vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
                     }
@@ -243,7 +234,7 @@ struct ChainFile: Sendable {
                         throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: its tail is intact but its head is not")
                     }
                     if case .zeroTail(let end) = Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: expected),
-                        !metadata[(end - next)...].allSatisfy({ $0 == 0 })
+                        !isAllZero(metadata[(end - next)...])
                     {
                         throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) has no tail but is followed by more")
                     }
@@ -257,7 +248,7 @@ struct ChainFile: Sendable {
             }
             appendOffset = position
             if isLast { break }
-            next = try followLink(link, from: next, capacity: chunk.count, fileSize: fileSize)
+            next = try followLink(link[...], from: next, capacity: capacity, fileSize: fileSize)
             guard torn == nil else { throw KeyVaultError.damaged("vault damaged: a chunk follows a torn commit") }
         }
         guard !commits.isEmpty else { throw KeyVaultError.damaged("vault damaged: it holds no complete commit") }
@@ -279,15 +270,15 @@ struct ChainFile: Sendable {
         return (copy, size, declared)
     }
 
-    /// The chunk at `offset`, whole, after checking its head: aligned, after the one before, inside the file and the
-    /// metadata limit (checked before anything is allocated from its capacity).
-    private static func readChunk(_ file: OpenFile, at offset: Int, fileSize: Int, total: inout Int, after previous: (offset: Int, capacity: Int)?) throws -> [UInt8] {
+    /// The capacity of the chunk at `offset`, after checking its head: aligned, after the one before, inside the file
+    /// and the metadata limit (checked before anything is allocated from its capacity).
+    private static func chunkCapacity(_ file: OpenFile, at offset: Int, fileSize: Int, total: inout Int, after previous: (offset: Int, capacity: Int)?) throws -> Int {
         guard offset % FormatV2.blockSize == 0, offset + FormatV2.chunkHeadCount <= fileSize else {
             throw KeyVaultError.damaged("vault damaged or truncated: no chunk at byte \(offset)")
         }
         let head = try file.read(count: FormatV2.chunkHeadCount, at: offset, what: "chunk")
         let capacity = Int(head[8]) << 24 | Int(head[9]) << 16 | Int(head[10]) << 8 | Int(head[11])
-        guard head.prefix(8).elementsEqual(FormatV2.chunkMagic), head.dropFirst(12).allSatisfy({ $0 == 0 }) else {
+        guard head.prefix(8).elementsEqual(FormatV2.chunkMagic), isAllZero(head.dropFirst(12)) else {
             throw KeyVaultError.damaged("vault damaged: no chunk head at byte \(offset)")
         }
         guard capacity % FormatV2.blockSize == 0, capacity >= FormatV2.minChunkCapacity, total + capacity <= FormatV2.maxMetadataCount,
@@ -296,7 +287,51 @@ struct ChainFile: Sendable {
             throw KeyVaultError.damaged("vault damaged or truncated: the chunk at byte \(offset) claims \(capacity) bytes (file \(fileSize) bytes, metadata limit \(FormatV2.maxMetadataCount))")
         }
         total += capacity
-        return try file.read(count: capacity, at: offset, what: "chunk")
+        return capacity
+    }
+
+    /// A chunk's bytes from its start, read as the walk over its commits needs them (a mebibyte ahead at a time), up
+    /// to its link.
+    private struct ChunkBytes {
+        let file: OpenFile
+        /// Where the chunk starts in the file, and where its link starts (the end of what is ever loaded).
+        let offset: Int
+        let limit: Int
+        private(set) var bytes: [UInt8] = []
+
+        init(file: OpenFile, offset: Int, limit: Int) {
+            self.file = file
+            self.offset = offset
+            self.limit = limit
+        }
+
+        /// Loads the bytes up to file offset `end` (capped at the link), when they are not loaded yet.
+        mutating func load(upTo end: Int) throws {
+            let loadedEnd = offset + bytes.count
+            guard loadedEnd < min(end, limit) else { return }
+            let target = min(limit, max(end, loadedEnd + (1 << 20)))
+            let more = try file.read(count: target - loadedEnd, at: loadedEnd, what: "chunk")
+            if bytes.isEmpty { bytes = more } else { bytes += more }
+        }
+
+        /// Loads what the commit at `position` needs: its head, then as far as its head says it goes (capped at the
+        /// link, where ``Commit/read(_:at:chunkOffset:expectedNumber:)`` finds it too long).
+        mutating func commitAt(_ position: Int) throws {
+            try load(upTo: position + FormatV2.commitHeadCount)
+            let i = position - offset
+            guard i + 16 <= bytes.count else { return }
+            let changes = Int(bytes[i + 12]) << 24 | Int(bytes[i + 13]) << 16 | Int(bytes[i + 14]) << 8 | Int(bytes[i + 15])
+            try load(upTo: position + FormatV2.commitHeadCount + changes + FormatV2.commitTailCount)
+        }
+
+        /// Whether everything from `position` to the link is zeros: what is loaded, then the rest from the file.
+        func isZero(from position: Int) throws -> Bool {
+            let loadedEnd = offset + bytes.count
+            guard position >= loadedEnd || ChainFile.isAllZero(bytes[(position - offset)...]) else { return false }
+            let from = max(position, loadedEnd)
+            guard from < limit else { return true }
+            return try file.isZero(count: limit - from, at: from, what: "chunk")
+        }
     }
 
     /// The next chunk's offset from a non-zero link, which must be exactly what a writer makes.

@@ -65,11 +65,7 @@ struct Commit: Sendable {
     /// The check over a commit's head and changes: `keys_offset` (the head's last 8 bytes) is left out, so that a
     /// commit copied to a store without offsets keeps its check and chain.
     static func check(of body: ArraySlice<UInt8>) -> [UInt8] {
-        var covered = [UInt8]()
-        covered.reserveCapacity(body.count - 8)
-        covered += body.prefix(16)
-        covered += body.dropFirst(FormatV2.commitHeadCount)
-        return Hashing.blake2b(covered)
+        Hashing.blake2b(body.prefix(16), body.dropFirst(FormatV2.commitHeadCount))
     }
 
     /// What is at `offset` in `chunk` (the chunk's bytes up to its link; `chunkOffset` is where it starts in the file).

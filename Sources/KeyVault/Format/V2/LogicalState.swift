@@ -126,7 +126,8 @@ struct LogicalState: Equatable, Sendable {
                 _ = try r.bytes(metaCount + AEAD.nonceCount, "index record")
                 entryCount += 1
             }
-            records += change.body
+            // The first (an upgrade's or a compaction's: megabytes) is shared, not copied.
+            if records.isEmpty { records = change.body } else { records += change.body }
         case .sectionReplaced:
             guard let type = change.body.first, type != 0, type != Self.logType else {
                 throw KeyVaultError.damaged("vault damaged: a section change without a type, of type 0, or replacing the audit log")
