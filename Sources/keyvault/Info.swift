@@ -61,9 +61,7 @@ struct Info: ParsableCommand {
             Output.line(
                 "storage:   \(st.commits) commit\(st.commits == 1 ? "" : "s") in \(st.chunks) chunk\(st.chunks == 1 ? "" : "s"), slot area generation \(st.generation), metadata \(Compact.size(st.metadataBytes)) of \(Compact.size(st.metadataLimit)) (\(share < 1 ? "under 1" : String(Int(share)))%)\(share >= 75 ? "; run 'keyvault compact' before it fills" : "")"
             )
-            for problem in v.storageProblems {
-                Output.line("storage:   DAMAGED \(problem); 'keyvault verify --repair' (or the next write) writes it again")
-            }
+            for problem in v.storageFindings { Output.line("storage:   DAMAGED \(problem.description); \(problem.remedy)") }
         }
         for (i, s) in v.slots.enumerated() {
             Output.line("slot \(i + 1):    \(s.kind)\(s.kdf.map { " (\($0))" } ?? "")")

@@ -7,8 +7,10 @@ struct Verify: ParsableCommand {
         commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written).",
         discussion: """
             A format-version-2 vault stores its slot area twice: when one copy (or the file's preamble) is damaged, \
-            verify names it and exits 5, and --repair writes it again from the good copy, with an audit record. (The \
-            next write to the vault repairs it too.)
+            verify names it and exits 5, and --repair writes it again from the good copy, with an audit record. Bytes \
+            after the last commit that are no complete commit (an interrupted write, or bytes put there since) are named \
+            too, and --repair clears them; bytes after the last sealed key are named, and 'keyvault compact' drops them. \
+            (The next write to the vault repairs all but the last.)
             """)
 
     @OptionGroup var vaultArgument: VaultArgument
@@ -32,14 +34,14 @@ struct Verify: ParsableCommand {
         History.warnIfRolledBack(opened)
         let unlocked = try unlock.unlock(opened)
         let report = unlocked.verify()
-        var storage = opened.storageProblems
+        var storage = opened.storageFindings
         var repaired: [String] = []
-        if repair && !storage.isEmpty && report.isIntact {
+        if repair && storage.contains(where: \.isRepairable) && report.isIntact {
             let credentials = history.vouching(try unlock.credentials(for: opened))
             try history.checkBeforeWrite(opened, path: vault) { credentials }
             repaired = try Vault.repairStorage(atPath: vault, credentials: credentials) ?? []
             History.rememberWritten(path: vault)
-            storage = try Vault.open(atPath: vault).storageProblems
+            storage = try Vault.open(atPath: vault).storageFindings
         }
         // A checkpoint is compared only with a vault that authenticated: the record count of a tampered one means nothing.
         let finding = report.isIndexAuthentic ? try given.map { try unlocked.check($0) } : nil
@@ -50,7 +52,7 @@ struct Verify: ParsableCommand {
                 JSON.object([
                     ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
                     ("auditLogIntact", .bool(report.auditLogProblem == nil)),
-                    ("storageProblems", .array(storage.map(JSON.string))), ("repaired", .array(repaired.map(JSON.string))),
+                    ("storageProblems", .array(storage.map { JSON.string($0.description) })), ("repaired", .array(repaired.map(JSON.string))),
                     ("checkpoint", finding?.json ?? (given == nil ? .null : .object([("state", .string("unverifiable")), ("ok", .bool(false))]))),
                     (
                         "entries",
@@ -70,9 +72,7 @@ struct Verify: ParsableCommand {
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
             for problem in repaired { Output.line("REPAIRED \(problem)") }
-            for problem in storage {
-                Output.line("DAMAGED  \(problem); the other copy is intact: 'keyvault verify --repair' (or the next write) writes it again")
-            }
+            for problem in storage { Output.line("DAMAGED  \(problem.description); \(problem.remedy)") }
             let bad = report.entries.filter { $0.problem != nil }.count
             if let finding {
                 Output.line(finding.words)

@@ -61,9 +61,9 @@ struct RecordLocation: Sendable {
                 size = UInt32(bigEndian(value))
             case 0x06: guard length == 32 else { return nil }
             // Printable ASCII: 0x20 to 0x7E.
-            case 0x07: guard (1...FormatV1.maxLabelBytes).contains(length), value.allSatisfy({ ($0 &- 0x20) < 0x5F }) else { return nil }
+            case 0x07: guard (1...FormatV1.maxLabelBytes).contains(length), isPrintable(value, allowingSlash: true) else { return nil }
             case 0x08:
-                guard (1...FormatV1.maxFileNameBytes).contains(length), value.allSatisfy({ ($0 &- 0x20) < 0x5F && $0 != 0x2F }) else { return nil }
+                guard (1...FormatV1.maxFileNameBytes).contains(length), isPrintable(value, allowingSlash: false) else { return nil }
             case 0x80...: break
             default: return nil
             }
@@ -77,4 +77,30 @@ struct RecordLocation: Sendable {
     }
 
     private static func bigEndian(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
+
+    /// Whether every byte of `value` is printable ASCII (0x20-0x7E), and none is `/` unless `allowingSlash`: eight
+    /// bytes a step, as labels and file names are most of an index's bytes.
+    static func isPrintable(_ value: UnsafeBufferPointer<UInt8>, allowingSlash: Bool) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let raw = UnsafeRawBufferPointer(value)
+        var i = 0
+        while i + 8 <= raw.count {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Some byte below 0x20: (x - 0x20…) & ~x & 0x80… is non-zero exactly then; some byte above 0x7E:
+            // ((x + 0x01…) | x) & 0x80…; some byte equal to '/': a zero byte in x ^ 0x2F….
+            var bad = ((x &- ones &* 0x20) & ~x | ((x &+ ones) | x)) & highs
+            if !allowingSlash {
+                let y = x ^ (ones &* 0x2F)
+                bad |= (y &- ones) & ~y & highs
+            }
+            guard bad == 0 else { return false }
+            i += 8
+        }
+        while i < raw.count {
+            let b = raw[i]
+            guard (b &- 0x20) < 0x5F, allowingSlash || b != 0x2F else { return false }
+            i += 1
+        }
+        return true
+    }
 }

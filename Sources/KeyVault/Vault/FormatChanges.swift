@@ -127,23 +127,50 @@ extension Vault {
     }
 
     /// What is damaged in how the vault is stored, though every key is still there: for a format-version-2 vault, a
-    /// slot copy that is invalid or differs from the one its history was made under, and a preamble that does not say
-    /// what the slot copies do. Each is repaired by ``repairStorage(atPath:credentials:)`` or by the next write.
-    /// Empty for a version-1 vault (its slot area exists once: there is nothing to repair it from).
-    public var storageProblems: [String] {
+    /// slot copy that is invalid or differs from the one its history was made under, a preamble that does not say
+    /// what the slot copies do, the bytes of an unfinished commit after the last one (an interrupted write, or bytes
+    /// put there since), and bytes after the last sealed key that nothing refers to. The first three are repaired by
+    /// ``repairStorage(atPath:credentials:)`` or by the next write; the last by ``compact(atPath:credentials:)``
+    /// (``storageFindings`` says which).
+    /// Empty for a version-1 vault (its slot area exists once: there is nothing to repair it from; and any byte out
+    /// of place fails its checksum).
+    public var storageProblems: [String] { storageFindings.map(\.description) }
+
+    /// ``storageProblems``, each with what mends it.
+    public var storageFindings: [StorageProblem] {
         guard let chain, let used = slotCopy else { return [] }
-        var problems: [String] = []
+        let rewrite = "'keyvault verify --repair' (or the next write) writes it again"
+        var found: [StorageProblem] = []
         for (index, copy) in chain.copies.enumerated() where copy != used {
-            problems.append("slot area copy \(index == 0 ? "A" : "B") is \(copy == nil ? "damaged" : "not the one the vault's history was made under")")
+            found.append(
+                StorageProblem(
+                    description: "slot area copy \(index == 0 ? "A" : "B") is \(copy == nil ? "damaged" : "not the one the vault's history was made under")",
+                    remedy: "the other copy is intact: \(rewrite)", isRepairable: true))
         }
         let preamble = ChainWriter.preamble(threshold: used.threshold != nil, slotCopySize: chain.slotCopySize)
         if (try? file.read(count: FormatV2.blockSize, at: 0, what: "vault preamble")) != preamble {
-            problems.append("the preamble (the file's first 4096 bytes) is damaged")
+            found.append(StorageProblem(description: "the preamble (the file's first 4096 bytes) is damaged", remedy: rewrite, isRepairable: true))
         }
-        return problems
+        if let torn = chain.torn {
+            found.append(
+                StorageProblem(
+                    description:
+                        "bytes that are no complete commit follow commit \(chain.commits.count), at byte \(torn.lowerBound) (an interrupted write, or bytes put there since); nothing refers to them",
+                    remedy: "'keyvault verify --repair' (or the next write) clears them", isRepairable: true))
+        }
+        var end = chain.chunks.map { $0.offset + $0.capacity }.max() ?? 0
+        for (index, offset) in offsets.enumerated() { end = max(end, offset + header.locations[index].ciphertextCount) }
+        if chain.fileSize > end {
+            found.append(
+                StorageProblem(
+                    description:
+                        "\(chain.fileSize - end) bytes follow the last sealed key, at byte \(end) (the keys of an interrupted write, or bytes added since); nothing refers to them",
+                    remedy: "'keyvault compact' drops them", isRepairable: false))
+        }
+        return found
     }
 
-    /// Writes again, from the slot copy the vault's history was made under, what ``storageProblems`` names, with an
+    /// Writes again what ``storageProblems`` names that an append mends (a slot copy or the preamble, from the slot copy the vault's history was made under; an unfinished commit's bytes, cleared), with an
     /// audit record saying what was repaired.
     ///
     /// - Parameters:
@@ -158,11 +185,11 @@ extension Vault {
         let opened = try about(path: path) { try Vault.open(atPath: target) }
         guard opened.chain != nil else { return nil }
         return try modify(path, opened: opened, credentials: credentials) { current, unlocked, out in
-            let problems = current.storageProblems
+            let problems = current.storageFindings.filter(\.isRepairable).map(\.description)
             var area = current.header.extensions
             if !problems.isEmpty {
                 area.log.append(
-                    action: .repair, outcome: "ok: repaired from the slot copy the history was made under: \(problems.joined(separator: "; "))",
+                    action: .repair, outcome: "ok: repaired: \(problems.joined(separator: "; "))",
                     actor: .current(), key: unlocked.logKey)
             }
             try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
@@ -199,4 +226,14 @@ extension Vault {
             return false
         }
     }
+}
+
+/// A fault in how a format-version-2 vault is stored while every key is still there (``Vault/storageFindings``).
+public struct StorageProblem: Sendable, Hashable {
+    /// What is wrong: "slot area copy A is damaged".
+    public let description: String
+    /// What mends it, for a person: "'keyvault compact' drops them".
+    public let remedy: String
+    /// Whether ``Vault/repairStorage(atPath:credentials:)`` (or any write) mends it.
+    public let isRepairable: Bool
 }

@@ -250,7 +250,9 @@ final class VaultOutput {
         try plan.execute(on: fd, path: target) { code, step in
             step < acknowledged
                 ? KeyVaultError(
-                    .io, "cannot append to \(self.target): \(SystemError.describe(code)); what was written is ignored and cleared by the next write; \(self.target) was not changed")
+                    .io,
+                    "cannot append to \(self.target): \(SystemError.describe(code)); what was written is never read ('keyvault verify' names what is left and what clears it); \(self.target) was not changed"
+                )
                 : KeyVaultError(
                     .io, "\(self.target): the change was written, but making it durable failed (\(SystemError.describe(code))); 'keyvault list' shows what the vault holds")
         }

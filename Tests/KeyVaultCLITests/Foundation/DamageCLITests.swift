@@ -8,11 +8,11 @@ struct DamageCLITests {
     /// with `recoveryData`, every section of the extension area too: inventory (group, host, database), an escrowed
     /// export password, drill results and the audit log. With `existing`, the vault is made there as `name`, for the
     /// identity and key files that workspace already holds (so two vaults share their custodian and their keys).
-    func custodianVault(recoveryData: Bool = false, in existing: Workspace? = nil, name: String = "vault.kv") throws -> (Workspace, [UInt8]) {
+    func custodianVault(recoveryData: Bool = false, in existing: Workspace? = nil, name: String = "vault.kv", format: String = "2") throws -> (Workspace, [UInt8]) {
         let ws = try existing ?? Workspace()
         let keygen = try CLI.run(existing == nil ? ["keygen", "--out", ws.file("alice.id")] : ["keygen", "--public", ws.file("alice.id")])
         guard keygen.status == 0 else { throw WorkspaceError(message: "\(keygen)") }
-        let made = try CLI.run(["init", ws.file(name), "--identity", ws.file("alice.id")])
+        let made = try CLI.run(["init", ws.file(name), "--identity", ws.file("alice.id"), "--format", format])
         guard made.status == 0 else { throw WorkspaceError(message: "\(made)") }
         if existing == nil {
             _ = try ws.key("sm.bin", size: 48)
@@ -44,11 +44,14 @@ struct DamageCLITests {
         try CLI.run(["verify", ws.file(name), "--identity", ws.file("alice.id")])
     }
 
-    @Test func everyFlippedByteIsDetected() throws {
-        let (ws, original) = try custodianVault(recoveryData: true); defer { ws.cleanUp() }
+    /// Version 1 flips every byte. Version 2's file is mostly zeros (a chunk's unused room, slot-area padding): every
+    /// byte that is not zero is flipped, and every 61st of the rest.
+    @Test(arguments: ["1", "2"])
+    func everyFlippedByteIsDetected(format: String) throws {
+        let (ws, original) = try custodianVault(recoveryData: true, format: format); defer { ws.cleanUp() }
         #expect(try verify(ws, "vault.kv").status == 0)
         var accepted: [Int] = [], unexpected: [String] = []
-        for offset in original.indices {
+        for offset in original.indices where format == "1" || original[offset] != 0 || offset % 61 == 0 {
             var bytes = original
             bytes[offset] ^= 0x01
             try ws.write(bytes, to: "flipped.kv")
@@ -61,10 +64,15 @@ struct DamageCLITests {
         #expect(unexpected.isEmpty, "\(unexpected.prefix(3))")
     }
 
-    @Test func everyTruncationAndAnyTrailingByteIsDetected() throws {
-        let (ws, original) = try custodianVault(recoveryData: true); defer { ws.cleanUp() }
+    /// Version 2: every length within 64 bytes of where a part of the file begins or ends (a slot copy, a chunk, a
+    /// commit, a sealed key) and every 61st elsewhere.
+    @Test(arguments: ["1", "2"])
+    func everyTruncationAndAnyTrailingByteIsDetected(format: String) throws {
+        let (ws, original) = try custodianVault(recoveryData: true, format: format); defer { ws.cleanUp() }
         var accepted: [Int] = []
-        for length in 0..<original.count {
+        let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
+        func nearEdge(_ n: Int) -> Bool { edges.contains { abs($0 - n) <= 64 } }
+        for length in 0..<original.count where format == "1" || length % 61 == 0 || nearEdge(length) {
             try ws.write(Array(original[..<length]), to: "short.kv")
             let r = try verify(ws, "short.kv")
             if r.status != 5 { accepted.append(length) }

@@ -74,4 +74,27 @@ struct IndexFastPathTests {
         // Not vacuous: each path has its share of records.
         #expect(fastAccepted > 1_000 && fullOnly > 100 && bothRefused > 1_000, "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
     }
+
+    /// The eight-bytes-a-step check of labels and file names agrees with the byte-by-byte rule for every byte value at
+    /// every position of every length up to 24 (where the 8-byte steps and the tail meet), and on random runs.
+    @Test func printableCheckAgreesWithTheByteRule() {
+        func slow(_ bytes: [UInt8], _ slash: Bool) -> Bool { bytes.allSatisfy { ($0 &- 0x20) < 0x5F && (slash || $0 != 0x2F) } }
+        func fast(_ bytes: [UInt8], _ slash: Bool) -> Bool { bytes.withUnsafeBufferPointer { RecordLocation.isPrintable($0, allowingSlash: slash) } }
+        var disagreements = 0
+        for length in 0...24 {
+            for position in 0..<max(length, 1) {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: 0x41, count: length)
+                    if length > 0 { bytes[position] = UInt8(value) }
+                    for slash in [true, false] where fast(bytes, slash) != slow(bytes, slash) { disagreements += 1 }
+                }
+            }
+        }
+        var g = SplitMix64(state: 0x5EED)
+        for _ in 0..<20_000 {
+            let bytes = (0..<g.below(40)).map { _ in g.below(8) == 0 ? UInt8(truncatingIfNeeded: g.next()) : UInt8(0x20 + g.below(0x5F)) }
+            for slash in [true, false] where fast(bytes, slash) != slow(bytes, slash) { disagreements += 1 }
+        }
+        #expect(disagreements == 0)
+    }
 }

@@ -311,7 +311,13 @@ struct ChainFile: Sendable {
             guard loadedEnd < min(end, limit) else { return }
             let target = min(limit, max(end, loadedEnd + (1 << 20)))
             let more = try file.read(count: target - loadedEnd, at: loadedEnd, what: "chunk")
-            if bytes.isEmpty { bytes = more } else { bytes += more }
+            if bytes.isEmpty {
+                bytes = more
+            } else {
+                // Room for the whole chunk once: pages are only taken as they are filled.
+                if bytes.capacity < limit - offset { bytes.reserveCapacity(limit - offset) }
+                bytes += more
+            }
         }
 
         /// Loads what the commit at `position` needs: its head, then as far as its head says it goes (capped at the
@@ -396,8 +402,15 @@ extension ChainFile {
         var offsets: [Int] = []
         offsets.reserveCapacity(header.entryCount)
         var ranges: [Range<Int>] = [0..<(FormatV2.blockSize + 2 * slotCopySize)] + chunks.map { $0.offset..<($0.offset + $0.capacity) }
+        ranges.reserveCapacity(ranges.count + header.entryCount)
         for commit in commits {
-            guard let entries = commit.changes.first(where: { $0.type == Change.Kind.entries.rawValue }) else { continue }
+            guard let entries = commit.changes.first(where: { $0.type == Change.Kind.entries.rawValue }) else {
+                // Not covered by the check, so held to what a writer makes: no keys, no offset.
+                guard commit.keysOffset == 0 else {
+                    throw KeyVaultError.damaged("vault damaged: the commit at byte \(commit.offset) adds no keys but points to keys at byte \(commit.keysOffset)")
+                }
+                continue
+            }
             var r = ByteReader(entries.body[...])
             var next = Int(clamping: commit.keysOffset)
             while !r.isAtEnd {
