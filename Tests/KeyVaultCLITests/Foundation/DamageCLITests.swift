@@ -44,14 +44,20 @@ struct DamageCLITests {
         try CLI.run(["verify", ws.file(name), "--identity", ws.file("alice.id")])
     }
 
-    /// Version 1 flips every byte. Version 2's file is mostly zeros (a chunk's unused room, slot-area padding): every
-    /// byte that is not zero is flipped, and every 61st of the rest.
+    /// Version 1 flips every byte. Version 2's file is larger and mostly zeros (a chunk's unused room, slot-area
+    /// padding), and this runs under AddressSanitizer in CI: every byte within 64 of where zeros and data meet (heads,
+    /// tails, links, offsets), every 7th other byte that is not zero (changes and keys, each under a hash or a seal),
+    /// and every 61st zero.
     @Test(arguments: ["1", "2"])
     func everyFlippedByteIsDetected(format: String) throws {
         let (ws, original) = try custodianVault(recoveryData: true, format: format); defer { ws.cleanUp() }
         #expect(try verify(ws, "vault.kv").status == 0)
         var accepted: [Int] = [], unexpected: [String] = []
-        for offset in original.indices where format == "1" || original[offset] != 0 || offset % 61 == 0 {
+        let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
+        var nearEdge = [Bool](repeating: false, count: original.count)
+        for e in edges { for i in max(0, e - 64)..<min(original.count, e + 64) { nearEdge[i] = true } }
+        for offset in original.indices
+        where format == "1" || nearEdge[offset] || (original[offset] != 0 && offset % 7 == 0) || offset % 61 == 0 {
             var bytes = original
             bytes[offset] ^= 0x01
             try ws.write(bytes, to: "flipped.kv")
@@ -64,15 +70,15 @@ struct DamageCLITests {
         #expect(unexpected.isEmpty, "\(unexpected.prefix(3))")
     }
 
-    /// Version 2: every length within 64 bytes of where a part of the file begins or ends (a slot copy, a chunk, a
-    /// commit, a sealed key) and every 61st elsewhere.
+    /// Version 2: every length within 16 bytes of where zeros and data meet (a slot copy, a chunk, a commit, a sealed
+    /// key begins or ends) and every 211th elsewhere.
     @Test(arguments: ["1", "2"])
     func everyTruncationAndAnyTrailingByteIsDetected(format: String) throws {
         let (ws, original) = try custodianVault(recoveryData: true, format: format); defer { ws.cleanUp() }
         var accepted: [Int] = []
         let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
-        func nearEdge(_ n: Int) -> Bool { edges.contains { abs($0 - n) <= 64 } }
-        for length in 0..<original.count where format == "1" || length % 61 == 0 || nearEdge(length) {
+        func nearEdge(_ n: Int) -> Bool { edges.contains { abs($0 - n) <= 16 } }
+        for length in 0..<original.count where format == "1" || length % 211 == 0 || nearEdge(length) {
             try ws.write(Array(original[..<length]), to: "short.kv")
             let r = try verify(ws, "short.kv")
             if r.status != 5 { accepted.append(length) }
