@@ -40,6 +40,11 @@ struct DamageCLITests {
         return (ws, try ws.read(name))
     }
 
+    /// Every `sweepStride`-th of the offsets and lengths each sweep below picks is tried (1: all of them). The
+    /// AddressSanitizer step of scripts/test.sh sets `KEYVAULT_TEST_SWEEP_STRIDE` to 4: there, each run of the binary
+    /// costs several times more, and step 1 has already tried every offset without the sanitizer.
+    static let sweepStride = ProcessInfo.processInfo.environment["KEYVAULT_TEST_SWEEP_STRIDE"].flatMap { Int($0) }.map { max(1, $0) } ?? 1
+
     func verify(_ ws: Workspace, _ name: String) throws -> Run {
         try CLI.run(["verify", ws.file(name), "--identity", ws.file("alice.id")])
     }
@@ -56,8 +61,10 @@ struct DamageCLITests {
         let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
         var nearEdge = [Bool](repeating: false, count: original.count)
         for e in edges { for i in max(0, e - 64)..<min(original.count, e + 64) { nearEdge[i] = true } }
-        for offset in original.indices
-        where format == "1" || nearEdge[offset] || (original[offset] != 0 && offset % 7 == 0) || offset % 61 == 0 {
+        let offsets = original.indices.filter {
+            format == "1" || nearEdge[$0] || (original[$0] != 0 && $0 % 7 == 0) || $0 % 61 == 0
+        }
+        for offset in stride(from: 0, to: offsets.count, by: Self.sweepStride).map({ offsets[$0] }) {
             var bytes = original
             bytes[offset] ^= 0x01
             try ws.write(bytes, to: "flipped.kv")
@@ -78,7 +85,8 @@ struct DamageCLITests {
         var accepted: [Int] = []
         let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
         func nearEdge(_ n: Int) -> Bool { edges.contains { abs($0 - n) <= 16 } }
-        for length in 0..<original.count where format == "1" || length % 211 == 0 || nearEdge(length) {
+        let lengths = (0..<original.count).filter { format == "1" || $0 % 211 == 0 || nearEdge($0) }
+        for length in stride(from: 0, to: lengths.count, by: Self.sweepStride).map({ lengths[$0] }) {
             try ws.write(Array(original[..<length]), to: "short.kv")
             let r = try verify(ws, "short.kv")
             if r.status != 5 { accepted.append(length) }
