@@ -25,7 +25,7 @@ struct Info: ParsableCommand {
                         .object([
                             ("present", .bool(v.hasExtensions)), ("managementGroup", v.inventory.managementGroup.map(JSON.string) ?? .null),
                             ("hosts", .int(v.inventory.hosts.count)), ("databases", .int(v.inventory.databases.count)),
-                            ("escrowedPasswords", .int(v.escrowedPasswordCount)), ("auditRecords", .int(v.auditRecords.count)),
+                            ("escrowedPasswords", .int(v.escrowedPasswordCount)), ("auditRecords", .int(v.auditRecordCount)),
                         ])
                     ),
                     (
@@ -70,7 +70,7 @@ struct Info: ParsableCommand {
         if v.hasExtensions {
             let inv = v.inventory
             Output.line(
-                "recovery:  management group \(inv.managementGroup ?? "(not recorded)"), \(inv.hosts.count) hosts, \(inv.databases.count) databases, \(v.escrowedPasswordCount) escrowed export passwords, \(v.auditRecords.count) audit records"
+                "recovery:  management group \(inv.managementGroup ?? "(not recorded)"), \(inv.hosts.count) hosts, \(inv.databases.count) databases, \(v.escrowedPasswordCount) escrowed export passwords, \(v.auditRecordCount) audit records"
             )
         }
     }

@@ -33,7 +33,7 @@ struct ExtensionArea: Sendable, Hashable {
 
     /// A vault without any of this keeps flag bit 2 clear and is byte for byte a plain version-1 vault.
     var isEmpty: Bool {
-        inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.records.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && commitments == nil
+        inventory.isEmpty && passwords.isEmpty && drills.isEmpty && log.stored.isEmpty && log.dropped == 0 && retired.isEmpty && endorsements.isEmpty && keyHistory.isEmpty && commitments == nil
             && checkIns.isEmpty
             && unknown.isEmpty
     }
@@ -123,7 +123,7 @@ struct ExtensionArea: Sendable, Hashable {
         if !inventory.databases.isEmpty { sections.append((SectionType.databases.rawValue, Self.encode(inventory.databases))) }
         if !passwords.isEmpty { sections.append((SectionType.keyPasswords.rawValue, Self.encode(passwords))) }
         if !drills.isEmpty { sections.append((SectionType.drills.rawValue, Self.encode(drills))) }
-        if !log.records.isEmpty || log.dropped > 0 {
+        if !log.stored.isEmpty || log.dropped > 0 {
             var b = ByteWriter()
             log.encode(into: &b)
             sections.append((SectionType.auditLog.rawValue, b.bytes))

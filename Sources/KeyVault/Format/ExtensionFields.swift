@@ -89,6 +89,23 @@ struct ItemFields {
         return text
     }
 
+    /// Checks what ``text(_:_:max:required:)`` checks without making a string.
+    func checkText(_ tag: UInt8, _ name: String, max: Int, required: Bool) throws {
+        guard let v = value(tag) else {
+            if required { throw bad("the required field \(name) is missing") }
+            return
+        }
+        guard ExtensionText.isValid(v, max: max) else {
+            throw bad("\(name) must be 1-\(max) bytes of UTF-8 text without control characters")
+        }
+    }
+
+    /// Checks what ``host(_:_:required:)`` checks, without making a string for a plain DNS name.
+    func checkHost(_ tag: UInt8, _ name: String, required: Bool) throws {
+        if let v = value(tag), v.count <= 253, v.last != 0x2E, HostName.isPlainDNSName(v) { return }
+        _ = try host(tag, name, required: required)
+    }
+
     func host(_ tag: UInt8, _ name: String, required: Bool) throws -> HostName? {
         guard let text = try self.text(tag, name, max: 253, required: required) else { return nil }
         guard HostName.problem(in: text) == nil, !text.hasSuffix(".") else { throw bad("\(name) is not a valid computer name") }
@@ -187,6 +204,12 @@ enum ExtensionText {
         if value.allSatisfy({ ($0 &- 0x20) < 0x5F }) { return String(decoding: value, as: UTF8.self) }
         guard let text = String(validating: value, as: UTF8.self), problem(text, max: max) == nil else { return nil }
         return text
+    }
+
+    /// Whether ``decode(_:max:)`` would give a string, without making one.
+    static func isValid(_ value: ArraySlice<UInt8>, max: Int) -> Bool {
+        guard (1...max).contains(value.count) else { return false }
+        return value.allSatisfy({ ($0 &- 0x20) < 0x5F }) || decode(value, max: max) != nil
     }
 
     /// Why `text` cannot be stored in a field of at most `max` bytes, or nil.

@@ -57,15 +57,58 @@ public struct AuditActor: Sendable, Hashable {
     }
 }
 
+/// One record of the log as stored: its fields, then the mac field (`09 00 20 ‖ mac`), the item's bytes exactly.
+///
+/// Every open reads the whole log (up to 65,536 records) and checks each record, but decodes none: a record becomes
+/// an ``AuditRecord`` (strings, a host name) only when something asks for it (``AuditLog/records``).
+struct StoredAuditRecord: Sendable, Hashable {
+    /// `fields ‖ 09 00 20 ‖ mac[32]`.
+    let bytes: [UInt8]
+
+    /// A record already checked (``AuditLog/parse(_:)``) or just made (``AuditLog/append(action:role:host:version:outcome:actor:at:key:)``).
+    init(checked bytes: [UInt8]) {
+        precondition(bytes.count >= 35 && bytes[bytes.count - 35] == 9, "an audit record ends with its mac field")
+        self.bytes = bytes
+    }
+
+    init(fields: [UInt8], mac: [UInt8]) {
+        self.init(checked: fields + [9, 0, 32] + mac)
+    }
+
+    /// The record's fields before the mac (what the mac covers).
+    var fields: ArraySlice<UInt8> { bytes[..<(bytes.count - 35)] }
+    /// `H_k(previous mac ‖ fields)`.
+    var mac: ArraySlice<UInt8> { bytes[(bytes.count - 32)...] }
+
+    /// The record decoded. It was checked when it was read or made, so this cannot fail.
+    var decoded: AuditRecord {
+        do {
+            let f = try ItemFields(bytes[...], known: AuditLog.fieldTags, what: "audit log record", position: 0)
+            return AuditRecord(
+                time: Timestamp(secondsSinceEpoch: try f.uint(1, "time", bytes: 8, required: true)!),
+                action: AuditAction(rawValue: try f.text(2, "action", max: 32, required: true)!)!, role: try f.role(3, required: false),
+                host: try f.host(4, "host", required: false), version: try f.uint(5, "version", bytes: 4, required: false).map { UInt32($0) },
+                user: try f.text(6, "user", max: 64, required: true)!, machine: try f.text(7, "machine", max: 255, required: true)!,
+                outcome: try f.text(8, "outcome", max: 512, required: true)!, mac: Array(mac), fields: Array(fields))
+        } catch {
+            preconditionFailure("an audit record that was checked does not decode: \(error)")
+        }
+    }
+}
+
 /// The log section: records dropped from its start (when it reached its cap), the mac they ended on, the records.
 struct AuditLog: Sendable, Hashable {
     static let fieldTags: ClosedRange<UInt8> = 1...9
     var dropped: UInt64 = 0
     var anchor: [UInt8] = [UInt8](repeating: 0, count: 32)
-    var records: [AuditRecord] = []
+    /// The records as stored, oldest first.
+    var stored: [StoredAuditRecord] = []
+
+    /// The records decoded, oldest first (each decoded on every call: for reports, not for counting).
+    var records: [AuditRecord] { stored.map(\.decoded) }
 
     /// The mac the next record chains to.
-    var lastMAC: [UInt8] { records.last?.mac ?? anchor }
+    var lastMAC: [UInt8] { stored.last.map { Array($0.mac) } ?? anchor }
 
     /// Appends a record chained with `key` (Subkey(5)), dropping the oldest beyond the cap.
     mutating func append(
@@ -81,22 +124,17 @@ struct AuditLog: Sendable, Hashable {
         f.text(6, AuditActor.clean(actor.user, 64))
         f.text(7, AuditActor.clean(actor.machine, 255))
         f.text(8, AuditActor.clean(outcome, 512))
-        let mac = AuditLog.mac(previous: lastMAC, fields: f.bytes, key: key)
-        records.append(
-            AuditRecord(
-                time: time, action: action, role: role, host: host, version: version,
-                user: AuditActor.clean(actor.user, 64), machine: AuditActor.clean(actor.machine, 255),
-                outcome: AuditActor.clean(outcome, 512), mac: mac, fields: f.bytes))
-        if records.count > FormatV1.maxLogRecords {
-            let cut = records.count - FormatV1.maxLogRecords
-            anchor = records[cut - 1].mac
+        stored.append(StoredAuditRecord(fields: f.bytes, mac: AuditLog.mac(previous: lastMAC, fields: f.bytes[...], key: key)))
+        if stored.count > FormatV1.maxLogRecords {
+            let cut = stored.count - FormatV1.maxLogRecords
+            anchor = Array(stored[cut - 1].mac)
             dropped += UInt64(cut)
-            records.removeFirst(cut)
+            stored.removeFirst(cut)
         }
     }
 
     /// `mac_i = H_k(mac_{i-1} ‖ len(fields_i) u16 ‖ fields_i)`.
-    static func mac(previous: [UInt8], fields: [UInt8], key: SecretBytes) -> [UInt8] {
+    static func mac(previous: [UInt8], fields: ArraySlice<UInt8>, key: SecretBytes) -> [UInt8] {
         var w = ByteWriter(capacity: 34 + fields.count)
         w.append(previous)
         w.u16(UInt16(fields.count))
@@ -107,9 +145,10 @@ struct AuditLog: Sendable, Hashable {
     /// The first record (0-based) whose mac does not follow from the one before, or nil when the chain holds.
     func firstBrokenLink(key: SecretBytes) -> Int? {
         var previous = anchor
-        for (i, record) in records.enumerated() {
-            guard constantTimeEqual(AuditLog.mac(previous: previous, fields: record.fields, key: key), record.mac) else { return i }
-            previous = record.mac
+        for (i, record) in stored.enumerated() {
+            let mac = AuditLog.mac(previous: previous, fields: record.fields, key: key)
+            guard constantTimeEqual(mac, Array(record.mac)) else { return i }
+            previous = mac
         }
         return nil
     }
@@ -117,13 +156,9 @@ struct AuditLog: Sendable, Hashable {
     /// The same records chained again under another key (after a re-key).
     func rechained(key: SecretBytes) -> AuditLog {
         // The anchor is only where the chain starts; records dropped before it are gone either way.
-        var out = AuditLog(dropped: dropped, anchor: anchor, records: [])
-        for r in records {
-            let mac = AuditLog.mac(previous: out.lastMAC, fields: r.fields, key: key)
-            out.records.append(
-                AuditRecord(
-                    time: r.time, action: r.action, role: r.role, host: r.host, version: r.version,
-                    user: r.user, machine: r.machine, outcome: r.outcome, mac: mac, fields: r.fields))
+        var out = AuditLog(dropped: dropped, anchor: anchor, stored: [])
+        for r in stored {
+            out.stored.append(StoredAuditRecord(fields: Array(r.fields), mac: AuditLog.mac(previous: out.lastMAC, fields: r.fields, key: key)))
         }
         return out
     }

@@ -227,7 +227,7 @@ extension UnlockedVault {
     var opensSomething: Bool {
         for index in 0..<min(vault.entryCount, 8) where (try? open(vault.header.entry(at: index))) != nil { return true }
         let log = vault.header.extensions.log
-        return !log.records.isEmpty && log.firstBrokenLink(key: logKey) != 0
+        return !log.stored.isEmpty && log.firstBrokenLink(key: logKey) != 0
     }
 }
 

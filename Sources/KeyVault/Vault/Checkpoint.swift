@@ -107,7 +107,7 @@ extension UnlockedVault {
         if checkpoint.records == log.dropped {
             then = log.anchor
         } else if checkpoint.records > log.dropped {
-            then = log.records[Int(checkpoint.records - log.dropped) - 1].mac
+            then = Array(log.stored[Int(checkpoint.records - log.dropped) - 1].mac)
         } else {
             then = nil
         }

@@ -6,6 +6,8 @@ extension Vault {
 
     /// The audit log's records, oldest first, as stored: ``UnlockedVault/auditLog()`` checks their chain.
     public var auditRecords: [AuditRecord] { header.extensions.log.records }
+    /// How many records the audit log keeps (``auditRecords``' count, without decoding them).
+    public var auditRecordCount: Int { header.extensions.log.stored.count }
 
     /// The last drill of `entry`, if it was drilled.
     public func lastDrill(of entry: Entry) -> DrillResult? { header.extensions.drill(of: entry) }

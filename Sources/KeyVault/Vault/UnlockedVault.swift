@@ -29,11 +29,14 @@ public final class UnlockedVault: @unchecked Sendable {
     /// The check key of each opened slot (by 0-based slot), derived from its payload: for check-ins and commitments.
     let checkKeys: [Int: CheckKey]
 
-    /// - Parameter knownAuthentic: the result of checking this very header (same bytes) under the same key before,
-    ///   so that re-reading a vault under its lock does not hash its header again.
+    /// - Parameters:
+    ///   - knownAuthentic: the result of checking this very header (same bytes) under the same key before, so that
+    ///     re-reading a vault under its lock does not hash its header again.
+    ///   - provenChain: the commits of this vault as an earlier read found them authentic under the same key (a
+    ///     format-version-2 file this process then appended to): only the commits after them are checked.
     init(
         vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
-        endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil
+        endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil, provenChain: [Commit] = []
     ) throws {
         self.checkKeys = checkKeys
         self.vault = vault
@@ -53,7 +56,7 @@ public final class UnlockedVault: @unchecked Sendable {
             isAuthentic = knownAuthentic
         } else if let chain = vault.chain {
             // Format version 2: every commit chained under Subkey(8), the first naming the slots it was made under.
-            isAuthentic = CommitChain.firstBroken(chain.commits, key: try KeyDerivation.subkey(.commitChain, of: vaultKey)) == nil
+            isAuthentic = CommitChain.firstBroken(chain.commits, key: try KeyDerivation.subkey(.commitChain, of: vaultKey), proven: provenChain) == nil
         } else {
             let expected = Hashing.blake2b(vault.header.taggedBytes, key: tagKey)
             isAuthentic = vault.header.checksumValid && constantTimeEqual(expected, vault.header.tag)

@@ -33,7 +33,8 @@ extension Vault {
             guard
                 let kept = try? UnlockedVault(
                     vault: written, vaultKey: before.vaultKey, openedSlots: before.openedSlots,
-                    passphraseVerified: before.passphraseVerified, endorsers: before.endorsers, checkKeys: before.checkKeys)
+                    passphraseVerified: before.passphraseVerified, endorsers: before.endorsers, checkKeys: before.checkKeys,
+                    provenChain: before.isAuthentic ? before.vault.chain?.commits ?? [] : [])
             else { return }
             after = kept
         } else {

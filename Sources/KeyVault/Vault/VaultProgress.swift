@@ -22,6 +22,6 @@ extension Vault {
     /// Where this vault stands in its history (unauthenticated until unlocked: see ``VaultProgress``).
     public var progress: VaultProgress {
         let log = header.extensions.log
-        return VaultProgress(records: log.dropped + UInt64(log.records.count), head: log.lastMAC)
+        return VaultProgress(records: log.dropped + UInt64(log.stored.count), head: log.lastMAC)
     }
 }

@@ -200,6 +200,13 @@ struct ChainFileTests {
         try overwrite(forged, at: last.end - 32, with: [UInt8](repeating: 0x42, count: 32))
         let forgedChain = try read(forged)
         #expect(CommitChain.firstBroken(forgedChain.commits, key: key) == 5)
+        // A chain proven before (the file as a writer read it before appending) is taken as holding only as far as
+        // each commit's check and mac are the same: the forged commit is checked, and found, however much is proven.
+        let proven = try read(path).commits
+        #expect(CommitChain.firstBroken(forgedChain.commits, key: key, proven: proven) == 5)
+        #expect(CommitChain.firstBroken(try read(path).commits, key: key, proven: Array(proven.prefix(3))) == nil)
+        // (The proven commits are not hashed again: under another key the chain breaks only after them.)
+        #expect(CommitChain.firstBroken(forgedChain.commits, key: try SecretBytes.random(count: 32), proven: Array(proven.prefix(4))) == 4)
 
         // Its mac zeroed (anyone can write a zero mac): only a lone custodian's check-in may be unkeyed.
         let unkeyed = try copy(path, as: "unkeyed.kv")

@@ -182,13 +182,11 @@ import KeyVaultTestSupport
         var area = vault.header.extensions
         #expect(area.log.records.count == 3)
         // Someone with write access but without the log key edits record 2's outcome and re-makes the tag.
-        let r = area.log.records[1]
-        var fields = r.fields
+        let r = area.log.stored[1]
+        var fields = Array(r.fields)
         let i = try #require(fields.lastIndex(of: UInt8(ascii: "1")))
         fields[i] = UInt8(ascii: "9")
-        area.log.records[1] = AuditRecord(
-            time: r.time, action: r.action, role: r.role, host: r.host, version: 9, user: r.user,
-            machine: r.machine, outcome: r.outcome, mac: r.mac, fields: fields)
+        area.log.stored[1] = StoredAuditRecord(fields: fields, mac: Array(r.mac))
         let forged = try rewrite(area)
         try Data(forged).write(to: URL(fileURLWithPath: path))
         let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)
@@ -204,7 +202,7 @@ import KeyVaultTestSupport
 
         // Removing a record the same way breaks the next link.
         var removed = vault.header.extensions
-        removed.log.records.remove(at: 0)
+        removed.log.stored.remove(at: 0)
         try Data(try rewrite(removed)).write(to: URL(fileURLWithPath: path))
         #expect(try Vault.open(atPath: path).unlock(with: passphrase).auditLog().firstBrokenRecord == 0)
     }

@@ -97,4 +97,38 @@ struct IndexFastPathTests {
         }
         #expect(disagreements == 0)
     }
+
+    /// Audit records have the same two readers (AuditLog.isPlainRecord, AuditLog.check): what the one-pass check takes
+    /// the full one takes, records of every shape the writer makes and hostile edits of them.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func whatTheAuditRecordFastPathAcceptsTheFullCheckAccepts(seed: UInt64) throws {
+        var g = SplitMix64(state: seed)
+        let key = try SecretBytes.random(count: 32)
+        let users = ["root", "alice (sudo from bob)", "jöns", String(repeating: "u", count: 64)]
+        let outcomes = ["ok", "refused: SM02 is not SM01", "ok: label « install »", String(repeating: "o", count: 512)]
+        var fastAccepted = 0, fullOnly = 0, bothRefused = 0
+        for round in 0..<4_000 {
+            var log = AuditLog()
+            let host = g.below(3) == 0 ? nil : try HostName(g.pick(Self.hosts))
+            log.append(
+                action: g.pick(AuditAction.known), role: g.below(3) == 0 ? nil : g.pick([.sm, .dw, .ssp]), host: host,
+                version: g.below(2) == 0 ? nil : UInt32(g.below(9)), outcome: g.pick(outcomes),
+                actor: AuditActor(user: g.pick(users), machine: g.pick(Self.hosts)), at: Timestamp(secondsSinceEpoch: g.next() >> 34), key: key)
+            var record = log.stored[0].bytes
+            let clean = round % 3 == 0
+            if !clean { for _ in 0..<(1 + g.below(3)) { mutate(&record, &g) } }
+            let fast = AuditLog.isPlainRecord(record[...])
+            let full = (try? AuditLog.check(record[...], number: 1, position: 0)) != nil
+            if clean { #expect(full, "seed \(seed), round \(round): a record the writer made is refused: \(record)") }
+            if fast {
+                fastAccepted += 1
+                #expect(full, "seed \(seed), round \(round): the fast path took \(record), the full check refuses it")
+            } else if full {
+                fullOnly += 1
+            } else {
+                bothRefused += 1
+            }
+        }
+        #expect(fastAccepted > 500 && fullOnly > 100 && bothRefused > 1_000, "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
+    }
 }

@@ -9,34 +9,74 @@ extension AuditLog {
             throw KeyVaultError.damaged("vault damaged: the audit log claims \(dropped) dropped records (at most \(FormatV1.maxDroppedLogRecords))")
         }
         let anchor = Array(try r.bytes(32, "audit log anchor"))
-        var log = AuditLog(dropped: dropped, anchor: anchor, records: [])
-        for (n, item) in try ItemList.parse(&r, what: "audit log record", max: FormatV1.maxLogRecords).enumerated() {
-            let f = try ItemFields(item.bytes, known: fieldTags, what: "audit log record", number: n + 1, position: item.position)
-            let mac = try f.required(9, "mac")
-            guard mac.count == 32 else { throw f.bad("mac must be 32 bytes") }
-            // The mac is the last field: it covers every byte of the record before it.
-            let fieldsCount = item.bytes.count - 35
-            guard let action = AuditAction(rawValue: try f.text(2, "action", max: 32, required: true)!) else { throw f.bad("action must be a-z and -") }
-            log.records.append(
-                AuditRecord(
-                    time: Timestamp(secondsSinceEpoch: try f.uint(1, "time", bytes: 8, required: true)!),
-                    action: action, role: try f.role(3, required: false), host: try f.host(4, "host", required: false),
-                    version: try f.uint(5, "version", bytes: 4, required: false).map { UInt32($0) },
-                    user: try f.text(6, "user", max: 64, required: true)!, machine: try f.text(7, "machine", max: 255, required: true)!,
-                    outcome: try f.text(8, "outcome", max: 512, required: true)!,
-                    mac: Array(mac), fields: Array(item.bytes.prefix(fieldsCount))))
+        var log = AuditLog(dropped: dropped, anchor: anchor, stored: [])
+        let items = try ItemList.parse(&r, what: "audit log record", max: FormatV1.maxLogRecords)
+        log.stored.reserveCapacity(items.count)
+        for (n, item) in items.enumerated() {
+            // Checked here, decoded only when asked (StoredAuditRecord.decoded reads the same fields).
+            if !isPlainRecord(item.bytes) { try check(item.bytes, number: n + 1, position: item.position) }
+            log.stored.append(StoredAuditRecord(checked: Array(item.bytes)))
         }
         return log
+    }
+
+    /// Checks one record (the `number`th, at byte `position`) as ``StoredAuditRecord/decoded`` will read it; throws
+    /// *damaged* (or *unsupported* for an unknown field) with what is wrong.
+    static func check(_ item: ArraySlice<UInt8>, number: Int, position: Int) throws {
+        let f = try ItemFields(item, known: fieldTags, what: "audit log record", number: number, position: position)
+        // The mac is the last field (tags ascend, 9 is the last known): it covers every byte of the record before it.
+        let mac = try f.required(9, "mac")
+        guard mac.count == 32 else { throw f.bad("mac must be 32 bytes") }
+        guard let action = f.optional(2), AuditAction.isStoredForm(action) else {
+            _ = try f.text(2, "action", max: 32, required: true)
+            throw f.bad("action must be a-z and -")
+        }
+        _ = try f.uint(1, "time", bytes: 8, required: true)
+        _ = try f.role(3, required: false)
+        try f.checkHost(4, "host", required: false)
+        _ = try f.uint(5, "version", bytes: 4, required: false)
+        try f.checkText(6, "user", max: 64, required: true)
+        try f.checkText(7, "machine", max: 255, required: true)
+        try f.checkText(8, "outcome", max: 512, required: true)
+    }
+
+    /// Whether `item` is a record the checks of ``parse(_:)`` accept, in its usual form — printable ASCII text, a
+    /// plain DNS host name — walked once without allocating (a log of 65,536 records is read on every open). False
+    /// sends the item through those checks, which accept other text or word the error.
+    static func isPlainRecord(_ item: ArraySlice<UInt8>) -> Bool {
+        item.withUnsafeBufferPointer { b in
+            var i = 0, seen: UInt16 = 0, last = 0
+            while i < b.count {
+                guard b.count - i >= 3 else { return false }
+                let tag = Int(b[i]), length = Int(b[i + 1]) << 8 | Int(b[i + 2])
+                guard tag > last, (1...9).contains(tag), b.count - (i + 3) >= length else { return false }
+                let value = UnsafeBufferPointer(rebasing: b[(i + 3)..<(i + 3 + length)])
+                let ok: Bool
+                switch tag {
+                case 1: ok = length == 8
+                case 2: ok = AuditAction.isStoredForm(value)
+                case 3: ok = (1...16).contains(length) && value.allSatisfy { ($0 &- 0x61) < 26 || ($0 &- 0x30) < 10 }
+                case 4: ok = length <= 253 && value.last != 0x2E && HostName.isPlainDNSName(value)
+                case 5: ok = length == 4
+                case 6: ok = (1...64).contains(length) && value.allSatisfy { ($0 &- 0x20) < 0x5F }
+                case 7: ok = (1...255).contains(length) && value.allSatisfy { ($0 &- 0x20) < 0x5F }
+                case 8: ok = (1...512).contains(length) && value.allSatisfy { ($0 &- 0x20) < 0x5F }
+                default: ok = length == 32 && i + 3 + length == b.count
+                }
+                guard ok else { return false }
+                seen |= 1 << tag
+                last = tag
+                i += 3 + length
+            }
+            // time, action, user, machine, outcome and mac are required.
+            let required: UInt16 = 1 << 1 | 1 << 2 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 9
+            return seen & required == required
+        }
     }
 
     func encode(into w: inout ByteWriter) {
         w.u64(dropped)
         w.append(anchor)
-        ItemList.encode(
-            records.map { r in
-                var f = TLVWriter()
-                f.field(9, r.mac)
-                return r.fields + f.bytes
-            }, into: &w)
+        ItemList.encode(stored.map(\.bytes), into: &w)
     }
 }

@@ -159,10 +159,20 @@ enum CommitChain {
 
     /// The index of the first commit that breaks the chain — a keyed commit whose mac does not follow, or any commit
     /// with a zero mac (check-in commits, whose signatures this keyvault does not check yet) — or nil when it holds.
-    static func firstBroken(_ commits: [Commit], key: SecretBytes) -> Int? {
-        var previous = [UInt8](repeating: 0, count: 32)
+    ///
+    /// - Parameter proven: the commits of a chain that held under `key` (the same file before this process appended
+    ///   to it): leading commits equal to these in check and mac are taken as holding without hashing them again,
+    ///   since each link depends only on the mac before it and the commit's check.
+    static func firstBroken(_ commits: [Commit], key: SecretBytes, proven: [Commit] = []) -> Int? {
+        var start = 0
+        while start < min(commits.count, proven.count), proven[start].isKeyed, commits[start].isKeyed,
+            commits[start].mac == proven[start].mac, commits[start].check == proven[start].check
+        {
+            start += 1
+        }
+        var previous = start == 0 ? [UInt8](repeating: 0, count: 32) : commits[start - 1].mac
         var unkeyed: [[UInt8]] = []
-        for (i, commit) in commits.enumerated() {
+        for (i, commit) in commits.enumerated().dropFirst(start) {
             guard commit.isKeyed else {
                 // A lone custodian's check-in will be unkeyed, its signature checked here; until that is built,
                 // every unkeyed commit breaks the chain (anyone can write a zero mac).

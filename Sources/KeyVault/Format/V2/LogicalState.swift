@@ -266,8 +266,9 @@ struct LogicalState: Equatable, Sendable {
         var items: [[UInt8]] = []
         items.reserveCapacity(count)
         for _ in 0..<count {
-            let length = Int(try r.u16("item length"))
-            items.append([UInt8(length >> 8), UInt8(length & 0xFF)] + (try r.bytes(length, "item")))
+            let start = r.position
+            _ = try r.bytes(Int(try r.u16("item length")), "item")
+            items.append(Array(list[start..<r.position]))  // the length with the item, copied once
         }
         try r.expectEnd("an item list")
         return items

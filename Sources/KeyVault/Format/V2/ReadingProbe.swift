@@ -41,9 +41,8 @@ package enum FormatV2Probe {
             log.append(action: .seal, outcome: "ok", actor: AuditActor(user: "bench", machine: "bench"), at: vault.createdAt, key: logKey)
             var item = ByteWriter()
             item.u32(1)
-            item.u16(UInt16(log.records.last!.fields.count + 35))
-            item.append(log.records.last!.fields)
-            item.append([9, 0, 32] + log.records.last!.mac)
+            item.u16(UInt16(log.stored.last!.bytes.count))
+            item.append(log.stored.last!.bytes)
             let start = vault.offsets[i] - header.size
             let plan = try ChainWriter.append(
                 to: chain, changes: [Change(type: 3, body: record), Change(type: 6, body: item.bytes)],
