@@ -44,8 +44,11 @@ struct Init: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Argon2id cost: interactive (64 MiB), moderate (256 MiB) or sensitive (1 GiB).", valueName: "cost"))
     var kdf: KDFLevel = .moderate
 
-    @Option(help: ArgumentHelp("The vault's format version: 1 (the default), or 2, whose changes are appends and whose slot area is stored twice (docs/FORMAT.md).", valueName: "version"))
-    var format: Int = 1
+    @Option(
+        help: ArgumentHelp(
+            "The vault's format version: 2 (the default: changes are appends, the slot area is stored twice), or 1, for keyvault releases that read only version 1 (docs/FORMAT.md).",
+            valueName: "version"))
+    var format: Int = 2
 
     func validate() throws {
         guard format == 1 || format == 2 else { throw ValidationError("--format takes 1 or 2") }

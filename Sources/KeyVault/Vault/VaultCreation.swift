@@ -32,7 +32,8 @@ extension Vault {
     ///   - endorsers: secrets of some of the custodians (an X25519 identity for its recipient, the private key of a
     ///     certificate): each endorses its slot and the new key now, so that no first use has to vouch for it.
     ///   - formatVersion: 1, or 2 for a vault whose changes are appends and whose slot area is stored twice
-    ///     (docs/FORMAT.md, "Format version 2").
+    ///     (docs/FORMAT.md, "Format version 2"). 1 by default, so that a program built against an earlier release
+    ///     keeps writing what it wrote; `keyvault init` passes 2 unless told `--format 1`.
     /// - Returns: the new vault, opened.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists;
     ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` for an invalid custodian set, threshold or format version.

@@ -4,9 +4,9 @@ import Testing
 
 struct BadInputCLITests {
     /// A vault holding one sm key, and its bytes before the bad command.
-    func prepared() throws -> (Workspace, [UInt8]) {
+    func prepared(format: String? = nil) throws -> (Workspace, [UInt8]) {
         let ws = try Workspace()
-        try ws.initVault()
+        try ws.initVault(extra: format.map { ["--format", $0] } ?? [])
         _ = try ws.key("sm.bin")
         let r = try ws.seal(role: "sm", host: "SM01", key: "sm.bin")
         guard r.status == 0 else { throw WorkspaceError(message: "\(r)") }
@@ -166,7 +166,7 @@ struct BadInputCLITests {
     }
 
     @Test func aFutureFormatVersionIsRefusedClearly() throws {
-        let (ws, _) = try prepared(); defer { ws.cleanUp() }
+        let (ws, _) = try prepared(format: "1"); defer { ws.cleanUp() }
         var bytes = try ws.read("vault.kv")
         bytes[8] = 0; bytes[9] = 2  // the u16 format version after the 8 magic bytes
         try ws.write(bytes, to: "future.kv")

@@ -12,7 +12,7 @@ import KeyVaultTestSupport
     func prepared() throws -> Workspace {
         let ws = try Workspace()
         guard try CLI.run(["keygen", "--out", ws.file("id")]).status == 0,
-            try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id")]).status == 0
+            try CLI.run(["init", ws.file("vault.kv"), "--identity", ws.file("id"), "--format", "1"]).status == 0
         else { throw WorkspaceError(message: "init") }
         for i in 1...4 { _ = try ws.key("k\(i).bin", size: 1 << 20) }
         for i in 1...3 {

@@ -59,8 +59,9 @@ enum VaultBytes {
 
     /// The management group of the scenario: primary SM01, additional SM02, DW01, SQL01 (ServiceManager) and SQL02
     /// (the warehouse databases), and a Self-Service Portal whose key was never sealed.
-    func buildScenario() throws {
-        try ws.initVault()
+    /// `format`: the vault's format version ("1" for the tests that edit its bytes as version 1 lays them out).
+    func buildScenario(format: String? = nil) throws {
+        try ws.initVault(extra: format.map { ["--format", $0] } ?? [])
         _ = try ws.key("sm01.bin"); _ = try ws.key("sm02.bin", size: 1200); _ = try ws.key("dw01.bin", size: 1424)
         try ws.write(Array("SM01-export-password\n".utf8), to: "sm01.pw")
         try ws.write(Array("DW01-export-password\n".utf8), to: "dw01.pw")
@@ -233,7 +234,7 @@ enum VaultBytes {
 
     @Test func drillsRecordTheirResultAndFailLoudlyOnDamage() throws {
         defer { ws.cleanUp() }
-        try buildScenario()
+        try buildScenario(format: "1")  // version 1: its last byte is the last sealed key's
         let healthy = try CLI.run(["drill", vault] + pass)
         #expect(healthy.status == 0, "\(healthy)")
         #expect(healthy.stdout.contains("ok       sm key of SM01 (version 1), export password escrowed"))
@@ -348,7 +349,7 @@ enum VaultBytes {
 
     @Test func aTamperedInventoryIsCaughtWithTheSecretAndFlaggedWithoutIt() throws {
         defer { ws.cleanUp() }
-        try buildScenario()
+        try buildScenario(format: "1")  // the edits below are of version 1's sections
         // Untouched, with the secret: authenticated, no notice, the real instance.
         for args in [["plan", vault, "--failed", "SQL01"], ["inventory", vault], ["list", vault]] {
             let text = try CLI.run(args + pass)
@@ -380,7 +381,7 @@ enum VaultBytes {
 
     @Test func theLogIsChainedAndHandEditsAreDetected() throws {
         defer { ws.cleanUp() }
-        try buildScenario()
+        try buildScenario(format: "1")  // the hand edits below are of version 1's log section
         let r = try CLI.run(["log", vault, "--json"] + pass)
         #expect(r.status == 0, "\(r)")
         let log = try VaultBytes.json(r)

@@ -169,7 +169,7 @@ import Testing
 
     @Test func aCheckpointIsNotComparedWithAVaultThatDoesNotAuthenticate() throws {
         defer { ws.cleanUp() }
-        try ws.initVault()
+        try ws.initVault(extra: ["--format", "1"])  // the edit below is of version 1's log section
         try #require(try seal("sm", "SM01", "a.bin").status == 0)
         let line = try run(["checkpoint", vault] + pass).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // The record count inflated by hand (the unkeyed checksum re-made): the count means nothing now.

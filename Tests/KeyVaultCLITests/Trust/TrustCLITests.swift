@@ -31,7 +31,9 @@ import KeyVaultTestSupport
         let carol = try CLI.run(["keygen", "--public", ws.file("carol.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let alice = Self.user(ws, "alice")
         let ids = kind == "x25519" ? ["--identity", ws.file("alice.id")] : ["--identity", ws.file("alice.id"), "--identity", ws.file("bob.id")]
-        let made = try CLI.run(["init", ws.file("v.kv")] + ids + (kind == "x25519" ? [] : ["--recipient", carol, "--threshold", "2"]), environment: alice)
+        // Format version 1: forge_vault.py re-wraps the key in version 1's single slot area.
+        let made = try CLI.run(
+            ["init", ws.file("v.kv"), "--format", "1"] + ids + (kind == "x25519" ? [] : ["--recipient", carol, "--threshold", "2"]), environment: alice)
         try #require(made.status == 0 && made.stdout.contains("vault key fingerprint: "), "\(made)")
         _ = try ws.key("sm.bin"); _ = try ws.key("dw.bin")
         try #require(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + ids, environment: alice).status == 0)
