@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (issue 5): keyvault against age and against libsodium, at 1 to 100,000 entries; writes docs/BENCHMARKS.md.
-# Usage: scripts/bench.sh [keyvault-bench options: --reps N --sizes 1,1000,10000,100000 --output FILE|- --workdir DIR]
+# Usage: scripts/bench.sh [keyvault-bench options: --reps N --sizes 1,1000,10000,100000 --sequential N --output FILE|-
+#        --workdir DIR]
 # Environment: SCRATCH (SwiftPM scratch path, default .build).
 set -euo pipefail
 cd "$(dirname "$0")/.."

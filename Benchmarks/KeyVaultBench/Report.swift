@@ -10,6 +10,7 @@ struct Report {
     let age: AgeComparison
     let kdf: PassphraseCosts
     let scaling: Scaling
+    let sequential: SequentialSeals
 
     static let begin = "<!-- keyvault-bench: begin (generated; edit outside the markers) -->"
     static let end = "<!-- keyvault-bench: end -->"
@@ -24,6 +25,7 @@ struct Report {
         md += kdfSection
         md += scalingSection
         md += formatV2Section
+        md += sequentialSection
         md += floorSection
         md += targetsSection
         md.append(Report.end)
@@ -277,6 +279,25 @@ struct Report {
         return md
     }
 
+    var sequentialSection: [String] {
+        guard !sequential.rows.isEmpty else { return [] }
+        var md = [
+            "## Thousands of seals in a row",
+            "",
+            "`keyvault seal` run \(sequential.rows[0].count.grouped) times in a row on one vault made by `keyvault init --identity id --format N`, "
+                + "each for a new host (`SEQ000001`, …) with a fresh \(settings.entryKeySize.grouped)-byte key, each a whole process; medians of a hundred seals.",
+            "",
+            "| format | seals 1–100 | 1,001–1,100 | last hundred | last ÷ first |",
+            "|---|---|---|---|---|",
+        ]
+        for row in sequential.rows {
+            let middle = row.seconds.count > 1_100 ? formatSeconds(row.medianOfHundred(from: 1_000)) : "n/a"
+            md.append("| \(row.format) | \(formatSeconds(row.first)) | \(middle) | \(formatSeconds(row.last)) | \(ratio(row.last, row.first)) |")
+        }
+        md.append("")
+        return md
+    }
+
     var targetsSection: [String] {
         let r = age.results
         var md = [
@@ -340,6 +361,11 @@ struct Report {
             if let k2 = k.processesV2["restore"]?.median, let one2 = one.processesV2["restore"]?.median {
                 line("… format 2", "\(format(k2 / one2, 2))×", k2 / one2 <= 1.2)
             }
+        }
+        for row in sequential.rows {
+            line(
+                "per-operation cost flat as the vault grows: the last hundred of \(row.count.grouped) seals in a row within 1.2× the first hundred (format \(row.format))",
+                "\(formatSeconds(row.last)) vs \(formatSeconds(row.first)): \(ratio(row.last, row.first))", row.last <= 1.2 * row.first)
         }
         md += ["", "Whether any step grows faster than linearly: see the exponents k in the growth table.", ""]
         return md

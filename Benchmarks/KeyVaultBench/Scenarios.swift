@@ -11,6 +11,8 @@ struct Settings {
     var workdir = "/tmp/keyvault-bench"
     var reps = 21
     var sizes = [1, 1_000, 10_000, 100_000]
+    /// How many seals in a row, per format, for the flatness check (0: none).
+    var sequentialSeals = 2_000
     var entryKeySize = 1_300  // an exported SM key file is about 1.3 KiB
     var comparisonKeySize = 4_096  // the age comparison
     var output: String? = "docs/BENCHMARKS.md"
@@ -49,8 +51,9 @@ struct AgeComparison {
         let identity = try CustodianIdentity.generate()
         try identity.write(toPath: "id")
         for f in ["empty.kv", "one.kv"] { unlink(f) }
-        // Endorsed by its custodian, as `keyvault init --identity` makes it: the command line refuses a vault nothing vouches for.
-        try Vault.create(atPath: "empty.kv", custodians: [.recipient(identity.recipient!)], endorsers: [identity])
+        // Endorsed by its custodian and of format version 2, as `keyvault init --identity` makes it: the command line
+        // refuses a vault nothing vouches for.
+        try Vault.create(atPath: "empty.kv", custodians: [.recipient(identity.recipient!)], endorsers: [identity], formatVersion: 2)
         try copyFile("empty.kv", "one.kv")
         let credentials = Credentials(identities: [identity])
         let request = SealRequest(role: .sm, host: try HostName("SM01"), originalFileName: "k4.bin")
@@ -66,7 +69,7 @@ struct AgeComparison {
         let freshVault = {
             try spawn(["rm", "-rf", "state"])
             unlink("seal.kv")
-            _ = try Vault.create(atPath: "seal.kv", custodians: [.recipient(identity.recipient!)], endorsers: [identity])
+            _ = try Vault.create(atPath: "seal.kv", custodians: [.recipient(identity.recipient!)], endorsers: [identity], formatVersion: 2)
         }
         let restoreArgs = [kv, "restore", "one.kv", "--role", "sm", "--out", "o-kv.bin", "--identity", "id"]
         out.results = try measure(

@@ -1,5 +1,6 @@
 // keyvault-bench: measures keyvault against age and against libsodium, and writes docs/BENCHMARKS.md.
-// Usage: keyvault-bench [--keyvault PATH] [--reps N] [--sizes 1,1000,...] [--workdir DIR] [--output FILE|-] [--commit ID]
+// Usage: keyvault-bench [--keyvault PATH] [--reps N] [--sizes 1,1000,...] [--sequential N] [--workdir DIR] [--output FILE|-]
+//        [--commit ID]
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
@@ -33,6 +34,7 @@ while !arguments.isEmpty {
     case "--age": settings.age = value
     case "--age-keygen": settings.ageKeygen = value
     case "--reps": settings.reps = Int(value) ?? settings.reps
+    case "--sequential": settings.sequentialSeals = Int(value) ?? settings.sequentialSeals
     case "--sizes": settings.sizes = value.split(separator: ",").compactMap { Int($0) }
     case "--workdir": settings.workdir = absolute(value)
     case "--output": settings.output = value == "-" ? nil : absolute(value)
@@ -65,7 +67,9 @@ do {
     let kdf = try PassphraseCosts.run(settings, reps: max(3, settings.reps / 4))
     print("vaults of \(settings.sizes.map(String.init).joined(separator: ", ")) entries…")
     let scaling = try Scaling.run(settings)
-    let report = Report(settings: settings, floor: floor, age: age, kdf: kdf, scaling: scaling).markdown
+    print("\(settings.sequentialSeals) seals in a row, each format…")
+    let sequential = settings.sequentialSeals > 0 ? try SequentialSeals.run(settings, count: settings.sequentialSeals) : SequentialSeals()
+    let report = Report(settings: settings, floor: floor, age: age, kdf: kdf, scaling: scaling, sequential: sequential).markdown
     print(report)
     if let output = settings.output { try Report.write(report, into: output); print("wrote \(output)") }
 } catch {
