@@ -19,7 +19,7 @@ struct CheckpointCommand: ParsableCommand {
         History.warnIfRolledBack(opened)
         let unlocked = try unlock.unlock(opened)
         try unlocked.requireAuthentic()
-        if let broken = unlocked.auditLog().firstBrokenRecord { throw CLIError.brokenAuditLog(record: broken + 1 + unlocked.auditLog().dropped) }
+        if let broken = unlocked.firstBrokenAuditRecord { throw CLIError.brokenAuditLog(record: broken + 1 + opened.droppedAuditRecordCount) }
         History.rememberAuthenticated(opened, path: vault)
         Output.line(try unlocked.checkpoint().description)
     }

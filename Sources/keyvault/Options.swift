@@ -204,9 +204,8 @@ struct UnlockOptions: ParsableArguments {
         for warning in unlocked.warnings { Output.note(warning) }
         try unlocked.requireAuthentic()
         try History.refuseContradicted(History.checkKey(unlocked), unlocked)
-        let log = unlocked.auditLog()
-        if let broken = log.firstBrokenRecord {
-            throw CLIError.brokenAuditLog(record: broken + 1 + log.dropped)
+        if let broken = unlocked.firstBrokenAuditRecord {
+            throw CLIError.brokenAuditLog(record: broken + 1 + unlocked.vault.droppedAuditRecordCount)
         }
         return true
     }

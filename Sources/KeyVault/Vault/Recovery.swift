@@ -8,6 +8,8 @@ extension Vault {
     public var auditRecords: [AuditRecord] { header.extensions.log.records }
     /// How many records the audit log keeps (``auditRecords``' count, without decoding them).
     public var auditRecordCount: Int { header.extensions.log.stored.count }
+    /// How many records the audit log dropped from its start when it reached its cap (65,536 kept).
+    public var droppedAuditRecordCount: Int { Int(header.extensions.log.dropped) }
 
     /// The last drill of `entry`, if it was drilled.
     public func lastDrill(of entry: Entry) -> DrillResult? { header.extensions.drill(of: entry) }
@@ -378,6 +380,10 @@ extension UnlockedVault {
     }
 
     /// The audit log with its chain checked under the log subkey.
+    /// The first of the audit log's kept records (0-based) whose chain link does not hold, or nil: what
+    /// ``auditLog()`` says in ``AuditLogReport/firstBrokenRecord``, without decoding every record.
+    public var firstBrokenAuditRecord: Int? { vault.header.extensions.log.firstBrokenLink(key: logKey) }
+
     public func auditLog() -> AuditLogReport {
         let log = vault.header.extensions.log
         return AuditLogReport(
