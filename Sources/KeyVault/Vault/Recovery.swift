@@ -379,11 +379,11 @@ extension UnlockedVault {
         return password
     }
 
-    /// The audit log with its chain checked under the log subkey.
     /// The first of the audit log's kept records (0-based) whose chain link does not hold, or nil: what
     /// ``auditLog()`` says in ``AuditLogReport/firstBrokenRecord``, without decoding every record.
     public var firstBrokenAuditRecord: Int? { vault.header.extensions.log.firstBrokenLink(key: logKey) }
 
+    /// The audit log with its chain checked under the log subkey.
     public func auditLog() -> AuditLogReport {
         let log = vault.header.extensions.log
         return AuditLogReport(
