@@ -25,6 +25,14 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        // PostgreSQL's client library's headers (Debian libpq-dev), for vaults kept in a database. Without
+        // `pkgConfig: "libpq"` for the reason COpenSSL has none: CKeyVaultLibpqLoader loads libpq.so.5 when a command first
+        // names a postgresql:// vault, so a file vault's commands never map it (nor libssl, GSSAPI and LDAP with it).
+        .systemLibrary(
+            name: "CLibpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(name: "CKeyVaultLibpqLoader", dependencies: ["CLibpq"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CKeyVaultSystem"),
         // PKCS#11 modules (smartcards, HSMs) loaded at run time with dlopen; pkcs11.h from Debian libp11-kit-dev.
         .target(name: "CKeyVaultPKCS11", linkerSettings: [.linkedLibrary("dl")]),
@@ -33,7 +41,7 @@ let package = Package(
         .target(name: "CKeyVaultOpenSSLLoader", dependencies: ["COpenSSL"], linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "KeyVault",
-            dependencies: ["CSodium", "COpenSSL", "CKeyVaultOpenSSLLoader", "CKeyVaultSystem", "CKeyVaultPKCS11"]
+            dependencies: ["CSodium", "COpenSSL", "CKeyVaultOpenSSLLoader", "CKeyVaultSystem", "CKeyVaultPKCS11", "CKeyVaultLibpqLoader"]
         ),
         .executableTarget(
             name: "keyvault",

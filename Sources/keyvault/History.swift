@@ -24,7 +24,7 @@ struct HistoryOptions: ParsableArguments {
     /// Before a write: refuses (exit 5) a vault behind what this user saw, unless `--accept-rollback`, which is then
     /// recorded in the vault's log (unlocking it with `credentials`).
     func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
-        if let other = History.store?.otherVaultSeen(at: path, than: vault) {
+        if let other = History.store?.otherVaultSeen(at: Output.displayed(path), than: vault) {
             let what = History.describeReplacement(vault, other)
             guard endorse else {
                 throw CLIError(
@@ -42,7 +42,7 @@ struct HistoryOptions: ParsableArguments {
         }
         Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
         try Vault.appendRecord(.acceptRollback, outcome: "ok: roll-back accepted: \(what)", atPath: path, credentials: try credentials())
-        History.rememberWritten(path: path, replacingNewer: true)
+        History.rememberWritten(path: Output.displayed(path), replacingNewer: true)
     }
 }
 
@@ -111,20 +111,20 @@ enum History {
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.
     static func warnIfRolledBack(_ vault: Vault) {
         if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen))") }
-        if let other = store?.otherVaultSeen(at: vault.path, than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
+        if let other = store?.otherVaultSeen(at: Output.displayed(vault.path), than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
     }
 
     /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of
     /// the path, which someone else may have replaced meanwhile). Forward only.
     static func rememberWritten(path: String, replacingNewer: Bool = false) {
         guard let store, let committed = CommittedVault.latest else { return }
-        report(store) { try store.remember(committed, path: path, replacingNewer: replacingNewer) }
+        report(store) { try store.remember(committed, path: Output.displayed(path), replacingNewer: replacingNewer) }
     }
 
     /// After a read that authenticated `vault` (its header under the vault key): remembers it. Forward only.
     static func rememberAuthenticated(_ vault: Vault, path: String) {
         guard let store else { return }
-        report(store) { try store.remember(vault, path: path) }
+        report(store) { try store.remember(vault, path: Output.displayed(path)) }
     }
 
     /// A failure to write the record is only a warning: it protects later runs, not this one.

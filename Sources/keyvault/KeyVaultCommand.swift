@@ -20,7 +20,7 @@ struct KeyVaultCommand: ParsableCommand {
         subcommands: [
             Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
             InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self, Upgrade.self,
-            Compact.self,
+            Compact.self, Copy.self, DatabaseCommand.self,
         ]
     )
 }
@@ -32,9 +32,9 @@ enum Main {
         ProcessSafety.prepare()
         do {
             // The plain forms of seal and restore skip ArgumentParser's reflection; anything else is its to parse.
-            var command = try QuickArguments.command(Array(CommandLine.arguments.dropFirst())) ?? KeyVaultCommand.parseAsRoot()
+            let command = try QuickArguments.command(Array(CommandLine.arguments.dropFirst())) ?? KeyVaultCommand.parseAsRoot()
             ProgressReport.processReporter = ProgressLine.reporter
-            try command.run()
+            try DatabaseVaults.run(command)
             ProgressLine.shared.clear()
             History.pinVouchedKey()
             warnOnce()

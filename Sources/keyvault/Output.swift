@@ -71,7 +71,32 @@ enum Output {
     }
 
     private static func write(_ fd: Int32, _ text: String) {
-        Array(text.utf8).withUnsafeBytes { write(fd, $0) }
+        Array(displayed(text).utf8).withUnsafeBytes { write(fd, $0) }
+    }
+
+    /// The private copy of a database vault a command works on, and the location the operator named: every line
+    /// printed names the location, never the copy (which is gone when the command ends).
+    nonisolated(unsafe) static var workingCopy: (path: String, location: String)?
+
+    /// `text` with the working copy's path replaced by the vault's location.
+    static func displayed(_ text: String) -> String {
+        guard let (path, location) = workingCopy else { return text }
+        let needle = Array(path.utf8), haystack = Array(text.utf8)
+        guard haystack.count >= needle.count else { return text }
+        var out: [UInt8] = []
+        var i = 0
+        var changed = false
+        while i < haystack.count {
+            if i + needle.count <= haystack.count, haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) {
+                out += location.utf8
+                i += needle.count
+                changed = true
+            } else {
+                out.append(haystack[i])
+                i += 1
+            }
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : text
     }
 
     /// Writes all of `bytes`; a failure (a closed pipe) is ignored: there is nowhere left to say it.

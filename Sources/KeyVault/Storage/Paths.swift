@@ -14,9 +14,9 @@ enum Paths {
         return String(path[path.index(after: slash)...])
     }
 
-    /// `path` made absolute against the current directory (not resolving links).
+    /// `path` made absolute against the current directory (not resolving links); a database location as it is.
     static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("/") || DatabaseLocation.isDatabaseLocation(path) { return path }
         return "\(Syscalls.currentDirectory ?? ".")/\(path)"
     }
 }
