@@ -2,7 +2,7 @@
 # Installs the Debian packages keyvault needs to build and test, when missing (needs root or sudo).
 set -euo pipefail
 needed=()
-for pkg in libsodium-dev libssl-dev libp11-kit-dev pkg-config util-linux mount openssl python3 python3-nacl strace gdb acl openssh-server openssh-client softhsm2 opensc faketime; do
+for pkg in libsodium-dev libssl-dev libp11-kit-dev pkg-config util-linux mount openssl python3 python3-nacl strace gdb acl openssh-server openssh-client softhsm2 opensc faketime libpq-dev postgresql; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || needed+=("$pkg")
 done
 if [ ${#needed[@]} -gt 0 ]; then

@@ -36,6 +36,17 @@ run_tests() {
     fi
 }
 
+# Vaults in a database (issue 14) are tested against a real PostgreSQL server: a throwaway cluster in a temporary folder
+# (scripts/postgres-cluster.sh: initdb as the unprivileged postgres account, loopback only, a free port), stopped and
+# removed when this script exits. A KEYVAULT_TEST_POSTGRES already set (a database of your own) is used instead.
+if [ -z "${KEYVAULT_TEST_POSTGRES:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    step "a throwaway PostgreSQL cluster for the database tests"
+    pg_dir=$(mktemp -d /tmp/keyvault-test-pg.XXXXXX)
+    trap 'bash scripts/postgres-cluster.sh stop "$pg_dir"; rm -rf "$logs"' EXIT
+    KEYVAULT_TEST_POSTGRES=$(bash scripts/postgres-cluster.sh start "$pg_dir")
+    export KEYVAULT_TEST_POSTGRES
+fi
+
 step "formatting (swift format lint --strict; 'swift format format -r -i Sources Tests Benchmarks Examples' fixes it)"
 swift format lint --strict -r Sources Tests Benchmarks Examples/SealListRestore/Sources
 

@@ -36,18 +36,25 @@ enum DatabaseVaults {
     static func run(_ command: any ParsableCommand) throws {
         if var command = command as? any WorksOnAVault, DatabaseLocation.isDatabaseLocation(command.vaultArgument.path) {
             let location = try DatabaseLocation(parsing: command.vaultArgument.path)
-            try DatabaseStore.withWorkingCopy(of: location) { path in
-                Output.workingCopy = (path, location.description)
-                command.vaultArgument.path = path
+            try DatabaseStore.withWorkingCopy(of: location) { copy in
+                Output.workingCopy = (copy.path, location.description)
+                // A key must not leave a vault whose server cannot record that it did.
+                if copy.isReadOnly, command is Restore {
+                    throw CLIError(
+                        message:
+                            "vault \(location) is on a standby server, which is read-only: a restore could not be recorded in its audit log; promote the standby (pg_ctl promote) or connect to the primary; nothing was restored",
+                        exitCode: ExitCodes.code(for: .other))
+                }
+                command.vaultArgument.path = copy.path
                 try command.run()
             }
             return
         }
         if var initCommand = command as? Init, DatabaseLocation.isDatabaseLocation(initCommand.vault) {
             let location = try DatabaseLocation(parsing: initCommand.vault)
-            try DatabaseStore.withWorkingCopy(of: location, creating: true) { path in
-                Output.workingCopy = (path, location.description)
-                initCommand.vault = path
+            try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
+                Output.workingCopy = (copy.path, location.description)
+                initCommand.vault = copy.path
                 try initCommand.run()
             }
             return

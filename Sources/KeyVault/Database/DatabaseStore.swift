@@ -37,12 +37,12 @@ public enum DatabaseStore {
     ///   - location: the vault.
     ///   - creating: the vault must not exist yet; `body` makes the file (`keyvault init`), and the tables are made first
     ///     when the database has none.
-    ///   - body: the command, given the private file's path (in a folder of mode 0700 removed afterwards).
+    ///   - body: the command, given the private file (in a folder of mode 0700 removed afterwards).
     /// - Returns: what `body` returns.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such vault (or, `creating`, there is
     ///   one); ``KeyVaultError/Code-swift.struct/io`` when the database cannot be reached, the lock is not had within
     ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged); and `body`'s errors.
-    public static func withWorkingCopy<T>(of location: DatabaseLocation, creating: Bool = false, _ body: (_ path: String) throws -> T) throws -> T {
+    public static func withWorkingCopy<T>(of location: DatabaseLocation, creating: Bool = false, _ body: (_ copy: WorkingCopy) throws -> T) throws -> T {
         let connection = try PostgresConnection.connect(location.connectionURI)
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
         try serverErrors(location, "lock") {
@@ -65,11 +65,12 @@ public enum DatabaseStore {
             _ = try? connection.execute("ROLLBACK")
             throw KeyVaultError(.fileConflict, "vault \(location) does not exist (no vault of that name in the database)")
         }
+        let readOnly = try serverErrors(location, "read") { try connection.execute("SELECT pg_is_in_recovery()").rows.first?.first ?? nil == [1] }
         let folder = try WorkingFolder()
         let path = "\(folder.path)/\(location.name)"
         if let before { try folder.write(before.bytes, to: path) }
         let result: Result<T, any Error>
-        do { result = .success(try body(path)) } catch { result = .failure(error) }
+        do { result = .success(try body(WorkingCopy(path: path, isReadOnly: readOnly))) } catch { result = .failure(error) }
         if creating, case .failure(let error) = result {
             // A vault that was not made whole is not stored at all.
             _ = try? connection.execute("ROLLBACK")
@@ -103,9 +104,8 @@ public enum DatabaseStore {
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when a vault of that name exists; as
     ///   ``withWorkingCopy(of:creating:_:)`` otherwise.
     public static func create(_ location: DatabaseLocation, bytes: [UInt8]) throws {
-        try withWorkingCopy(of: location, creating: true) { path in
-            let folder = WorkingFolder(existing: Paths.directory(of: path))
-            try folder.write(bytes, to: path)
+        try withWorkingCopy(of: location, creating: true) { copy in
+            try WorkingFolder(existing: Paths.directory(of: copy.path)).write(bytes, to: copy.path)
         }
     }
 
@@ -192,6 +192,15 @@ public enum DatabaseStore {
             }
         }
     }
+}
+
+/// The private copy of a vault a command works on (``DatabaseStore/withWorkingCopy(of:creating:_:)``).
+public struct WorkingCopy: Sendable {
+    /// The file: a command reads and changes it as it would a vault file.
+    public let path: String
+    /// Whether the server is a standby in recovery, where no change can be stored: reads work, a write fails when it
+    /// is stored. A command that must not act without recording it (a restore) refuses at once.
+    public let isReadOnly: Bool
 }
 
 /// A private folder for a command's copy of a vault: mode 0700, removed with what it holds when released.

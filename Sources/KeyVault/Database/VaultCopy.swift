@@ -29,9 +29,9 @@ public enum VaultCopy {
         }
         if DatabaseLocation.isDatabaseLocation(destination) {
             let location = try DatabaseLocation(parsing: destination)
-            return try DatabaseStore.withWorkingCopy(of: location, creating: true) { path in
-                try WorkingFolder(existing: Paths.directory(of: path)).write(bytes, to: path)
-                return try check(path, against: bytes, source: source, named: destination)
+            return try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
+                try WorkingFolder(existing: Paths.directory(of: copy.path)).write(bytes, to: copy.path)
+                return try check(copy.path, against: bytes, source: source, named: destination)
             }
         }
         return try about(path: destination) {

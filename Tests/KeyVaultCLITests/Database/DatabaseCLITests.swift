@@ -1,0 +1,310 @@
+// Vaults in a real PostgreSQL database (issue 14): the same commands and rules as on a file, writers from many
+// processes at once, nothing secret in a dump, copies both ways, a least-privilege role, and a standby promoted.
+import Foundation
+import Testing
+
+/// The database the tests use: `KEYVAULT_TEST_POSTGRES`, which scripts/test.sh sets to a throwaway cluster it starts
+/// (scripts/postgres-cluster.sh) and stops afterwards.
+enum TestDatabase {
+    static let uri = ProcessInfo.processInfo.environment["KEYVAULT_TEST_POSTGRES"] ?? ""
+    static let psql = "/usr/bin/psql"
+
+    /// A vault location of a name no other test uses.
+    static func location(_ tag: String) -> String { "\(uri)#\(tag)-\(UUID().uuidString.prefix(8).lowercased())" }
+
+    /// The vault name of a location.
+    static func name(_ location: String) -> String { String(location[location.index(after: location.lastIndex(of: "#")!)...]) }
+
+    /// `psql -Atc SQL` against `database` (default: the tests' own), as its one line of output.
+    @discardableResult
+    static func sql(_ statement: String, database: String = uri) throws -> String {
+        let r = try CLI.execute([psql, "-X", "-v", "ON_ERROR_STOP=1", "-Atc", statement, database])
+        guard r.status == 0 else { throw WorkspaceError(message: "psql failed: \(r)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Each stored write of vault `name`: its number and kind, in order.
+    static func writes(_ name: String, database: String = uri) throws -> [String] {
+        try sql("SELECT seq || ' ' || kind FROM keyvault_writes WHERE vault = '\(name)' ORDER BY seq", database: database)
+            .split(separator: "\n").map(String.init)
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// A PostgreSQL database to keep vaults in.
+    static var database: Self {
+        .enabled(
+            if: !TestDatabase.uri.isEmpty,
+            "needs a PostgreSQL database in KEYVAULT_TEST_POSTGRES (scripts/test.sh starts a throwaway cluster and sets it)")
+    }
+}
+
+@Suite(.database) struct DatabaseCLITests {
+    @Test(.namedHosts) func aVaultInTheDatabaseKeepsTheHostRuleAndTheAuditChain() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("rule")
+        let scratch = ws.file("tmp")
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let env = ["TMPDIR": scratch]
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let made = try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: env)
+        #expect(made.status == 0 && made.stdout.contains("created vault \(vault)"), "\(made)")
+        let key = try ws.key("sm.bin", size: 4096)
+        let sealed = try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01.contoso.com", "--key", ws.file("sm.bin")] + pass, environment: env)
+        #expect(sealed.status == 0, "\(sealed)")
+        // On the computer of that name, the key comes back; on another, it is refused (exit 3) and nothing is written.
+        let restored = try CLI.run(["restore", vault, "--role", "sm", "--out", ws.file("out.bin")] + pass, host: "SM01", environment: env)
+        #expect(restored.status == 0, "\(restored)")
+        #expect(try ws.read("out.bin") == key)
+        let refused = try CLI.run(["restore", vault, "--role", "sm", "--out", ws.file("other.bin")] + pass, host: "SM02", environment: env)
+        #expect(refused.status == 3, "\(refused)")
+        #expect(refused.error.hasPrefix("refused: the sm key in this vault belongs to SM01.contoso.com, but this computer is SM02"), "\(refused.error)")
+        #expect(!ws.exists("other.bin"))
+        // Every message names the vault as given, never the private copy a command works on.
+        let missing = try CLI.run(["restore", vault, "--role", "dw", "--out", ws.file("dw.bin")] + pass, host: "SM01", environment: env)
+        #expect(missing.status == 6 && !missing.stderr.contains(scratch), "\(missing)")
+        let log = try CLI.run(["log", vault] + pass, environment: env)
+        #expect(log.status == 0 && log.stdout.contains("restore") && !log.stdout.contains(scratch), "\(log)")
+        let verify = try CLI.run(["verify", vault] + pass, environment: env)
+        #expect(verify.status == 0 && verify.stdout.contains("1 of 1 entries intact"), "\(verify)")
+        // The first write is the whole file; each later one what it changed; numbered without a gap. A refusal writes
+        // nothing (as on a file), so there were three writes: init, seal, the restore's audit record.
+        let writes = try TestDatabase.writes(TestDatabase.name(vault))
+        #expect(writes == ["1 image", "2 patch", "3 patch"], "\(writes)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "a private copy was left behind")
+    }
+
+    @Test func eightConcurrentWritersAllLandWithConsecutiveVersions() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("writers")
+        #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
+        #expect(try CLI.run(["init", vault, "--identity", ws.file("id")]).status == 0)
+        let writers = 8, each = 3
+        for i in 0..<writers { for j in 0..<each { _ = try ws.key("k\(i)-\(j).bin", size: 64 + i) } }
+        nonisolated(unsafe) var results = [[Run?]](repeating: [], count: writers)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: writers) { i in
+            var mine: [Run?] = []
+            for j in 0..<each {
+                mine.append(
+                    try? CLI.run([
+                        "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i)-\(j).bin"), "--label", "writer \(i) seal \(j)", "--identity",
+                        ws.file("id"),
+                    ]))
+            }
+            lock.lock(); results[i] = mine; lock.unlock()
+        }
+        for (i, runs) in results.enumerated() { for r in runs { #expect(r?.status == 0, "writer \(i): \(String(describing: r))") } }
+        let list = try CLI.run(["list", vault, "--json", "--identity", ws.file("id")])
+        #expect(list.status == 0)
+        let total = writers * each
+        for version in 1...total { #expect(list.stdout.contains("\"version\":\(version),"), "version \(version) missing") }
+        #expect(!list.stdout.contains("\"version\":\(total + 1),"))
+        for i in 0..<writers { for j in 0..<each { #expect(list.stdout.contains("\"label\":\"writer \(i) seal \(j)\""), "writer \(i)'s seal \(j) was lost") } }
+        let verify = try CLI.run(["verify", vault, "--identity", ws.file("id")])
+        #expect(verify.status == 0 && verify.stdout.contains("\(total) of \(total) entries intact"), "\(verify)")
+        let writes = try TestDatabase.writes(TestDatabase.name(vault))
+        #expect(writes.map { $0.split(separator: " ")[0] } == (1...writes.count).map { "\($0)" })
+        #expect(writes.count >= 1 + total)
+    }
+
+    @Test(.tool("/usr/bin/pg_dump")) func aDumpOfTheDatabaseHoldsNoKeyPasswordOrPassphrase() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("dump")
+        #expect(try CLI.run(["init", vault, "--passphrase-file", ws.file("pass"), "--kdf", "interactive"]).status == 0)
+        let key = try ws.key("sm.bin", size: 4096)
+        let exportPassword = "Export-Password-\(UUID().uuidString)"
+        try ws.write(Array("\(exportPassword)\n".utf8), to: "export")
+        let sealed = try CLI.run([
+            "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--key-password-file", ws.file("export"),
+            "--passphrase-file", ws.file("pass"),
+        ])
+        #expect(sealed.status == 0, "\(sealed)")
+        #expect(try CLI.run(["copy", vault, ws.file("copy.kv")]).status == 0)
+        let dump = try CLI.execute(["/usr/bin/pg_dump", "--data-only", "-d", TestDatabase.uri])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let text = dump.stdout
+        // The dump is the real thing: it holds the vault's bytes (its first 64, in bytea's hex) ...
+        let stored = try ws.read("copy.kv")
+        #expect(text.contains(hex(Array(stored[0..<64]))), "the dump does not hold the vault")
+        // ... and no 16 bytes of the key in a row, at any offset (a stored byte string's hex is byte-aligned), nor in
+        // the clear; neither the export password nor the passphrase.
+        for offset in stride(from: 0, to: key.count - 16, by: 16) {
+            #expect(!text.contains(hex(Array(key[offset..<(offset + 16)]))), "key bytes \(offset)... are in the dump")
+        }
+        #expect(!Data(dump.stdout.utf8).contains(Data(key[0..<16])))
+        #expect(!text.contains(exportPassword))
+        #expect(!text.contains(ws.passphrase))
+        #expect(!text.contains(hex(Array(exportPassword.utf8))) && !text.contains(hex(Array(ws.passphrase.utf8))))
+    }
+
+    @Test func copiesBetweenFilesAndDatabasesVerifyIdentically() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        for (i, role) in ["sm", "dw", "ssp"].enumerated() {
+            _ = try ws.key("\(role).bin", size: 512 + i)
+            #expect(try ws.seal(role: role, host: "HOST\(i)", key: "\(role).bin").status == 0)
+        }
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let database = TestDatabase.location("copy"), second = TestDatabase.location("copy2")
+        let toDatabase = try CLI.run(["copy", ws.file("vault.kv"), database])
+        #expect(toDatabase.status == 0 && toDatabase.stdout.contains("3 entries"), "\(toDatabase)")
+        #expect(try CLI.run(["copy", database, second]).status == 0)
+        #expect(try CLI.run(["copy", second, ws.file("back.kv")]).status == 0)
+        #expect(try ws.read("back.kv") == ws.read("vault.kv"))
+        #expect(try ws.mode("back.kv") == 0o600)
+        let reports = try [ws.file("vault.kv"), database, second, ws.file("back.kv")].map { place -> [String] in
+            let verify = try CLI.run(["verify", place] + pass), log = try CLI.run(["log", place, "--json"] + pass)
+            #expect(verify.status == 0 && log.status == 0, "\(verify)\n\(log)")
+            // (The JSON names the vault as it was given.)
+            return [verify.stdout, log.stdout.replacingOccurrences(of: place, with: "VAULT")]
+        }
+        for report in reports.dropFirst() { #expect(report == reports[0]) }
+        // A copy never replaces anything: an existing file or vault name is refused (exit 2) and left as it was.
+        let onFile = try CLI.run(["copy", database, ws.file("vault.kv")])
+        #expect(onFile.status == 2 && onFile.error == "\(ws.file("vault.kv")) already exists; nothing was written", "\(onFile)")
+        let before = try TestDatabase.writes(TestDatabase.name(database))
+        let onVault = try CLI.run(["copy", ws.file("back.kv"), database])
+        #expect(onVault.status == 2 && onVault.error == "vault \(database) already exists; choose another name after '#'", "\(onVault)")
+        #expect(try TestDatabase.writes(TestDatabase.name(database)) == before)
+        // What is not a vault is not copied, and leaves no vault of that name behind.
+        try ws.write(Array("not a vault\n".utf8), to: "junk.kv")
+        let junk = TestDatabase.location("junk")
+        let refused = try CLI.run(["copy", ws.file("junk.kv"), junk])
+        #expect(refused.status == 5 && refused.error.hasSuffix("; nothing was copied"), "\(refused)")
+        #expect(try TestDatabase.sql("SELECT count(*) FROM keyvault_vaults WHERE name = '\(TestDatabase.name(junk))'") == "0")
+        // A seal into the database copy, copied out again, is there.
+        _ = try ws.key("sm2.bin", size: 700)
+        let seal = try CLI.run(["seal", database, "--role", "sm", "--host", "HOST0", "--key", ws.file("sm2.bin")] + pass)
+        #expect(seal.status == 0, "\(seal)")
+        #expect(try CLI.run(["copy", database, ws.file("after.kv")]).status == 0)
+        let list = try CLI.run(["list", ws.file("after.kv"), "--json"] + pass)
+        #expect(list.stdout.contains("\"version\":2,"), "\(list)")
+    }
+
+    @Test func badLocationsAreRefusedInOneLineAndWriteNothing() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let cases: [(String, Int32, String)] = [
+            (TestDatabase.uri, 2, "database location has no vault name: end it with #NAME (postgresql://host/dbname#NAME)"),
+            (TestDatabase.uri + "#", 2, "database location has an empty vault name after '#': end it with #NAME (postgresql://host/dbname#NAME)"),
+            (
+                TestDatabase.uri + "#../etc", 2,
+                "vault name '../etc' is not allowed: use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            ),
+            (
+                "postgresql://u:secret@127.0.0.1/db#v", 2,
+                "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead"
+            ),
+        ]
+        for (location, status, message) in cases {
+            let r = try CLI.run(["list", location] + pass)
+            #expect(r.status == status && r.error == message, "\(location): \(r)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        }
+        let missing = TestDatabase.location("missing")
+        let none = try CLI.run(["list", missing] + pass)
+        #expect(none.status == 2 && none.error == "vault \(missing) does not exist (no vault of that name in the database)", "\(none)")
+        let unreachable = try CLI.run(["list", "postgresql://postgres@127.0.0.1:1/keyvault#v"] + pass)
+        #expect(unreachable.status == 1 && unreachable.error.hasPrefix("cannot connect to postgresql://postgres@127.0.0.1:1/keyvault: "), "\(unreachable)")
+        // A failed init stores nothing.
+        let badInit = try CLI.run(["init", missing, "--recipient", "kvr1notarecipient"])
+        #expect(badInit.status == 2, "\(badInit)")
+        #expect(try TestDatabase.sql("SELECT count(*) FROM keyvault_vaults WHERE name = '\(TestDatabase.name(missing))'") == "0")
+    }
+
+    @Test func aRoleThatMayOnlyInsertAndReadCanSealButNotRewriteHistory() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("role")
+        try ws.initVault()
+        #expect(try CLI.run(["copy", ws.file("vault.kv"), vault]).status == 0)
+        let role = "kv_writer_\(UUID().uuidString.prefix(8).lowercased())"
+        try TestDatabase.sql(
+            "CREATE ROLE \(role) LOGIN; GRANT SELECT ON keyvault_schema TO \(role); GRANT SELECT, INSERT ON keyvault_vaults, keyvault_writes TO \(role)")
+        let asRole = TestDatabase.uri.replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://\(role)@")
+        let name = TestDatabase.name(vault)
+        _ = try ws.key("sm.bin")
+        let sealed = try CLI.run(["seal", "\(asRole)#\(name)", "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--passphrase-file", ws.file("pass")])
+        #expect(sealed.status == 0, "\(sealed)")
+        #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
+        for statement in ["UPDATE keyvault_writes SET bytes = '' WHERE vault = '\(name)'", "DELETE FROM keyvault_writes WHERE vault = '\(name)'"] {
+            let r = try CLI.execute([TestDatabase.psql, "-X", "-Atc", statement, asRole])
+            #expect(r.status != 0 && r.stderr.contains("permission denied"), "\(statement): \(r)")
+        }
+        // Making the tables takes more than it has: said so, in one line.
+        let migrate = try CLI.run(["db", "migrate", asRole.replacingOccurrences(of: "/keyvault", with: "/postgres")])
+        #expect(migrate.status == 1 && migrate.error.hasPrefix("cannot make keyvault's tables in "), "\(migrate)")
+        try TestDatabase.sql("DROP OWNED BY \(role); DROP ROLE \(role)")
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// The escrow's own disaster: its primary database server is lost, and a streaming standby takes over.
+@Suite(.tool("/usr/bin/pg_basebackup")) struct DatabaseFailoverCLITests {
+    /// scripts/postgres-cluster.sh, in this checkout.
+    static let script: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("scripts/postgres-cluster.sh").path
+    }()
+
+    /// Runs scripts/postgres-cluster.sh with `arguments`; its output. Through system(3), not Process: Foundation's
+    /// waitUntilExit never returned once the script had started a server in the background (Swift 6.3, Linux).
+    private func cluster(_ arguments: [String]) throws -> String {
+        let output = NSTemporaryDirectory() + "kv-pg-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let quoted = ([Self.script] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let status = system("/bin/bash \(quoted) >'\(output)' 2>&1")
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw WorkspaceError(message: "postgres-cluster.sh \(arguments.joined(separator: " ")) failed (\(status)): \(text)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(.namedHosts) func aStandbyPromotedAfterThePrimaryIsLostRestoresWithTheChainIntact() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let primaryDir = ws.file("primary"), standbyDir = ws.file("standby")
+        let primary = try cluster(["start", primaryDir])
+        defer { _ = try? cluster(["stop", primaryDir]) }
+        let pass = ["--passphrase-file", ws.file("pass")]
+        #expect(try CLI.run(["init", "\(primary)#escrow", "--kdf", "interactive"] + pass).status == 0)
+        let sm = try ws.key("sm.bin", size: 4096), dw = try ws.key("dw.bin", size: 4096)
+        #expect(try CLI.run(["seal", "\(primary)#escrow", "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + pass).status == 0)
+        let standby = try cluster(["standby", primaryDir, standbyDir])
+        defer { _ = try? cluster(["stop", standbyDir]) }
+        // Sealed after the standby was made: it arrives by streaming replication, not in the base backup.
+        #expect(try CLI.run(["seal", "\(primary)#escrow", "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + pass).status == 0)
+        let onPrimary = try TestDatabase.writes("escrow", database: primary)
+        var replicated: [String] = []
+        for _ in 0..<300 {
+            replicated = (try? TestDatabase.writes("escrow", database: standby)) ?? []
+            if replicated == onPrimary { break }
+            usleep(100_000)
+        }
+        #expect(replicated == onPrimary, "the standby never caught up: \(replicated) against \(onPrimary)")
+        // While it is a standby, reading works and writing is refused in one line; nothing is lost.
+        let list = try CLI.run(["list", "\(standby)#escrow"] + pass)
+        #expect(list.status == 0 && list.stdout.contains("DW01"), "\(list)")
+        let readOnly = try CLI.run(["restore", "\(standby)#escrow", "--role", "dw", "--out", ws.file("early.bin")] + pass, host: "DW01")
+        #expect(
+            readOnly.status == 1
+                && readOnly.error
+                    == "vault \(standby)#escrow is on a standby server, which is read-only: a restore could not be recorded in its audit log; promote the standby (pg_ctl promote) or connect to the primary; nothing was restored",
+            "\(readOnly)")
+        #expect(!ws.exists("early.bin"))
+        // The primary is lost; the standby is promoted, and the rebuilt servers' keys come back from it.
+        _ = try cluster(["stop", primaryDir])
+        _ = try cluster(["promote", standbyDir])
+        let restoredDW = try CLI.run(["restore", "\(standby)#escrow", "--role", "dw", "--out", ws.file("dw-out.bin")] + pass, host: "DW01")
+        #expect(restoredDW.status == 0, "\(restoredDW)")
+        #expect(try ws.read("dw-out.bin") == dw)
+        let restoredSM = try CLI.run(["restore", "\(standby)#escrow", "--role", "sm", "--out", ws.file("sm-out.bin")] + pass, host: "SM01")
+        #expect(restoredSM.status == 0, "\(restoredSM)")
+        #expect(try ws.read("sm-out.bin") == sm)
+        let verify = try CLI.run(["verify", "\(standby)#escrow"] + pass)
+        #expect(verify.status == 0 && verify.stdout.contains("2 of 2 entries intact"), "\(verify)")
+        let log = try CLI.run(["log", "\(standby)#escrow", "--json"] + pass)
+        #expect(log.status == 0 && log.stdout.contains("\"chainIntact\":true"), "\(log)")
+        #expect(try TestDatabase.writes("escrow", database: standby).count == onPrimary.count + 2)
+    }
+}
