@@ -4,7 +4,8 @@
 #   postgresql://postgres@127.0.0.1:PORT/keyvault
 # `standby PRIMARY_DIR DIR` makes a streaming standby of the cluster in PRIMARY_DIR (pg_basebackup -R) and prints its
 # URI; `promote DIR` makes a standby the primary. `stop DIR` stops a cluster and removes DIR. Trust authentication on
-# loopback only: nothing else can connect.
+# loopback: no other machine can connect, but every local user can, as superuser, while it runs: use it on a test
+# machine of your own, never on a shared one.
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "postgres-cluster: no PostgreSQL server (Debian package postgresql)" >&2; exit 1; }

@@ -5,7 +5,7 @@ import KeyVault
 
 /// The vault every command but `init` works on.
 struct VaultArgument: ParsableArguments {
-    @Argument(help: ArgumentHelp("The vault file.", valueName: "vault"))
+    @Argument(help: ArgumentHelp("The vault: a file, or postgresql://[user@]host[:port]/dbname#NAME.", valueName: "vault"))
     var path: String
 }
 

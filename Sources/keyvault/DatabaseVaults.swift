@@ -36,17 +36,20 @@ enum DatabaseVaults {
     static func run(_ command: any ParsableCommand) throws {
         if var command = command as? any WorksOnAVault, DatabaseLocation.isDatabaseLocation(command.vaultArgument.path) {
             let location = try DatabaseLocation(parsing: command.vaultArgument.path)
-            try DatabaseStore.withWorkingCopy(of: location) { copy in
-                Output.workingCopy = (copy.path, location.description)
-                // A key must not leave a vault whose server cannot record that it did.
-                if copy.isReadOnly, command is Restore {
-                    throw CLIError(
-                        message:
-                            "vault \(location) is on a standby server, which is read-only: a restore could not be recorded in its audit log; promote the standby (pg_ctl promote) or connect to the primary; nothing was restored",
-                        exitCode: ExitCodes.code(for: .other))
+            var ran = false
+            do {
+                try DatabaseStore.withWorkingCopy(of: location) { copy in
+                    Output.workingCopy = (copy.path, location.description)
+                    try refuseWhatCannotBeRecorded(command, copy: copy, location: location)
+                    command.vaultArgument.path = copy.path
+                    try command.run()
+                    ran = true
                 }
-                command.vaultArgument.path = copy.path
-                try command.run()
+            } catch let error as KeyVaultError where ran && command is Restore {
+                // The key is out, in the place the operator named; only its record is missing. Never "run it again".
+                throw CLIError(
+                    message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
+                    exitCode: ExitCodes.code(for: .other))
             }
             return
         }
@@ -61,5 +64,23 @@ enum DatabaseVaults {
         }
         var command = command
         try command.run()
+    }
+
+    /// Refuses, before it starts, a command whose result the database could not keep.
+    private static func refuseWhatCannotBeRecorded(_ command: any WorksOnAVault, copy: WorkingCopy, location: DatabaseLocation) throws {
+        // A key must not leave a vault that cannot record that it did.
+        if copy.isReadOnly, command is Restore {
+            throw CLIError(
+                message:
+                    "vault \(location) cannot be written here (a standby server, a read-only transaction, or a role without INSERT): a restore could not be recorded in its audit log; promote the standby or connect to the primary as a role that may insert; nothing was restored",
+                exitCode: ExitCodes.code(for: .other))
+        }
+        // A custodian who cannot unlock a threshold vault alone checks in beside the vault file, which a database lacks.
+        if command is CustodianCheck, (try? Vault.open(atPath: copy.path))?.threshold != nil {
+            throw CLIError(
+                message:
+                    "a custodian of a threshold vault checks in beside the vault file, which vault \(location) in a database does not have: check in on a file copy ('keyvault copy'); nothing was recorded",
+                exitCode: ExitCodes.code(for: .other))
+        }
     }
 }

@@ -11,7 +11,7 @@ struct Init: ParsableCommand {
             custodian too. With --threshold K, any K of the custodians together unlock the vault, and fewer cannot.
             """)
 
-    @Argument(help: ArgumentHelp("The vault file to create.", valueName: "vault"))
+    @Argument(help: ArgumentHelp("The vault to create: a file, or postgresql://[user@]host[:port]/dbname#NAME.", valueName: "vault"))
     var vault: String
 
     @Option(name: .customLong("recipient"), help: ArgumentHelp("An X25519 custodian's recipient (kvr1...). Repeatable.", valueName: "recipient"))

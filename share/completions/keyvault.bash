@@ -173,13 +173,13 @@ _keyvault() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|upgrade|compact|help)
+    init|seal|list|restore|verify|info|keygen|custodian|rekey|inventory|plan|promote|drill|log|checkpoint|retire|upgrade|compact|copy|db|help)
         # Offer subcommand argument completions
         "_keyvault_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire upgrade compact help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init seal list restore verify info keygen custodian rekey inventory plan promote drill log checkpoint retire upgrade compact copy db help' -- "${cur}"))
         ;;
     esac
 }
@@ -978,6 +978,45 @@ _keyvault_compact() {
         return
         ;;
     esac
+}
+
+_keyvault_copy() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __keyvault_offer_flags_options 2
+}
+
+_keyvault_db() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __keyvault_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    migrate)
+        # Offer subcommand argument completions
+        "_keyvault_db_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'migrate' -- "${cur}"))
+        ;;
+    esac
+}
+
+_keyvault_db_migrate() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __keyvault_offer_flags_options 1
 }
 
 _keyvault_help() {

@@ -46,6 +46,11 @@ public struct DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
             throw KeyVaultError.invalidArgument(
                 "vault name '\(name)' is not allowed: use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
+        // Printed in messages and JSON as given: nothing that would need escaping there.
+        guard uri.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }) else {
+            throw KeyVaultError.invalidArgument(
+                "database location may hold only printable ASCII without spaces, '\"' or '\\' (percent-encode anything else, as URIs do)")
+        }
         let scheme = uri.hasPrefix("postgresql://") ? "postgresql://".count : "postgres://".count
         let rest = uri.dropFirst(scheme)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
@@ -53,11 +58,32 @@ public struct DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
             throw KeyVaultError.invalidArgument(
                 "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead")
         }
-        if let query = rest.firstIndex(of: "?"), rest[rest.index(after: query)...].split(separator: "&").contains(where: { $0.lowercased().hasPrefix("password=") }) {
+        // libpq percent-decodes parameter names too: `?%70assword=` is a password as well.
+        if let query = rest.firstIndex(of: "?"),
+            rest[rest.index(after: query)...].split(separator: "&").contains(where: {
+                let key = Self.percentDecoded($0.prefix { $0 != "=" }).lowercased()
+                return key == "password" || key == "sslpassword"
+            })
+        {
             throw KeyVaultError.invalidArgument(
                 "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead")
         }
         connectionURI = uri
         self.name = name
+    }
+
+    /// `text` with `%XX` escapes decoded (an invalid one kept as it is).
+    private static func percentDecoded(_ text: Substring) -> String {
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let byte = bytes.popFirst() {
+            if byte == 0x25, bytes.count >= 2, let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+                out.append(value)
+                bytes.removeFirst(2)
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -47,8 +47,15 @@ public enum DatabaseStore {
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
         try serverErrors(location, "lock") {
             _ = try connection.execute("BEGIN")
-            _ = try connection.execute("SET LOCAL lock_timeout = '\(lockTimeoutSeconds)s'")
-            _ = try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("keyvault vault \(location.name)")])
+            // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
+            // passphrase typed at a prompt included), which a server's idle or statement timeout must not cut short.
+            for setting in ["lock_timeout = '\(lockTimeoutSeconds)s'", "idle_in_transaction_session_timeout = 0", "statement_timeout = 0"] {
+                _ = try connection.execute("SET LOCAL \(setting)")
+            }
+            // Schema-qualified, with exact argument types: a function of the same name that someone could create in a
+            // schema on the search path is never called instead.
+            _ = try connection.execute(
+                "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
         }
         let before: (bytes: [UInt8], seq: Int64)?
         do {
@@ -65,7 +72,15 @@ public enum DatabaseStore {
             _ = try? connection.execute("ROLLBACK")
             throw KeyVaultError(.fileConflict, "vault \(location) does not exist (no vault of that name in the database)")
         }
-        let readOnly = try serverErrors(location, "read") { try connection.execute("SELECT pg_is_in_recovery()").rows.first?.first ?? nil == [1] }
+        // Whether a change could not be stored: a standby, a read-only transaction, or a role that may not insert.
+        let readOnly = try serverErrors(location, "read") {
+            try connection.execute(
+                """
+                SELECT pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only') = 'on'
+                    OR NOT pg_catalog.has_table_privilege('keyvault_writes', 'INSERT')
+                """
+            ).rows.first?.first ?? nil == [1]
+        }
         let folder = try WorkingFolder()
         let path = "\(folder.path)/\(location.name)"
         if let before { try folder.write(before.bytes, to: path) }
@@ -82,7 +97,26 @@ public enum DatabaseStore {
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
-        return try result.get()
+        let value = try result.get()
+        try requireNothingBeside(location, in: folder)
+        return value
+    }
+
+    /// Throws when the command left a file beside the vault that a database cannot keep: the check-ins a threshold
+    /// vault's custodians make alone wait beside a vault file (`VAULT.checkins`) until the next write takes them in.
+    private static func requireNothingBeside(_ location: DatabaseLocation, in folder: WorkingFolder) throws {
+        let name = location.name
+        let left = Syscalls.listDirectory(folder.path).filter {
+            $0 != name && $0 != name + ".v1" && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: name))
+        }
+        guard let first = left.first else { return }
+        if first == name + PendingCheckIns.suffix {
+            throw KeyVaultError(
+                .io,
+                "a custodian's check-in that cannot unlock the vault alone waits beside a vault file, which a vault in a database does not have: nothing was recorded; check in together with enough custodians to unlock it, or on a file copy ('keyvault copy')"
+            )
+        }
+        throw KeyVaultError(.internalError, "the command left \(first) beside vault \(location), which a database cannot keep; it was not stored")
     }
 
     /// The vault's bytes, read in one statement (no lock is needed: a write's rows appear together, at its commit).
@@ -126,7 +160,7 @@ public enum DatabaseStore {
         for (i, row) in rows.rows.enumerated() {
             let seq = try rows.int64(i, 0)
             let isImage = row[1] == [1]
-            guard let bytes = row[2], i == 0 ? isImage : (!isImage && seq == expected + 1) else {
+            guard let bytes = row[2], seq < Int64.max, bytes.count <= FilePatch.maxSize, i == 0 ? isImage : (!isImage && seq == expected + 1) else {
                 throw KeyVaultError.damaged(
                     "vault \(location) is damaged in the database: write \(seq) does not follow write \(expected) (rows were deleted or altered); restore the database from a backup or copy the vault from another store"
                 )
@@ -158,6 +192,9 @@ public enum DatabaseStore {
         }
         try serverErrors(location, "store the change to") {
             if let after, after != before?.bytes {
+                guard after.count <= FilePatch.maxSize else {
+                    throw KeyVaultError(.io, "cannot store vault \(location): it would exceed \(FilePatch.maxSize >> 20) MiB; nothing was stored")
+                }
                 if let before {
                     let patch = FilePatch(from: before.bytes, to: after)
                     let whole = patch.changedCount > after.count / 2
@@ -178,11 +215,13 @@ public enum DatabaseStore {
     private static func serverErrors<T>(_ location: DatabaseLocation, _ doing: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as PostgresConnection.ServerError {
             switch error.sqlState {
-            case "55P03", "57014":
+            case "55P03":
                 throw KeyVaultError(
                     .io, "vault \(location) is locked by another keyvault command (waited \(lockTimeoutSeconds) s); try again when it has finished")
+            case "57014":
+                throw KeyVaultError(.io, "cannot \(doing) vault \(location): the server cancelled the statement (a timeout, or an administrator); nothing was stored")
             case "23505":
-                throw KeyVaultError(.io, "cannot \(doing) vault \(location): another write was stored first (\(error.message)); nothing was stored; run the command again")
+                throw KeyVaultError(.io, "cannot \(doing) vault \(location): another write was stored first (\(error.message)); nothing was stored")
             case "42501":
                 throw KeyVaultError(.io, "cannot \(doing) vault \(location): the database refused: \(error.message) (see docs/DATABASE.md for the privileges keyvault's role needs)")
             case "25006":
@@ -198,8 +237,9 @@ public enum DatabaseStore {
 public struct WorkingCopy: Sendable {
     /// The file: a command reads and changes it as it would a vault file.
     public let path: String
-    /// Whether the server is a standby in recovery, where no change can be stored: reads work, a write fails when it
-    /// is stored. A command that must not act without recording it (a restore) refuses at once.
+    /// Whether no change could be stored: the server is a standby in recovery, the transaction is read-only, or the
+    /// role may not insert. Reads work; a write fails when it is stored. A command that must not act without recording
+    /// it (a restore) refuses at once.
     public let isReadOnly: Bool
 }
 

@@ -3,6 +3,9 @@
 /// The ranges of a file that one write changed, and the file's size after it: applied to the bytes before, it gives
 /// the bytes after. Encoded (docs/DATABASE.md) as `size u64`, then for each range `offset u64 ‖ count u32 ‖ bytes`, big-endian.
 struct FilePatch: Equatable {
+    /// The largest vault file a database keeps (1 GiB): a row that claims more is refused before anything is allocated.
+    static let maxSize = 1 << 30
+
     var size: Int
     var ranges: [(offset: Int, bytes: [UInt8])]
 
@@ -72,7 +75,7 @@ struct FilePatch: Equatable {
     /// Parses an encoded patch; nil when it is malformed (a range past its size, out of order or overlapping).
     init?(decoding bytes: [UInt8]) {
         var reader = ByteReader(bytes[...])
-        guard let size = try? reader.u64("size"), size <= UInt64(Int32.max) else { return nil }
+        guard let size = try? reader.u64("size"), size <= UInt64(FilePatch.maxSize) else { return nil }
         self.size = Int(size)
         ranges = []
         var end = 0

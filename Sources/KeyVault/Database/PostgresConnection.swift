@@ -56,7 +56,13 @@ final class PostgresConnection {
         guard let text else { return "unknown error" }
         var line = String(cString: text).split(separator: "\n").first.map(String.init) ?? "unknown error"
         for prefix in ["FATAL:  ", "ERROR:  "] where line.hasPrefix(prefix) { line.removeFirst(prefix.count) }
+        line = printable(line)
         return line.trimmingTrailingSpaces()
+    }
+
+    /// `text` without control characters (C0, DEL, C1): a server's words never move the operator's cursor or fake a line.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }))
     }
 
     /// A server error: its SQLSTATE and first line.
@@ -93,7 +99,7 @@ final class PostgresConnection {
             if state.isEmpty || state.hasPrefix("08") {
                 throw KeyVaultError(.io, "lost the connection to \(described): \(Self.firstLine(kv_PQerrorMessage(connection)))")
             }
-            let message = kv_PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? "unknown error"
+            let message = kv_PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { Self.printable(String(cString: $0)) } ?? "unknown error"
             throw ServerError(sqlState: state, message: message)
         }
         var rows: [[[UInt8]?]] = []

@@ -196,6 +196,14 @@ extension Trait where Self == ConditionTrait {
                 "postgresql://u:secret@127.0.0.1/db#v", 2,
                 "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead"
             ),
+            (
+                "postgresql://127.0.0.1/db?%70assword=secret#v", 2,
+                "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead"
+            ),
+            (
+                "postgresql://127.0.0.1/db?application_name=\"x\"#v", 2,
+                "database location may hold only printable ASCII without spaces, '\"' or '\\' (percent-encode anything else, as URIs do)"
+            ),
         ]
         for (location, status, message) in cases {
             let r = try CLI.run(["list", location] + pass)
@@ -231,6 +239,18 @@ extension Trait where Self == ConditionTrait {
             let r = try CLI.execute([TestDatabase.psql, "-X", "-Atc", statement, asRole])
             #expect(r.status != 0 && r.stderr.contains("permission denied"), "\(statement): \(r)")
         }
+        // A role that may only read lists the vault, but no key leaves a vault it could not record the restore in.
+        let reader = role + "_ro"
+        try TestDatabase.sql(
+            "CREATE ROLE \(reader) LOGIN; GRANT SELECT ON keyvault_schema, keyvault_vaults, keyvault_writes TO \(reader)")
+        let asReader = TestDatabase.uri.replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://\(reader)@")
+        let listed = try CLI.run(["list", "\(asReader)#\(name)", "--passphrase-file", ws.file("pass")])
+        #expect(listed.status == 0 && listed.stdout.contains("SM01"), "\(listed)")
+        let restore = try CLI.run(["restore", "\(asReader)#\(name)", "--role", "sm", "--out", ws.file("out.bin"), "--passphrase-file", ws.file("pass")])
+        #expect(restore.status == 1 && restore.error.hasPrefix("vault \(asReader)#\(name) cannot be written here (a standby server, a read-only transaction, or a role without INSERT)"), "\(restore)")
+        #expect(!ws.exists("out.bin"))
+        #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
+        try TestDatabase.sql("DROP OWNED BY \(reader); DROP ROLE \(reader)")
         // Making the tables takes more than it has: said so, in one line.
         let migrate = try CLI.run(["db", "migrate", asRole.replacingOccurrences(of: "/keyvault", with: "/postgres")])
         #expect(migrate.status == 1 && migrate.error.hasPrefix("cannot make keyvault's tables in "), "\(migrate)")
@@ -289,7 +309,7 @@ extension Trait where Self == ConditionTrait {
         #expect(
             readOnly.status == 1
                 && readOnly.error
-                    == "vault \(standby)#escrow is on a standby server, which is read-only: a restore could not be recorded in its audit log; promote the standby (pg_ctl promote) or connect to the primary; nothing was restored",
+                    == "vault \(standby)#escrow cannot be written here (a standby server, a read-only transaction, or a role without INSERT): a restore could not be recorded in its audit log; promote the standby or connect to the primary as a role that may insert; nothing was restored",
             "\(readOnly)")
         #expect(!ws.exists("early.bin"))
         // The primary is lost; the standby is promoted, and the rebuilt servers' keys come back from it.

@@ -1,11 +1,13 @@
 // OpenSSL's libcrypto is loaded only by commands that need it (a certificate or token custodian): the dynamic loader's
-// own log (LD_DEBUG=libs) shows which libraries each run loaded.
+// own log (LD_DEBUG=libs) shows which libraries each run loaded. PostgreSQL's libpq likewise, only for a vault in a
+// database.
 import Foundation
 import Testing
 
 struct LazyLibcryptoCLITests {
-    /// Runs keyvault with the dynamic loader logging the libraries it loads; returns the run and whether libcrypto was one.
-    func run(_ arguments: [String], in ws: Workspace) throws -> (Run, Bool) {
+    /// Runs keyvault with the dynamic loader logging the libraries it loads; returns the run, whether libcrypto was one, and
+    /// the log.
+    func run(_ arguments: [String], in ws: Workspace) throws -> (Run, Bool, log: String) {
         let r = try CLI.run(arguments, environment: ["LD_DEBUG": "libs", "LD_DEBUG_OUTPUT": ws.file("ld")])
         // glibc writes one file per process, LD_DEBUG_OUTPUT with ".PID" appended: keyvault's is the one naming libsodium
         // (the others are setsid's, which runs it).
@@ -16,7 +18,7 @@ struct LazyLibcryptoCLITests {
         }
         let keyvault = logs.filter { $0.contains("libsodium") }
         try #require(keyvault.count == 1, "one log of keyvault's own process, among \(logs.count)")
-        return (r, keyvault[0].contains("libcrypto.so"))
+        return (r, keyvault[0].contains("libcrypto.so"), keyvault[0])
     }
 
     @Test func commandsWithoutACertificateNeverLoadLibcrypto() throws {
@@ -32,9 +34,10 @@ struct LazyLibcryptoCLITests {
             ["custodian", "list", ws.file("v.kv")],
         ]
         for arguments in commands {
-            let (r, loaded) = try run(arguments, in: ws)
+            let (r, loaded, log) = try run(arguments, in: ws)
             #expect(r.status == 0, "\(arguments): \(r)")
             #expect(!loaded, "keyvault \(arguments.joined(separator: " ")) loaded libcrypto")
+            #expect(!log.contains("libpq.so"), "keyvault \(arguments.joined(separator: " ")) loaded libpq for a vault file")
         }
     }
 
@@ -50,11 +53,11 @@ struct LazyLibcryptoCLITests {
             ["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"), "--identity", ws.file("c.key")],
             ["verify", ws.file("v.kv"), "--identity", ws.file("c.key")],
         ] {
-            let (r, loaded) = try run(arguments, in: ws)
+            let (r, loaded, _) = try run(arguments, in: ws)
             #expect(r.status == 0, "\(arguments): \(r)")
             #expect(loaded, "keyvault \(arguments.joined(separator: " ")) did not load libcrypto, yet it used a certificate")
         }
-        let (verified, _) = try run(["verify", ws.file("v.kv"), "--identity", ws.file("c.key")], in: ws)
+        let (verified, _, _) = try run(["verify", ws.file("v.kv"), "--identity", ws.file("c.key")], in: ws)
         #expect(verified.stdout.contains("1 of 1 entries intact"), "\(verified)")
     }
 
