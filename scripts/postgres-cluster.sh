@@ -5,7 +5,7 @@
 # `standby PRIMARY_DIR DIR` makes a streaming standby of the cluster in PRIMARY_DIR (pg_basebackup -R) and prints its
 # URI; `promote DIR` makes a standby the primary. `stop DIR` stops a cluster and removes DIR. Trust authentication on
 # loopback: no other machine can connect, but every local user can, as superuser, while it runs: use it on a test
-# machine of your own, never on a shared one.
+# machine of your own, never on a shared one. fsync is off (tests) unless PG_FSYNC=on (benchmarks).
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "postgres-cluster: no PostgreSQL server (Debian package postgresql)" >&2; exit 1; }
@@ -22,7 +22,7 @@ start)
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c wal_level=replica -c max_wal_senders=4 -c fsync=off" start >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c wal_level=replica -c max_wal_senders=4 -c fsync=${PG_FSYNC:-off}" start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE keyvault" >/dev/null
     echo "$port" >"$dir/port"

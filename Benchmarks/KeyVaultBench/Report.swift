@@ -11,6 +11,7 @@ struct Report {
     let kdf: PassphraseCosts
     let scaling: Scaling
     let sequential: SequentialSeals
+    let database: DatabaseBench?
 
     static let begin = "<!-- keyvault-bench: begin (generated; edit outside the markers) -->"
     static let end = "<!-- keyvault-bench: end -->"
@@ -26,6 +27,7 @@ struct Report {
         md += scalingSection
         md += formatV2Section
         md += sequentialSection
+        md += databaseSection
         md += floorSection
         md += targetsSection
         md.append(Report.end)
@@ -279,6 +281,42 @@ struct Report {
         return md
     }
 
+    var databaseSection: [String] {
+        guard let database, !database.writers.isEmpty else { return [] }
+        var md = [
+            "## Many writers at once: a file and PostgreSQL (issue 14)",
+            "",
+            "8 processes at once, each running `keyvault seal` \(database.writers[0].sealsEach.grouped) times in a row for the same host and role "
+                + "(`CONC01`, sm) with a fresh \(settings.entryKeySize.grouped)-byte key each time, into one vault made by `keyvault init --identity id` "
+                + "(format 2): a file, and a vault in a throwaway PostgreSQL \(capture("pg_config --version") ?? "") cluster on this machine "
+                + "(scripts/postgres-cluster.sh, loopback, fsync on). Afterwards `keyvault list --json`: every version must be there exactly once.",
+            "",
+            "| store | seals | wall time | seals per second | entries listed | distinct versions | exactly 1…N |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in database.writers {
+            let total = row.writers * row.sealsEach
+            md.append(
+                "| \(row.store) | \(row.writers) × \(row.sealsEach.grouped) | \(formatSeconds(row.seconds)) | \(format(Double(total) / row.seconds, 1)) | "
+                    + "\(row.entries.grouped) | \(row.distinctVersions.grouped) | \(row.consecutive ? "yes" : "**no**") |")
+        }
+        if database.entries > 0 {
+            md += [
+                "",
+                "Restoring one key (recorded in the audit log) from the \(database.entries.grouped)-entry vault of the table above, as a file and "
+                    + "copied into the database (`keyvault copy`, \(formatSeconds(database.copySeconds))); whole processes, "
+                    + "\(database.restoreFile.seconds.count) runs each, alternating:",
+                "",
+                "| store | restore one | peak RSS |",
+                "|---|---|---|",
+                "| file | \(database.restoreFile.text) | \(mibBytes(database.restoreFile.medianPeakKiB * 1024)) |",
+                "| database | \(database.restoreDatabase.text) | \(mibBytes(database.restoreDatabase.medianPeakKiB * 1024)) |",
+            ]
+        }
+        md.append("")
+        return md
+    }
+
     var sequentialSection: [String] {
         guard !sequential.rows.isEmpty else { return [] }
         var md = [
@@ -366,6 +404,20 @@ struct Report {
             line(
                 "per-operation cost flat as the vault grows: the last hundred of \(row.count.grouped) seals in a row within 1.2× the first hundred (format \(row.format))",
                 "\(formatSeconds(row.last)) vs \(formatSeconds(row.first)): \(ratio(row.last, row.first))", row.last <= 1.2 * row.first)
+        }
+        if let database {
+            for row in database.writers {
+                line(
+                    "8 concurrent writers × \(row.sealsEach.grouped) seals (\(row.store)): no lost or duplicate version",
+                    "\(row.entries.grouped) entries, \(row.distinctVersions.grouped) distinct versions",
+                    row.consecutive)
+            }
+            if database.entries >= 100_000 {
+                let unlockCost = scaling.rows.last?.unlock.median ?? 0
+                line(
+                    "\(database.entries.grouped) entries in PostgreSQL: restore one < 100 ms + unlock", formatSeconds(database.restoreDatabase.median),
+                    database.restoreDatabase.median < 0.1 + unlockCost)
+            }
         }
         md += ["", "Whether any step grows faster than linearly: see the exponents k in the growth table.", ""]
         return md

@@ -19,6 +19,10 @@ struct Settings {
     var commit = "unknown"
     var command = ""
     var selfPath = CommandLine.arguments[0]
+    /// A PostgreSQL database (`postgresql://…`, no #NAME) for issue 14's figures; scripts/bench.sh starts a throwaway one.
+    var database: String?
+    /// Seals per writer in the 8-writer comparison (0: none).
+    var writerSeals = 1_000
 }
 
 /// The shell wrapper the issue prescribes for restores: a UTS namespace whose host name is SM01.

@@ -1,6 +1,6 @@
 // keyvault-bench: measures keyvault against age and against libsodium, and writes docs/BENCHMARKS.md.
 // Usage: keyvault-bench [--keyvault PATH] [--reps N] [--sizes 1,1000,...] [--sequential N] [--workdir DIR] [--output FILE|-]
-//        [--commit ID]
+//        [--commit ID] [--database postgresql://… --writer-seals N]
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
@@ -39,6 +39,8 @@ while !arguments.isEmpty {
     case "--workdir": settings.workdir = absolute(value)
     case "--output": settings.output = value == "-" ? nil : absolute(value)
     case "--commit": settings.commit = value
+    case "--database": settings.database = value
+    case "--writer-seals": settings.writerSeals = Int(value) ?? settings.writerSeals
     case "--command": settings.command = value
     default: fail("unknown option \(flag)")
     }
@@ -69,7 +71,13 @@ do {
     let scaling = try Scaling.run(settings)
     print("\(settings.sequentialSeals) seals in a row, each format…")
     let sequential = settings.sequentialSeals > 0 ? try SequentialSeals.run(settings, count: settings.sequentialSeals) : SequentialSeals()
-    let report = Report(settings: settings, floor: floor, age: age, kdf: kdf, scaling: scaling, sequential: sequential).markdown
+    var database: DatabaseBench?
+    if let uri = settings.database, settings.writerSeals > 0 {
+        print("8 writers at once, \(settings.writerSeals) seals each, into a file and into PostgreSQL…")
+        let biggest = settings.sizes.max().map { "big-\($0).kv" }.flatMap { fileSize($0) > 0 ? $0 : nil }
+        database = try DatabaseBench.run(settings, database: uri, sealsEach: settings.writerSeals, bigVault: biggest)
+    }
+    let report = Report(settings: settings, floor: floor, age: age, kdf: kdf, scaling: scaling, sequential: sequential, database: database).markdown
     print(report)
     if let output = settings.output { try Report.write(report, into: output); print("wrote \(output)") }
 } catch {

@@ -57,7 +57,7 @@ public enum DatabaseStore {
             _ = try connection.execute(
                 "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
         }
-        let before: (bytes: [UInt8], seq: Int64)?
+        let before: (bytes: [UInt8], seq: Int64, patchBytes: Int)?
         do {
             before = try read(location, connection)
         } catch {
@@ -143,10 +143,10 @@ public enum DatabaseStore {
         }
     }
 
-    /// The vault's bytes and its last write's number, rebuilt from its last whole image and the writes after it; nil
-    /// when there is no such vault.
-    static func read(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> (bytes: [UInt8], seq: Int64)? {
-        let rows = try serverErrors(location, "read") {
+    /// The vault's bytes, its last write's number and how many bytes of patches were applied since the last whole
+    /// image, rebuilt from that image and the writes after it; nil when there is no such vault.
+    static func read(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> (bytes: [UInt8], seq: Int64, patchBytes: Int)? {
+        var rows = try serverErrors(location, "read") {
             try connection.execute(
                 """
                 SELECT seq, kind = 'image', bytes FROM keyvault_writes
@@ -157,10 +157,14 @@ public enum DatabaseStore {
         guard !rows.rows.isEmpty else { return nil }
         var file: [UInt8] = []
         var expected: Int64 = 0
-        for (i, row) in rows.rows.enumerated() {
+        var patchBytes = 0
+        for i in rows.rows.indices {
             let seq = try rows.int64(i, 0)
-            let isImage = row[1] == [1]
-            guard let bytes = row[2], seq < Int64.max, bytes.count <= FilePatch.maxSize, i == 0 ? isImage : (!isImage && seq == expected + 1) else {
+            let isImage = rows.rows[i][1] == [1]
+            // Taken out of the rows, so that the image is not copied when the first patch changes it.
+            let stored = rows.rows[i][2]
+            rows.rows[i][2] = nil
+            guard let bytes = stored, seq < Int64.max, bytes.count <= FilePatch.maxSize, i == 0 ? isImage : (!isImage && seq == expected + 1) else {
                 throw KeyVaultError.damaged(
                     "vault \(location) is damaged in the database: write \(seq) does not follow write \(expected) (rows were deleted or altered); restore the database from a backup or copy the vault from another store"
                 )
@@ -172,16 +176,17 @@ public enum DatabaseStore {
                     throw KeyVaultError.damaged("vault \(location) is damaged in the database: write \(seq) is malformed; restore the database from a backup or copy the vault from another store")
                 }
                 patch.apply(to: &file)
+                patchBytes += bytes.count
             }
             expected = seq
         }
-        return (file, expected)
+        return (file, expected, patchBytes)
     }
 
     /// Stores what changed in the file at `path` since `before` as the vault's next write, and commits (which also lets
     /// go of the lock); nothing is stored when nothing changed.
     private static func storeChange(
-        _ location: DatabaseLocation, _ connection: PostgresConnection, from before: (bytes: [UInt8], seq: Int64)?, path: String, creating: Bool
+        _ location: DatabaseLocation, _ connection: PostgresConnection, from before: (bytes: [UInt8], seq: Int64, patchBytes: Int)?, path: String, creating: Bool
     ) throws {
         let after: [UInt8]?
         if Syscalls.stat(path) != nil {
@@ -197,10 +202,13 @@ public enum DatabaseStore {
                 }
                 if let before {
                     let patch = FilePatch(from: before.bytes, to: after)
-                    let whole = patch.changedCount > after.count / 2
+                    // Whole again when the write changed most of the file, or when the patches since the last image
+                    // would outweigh the file: a reader then never fetches more than about twice the vault's size.
+                    let encoded = patch.encoded
+                    let whole = patch.changedCount > after.count / 2 || before.patchBytes + encoded.count > after.count
                     _ = try connection.execute(
                         "INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, $2::bigint, $3, $4)",
-                        [.text(location.name), .text(String(before.seq + 1)), .text(whole ? "image" : "patch"), .bytes(whole ? after : patch.encoded)])
+                        [.text(location.name), .text(String(before.seq + 1)), .text(whole ? "image" : "patch"), .bytes(whole ? after : encoded)])
                 } else {
                     _ = try connection.execute("INSERT INTO keyvault_vaults (name) VALUES ($1)", [.text(location.name)])
                     _ = try connection.execute(

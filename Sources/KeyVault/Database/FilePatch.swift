@@ -1,4 +1,7 @@
 // The bytes one write changed in a vault file: what a database keeps for each write after the first.
+#if canImport(Glibc)
+    @preconcurrency import Glibc  // memcmp
+#endif
 
 /// The ranges of a file that one write changed, and the file's size after it: applied to the bytes before, it gives
 /// the bytes after. Encoded (docs/DATABASE.md) as `size u64`, then for each range `offset u64 ‖ count u32 ‖ bytes`, big-endian.
@@ -24,7 +27,12 @@ struct FilePatch: Equatable {
             new.withUnsafeBufferPointer { b in
                 var i = 0
                 while i < common {
-                    // Equal 8-byte words are skipped eight at a time.
+                    // Equal 4 KiB blocks are skipped whole (a vault of 150 MiB compares in milliseconds), then equal
+                    // 8-byte words eight at a time.
+                    if start == nil, i + 4096 <= common, memcmp(a.baseAddress! + i, b.baseAddress! + i, 4096) == 0 {
+                        i += 4096
+                        continue
+                    }
                     if start == nil, i + 8 <= common,
                         UnsafeRawPointer(a.baseAddress! + i).loadUnaligned(as: UInt64.self) == UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)
                     {
@@ -91,6 +99,10 @@ struct FilePatch: Equatable {
     /// `file` changed by this patch.
     func apply(to file: inout [UInt8]) {
         if file.count > size { file.removeLast(file.count - size) } else if file.count < size { file.append(contentsOf: repeatElement(0, count: size - file.count)) }
-        for range in ranges { file.replaceSubrange(range.offset..<(range.offset + range.bytes.count), with: range.bytes) }
+        file.withUnsafeMutableBytes { target in
+            for range in ranges {
+                range.bytes.withUnsafeBytes { target.baseAddress!.advanced(by: range.offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+        }
     }
 }

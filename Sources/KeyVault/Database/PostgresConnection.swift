@@ -111,7 +111,7 @@ final class PostgresConnection {
                     if kv_PQgetisnull(result, row, column) == 1 { return nil }
                     let length = Int(kv_PQgetlength(result, row, column))
                     guard let value = kv_PQgetvalue(result, row, column) else { return [] }
-                    return UnsafeRawBufferPointer(start: value, count: length).map { $0 }
+                    return [UInt8](UnsafeRawBufferPointer(start: value, count: length))
                 })
         }
         return SQLRows(rows: rows)

@@ -110,7 +110,12 @@ extension Trait where Self == ConditionTrait {
 
     @Test(.tool("/usr/bin/pg_dump")) func aDumpOfTheDatabaseHoldsNoKeyPasswordOrPassphrase() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        let vault = TestDatabase.location("dump")
+        // A database of its own, so that the dump is all of a database and holds nothing of the other tests.
+        let database = "dump_\(UUID().uuidString.prefix(8).lowercased())"
+        try TestDatabase.sql("CREATE DATABASE \(database)")
+        defer { _ = try? TestDatabase.sql("DROP DATABASE \(database)") }
+        let uri = TestDatabase.uri.replacingOccurrences(of: "/keyvault", with: "/\(database)")
+        let vault = "\(uri)#dump"
         #expect(try CLI.run(["init", vault, "--passphrase-file", ws.file("pass"), "--kdf", "interactive"]).status == 0)
         let key = try ws.key("sm.bin", size: 4096)
         let exportPassword = "Export-Password-\(UUID().uuidString)"
@@ -121,7 +126,7 @@ extension Trait where Self == ConditionTrait {
         ])
         #expect(sealed.status == 0, "\(sealed)")
         #expect(try CLI.run(["copy", vault, ws.file("copy.kv")]).status == 0)
-        let dump = try CLI.execute(["/usr/bin/pg_dump", "--data-only", "-d", TestDatabase.uri])
+        let dump = try CLI.execute(["/usr/bin/pg_dump", "-d", uri])
         #expect(dump.status == 0, "\(dump.stderr)")
         let text = dump.stdout
         // The dump is the real thing: it holds the vault's bytes (its first 64, in bytea's hex) ...
