@@ -41,7 +41,8 @@ public enum DatabaseStore {
     /// - Returns: what `body` returns.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such vault (or, `creating`, there is
     ///   one); ``KeyVaultError/Code-swift.struct/io`` when the database cannot be reached, the lock is not had within
-    ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged); and `body`'s errors.
+    ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged, unless the
+    ///   connection was lost during the commit itself, when the server may have kept it); and `body`'s errors.
     public static func withWorkingCopy<T>(of location: DatabaseLocation, creating: Bool = false, _ body: (_ copy: WorkingCopy) throws -> T) throws -> T {
         let connection = try PostgresConnection.connect(location.connectionURI)
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
@@ -99,6 +100,7 @@ public enum DatabaseStore {
         }
         let value = try result.get()
         try requireNothingBeside(location, in: folder)
+        withExtendedLifetime(folder) {}  // removed only now, after the command and the store
         return value
     }
 
