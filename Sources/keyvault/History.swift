@@ -33,7 +33,15 @@ struct HistoryOptions: ParsableArguments {
             }
             Output.note("warning: \(what); writing anyway (--endorse)")
         }
-        guard let seen = History.store?.rollback(of: vault) else { return }
+        guard var seen = History.store?.rollback(of: vault) else { return }
+        var vault = vault
+        // Another writer may have written (and remembered) since this command read the vault, before it waits for the
+        // lock: only a vault still behind when read again is a roll-back (8 writers sharing a user's state once
+        // refused one another here).
+        if let now = try? Vault.open(atPath: path) {
+            guard let again = History.store?.rollback(of: now) else { return }
+            (vault, seen) = (now, again)
+        }
         let what = History.describe(vault, seen)
         guard acceptRollback else {
             throw CLIError(

@@ -178,6 +178,14 @@ extension Trait where Self == ConditionTrait {
         let refused = try CLI.run(["copy", ws.file("junk.kv"), junk])
         #expect(refused.status == 5 && refused.error.hasSuffix("; nothing was copied"), "\(refused)")
         #expect(try TestDatabase.sql("SELECT count(*) FROM keyvault_vaults WHERE name = '\(TestDatabase.name(junk))'") == "0")
+        // A checkpoint made on the file holds for its copies in either store: the same records, the same key.
+        let checkpoint = try CLI.run(["checkpoint", ws.file("vault.kv")] + pass)
+        let line = checkpoint.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(checkpoint.status == 0 && line.hasPrefix("kvcp1:"), "\(checkpoint)")
+        for place in [database, ws.file("back.kv")] {
+            let checked = try CLI.run(["verify", place, "--checkpoint", line] + pass)
+            #expect(checked.status == 0 && checked.stdout.contains("checkpoint: the vault is where the checkpoint left it"), "\(place): \(checked)")
+        }
         // A seal into the database copy, copied out again, is there.
         _ = try ws.key("sm2.bin", size: 700)
         let seal = try CLI.run(["seal", database, "--role", "sm", "--host", "HOST0", "--key", ws.file("sm2.bin")] + pass)
@@ -185,6 +193,9 @@ extension Trait where Self == ConditionTrait {
         #expect(try CLI.run(["copy", database, ws.file("after.kv")]).status == 0)
         let list = try CLI.run(["list", ws.file("after.kv"), "--json"] + pass)
         #expect(list.stdout.contains("\"version\":2,"), "\(list)")
+        // ... and the checkpoint made before it still holds there (further on), and at the file it was made on.
+        let further = try CLI.run(["verify", database, "--checkpoint", line, "--json"] + pass)
+        #expect(further.status == 0 && further.stdout.contains("\"state\":\"newer\""), "\(further)")
     }
 
     @Test func badLocationsAreRefusedInOneLineAndWriteNothing() throws {
