@@ -15,6 +15,8 @@ struct DatabaseBench {
         var entries = 0
         var distinctVersions = 0
         var consecutive = false
+        /// Writers that stopped with an error (a refused seal ends that writer's loop).
+        var failedWriters = 0
     }
 
     var writers: [Writers] = []
@@ -48,7 +50,7 @@ struct DatabaseBench {
         for pid in pids {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 { guard errno == EINTR else { break } }
-            guard status == 0 else { throw BenchFailure(description: "a \(store) writer failed (status \(status))") }
+            if status != 0 { row.failedWriters += 1 }  // (its error is in the log; the table shows the count)
         }
         row.seconds = now() - start
         unlink("list.json")

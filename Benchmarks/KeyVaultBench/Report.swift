@@ -291,14 +291,14 @@ struct Report {
                 + "(format 2): a file, and a vault in a throwaway PostgreSQL \(capture("pg_config --version") ?? "") cluster on this machine "
                 + "(scripts/postgres-cluster.sh, loopback, fsync on). Afterwards `keyvault list --json`: every version must be there exactly once.",
             "",
-            "| store | seals | wall time | seals per second | entries listed | distinct versions | exactly 1…N |",
-            "|---|---|---|---|---|---|---|",
+            "| store | seals | wall time | seals per second | entries listed | distinct versions | exactly 1…N | writers that failed |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for row in database.writers {
             let total = row.writers * row.sealsEach
             md.append(
                 "| \(row.store) | \(row.writers) × \(row.sealsEach.grouped) | \(formatSeconds(row.seconds)) | \(format(Double(total) / row.seconds, 1)) | "
-                    + "\(row.entries.grouped) | \(row.distinctVersions.grouped) | \(row.consecutive ? "yes" : "**no**") |")
+                    + "\(row.entries.grouped) | \(row.distinctVersions.grouped) | \(row.consecutive ? "yes" : "**no**") | \(row.failedWriters) |")
         }
         if database.entries > 0 {
             md += [
@@ -410,7 +410,7 @@ struct Report {
                 line(
                     "8 concurrent writers × \(row.sealsEach.grouped) seals (\(row.store)): no lost or duplicate version",
                     "\(row.entries.grouped) entries, \(row.distinctVersions.grouped) distinct versions",
-                    row.consecutive)
+                    row.consecutive && row.failedWriters == 0)
             }
             if database.entries >= 100_000 {
                 let unlockCost = scaling.rows.last?.unlock.median ?? 0

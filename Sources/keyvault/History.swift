@@ -33,16 +33,16 @@ struct HistoryOptions: ParsableArguments {
             }
             Output.note("warning: \(what); writing anyway (--endorse)")
         }
-        guard var seen = History.store?.rollback(of: vault) else { return }
-        var vault = vault
+        guard let seen = History.store?.rollback(of: vault) else { return }
         // Another writer may have written (and remembered) since this command read the vault, before it waits for the
-        // lock: only a vault still behind when read again is a roll-back (8 writers sharing a user's state once
-        // refused one another here).
-        if let now = try? Vault.open(atPath: path) {
-            guard let again = History.store?.rollback(of: now) else { return }
-            (vault, seen) = (now, again)
+        // lock: only a vault still behind when read again, with every acknowledged write in it (the writers' lock held
+        // for the read), is a roll-back. 8 writers sharing a user's state once refused one another here.
+        var what = History.describe(vault, seen)
+        let recheck = Result { try Vault.withWritersWaitedFor(atPath: path) { now in History.store?.rollback(of: now).map { History.describe(now, $0) } } }
+        if case .success(let behind) = recheck {
+            guard let again = behind else { return }
+            what = again
         }
-        let what = History.describe(vault, seen)
         guard acceptRollback else {
             throw CLIError(
                 message: "refused: \(what); if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)",

@@ -69,6 +69,28 @@ public struct Vault: Sendable {
         }
     }
 
+    /// Reads the vault holding its writers' lock for the read, so that every write a writer has acknowledged is in
+    /// it, and runs `body` on it; the lock is let go when `body` returns (keep nothing of the vault beyond it).
+    ///
+    /// For a second look when a read taken without the lock looks older than expected: a writer that appended and
+    /// then said so (``SeenVaults``) may not be visible to a read that raced it.
+    ///
+    /// - Parameters:
+    ///   - path: the vault file.
+    ///   - body: what to learn from the vault.
+    /// - Returns: what `body` returns.
+    /// - Throws: as ``open(atPath:allowingDamage:)``, and ``KeyVaultError/Code-swift.struct/io`` when the lock is not
+    ///   had within two minutes.
+    public static func withWritersWaitedFor<T>(atPath path: String, _ body: (Vault) throws -> T) throws -> T {
+        let target = resolvedPath(path)
+        return try about(path: path, resolved: target) {
+            let lock = try VaultLock.acquire(target)
+            let vault = try read(from: lock.file, path: target)
+            try vault.requireValidChecksum()
+            return try withExtendedLifetime(lock) { try body(vault) }
+        }
+    }
+
     /// Throws, as ``open(atPath:allowingDamage:)`` does, when the header fails its checksum.
     func requireValidChecksum() throws {
         guard isChecksumValid else {
