@@ -303,7 +303,7 @@ struct Report {
         if database.entries > 0 {
             md += [
                 "",
-                "Restoring one key (recorded in the audit log) from the \(database.entries.grouped)-entry vault of the table above, as a file and "
+                "Restoring one key (recorded in the audit log) from the \(database.entries.grouped)-entry vault of the growth table above (`big-100000.kv`, after its measurements), as a file and "
                     + "copied into the database (`keyvault copy`, \(formatSeconds(database.copySeconds))); whole processes, "
                     + "\(database.restoreFile.seconds.count) runs each, alternating:",
                 "",
