@@ -226,7 +226,20 @@ extension Trait where Self == ConditionTrait {
             #expect(r.status == status && r.error == message, "\(location): \(r)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         }
-        let missing = TestDatabase.location("missing")
+        // A database of its own, so that what it holds does not depend on which other tests ran first: no tables yet,
+        // then tables and no vault of that name.
+        let database = "fresh_\(UUID().uuidString.prefix(8).lowercased())"
+        try TestDatabase.sql("CREATE DATABASE \(database)")
+        defer { _ = try? TestDatabase.sql("DROP DATABASE \(database)") }
+        let fresh = TestDatabase.uri.replacingOccurrences(of: "/keyvault", with: "/\(database)")
+        let missing = "\(fresh)#missing"
+        let noTables = try CLI.run(["list", missing] + pass)
+        #expect(
+            noTables.status == 2
+                && noTables.error
+                    == "\(fresh) holds no keyvault tables: 'keyvault init' makes them with the first vault, or 'keyvault db migrate' alone",
+            "\(noTables)")
+        #expect(try CLI.run(["db", "migrate", fresh]).status == 0)
         let none = try CLI.run(["list", missing] + pass)
         #expect(none.status == 2 && none.error == "vault \(missing) does not exist (no vault of that name in the database)", "\(none)")
         let unreachable = try CLI.run(["list", "postgresql://postgres@127.0.0.1:1/keyvault#v"] + pass)
@@ -234,7 +247,8 @@ extension Trait where Self == ConditionTrait {
         // A failed init stores nothing.
         let badInit = try CLI.run(["init", missing, "--recipient", "kvr1notarecipient"])
         #expect(badInit.status == 2, "\(badInit)")
-        #expect(try TestDatabase.sql("SELECT count(*) FROM keyvault_vaults WHERE name = '\(TestDatabase.name(missing))'") == "0")
+        #expect(try TestDatabase.sql("SELECT count(*) FROM keyvault_vaults", database: fresh) == "0")
+        #expect(try TestDatabase.sql("SELECT count(*) FROM keyvault_writes", database: fresh) == "0")
     }
 
     @Test func aRoleThatMayOnlyInsertAndReadCanSealButNotRewriteHistory() throws {
