@@ -9,7 +9,8 @@
 /// Each vault is a row of `keyvault_vaults` and a run of rows of `keyvault_writes`: its first write is the whole file,
 /// each later one the bytes that write changed (a version-2 append changes a few kilobytes; a rewrite is stored whole
 /// again). Rows are only ever inserted, so the role the command line uses needs `INSERT` and `SELECT`, never `UPDATE`
-/// or `DELETE`. A command works on a private copy of the file, holding a transaction-scoped advisory lock on the vault
+/// or `DELETE`. A command works on this user's copy of the file (kept between commands and brought up to date with the
+/// writes stored since, see docs/DATABASE.md), holding a transaction-scoped advisory lock on the vault
 /// for its whole run, so that commands from many machines at once take turns exactly as processes sharing a file do;
 /// the primary key on (vault, seq) is the second guard against a lost write. docs/DATABASE.md has the tables.
 public enum DatabaseStore {
@@ -28,8 +29,9 @@ public enum DatabaseStore {
         return (before.map(Int.init), Int(DatabaseSchema.version))
     }
 
-    /// Runs `body` on a private file holding the vault's bytes, with the vault locked in the database until it returns;
-    /// whatever `body` changed in that file is then stored as one write. A change is stored even when `body` throws
+    /// Runs `body` on a file holding the vault's bytes — this user's copy in `$XDG_CACHE_HOME/keyvault/databases/`,
+    /// brought up to date with the writes stored since it was last used, or the vault fetched whole — with the vault
+    /// locked in the database until it returns; whatever `body` changed in that file is then stored as one write. A change is stored even when `body` throws
     /// afterwards, as a file keeps what a failing command wrote before it failed; a vault being created is stored only
     /// when `body` returns.
     ///
@@ -37,7 +39,8 @@ public enum DatabaseStore {
     ///   - location: the vault.
     ///   - creating: the vault must not exist yet; `body` makes the file (`keyvault init`), and the tables are made first
     ///     when the database has none.
-    ///   - body: the command, given the private file (in a folder of mode 0700 removed afterwards).
+    ///   - body: the command, given the file (mode 0600, in a folder of mode 0700). It must change the file only as the
+    ///     library's vault writers do: in place through their write plans, or by renaming a new file over it.
     /// - Returns: what `body` returns.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such vault (or, `creating`, there is
     ///   one); ``KeyVaultError/Code-swift.struct/io`` when the database cannot be reached, the lock is not had within
@@ -58,18 +61,21 @@ public enum DatabaseStore {
             _ = try connection.execute(
                 "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
         }
-        let before: (bytes: [UInt8], seq: Int64, patchBytes: Int)?
+        // From here on the vault is locked: this user's copy of it may be used and changed.
+        let cache = DatabaseCache.forCurrentUser(location)
+        let cached = cache?.current()
+        let head: Head?
         do {
-            before = try read(location, connection)
+            head = try self.head(location, connection, cached: cached?.seq)
         } catch {
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
-        if creating, before != nil {
+        if creating, head != nil {
             _ = try? connection.execute("ROLLBACK")
             throw KeyVaultError(.fileConflict, "vault \(location) already exists; choose another name after '#'")
         }
-        guard creating || before != nil else {
+        guard creating || head != nil else {
             _ = try? connection.execute("ROLLBACK")
             throw KeyVaultError(.fileConflict, "vault \(location) does not exist (no vault of that name in the database)")
         }
@@ -82,34 +88,186 @@ public enum DatabaseStore {
                 """
             ).rows.first?.first ?? nil == [1]
         }
-        let folder = try WorkingFolder()
-        let path = "\(folder.path)/\(location.name)"
-        if let before { try folder.write(before.bytes, to: path) }
+        let temporary: WorkingFolder? = cache == nil ? try WorkingFolder() : nil
+        let folder = cache?.folder ?? temporary!.path
+        let path = cache?.vaultPath ?? "\(folder)/\(location.name)"
+        // The copy's record goes before the file may change; it comes back only once the database has committed.
+        let before: Baseline?, fromCache: Bool
+        do {
+            try cache?.forget()
+            (before, fromCache) = try prepare(location, connection, head: head, cached: cached, path: path, cache: cache)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            cache?.clear()
+            throw error
+        }
+        let recorder = before.map { WrittenRanges(device: $0.device, inode: $0.inode) }
         let result: Result<T, any Error>
-        do { result = .success(try body(WorkingCopy(path: path, isReadOnly: readOnly))) } catch { result = .failure(error) }
+        do {
+            result = .success(try WrittenRanges.$current.withValue(recorder) { try body(WorkingCopy(path: path, isReadOnly: readOnly)) })
+        } catch {
+            result = .failure(error)
+        }
         if creating, case .failure(let error) = result {
             // A vault that was not made whole is not stored at all.
             _ = try? connection.execute("ROLLBACK")
+            cache?.clear()
             throw error
         }
+        let stored: DatabaseCache.State?
         do {
-            try storeChange(location, connection, from: before, path: path, creating: creating)
+            stored = try storeChange(location, connection, head: head, before: before, recorder: recorder, path: path)
         } catch {
             _ = try? connection.execute("ROLLBACK")
+            cache?.clear()
             throw error
         }
+        if fromCache, let cache, case .failure(let error as KeyVaultError) = result, error.code.category == .damaged {
+            // Not what the database holds, as far as it was read (a copy damaged on this disk, or by hand): it goes, so
+            // that the next command fetches the vault whole and finds out which it was.
+            cache.clear()
+            throw KeyVaultError(
+                error.code,
+                "\(error.message) (this user's own copy of the vault, in \(cache.folder), was read and has been removed: run the command again to read the vault from the database; if it fails again, the vault in the database is damaged)",
+                remedy: error.remedy, context: error.context)
+        }
+        // Committed: the copy is the vault as the database now holds it (a failure to record that only costs the next
+        // command a whole fetch).
+        if let cache, let stored { try? cache.keep(stored) }
         let value = try result.get()
         try requireNothingBeside(location, in: folder)
-        withExtendedLifetime(folder) {}  // removed only now, after the command and the store
+        withExtendedLifetime(temporary) {}  // removed only now, after the command and the store
         return value
+    }
+
+    /// The vault's last write, its last whole image and the patch bytes since, and the write a user's copy is up to as
+    /// the database holds it; nil when there is no such vault.
+    struct Head {
+        var last: DatabaseCache.State
+        var image: Int64
+        var patchBytes: Int
+        var cached: (stamp: Int64, length: Int64)?
+    }
+
+    /// Reads ``Head``, with the number and length of write `cached` (a user's copy is up to it) when there is one.
+    static func head(_ location: DatabaseLocation, _ connection: PostgresConnection, cached: Int64?) throws -> Head? {
+        let rows = try serverErrors(location, "read") {
+            try connection.execute(
+                """
+                WITH w AS (
+                    SELECT seq, kind, (extract(epoch FROM written_at) * 1000000)::bigint AS stamp, octet_length(bytes)::bigint AS n
+                    FROM keyvault_writes WHERE vault = $1),
+                h AS (SELECT max(seq) AS last, coalesce(max(seq) FILTER (WHERE kind = 'image'), 1) AS image FROM w)
+                SELECT h.last, h.image, (SELECT coalesce(sum(n), 0)::bigint FROM w WHERE seq > h.image),
+                    (SELECT stamp FROM w WHERE seq = h.last), (SELECT n FROM w WHERE seq = h.last),
+                    (SELECT stamp FROM w WHERE seq = $2::bigint), (SELECT n FROM w WHERE seq = $2::bigint)
+                FROM h
+                """, [.text(location.name), .text(String(cached ?? 0))])
+        }
+        guard rows.rows.count == 1, let last = try rows.optionalInt64(0, 0) else { return nil }
+        guard last < Int64.max else {
+            throw KeyVaultError.damaged("vault \(location) is damaged in the database: its last write is numbered \(last); restore the database from a backup or copy the vault from another store")
+        }
+        let cachedStamp = try rows.optionalInt64(0, 5), cachedLength = try rows.optionalInt64(0, 6)
+        return Head(
+            last: DatabaseCache.State(seq: last, stamp: try rows.int64(0, 3), length: try rows.int64(0, 4), size: 0), image: try rows.int64(0, 1),
+            patchBytes: Int(clamping: try rows.int64(0, 2)), cached: cachedStamp.flatMap { s in cachedLength.map { (s, $0) } })
+    }
+
+    /// The file a command starts from: its inode, size and time of change, and (open) the file itself, whose bytes a
+    /// command that replaces the file (a rename) is compared with.
+    final class Baseline {
+        let file: OpenFile
+        let device: UInt64, inode: UInt64, size: Int
+        let modified: timespec
+        #if DEBUG
+            /// The bytes, to check each stored change against in tests.
+            let bytes: [UInt8]
+        #endif
+
+        init(_ path: String) throws {
+            file = try OpenFile.open(path, what: "vault")
+            let st = try file.status(what: "vault")
+            device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
+            size = Int(st.st_size)
+            modified = st.st_mtim
+            #if DEBUG
+                bytes = try file.read(count: size, at: 0, what: "vault")
+            #endif
+        }
+    }
+
+    /// Makes the file at `path` the vault as the database holds it: this user's copy brought up to date with the writes
+    /// after it (`fromCache`), or the vault fetched whole. Nil when the vault is being created (the file must not exist).
+    private static func prepare(
+        _ location: DatabaseLocation, _ connection: PostgresConnection, head: Head?, cached: DatabaseCache.State?, path: String, cache: DatabaseCache?
+    ) throws -> (baseline: Baseline?, fromCache: Bool) {
+        guard let head else {
+            cache?.clear()
+            return (nil, false)
+        }
+        if let cached, let held = head.cached, held.stamp == cached.stamp, held.length == cached.length, cached.seq >= head.image, cached.seq <= head.last.seq {
+            if cached.seq < head.last.seq { try catchUp(location, connection, from: cached.seq, to: head.last.seq, path: path) }
+            return (try Baseline(path), true)
+        }
+        cache?.clear()
+        guard let whole = try read(location, connection) else {
+            throw KeyVaultError(.internalError, "vault \(location) disappeared from the database while it was locked")
+        }
+        try WorkingFolder(existing: Paths.directory(of: path)).write(whole.bytes, to: path, sync: cache != nil)
+        return (try Baseline(path), false)
+    }
+
+    /// Applies the writes after `seq` (patches: a copy older than the last whole image is never brought up to date) to
+    /// the file at `path`, in place, and syncs it.
+    private static func catchUp(_ location: DatabaseLocation, _ connection: PostgresConnection, from seq: Int64, to last: Int64, path: String) throws {
+        var rows = try serverErrors(location, "read") {
+            try connection.execute(
+                "SELECT seq, kind = 'image', bytes FROM keyvault_writes WHERE vault = $1 AND seq > $2::bigint ORDER BY seq", [.text(location.name), .text(String(seq))])
+        }
+        let fd = Syscalls.open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw KeyVaultError.io("update the vault's copy", path: path, errno: errno) }
+        defer { Syscalls.close(fd) }
+        var expected = seq
+        for i in rows.rows.indices {
+            let number = try rows.int64(i, 0)
+            let stored = rows.rows[i][2]
+            rows.rows[i][2] = nil
+            guard rows.rows[i][1] == [0], number == expected + 1, let bytes = stored, bytes.count <= FilePatch.maxSize, let patch = FilePatch(decoding: bytes) else {
+                throw KeyVaultError.damaged(
+                    "vault \(location) is damaged in the database: write \(number) does not follow write \(expected) (rows were deleted or altered); restore the database from a backup or copy the vault from another store"
+                )
+            }
+            do throws(SyscallFailure) {
+                try Syscalls.ftruncate(fd, patch.size)
+                for range in patch.ranges {
+                    var failure: SyscallFailure?
+                    range.bytes.withUnsafeBytes { b in
+                        do throws(SyscallFailure) { try Syscalls.pwriteFully(fd, b, offset: range.offset) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
+                }
+            } catch {
+                throw KeyVaultError.io("update the vault's copy", path: path, errno: error.code)
+            }
+            expected = number
+        }
+        guard expected == last else {
+            throw KeyVaultError.damaged(
+                "vault \(location) is damaged in the database: its writes end at \(expected), not \(last) (rows were deleted or altered); restore the database from a backup or copy the vault from another store"
+            )
+        }
+        do throws(SyscallFailure) { try Syscalls.fdatasync(fd) } catch { throw KeyVaultError.io("update the vault's copy", path: path, errno: error.code) }
     }
 
     /// Throws when the command left a file beside the vault that a database cannot keep: the check-ins a threshold
     /// vault's custodians make alone wait beside a vault file (`VAULT.checkins`) until the next write takes them in.
-    private static func requireNothingBeside(_ location: DatabaseLocation, in folder: WorkingFolder) throws {
+    private static func requireNothingBeside(_ location: DatabaseLocation, in folder: String) throws {
         let name = location.name
-        let left = Syscalls.listDirectory(folder.path).filter {
-            $0 != name && $0 != name + ".v1" && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: name))
+        let left = Syscalls.listDirectory(folder).filter {
+            $0 != name && $0 != name + ".v1" && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: name)) && $0 != DatabaseCache.stateName
+                && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: DatabaseCache.stateName))
         }
         guard let first = left.first else { return }
         if first == name + PendingCheckIns.suffix {
@@ -187,37 +345,86 @@ public enum DatabaseStore {
 
     /// Stores what changed in the file at `path` since `before` as the vault's next write, and commits (which also lets
     /// go of the lock); nothing is stored when nothing changed.
+    ///
+    /// A file changed in place is stored as the ranges ``WrittenRanges`` saw written; a file replaced by another one (a
+    /// rewrite renames a new file into place) is compared with the bytes before; a file changed in place with nothing
+    /// recorded (no such command exists) is stored whole.
+    ///
+    /// - Returns: the write the file is now at; nil when there is no file.
     private static func storeChange(
-        _ location: DatabaseLocation, _ connection: PostgresConnection, from before: (bytes: [UInt8], seq: Int64, patchBytes: Int)?, path: String, creating: Bool
-    ) throws {
-        let after: [UInt8]?
-        if Syscalls.stat(path) != nil {
-            let file = try OpenFile.open(path, what: "vault")
-            after = try file.read(count: Int(file.status(what: "vault").st_size), at: 0, what: "vault")
-        } else {
-            after = nil
+        _ location: DatabaseLocation, _ connection: PostgresConnection, head: Head?, before: Baseline?, recorder: WrittenRanges?, path: String
+    ) throws -> DatabaseCache.State? {
+        guard let st = Syscalls.stat(path) else {
+            try serverErrors(location, "store the change to") { _ = try connection.execute("COMMIT") }
+            return nil
         }
-        try serverErrors(location, "store the change to") {
-            if let after, after != before?.bytes {
-                guard after.count <= FilePatch.maxSize else {
-                    throw KeyVaultError(.io, "cannot store vault \(location): it would exceed \(FilePatch.maxSize >> 20) MiB; nothing was stored")
-                }
-                if let before {
-                    let patch = FilePatch(from: before.bytes, to: after)
-                    // Whole again when the write changed most of the file, or when the patches since the last image
-                    // would outweigh the file: a reader then never fetches more than about twice the vault's size.
-                    let encoded = patch.encoded
-                    let whole = patch.changedCount > after.count / 2 || before.patchBytes + encoded.count > after.count
-                    _ = try connection.execute(
-                        "INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, $2::bigint, $3, $4)",
-                        [.text(location.name), .text(String(before.seq + 1)), .text(whole ? "image" : "patch"), .bytes(whole ? after : encoded)])
-                } else {
-                    _ = try connection.execute("INSERT INTO keyvault_vaults (name) VALUES ($1)", [.text(location.name)])
-                    _ = try connection.execute(
-                        "INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, 1, 'image', $2)", [.text(location.name), .bytes(after)])
+        let size = Int(st.st_size)
+        guard size <= FilePatch.maxSize else {
+            throw KeyVaultError(.io, "cannot store vault \(location): it would exceed \(FilePatch.maxSize >> 20) MiB; nothing was stored")
+        }
+        enum Change {
+            case none
+            case whole([UInt8])
+            case patch(FilePatch)
+        }
+        let file = try OpenFile.open(path, what: "vault")
+        var change: Change
+        if let before, let recorder, UInt64(st.st_dev) == before.device, UInt64(st.st_ino) == before.inode {
+            let ranges = recorder.ranges(size: size)
+            if !ranges.isEmpty {
+                change = .patch(FilePatch(size: size, ranges: try ranges.map { ($0.offset, try file.read(count: $0.count, at: $0.offset, what: "vault")) }))
+            } else if size == before.size, st.st_mtim.tv_sec == before.modified.tv_sec, st.st_mtim.tv_nsec == before.modified.tv_nsec {
+                change = .none
+            } else {
+                change = .whole(try file.read(count: size, at: 0, what: "vault"))
+            }
+        } else if let before {
+            let old = try before.file.read(count: before.size, at: 0, what: "vault")
+            let new = try file.read(count: size, at: 0, what: "vault")
+            change = old == new ? .none : .patch(FilePatch(from: old, to: new))
+        } else {
+            change = .whole(try file.read(count: size, at: 0, what: "vault"))
+        }
+        if case .patch(let patch) = change, patch.ranges.isEmpty, patch.size == before?.size { change = .none }
+        #if DEBUG
+            // Every stored change, checked in tests: applied to the bytes before, it gives the file as it is now.
+            if let before, case .patch(let patch) = change {
+                var rebuilt = before.bytes
+                patch.apply(to: &rebuilt)
+                guard rebuilt == (try file.read(count: size, at: 0, what: "vault")) else {
+                    throw KeyVaultError(.internalError, "the change to vault \(location) was recorded wrongly; nothing was stored")
                 }
             }
+        #endif
+        return try serverErrors(location, "store the change to") {
+            let next = (head?.last.seq ?? 0) + 1
+            let stored: [SQLValue]
+            switch change {
+            case .none:
+                _ = try connection.execute("COMMIT")
+                guard var last = head?.last else { return nil }
+                last.size = size
+                return last
+            case .whole(let bytes):
+                stored = [.text("image"), .bytes(bytes)]
+            case .patch(let patch):
+                // Whole again when the write changed most of the file, or when the patches since the last image
+                // would outweigh the file: a reader then never fetches more than about twice the vault's size.
+                let encoded = patch.encoded
+                if patch.changedCount > size / 2 || (head?.patchBytes ?? 0) + encoded.count > size {
+                    stored = [.text("image"), .bytes(try file.read(count: size, at: 0, what: "vault"))]
+                } else {
+                    stored = [.text("patch"), .bytes(encoded)]
+                }
+            }
+            if head == nil { _ = try connection.execute("INSERT INTO keyvault_vaults (name) VALUES ($1)", [.text(location.name)]) }
+            let row = try connection.execute(
+                """
+                INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, $2::bigint, $3, $4)
+                RETURNING (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint
+                """, [.text(location.name), .text(String(next))] + stored)
             _ = try connection.execute("COMMIT")
+            return DatabaseCache.State(seq: next, stamp: try row.int64(0, 0), length: try row.int64(0, 1), size: size)
         }
     }
 
@@ -273,8 +480,8 @@ final class WorkingFolder {
         owned = false
     }
 
-    /// Writes `bytes` to a new file `path` (mode 0600).
-    func write(_ bytes: [UInt8], to path: String) throws {
+    /// Writes `bytes` to a new file `path` (mode 0600), synced to the disk when `sync`.
+    func write(_ bytes: [UInt8], to path: String, sync: Bool = false) throws {
         let fd = Syscalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw KeyVaultError.io("write the vault's copy", path: path, errno: errno) }
         defer { Syscalls.close(fd) }
@@ -283,6 +490,14 @@ final class WorkingFolder {
             do throws(SyscallFailure) { try Syscalls.writeFully(fd, b) } catch { failure = error }
         }
         if let failure { throw KeyVaultError.io("write the vault's copy", path: path, errno: failure.code) }
+        if sync {
+            do throws(SyscallFailure) {
+                try Syscalls.fsync(fd)
+                try Syscalls.syncDirectory(of: path)
+            } catch {
+                throw KeyVaultError.io("sync the vault's copy", path: path, errno: error.code)
+            }
+        }
     }
 
     deinit {

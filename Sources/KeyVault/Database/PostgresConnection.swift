@@ -16,6 +16,11 @@ struct SQLRows {
         guard let bytes = rows[row][column], bytes.count == 8 else { throw KeyVaultError(.internalError, "the database returned a malformed number") }
         return bytes.reduce(0) { $0 << 8 | Int64($1) }
     }
+
+    /// Column `column` of row `row` as a big-endian `bigint`, nil when it is null.
+    func optionalInt64(_ row: Int, _ column: Int) throws -> Int64? {
+        rows[row][column] == nil ? nil : try int64(row, column)
+    }
 }
 
 /// A connection to a PostgreSQL server, closed on release.

@@ -126,6 +126,11 @@ package enum Syscalls {
 
     static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
+    /// Removes the file at `path`; a file that is not there is not an error.
+    static func removeIfPresent(_ path: String) throws(SyscallFailure) {
+        if Glibc.unlink(path) != 0, errno != ENOENT { throw SyscallFailure(errno) }
+    }
+
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// flock(LOCK_EX | LOCK_NB); false when another process holds it.

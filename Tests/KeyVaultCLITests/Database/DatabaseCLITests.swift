@@ -45,7 +45,8 @@ extension Trait where Self == ConditionTrait {
         let vault = TestDatabase.location("rule")
         let scratch = ws.file("tmp")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let env = ["TMPDIR": scratch]
+        let cache = ws.file("cache")
+        let env = ["TMPDIR": scratch, "XDG_CACHE_HOME": cache]
         let pass = ["--passphrase-file", ws.file("pass")]
         let made = try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: env)
         #expect(made.status == 0 && made.stdout.contains("created vault \(vault)"), "\(made)")
@@ -62,16 +63,88 @@ extension Trait where Self == ConditionTrait {
         #expect(!ws.exists("other.bin"))
         // Every message names the vault as given, never the private copy a command works on.
         let missing = try CLI.run(["restore", vault, "--role", "dw", "--out", ws.file("dw.bin")] + pass, host: "SM01", environment: env)
-        #expect(missing.status == 6 && !missing.stderr.contains(scratch), "\(missing)")
+        #expect(missing.status == 6 && !missing.stderr.contains(cache), "\(missing)")
         let log = try CLI.run(["log", vault] + pass, environment: env)
-        #expect(log.status == 0 && log.stdout.contains("restore") && !log.stdout.contains(scratch), "\(log)")
+        #expect(log.status == 0 && log.stdout.contains("restore") && !log.stdout.contains(cache), "\(log)")
         let verify = try CLI.run(["verify", vault] + pass, environment: env)
         #expect(verify.status == 0 && verify.stdout.contains("1 of 1 entries intact"), "\(verify)")
         // The first write is the whole file; each later one what it changed; numbered without a gap. A refusal writes
         // nothing (as on a file), so there were three writes: init, seal, the restore's audit record.
         let writes = try TestDatabase.writes(TestDatabase.name(vault))
         #expect(writes == ["1 image", "2 patch", "3 patch"], "\(writes)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "a private copy was left behind")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "a private copy was left in TMPDIR")
+    }
+
+    @Test func aUsersOwnCopyIsBroughtUpToDateAndNeverTrustedBlindly() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("cache")
+        let name = TestDatabase.name(vault)
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let alice = ["XDG_CACHE_HOME": ws.file("alice")], bob = ["XDG_CACHE_HOME": ws.file("bob")]
+        #expect(try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: alice).status == 0)
+        _ = try ws.key("sm.bin")
+        _ = try ws.key("dw.bin")
+        func seal(_ role: String, _ host: String, _ env: [String: String], key: String? = nil) throws {
+            let r = try CLI.run(["seal", vault, "--role", role, "--host", host, "--key", ws.file(key ?? "\(role).bin")] + pass, environment: env)
+            #expect(r.status == 0, "\(r)")
+        }
+        func hosts(_ env: [String: String]) throws -> String {
+            let r = try CLI.run(["list", vault] + pass, environment: env)
+            #expect(r.status == 0, "\(r)")
+            return r.stdout
+        }
+        // Alice seals; Bob, who has no copy yet, fetches the vault whole and seals; Alice's copy is then one write
+        // behind, and is brought up to date.
+        try seal("sm", "SM01", alice)
+        try seal("dw", "DW01", bob)
+        let listed = try hosts(alice)
+        #expect(listed.contains("SM01") && listed.contains("DW01"), "\(listed)")
+        #expect(try TestDatabase.writes(name) == ["1 image", "2 patch", "3 patch"])
+        // Alice's copy: a folder of its own (0700) holding the vault's bytes exactly as the database holds them (0600)
+        // and the record of the write they are at.
+        let base = ws.file("alice/keyvault/databases")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: base)
+        #expect(folders.count == 1)
+        let folder = "\(base)/\(folders[0])"
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == [name, ".state"])
+        #expect(try ws.mode("alice/keyvault/databases/\(folders[0])") == 0o700 && ws.mode("alice/keyvault/databases/\(folders[0])/\(name)") == 0o600)
+        #expect(try CLI.run(["copy", vault, ws.file("db.kv")]).status == 0)
+        let copy = "\(folder)/\(name)"
+        #expect(try ws.read("db.kv") == Array(FileManager.default.contents(atPath: copy) ?? Data()))
+        #expect(try String(contentsOfFile: "\(folder)/.state", encoding: .utf8).contains("\nseq 3\n"))
+        // Both copies of the slot area damaged in Alice's copy (a bad disk, a hand edit): the command fails (exit 5),
+        // says it used her copy and removed it; run again, it reads the vault from the database whole.
+        func damage(_ path: String) throws {
+            var bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
+            let slotCopy = Int(bytes[12]) << 24 | Int(bytes[13]) << 16 | Int(bytes[14]) << 8 | Int(bytes[15])
+            for offset in [4096 + 40, 4096 + slotCopy + 40] { bytes[offset] ^= 0xFF }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        try damage(copy)
+        let damaged = try CLI.run(["list", vault] + pass, environment: alice)
+        #expect(damaged.status == 5 && damaged.error.contains("(this user's own copy of the vault, in \(folder), was read and has been removed"), "\(damaged)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+        #expect(try hosts(alice).contains("DW01"))
+        // A copy whose command was cut short has no record, and is never used, damaged or not.
+        try FileManager.default.removeItem(atPath: "\(folder)/.state")
+        try damage(copy)
+        #expect(try hosts(alice).contains("DW01"))
+        // The vault deleted and made again under the same name, with as many writes: Alice's copy, of another history,
+        // is not used (its write's time and length do not match).
+        #expect(try CLI.run(["init", ws.file("other.kv"), "--kdf", "interactive"] + pass).status == 0)
+        try TestDatabase.sql("DELETE FROM keyvault_writes WHERE vault = '\(name)'; DELETE FROM keyvault_vaults WHERE name = '\(name)'")
+        #expect(try CLI.run(["copy", ws.file("other.kv"), vault]).status == 0)
+        try seal("sm", "SM09", bob)
+        try seal("dw", "DW09", bob)
+        #expect(try TestDatabase.writes(name).count == 3)
+        let again = try hosts(alice)
+        #expect(again.contains("SM09") && again.contains("DW09") && !again.contains("SM01"), "\(again)")
+        // Every write Alice stored is what a whole read of the database gives.
+        _ = try ws.key("sm10.bin")
+        try seal("sm", "SM10", alice, key: "sm10.bin")
+        #expect(try CLI.run(["copy", vault, ws.file("db2.kv")]).status == 0)
+        #expect(try ws.read("db2.kv") == Array(FileManager.default.contents(atPath: copy) ?? Data()))
+        #expect(try CLI.run(["verify", ws.file("db2.kv")] + pass).status == 0)
     }
 
     @Test func eightConcurrentWritersAllLandWithConsecutiveVersions() throws {

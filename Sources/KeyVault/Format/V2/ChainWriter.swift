@@ -31,12 +31,16 @@ struct WritePlan: Sendable {
             do throws(SyscallFailure) {
                 switch step {
                 case .write(let offset, let bytes):
+                    // Recorded first: a write that fails half-way has still changed those bytes.
+                    WrittenRanges.record(fd: fd, offset: offset, count: bytes.count)
                     var failure: SyscallFailure?
                     bytes.withUnsafeBytes { b in
                         do throws(SyscallFailure) { try Syscalls.pwriteFully(fd, b, offset: offset) } catch { failure = error }
                     }
                     if let failure { throw failure }
-                case .extend(let size): try Syscalls.ftruncate(fd, size)
+                case .extend(let size):
+                    WrittenRanges.recordCut(fd: fd, to: size)
+                    try Syscalls.ftruncate(fd, size)
                 case .sync: try Syscalls.fdatasync(fd)
                 }
             } catch {
