@@ -1,4 +1,4 @@
-// Vaults in a PostgreSQL database (`postgresql://host/dbname#NAME`): every command runs on a private copy of the vault's
+// Vaults in a PostgreSQL database (`postgresql://host/dbname#NAME`): every command runs on this user's copy of the vault's
 // file, with the vault locked in the database, and what it changed is stored back as one write (DatabaseStore).
 import ArgumentParser
 import KeyVault
@@ -32,38 +32,61 @@ extension Verify: WorksOnAVault {}
 extension Drill: WorksOnAVault {}
 
 enum DatabaseVaults {
-    /// Runs `command`: on its vault's private copy when the vault is in a database, as it is otherwise.
+    /// Runs `command`: on this user's copy of its vault when the vault is in a database, as it is otherwise.
     static func run(_ command: any ParsableCommand) throws {
         if var command = command as? any WorksOnAVault, DatabaseLocation.isDatabaseLocation(command.vaultArgument.path) {
             let location = try DatabaseLocation(parsing: command.vaultArgument.path)
-            var ran = false
+            var ran = false, reused = false
+            // This user's record of the vault moves on only once the database has stored the change.
+            History.untilStored = []
+            defer { History.untilStored = nil }
             do {
                 try DatabaseStore.withWorkingCopy(of: location) { copy in
+                    reused = copy.isReused
                     Output.workingCopy = (copy.path, location.description)
                     try refuseWhatCannotBeRecorded(command, copy: copy, location: location)
                     command.vaultArgument.path = copy.path
                     try command.run()
                     ran = true
                 }
+            } catch let error where reused && isDamageReport(error) {
+                // What was found damaged was this user's kept copy, which is gone now (the library's own errors say so).
+                Output.note(
+                    "note: this user's copy of vault \(location), kept from an earlier command, was read and has been removed: run the command again to read the vault from the database; if it is damaged again, the vault in the database is"
+                )
+                throw error
             } catch let error as KeyVaultError where ran && command is Restore {
                 // The key is out, in the place the operator named; only its record is missing. Never "run it again".
                 throw CLIError(
                     message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
                     exitCode: ExitCodes.code(for: .other))
             }
+            History.untilStored?.forEach { $0() }
             return
         }
         if var initCommand = command as? Init, DatabaseLocation.isDatabaseLocation(initCommand.vault) {
             let location = try DatabaseLocation(parsing: initCommand.vault)
+            History.untilStored = []
+            defer { History.untilStored = nil }
             try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
                 Output.workingCopy = (copy.path, location.description)
                 initCommand.vault = copy.path
                 try initCommand.run()
             }
+            History.untilStored?.forEach { $0() }
             return
         }
         var command = command
         try command.run()
+    }
+
+    /// Whether `error` is a command's own report of damage (exit 5 from `verify`, `log`, a drill), rather than one of
+    /// the library's errors, which say themselves that the copy was removed.
+    private static func isDamageReport(_ error: any Error) -> Bool {
+        let damaged = ExitCodes.code(for: .damaged)
+        if let error = error as? CLIError { return error.exitCode == damaged }
+        if let error = error as? ExitCode { return error.rawValue == damaged }
+        return false
     }
 
     /// Refuses, before it starts, a command whose result the database could not keep.

@@ -50,7 +50,7 @@ struct HistoryOptions: ParsableArguments {
         }
         Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
         try Vault.appendRecord(.acceptRollback, outcome: "ok: roll-back accepted: \(what)", atPath: path, credentials: try credentials())
-        History.rememberWritten(path: Output.displayed(path), replacingNewer: true)
+        History.rememberWritten(path: path, replacingNewer: true)
     }
 }
 
@@ -122,17 +122,28 @@ enum History {
         if let other = store?.otherVaultSeen(at: Output.displayed(vault.path), than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
     }
 
+    /// While a command runs on a vault in a database: what it will remember once the database has committed its
+    /// change (a command whose change is not stored must not leave this user's record ahead of the vault). Nil
+    /// otherwise: a file's writes are remembered at once.
+    nonisolated(unsafe) static var untilStored: [() -> Void]?
+
     /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of
     /// the path, which someone else may have replaced meanwhile). Forward only.
     static func rememberWritten(path: String, replacingNewer: Bool = false) {
         guard let store, let committed = CommittedVault.latest else { return }
-        report(store) { try store.remember(committed, path: Output.displayed(path), replacingNewer: replacingNewer) }
+        let shown = Output.displayed(path)
+        whenStored { report(store) { try store.remember(committed, path: shown, replacingNewer: replacingNewer) } }
     }
 
     /// After a read that authenticated `vault` (its header under the vault key): remembers it. Forward only.
     static func rememberAuthenticated(_ vault: Vault, path: String) {
         guard let store else { return }
-        report(store) { try store.remember(vault, path: Output.displayed(path)) }
+        let shown = Output.displayed(path)
+        whenStored { report(store) { try store.remember(vault, path: shown) } }
+    }
+
+    private static func whenStored(_ body: @escaping () -> Void) {
+        if untilStored != nil { untilStored?.append(body) } else { body() }
     }
 
     /// A failure to write the record is only a warning: it protects later runs, not this one.

@@ -61,11 +61,23 @@ public enum DatabaseStore {
             _ = try connection.execute(
                 "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
         }
-        // From here on the vault is locked: this user's copy of it may be used and changed.
-        let cache = DatabaseCache.forCurrentUser(location)
-        let cached = cache?.current()
+        // From here on the vault is locked: this user's copy of it may be used and changed (the copy is per server as
+        // it names itself, and locked on this machine too: the same location can reach another server through libpq's
+        // environment).
+        let cache: DatabaseCache?
+        let cached: DatabaseCache.State?
         let head: Head?
         do {
+            let server = try serverErrors(location, "read") {
+                try connection.execute(
+                    """
+                    SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ' ' || coalesce(pg_catalog.inet_server_port(), 0)::text
+                        || ' ' || pg_catalog.current_database()
+                    """
+                ).rows.first?.first ?? nil
+            }
+            cache = try DatabaseCache.forCurrentUser(location, server: String(decoding: server ?? [], as: UTF8.self))
+            cached = cache?.current()
             head = try self.head(location, connection, cached: cached?.seq)
         } catch {
             _ = try? connection.execute("ROLLBACK")
@@ -88,6 +100,7 @@ public enum DatabaseStore {
                 """
             ).rows.first?.first ?? nil == [1]
         }
+        defer { withExtendedLifetime(cache) {} }  // its lock is held to the end
         let temporary: WorkingFolder? = cache == nil ? try WorkingFolder() : nil
         let folder = cache?.folder ?? temporary!.path
         let path = cache?.vaultPath ?? "\(folder)/\(location.name)"
@@ -104,7 +117,7 @@ public enum DatabaseStore {
         let recorder = before.map { WrittenRanges(device: $0.device, inode: $0.inode) }
         let result: Result<T, any Error>
         do {
-            result = .success(try WrittenRanges.$current.withValue(recorder) { try body(WorkingCopy(path: path, isReadOnly: readOnly)) })
+            result = .success(try WrittenRanges.$current.withValue(recorder) { try body(WorkingCopy(path: path, isReadOnly: readOnly, isReused: fromCache)) })
         } catch {
             result = .failure(error)
         }
@@ -122,10 +135,11 @@ public enum DatabaseStore {
             cache?.clear()
             throw error
         }
-        if fromCache, let cache, case .failure(let error as KeyVaultError) = result, error.code.category == .damaged {
-            // Not what the database holds, as far as it was read (a copy damaged on this disk, or by hand): it goes, so
-            // that the next command fetches the vault whole and finds out which it was.
+        if fromCache, let cache, case .failure(let failure) = result {
+            // A command that failed on a kept copy may have failed because of it (damaged on this disk): it goes, so
+            // that the next command reads the vault from the database whole and finds out.
             cache.clear()
+            guard let error = failure as? KeyVaultError, error.code.category == .damaged else { throw failure }
             throw KeyVaultError(
                 error.code,
                 "\(error.message) (this user's own copy of the vault, in \(cache.folder), was read and has been removed: run the command again to read the vault from the database; if it fails again, the vault in the database is damaged)",
@@ -215,12 +229,12 @@ public enum DatabaseStore {
         guard let whole = try read(location, connection) else {
             throw KeyVaultError(.internalError, "vault \(location) disappeared from the database while it was locked")
         }
-        try WorkingFolder(existing: Paths.directory(of: path)).write(whole.bytes, to: path, sync: cache != nil)
+        try WorkingFolder(existing: Paths.directory(of: path)).write(whole.bytes, to: path)
         return (try Baseline(path), false)
     }
 
     /// Applies the writes after `seq` (patches: a copy older than the last whole image is never brought up to date) to
-    /// the file at `path`, in place, and syncs it.
+    /// the file at `path`, in place (synced by ``DatabaseCache/keep(_:)`` before the copy's record says so).
     private static func catchUp(_ location: DatabaseLocation, _ connection: PostgresConnection, from seq: Int64, to last: Int64, path: String) throws {
         var rows = try serverErrors(location, "read") {
             try connection.execute(
@@ -258,7 +272,6 @@ public enum DatabaseStore {
                 "vault \(location) is damaged in the database: its writes end at \(expected), not \(last) (rows were deleted or altered); restore the database from a backup or copy the vault from another store"
             )
         }
-        do throws(SyscallFailure) { try Syscalls.fdatasync(fd) } catch { throw KeyVaultError.io("update the vault's copy", path: path, errno: error.code) }
     }
 
     /// Throws when the command left a file beside the vault that a database cannot keep: the check-ins a threshold
@@ -267,7 +280,7 @@ public enum DatabaseStore {
         let name = location.name
         let left = Syscalls.listDirectory(folder).filter {
             $0 != name && $0 != name + ".v1" && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: name)) && $0 != DatabaseCache.stateName
-                && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: DatabaseCache.stateName))
+                && $0 != DatabaseCache.lockName && !$0.hasPrefix(AtomicFile.temporaryPrefix(for: DatabaseCache.stateName))
         }
         guard let first = left.first else { return }
         if first == name + PendingCheckIns.suffix {
@@ -355,6 +368,11 @@ public enum DatabaseStore {
         _ location: DatabaseLocation, _ connection: PostgresConnection, head: Head?, before: Baseline?, recorder: WrittenRanges?, path: String
     ) throws -> DatabaseCache.State? {
         guard let st = Syscalls.stat(path) else {
+            // A vault being made that the command did not make stores nothing; an existing one's copy must not vanish
+            // under a command (a restore's record would go with it).
+            guard before == nil else {
+                throw KeyVaultError(.io, "the copy of vault \(location) this command worked on was removed while it ran (\(path)); nothing was stored")
+            }
             try serverErrors(location, "store the change to") { _ = try connection.execute("COMMIT") }
             return nil
         }
@@ -365,31 +383,51 @@ public enum DatabaseStore {
         enum Change {
             case none
             case whole([UInt8])
-            case patch(FilePatch)
+            case patch(FilePatch, from: [UInt8]?)
         }
         let file = try OpenFile.open(path, what: "vault")
         var change: Change
         if let before, let recorder, UInt64(st.st_dev) == before.device, UInt64(st.st_ino) == before.inode {
+            // Changed in place: the ranges the writer reported (all of it when a write could not be told apart).
             let ranges = recorder.ranges(size: size)
-            if !ranges.isEmpty {
-                change = .patch(FilePatch(size: size, ranges: try ranges.map { ($0.offset, try file.read(count: $0.count, at: $0.offset, what: "vault")) }))
+            if recorder.isIncomplete {
+                change = .whole(try file.read(count: size, at: 0, what: "vault"))
+            } else if !ranges.isEmpty {
+                change = .patch(FilePatch(size: size, ranges: try ranges.map { ($0.offset, try file.read(count: $0.count, at: $0.offset, what: "vault")) }), from: nil)
             } else if size == before.size, st.st_mtim.tv_sec == before.modified.tv_sec, st.st_mtim.tv_nsec == before.modified.tv_nsec {
                 change = .none
             } else {
                 change = .whole(try file.read(count: size, at: 0, what: "vault"))
             }
-        } else if let before {
-            let old = try before.file.read(count: before.size, at: 0, what: "vault")
+        } else if let before, let recorder {
+            // Replaced (a rewrite renames a new file into place): compared with the database's own bytes, after checking that the copy the command started from was those bytes (the
+            // copy's parts no command authenticates, sealed keys a rewrite carries over, must not travel from this disk
+            // into the database).
+            guard let stored = try read(location, connection)?.bytes else {
+                throw KeyVaultError(.internalError, "vault \(location) disappeared from the database while it was locked")
+            }
+            var started = stored
+            let old = try before.file.read(count: Int(try before.file.status(what: "vault").st_size), at: 0, what: "vault")
+            // The old file as the command left it: what it wrote there in place, over what the database holds.
+            let written = recorder.ranges(size: old.count)
+            if started.count != old.count { started = Array(started.prefix(old.count)) + [UInt8](repeating: 0, count: max(0, old.count - started.count)) }
+            for range in written { started.replaceSubrange(range.offset..<(range.offset + range.count), with: old[range.offset..<(range.offset + range.count)]) }
+            guard started == old, !recorder.isIncomplete || old == stored else {
+                throw KeyVaultError(
+                    .damaged,
+                    "this user's copy of vault \(location), in \(Paths.directory(of: path)), is not what the database holds (changed on this disk); nothing was stored: run the command again, which reads the vault from the database"
+                )
+            }
             let new = try file.read(count: size, at: 0, what: "vault")
-            change = old == new ? .none : .patch(FilePatch(from: old, to: new))
+            change = stored == new ? .none : .patch(FilePatch(from: stored, to: new), from: stored)
         } else {
             change = .whole(try file.read(count: size, at: 0, what: "vault"))
         }
-        if case .patch(let patch) = change, patch.ranges.isEmpty, patch.size == before?.size { change = .none }
+        if case .patch(let patch, _) = change, patch.ranges.isEmpty, patch.size == before?.size { change = .none }
         #if DEBUG
             // Every stored change, checked in tests: applied to the bytes before, it gives the file as it is now.
-            if let before, case .patch(let patch) = change {
-                var rebuilt = before.bytes
+            if let before, case .patch(let patch, let from) = change {
+                var rebuilt = from ?? before.bytes
                 patch.apply(to: &rebuilt)
                 guard rebuilt == (try file.read(count: size, at: 0, what: "vault")) else {
                     throw KeyVaultError(.internalError, "the change to vault \(location) was recorded wrongly; nothing was stored")
@@ -407,7 +445,7 @@ public enum DatabaseStore {
                 return last
             case .whole(let bytes):
                 stored = [.text("image"), .bytes(bytes)]
-            case .patch(let patch):
+            case .patch(let patch, _):
                 // Whole again when the write changed most of the file, or when the patches since the last image
                 // would outweigh the file: a reader then never fetches more than about twice the vault's size.
                 let encoded = patch.encoded
@@ -458,6 +496,10 @@ public struct WorkingCopy: Sendable {
     /// role may not insert. Reads work; a write fails when it is stored. A command that must not act without recording
     /// it (a restore) refuses at once.
     public let isReadOnly: Bool
+    /// Whether the file is this user's copy kept from an earlier command and brought up to date, rather than the vault
+    /// read whole from the database now: a command that finds it damaged should say that it was removed, and that
+    /// running the command again reads the vault from the database.
+    public let isReused: Bool
 }
 
 /// A private folder for a command's copy of a vault: mode 0700, removed with what it holds when released.
@@ -480,8 +522,8 @@ final class WorkingFolder {
         owned = false
     }
 
-    /// Writes `bytes` to a new file `path` (mode 0600), synced to the disk when `sync`.
-    func write(_ bytes: [UInt8], to path: String, sync: Bool = false) throws {
+    /// Writes `bytes` to a new file `path` (mode 0600).
+    func write(_ bytes: [UInt8], to path: String) throws {
         let fd = Syscalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw KeyVaultError.io("write the vault's copy", path: path, errno: errno) }
         defer { Syscalls.close(fd) }
@@ -490,14 +532,6 @@ final class WorkingFolder {
             do throws(SyscallFailure) { try Syscalls.writeFully(fd, b) } catch { failure = error }
         }
         if let failure { throw KeyVaultError.io("write the vault's copy", path: path, errno: failure.code) }
-        if sync {
-            do throws(SyscallFailure) {
-                try Syscalls.fsync(fd)
-                try Syscalls.syncDirectory(of: path)
-            } catch {
-                throw KeyVaultError.io("sync the vault's copy", path: path, errno: error.code)
-            }
-        }
     }
 
     deinit {

@@ -31,21 +31,22 @@ public enum VaultCopy {
             let location = try DatabaseLocation(parsing: destination)
             return try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
                 try WorkingFolder(existing: Paths.directory(of: copy.path)).write(bytes, to: copy.path)
-                return try check(copy.path, against: bytes, source: source, named: destination)
+                return try check(copy.path, source: source, named: destination)
             }
         }
         return try about(path: destination) {
             if Syscalls.lstat(destination) != nil { throw KeyVaultError(.fileConflict, "\(destination) already exists; nothing was written") }
             let out = try AtomicFile(finalPath: destination)
             try out.write(bytes)
-            _ = try check(out.temporaryPath, against: bytes, source: source, named: destination)
+            // Read back from the temporary file, which the rename then makes the copy.
+            let copy = try check(out.temporaryPath, source: source, named: destination)
             try out.commit(replacing: false)
-            return try Vault.open(atPath: destination)
+            return copy
         }
     }
 
     /// The vault at `path`, which must open, with its checksum, as the source's bytes do.
-    private static func check(_ path: String, against bytes: [UInt8], source: String, named name: String) throws -> Vault {
+    private static func check(_ path: String, source: String, named name: String) throws -> Vault {
         let copy: Vault
         do { copy = try Vault.read(from: OpenFile.open(path, what: "vault"), path: name) } catch let error as KeyVaultError {
             throw KeyVaultError(error.code, "\(source) does not open as a vault (\(error.message)); nothing was copied")

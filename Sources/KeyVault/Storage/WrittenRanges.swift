@@ -14,6 +14,11 @@ final class WrittenRanges: Sendable {
     let device: UInt64
     let inode: UInt64
     private let written = Locked<[(offset: Int, count: Int)]>([])
+    private let incomplete = Locked(false)
+
+    /// Whether a write could not be told to be to the watched file or not (its descriptor could not be examined): what
+    /// changed must then be found another way.
+    var isIncomplete: Bool { incomplete.withLock { $0 } }
 
     init(device: UInt64, inode: UInt64) {
         self.device = device
@@ -22,17 +27,24 @@ final class WrittenRanges: Sendable {
 
     /// Records `count` bytes written at `offset` of the file open as `fd`, when it is the watched file.
     static func record(fd: Int32, offset: Int, count: Int) {
-        guard let recorder = current, count > 0, let st = try? Syscalls.fstat(fd), UInt64(st.st_dev) == recorder.device, UInt64(st.st_ino) == recorder.inode
-        else { return }
+        guard let recorder = current, count > 0 else { return }
+        guard let st = try? Syscalls.fstat(fd) else {
+            recorder.incomplete.withLock { $0 = true }
+            return
+        }
+        guard UInt64(st.st_dev) == recorder.device, UInt64(st.st_ino) == recorder.inode else { return }
         recorder.written.withLock { $0.append((offset, count)) }
     }
 
     /// Records that the file open as `fd` is about to be cut or grown to `size` bytes: bytes it loses past `size` count
     /// as written (zeros, should it grow again).
     static func recordCut(fd: Int32, to size: Int) {
-        guard let recorder = current, let st = try? Syscalls.fstat(fd), UInt64(st.st_dev) == recorder.device, UInt64(st.st_ino) == recorder.inode,
-            Int(st.st_size) > size
-        else { return }
+        guard let recorder = current else { return }
+        guard let st = try? Syscalls.fstat(fd) else {
+            recorder.incomplete.withLock { $0 = true }
+            return
+        }
+        guard UInt64(st.st_dev) == recorder.device, UInt64(st.st_ino) == recorder.inode, Int(st.st_size) > size else { return }
         recorder.written.withLock { $0.append((size, Int(st.st_size) - size)) }
     }
 

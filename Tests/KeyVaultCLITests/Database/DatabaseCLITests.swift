@@ -106,25 +106,52 @@ extension Trait where Self == ConditionTrait {
         let folders = try FileManager.default.contentsOfDirectory(atPath: base)
         #expect(folders.count == 1)
         let folder = "\(base)/\(folders[0])"
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == [name, ".state"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == [name, ".state", ".lock"])
         #expect(try ws.mode("alice/keyvault/databases/\(folders[0])") == 0o700 && ws.mode("alice/keyvault/databases/\(folders[0])/\(name)") == 0o600)
         #expect(try CLI.run(["copy", vault, ws.file("db.kv")]).status == 0)
         let copy = "\(folder)/\(name)"
         #expect(try ws.read("db.kv") == Array(FileManager.default.contents(atPath: copy) ?? Data()))
-        #expect(try String(contentsOfFile: "\(folder)/.state", encoding: .utf8).contains("\nseq 3\n"))
-        // Both copies of the slot area damaged in Alice's copy (a bad disk, a hand edit): the command fails (exit 5),
-        // says it used her copy and removed it; run again, it reads the vault from the database whole.
-        func damage(_ path: String) throws {
+        // Its record: the write (3), then its time, its row's length, the file's size and how the file was left.
+        #expect(try String(contentsOfFile: "\(folder)/.state", encoding: .utf8).hasPrefix("keyvault database cache 2\n3 "))
+        func damage(_ path: String, slotCopies: Int = 2) throws {
             var bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
             let slotCopy = Int(bytes[12]) << 24 | Int(bytes[13]) << 16 | Int(bytes[14]) << 8 | Int(bytes[15])
-            for offset in [4096 + 40, 4096 + slotCopy + 40] { bytes[offset] ^= 0xFF }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            for offset in [4096 + 40, 4096 + slotCopy + 40].prefix(slotCopies) { bytes[offset] ^= 0xFF }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.write(contentsOf: Data(bytes))
+            try handle.close()
         }
+        // Both copies of the slot area damaged by hand in Alice's copy: changed since it was left (its times), it is
+        // not used; the command reads the vault from the database whole.
         try damage(copy)
+        #expect(try hosts(alice).contains("DW01"))
+        // The same damage as a bad disk would do it, the copy's times as they were (its record rewritten to match):
+        // the command fails (exit 5), says it read her copy and removed it; run again, it reads the database whole.
+        // A command's own report of damage (verify, finding one slot copy damaged) says the same in a note.
+        func rot(_ path: String, slotCopies: Int = 2) throws {
+            try damage(path, slotCopies: slotCopies)
+            var st = stat()
+            #expect(lstat(path, &st) == 0)
+            let record = try String(contentsOfFile: "\(folder)/.state", encoding: .utf8).split(separator: "\n")
+            let fields = record[1].split(separator: " ").prefix(4).joined(separator: " ")
+            let identity = [
+                Int64(bitPattern: UInt64(st.st_dev)), Int64(bitPattern: UInt64(st.st_ino)), Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+            ].map(String.init).joined(separator: " ")
+            try "\(record[0])\n\(fields) \(identity)\n".write(toFile: "\(folder)/.state", atomically: false, encoding: .utf8)
+        }
+        try rot(copy)
         let damaged = try CLI.run(["list", vault] + pass, environment: alice)
         #expect(damaged.status == 5 && damaged.error.contains("(this user's own copy of the vault, in \(folder), was read and has been removed"), "\(damaged)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [".lock"])
         #expect(try hosts(alice).contains("DW01"))
+        try rot(copy, slotCopies: 1)
+        let verified = try CLI.run(["verify", vault] + pass, environment: alice)
+        #expect(
+            verified.status == 5
+                && verified.stderr.contains("note: this user's copy of vault \(vault), kept from an earlier command, was read and has been removed"),
+            "\(verified)")
+        #expect(try CLI.run(["verify", vault] + pass, environment: alice).status == 0)
         // A copy whose command was cut short has no record, and is never used, damaged or not.
         try FileManager.default.removeItem(atPath: "\(folder)/.state")
         try damage(copy)
@@ -145,6 +172,23 @@ extension Trait where Self == ConditionTrait {
         #expect(try CLI.run(["copy", vault, ws.file("db2.kv")]).status == 0)
         #expect(try ws.read("db2.kv") == Array(FileManager.default.contents(atPath: copy) ?? Data()))
         #expect(try CLI.run(["verify", ws.file("db2.kv")] + pass).status == 0)
+        // A rewrite (compact renames a new file into place) is stored as its difference from the database's own bytes,
+        // after checking that the copy it started from was those bytes: from a rotten copy, nothing is stored.
+        let writes = try TestDatabase.writes(name)
+        try rot(copy, slotCopies: 1)
+        let rotten = try CLI.run(["compact", vault] + pass, environment: alice)
+        #expect(
+            rotten.status == 5
+                && rotten.error.hasPrefix("this user's copy of vault \(vault), in \(folder), is not what the database holds (changed on this disk); nothing was stored"),
+            "\(rotten)")
+        #expect(try TestDatabase.writes(name) == writes)
+        let compacted = try CLI.run(["compact", vault] + pass, environment: alice)
+        #expect(compacted.status == 0, "\(compacted)")
+        #expect(try TestDatabase.writes(name).count == writes.count + 1)
+        #expect(try CLI.run(["copy", vault, ws.file("db3.kv")]).status == 0)
+        #expect(try ws.read("db3.kv") == Array(FileManager.default.contents(atPath: copy) ?? Data()))
+        let again3 = try CLI.run(["verify", ws.file("db3.kv")] + pass)
+        #expect(again3.status == 0 && again3.stdout.contains("SM10"), "\(again3)")
     }
 
     @Test func eightConcurrentWritersAllLandWithConsecutiveVersions() throws {
@@ -352,7 +396,19 @@ extension Trait where Self == ConditionTrait {
         let restore = try CLI.run(["restore", "\(asReader)#\(name)", "--role", "sm", "--out", ws.file("out.bin"), "--passphrase-file", ws.file("pass")])
         #expect(restore.status == 1 && restore.error.hasPrefix("vault \(asReader)#\(name) cannot be written here (a standby server, a read-only transaction, or a role without INSERT)"), "\(restore)")
         #expect(!ws.exists("out.bin"))
+        // A seal it cannot store fails in one line, stores nothing, and leaves this user's record of the vault where
+        // it was: the same user's next seal, as a role that may insert, is not refused as a roll-back.
+        _ = try ws.key("dw.bin")
+        let state = ["XDG_STATE_HOME": ws.file("state")]
+        let dw = ["--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"), "--passphrase-file", ws.file("pass")]
+        let notStored = try CLI.run(["seal", "\(asReader)#\(name)"] + dw, environment: state)
+        #expect(
+            notStored.status == 1 && notStored.error.hasPrefix("cannot store the change to vault \(asReader)#\(name): the database refused: permission denied"),
+            "\(notStored)")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
+        let stored = try CLI.run(["seal", "\(asRole)#\(name)"] + dw, environment: state)
+        #expect(stored.status == 0 && stored.stdout.contains("version 1"), "\(stored)")
+        #expect(try TestDatabase.writes(name) == ["1 image", "2 patch", "3 patch"])
         try TestDatabase.sql("DROP OWNED BY \(reader); DROP ROLE \(reader)")
         // Making the tables takes more than it has: said so, in one line.
         let migrate = try CLI.run(["db", "migrate", asRole.replacingOccurrences(of: "/keyvault", with: "/postgres")])
