@@ -74,7 +74,7 @@ enum Output {
         Array(displayed(text).utf8).withUnsafeBytes { write(fd, $0) }
     }
 
-    /// The private copy of a database vault a command works on, and the location the operator named: every line
+    /// The copy of a database vault a command works on, and the location the operator named: every line
     /// printed names the location, never the copy (which is gone when the command ends).
     nonisolated(unsafe) static var workingCopy: (path: String, location: String)?
 

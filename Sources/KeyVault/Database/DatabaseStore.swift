@@ -400,9 +400,9 @@ public enum DatabaseStore {
                 change = .whole(try file.read(count: size, at: 0, what: "vault"))
             }
         } else if let before, let recorder {
-            // Replaced (a rewrite renames a new file into place): compared with the database's own bytes, after checking that the copy the command started from was those bytes (the
-            // copy's parts no command authenticates, sealed keys a rewrite carries over, must not travel from this disk
-            // into the database).
+            // Replaced (a rewrite renames a new file into place): compared with the database's own bytes, after
+            // checking that the copy the command started from was those bytes (the copy's parts no command
+            // authenticates, sealed keys a rewrite carries over, must not travel from this disk into the database).
             guard let stored = try read(location, connection)?.bytes else {
                 throw KeyVaultError(.internalError, "vault \(location) disappeared from the database while it was locked")
             }
@@ -488,7 +488,7 @@ public enum DatabaseStore {
     }
 }
 
-/// The private copy of a vault a command works on (``DatabaseStore/withWorkingCopy(of:creating:_:)``).
+/// The copy of a vault a command works on (``DatabaseStore/withWorkingCopy(of:creating:_:)``).
 public struct WorkingCopy: Sendable {
     /// The file: a command reads and changes it as it would a vault file.
     public let path: String
