@@ -233,16 +233,18 @@ struct VaultHeader: Sendable {
             position += location.recordCount
             locations.append(location)
             ciphertextAreaCount += location.ciphertextCount
-            if let earlier = duplicates.insertLast(of: locations, in: bytes) {
-                let entry = EntryMetadata.entry(checked: bytes[location.metadataRange], index: index)
-                let first = EntryMetadata.entry(checked: bytes[locations[earlier].metadataRange], index: earlier)
-                if HostName.equalIgnoringASCIICase(bytes[locations[earlier].hostRange], bytes[location.hostRange]) {
-                    throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
-                }
-                throw KeyVaultError.damaged(
-                    "vault damaged: entries \(earlier + 1) and \(index + 1) are both version \(entry.version) of the \(entry.role) key of one computer (\(first.host) and \(entry.host) name the same computer)"
-                )
+            duplicates.add(location, in: bytes)
+        }
+        if let (earlier, index) = duplicates.firstRepeat(in: locations, bytes: bytes) {
+            let location = locations[index]
+            let entry = EntryMetadata.entry(checked: bytes[location.metadataRange], index: index)
+            let first = EntryMetadata.entry(checked: bytes[locations[earlier].metadataRange], index: earlier)
+            if HostName.equalIgnoringASCIICase(bytes[locations[earlier].hostRange], bytes[location.hostRange]) {
+                throw KeyVaultError.damaged("vault damaged: entry \(index + 1) repeats \(entry.displayName)")
             }
+            throw KeyVaultError.damaged(
+                "vault damaged: entries \(earlier + 1) and \(index + 1) are both version \(entry.version) of the \(entry.role) key of one computer (\(first.host) and \(entry.host) name the same computer)"
+            )
         }
         r = ByteReader(bytes[position...], base: position)
         return (locations, ciphertextAreaCount)
@@ -302,13 +304,15 @@ struct VaultHeader: Sendable {
     /// `sealed` false leaves zeros where the checksum and the vault tag go: for a format-version-2 write, which lays
     /// the header out again and authenticates it by a commit (hashing 13 MiB twice for nothing at 100,000 entries).
     func appending(_ records: [IndexRecord], extensions: ExtensionArea, tagKey: SecretBytes, sealed: Bool = true) -> [UInt8] {
+        // Room for the checksum and tag, and for the extension area to grow by a command's records, so that megabytes
+        // of index are copied once, never again to grow.
         var w = ByteWriter(
-            capacity: indexEnd + records.reduce(0) { $0 + $1.metadata.count + 26 } + 64
-                + (checksumOffset - indexEnd))
+            capacity: indexEnd + records.reduce(0) { $0 + $1.metadata.count + 26 } + FormatV1.checksumCount + FormatV1.vaultTagCount
+                + (checksumOffset - indexEnd) + 16_384)
         w.append(bytes[..<indexEnd])
         for record in records { record.encode(into: &w) }
         if !extensions.isEmpty { extensions.encode(into: &w) }
-        var out = w.bytes
+        var out = w.take()
         let flags = identity.withExtensions(!extensions.isEmpty).flags
         out[10] = UInt8(flags >> 8)
         out[11] = UInt8(flags & 0xFF)
