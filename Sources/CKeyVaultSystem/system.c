@@ -3,6 +3,7 @@
 #include "CKeyVaultSystem.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -18,6 +19,11 @@ int kv_disable_core_dumps(void) {
     struct rlimit none = { 0, 0 };
     if (setrlimit(RLIMIT_CORE, &none) != 0) return -1;
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int kv_keep_freed_memory(void) {
+    // Allocations up to 32 MiB come from the heap, and up to 256 MiB freed at its top stays there for reuse.
+    return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1 ? 0 : -1;
 }
 
 int kv_rename_noreplace(const char *oldpath, const char *newpath) {

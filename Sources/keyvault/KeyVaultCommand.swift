@@ -30,6 +30,7 @@ enum Main {
     static func main() {
         // Before anything else, and before the first secret: no crash reports, no cores, no closed standard descriptors.
         ProcessSafety.prepare()
+        _ = Syscalls.keepFreedMemory()
         do {
             // The plain forms of seal and restore skip ArgumentParser's reflection; anything else is its to parse.
             let command = try QuickArguments.command(Array(CommandLine.arguments.dropFirst())) ?? KeyVaultCommand.parseAsRoot()

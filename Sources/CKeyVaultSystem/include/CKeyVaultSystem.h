@@ -5,6 +5,10 @@
 /// Makes the process non-dumpable and sets its core-file limit to zero. Returns 0, or -1 with errno set.
 int kv_disable_core_dumps(void);
 
+/// Keeps memory the process frees for its own reuse (glibc's mallopt: no mmap below 32 MiB, no trim below 256 MiB)
+/// instead of returning it to the system, where each fresh mapping is paid again in page faults. Returns 0, or -1.
+int kv_keep_freed_memory(void);
+
 /// rename(2) that fails with EEXIST instead of replacing `newpath` (renameat2 RENAME_NOREPLACE).
 /// Returns 0, or -1 with errno set (EINVAL/ENOSYS where the file system does not support it).
 int kv_rename_noreplace(const char *oldpath, const char *newpath);

@@ -60,6 +60,11 @@ struct ByteWriter {
     mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8((v >> UInt32(s)) & 0xFF)) } }
     mutating func u64(_ v: UInt64) { for s in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((v >> UInt64(s)) & 0xFF)) } }
     mutating func append(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+    /// The bytes written, the writer left empty: the caller holds the only reference, so changing them copies nothing.
+    mutating func take() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
     /// Writes `v` over the four bytes at `offset`, already written (a size known only at the end).
     mutating func patch(u32 v: UInt32, at offset: Int) {
         for i in 0..<4 { bytes[offset + i] = UInt8((v >> UInt32(24 - 8 * i)) & 0xFF) }

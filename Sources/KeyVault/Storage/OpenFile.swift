@@ -68,6 +68,27 @@ final class OpenFile: @unchecked Sendable {
         return bytes
     }
 
+    /// Reads exactly `count` bytes at `offset` onto the end of `bytes`, with no buffer in between (a chunk of
+    /// metadata is read a mebibyte at a time into one array). On an error `bytes` is as it was.
+    func read(count: Int, at offset: Int, appendingTo bytes: inout [UInt8], what: String) throws {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        var complete = false
+        var failure: SyscallFailure?
+        bytes.withUnsafeMutableBytes { all in
+            do throws(SyscallFailure) {
+                complete = try Syscalls.preadFully(fd, UnsafeMutableRawBufferPointer(rebasing: all[start...]), offset: offset)
+            } catch {
+                failure = error
+            }
+        }
+        guard failure == nil, complete else {
+            bytes.removeLast(count)
+            if let failure { throw KeyVaultError.io("read \(what)", path: path, errno: failure.code) }
+            throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
+        }
+    }
+
     /// Whether the `count` bytes at `offset` are all zeros, read a piece at a time into one buffer: what a reader
     /// checks of a chunk's unused capacity without holding it in memory.
     ///

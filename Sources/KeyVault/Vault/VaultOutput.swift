@@ -113,10 +113,14 @@ final class VaultOutput {
     private func planVersion2(_ bytes: [UInt8]) throws -> (VaultHeader?, LogicalState, [Change]?) {
         // The common case — the same slots and index, records added after it — without parsing the index again.
         if !rewriteVersion2, current.chain != nil, current.slotCopy != nil,
-            let state = try? LogicalState(v1: bytes, extending: current.header),
-            let changes = try LogicalState(v1: current.header).changes(to: state)
+            let state = try? LogicalState(v1: bytes, extending: current.header)
         {
-            return (nil, state, changes)
+            // The new state keeps the current index byte for byte (the init checked it): the two are compared
+            // without it, the added records standing for the new one's.
+            var added = state
+            added.records = Array(state.records.dropFirst(current.header.indexEnd - current.header.entryCountOffset - 4))
+            added.entryCount -= current.header.entryCount
+            if let changes = try LogicalState(sectionsOf: current.header).changes(to: added) { return (nil, state, changes) }
         }
         let header = try parsedForVersion2(bytes)
         let state = try LogicalState(v1: header)

@@ -310,13 +310,12 @@ struct ChainFile: Sendable {
             let loadedEnd = offset + bytes.count
             guard loadedEnd < min(end, limit) else { return }
             let target = min(limit, max(end, loadedEnd + (1 << 20)))
-            let more = try file.read(count: target - loadedEnd, at: loadedEnd, what: "chunk")
             if bytes.isEmpty {
-                bytes = more
+                bytes = try file.read(count: target - loadedEnd, at: loadedEnd, what: "chunk")
             } else {
                 // Room for the whole chunk once: pages are only taken as they are filled.
                 if bytes.capacity < limit - offset { bytes.reserveCapacity(limit - offset) }
-                bytes += more
+                try file.read(count: target - loadedEnd, at: loadedEnd, appendingTo: &bytes, what: "chunk")
             }
         }
 

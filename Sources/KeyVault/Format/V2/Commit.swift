@@ -56,7 +56,7 @@ struct Commit: Sendable {
             w.u32(UInt32(padding))
             w.append(repeatElement(0 as UInt8, count: padding))
         }
-        var body = w.bytes
+        var body = w.take()
         let changesCount = UInt32(body.count - FormatV2.commitHeadCount)
         for i in 0..<4 { body[12 + i] = UInt8((changesCount >> UInt32(24 - 8 * i)) & 0xFF) }
         return (body, check(of: body[...]))

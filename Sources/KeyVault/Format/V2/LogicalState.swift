@@ -36,7 +36,10 @@ struct LogicalState: Equatable, Sendable {
     }
 
     /// Whether `a` and `b` hold the same bytes.
-    static func sameBytes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    static func sameBytes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool { sameBytes(a[...], b) }
+
+    /// Whether `a` and `b` hold the same bytes, compared where they are (no copy of either).
+    static func sameBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBytes { x in b.withUnsafeBytes { y in a.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
     }
@@ -53,6 +56,14 @@ struct LogicalState: Equatable, Sendable {
         try readSections(header.bytes, from: header.indexEnd, to: header.checksumOffset)
     }
 
+    /// The state of a version-1 header without its index records (none, and an entry count of 0): what a change can
+    /// touch besides adding entries, for comparing with a state that keeps the same index (see
+    /// ``init(v1:extending:)``) without copying megabytes of records that are the same in both.
+    init(sectionsOf header: VaultHeader) throws {
+        guard header.identity.hasExtensions else { return }
+        try readSections(header.bytes, from: header.indexEnd, to: header.checksumOffset)
+    }
+
     /// The state of `bytes`, a version-1 header a command wrote for `base` (the vault's current header), when it keeps
     /// `base`'s identity, slots and every index record byte for byte and only adds records after them; nil when it
     /// does not (then the header is parsed whole). Only the new records are walked: the final layout is parsed by
@@ -62,10 +73,10 @@ struct LogicalState: Equatable, Sendable {
         // The same magic and version, the same threshold flag (flag bit 2 may change), the same identity and slots.
         let flagsMask = ~FormatV1.flagExtensions
         guard bytes.count >= base.indexEnd + FormatV1.checksumCount + FormatV1.vaultTagCount,
-            Self.sameBytes(Array(base.bytes[0..<10]), bytes[0..<10]),
+            Self.sameBytes(base.bytes[0..<10], bytes[0..<10]),
             (UInt16(base.bytes[10]) << 8 | UInt16(base.bytes[11])) & flagsMask == (UInt16(bytes[10]) << 8 | UInt16(bytes[11])) & flagsMask,
-            Self.sameBytes(Array(base.bytes[16..<countAt]), bytes[16..<countAt]),
-            Self.sameBytes(Array(base.bytes[(countAt + 4)..<base.indexEnd]), bytes[(countAt + 4)..<base.indexEnd])
+            Self.sameBytes(base.bytes[16..<countAt], bytes[16..<countAt]),
+            Self.sameBytes(base.bytes[(countAt + 4)..<base.indexEnd], bytes[(countAt + 4)..<base.indexEnd])
         else { return nil }
         var r = ByteReader(bytes[countAt..<(bytes.count - FormatV1.checksumCount - FormatV1.vaultTagCount)], base: countAt)
         let count = Int(try r.u32("entry count"))
