@@ -5,85 +5,140 @@
 /// `sm01.corp.example`). One computer has one version series. (The NetBIOS clause of the matching rule is not applied
 /// here: vaults written before it may hold a long name and its NetBIOS form as two series, and must keep opening.)
 ///
-/// Role, first label and version are hashed from the stored bytes during the parser's one pass over the records (no
-/// string per entry), then the hashes go into a table in index order. A hash seen before is only a hint: the earlier
-/// records are then compared byte for byte. The hasher is seeded per process, so a file cannot be made to hit it often.
+/// Linear whatever the names: each record is hashed from its stored bytes during the parser's one pass (no string per
+/// entry) — role, first label and version; and, for a name with a domain, role, whole name and version — and the hashes
+/// go through two tables in index order. A name without a domain repeats the first earlier record of its first label;
+/// a name with one repeats the first earlier record of its first label without a domain, or of its whole name. So many
+/// names that share a first label across domains (`sm01.d1.example`, `sm01.d2.example`, …: all different computers)
+/// cost a lookup each, not a comparison with every earlier one. A hash met is only a hint: the record it points at is
+/// compared byte for byte, and when that fails (another key with the same hash) the earlier records are searched one by
+/// one. The hasher is seeded per process, so a file cannot be made to meet a hash of another key often.
 struct DuplicateEntryCheck {
-    /// Open addressing over the hashes themselves (0 marks a free slot), at most half full.
-    private var table: [UInt64]
-    private var mask: Int
-    /// Each record's hash, in index order, until ``firstRepeat(in:bytes:)`` inserts them all.
-    private var hashes: [UInt64] = []
+    /// Two hashes per record, in index order: its first label's, and its whole name's (0 for a name without a domain).
+    /// Seeded per process: valid only in this process (a writer's check reuses those of the header it read).
+    private(set) var hashes: [UInt64] = []
+    /// How many times the earlier records were searched one by one (only after a hash of another key): for tests.
+    private(set) var scans = 0
 
     init(capacity: Int) {
-        var size = 16
-        while size < 2 * capacity { size <<= 1 }
-        table = [UInt64](repeating: 0, count: size)
-        mask = size - 1
-        hashes.reserveCapacity(capacity)
+        hashes.reserveCapacity(2 * capacity)
     }
 
-    /// Notes the record at `location`, the next in index order. Hashing is done here, while the record's bytes are
-    /// in the cache; the table is filled afterwards in a loop of nothing else, so that its random accesses (a
-    /// 100,000-entry index's table is 2 MiB) overlap instead of waiting one at a time.
+    /// Notes the record at `location`, the next in index order, hashing it while its bytes are in the cache.
     mutating func add(_ location: RecordLocation, in bytes: [UInt8]) {
-        // role ‖ '|' ‖ first label in lower case ‖ version: the role has no '|', so no two different entries give one key.
-        var hasher = Hasher()
+        // role ‖ '|' ‖ name in lower case ‖ version: the role has no '|', so no two different keys give one string.
+        var label = Hasher(), whole = Hasher()
+        var hasDomain = false
         bytes.withUnsafeBufferPointer { all in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 + 1 + 255 + 4) { key in
                 var n = 0
                 for i in location.roleRange { key[n] = all[i]; n += 1 }
                 key[n] = 0x7C; n += 1
+                let nameStart = n
+                var labelEnd = -1
                 for i in location.hostRange {
                     let b = all[i]
-                    if b == 0x2E { break }
+                    if b == 0x2E && labelEnd < 0 { labelEnd = n }
                     key[n] = (0x41...0x5A).contains(b) ? b | 0x20 : b; n += 1
                 }
-                for i in location.versionRange { key[n] = all[i]; n += 1 }
-                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(key)[..<n]))
+                hasDomain = labelEnd >= 0
+                let version = location.versionRange.lowerBound
+                let raw = UnsafeMutableRawBufferPointer(key)
+                if hasDomain {
+                    for k in 0..<4 { key[n + k] = all[version + k] }
+                    whole.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[..<(n + 4)]))
+                }
+                for k in 0..<4 { key[(hasDomain ? labelEnd : nameStart + location.hostRange.count) + k] = all[version + k] }
+                label.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[..<((hasDomain ? labelEnd : n) + 4)]))
             }
         }
-        hashes.append(UInt64(bitPattern: Int64(hasher.finalize())) | 1)
+        hashes.append(UInt64(bitPattern: Int64(label.finalize())) | 1)
+        hashes.append(hasDomain ? UInt64(bitPattern: Int64(whole.finalize())) | 1 : 0)
     }
 
+    /// Notes records whose hashes ``add(_:in:)`` took in this process, in index order (the same records, byte for byte).
+    mutating func add(hashes more: [UInt64]) { hashes += more }
+
     /// The first record, in index order, with the same role and version as an earlier one for a host that names the
-    /// same computer, and that earlier record: `(earlier, later)` indices of `locations` (every record ``add(_:in:)``
-    /// was given, in order).
+    /// same computer, and the first such earlier record: `(earlier, later)` indices of `locations` (every record
+    /// ``add(_:in:)`` was given, in order).
     mutating func firstRepeat(in locations: [RecordLocation], bytes: [UInt8]) -> (Int, Int)? {
-        precondition(hashes.count == locations.count && 2 * hashes.count <= table.count)
-        let mask = self.mask
-        var met: Int?
+        precondition(hashes.count == 2 * locations.count)
+        // At most three quarters full (16 bytes a slot: 21-43 bytes per key; docs/FORMAT.md, "Limits").
+        func slots(_ keys: Int) -> Int {
+            var size = 16
+            while 3 * size < 4 * keys { size <<= 1 }
+            return size
+        }
+        let withDomain = stride(from: 1, to: hashes.count, by: 2).reduce(0) { $0 + (hashes[$1] != 0 ? 1 : 0) }
+        let labelMask = slots(locations.count) - 1, nameMask = withDomain == 0 ? 0 : slots(withDomain) - 1
+        // Slot s: [2s] a hash (0: free), [2s + 1] the first record with it and, in the labels' table, the first one
+        // without a domain (low 32 bits; all ones: none yet).
+        var labels = [UInt64](repeating: 0, count: 2 * (labelMask + 1))
+        var names = [UInt64](repeating: 0, count: withDomain == 0 ? 0 : 2 * (nameMask + 1))
+        let none: UInt64 = 0xFFFF_FFFF
+        var found: (Int, Int)?
+        var scans = 0
         hashes.withUnsafeBufferPointer { hashes in
-            table.withUnsafeMutableBufferPointer { table in
-                for (index, hash) in hashes.enumerated() {
-                    var slot = Int(truncatingIfNeeded: hash >> 7) & mask
-                    var seen = false
-                    while table[slot] != 0 {
-                        if table[slot] == hash { seen = true; break }
-                        slot = (slot + 1) & mask
-                    }
-                    if seen {
-                        // A hash met before is only a hint: the earlier records are compared byte for byte.
-                        if DuplicateEntryCheck.earlierEqual(locations, upTo: index, bytes) != nil { met = index; return }
-                    } else {
-                        table[slot] = hash
+            labels.withUnsafeMutableBufferPointer { labels in
+                names.withUnsafeMutableBufferPointer { names in
+                    for j in 0..<locations.count {
+                        let label = hashes[2 * j], name = hashes[2 * j + 1]
+                        var s = Int(truncatingIfNeeded: label >> 7) & labelMask
+                        while labels[2 * s] != 0 && labels[2 * s] != label { s = (s + 1) & labelMask }
+                        var t = 0
+                        if name != 0 {
+                            t = Int(truncatingIfNeeded: name >> 7) & nameMask
+                            while names[2 * t] != 0 && names[2 * t] != name { t = (t + 1) & nameMask }
+                        }
+                        // The earlier records this one repeats if it repeats any: by its first label (any name when it
+                        // has no domain, one without a domain when it has), and by its whole name.
+                        var candidates: [Int] = []
+                        if labels[2 * s] == label {
+                            let first = name == 0 ? labels[2 * s + 1] >> 32 : labels[2 * s + 1] & none
+                            if first != none { candidates.append(Int(first)) }
+                        }
+                        if name != 0, names[2 * t] == name { candidates.append(Int(names[2 * t + 1])) }
+                        if !candidates.isEmpty {
+                            let confirmed = candidates.filter { Self.isRepeat(locations[$0], of: locations[j], bytes) }
+                            if confirmed.count == candidates.count {
+                                found = (confirmed.min()!, j)
+                                return
+                            }
+                            // A hash of another key: the earlier records, one by one.
+                            scans += 1
+                            if let earlier = Self.earlierEqual(locations, upTo: j, bytes) {
+                                found = (earlier, j)
+                                return
+                            }
+                        }
+                        if labels[2 * s] == 0 {
+                            labels[2 * s] = label
+                            labels[2 * s + 1] = UInt64(j) << 32 | (name == 0 ? UInt64(j) : none)
+                        } else if name == 0 && labels[2 * s + 1] & none == none {
+                            labels[2 * s + 1] = labels[2 * s + 1] & ~none | UInt64(j)
+                        }
+                        if name != 0 && names[2 * t] == 0 {
+                            names[2 * t] = name
+                            names[2 * t + 1] = UInt64(j)
+                        }
                     }
                 }
             }
         }
-        guard let later = met, let earlier = DuplicateEntryCheck.earlierEqual(locations, upTo: later, bytes) else { return nil }
-        return (earlier, later)
+        self.scans += scans
+        return found
     }
 
-    /// The first record before `index` of the same role and version as that one whose host names the same computer,
-    /// by the bytes: only when their hashes met.
+    /// Whether `later` has the role and version of `earlier` for a host that names the same computer, by the bytes.
+    private static func isRepeat(_ earlier: RecordLocation, of later: RecordLocation, _ bytes: [UInt8]) -> Bool {
+        bytes[earlier.roleRange] == bytes[later.roleRange] && bytes[earlier.versionRange] == bytes[later.versionRange]
+            && sameComputer(bytes[earlier.hostRange], bytes[later.hostRange])
+    }
+
+    /// The first record before `index` that `index` repeats, searched one by one.
     private static func earlierEqual(_ locations: [RecordLocation], upTo index: Int, _ bytes: [UInt8]) -> Int? {
-        let location = locations[index]
-        return locations.indices.prefix(index).first { i in
-            let other = locations[i]
-            return bytes[other.roleRange] == bytes[location.roleRange] && bytes[other.versionRange] == bytes[location.versionRange]
-                && DuplicateEntryCheck.sameComputer(bytes[other.hostRange], bytes[location.hostRange])
-        }
+        locations.indices.prefix(index).first { isRepeat(locations[$0], of: locations[index], bytes) }
     }
 
     /// The matching rule without its NetBIOS clause, on stored names: equal first labels (ignoring ASCII case) and,

@@ -36,6 +36,10 @@ struct VaultHeader: Sendable {
     let checksumValid: Bool
     /// The ciphertext area's expected length: the sum over entries of size + 16.
     let ciphertextAreaCount: Int
+    /// Each record's two hashes for the check for repeats (``DuplicateEntryCheck/hashes``), from this process's parse:
+    /// a writer's check of the header it is about to write reuses them for the records it keeps. Empty for an encoded
+    /// header.
+    var repeatHashes: [UInt64] = []
 
     /// The bytes the vault tag covers: everything before it.
     var taggedBytes: ArraySlice<UInt8> { bytes[..<(checksumOffset + FormatV1.checksumCount)] }
@@ -119,15 +123,26 @@ struct VaultHeader: Sendable {
         let (threshold, slots) = try parseSlots(&r, identity: identity)
         let entryCountOffset = r.position
         let locations: [RecordLocation], ciphertextAreaCount: Int
+        var repeatHashes: [UInt64] = []
         if let base, base.entryCountOffset == entryCountOffset, bytes.count >= base.indexEnd,
             base.bytes.withUnsafeBytes({ b in
                 bytes.withUnsafeBytes { n in memcmp(b.baseAddress! + entryCountOffset, n.baseAddress! + entryCountOffset, base.indexEnd - entryCountOffset) == 0 }
             })
         {
-            (locations, ciphertextAreaCount) = (base.locations, base.ciphertextAreaCount)
+            (locations, ciphertextAreaCount, repeatHashes) = (base.locations, base.ciphertextAreaCount, base.repeatHashes)
             r = ByteReader(bytes[base.indexEnd...], base: base.indexEnd)
+        } else if let base, base.entryCountOffset == entryCountOffset, bytes.count >= base.indexEnd,
+            base.bytes.withUnsafeBytes({ b in
+                bytes.withUnsafeBytes { n in
+                    memcmp(b.baseAddress! + entryCountOffset + 4, n.baseAddress! + entryCountOffset + 4, base.indexEnd - entryCountOffset - 4) == 0
+                }
+            })
+        {
+            // The same records, and more after them (a seal): only the new ones are checked as records; every one
+            // still takes part in the check for repeats.
+            (locations, ciphertextAreaCount, repeatHashes) = try parseIndex(&r, bytes: bytes, headerSize: headerSize, after: base)
         } else {
-            (locations, ciphertextAreaCount) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
+            (locations, ciphertextAreaCount, repeatHashes) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
         }
         let indexEnd = r.position
         let extensions =
@@ -158,7 +173,7 @@ struct VaultHeader: Sendable {
             identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
             entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksumOffset, extensions: extensions,
             checksumValid: !checksummed || constantTimeEqual(Hashing.blake2b(bytes[0..<checksumOffset]), checksum),
-            ciphertextAreaCount: ciphertextAreaCount)
+            ciphertextAreaCount: ciphertextAreaCount, repeatHashes: repeatHashes)
     }
 
     /// The preamble's fields (checked by ``parsePreamble(_:fileSize:)``) and the identity: offsets 0-39.
@@ -208,7 +223,11 @@ struct VaultHeader: Sendable {
 
     /// `entry_count` and the index records, located (not decoded) and checked: one computer, one series. Leaves `r`
     /// after the index; returns the records' locations and the size of the ciphertext area they account for.
-    private static func parseIndex(_ r: inout ByteReader, bytes: [UInt8], headerSize: Int) throws -> ([RecordLocation], Int) {
+    /// `known`: a header whose records these bytes begin with, byte for byte (checked by the caller): its records are
+    /// taken as located and checked there, and only those after them are read.
+    private static func parseIndex(_ r: inout ByteReader, bytes: [UInt8], headerSize: Int, after known: VaultHeader? = nil) throws -> (
+        [RecordLocation], Int, [UInt64]
+    ) {
         let entryCount = try r.u32("entry count")
         // The smallest possible index record is 2 + 7 fields' headers and values + 24; refuse counts the bytes cannot hold.
         let smallestRecord = 2 + 3 * 6 + 1 + 1 + 4 + 8 + 4 + 32 + AEAD.nonceCount
@@ -222,14 +241,27 @@ struct VaultHeader: Sendable {
         var duplicates = DuplicateEntryCheck(capacity: Int(entryCount))
         var ciphertextAreaCount = 0
         var position = r.position
-        for index in 0..<Int(entryCount) {
-            var location = bytes.withUnsafeBufferPointer { RecordLocation.common(in: $0, at: position) }
-            if location == nil {
+        var first = 0
+        if let known, known.entryCount <= Int(entryCount) {
+            locations += known.locations
+            if known.repeatHashes.count == 2 * known.entryCount {
+                duplicates.add(hashes: known.repeatHashes)
+            } else {
+                for location in known.locations { duplicates.add(location, in: bytes) }
+            }
+            ciphertextAreaCount = known.ciphertextAreaCount
+            position = known.indexEnd
+            first = known.entryCount
+        }
+        for index in first..<Int(entryCount) {
+            let location: RecordLocation
+            if let common = bytes.withUnsafeBufferPointer({ RecordLocation.common(in: $0, at: position) }) {
+                location = common
+            } else {
                 // Anything but the common record takes the full check, which words the error if there is one.
                 var rest = ByteReader(bytes[position...], base: position)
                 location = try IndexRecord.locate(&rest, index: index)
             }
-            guard let location else { break }
             position += location.recordCount
             locations.append(location)
             ciphertextAreaCount += location.ciphertextCount
@@ -247,7 +279,7 @@ struct VaultHeader: Sendable {
             )
         }
         r = ByteReader(bytes[position...], base: position)
-        return (locations, ciphertextAreaCount)
+        return (locations, ciphertextAreaCount, duplicates.hashes)
     }
 
     /// Encodes a header for `slots`, `records` and `extensions`, with checksum and a tag under `tagKey`. Flag bit 2
