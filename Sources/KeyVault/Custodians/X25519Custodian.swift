@@ -28,7 +28,7 @@ struct X25519Identity: SlotIdentity {
 
     /// Endorses with a MAC keyed `H_secret("keyvault endorsement key 1")`: only this custodian can make or check it.
     private func macEndorser() throws -> Endorser {
-        let macKey = try SecretBytes(copying: Hashing.blake2b(Array("keyvault endorsement key 1".utf8), key: secret))
+        let macKey = try Hashing.blake2bSecret(Array("keyvault endorsement key 1".utf8), key: secret)
         return Endorser { message in Hashing.blake2b(message, key: macKey) }
     }
 }

@@ -31,7 +31,7 @@ struct CertificateSlot: Sendable {
     var body: [UInt8] { parameterBytes + wrapped }
 
     private static func ecKEK(shared: SecretBytes, encapsulation: [UInt8], certificateHash: [UInt8]) throws -> SecretBytes {
-        try SecretBytes(copying: Hashing.blake2b(label + encapsulation + certificateHash, key: shared))
+        try Hashing.blake2bSecret(label + encapsulation + certificateHash, key: shared)
     }
 
     static func make(payload: SecretBytes, certificate: ParsedCertificate, context: SlotContext) throws -> CertificateSlot {

@@ -15,7 +15,7 @@ struct X25519Slot: Hashable, Sendable {
     var body: [UInt8] { recipient + ephemeral + nonce + wrapped }
 
     private static func kek(shared: SecretBytes, ephemeral: [UInt8], recipient: [UInt8]) -> SecretBytes? {
-        try? SecretBytes(copying: Hashing.blake2b(label + ephemeral + recipient, key: shared))
+        try? Hashing.blake2bSecret(label + ephemeral + recipient, key: shared)
     }
 
     static func make(payload: SecretBytes, recipient: [UInt8], context: SlotContext) throws -> X25519Slot {

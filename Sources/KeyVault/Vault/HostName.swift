@@ -76,7 +76,10 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
     /// ``matches(_:)`` on the names' bytes, so that a vault's stored names are compared without building strings.
     static func matches<A: Collection<UInt8>, B: Collection<UInt8>>(_ mine: A, _ theirs: B) -> Bool {
         // Valid names are ASCII, so comparing bytes with ASCII case folding is comparing the lowercased labels,
-        // without building them: restores and seals compare against every entry of a vault.
+        // without building them: restores and seals compare against every entry of a vault. Names that match begin
+        // with the same character ignoring case (every clause compares from the first byte), so most names are
+        // turned away by their first byte alone.
+        if let a = mine.first, let b = theirs.first, a | 0x20 != b | 0x20 { return false }
         let myDot = mine.firstIndex(of: 0x2E), theirDot = theirs.firstIndex(of: 0x2E)
         // Both fully qualified: neither is a NetBIOS name, so the whole names must be equal.
         if myDot != nil && theirDot != nil { return HostName.equalIgnoringASCIICase(mine, theirs) }

@@ -58,9 +58,10 @@ extension AuditLog {
                 case 3: ok = (1...16).contains(length) && value.allSatisfy { ($0 &- 0x61) < 26 || ($0 &- 0x30) < 10 }
                 case 4: ok = length <= 253 && value.last != 0x2E && HostName.isPlainDNSName(value)
                 case 5: ok = length == 4
-                case 6: ok = (1...64).contains(length) && value.allSatisfy { ($0 &- 0x20) < 0x5F }
-                case 7: ok = (1...255).contains(length) && value.allSatisfy { ($0 &- 0x20) < 0x5F }
-                case 8: ok = (1...512).contains(length) && value.allSatisfy { ($0 &- 0x20) < 0x5F }
+                // Printable ASCII (0x20-0x7E), eight bytes a step: user, machine and outcome are most of a record.
+                case 6: ok = (1...64).contains(length) && RecordLocation.isPrintable(value, allowingSlash: true)
+                case 7: ok = (1...255).contains(length) && RecordLocation.isPrintable(value, allowingSlash: true)
+                case 8: ok = (1...512).contains(length) && RecordLocation.isPrintable(value, allowingSlash: true)
                 default: ok = length == 32 && i + 3 + length == b.count
                 }
                 guard ok else { return false }
