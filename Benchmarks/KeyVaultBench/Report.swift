@@ -413,7 +413,9 @@ struct Report {
                     row.consecutive && row.failedWriters == 0)
             }
             if database.entries >= 100_000 {
-                let unlockCost = scaling.rows.last?.unlock.median ?? 0
+                // "+ unlock" as in every other row: the X25519 slot's cost (until 2026-12-04 this row added the whole
+                // in-process open and unlock of the 100,000-entry vault, about 48 ms, and passed at 104 ms).
+                let unlockCost = floor.x25519.median
                 line(
                     "\(database.entries.grouped) entries in PostgreSQL: restore one < 100 ms + unlock", formatSeconds(database.restoreDatabase.median),
                     database.restoreDatabase.median < 0.1 + unlockCost)

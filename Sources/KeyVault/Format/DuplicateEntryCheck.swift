@@ -10,15 +10,13 @@
 /// go through two tables in index order. A name without a domain repeats the first earlier record of its first label;
 /// a name with one repeats the first earlier record of its first label without a domain, or of its whole name. So many
 /// names that share a first label across domains (`sm01.d1.example`, `sm01.d2.example`, …: all different computers)
-/// cost a lookup each, not a comparison with every earlier one. A hash met is only a hint: the record it points at is
-/// compared byte for byte, and when that fails (another key with the same hash) the earlier records are searched one by
-/// one. The hasher is seeded per process, so a file cannot be made to meet a hash of another key often.
+/// cost a lookup each, not a comparison with every earlier one. A slot holds one key: a hash met is confirmed against
+/// the record behind it, and another key's slot is probed past, so even colliding hashes cost comparisons, not searches
+/// (the hasher is seeded per process besides, so a file cannot aim at a collision).
 struct DuplicateEntryCheck {
     /// Two hashes per record, in index order: its first label's, and its whole name's (0 for a name without a domain).
     /// Seeded per process: valid only in this process (a writer's check reuses those of the header it read).
     private(set) var hashes: [UInt64] = []
-    /// How many times the earlier records were searched one by one (only after a hash of another key): for tests.
-    private(set) var scans = 0
 
     init(capacity: Int) {
         hashes.reserveCapacity(2 * capacity)
@@ -27,6 +25,7 @@ struct DuplicateEntryCheck {
     /// Notes the record at `location`, the next in index order, hashing it while its bytes are in the cache.
     mutating func add(_ location: RecordLocation, in bytes: [UInt8]) {
         // role ‖ '|' ‖ name in lower case ‖ version: the role has no '|', so no two different keys give one string.
+        precondition(location.roleRange.count <= 16 && location.hostRange.count <= 255, "a checked record's role and host")
         var label = Hasher(), whole = Hasher()
         var hasDomain = false
         bytes.withUnsafeBufferPointer { all in
@@ -78,47 +77,45 @@ struct DuplicateEntryCheck {
         var names = [UInt64](repeating: 0, count: withDomain == 0 ? 0 : 2 * (nameMask + 1))
         let none: UInt64 = 0xFFFF_FFFF
         var found: (Int, Int)?
-        var scans = 0
         hashes.withUnsafeBufferPointer { hashes in
             labels.withUnsafeMutableBufferPointer { labels in
                 names.withUnsafeMutableBufferPointer { names in
                     for j in 0..<locations.count {
-                        let label = hashes[2 * j], name = hashes[2 * j + 1]
+                        let label = hashes[2 * j], name = hashes[2 * j + 1], me = locations[j]
+                        // A slot holds one key: a hash met with another key's record behind it is probed past, so a
+                        // collision costs a comparison, never a search through every earlier record.
                         var s = Int(truncatingIfNeeded: label >> 7) & labelMask
-                        while labels[2 * s] != 0 && labels[2 * s] != label { s = (s + 1) & labelMask }
+                        while labels[2 * s] != 0
+                            && !(labels[2 * s] == label && Self.sameLabel(locations[Int(labels[2 * s + 1] >> 32)], me, bytes))
+                        {
+                            s = (s + 1) & labelMask
+                        }
                         var t = 0
                         if name != 0 {
                             t = Int(truncatingIfNeeded: name >> 7) & nameMask
-                            while names[2 * t] != 0 && names[2 * t] != name { t = (t + 1) & nameMask }
+                            while names[2 * t] != 0 && !(names[2 * t] == name && Self.sameName(locations[Int(names[2 * t + 1])], me, bytes)) {
+                                t = (t + 1) & nameMask
+                            }
                         }
-                        // The earlier records this one repeats if it repeats any: by its first label (any name when it
-                        // has no domain, one without a domain when it has), and by its whole name.
-                        var candidates: [Int] = []
-                        if labels[2 * s] == label {
+                        // The first earlier record this one repeats: by its first label (any name when it has no
+                        // domain, one without a domain when it has), or by its whole name.
+                        var earlier: Int?
+                        if labels[2 * s] != 0 {
                             let first = name == 0 ? labels[2 * s + 1] >> 32 : labels[2 * s + 1] & none
-                            if first != none { candidates.append(Int(first)) }
+                            if first != none { earlier = Int(first) }
                         }
-                        if name != 0, names[2 * t] == name { candidates.append(Int(names[2 * t + 1])) }
-                        if !candidates.isEmpty {
-                            let confirmed = candidates.filter { Self.isRepeat(locations[$0], of: locations[j], bytes) }
-                            if confirmed.count == candidates.count {
-                                found = (confirmed.min()!, j)
-                                return
-                            }
-                            // A hash of another key: the earlier records, one by one.
-                            scans += 1
-                            if let earlier = Self.earlierEqual(locations, upTo: j, bytes) {
-                                found = (earlier, j)
-                                return
-                            }
+                        if name != 0, names[2 * t] != 0 { earlier = min(earlier ?? Int.max, Int(names[2 * t + 1])) }
+                        if let earlier {
+                            found = (earlier, j)
+                            return
                         }
+                        // (A name without a domain that finds its first-label key has repeated the first record of
+                        // it, so a slot's first record without a domain is set only when the slot is made.)
                         if labels[2 * s] == 0 {
                             labels[2 * s] = label
                             labels[2 * s + 1] = UInt64(j) << 32 | (name == 0 ? UInt64(j) : none)
-                        } else if name == 0 && labels[2 * s + 1] & none == none {
-                            labels[2 * s + 1] = labels[2 * s + 1] & ~none | UInt64(j)
                         }
-                        if name != 0 && names[2 * t] == 0 {
+                        if name != 0 {
                             names[2 * t] = name
                             names[2 * t + 1] = UInt64(j)
                         }
@@ -126,19 +123,20 @@ struct DuplicateEntryCheck {
                 }
             }
         }
-        self.scans += scans
         return found
     }
 
-    /// Whether `later` has the role and version of `earlier` for a host that names the same computer, by the bytes.
-    private static func isRepeat(_ earlier: RecordLocation, of later: RecordLocation, _ bytes: [UInt8]) -> Bool {
-        bytes[earlier.roleRange] == bytes[later.roleRange] && bytes[earlier.versionRange] == bytes[later.versionRange]
-            && sameComputer(bytes[earlier.hostRange], bytes[later.hostRange])
+    /// Whether `a` and `b` have one role, version and first label (ignoring ASCII case): the first-label key.
+    private static func sameLabel(_ a: RecordLocation, _ b: RecordLocation, _ bytes: [UInt8]) -> Bool {
+        let x = bytes[a.hostRange], y = bytes[b.hostRange]
+        return bytes[a.roleRange] == bytes[b.roleRange] && bytes[a.versionRange] == bytes[b.versionRange]
+            && HostName.equalIgnoringASCIICase(x.prefix { $0 != 0x2E }, y.prefix { $0 != 0x2E })
     }
 
-    /// The first record before `index` that `index` repeats, searched one by one.
-    private static func earlierEqual(_ locations: [RecordLocation], upTo index: Int, _ bytes: [UInt8]) -> Int? {
-        locations.indices.prefix(index).first { isRepeat(locations[$0], of: locations[index], bytes) }
+    /// Whether `a` and `b` have one role, version and whole name (ignoring ASCII case): the whole-name key.
+    private static func sameName(_ a: RecordLocation, _ b: RecordLocation, _ bytes: [UInt8]) -> Bool {
+        bytes[a.roleRange] == bytes[b.roleRange] && bytes[a.versionRange] == bytes[b.versionRange]
+            && HostName.equalIgnoringASCIICase(bytes[a.hostRange], bytes[b.hostRange])
     }
 
     /// The matching rule without its NetBIOS clause, on stored names: equal first labels (ignoring ASCII case) and,
