@@ -138,12 +138,4 @@ struct DuplicateEntryCheck {
         bytes[a.roleRange] == bytes[b.roleRange] && bytes[a.versionRange] == bytes[b.versionRange]
             && HostName.equalIgnoringASCIICase(bytes[a.hostRange], bytes[b.hostRange])
     }
-
-    /// The matching rule without its NetBIOS clause, on stored names: equal first labels (ignoring ASCII case) and,
-    /// when both have a domain, equal names.
-    static func sameComputer(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        let aDot = a.firstIndex(of: 0x2E), bDot = b.firstIndex(of: 0x2E)
-        guard HostName.equalIgnoringASCIICase(a[..<(aDot ?? a.endIndex)], b[..<(bDot ?? b.endIndex)]) else { return false }
-        return aDot == nil || bDot == nil || HostName.equalIgnoringASCIICase(a, b)
-    }
 }

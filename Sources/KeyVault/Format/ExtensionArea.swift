@@ -44,8 +44,9 @@ struct ExtensionArea: Sendable, Hashable {
     }
 
     /// Parses `ext_count u8 ‖ (type u8 ‖ len u32 ‖ body) × ext_count`; `allEntryKeys` gives the ``entryKey(_:_:_:)``
-    /// of every entry in the vault, which password and drill records must name.
-    static func parse(_ r: inout ByteReader, entryKeys allEntryKeys: () -> Set<String>) throws -> ExtensionArea {
+    /// of every entry in the vault, which password and drill records must name. `keptLog`: an audit log already
+    /// checked, whose records this one may repeat before its own (``AuditLog/parse(_:extending:)``).
+    static func parse(_ r: inout ByteReader, keptLog: AuditLog? = nil, entryKeys allEntryKeys: () -> Set<String>) throws -> ExtensionArea {
         let count = Int(try r.u8("extension section count"))
         guard (1...FormatV1.maxSections).contains(count) else {
             throw KeyVaultError.damaged("vault damaged: extension section count \(count) is outside 1-\(FormatV1.maxSections)")
@@ -81,7 +82,7 @@ struct ExtensionArea: Sendable, Hashable {
             case .databases: area.inventory.databases = try parseDatabases(&b)
             case .keyPasswords: area.passwords = try parsePasswords(&b, entries: entryKeys())
             case .drills: area.drills = try parseDrills(&b, entries: entryKeys())
-            case .auditLog: area.log = try AuditLog.parse(&b)
+            case .auditLog: area.log = try AuditLog.parse(&b, extending: keptLog)
             case .retired: area.retired = try parseRetired(&b, entries: entryKeys())
             case .reportingServer:
                 guard let text = ExtensionText.decode(body, max: 2048) else {

@@ -149,6 +149,8 @@ struct VaultHeader: Sendable {
             identity.hasExtensions
             ? try ExtensionArea.parse(
                 &r,
+                // A writer's check of the header it is about to write: the audit log it keeps is not checked again.
+                keptLog: base?.extensions.log,
                 entryKeys: { [locations] in
                     Set(
                         locations.indices.map { i in

@@ -118,7 +118,7 @@ final class VaultOutput {
             // The new state keeps the current index byte for byte (the init checked it): the two are compared
             // without it, the added records standing for the new one's.
             var added = state
-            added.records = Array(state.records.dropFirst(current.header.indexEnd - current.header.entryCountOffset - 4))
+            added.records = state.records.dropFirst(current.header.indexEnd - current.header.entryCountOffset - 4)
             added.entryCount -= current.header.entryCount
             if let changes = try LogicalState(sectionsOf: current.header).changes(to: added) { return (nil, state, changes) }
         }

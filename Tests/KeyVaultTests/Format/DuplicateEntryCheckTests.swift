@@ -35,11 +35,19 @@ import Testing
         return check.firstRepeat(in: locations, bytes: bytes)
     }
 
+    /// The matching rule without its NetBIOS clause, on stored names, written plainly: equal first labels (ignoring
+    /// ASCII case) and, when both have a domain, equal names.
+    static func sameComputer(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        let aDot = a.firstIndex(of: 0x2E), bDot = b.firstIndex(of: 0x2E)
+        guard HostName.equalIgnoringASCIICase(a[..<(aDot ?? a.endIndex)], b[..<(bDot ?? b.endIndex)]) else { return false }
+        return aDot == nil || bDot == nil || HostName.equalIgnoringASCIICase(a, b)
+    }
+
     /// Every pair compared: the first record that repeats an earlier one, and the first earlier one it repeats.
     static func reference(_ entries: [(role: String, host: String, version: UInt32)]) -> (Int, Int)? {
         for j in entries.indices {
             for i in 0..<j where entries[i].role == entries[j].role && entries[i].version == entries[j].version {
-                if DuplicateEntryCheck.sameComputer(Array(entries[i].host.utf8)[...], Array(entries[j].host.utf8)[...]) { return (i, j) }
+                if sameComputer(Array(entries[i].host.utf8)[...], Array(entries[j].host.utf8)[...]) { return (i, j) }
             }
         }
         return nil

@@ -118,13 +118,13 @@ struct LogicalStateTests {
 
     @Test func theAuditLogKeepsItsCapAcrossAppends() throws {
         var state = LogicalState()
-        state.logItems = (0..<FormatV1.maxLogRecords).map { n in [0, 35, 9, 0, 32] + (0..<32).map { UInt8(truncatingIfNeeded: n + $0) } }
+        state.logItems = LogItems((0..<FormatV1.maxLogRecords).map { n in [0, 35, 9, 0, 32] + (0..<32).map { UInt8(truncatingIfNeeded: n + $0) } })
         let more = (0..<3).map { n in [0, 35, 9, 0, 32] + [UInt8](repeating: UInt8(n), count: 32) }
         try state.apply(Change(type: 6, body: LogicalState.itemList(more)), commit: 2)
         state.trimLog()
         #expect(state.logItems.count == FormatV1.maxLogRecords && state.dropped == 3)
         #expect(state.anchor == (0..<32).map { UInt8(truncatingIfNeeded: 2 + $0) })
-        #expect(Array(state.logItems.suffix(3)) == more)
+        #expect(Array(state.logItems.items.suffix(3)) == more)
     }
 
     /// Over many commits the cap is applied as if after each one, and a long replay stays linear.
@@ -142,7 +142,7 @@ struct LogicalStateTests {
         #expect(throws: KeyVaultError.self) { try LogicalState.replay(commits, copy: try ChainFileTests.slotCopy(seq: 2)) }
         let dropped = 140_000 - FormatV1.maxLogRecords
         #expect(state.logItems.count == FormatV1.maxLogRecords && state.dropped == UInt64(dropped))
-        #expect(state.anchor == Array(item(dropped - 1).suffix(32)) && state.logItems.first == item(dropped))
+        #expect(state.anchor == Array(item(dropped - 1).suffix(32)) && state.logItems.items.first == item(dropped))
     }
 
     /// Values from the file that would overflow arithmetic are damage, never a trap.
@@ -176,11 +176,11 @@ struct LogicalStateTests {
         /// An index record's shape: `meta_len u16 ‖ meta ‖ nonce[24]`.
         func record(_ n: UInt8) -> [UInt8] { [0, 1, n] + [UInt8](repeating: 0, count: 24) }
         var old = LogicalState()
-        old.records = record(1) + record(2)
+        old.records = (record(1) + record(2))[...]
         old.entryCount = 2
         old.logItems = [[0, 1, 7]]
         var removed = old
-        removed.records = record(1)
+        removed.records = record(1)[...]
         removed.entryCount = 1
         #expect(old.changes(to: removed) == nil)
         var rewritten = old

@@ -1,7 +1,43 @@
 // Extension section 6: the audit log, a chain of MACed records (docs/FORMAT.md, "Extension area").
 
 extension AuditLog {
-    static func parse(_ r: inout ByteReader) throws -> AuditLog {
+    /// Parses the section at `r`. `base`: a log already checked. When the section starts as `base` would be stored
+    /// — its `dropped`, anchor and every record, byte for byte — and has more records after them (a writer's own
+    /// append), only the new records are checked and the kept ones reused. Anything else is read in full, so the
+    /// result and any error are the same either way.
+    static func parse(_ r: inout ByteReader, extending base: AuditLog? = nil) throws -> AuditLog {
+        if let base, !base.stored.isEmpty, let log = parseAppended(&r, to: base) { return log }
+        return try parseWhole(&r)
+    }
+
+    /// `base`'s records and the ones after them, or nil (and `r` untouched) when `r` does not repeat `base` byte for
+    /// byte before them, or a new record is not one ``check(_:number:position:)`` accepts.
+    static func parseAppended(_ r: inout ByteReader, to base: AuditLog) -> AuditLog? {
+        var probe = r
+        guard let dropped = try? probe.u64("audit log dropped count"), dropped == base.dropped,
+            let anchor = try? probe.bytes(32, "audit log anchor"), anchor.elementsEqual(base.anchor),
+            let count = try? probe.u32("audit log record count"), Int(count) >= base.stored.count, Int(count) <= FormatV1.maxLogRecords
+        else { return nil }
+        for record in base.stored {
+            guard let length = try? probe.u16("audit log record length"), Int(length) == record.bytes.count,
+                let kept = try? probe.bytes(Int(length), "audit log record"), LogicalState.sameBytes(record.bytes, kept)
+            else { return nil }
+        }
+        var log = base
+        log.stored.reserveCapacity(Int(count))
+        for n in (base.stored.count + 1)..<(Int(count) + 1) {
+            guard let length = try? probe.u16("audit log record length"), Int(length) <= FormatV1.maxItemBytes else { return nil }
+            let position = probe.position
+            guard let item = try? probe.bytes(Int(length), "audit log record"),
+                isPlainRecord(item) || (try? check(item, number: n, position: position)) != nil
+            else { return nil }
+            log.stored.append(StoredAuditRecord(checked: Array(item)))
+        }
+        r = probe
+        return log
+    }
+
+    private static func parseWhole(_ r: inout ByteReader) throws -> AuditLog {
         let dropped = try r.u64("audit log dropped count")
         // No writer can have dropped 2^48 records (each is a write of the vault); a count beyond would only overflow
         // the arithmetic that numbers records.

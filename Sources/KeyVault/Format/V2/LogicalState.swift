@@ -9,8 +9,9 @@
 /// Replaying a version-2 file's changes builds one; ``header(copy:)`` lays it out as a version-1 header, so that every
 /// rule of version 1 (entries, host names, sections, caps) is checked by the parser that checks version-1 files.
 struct LogicalState: Equatable, Sendable {
-    /// Index records (`meta_len u16 ‖ meta ‖ nonce[24]`), concatenated in index order.
-    var records: [UInt8] = []
+    /// Index records (`meta_len u16 ‖ meta ‖ nonce[24]`), concatenated in index order: where they were read when they
+    /// come from one place (a header's bytes, a commit's change), so that 13 MiB of them is not copied to be held.
+    var records: ArraySlice<UInt8> = []
     var entryCount = 0
     /// Section bodies by type; the audit log (`06`) is kept apart, in ``log``.
     var sections: [UInt8: [UInt8]] = [:]
@@ -18,7 +19,7 @@ struct LogicalState: Equatable, Sendable {
     var dropped: UInt64 = 0
     var anchor = [UInt8](repeating: 0, count: 32)
     /// The audit log's items (`item_len u16 ‖ fields`), each whole.
-    var logItems: [[UInt8]] = []
+    var logItems = LogItems()
     /// Per-entry sections being upserted into, as items with an index by entry: built at a section's first upsert in
     /// a replay and laid out again by ``finish()``, so that a replay of many upserts stays linear.
     private var upserting: [UInt8: ItemIndex] = [:]
@@ -30,7 +31,7 @@ struct LogicalState: Equatable, Sendable {
 
     /// Equal states, comparing the large byte arrays with `memcmp` (a 100,000-entry vault's records are 13 MiB).
     static func == (l: LogicalState, r: LogicalState) -> Bool {
-        l.entryCount == r.entryCount && l.dropped == r.dropped && l.anchor == r.anchor && sameBytes(l.records, r.records[...])
+        l.entryCount == r.entryCount && l.dropped == r.dropped && l.anchor == r.anchor && sameBytes(l.records, r.records)
             && l.sections.count == r.sections.count && l.sections.allSatisfy { type, body in r.sections[type].map { sameBytes(body, $0[...]) } ?? false }
             && l.logItems == r.logItems && l.upserting == r.upserting
     }
@@ -50,7 +51,7 @@ struct LogicalState: Equatable, Sendable {
 
     /// The state of a version-1 header: what an upgrade's first commit carries.
     init(v1 header: VaultHeader) throws {
-        records = Array(header.bytes[(header.entryCountOffset + 4)..<header.indexEnd])
+        records = header.bytes[(header.entryCountOffset + 4)..<header.indexEnd]
         entryCount = header.entryCount
         guard header.identity.hasExtensions else { return }
         try readSections(header.bytes, from: header.indexEnd, to: header.checksumOffset)
@@ -86,7 +87,7 @@ struct LogicalState: Equatable, Sendable {
             _ = try r.bytes(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
         }
         let indexEnd = r.position
-        records = Array(bytes[(countAt + 4)..<indexEnd])
+        records = bytes[(countAt + 4)..<indexEnd]
         entryCount = count
         let flags = UInt16(bytes[10]) << 8 | UInt16(bytes[11])
         guard flags & FormatV1.flagExtensions != 0 else {
@@ -107,7 +108,8 @@ struct LogicalState: Equatable, Sendable {
                 var b = ByteReader(body, base: 0)
                 dropped = try b.u64("dropped")
                 anchor = Array(try b.bytes(32, "anchor"))
-                logItems = try Self.items(Array(try b.bytes(b.remaining, "items")), max: FormatV1.maxLogRecords)
+                logItems = LogItems()
+                try logItems.append(list: try b.bytes(b.remaining, "items"), max: FormatV1.maxLogRecords)
             } else {
                 sections[type] = Array(body)
             }
@@ -153,11 +155,11 @@ struct LogicalState: Equatable, Sendable {
             if let cached = upserting[type] {
                 index = cached
             } else {
-                let items = try Self.items(sections[type] ?? [0, 0, 0, 0], max: Int(FormatV1.maxEntries))
+                let items = try Self.items((sections[type] ?? [0, 0, 0, 0])[...], max: Int(FormatV1.maxEntries))
                 index = ItemIndex(items: items, byEntry: [:])
                 for (i, item) in items.enumerated() { index.byEntry[try Self.entryKey(of: item)] = i }
             }
-            for item in try Self.items(Array(change.body.dropFirst()), max: Int(FormatV1.maxEntries)) {
+            for item in try Self.items(change.body.dropFirst(), max: Int(FormatV1.maxEntries)) {
                 let key = try Self.entryKey(of: item)
                 if let i = index.byEntry[key] {
                     index.items[i] = item
@@ -169,7 +171,7 @@ struct LogicalState: Equatable, Sendable {
             }
             upserting[type] = index
         case .auditRecords:
-            logItems += try Self.items(change.body, max: FormatV1.maxLogRecords)
+            try logItems.append(list: change.body, max: FormatV1.maxLogRecords)
             // Dropping the oldest once the log is twice its cap keeps a long replay linear; ``trimLog()`` finishes.
             if logItems.count > 2 * FormatV1.maxLogRecords { trimLog() }
         case .checkIn:
@@ -261,15 +263,15 @@ struct LogicalState: Equatable, Sendable {
             var w = ByteWriter()
             w.u64(dropped)
             w.append(anchor)
-            w.append(Self.itemList(logItems))
+            w.append(logItems.list())
             all.append((Self.logType, w.bytes))
         }
         return all.sorted { $0.0 < $1.0 }
     }
 
     /// The items of `item_count u32 ‖ (item_len u16 ‖ fields) × item_count`, each with its length.
-    static func items(_ list: [UInt8], max: Int) throws -> [[UInt8]] {
-        var r = ByteReader(list[...])
+    static func items(_ list: ArraySlice<UInt8>, max: Int) throws -> [[UInt8]] {
+        var r = ByteReader(list)
         let count = Int(try r.u32("item count"))
         guard count <= r.remaining / 2, count <= max else {
             throw KeyVaultError.damaged("vault damaged: an item count of \(count) that the bytes cannot hold or that exceeds \(max)")
@@ -279,7 +281,7 @@ struct LogicalState: Equatable, Sendable {
         for _ in 0..<count {
             let start = r.position
             _ = try r.bytes(Int(try r.u16("item length")), "item")
-            items.append(Array(list[start..<r.position]))  // the length with the item, copied once
+            items.append(Array(list[(list.startIndex + start)..<(list.startIndex + r.position)]))  // the length with the item, copied once
         }
         try r.expectEnd("an item list")
         return items

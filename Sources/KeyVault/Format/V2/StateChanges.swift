@@ -13,7 +13,7 @@ extension LogicalState {
         }
         if !records.isEmpty { changes.append(Change(type: Change.Kind.entries.rawValue, body: records)) }
         for type in sections.keys.sorted() { changes.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [type] + sections[type]!)) }
-        if !logItems.isEmpty { changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: Self.itemList(logItems))) }
+        if !logItems.isEmpty { changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: logItems.list())) }
         return changes
     }
 
@@ -28,7 +28,7 @@ extension LogicalState {
         guard new.records.count >= records.count, Self.sameBytes(records, new.records.prefix(records.count)) else { return nil }
         var changes: [Change] = []
         if new.records.count > records.count {
-            changes.append(Change(type: Change.Kind.entries.rawValue, body: Array(new.records.dropFirst(records.count))))
+            changes.append(Change(type: Change.Kind.entries.rawValue, body: new.records.dropFirst(records.count)))
         }
         var replaced: [Change] = [], upserted: [Change] = []
         for type in Set(sections.keys).union(new.sections.keys).sorted() where sections[type] != new.sections[type] {
@@ -44,14 +44,14 @@ extension LogicalState {
         let before = dropped + UInt64(logItems.count), after = new.dropped + UInt64(new.logItems.count)
         guard after >= before, after - before <= UInt64(new.logItems.count) else { return nil }
         if after > before {
-            changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: Self.itemList(Array(new.logItems.suffix(Int(after - before))))))
+            changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: new.logItems.list(last: Int(after - before))))
         }
         // Replayed without the records both share (checked equal above; megabytes at 100,000 entries, copied for
         // nothing if the replay appended to them): the entries change must then give exactly the rest of `new`'s.
         var replayed = self
         replayed.records = []
         var expected = new
-        expected.records = Array(new.records.dropFirst(records.count))
+        expected.records = new.records.dropFirst(records.count)
         for change in changes {
             guard (try? replayed.apply(change, commit: 2)) != nil else { return nil }
         }
@@ -62,7 +62,7 @@ extension LogicalState {
     /// The items of `new` that are not in `old` as they are, when every item of `old` is still named in `new`
     /// (an upsert cannot remove one); nil otherwise.
     private static func upserts(from old: [UInt8], to new: [UInt8]) throws -> [[UInt8]]? {
-        let before = try items(old, max: Int(FormatV1.maxEntries)), after = try items(new, max: Int(FormatV1.maxEntries))
+        let before = try items(old[...], max: Int(FormatV1.maxEntries)), after = try items(new[...], max: Int(FormatV1.maxEntries))
         var byKey: [[UInt8]: [UInt8]] = [:]
         for item in before { byKey[try entryKey(of: item)] = item }
         let keys = Set(try after.map(entryKey(of:)))
