@@ -73,7 +73,7 @@ extension Vault {
                 try out.writeHeader(current.header.appending([], extensions: area, tagKey: unlocked.tagKey, sealed: out.needsSealedHeader), vaultKey: unlocked.vaultKey)
                 try out.keepCiphertexts()
                 out.beforeReplacing = { written in
-                    try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey), written: true)
+                    try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey, sibling: unlocked), written: true)
                     linked = try link(current, keptAs: kept)
                 }
             }
@@ -119,7 +119,7 @@ extension Vault {
             try out.keepCiphertexts()
             var after = 0
             out.beforeReplacing = { written in
-                try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey), written: true)
+                try requireWhole(try UnlockedVault(vault: written, vaultKey: unlocked.vaultKey, sibling: unlocked), written: true)
                 after = written.chain?.fileSize ?? 0
             }
             return { Compaction(commitsBefore: chain.commits.count, bytesBefore: chain.fileSize, bytesAfter: after) }

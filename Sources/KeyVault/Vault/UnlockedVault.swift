@@ -34,9 +34,12 @@ public final class UnlockedVault: @unchecked Sendable {
     ///     re-reading a vault under its lock does not hash its header again.
     ///   - provenChain: the commits of this vault as an earlier read found them authentic under the same key (a
     ///     format-version-2 file this process then appended to): only the commits after them are checked.
+    ///   - sibling: a vault unlocked under this very key object (`vaultKey`): its subkeys and key commitment are
+    ///     shared instead of derived again into fresh guarded memory (a write unlocks the same key up to four times).
     init(
         vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
-        endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil, provenChain: [Commit] = []
+        endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil, provenChain: [Commit] = [],
+        sibling: UnlockedVault? = nil
     ) throws {
         self.checkKeys = checkKeys
         self.vault = vault
@@ -46,12 +49,21 @@ public final class UnlockedVault: @unchecked Sendable {
         self.passphraseVerified = passphraseVerified
         self.warnings = warnings
         self.endorsers = endorsers
-        keyCommitment = try Self.commitmentKeyPair(of: vaultKey).publicKey
-        entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
-        fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
-        tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)
-        passwordKey = try KeyDerivation.subkey(.keyPassword, of: vaultKey)
-        logKey = try KeyDerivation.subkey(.auditLog, of: vaultKey)
+        if let sibling, sibling.vaultKey === vaultKey {
+            keyCommitment = sibling.keyCommitment
+            entryKey = sibling.entryKey
+            fingerprintKey = sibling.fingerprintKey
+            tagKey = sibling.tagKey
+            passwordKey = sibling.passwordKey
+            logKey = sibling.logKey
+        } else {
+            keyCommitment = try Self.commitmentKeyPair(of: vaultKey).publicKey
+            entryKey = try KeyDerivation.subkey(.entrySealing, of: vaultKey)
+            fingerprintKey = try KeyDerivation.subkey(.fingerprint, of: vaultKey)
+            tagKey = try KeyDerivation.subkey(.vaultTag, of: vaultKey)
+            passwordKey = try KeyDerivation.subkey(.keyPassword, of: vaultKey)
+            logKey = try KeyDerivation.subkey(.auditLog, of: vaultKey)
+        }
         if let knownAuthentic {
             isAuthentic = knownAuthentic
         } else if let chain = vault.chain {

@@ -34,7 +34,7 @@ extension Vault {
                 let kept = try? UnlockedVault(
                     vault: written, vaultKey: before.vaultKey, openedSlots: before.openedSlots,
                     passphraseVerified: before.passphraseVerified, endorsers: before.endorsers, checkKeys: before.checkKeys,
-                    provenChain: before.isAuthentic ? before.vault.chain?.commits ?? [] : [])
+                    provenChain: before.isAuthentic ? before.vault.chain?.commits ?? [] : [], sibling: before)
             else { return }
             after = kept
         } else {
@@ -152,7 +152,7 @@ extension Vault {
             unlocked = try UnlockedVault(
                 vault: current, vaultKey: early.vaultKey, openedSlots: early.openedSlots,
                 passphraseVerified: early.passphraseVerified, warnings: early.warnings,
-                endorsers: early.endorsers, checkKeys: early.checkKeys, knownAuthentic: unchanged ? early.isAuthentic : nil)
+                endorsers: early.endorsers, checkKeys: early.checkKeys, knownAuthentic: unchanged ? early.isAuthentic : nil, sibling: early)
         } else if let credentials {
             unlocked = try current.unlock(with: credentials)
             // The key vouched for before the lock is the only one this write may use: a file put in its place meanwhile
@@ -206,7 +206,7 @@ extension Vault {
             throw KeyVaultError(.internalError, "refused to write \(out.finalPath): the new file would not open (\(error.message)); the vault was not changed")
         }
         guard let keptKey, written.header.slots == keptKey.vault.header.slots else { return written }
-        let check = try UnlockedVault(vault: written, vaultKey: keptKey.vaultKey)
+        let check = try UnlockedVault(vault: written, vaultKey: keptKey.vaultKey, sibling: keptKey)
         guard check.isAuthentic, check.vault.header.extensions.log.firstBrokenLink(key: check.logKey) == nil else {
             throw KeyVaultError(.internalError, "refused to write \(out.finalPath): the new file would fail authentication; the vault was not changed")
         }

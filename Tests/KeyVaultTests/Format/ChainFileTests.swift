@@ -281,6 +281,25 @@ struct ChainFileTests {
         #expect(try TestFiles.bytes(stray)[linkStart - 1] == 0)
     }
 
+    /// Commits read while their chunk's buffer still grows (each past what was read ahead) come back whole, and all of
+    /// them as slices of one buffer: none was copied out, and the buffer was not copied to grow.
+    @Test func commitsReadWhileTheirChunkGrowsAreWholeAndShareOneBuffer() throws {
+        let sizes = [3 << 20, 100, (1 << 20) + 3, 40, 1 << 20, 7]
+        let (path, key, _) = try newFile(changes: [Self.change(1, count: sizes[0])])
+        for (n, count) in sizes.enumerated().dropFirst() { try append(path, [Self.change(n + 1, count: count)], key: key) }
+        let chain = try read(path)
+        #expect(chain.chunks.count == 1 && chain.commits.count == sizes.count)
+        for (n, count) in sizes.enumerated() {
+            #expect(chain.commits[n].changes.last == Self.change(n + 1, count: count), "commit \(n + 1)")
+        }
+        let bodies = chain.commits.map { $0.changes.last!.body }
+        let base = bodies[0].withUnsafeBufferPointer { $0.baseAddress! } - bodies[0].startIndex
+        for body in bodies {
+            #expect(body.withUnsafeBufferPointer { $0.baseAddress! } - body.startIndex == base)
+        }
+        #expect(CommitChain.firstBroken(chain.commits, key: key) == nil)
+    }
+
     @Test func informationalChangesAndThePreambleAreCheckedAsWritten() throws {
         let (path, key, _) = try newFile()
         // A critical change this version does not know is a newer keyvault's, not damage.

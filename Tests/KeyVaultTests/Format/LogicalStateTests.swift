@@ -176,11 +176,11 @@ struct LogicalStateTests {
         /// An index record's shape: `meta_len u16 ‖ meta ‖ nonce[24]`.
         func record(_ n: UInt8) -> [UInt8] { [0, 1, n] + [UInt8](repeating: 0, count: 24) }
         var old = LogicalState()
-        old.records = (record(1) + record(2))[...]
+        old.records = RecordRuns((record(1) + record(2))[...])
         old.entryCount = 2
         old.logItems = [[0, 1, 7]]
         var removed = old
-        removed.records = record(1)[...]
+        removed.records = RecordRuns(record(1)[...])
         removed.entryCount = 1
         #expect(old.changes(to: removed) == nil)
         var rewritten = old

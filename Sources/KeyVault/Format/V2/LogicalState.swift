@@ -9,9 +9,9 @@
 /// Replaying a version-2 file's changes builds one; ``header(copy:)`` lays it out as a version-1 header, so that every
 /// rule of version 1 (entries, host names, sections, caps) is checked by the parser that checks version-1 files.
 struct LogicalState: Equatable, Sendable {
-    /// Index records (`meta_len u16 ‖ meta ‖ nonce[24]`), concatenated in index order: where they were read when they
-    /// come from one place (a header's bytes, a commit's change), so that 13 MiB of them is not copied to be held.
-    var records: ArraySlice<UInt8> = []
+    /// Index records (`meta_len u16 ‖ meta ‖ nonce[24]`) in index order, held where they were read (a header's bytes,
+    /// each commit's change), so that 13 MiB of them is not copied to be held or appended to.
+    var records = RecordRuns()
     var entryCount = 0
     /// Section bodies by type; the audit log (`06`) is kept apart, in ``log``.
     var sections: [UInt8: [UInt8]] = [:]
@@ -31,7 +31,7 @@ struct LogicalState: Equatable, Sendable {
 
     /// Equal states, comparing the large byte arrays with `memcmp` (a 100,000-entry vault's records are 13 MiB).
     static func == (l: LogicalState, r: LogicalState) -> Bool {
-        l.entryCount == r.entryCount && l.dropped == r.dropped && l.anchor == r.anchor && sameBytes(l.records, r.records)
+        l.entryCount == r.entryCount && l.dropped == r.dropped && l.anchor == r.anchor && l.records == r.records
             && l.sections.count == r.sections.count && l.sections.allSatisfy { type, body in r.sections[type].map { sameBytes(body, $0[...]) } ?? false }
             && l.logItems == r.logItems && l.upserting == r.upserting
     }
@@ -51,7 +51,7 @@ struct LogicalState: Equatable, Sendable {
 
     /// The state of a version-1 header: what an upgrade's first commit carries.
     init(v1 header: VaultHeader) throws {
-        records = header.bytes[(header.entryCountOffset + 4)..<header.indexEnd]
+        records = RecordRuns(header.bytes[(header.entryCountOffset + 4)..<header.indexEnd])
         entryCount = header.entryCount
         guard header.identity.hasExtensions else { return }
         try readSections(header.bytes, from: header.indexEnd, to: header.checksumOffset)
@@ -87,7 +87,7 @@ struct LogicalState: Equatable, Sendable {
             _ = try r.bytes(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
         }
         let indexEnd = r.position
-        records = bytes[(countAt + 4)..<indexEnd]
+        records = RecordRuns(bytes[(countAt + 4)..<indexEnd])
         entryCount = count
         let flags = UInt16(bytes[10]) << 8 | UInt16(bytes[11])
         guard flags & FormatV1.flagExtensions != 0 else {
@@ -139,8 +139,8 @@ struct LogicalState: Equatable, Sendable {
                 _ = try r.bytes(metaCount + AEAD.nonceCount, "index record")
                 entryCount += 1
             }
-            // The first (an upgrade's or a compaction's: megabytes) is shared, not copied.
-            if records.isEmpty { records = change.body } else { records += change.body }
+            // Held where it lies, as the first (an upgrade's or a compaction's: megabytes) is: never copied to append.
+            records.append(change.body)
         case .sectionReplaced:
             guard let type = change.body.first, type != 0, type != Self.logType else {
                 throw KeyVaultError.damaged("vault damaged: a section change without a type, of type 0, or replacing the audit log")
@@ -241,7 +241,7 @@ struct LogicalState: Equatable, Sendable {
             w.append(slot.body)
         }
         w.u32(UInt32(entryCount))
-        w.append(records)
+        for run in records.runs { w.append(run) }
         if !all.isEmpty {
             w.u8(UInt8(all.count))
             for (type, body) in all {

@@ -11,7 +11,7 @@ extension LogicalState {
             w.append(anchor)
             changes.append(Change(type: Change.Kind.logBase.rawValue, body: w.bytes))
         }
-        if !records.isEmpty { changes.append(Change(type: Change.Kind.entries.rawValue, body: records)) }
+        if !records.isEmpty { changes.append(Change(type: Change.Kind.entries.rawValue, body: records.contiguous)) }
         for type in sections.keys.sorted() { changes.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [type] + sections[type]!)) }
         if !logItems.isEmpty { changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: logItems.list())) }
         return changes
@@ -25,10 +25,10 @@ extension LogicalState {
     }
 
     private func changes(to new: LogicalState, upserting: Bool) -> [Change]? {
-        guard new.records.count >= records.count, Self.sameBytes(records, new.records.prefix(records.count)) else { return nil }
+        guard new.records.hasPrefix(records) else { return nil }
         var changes: [Change] = []
         if new.records.count > records.count {
-            changes.append(Change(type: Change.Kind.entries.rawValue, body: new.records.dropFirst(records.count)))
+            changes.append(Change(type: Change.Kind.entries.rawValue, body: new.records.dropFirst(records.count).contiguous))
         }
         var replaced: [Change] = [], upserted: [Change] = []
         for type in Set(sections.keys).union(new.sections.keys).sorted() where sections[type] != new.sections[type] {
@@ -49,7 +49,7 @@ extension LogicalState {
         // Replayed without the records both share (checked equal above; megabytes at 100,000 entries, copied for
         // nothing if the replay appended to them): the entries change must then give exactly the rest of `new`'s.
         var replayed = self
-        replayed.records = []
+        replayed.records = RecordRuns()
         var expected = new
         expected.records = new.records.dropFirst(records.count)
         for change in changes {
