@@ -36,6 +36,8 @@ public final class UnlockedVault: @unchecked Sendable {
     ///     format-version-2 file this process then appended to): only the commits after them are checked.
     ///   - sibling: a vault unlocked under this very key object (`vaultKey`): its subkeys and key commitment are
     ///     shared instead of derived again into fresh guarded memory (a write unlocks the same key up to four times).
+    ///     Safe because nothing changes or wipes a vault key or subkey in place: they are wiped when the last holder
+    ///     releases them.
     init(
         vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
         endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil, provenChain: [Commit] = [],

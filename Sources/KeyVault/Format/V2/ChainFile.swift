@@ -296,13 +296,12 @@ struct ChainFile: Sendable {
         return capacity
     }
 
-    /// A chunk's bytes from its start, read as the walk over its commits needs them (a mebibyte ahead at a time), up
-    /// to its link.
     /// The commits of one chunk that let go of its buffer before it grew: each change's type and place, to be bound
     /// to the buffer again once the chunk is read.
     private struct Detached {
-        /// The first of the chunk's commits, and the first not detached yet.
+        /// The first of the chunk's commits.
         let first: Int
+        /// The first of them not detached yet.
         private var upTo: Int
         /// Per detached commit, where its changes start in `changes`.
         private var starts: [Int] = []
@@ -327,11 +326,18 @@ struct ChainFile: Sendable {
         func bind(_ commits: inout [Commit], to bytes: [UInt8]) {
             for (k, start) in starts.enumerated() {
                 let end = k + 1 < starts.count ? starts[k + 1] : changes.count
-                commits[first + k] = commits[first + k].withChanges(changes[start..<end].map { Change(type: $0.type, body: bytes[$0.range]) })
+                commits[first + k] = commits[first + k].withChanges(
+                    changes[start..<end].map { change in
+                        // The buffer only grew since: each place still holds the bytes the commit's check hashed.
+                        precondition(change.range.upperBound <= bytes.count, "a detached change lies in its chunk's buffer")
+                        return Change(type: change.type, body: bytes[change.range])
+                    })
             }
         }
     }
 
+    /// A chunk's bytes from its start, read as the walk over its commits needs them (a mebibyte ahead at a time), up
+    /// to its link.
     private struct ChunkBytes {
         let file: OpenFile
         /// Where the chunk starts in the file, and where its link starts (the end of what is ever loaded).
@@ -351,10 +357,11 @@ struct ChainFile: Sendable {
             let loadedEnd = offset + bytes.count
             guard loadedEnd < min(end, limit) else { return }
             let target = min(limit, max(end, loadedEnd + (1 << 20)))
+            // Whatever holds the bytes lets go first: they are only ever added to, never replaced, while it is detached.
+            beforeGrowing()
             if bytes.isEmpty {
                 bytes = try file.read(count: target - loadedEnd, at: loadedEnd, what: "chunk")
             } else {
-                beforeGrowing()
                 // Room for the whole chunk once: pages are only taken as they are filled.
                 if bytes.capacity < limit - offset { bytes.reserveCapacity(limit - offset) }
                 try file.read(count: target - loadedEnd, at: loadedEnd, appendingTo: &bytes, what: "chunk")
