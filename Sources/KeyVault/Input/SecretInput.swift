@@ -40,11 +40,18 @@ public enum SecretInput {
     ///   ``maximumPassphraseCount``, or broken UTF-16.
     public static func passphrase(from bytes: SecretBytes, what: String) throws -> SecretBytes {
         var raw = bytes
-        let start = raw.withUnsafeBytes { Array($0.prefix(3)) }
-        if start.starts(with: [0xEF, 0xBB, 0xBF]) {
+        // The byte-order mark is looked at where it lies: the passphrase's first bytes are never copied out of
+        // guarded memory.
+        let mark = raw.withUnsafeBytes { b -> ByteOrderMark? in
+            if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { return .utf8 }
+            if b.count >= 2 && b[0] == 0xFF && b[1] == 0xFE { return .utf16LittleEndian }
+            if b.count >= 2 && b[0] == 0xFE && b[1] == 0xFF { return .utf16BigEndian }
+            return nil
+        }
+        if mark == .utf8 {
             raw = try raw.dropFirst(3)
-        } else if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
-            raw = try utf8(fromUTF16: raw, bigEndian: start[0] == 0xFE, what: what)
+        } else if let mark {
+            raw = try utf8(fromUTF16: raw, bigEndian: mark == .utf16BigEndian, what: what)
             let note = "note: the \(what) is UTF-16 (as Windows PowerShell writes it); it was read as the text it holds, in UTF-8"
             notes.withLock { $0.append(note) }
         }
@@ -59,6 +66,9 @@ public enum SecretInput {
         }
         return try raw.prefix(count)
     }
+
+    /// The byte-order marks a passphrase file may start with.
+    private enum ByteOrderMark { case utf8, utf16LittleEndian, utf16BigEndian }
 
     private static let notes = Locked<[String]>([])
 
