@@ -427,10 +427,21 @@ struct ChainFile: Sendable {
     /// behind an unwritten or unfinished head; a damaged head (a flipped length, a sector lost) does.
     static func endsInTail(_ metadata: ArraySlice<UInt8>, commitAt start: Int, chunkOffset: Int, number: UInt64) -> Bool {
         let base = metadata.startIndex - chunkOffset
-        var block = chunkOffset + (metadata.count / FormatV2.commitAlignment) * FormatV2.commitAlignment - FormatV2.commitAlignment
-        while block > start, metadata[(base + block)..<(base + min(block + FormatV2.commitAlignment, chunkOffset + metadata.count))].allSatisfy({ $0 == 0 }) {
-            block -= FormatV2.commitAlignment
+        let limit = (metadata.count / FormatV2.commitAlignment) * FormatV2.commitAlignment
+        // The last non-zero byte after `start`, found a word at a time: a torn commit in a new chunk is followed by
+        // megabytes of zeros.
+        let lastNonZero: Int? = metadata.withUnsafeBytes { b in
+            let low = start - chunkOffset
+            var i = limit
+            while i - 8 >= low, b.loadUnaligned(fromByteOffset: i - 8, as: UInt64.self) == 0 { i -= 8 }
+            while i > low {
+                i -= 1
+                if b[i] != 0 { return chunkOffset + i }
+            }
+            return nil
         }
+        guard let lastNonZero else { return false }
+        let block = chunkOffset + ((lastNonZero - chunkOffset) / FormatV2.commitAlignment) * FormatV2.commitAlignment
         guard block > start + FormatV2.commitHeadCount, block + FormatV2.commitTailCount <= chunkOffset + metadata.count else { return false }
         var w = ByteWriter(capacity: block - start)
         w.append(FormatV2.commitMagic)
