@@ -48,6 +48,15 @@ let package = Package(
             dependencies: [
                 "KeyVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["StaticLink"],
+            // A release build links libstdc++ statically (StaticLink/libstdc++.so says why); debug and sanitizer builds
+            // link as the toolchain does.
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-L\(Context.packageDirectory)/Sources/keyvault/StaticLink"],
+                    .when(platforms: [.linux], configuration: .release)
+                )
             ]
         ),
         // libFuzzer target over the parser and open path; built only by scripts/fuzz.sh (-sanitize=fuzzer).
