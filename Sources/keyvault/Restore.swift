@@ -83,7 +83,7 @@ struct Restore: ParsableCommand {
 
     private func restoreHere(role: Role, out: String) throws {
         let host = try HostIdentity()
-        let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
+        let opened = try openVault()
         // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
         let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource, unlock.token.pinSource] + unlock.identitySources.map { Optional($0) })
             .compactMap { $0 }.filter { $0 != "-" }
@@ -117,7 +117,7 @@ struct Restore: ParsableCommand {
 
     private func restoreOverSSH(role: Role, to: String) throws {
         let (target, passwordTarget) = try parseSSHLocations(to, option: "--to", password: keyPasswordTo, passwordOption: "--key-password-to")
-        let opened = try Vault.open(atPath: vault, allowingDamage: salvage)
+        let opened = try openVault()
         // The name the remote operating system reports, never a flag; refuse before the passphrase, as here.
         let remote = try RemoteHostIdentity.ask(target)
         let host = remote.identity
@@ -146,6 +146,16 @@ struct Restore: ParsableCommand {
         finish(
             opened, unlocked, restored, password, recording: recording, wrote: written.joined(separator: " and "),
             recordPrefix: "ok: \(rule); restored to ", passwordOption: "--key-password-to ssh://HOST/PATH", host: remote.name)
+    }
+
+    /// The vault; with `--salvage`, read past damage where it can be (a version-2 commit that fails its check), saying so.
+    private func openVault() throws -> Vault {
+        guard salvage else { return try Vault.open(atPath: vault) }
+        let (opened, damage) = try Vault.openForSalvage(atPath: vault)
+        if let damage {
+            Output.note("warning: the vault is damaged (\(damage)); --salvage reads it all the same: a key is restored only if its own seal opens, and nothing is written to the vault")
+        }
+        return opened
     }
 
     /// Whether the export password is asked for, refusing when it is but none is escrowed.

@@ -69,6 +69,34 @@ public struct Vault: Sendable {
         }
     }
 
+    /// Opens the vault at `path` for `restore --salvage`: as ``open(atPath:allowingDamage:)`` with damage allowed,
+    /// and a version-2 vault whose commits fail their checks (a flipped bit, a bad sector among its metadata) is read
+    /// all the same as long as each is otherwise whole. Such a vault is never authentic (its chain fails), so only
+    /// ``UnlockedVault/restore(role:version:on:salvage:recording:)`` with `salvage` reads keys from it, each one only
+    /// when its own seal opens; and nothing is ever written to it (a write reads the file again and refuses it).
+    ///
+    /// - Parameter path: the vault file.
+    /// - Returns: the vault, and for a version-2 vault read past damage, what was damaged (for a warning).
+    /// - Throws: as ``open(atPath:allowingDamage:)``: damage salvage cannot read past (a commit whose structure is
+    ///   gone, a damaged chunk link, both slot copies) is still ``KeyVaultError/Code-swift.struct/damaged``.
+    public static func openForSalvage(atPath path: String) throws -> (vault: Vault, damage: String?) {
+        try about(path: path) {
+            let file = try OpenFile.open(path, what: "vault")
+            do {
+                return (try readSharing(file, path: path), nil)
+            } catch let error as KeyVaultError where error.code == .damaged {
+                guard let vault = try? read(from: file, path: path, sharingLock: true, salvaging: true), let chain = vault.chain,
+                    !chain.unchecked.isEmpty
+                else { throw error }
+                let places = chain.unchecked.map { "byte \($0)" }.joined(separator: ", ")
+                return (vault, "\(chain.unchecked.count == 1 ? "the commit at \(places) fails its check" : "the commits at \(places) fail their checks")")
+            }
+        }
+    }
+
+    /// Whether this vault was read for salvage past commits that fail their checks (``openForSalvage(atPath:)``).
+    var isSalvaged: Bool { !(chain?.unchecked.isEmpty ?? true) }
+
     /// Reads the vault holding its writers' lock for the read, so that every write a writer has acknowledged is in
     /// it, and runs `body` on it; the lock is let go when `body` returns (keep nothing of the vault beyond it).
     ///
@@ -123,11 +151,13 @@ public struct Vault: Sendable {
         return try body()
     }
 
-    static func read(from file: OpenFile, path: String, sharingLock: Bool = false) throws -> Vault {
+    static func read(from file: OpenFile, path: String, sharingLock: Bool = false, salvaging: Bool = false) throws -> Vault {
         let fileSize = Int(try file.status(what: "vault").st_size)
         let preambleCount = min(fileSize, 16)
         let preamble = try file.read(count: preambleCount, at: 0, what: "vault header")
-        if try isVersion2(preamble, file: file, fileSize: fileSize) { return try readVersion2(from: file, path: path, sharingLock: sharingLock) }
+        if try isVersion2(preamble, file: file, fileSize: fileSize) {
+            return try readVersion2(from: file, path: path, sharingLock: sharingLock, salvaging: salvaging)
+        }
         do {
             let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
             let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
@@ -236,8 +266,10 @@ public struct Vault: Sendable {
 
     /// A format-version-2 file, replayed into the header version 1 would hold: under slot copy A, or under copy B when
     /// A is damaged or the history was not made under it.
-    private static func readVersion2(from file: OpenFile, path: String, sharingLock: Bool = false) throws -> Vault {
-        let chain = try sharingLock ? holdingShared(file) { try ChainFile.read(from: file) } : ChainFile.read(from: file)
+    private static func readVersion2(from file: OpenFile, path: String, sharingLock: Bool = false, salvaging: Bool = false) throws -> Vault {
+        let chain =
+            try sharingLock
+            ? holdingShared(file) { try ChainFile.read(from: file, salvaging: salvaging) } : ChainFile.read(from: file, salvaging: salvaging)
         var failure: (any Error)?
         for copy in chain.copies.compactMap({ $0 }) {
             do {

@@ -109,6 +109,10 @@ extension Vault {
         _ path: String, early: UnlockedVault, credentials: Credentials? = nil, rewritingAsVersion2: Bool = false,
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: VaultOutput) throws -> T
     ) throws -> (T, Vault) {
+        // A vault read past damage for salvage is only read: its history is not one a writer may continue.
+        guard !early.vault.isSalvaged else {
+            throw KeyVaultError.damaged("vault damaged: it was read past damage for salvage, and nothing is written to it; 'keyvault verify' says what is damaged")
+        }
         let target = resolvedPath(path)
         let lock = try VaultLock.acquire(target)
         AtomicFile.removeLeftovers(for: target)

@@ -96,6 +96,41 @@ struct Version2CLITests {
         #expect(r.status == 2 && r.error.contains("--format takes 1 or 2") && !FileManager.default.fileExists(atPath: ws.file("w.kv")), "\(r)")
     }
 
+    /// One bit flipped in the last commit's audit record (its structure whole, its check not): a restore refuses the
+    /// vault as damaged (exit 5); `restore --salvage` says what is damaged, restores each key from its own seal, and
+    /// writes nothing to the vault (its audit record is not added, and it says so).
+    @Test(.namedHosts) func restoreSalvageReadsPastACommitThatFailsItsCheck() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let id = ["--identity", ws.file("id")]
+        #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--format", "2"] + id).status == 0)
+        let sm = try ws.key("sm.bin"), dw = try ws.key("dw.bin")
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id).status == 0)
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id).status == 0)
+        var bytes = try ws.read("v.kv")
+        // The dw seal's audit record (the last to say "ok: sealed version") becomes "nk: …", in the commit before it.
+        let text = Array("ok: sealed version".utf8)
+        let at = try #require((0...(bytes.count - text.count)).last { Array(bytes[$0..<($0 + text.count)]) == text })
+        let magic = Array("KVC2".utf8)
+        let last = try #require((0..<at).last { Array(bytes[$0..<($0 + 4)]) == magic })
+        bytes[at] ^= 0x01
+        _ = try ws.write(bytes, to: "v.kv")
+
+        var r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin")] + id, host: "DW01")
+        #expect(r.status == 5 && r.error == "vault damaged: the commit at byte \(last) is damaged: its check does not match", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: ws.file("dw-back.bin")))
+        r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin"), "--salvage"] + id, host: "DW01")
+        #expect(try r.status == 0 && ws.read("dw-back.bin") == dw, "\(r)")
+        #expect(
+            r.stderr.contains(
+                "warning: the vault is damaged (the commit at byte \(last) fails its check); --salvage reads it all the same: a key is restored only if its own seal opens, and nothing is written to the vault"
+            ), "\(r)")
+        #expect(r.stderr.contains("this restore could not be recorded in the vault's audit log"), "\(r)")
+        r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("sm-back.bin"), "--salvage"] + id, host: "SM01")
+        #expect(try r.status == 0 && ws.read("sm-back.bin") == sm, "\(r)")
+        #expect(try ws.read("v.kv") == bytes, "the damaged vault was written to")
+    }
+
     /// Bytes no commit or key refers to are named by `verify` (exit 5): the remains of an unfinished commit, which
     /// --repair clears, and bytes after the last sealed key, which only `compact` drops (--repair says nothing of them).
     @Test func verifyNamesBytesNothingRefersToAndSaysWhatClearsThem() throws {

@@ -17,6 +17,9 @@ struct ChainFile: Sendable {
     private(set) var torn: Range<Int>?
     /// Where the next commit's head goes in the last chunk.
     private(set) var appendOffset: Int
+    /// Read for salvage only (``read(from:salvaging:)``): the commits whose checks do not match but which were read
+    /// all the same, by offset. Empty in any other read, which refuses such a commit.
+    private(set) var unchecked: [Int] = []
     private(set) var fileSize: Int
     /// The mac of the last keyed commit, and the checks of the unkeyed commits after it: what the next keyed commit
     /// chains to.
@@ -151,10 +154,15 @@ struct ChainFile: Sendable {
 
     /// Reads and checks the structure of the version-2 file `file`.
     ///
+    /// With `salvaging`, a commit whose check does not match (a flipped bit, a bad sector inside its changes) is read
+    /// as long as the rest of it is whole, and named in ``unchecked``; everything else is checked as always. Only a
+    /// restore with `--salvage` reads so: the chain over such a commit fails, so the vault is not authentic and each
+    /// key is restored only when its own seal opens.
+    ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` naming the first thing that is wrong: both slot copies
     ///   invalid, a chunk or link that is not what a writer makes, a commit that fails its check, commits hidden behind
     ///   zeros. A torn last commit is not an error (``torn``).
-    static func read(from file: OpenFile) throws -> ChainFile {
+    static func read(from file: OpenFile, salvaging: Bool = false) throws -> ChainFile {
         let fileSize = Int(try file.status(what: "vault").st_size)
         guard fileSize >= FormatV2.blockSize * 2 else {
             throw KeyVaultError.damaged("vault damaged or truncated: a version-2 vault is at least \(FormatV2.blockSize * 2) bytes; this file has \(fileSize)")
@@ -197,6 +205,7 @@ struct ChainFile: Sendable {
         var commits: [Commit] = []
         var torn: Range<Int>?
         var appendOffset = 0
+        var unchecked: [Int] = []
         var next = FormatV2.blockSize + 2 * size
         var total = 0
         while true {
@@ -216,8 +225,12 @@ struct ChainFile: Sendable {
             let detach = { detached.detach(&commits) }
             walk: while true {
                 try loaded.commitAt(position, beforeGrowing: detach)
-                switch Commit.read(loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1)) {
+                switch Commit.read(loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1), ignoringCheck: salvaging) {
                 case .commit(let commit):
+                    commits.append(commit)
+                    position = commit.end
+                case .unchecked(let commit):
+                    unchecked.append(commit.offset)
                     commits.append(commit)
                     position = commit.end
                 case .end, .zeroTail:
@@ -258,9 +271,11 @@ struct ChainFile: Sendable {
             guard torn == nil else { throw KeyVaultError.damaged("vault damaged: a chunk follows a torn commit") }
         }
         guard !commits.isEmpty else { throw KeyVaultError.damaged("vault damaged: it holds no complete commit") }
-        return ChainFile(
+        var chain = ChainFile(
             slotCopySize: size, copies: [copyA, copyB], chunks: chunks, commits: commits, torn: torn, appendOffset: appendOffset,
             fileSize: fileSize)
+        chain.unchecked = unchecked
+        return chain
     }
 
     /// The copy at `offset`, its size when valid, and the size its head declares (checked or not).

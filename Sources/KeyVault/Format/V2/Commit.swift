@@ -83,7 +83,13 @@ struct Commit: Sendable {
     }
 
     /// What is at `offset` in `chunk` (the chunk's bytes up to its link; `chunkOffset` is where it starts in the file).
-    static func read(_ chunk: ArraySlice<UInt8>, at offset: Int, chunkOffset: Int, expectedNumber: UInt64) -> Reading {
+    ///
+    /// With `ignoringCheck` (salvage only), a commit whose check does not match is read all the same when it is
+    /// otherwise whole: its ``check`` is then the one its bytes give, so the chain over it fails and nothing in it is
+    /// trusted beyond what each entry's own seal proves.
+    static func read(
+        _ chunk: ArraySlice<UInt8>, at offset: Int, chunkOffset: Int, expectedNumber: UInt64, ignoringCheck: Bool = false
+    ) -> Reading {
         let start = chunk.startIndex + (offset - chunkOffset)
         let available = chunk.endIndex - start
         guard available >= FormatV2.commitHeadCount else {
@@ -106,7 +112,8 @@ struct Commit: Sendable {
         let tail = chunk[start + tailStart..<start + tailStart + FormatV2.commitTailCount]
         if tail.allSatisfy({ $0 == 0 }) { return .zeroTail(end: offset + tailStart + FormatV2.commitTailCount) }
         let check = Commit.check(of: body)
-        guard constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount))) else { return .malformed("its check does not match") }
+        let checkMatches = constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount)))
+        guard checkMatches || ignoringCheck else { return .malformed("its check does not match") }
         let changes: [Change]
         do {
             changes = try parseChanges(body.dropFirst(FormatV2.commitHeadCount), offset: offset + FormatV2.commitHeadCount)
@@ -115,10 +122,10 @@ struct Commit: Sendable {
         } catch {
             return .malformed("its changes do not parse")
         }
-        return .commit(
-            Commit(
-                offset: offset, number: number, keysOffset: keysOffset, changes: changes, check: check,
-                mac: Array(tail.suffix(32)), count: tailStart + FormatV2.commitTailCount))
+        let commit = Commit(
+            offset: offset, number: number, keysOffset: keysOffset, changes: changes, check: check, mac: Array(tail.suffix(32)),
+            count: tailStart + FormatV2.commitTailCount)
+        return checkMatches ? .commit(commit) : .unchecked(commit)
     }
 
     /// What a position in a chunk holds.
@@ -127,6 +134,8 @@ struct Commit: Sendable {
         case end
         /// A complete commit whose check matches.
         case commit(Commit)
+        /// With `ignoringCheck`: a complete commit whose check does not match (salvage only).
+        case unchecked(Commit)
         /// A well-formed head whose tail is all zeros, ending at `end`: written but never acknowledged, if nothing follows.
         case zeroTail(end: Int)
         /// A change of a critical type this keyvault does not know: a newer keyvault's.

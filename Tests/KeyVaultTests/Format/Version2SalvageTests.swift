@@ -1,0 +1,85 @@
+// `restore --salvage` on a format-version-2 vault whose commit fails its check (a flipped bit, a bad sector among its
+// metadata): every other key still restores from its own seal, nothing is written to the damaged file, and a read
+// without salvage still refuses it.
+import Foundation
+import Testing
+@testable import KeyVault
+import KeyVaultTestSupport
+
+struct Version2SalvageTests {
+    /// Version2ReadingTests' three-entry vault as version 2, and a fourth entry (sm of SM04) appended as its own
+    /// commit; the path, the credentials, the four keys, and that last commit.
+    static func vault() throws -> (path: String, credentials: Credentials, keys: [[UInt8]], last: Commit) {
+        let (v1, credentials, keys) = try Version2ReadingTests.vault()
+        let path = try Version2ReadingTests.upgrade(v1, credentials: credentials)
+        let fourth = (0..<900).map { UInt8(truncatingIfNeeded: $0 * 11 + 5) }
+        var request = SealRequest(role: .sm, host: try HostName("SM04"))
+        request.allowOutsideInventory = true
+        _ = try Vault.seal(try SecretBytes(copying: fourth), request, atPath: path, credentials: credentials)
+        let chain = try ChainFile.read(from: OpenFile.open(path, what: "vault"))
+        let last = try #require(chain.commits.last { commit in commit.changes.contains { $0.type == Change.Kind.entries.rawValue } })
+        return (path, credentials, keys + [fourth], last)
+    }
+
+    static func restore(_ unlocked: UnlockedVault, _ role: Role, _ host: String) throws -> [UInt8] {
+        try unlocked.restore(role: role, on: HostIdentity(testingName: try HostName(host)), salvage: true, recording: .callerRecords)
+            .key.withUnsafeBytes { Array($0) }
+    }
+
+    /// One bit flipped at each of the appended commit's bytes in turn. Without salvage, every such file is refused as
+    /// damaged. With it, a commit that is whole but for its check is read: the vault is not authentic, the three keys
+    /// of the first commit restore byte for byte (the fourth too, unless the flip hit its own index record), a restore
+    /// without salvage is refused, and a write (the restore's audit record) is refused without touching the file.
+    @Test func aCommitThatFailsItsCheckIsReadPastForSalvageOnly() throws {
+        let (path, credentials, keys, last) = try Self.vault()
+        let good = try TestFiles.bytes(path)
+        let damaged = "\(try CustodianSupport.temporaryDirectory())/damaged.kv"
+        var salvaged = 0
+        var fourthRestored = 0
+        for offset in last.offset..<(last.end - FormatV2.commitTailCount) {
+            var bytes = good
+            bytes[offset] ^= 0x10
+            try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+            #expect(throws: KeyVaultError.self, "byte \(offset)") { try Vault.open(atPath: damaged) }
+            let opened: (vault: Vault, damage: String?)
+            do {
+                opened = try Vault.openForSalvage(atPath: damaged)
+            } catch let error as KeyVaultError {
+                // The flip broke the commit's structure (its magic, number, lengths or changes) or its keys' place
+                // (`keys_offset`, which the check does not cover): still refused, as damage.
+                #expect(error.code == .damaged && error.message.hasPrefix("vault damaged"), "byte \(offset): \(error.message)")
+                continue
+            }
+            salvaged += 1
+            #expect(opened.damage == "the commit at byte \(last.offset) fails its check", "byte \(offset)")
+            let unlocked = try opened.vault.unlock(with: credentials)
+            #expect(!unlocked.isAuthentic, "byte \(offset)")
+            #expect(try Self.restore(unlocked, .sm, "SM01") == keys[0], "byte \(offset)")
+            #expect(try Self.restore(unlocked, .dw, "DW01") == keys[1], "byte \(offset)")
+            #expect(try Self.restore(unlocked, .sm, "SM03") == keys[2], "byte \(offset)")
+            if (try? Self.restore(unlocked, .sm, "SM04")) == keys[3] { fourthRestored += 1 }
+            #expect(throws: KeyVaultError.self, "byte \(offset)") {
+                try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01")), recording: .callerRecords)
+            }
+            let entry = try #require(opened.vault.entries.first)
+            let refusal = #expect(throws: KeyVaultError.self, "byte \(offset)") { try unlocked.record(.restore, entry: entry, outcome: "ok") }
+            #expect(
+                refusal?.message == "vault damaged: it was read past damage for salvage, and nothing is written to it; 'keyvault verify' says what is damaged",
+                "byte \(offset)")
+            #expect(try TestFiles.bytes(damaged) == bytes, "byte \(offset): the damaged file was written to")
+        }
+        // Most of a commit is its index records and audit record: flips there leave it whole but for its check.
+        let total = last.count - FormatV2.commitTailCount
+        #expect(salvaged > total / 2 && fourthRestored > 0, "\(salvaged) of \(total) flips salvaged, \(fourthRestored) with the fourth key")
+    }
+
+    /// An intact vault opened for salvage is the vault itself: no damage named, authentic.
+    @Test func anIntactVaultOpenedForSalvageIsAuthentic() throws {
+        let (path, credentials, keys, _) = try Self.vault()
+        let opened = try Vault.openForSalvage(atPath: path)
+        #expect(opened.damage == nil)
+        let unlocked = try opened.vault.unlock(with: credentials)
+        #expect(unlocked.isAuthentic)
+        #expect(try Self.restore(unlocked, .sm, "SM04") == keys[3])
+    }
+}
