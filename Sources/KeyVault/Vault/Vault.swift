@@ -168,7 +168,7 @@ public struct Vault: Sendable {
             // its slot copy; when it is not one either, version 1's error is the one that says what is wrong.
             guard fileSize >= 2 * FormatV2.blockSize,
                 try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic),
-                let version2 = try? readVersion2(from: file, path: path, sharingLock: sharingLock)
+                let version2 = try? readVersion2(from: file, path: path, sharingLock: sharingLock, salvaging: salvaging)
             else { throw error }
             return version2
         }

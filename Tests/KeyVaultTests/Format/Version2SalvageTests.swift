@@ -73,6 +73,24 @@ struct Version2SalvageTests {
         #expect(salvaged > total / 2 && fourthRestored > 0, "\(salvaged) of \(total) flips salvaged, \(fourthRestored) with the fourth key")
     }
 
+    /// The preamble damaged too (the file is then found as version 2 by its slot copy): salvage still reads past the
+    /// commit.
+    @Test func aDamagedPreambleDoesNotStopSalvage() throws {
+        let (path, credentials, keys, last) = try Self.vault()
+        var bytes = try TestFiles.bytes(path)
+        let text = Array("ok: sealed version".utf8)
+        let at = try #require((last.offset..<(last.end - text.count)).first { Array(bytes[$0..<($0 + text.count)]) == text })
+        bytes[at] ^= 0x01
+        for i in 0..<16 { bytes[i] = 0 }
+        let damaged = "\(try CustodianSupport.temporaryDirectory())/damaged.kv"
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        #expect(throws: KeyVaultError.self) { try Vault.open(atPath: damaged) }
+        let opened = try Vault.openForSalvage(atPath: damaged)
+        #expect(opened.damage == "the commit at byte \(last.offset) fails its check" && opened.vault.formatVersion == 2)
+        let unlocked = try opened.vault.unlock(with: credentials)
+        #expect(try Self.restore(unlocked, .sm, "SM04") == keys[3] && Self.restore(unlocked, .dw, "DW01") == keys[1])
+    }
+
     /// An intact vault opened for salvage is the vault itself: no damage named, authentic.
     @Test func anIntactVaultOpenedForSalvageIsAuthentic() throws {
         let (path, credentials, keys, _) = try Self.vault()

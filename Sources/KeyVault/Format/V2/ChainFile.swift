@@ -441,6 +441,8 @@ struct ChainFile: Sendable {
     /// its check recomputed from the bytes between, with the head it must have had. A crash never leaves a tail
     /// behind an unwritten or unfinished head; a damaged head (a flipped length, a sector lost) does.
     static func endsInTail(_ metadata: ArraySlice<UInt8>, commitAt start: Int, chunkOffset: Int, number: UInt64) -> Bool {
+        // The scan below reads through an unsafe buffer: a commit outside this chunk would read before it.
+        precondition(start >= chunkOffset && start <= chunkOffset + metadata.count, "a commit outside its chunk")
         let base = metadata.startIndex - chunkOffset
         let limit = (metadata.count / FormatV2.commitAlignment) * FormatV2.commitAlignment
         // The last non-zero byte after `start`, found a word at a time: a torn commit in a new chunk is followed by
