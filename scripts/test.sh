@@ -76,9 +76,14 @@ bash scripts/demo.sh
 # full unwinding, slower and correct. The command-line tests run the keyvault binary hundreds of times; each run under
 # full unwinding and leak checking took 0.68 s against 0.12 s without (measured 2026-12-02), which had pushed this step
 # to 42 minutes. There, memory errors are still caught in every run of the binary; leaks at its exit are not checked.
+# The library's longest sweeps and randomized tests (salvage past every byte of a commit, the index fast path against
+# the full check, file patches, the restore rule's short lists) run every 4th case here and under ThreadSanitizer
+# (KEYVAULT_TEST_SWEEP_STRIDE, Tests/Support/TestScale.swift): step 1 ran them all. Serially under AddressSanitizer they
+# took 6 of this step's 13 minutes (measured 2026-12-04 with `swift test --no-parallel`, after a test building megabyte
+# chunks a byte at a time had been mended from over 11 minutes to 5 seconds; CI had reached 51 minutes).
 step "library tests under AddressSanitizer (with LeakSanitizer)"
 swift build --build-tests --sanitize=address --scratch-path .build-asan
-ASAN_OPTIONS="fast_unwind_on_malloc=0" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
+ASAN_OPTIONS="fast_unwind_on_malloc=0" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" KEYVAULT_TEST_SWEEP_STRIDE=4 \
     run_tests --skip-build --sanitize=address --scratch-path .build-asan --filter KeyVaultTests "$@"
 # Of the command-line suites, those that hand the binary hostile, damaged or unusual input run here (argument checks,
 # bad and damaged files, the host rule, the hostile environment, the format vectors, forged trust records and
@@ -95,7 +100,7 @@ ASAN_OPTIONS="detect_leaks=0" KEYVAULT_TEST_SWEEP_STRIDE=4 \
 
 step "library tests under ThreadSanitizer"
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan
-run_tests --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
+KEYVAULT_TEST_SWEEP_STRIDE=4 run_tests --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
 
 step "fuzzing"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

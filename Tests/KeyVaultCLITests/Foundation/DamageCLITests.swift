@@ -2,6 +2,7 @@
 // another vault of the same shape is caught, and damage to one entry loses only that entry.
 import Foundation
 import Testing
+import KeyVaultTestSupport
 
 struct DamageCLITests {
     /// A vault unlocked by an X25519 identity (so each of the many runs below costs no Argon2id), with two entries;
@@ -40,10 +41,9 @@ struct DamageCLITests {
         return (ws, try ws.read(name))
     }
 
-    /// Every `sweepStride`-th of the offsets and lengths each sweep below picks is tried (1: all of them). The
-    /// AddressSanitizer step of scripts/test.sh sets `KEYVAULT_TEST_SWEEP_STRIDE` to 4: there, each run of the binary
-    /// costs several times more, and step 1 has already tried every offset without the sanitizer.
-    static let sweepStride = ProcessInfo.processInfo.environment["KEYVAULT_TEST_SWEEP_STRIDE"].flatMap { Int($0) }.map { max(1, $0) } ?? 1
+    /// Every `sweepStride`-th of the offsets and lengths each sweep below picks is tried: 4 in the AddressSanitizer
+    /// step of scripts/test.sh, where each run of the binary costs several times more (``TestScale``).
+    static let sweepStride = TestScale.stride
 
     func verify(_ ws: Workspace, _ name: String) throws -> Run {
         try CLI.run(["verify", ws.file(name), "--identity", ws.file("alice.id")])

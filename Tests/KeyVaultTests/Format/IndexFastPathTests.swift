@@ -3,6 +3,7 @@
 // accepts the full one must accept, at the same place, or the two would read one vault two ways.
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 /// Draws for the generated records; SplitMix64 (PublicCallSequenceTests) is deterministic, so a failure prints a seed
 /// that reproduces it.
@@ -51,7 +52,7 @@ struct IndexFastPathTests {
     func whatTheFastPathAcceptsTheFullCheckAcceptsAlike(seed: UInt64) throws {
         var g = SplitMix64(state: seed)
         var fastAccepted = 0, fullOnly = 0, bothRefused = 0
-        for round in 0..<4_000 {
+        for round in 0..<TestScale.rounds(4_000) {
             let meta = try metadata(&g)
             var record = [UInt8(meta.count >> 8), UInt8(meta.count & 0xFF)] + meta + (0..<24).map { _ in UInt8(truncatingIfNeeded: g.next()) }
             for _ in 0..<(round % 3 == 0 ? 0 : 1 + g.below(3)) { mutate(&record, &g) }
@@ -72,7 +73,8 @@ struct IndexFastPathTests {
             }
         }
         // Not vacuous: each path has its share of records.
-        #expect(fastAccepted > 1_000 && fullOnly > 100 && bothRefused > 1_000, "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
+        #expect(
+            fastAccepted > TestScale.rounds(1_000) && fullOnly > TestScale.rounds(100) && bothRefused > TestScale.rounds(1_000), "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
     }
 
     /// The eight-bytes-a-step check of labels and file names agrees with the byte-by-byte rule for every byte value at
@@ -107,7 +109,7 @@ struct IndexFastPathTests {
         let users = ["root", "alice (sudo from bob)", "jöns", String(repeating: "u", count: 64)]
         let outcomes = ["ok", "refused: SM02 is not SM01", "ok: label « install »", String(repeating: "o", count: 512)]
         var fastAccepted = 0, fullOnly = 0, bothRefused = 0
-        for round in 0..<4_000 {
+        for round in 0..<TestScale.rounds(4_000) {
             var log = AuditLog()
             let host = g.below(3) == 0 ? nil : try HostName(g.pick(Self.hosts))
             log.append(
@@ -131,6 +133,7 @@ struct IndexFastPathTests {
                 bothRefused += 1
             }
         }
-        #expect(fastAccepted > 500 && fullOnly > 100 && bothRefused > 1_000, "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
+        #expect(
+            fastAccepted > TestScale.rounds(500) && fullOnly > TestScale.rounds(100) && bothRefused > TestScale.rounds(1_000), "fast \(fastAccepted), full only \(fullOnly), refused \(bothRefused)")
     }
 }

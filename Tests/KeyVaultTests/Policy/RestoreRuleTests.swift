@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct RestoreRuleTests {
     func entry(_ index: Int, _ role: Role, _ host: String, _ version: UInt32) throws -> Entry {
@@ -182,7 +183,7 @@ struct RestoreRuleTests {
         // FQDNs, case variants and NetBIOS forms, asked for by every role, version and host of the pool.
         var seed: UInt64 = 0x5EED
         func next(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) % n }
-        for _ in 0..<400 {
+        for _ in 0..<TestScale.rounds(400) {
             let entries = try (0..<next(4)).map { i in
                 try entry(i, [Role.sm, .dw][next(2)], Self.hostPool[next(Self.hostPool.count)], UInt32(1 + next(3)))
             }

@@ -3,11 +3,12 @@
 import Testing
 
 @testable import KeyVault
+import KeyVaultTestSupport
 
 struct FilePatchTests {
     @Test func aPatchAppliedToTheBytesBeforeGivesTheBytesAfter() throws {
         var rng = SplitMix64(state: 0x6b76_6462)
-        for round in 0..<400 {
+        for round in 0..<TestScale.rounds(400) {
             let size = rng.below(9000)
             var old = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             if round % 7 == 0 { old = [] }
