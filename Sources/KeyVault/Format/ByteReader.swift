@@ -19,27 +19,49 @@ struct ByteReader {
     var position: Int { base + offset - bytes.startIndex }
 
     mutating func bytes(_ count: Int, _ field: @autoclosure () -> String) throws -> ArraySlice<UInt8> {
-        guard count >= 0, count <= remaining else {
-            throw KeyVaultError.damaged("vault damaged: truncated in \(field()) at byte \(position) (needs \(count) bytes, \(remaining) left)")
-        }
+        try need(count, field())
         defer { offset += count }
         return bytes[offset..<offset + count]
     }
 
+    /// Steps over `count` bytes without making a slice of them (a replay steps over every index record).
+    mutating func skip(_ count: Int, _ field: @autoclosure () -> String) throws {
+        try need(count, field())
+        offset += count
+    }
+
     mutating func u8(_ field: @autoclosure () -> String) throws -> UInt8 {
-        try bytes(1, field()).first!
+        try need(1, field())
+        defer { offset += 1 }
+        return bytes[offset]
     }
 
     mutating func u16(_ field: @autoclosure () -> String) throws -> UInt16 {
-        try bytes(2, field()).reduce(0) { $0 << 8 | UInt16($1) }
+        try need(2, field())
+        defer { offset += 2 }
+        return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
     }
 
     mutating func u32(_ field: @autoclosure () -> String) throws -> UInt32 {
-        try bytes(4, field()).reduce(0) { $0 << 8 | UInt32($1) }
+        UInt32(try bigEndian(4, field()))
     }
 
     mutating func u64(_ field: @autoclosure () -> String) throws -> UInt64 {
-        try bytes(8, field()).reduce(0) { $0 << 8 | UInt64($1) }
+        try bigEndian(8, field())
+    }
+
+    private mutating func bigEndian(_ count: Int, _ field: @autoclosure () -> String) throws -> UInt64 {
+        try need(count, field())
+        var value: UInt64 = 0
+        for i in offset..<(offset + count) { value = value << 8 | UInt64(bytes[i]) }
+        offset += count
+        return value
+    }
+
+    private func need(_ count: Int, _ field: @autoclosure () -> String) throws {
+        guard count >= 0, count <= remaining else {
+            throw KeyVaultError.damaged("vault damaged: truncated in \(field()) at byte \(position) (needs \(count) bytes, \(remaining) left)")
+        }
     }
 
     func expectEnd(_ structure: @autoclosure () -> String) throws {

@@ -34,7 +34,7 @@ struct IndexRecord: Hashable, Sendable {
         }
         let meta = try r.bytes(metaCount, "entry \(index + 1) metadata")
         let layout = try EntryMetadata.check(meta, index: index, position: start + 2)
-        _ = try r.bytes(AEAD.nonceCount, "entry \(index + 1) nonce")
+        try r.skip(AEAD.nonceCount, "entry \(index + 1) nonce")
         return RecordLocation(
             start: UInt32(start), metaCount: UInt16(metaCount), roleCount: UInt8(layout.roleCount),
             hostCount: UInt8(layout.hostCount), size: layout.size)

@@ -406,7 +406,7 @@ struct ChainFile: Sendable {
     /// The next chunk's offset from a non-zero link, which must be exactly what a writer makes.
     private static func followLink(_ link: ArraySlice<UInt8>, from offset: Int, capacity: Int, fileSize: Int) throws -> Int {
         var r = ByteReader(link)
-        _ = try r.bytes(4, "link magic")
+        try r.skip(4, "link magic")
         let next = Int(clamping: try r.u64("next chunk"))
         guard Array(link) == Self.link(from: offset, to: next), next >= offset + capacity, next % FormatV2.blockSize == 0, next < fileSize else {
             throw KeyVaultError.damaged("vault damaged: the link at the end of the chunk at byte \(offset) is not valid")
@@ -490,7 +490,7 @@ extension ChainFile {
             var r = ByteReader(entries.body[...])
             var next = Int(clamping: commit.keysOffset)
             while !r.isAtEnd {
-                _ = try r.bytes(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
+                try r.skip(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
                 let index = offsets.count
                 guard index < header.entryCount else { throw KeyVaultError.damaged("vault damaged: more index records than entries") }
                 let count = header.locations[index].ciphertextCount

@@ -44,7 +44,7 @@ struct LogItems: Equatable, Sendable, ExpressibleByArrayLiteral {
         var ends: [Int] = []
         ends.reserveCapacity(count)
         for _ in 0..<count {
-            _ = try r.bytes(Int(try r.u16("item length")), "item")
+            try r.skip(Int(try r.u16("item length")), "item")
             ends.append(r.position)
         }
         try r.expectEnd("an item list")

@@ -82,9 +82,9 @@ struct LogicalState: Equatable, Sendable {
         var r = ByteReader(bytes[countAt..<(bytes.count - FormatV1.checksumCount - FormatV1.vaultTagCount)], base: countAt)
         let count = Int(try r.u32("entry count"))
         guard count >= base.entryCount else { return nil }
-        _ = try r.bytes(base.indexEnd - countAt - 4, "index")
+        try r.skip(base.indexEnd - countAt - 4, "index")
         for _ in base.entryCount..<count {
-            _ = try r.bytes(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
+            try r.skip(Int(try r.u16("metadata length")) + AEAD.nonceCount, "index record")
         }
         let indexEnd = r.position
         records = RecordRuns(bytes[(countAt + 4)..<indexEnd])
@@ -136,7 +136,7 @@ struct LogicalState: Equatable, Sendable {
             var r = ByteReader(change.body[...])
             while !r.isAtEnd {
                 let metaCount = Int(try r.u16("metadata length"))
-                _ = try r.bytes(metaCount + AEAD.nonceCount, "index record")
+                try r.skip(metaCount + AEAD.nonceCount, "index record")
                 entryCount += 1
             }
             // Held where it lies, as the first (an upgrade's or a compaction's: megabytes) is: never copied to append.
@@ -280,7 +280,7 @@ struct LogicalState: Equatable, Sendable {
         items.reserveCapacity(count)
         for _ in 0..<count {
             let start = r.position
-            _ = try r.bytes(Int(try r.u16("item length")), "item")
+            try r.skip(Int(try r.u16("item length")), "item")
             items.append(Array(list[(list.startIndex + start)..<(list.startIndex + r.position)]))  // the length with the item, copied once
         }
         try r.expectEnd("an item list")
