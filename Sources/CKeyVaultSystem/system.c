@@ -6,7 +6,9 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/xattr.h>
@@ -21,9 +23,41 @@ int kv_disable_core_dumps(void) {
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+// Set once kv_keep_freed_memory has tuned the heap (the command line's process, whose heap this file may shape);
+// kv_expect_large_allocations acts once.
+static int heap_is_tuned;
+static int heap_advised;
+
 int kv_keep_freed_memory(void) {
     // Allocations up to 32 MiB come from the heap, and up to 256 MiB freed at its top stays there for reuse.
-    return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1 ? 0 : -1;
+    if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 256 << 20) != 1) return -1;
+    __atomic_store_n(&heap_is_tuned, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+int kv_expect_large_allocations(size_t bytes) {
+    if (!__atomic_load_n(&heap_is_tuned, __ATOMIC_RELAXED) || __atomic_exchange_n(&heap_advised, 1, __ATOMIC_RELAXED)) return -1;
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    // Below the trim threshold, so that the grown top is kept when freed.
+    if (bytes > ((size_t)192 << 20)) bytes = (size_t)192 << 20;
+    char *before = sbrk(0);
+    if (before == (char *)-1) return -1;
+    // A request larger than all the heap's free memory together (and below the mmap threshold) is met by no free
+    // chunk: malloc grows the heap, by the request and M_TOP_PAD, with pages that nothing has touched yet. Freed at
+    // once, the grown top stays (trim threshold) for the allocations to come.
+    struct mallinfo2 info = mallinfo2();
+    size_t request = info.fordblks + 4096;
+    if (request >= ((size_t)32 << 20) || mallopt(M_TOP_PAD, (int)bytes) != 1) return -1;
+    void *p = malloc(request);
+    // (Without this the compiler may drop a malloc whose block is only freed, and the heap would not grow.)
+    __asm__ volatile("" : : "r"(p) : "memory");
+    mallopt(M_TOP_PAD, 128 * 1024);  // glibc's default
+    char *after = sbrk(0);
+    free(p);
+    if (p == NULL || after == (char *)-1 || after <= before) return -1;
+    uintptr_t start = ((uintptr_t)before + huge - 1) & ~(huge - 1), end = (uintptr_t)after & ~(huge - 1);
+    if (end <= start) return -1;
+    return madvise((void *)start, end - start, MADV_HUGEPAGE);
 }
 
 int kv_rename_noreplace(const char *oldpath, const char *newpath) {

@@ -2,12 +2,20 @@
 #ifndef CKEYVAULT_SYSTEM_H
 #define CKEYVAULT_SYSTEM_H
 
+#include <stddef.h>
+
 /// Makes the process non-dumpable and sets its core-file limit to zero. Returns 0, or -1 with errno set.
 int kv_disable_core_dumps(void);
 
 /// Keeps memory the process frees for its own reuse (glibc's mallopt: no mmap below 32 MiB, no trim below 256 MiB)
 /// instead of returning it to the system, where each fresh mapping is paid again in page faults. Returns 0, or -1.
 int kv_keep_freed_memory(void);
+
+/// Once per process, and only after kv_keep_freed_memory: grows the heap's top by `bytes` (at most 192 MiB) without
+/// touching it and advises the kernel to back that range with transparent huge pages (madvise MADV_HUGEPAGE; the
+/// kernel's default "madvise" mode uses them only where asked), so that megabytes of metadata laid out there cost a
+/// page fault per 2 MiB instead of per 4 KiB. Returns the madvise result, or -1 when nothing was done.
+int kv_expect_large_allocations(size_t bytes);
 
 /// rename(2) that fails with EEXIST instead of replacing `newpath` (renameat2 RENAME_NOREPLACE).
 /// Returns 0, or -1 with errno set (EINVAL/ENOSYS where the file system does not support it).

@@ -160,6 +160,8 @@ public struct Vault: Sendable {
         }
         do {
             let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
+            // A large header is parsed and laid out again by a writer: huge pages for it (ChainFile.largeMetadata).
+            if headerSize >= ChainFile.largeMetadata { Syscalls.expectLargeAllocations(4 * headerSize) }
             let bytes = try file.read(count: headerSize, at: 0, what: "vault header")
             let header = try VaultHeader.parse(bytes, fileSize: fileSize)
             return Vault(path: path, file: file, header: header, offsets: header.ciphertextOffsets())

@@ -174,6 +174,18 @@ struct BadInputCLITests {
         expectOneLine(r, status: 5, error: "vault format version 2 is newer than this keyvault reads (version 1); upgrade keyvault")
     }
 
+    /// A version-1 header that claims megabytes (as a vault of about 60,000 entries does: the command line asks for
+    /// huge pages before it reads one that large) but holds zeros: refused as damage in one line, the file untouched.
+    @Test func aLargeHeaderOfZerosIsRefusedLikeASmallOne() throws {
+        let (ws, _) = try prepared(format: "1"); defer { ws.cleanUp() }
+        let size = 9 << 20
+        let preamble = Array(try ws.read("vault.kv")[0..<12]) + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: size >> $0) }
+        let bytes = preamble + [UInt8](repeating: 0, count: size - preamble.count)
+        try ws.write(bytes, to: "zeros.kv")
+        expectOneLine(try CLI.run(["list", ws.file("zeros.kv")]), status: 5, error: "vault damaged: slot count 0 is outside 1-16")
+        #expect(try ws.read("zeros.kv") == bytes)
+    }
+
     @Test func helpListsEveryExitCode() throws {
         let r = try CLI.run(["--help"])
         #expect(r.status == 0)

@@ -109,6 +109,10 @@ struct ChainFile: Sendable {
         return same
     }
 
+    /// Metadata this large (a chunk's, or a version-1 header: about 60,000 entries) is read with huge pages asked for
+    /// (``Syscalls/expectLargeAllocations(_:)``).
+    static let largeMetadata = 8 << 20
+
     /// Whether every byte is zero, eight at a time.
     static func isAllZero(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBytes { OpenFile.isAllZero($0) }
@@ -378,7 +382,11 @@ struct ChainFile: Sendable {
                 bytes = try file.read(count: target - loadedEnd, at: loadedEnd, what: "chunk")
             } else {
                 // Room for the whole chunk once: pages are only taken as they are filled.
-                if bytes.capacity < limit - offset { bytes.reserveCapacity(limit - offset) }
+                if bytes.capacity < limit - offset {
+                    // A large chunk's metadata is laid out again by the replay and by a writer: huge pages for them.
+                    if limit - offset >= ChainFile.largeMetadata { Syscalls.expectLargeAllocations(4 * (limit - offset)) }
+                    bytes.reserveCapacity(limit - offset)
+                }
                 try file.read(count: target - loadedEnd, at: loadedEnd, appendingTo: &bytes, what: "chunk")
             }
         }
