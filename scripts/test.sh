@@ -13,6 +13,8 @@
 # skipped test fails the run, named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Step 1 runs every case of every sweep; only the sanitizer steps below set a stride.
+unset KEYVAULT_TEST_SWEEP_STRIDE
 quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 bash scripts/require-packages.sh
@@ -77,30 +79,32 @@ bash scripts/demo.sh
 # full unwinding and leak checking took 0.68 s against 0.12 s without (measured 2026-12-02), which had pushed this step
 # to 42 minutes. There, memory errors are still caught in every run of the binary; leaks at its exit are not checked.
 # The library's longest sweeps and randomized tests (salvage past every byte of a commit, the index fast path against
-# the full check, file patches, the restore rule's short lists) run every 4th case here and under ThreadSanitizer
+# the full check, file patches, the restore rule's short lists) run every 5th case here and under ThreadSanitizer
+# (odd, so that a sweep over bytes still reaches every position within a word)
 # (KEYVAULT_TEST_SWEEP_STRIDE, Tests/Support/TestScale.swift): step 1 ran them all. Serially under AddressSanitizer they
 # took 6 of this step's 13 minutes (measured 2026-12-04 with `swift test --no-parallel`, after a test building megabyte
 # chunks a byte at a time had been mended from over 11 minutes to 5 seconds; CI had reached 51 minutes).
 step "library tests under AddressSanitizer (with LeakSanitizer)"
 swift build --build-tests --sanitize=address --scratch-path .build-asan
-ASAN_OPTIONS="fast_unwind_on_malloc=0" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" KEYVAULT_TEST_SWEEP_STRIDE=4 \
+ASAN_OPTIONS="fast_unwind_on_malloc=0" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" KEYVAULT_TEST_SWEEP_STRIDE=5 \
     run_tests --skip-build --sanitize=address --scratch-path .build-asan --filter KeyVaultTests "$@"
 # Of the command-line suites, those that hand the binary hostile, damaged or unusual input run here (argument checks,
 # bad and damaged files, the host rule, the hostile environment, the format vectors, forged trust records and
 # roll-backs, and tokens, whose C shim is instrumented too); the operator workflows, SSH, the recovery scenario,
 # custodian key generation and the generated docs run in step 1 only. All of them took 13 minutes here (measured
 # 2026-12-02, CI 37 minutes in all).
-# DamageCLITests' sweeps (a flipped byte, a truncation, each one run of the binary) try every 4th of the offsets step 1
-# tried: version 2's sweeps took this step from about 6 to 22 minutes (measured 2026-12-03, CI 46 minutes in all).
+# DamageCLITests' sweeps (a flipped byte, a truncation, each one run of the binary) try every 5th of the offsets step 1
+# tried (every 4th until 2026-12-04; odd, so that every position within a word is reached): version 2's sweeps had
+# taken this step from about 6 to 22 minutes (measured 2026-12-03, CI 46 minutes in all).
 step "command-line tests under AddressSanitizer (hostile-input suites)"
-ASAN_OPTIONS="detect_leaks=0" KEYVAULT_TEST_SWEEP_STRIDE=4 \
+ASAN_OPTIONS="detect_leaks=0" KEYVAULT_TEST_SWEEP_STRIDE=5 \
     run_tests --skip-build --sanitize=address --scratch-path .build-asan \
     --filter 'ArgumentCheckTests|BadInputCLITests|DamageCLITests|HostRuleCLITests|HostileEnvironmentTests|VectorSuiteTests|TrustCLITests|RollbackCLITests|TokenCustodianCLITests' \
     --skip 'aFailedMemoryLockIsWarnedAboutOnceWithoutALength|fatalSignalsDuringRestoresPrintNoKeyBytes|aRestoreKilledBeforeItsOutputIsNamedLeavesNothing|aForcedRestoreKilledAtAnyPointLeavesNoHiddenCopy' "$@"
 
 step "library tests under ThreadSanitizer"
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan
-KEYVAULT_TEST_SWEEP_STRIDE=4 run_tests --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
+KEYVAULT_TEST_SWEEP_STRIDE=5 run_tests --skip-build --sanitize=thread --scratch-path .build-tsan --filter KeyVaultTests "$@"
 
 step "fuzzing"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

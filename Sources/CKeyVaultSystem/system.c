@@ -37,9 +37,23 @@ int kv_keep_freed_memory(void) {
 
 int kv_expect_large_allocations(size_t bytes) {
     if (!__atomic_load_n(&heap_is_tuned, __ATOMIC_RELAXED) || __atomic_exchange_n(&heap_advised, 1, __ATOMIC_RELAXED)) return -1;
+    // Untouched growth still counts against an address-space or data limit, and against strict overcommit: a later
+    // allocation could then fail. Not there.
+    struct rlimit as, data;
+    if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur != RLIM_INFINITY) return -1;
+    if (getrlimit(RLIMIT_DATA, &data) != 0 || data.rlim_cur != RLIM_INFINITY) return -1;
+    int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char mode = 0;
+        ssize_t n = read(fd, &mode, 1);
+        close(fd);
+        if (n == 1 && mode == '2') return -1;
+    }
+    // A top pad set for this process (MALLOC_TOP_PAD_, glibc.malloc.top_pad) is left as it is, not reset below.
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    if (getenv("MALLOC_TOP_PAD_") != NULL || (tunables != NULL && strstr(tunables, "top_pad") != NULL)) return -1;
     const uintptr_t huge = (uintptr_t)2 << 20;
-    // Below the trim threshold, so that the grown top is kept when freed.
-    if (bytes > ((size_t)192 << 20)) bytes = (size_t)192 << 20;
+    if (bytes > ((size_t)64 << 20)) bytes = (size_t)64 << 20;
     char *before = sbrk(0);
     if (before == (char *)-1) return -1;
     // A request larger than all the heap's free memory together (and below the mmap threshold) is met by no free
@@ -53,8 +67,9 @@ int kv_expect_large_allocations(size_t bytes) {
     __asm__ volatile("" : : "r"(p) : "memory");
     mallopt(M_TOP_PAD, 128 * 1024);  // glibc's default
     char *after = sbrk(0);
+    if (p == NULL) return -1;
     free(p);
-    if (p == NULL || after == (char *)-1 || after <= before) return -1;
+    if (after == (char *)-1 || after <= before) return -1;
     uintptr_t start = ((uintptr_t)before + huge - 1) & ~(huge - 1), end = (uintptr_t)after & ~(huge - 1);
     if (end <= start) return -1;
     return madvise((void *)start, end - start, MADV_HUGEPAGE);

@@ -11,10 +11,12 @@ int kv_disable_core_dumps(void);
 /// instead of returning it to the system, where each fresh mapping is paid again in page faults. Returns 0, or -1.
 int kv_keep_freed_memory(void);
 
-/// Once per process, and only after kv_keep_freed_memory: grows the heap's top by `bytes` (at most 192 MiB) without
+/// Once per process, and only after kv_keep_freed_memory: grows the heap's top by `bytes` (at most 64 MiB) without
 /// touching it and advises the kernel to back that range with transparent huge pages (madvise MADV_HUGEPAGE; the
 /// kernel's default "madvise" mode uses them only where asked), so that megabytes of metadata laid out there cost a
-/// page fault per 2 MiB instead of per 4 KiB. Returns the madvise result, or -1 when nothing was done.
+/// page fault per 2 MiB instead of per 4 KiB. Does nothing under a finite RLIMIT_AS or RLIMIT_DATA, strict overcommit
+/// (vm.overcommit_memory 2), or a top pad set through the environment. Returns the madvise result, or -1 when nothing
+/// was done.
 int kv_expect_large_allocations(size_t bytes);
 
 /// rename(2) that fails with EEXIST instead of replacing `newpath` (renameat2 RENAME_NOREPLACE).

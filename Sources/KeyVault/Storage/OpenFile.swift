@@ -93,6 +93,7 @@ final class OpenFile: @unchecked Sendable {
     /// byte-by-byte loop without optimisation, which made a test's megabyte chunks take minutes under the sanitizers.
     /// The array still grows geometrically.
     private static func appendZeros(_ count: Int, to bytes: inout [UInt8]) {
+        precondition(count >= 0, "a count of bytes to read")
         var left = count
         while left > 0 {
             let n = min(left, zeros.count)

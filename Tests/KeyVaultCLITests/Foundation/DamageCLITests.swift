@@ -41,7 +41,7 @@ struct DamageCLITests {
         return (ws, try ws.read(name))
     }
 
-    /// Every `sweepStride`-th of the offsets and lengths each sweep below picks is tried: 4 in the AddressSanitizer
+    /// Every `sweepStride`-th of the offsets and lengths each sweep below picks is tried: 5 in the AddressSanitizer
     /// step of scripts/test.sh, where each run of the binary costs several times more (``TestScale``).
     static let sweepStride = TestScale.stride
 
