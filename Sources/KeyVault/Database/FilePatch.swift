@@ -98,7 +98,7 @@ struct FilePatch: Equatable {
 
     /// `file` changed by this patch.
     func apply(to file: inout [UInt8]) {
-        if file.count > size { file.removeLast(file.count - size) } else if file.count < size { file.append(contentsOf: repeatElement(0, count: size - file.count)) }
+        if file.count > size { file.removeLast(file.count - size) } else if file.count < size { file.appendZeros(size - file.count) }
         file.withUnsafeMutableBytes { target in
             for range in ranges {
                 range.bytes.withUnsafeBytes { target.baseAddress!.advanced(by: range.offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }

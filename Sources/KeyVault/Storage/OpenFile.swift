@@ -69,10 +69,37 @@ final class OpenFile: @unchecked Sendable {
     }
 
     /// Reads exactly `count` bytes at `offset` onto the end of `bytes`, with no buffer in between (a chunk of
-    /// metadata is read a mebibyte at a time into one array). On an error `bytes` is as it was.
+    /// metadata is read a mebibyte at a time into one array). On an error `bytes` is as it was; its capacity is kept.
+    ///
+    /// A read at least as large as what `bytes` holds (an upgraded vault's 13 MiB commit after the chunk's first
+    /// mebibyte) goes into a new array, not zero-filled first, with the bytes already held copied over: no more
+    /// bytes written than zero-filling would write, and one pass over the memory fewer. A smaller read is appended to
+    /// zeros in place, so that many small reads do not copy what is held again each time.
     func read(count: Int, at offset: Int, appendingTo bytes: inout [UInt8], what: String) throws {
+        precondition(count >= 0, "a count of bytes to read")
         let start = bytes.count
-        Self.appendZeros(count, to: &bytes)
+        if count >= start {
+            var complete = false
+            var failure: SyscallFailure?
+            let grown = [UInt8](unsafeUninitializedCapacity: max(bytes.capacity, start + count)) { buffer, initialised in
+                if start > 0 { bytes.withUnsafeBufferPointer { buffer.baseAddress!.initialize(from: $0.baseAddress!, count: start) } }
+                initialised = start
+                do throws(SyscallFailure) {
+                    let rest = UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])
+                    complete = try Syscalls.preadFully(fd, UnsafeMutableRawBufferPointer(rest), offset: offset)
+                } catch {
+                    failure = error
+                }
+                if complete { initialised = start + count }
+            }
+            if let failure { throw KeyVaultError.io("read \(what)", path: path, errno: failure.code) }
+            guard complete else {
+                throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
+            }
+            bytes = grown
+            return
+        }
+        bytes.appendZeros(count)
         var complete = false
         var failure: SyscallFailure?
         bytes.withUnsafeMutableBytes { all in
@@ -88,21 +115,6 @@ final class OpenFile: @unchecked Sendable {
             throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
         }
     }
-
-    /// Zeros appended a slice at a time from one shared buffer: `append(contentsOf: repeatElement(0, count:))` is a
-    /// byte-by-byte loop without optimisation, which made a test's megabyte chunks take minutes under the sanitizers.
-    /// The array still grows geometrically.
-    private static func appendZeros(_ count: Int, to bytes: inout [UInt8]) {
-        precondition(count >= 0, "a count of bytes to read")
-        var left = count
-        while left > 0 {
-            let n = min(left, zeros.count)
-            zeros.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<n])) }
-            left -= n
-        }
-    }
-
-    private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
 
     /// Whether the `count` bytes at `offset` are all zeros, read a piece at a time into one buffer: what a reader
     /// checks of a chunk's unused capacity without holding it in memory.

@@ -86,7 +86,9 @@ final class VaultOutput {
             if let changes = appendable, let used = current.slotCopy {
                 newCopy = used
                 mode = .version2Append(changes: changes, keys: [])
-                newHeader = try parsedForVersion2(try state.header(copy: used, checksum: false), sameIndexAs: current.header)
+                // What a reader will replay to: most often `bytes` themselves, which are then not laid out again.
+                let replayed = state.isLaidOut(as: bytes, copy: used) ? bytes : try state.header(copy: used, checksum: false)
+                newHeader = try parsedForVersion2(replayed, sameIndexAs: current.header)
             } else {
                 let header = try header ?? parsedForVersion2(bytes)
                 newHeader = header

@@ -116,6 +116,34 @@ struct LogicalStateTests {
         #expect(!drillAgain.contains { $0.type == Change.Kind.sectionReplaced.rawValue && $0.body.first == 0x05 })
     }
 
+    /// A writer parses the header it was given as the one a reader will replay to when the two are byte for byte the
+    /// same (nothing laid out again); any byte that differs, anywhere, says they are not.
+    @Test(arguments: goldenVaults)
+    func aHeaderAWriterGaveIsTheReplayedOneOnlyWhenEveryByteIs(name: String) throws {
+        let header = try Vault.open(atPath: Self.fixtures.appendingPathComponent(name).path).header
+        let other = try Vault.open(atPath: Self.fixtures.appendingPathComponent("v1/two-roles.kv").path).header
+        let added = other.allRecords()
+        let copy = Self.copy(of: header)
+        for records in [[], added] {
+            let bytes = header.appending(records, extensions: header.extensions, tagKey: try SecretBytes.random(count: 32), sealed: false)
+            let state = try #require(try LogicalState(v1: bytes, extending: header))
+            #expect(state.isLaidOut(as: bytes, copy: copy), "\(name), \(records.count) records added")
+            #expect(try state.header(copy: copy, checksum: false) == bytes)
+            // One byte changed in each part: preamble, identity, slots, records, sections, checksum, tag; one more or
+            // one fewer byte at the end.
+            let places = [0, 13, 30, 45, header.entryCountOffset + 5, bytes.count - 70, bytes.count - 40, bytes.count - 1]
+            for at in places where at < bytes.count {
+                var changed = bytes
+                changed[at] ^= 0x01
+                #expect(!state.isLaidOut(as: changed, copy: copy), "\(name): byte \(at) of \(bytes.count) changed")
+            }
+            #expect(!state.isLaidOut(as: bytes + [0], copy: copy) && !state.isLaidOut(as: Array(bytes.dropLast()), copy: copy))
+            #expect(state.isLaidOut(as: bytes, copy: Self.copy(of: header, seq: 2)), "a slot copy's sequence number is not in the header")
+            let stranger = try Vault.open(atPath: Self.fixtures.appendingPathComponent(name == "v1/empty.kv" ? "v1/two-roles.kv" : "v1/empty.kv").path)
+            #expect(!state.isLaidOut(as: bytes, copy: Self.copy(of: stranger.header)), "another vault's identity and slots")
+        }
+    }
+
     @Test func theAuditLogKeepsItsCapAcrossAppends() throws {
         var state = LogicalState()
         state.logItems = LogItems((0..<FormatV1.maxLogRecords).map { n in [0, 35, 9, 0, 32] + (0..<32).map { UInt8(truncatingIfNeeded: n + $0) } })

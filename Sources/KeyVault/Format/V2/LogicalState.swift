@@ -219,19 +219,65 @@ struct LogicalState: Equatable, Sendable {
     /// false, zeros where it goes: for a parse that does not check it) and a vault tag of zeros (a version-2 vault is
     /// authenticated by its chain, not by a tag).
     func header(copy: SlotCopy, checksum: Bool = true) throws -> [UInt8] {
+        let all = try checkedSections()
+        // Exactly the header's size, so that 13 MiB of metadata is laid out once, never copied to grow.
+        let size = headerSize(copy: copy, sections: all)
+        var w = ByteWriter(capacity: size)
+        layOut(copy: copy, sections: all, size: size) {
+            w.append($0)
+            return true
+        }
+        w.append(checksum ? Hashing.blake2b(w.bytes) : [UInt8](repeating: 0, count: 32))
+        w.append([UInt8](repeating: 0, count: 32))
+        return w.bytes
+    }
+
+    /// Whether `bytes` are, byte for byte, what ``header(copy:checksum:)`` lays out for `copy` with `checksum` false
+    /// (zeros for the checksum and the tag): compared in place, so that a writer whose state was read from `bytes`
+    /// (``init(v1:extending:)``) parses them as the header a reader will replay, without laying 13 MiB out again.
+    func isLaidOut(as bytes: [UInt8], copy: SlotCopy) -> Bool {
+        guard let all = try? checkedSections() else { return false }
+        let size = headerSize(copy: copy, sections: all)
+        guard bytes.count == size else { return false }
+        var at = 0
+        var same = true
+        bytes.withUnsafeBytes { whole in
+            layOut(copy: copy, sections: all, size: size) { piece in
+                same = piece.withUnsafeBytes { p in
+                    // A run of the records read from `bytes` themselves, at the place it came from, is equal as it is.
+                    p.baseAddress == whole.baseAddress! + at || p.isEmpty || memcmp(whole.baseAddress! + at, p.baseAddress!, p.count) == 0
+                }
+                at += piece.count
+                return same
+            }
+            same = same && whole[at...].allSatisfy { $0 == 0 }
+        }
+        return same
+    }
+
+    /// Every section, checked against version 1's cap on their number.
+    private func checkedSections() throws -> [(UInt8, [UInt8])] {
         let all = allSections
         guard all.count <= FormatV1.maxSections else {
             throw KeyVaultError.damaged("vault damaged: its history leaves \(all.count) sections (at most \(FormatV1.maxSections))")
         }
-        // Exactly the header's size, so that 13 MiB of metadata is laid out once, never copied to grow.
-        let size =
-            40 + 1 + (copy.threshold == nil ? 0 : 1) + copy.slots.reduce(0) { $0 + 3 + $1.body.count } + 4 + records.count
+        return all
+    }
+
+    /// The size of the version-1 header this state lays out for `copy`, checksum and tag included.
+    private func headerSize(copy: SlotCopy, sections all: [(UInt8, [UInt8])]) -> Int {
+        40 + 1 + (copy.threshold == nil ? 0 : 1) + copy.slots.reduce(0) { $0 + 3 + $1.body.count } + 4 + records.count
             + (all.isEmpty ? 0 : 1 + all.reduce(0) { $0 + 5 + $1.1.count }) + FormatV1.checksumCount + FormatV1.vaultTagCount
-        var w = ByteWriter(capacity: size)
+    }
+
+    /// The header's bytes before its checksum, in order, as pieces handed to `emit` (which returns false to stop):
+    /// the fixed fields and slots, each run of records, each section's type and length and its body.
+    private func layOut(copy: SlotCopy, sections all: [(UInt8, [UInt8])], size: Int, _ emit: (ArraySlice<UInt8>) -> Bool) {
+        var w = ByteWriter(capacity: 64 + copy.slots.reduce(0) { $0 + 3 + $1.body.count })
         w.append(copy.identityBytes.prefix(10))
         let flags = UInt16(copy.identityBytes[10]) << 8 | UInt16(copy.identityBytes[11])
         w.u16(all.isEmpty ? flags : flags | FormatV1.flagExtensions)
-        w.u32(0)  // header_size, below
+        w.u32(UInt32(size))
         w.append(copy.identityBytes.suffix(24))
         w.u8(UInt8(copy.slots.count))
         if let threshold = copy.threshold { w.u8(threshold) }
@@ -241,19 +287,15 @@ struct LogicalState: Equatable, Sendable {
             w.append(slot.body)
         }
         w.u32(UInt32(entryCount))
-        for run in records.runs { w.append(run) }
-        if !all.isEmpty {
-            w.u8(UInt8(all.count))
-            for (type, body) in all {
-                w.u8(type)
-                w.u32(UInt32(body.count))
-                w.append(body)
-            }
+        guard emit(w.take()[...]) else { return }
+        for run in records.runs { guard emit(run) else { return } }
+        guard !all.isEmpty, emit([UInt8(all.count)][...]) else { return }
+        for (type, body) in all {
+            var h = ByteWriter(capacity: 5)
+            h.u8(type)
+            h.u32(UInt32(body.count))
+            guard emit(h.take()[...]), emit(body[...]) else { return }
         }
-        w.patch(u32: UInt32(w.bytes.count + 64), at: 12)
-        w.append(checksum ? Hashing.blake2b(w.bytes) : [UInt8](repeating: 0, count: 32))
-        w.append([UInt8](repeating: 0, count: 32))
-        return w.bytes
     }
 
     /// Every section, the audit log's included, in ascending type.
