@@ -12,7 +12,7 @@
 /// names that share a first label across domains (`sm01.d1.example`, `sm01.d2.example`, …: all different computers)
 /// cost a lookup each, not a comparison with every earlier one. A slot holds one key: a hash met is confirmed against
 /// the record behind it, and another key's slot is probed past, so even colliding hashes cost comparisons, not searches
-/// (the hasher is seeded per process besides, so a file cannot aim at a collision).
+/// (the hash is keyed per process besides, ``TableHash``, so a file cannot aim at a collision).
 struct DuplicateEntryCheck {
     /// Two hashes per record, in index order: its first label's, and its whole name's (0 for a name without a domain).
     /// Seeded per process: valid only in this process (a writer's check reuses those of the header it read).
@@ -23,37 +23,67 @@ struct DuplicateEntryCheck {
     }
 
     /// Notes the record at `location`, the next in index order, hashing it while its bytes are in the cache.
+    ///
+    /// A hash only has to be equal for equal keys (records behind a hash met are compared), so each key is laid out
+    /// eight bytes at a time in one buffer and hashed at once (``TableHash``): the version with the role's and the
+    /// name's lengths, the role, then the first label (or the whole name) folded to lower case by setting bit 5 of
+    /// each byte — exact for the letters, and equal keys fold alike whatever else it merges.
     mutating func add(_ location: RecordLocation, in bytes: [UInt8]) {
-        // role ‖ '|' ‖ name in lower case ‖ version: the role has no '|', so no two different keys give one string.
-        precondition(location.roleRange.count <= 16 && location.hostRange.count <= 255, "a checked record's role and host")
-        var label = Hasher(), whole = Hasher()
-        var hasDomain = false
-        bytes.withUnsafeBufferPointer { all in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 + 1 + 255 + 4) { key in
-                var n = 0
-                for i in location.roleRange { key[n] = all[i]; n += 1 }
-                key[n] = 0x7C; n += 1
-                let nameStart = n
-                var labelEnd = -1
-                for i in location.hostRange {
-                    let b = all[i]
-                    if b == 0x2E && labelEnd < 0 { labelEnd = n }
-                    key[n] = (0x41...0x5A).contains(b) ? b | 0x20 : b; n += 1
+        // (A host's length is a byte: at most 255.)
+        precondition(location.roleCount <= 16, "a checked record's role")
+        precondition(Int(location.start) + 5 + Int(location.roleCount) + 3 + Int(location.hostCount) + 3 + 4 <= bytes.count, "a record within the bytes")
+        let (label, whole): (UInt64, UInt64?) = bytes.withUnsafeBufferPointer { all in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 3 + 32) { key in
+                let base = all.baseAddress!, limit = base + all.count
+                // role (tag, length, value), host (the same), version (the same): fixed distances (RecordLocation).
+                let roleCount = Int(location.roleCount), hostCount = Int(location.hostCount)
+                let role = base + (Int(location.start) &+ 5), host = role + (roleCount &+ 3), versionAt = host + (hostCount &+ 3)
+                let version = UInt64(UInt32(bigEndian: UnsafeRawPointer(versionAt).loadUnaligned(as: UInt32.self)))
+                key[1] = Self.word(role, count: min(8, roleCount), limit: limit)
+                let first = roleCount > 8 ? 3 : 2
+                if roleCount > 8 { key[2] = Self.word(role + 8, count: roleCount &- 8, limit: limit) }
+                // The name folded eight bytes a step, noting where its first label ends (the first '.': a zero byte
+                // in the word XOR '.'…).
+                var labelCount = hostCount, words = first, at = 0
+                while at < hostCount {
+                    let n = min(8, hostCount &- at)
+                    let w = Self.word(host + at, count: n, limit: limit)
+                    if labelCount == hostCount {
+                        let y = w ^ 0x2E2E_2E2E_2E2E_2E2E
+                        let dots = (y &- 0x0101_0101_0101_0101) & ~y & 0x8080_8080_8080_8080 & Self.mask(n)
+                        if dots != 0 { labelCount = at &+ dots.trailingZeroBitCount / 8 }
+                    }
+                    key[words] = w | 0x2020_2020_2020_2020 & Self.mask(n)
+                    words &+= 1
+                    at &+= 8
                 }
-                hasDomain = labelEnd >= 0
-                let version = location.versionRange.lowerBound
-                let raw = UnsafeMutableRawBufferPointer(key)
-                if hasDomain {
-                    for k in 0..<4 { key[n + k] = all[version + k] }
-                    whole.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[..<(n + 4)]))
-                }
-                for k in 0..<4 { key[(hasDomain ? labelEnd : nameStart + location.hostRange.count) + k] = all[version + k] }
-                label.combine(bytes: UnsafeRawBufferPointer(rebasing: raw[..<((hasDomain ? labelEnd : n) + 4)]))
+                key[0] = version | UInt64(roleCount) << 32 | UInt64(hostCount) << 40
+                let name = TableHash.hash(UnsafeBufferPointer(start: key.baseAddress!, count: words))
+                guard labelCount < hostCount else { return (name, nil) }
+                // The first label alone: its words, the last cut to its bytes.
+                key[0] = version | UInt64(roleCount) << 32 | UInt64(labelCount) << 40
+                words = first &+ (labelCount &+ 7) / 8
+                if labelCount % 8 != 0 { key[words &- 1] &= Self.mask(labelCount % 8) }
+                return (TableHash.hash(UnsafeBufferPointer(start: key.baseAddress!, count: words)), name)
             }
         }
-        hashes.append(UInt64(bitPattern: Int64(label.finalize())) | 1)
-        hashes.append(hasDomain ? UInt64(bitPattern: Int64(whole.finalize())) | 1 : 0)
+        hashes.append(label | 1)
+        hashes.append(whole.map { $0 | 1 } ?? 0)
     }
+
+    /// The `count` (1-8) bytes at `start` as one word, zeros after them: one load when eight bytes lie before `limit`
+    /// (the end of the bytes), as they do for all but a header's last few.
+    @inline(__always)
+    private static func word(_ start: UnsafePointer<UInt8>, count: Int, limit: UnsafePointer<UInt8>) -> UInt64 {
+        if limit - start >= 8 { return UnsafeRawPointer(start).loadUnaligned(as: UInt64.self) & mask(count) }
+        var w: UInt64 = 0
+        for k in 0..<count { w |= UInt64(start[k]) << UInt64(8 * k) }
+        return w
+    }
+
+    /// Ones in the low `count` (1-8) bytes.
+    @inline(__always)
+    private static func mask(_ count: Int) -> UInt64 { count >= 8 ? ~0 : (1 << UInt64(8 * count)) - 1 }
 
     /// Notes records whose hashes ``add(_:in:)`` took in this process, in index order (the same records, byte for byte).
     mutating func add(hashes more: [UInt64]) { hashes += more }

@@ -86,18 +86,21 @@ import Testing
     @Test func theAnswerIsWhatComparingEveryPairGives() {
         // Small random indexes over a few labels, domains, roles and versions: the same pair as every pair compared.
         var rng = SplitMix64(state: 0x5EED_0D0B)
-        let labels = ["sm01", "SM01", "dw01", "averyveryverylo"], domains = ["", ".a.example", ".A.EXAMPLE", ".b.example"]
-        for _ in 0..<3_000 {
-            let count = Int(rng.next() % 9)
+        // Labels of one, eight and sixteen bytes too (the hash reads names eight bytes at a time), and roles of nine.
+        let labels = ["sm01", "SM01", "dw01", "averyveryverylo", "smabcdef", "SMABCDEF", "s", "S", "smabcdefsmabcdef", "SMABCDEFsmabcdef"]
+        let domains = ["", ".a.example", ".A.EXAMPLE", ".b.example", ".abcdefg", ".ABCDEFG"]
+        let roles = ["sm", "dw", "smsmsmsms"]
+        for _ in 0..<6_000 {
+            let count = Int(rng.next() % 12)
             let entries = (0..<count).map { _ in
                 (
-                    role: rng.next() % 2 == 0 ? "sm" : "dw", host: labels[Int(rng.next() % 4)] + domains[Int(rng.next() % 4)],
+                    role: roles[Int(rng.next() % 3)], host: labels[Int(rng.next() % UInt64(labels.count))] + domains[Int(rng.next() % UInt64(domains.count))],
                     version: UInt32(1 + rng.next() % 2)
                 )
             }
             let expected = Self.reference(entries).map { [$0.0, $0.1] }
             #expect(Self.check(entries).map { [$0.0, $0.1] } == expected, "\(entries)")
-            // Hashes that collide all the time (no file can aim at one: the hasher is seeded per process) change
+            // Hashes that collide all the time (no file can aim at one: the hash is keyed per process) change
             // nothing but the cost.
             #expect(Self.check(entries, colliding: true).map { [$0.0, $0.1] } == expected, "colliding: \(entries)")
         }
