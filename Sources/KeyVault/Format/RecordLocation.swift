@@ -38,8 +38,31 @@ struct RecordLocation: Sendable {
         let metaStart = start + 2, metaEnd = metaStart + metaCount
         guard metaCount <= FormatV1.maxMetadataCount, metaEnd + AEAD.nonceCount <= end else { return nil }
         guard let base = header.baseAddress else { return nil }
-        var i = metaStart, lastTag = -1, required = 0
-        var roleCount = 0, hostCount = 0, size: UInt32 = 0
+        // Tags rise and 01-06 are required, so a valid record begins with them, in order: read at their places, the
+        // last four of fixed length as one 60-byte block (`03 0004` version, `04 0008` created-at, `05 0004` size,
+        // `06 0020` fingerprint); then the loop below reads what follows (label, file name, informational fields).
+        var i = metaStart
+        guard i + 3 <= metaEnd, base[i] == 0x01, base[i + 1] == 0 else { return nil }
+        let roleCount = Int(base[i + 2])
+        guard (1...16).contains(roleCount), i + 3 + roleCount + 3 <= metaEnd else { return nil }
+        for k in 0..<roleCount {
+            let b = base[i + 3 + k]
+            guard (b &- 0x61) < 26 || (b &- 0x30) < 10 else { return nil }
+        }
+        i += 3 + roleCount
+        guard base[i] == 0x02 else { return nil }
+        let hostCount = Int(base[i + 1]) << 8 | Int(base[i + 2])
+        let host = i + 3
+        guard host + hostCount + 60 <= metaEnd else { return nil }
+        guard hostCount > 0, base[host + hostCount - 1] != 0x2E, HostName.isPlainDNSName(base + host, count: hostCount) else { return nil }
+        i = host + hostCount
+        func field(_ at: Int, _ tag: UInt8, _ length: UInt8) -> Bool { base[i + at] == tag && base[i + at + 1] == 0 && base[i + at + 2] == length }
+        func u32(_ at: Int) -> UInt32 { UInt32(bigEndian: UnsafeRawPointer(base + i + at).loadUnaligned(as: UInt32.self)) }
+        guard field(0, 0x03, 4), u32(3) >= 1, field(7, 0x04, 8), field(18, 0x05, 4), field(25, 0x06, 32) else { return nil }
+        let size = u32(21)
+        guard (1...FormatV1.maxKeySize).contains(size) else { return nil }
+        i += 60
+        var lastTag = 0x06
         while i < metaEnd {
             guard i + 3 <= metaEnd else { return nil }
             let tag = Int(base[i]), length = Int(base[i + 1]) << 8 | Int(base[i + 2])
@@ -48,18 +71,6 @@ struct RecordLocation: Sendable {
             lastTag = tag
             let value = UnsafeBufferPointer(start: base + v, count: length)
             switch tag {
-            case 0x01:
-                guard (1...16).contains(length), value.allSatisfy({ ($0 &- 0x61) < 26 || ($0 &- 0x30) < 10 }) else { return nil }
-                roleCount = length
-            case 0x02:
-                guard value.last != 0x2E, HostName.isPlainDNSName(value) else { return nil }
-                hostCount = length
-            case 0x03: guard length == 4, bigEndian(value) >= 1 else { return nil }
-            case 0x04: guard length == 8 else { return nil }
-            case 0x05:
-                guard length == 4, (1...UInt64(FormatV1.maxKeySize)).contains(bigEndian(value)) else { return nil }
-                size = UInt32(bigEndian(value))
-            case 0x06: guard length == 32 else { return nil }
             // Printable ASCII: 0x20 to 0x7E.
             case 0x07: guard (1...FormatV1.maxLabelBytes).contains(length), isPrintable(value, allowingSlash: true) else { return nil }
             case 0x08:
@@ -67,16 +78,12 @@ struct RecordLocation: Sendable {
             case 0x80...: break
             default: return nil
             }
-            if tag <= 0x06 { required |= 1 << tag }
             i = vEnd
         }
-        guard required == 0b0111_1110 else { return nil }
         return RecordLocation(
             start: UInt32(start), metaCount: UInt16(metaCount), roleCount: UInt8(roleCount),
             hostCount: UInt8(hostCount), size: size)
     }
-
-    private static func bigEndian(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 { value.reduce(0) { $0 << 8 | UInt64($1) } }
 
     /// Whether every byte of `value` is printable ASCII (0x20-0x7E), and none is `/` unless `allowingSlash`: eight
     /// bytes a step, as labels and file names are most of an index's bytes.

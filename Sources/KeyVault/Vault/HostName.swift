@@ -167,6 +167,23 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
         return labelCount > 0 && previous != 0x2D
     }
 
+    /// ``isPlainDNSName(_:)`` on the `count` bytes at `start`, for a name without a trailing dot: one tight pass, as
+    /// every stored host name is checked on each open (``RecordLocation/common(in:at:)``).
+    static func isPlainDNSName(_ start: UnsafePointer<UInt8>, count: Int) -> Bool {
+        guard count >= 1, count <= 253 else { return false }
+        var labelStart = 0
+        for i in 0..<count {
+            let b = start[i]
+            if b == 0x2E {
+                guard i > labelStart, i - labelStart <= 63, start[i - 1] != 0x2D else { return false }
+                labelStart = i + 1
+            } else if !((b &- 0x30) < 10 || ((b | 0x20) &- 0x61) < 26) {
+                guard b == 0x2D, i > labelStart else { return false }
+            }
+        }
+        return count > labelStart && count - labelStart <= 63 && start[count - 1] != 0x2D
+    }
+
     private static let forbidden: [UInt8] = Array("\\/:*?\"<>|".utf8)
     private static let netBIOSExtras: [UInt8] = Array("_!@#$%^&'(){}~-".utf8)
 
