@@ -88,72 +88,127 @@ struct DuplicateEntryCheck {
     /// Notes records whose hashes ``add(_:in:)`` took in this process, in index order (the same records, byte for byte).
     mutating func add(hashes more: [UInt64]) { hashes += more }
 
+    /// The tables of a check that found no repeat: each key's first record, by hash. Kept with a parsed header, so
+    /// that a writer's check of the header it is about to write looks its new records up here instead of building
+    /// tables for every record again (4 MiB, and every hash, at 100,000 entries).
+    struct Table: Sendable {
+        /// Slot s: [2s] a hash (0: free), [2s + 1] the first record with it and, in the labels' table, the first one
+        /// without a domain (low 32 bits; all ones: none yet).
+        fileprivate var labels: [UInt64]
+        fileprivate var names: [UInt64]
+        fileprivate let labelMask: Int, nameMask: Int
+        /// The number of records it was built over: records 0..<count of the index it checked.
+        let count: Int
+
+        /// Tables for `keys` label keys and `withDomain` whole-name keys, at most three quarters full (16 bytes a
+        /// slot: 21-43 bytes per key; docs/FORMAT.md, "Limits").
+        fileprivate init(keys: Int, withDomain: Int, count: Int) {
+            func slots(_ keys: Int) -> Int {
+                var size = 16
+                while 3 * size < 4 * keys { size <<= 1 }
+                return size
+            }
+            labelMask = slots(keys) - 1
+            nameMask = withDomain == 0 ? 0 : slots(withDomain) - 1
+            labels = [UInt64](repeating: 0, count: 2 * (labelMask + 1))
+            names = [UInt64](repeating: 0, count: withDomain == 0 ? 0 : 2 * (nameMask + 1))
+            self.count = count
+        }
+    }
+
+    /// The table built by the last ``firstRepeat(in:bytes:)`` that found no repeat.
+    private(set) var table: Table?
+
+    private static let none: UInt64 = 0xFFFF_FFFF
+
     /// The first record, in index order, with the same role and version as an earlier one for a host that names the
     /// same computer, and the first such earlier record: `(earlier, later)` indices of `locations` (every record
     /// ``add(_:in:)`` was given, in order).
-    mutating func firstRepeat(in locations: [RecordLocation], bytes: [UInt8]) -> (Int, Int)? {
+    ///
+    /// `checked`: the table of a check of the first `checked.count` of these records, byte for byte, which found no
+    /// repeat among them; only the records after them are then entered (in a table of their own), each looked up in
+    /// `checked` too. Without it, or when it does not fit, every record is entered; the table is then kept
+    /// (``table``) when no repeat is found.
+    mutating func firstRepeat(in locations: [RecordLocation], bytes: [UInt8], checked: Table? = nil) -> (Int, Int)? {
         precondition(hashes.count == 2 * locations.count)
-        // At most three quarters full (16 bytes a slot: 21-43 bytes per key; docs/FORMAT.md, "Limits").
-        func slots(_ keys: Int) -> Int {
-            var size = 16
-            while 3 * size < 4 * keys { size <<= 1 }
-            return size
-        }
-        let withDomain = stride(from: 1, to: hashes.count, by: 2).reduce(0) { $0 + (hashes[$1] != 0 ? 1 : 0) }
-        let labelMask = slots(locations.count) - 1, nameMask = withDomain == 0 ? 0 : slots(withDomain) - 1
-        // Slot s: [2s] a hash (0: free), [2s + 1] the first record with it and, in the labels' table, the first one
-        // without a domain (low 32 bits; all ones: none yet).
-        var labels = [UInt64](repeating: 0, count: 2 * (labelMask + 1))
-        var names = [UInt64](repeating: 0, count: withDomain == 0 ? 0 : 2 * (nameMask + 1))
-        let none: UInt64 = 0xFFFF_FFFF
+        let old = checked.flatMap { $0.count <= locations.count ? $0 : nil }
+        let first = old?.count ?? 0
+        let withDomain = stride(from: 2 * first + 1, to: hashes.count, by: 2).reduce(0) { $0 + (hashes[$1] != 0 ? 1 : 0) }
+        var new = Table(keys: locations.count - first, withDomain: withDomain, count: locations.count)
+        let (labelMask, nameMask) = (new.labelMask, new.nameMask)
         var found: (Int, Int)?
+        let empty = Table(keys: 0, withDomain: 0, count: 0)
         hashes.withUnsafeBufferPointer { hashes in
-            labels.withUnsafeMutableBufferPointer { labels in
-                names.withUnsafeMutableBufferPointer { names in
-                    for j in 0..<locations.count {
-                        let label = hashes[2 * j], name = hashes[2 * j + 1], me = locations[j]
-                        // A slot holds one key: a hash met with another key's record behind it is probed past, so a
-                        // collision costs a comparison, never a search through every earlier record.
-                        var s = Int(truncatingIfNeeded: label >> 7) & labelMask
-                        while labels[2 * s] != 0
-                            && !(labels[2 * s] == label && Self.sameLabel(locations[Int(labels[2 * s + 1] >> 32)], me, bytes))
-                        {
-                            s = (s + 1) & labelMask
-                        }
-                        var t = 0
-                        if name != 0 {
-                            t = Int(truncatingIfNeeded: name >> 7) & nameMask
-                            while names[2 * t] != 0 && !(names[2 * t] == name && Self.sameName(locations[Int(names[2 * t + 1])], me, bytes)) {
-                                t = (t + 1) & nameMask
+            (old ?? empty).labels.withUnsafeBufferPointer { oldLabels in
+                (old ?? empty).names.withUnsafeBufferPointer { oldNames in
+                    new.labels.withUnsafeMutableBufferPointer { labels in
+                        new.names.withUnsafeMutableBufferPointer { names in
+                            for j in first..<locations.count {
+                                let label = hashes[2 * j], name = hashes[2 * j + 1], me = locations[j]
+                                // The first earlier record this one repeats among the checked records, then the others.
+                                if let old {
+                                    let (_, _, earlier) = Self.lookup(
+                                        label, name, me, UnsafeMutableBufferPointer(mutating: oldLabels), old.labelMask,
+                                        UnsafeMutableBufferPointer(mutating: oldNames), old.nameMask, locations, bytes)
+                                    if let earlier {
+                                        found = (earlier, j)
+                                        return
+                                    }
+                                }
+                                let (s, t, earlier) = Self.lookup(label, name, me, labels, labelMask, names, nameMask, locations, bytes)
+                                if let earlier {
+                                    found = (earlier, j)
+                                    return
+                                }
+                                // (A name without a domain that finds its first-label key has repeated the first
+                                // record of it, so a slot's first record without a domain is set only when the slot is
+                                // made.)
+                                if labels[2 * s] == 0 {
+                                    labels[2 * s] = label
+                                    labels[2 * s + 1] = UInt64(j) << 32 | (name == 0 ? UInt64(j) : Self.none)
+                                }
+                                if name != 0 {
+                                    names[2 * t] = name
+                                    names[2 * t + 1] = UInt64(j)
+                                }
                             }
-                        }
-                        // The first earlier record this one repeats: by its first label (any name when it has no
-                        // domain, one without a domain when it has), or by its whole name.
-                        var earlier: Int?
-                        if labels[2 * s] != 0 {
-                            let first = name == 0 ? labels[2 * s + 1] >> 32 : labels[2 * s + 1] & none
-                            if first != none { earlier = Int(first) }
-                        }
-                        if name != 0, names[2 * t] != 0 { earlier = min(earlier ?? Int.max, Int(names[2 * t + 1])) }
-                        if let earlier {
-                            found = (earlier, j)
-                            return
-                        }
-                        // (A name without a domain that finds its first-label key has repeated the first record of
-                        // it, so a slot's first record without a domain is set only when the slot is made.)
-                        if labels[2 * s] == 0 {
-                            labels[2 * s] = label
-                            labels[2 * s + 1] = UInt64(j) << 32 | (name == 0 ? UInt64(j) : none)
-                        }
-                        if name != 0 {
-                            names[2 * t] = name
-                            names[2 * t + 1] = UInt64(j)
                         }
                     }
                 }
             }
         }
+        if found == nil && old == nil { table = new }
         return found
+    }
+
+    /// Where record `me` (hashes `label`, `name`) goes in a pair of tables, and the first earlier record there that
+    /// it repeats: by its first label (any name when it has no domain, one without a domain when it has), or by its
+    /// whole name. Reads only (the tables are mutable buffers so that one function serves both uses).
+    private static func lookup(
+        _ label: UInt64, _ name: UInt64, _ me: RecordLocation, _ labels: UnsafeMutableBufferPointer<UInt64>, _ labelMask: Int,
+        _ names: UnsafeMutableBufferPointer<UInt64>, _ nameMask: Int, _ locations: [RecordLocation], _ bytes: [UInt8]
+    ) -> (Int, Int, Int?) {
+        // A slot holds one key: a hash met with another key's record behind it is probed past, so a collision costs a
+        // comparison, never a search through every earlier record.
+        var s = Int(truncatingIfNeeded: label >> 7) & labelMask
+        while labels[2 * s] != 0 && !(labels[2 * s] == label && sameLabel(locations[Int(labels[2 * s + 1] >> 32)], me, bytes)) {
+            s = (s + 1) & labelMask
+        }
+        var t = 0
+        let byName = name != 0 && !names.isEmpty
+        if byName {
+            t = Int(truncatingIfNeeded: name >> 7) & nameMask
+            while names[2 * t] != 0 && !(names[2 * t] == name && sameName(locations[Int(names[2 * t + 1])], me, bytes)) {
+                t = (t + 1) & nameMask
+            }
+        }
+        var earlier: Int?
+        if labels[2 * s] != 0 {
+            let first = name == 0 ? labels[2 * s + 1] >> 32 : labels[2 * s + 1] & none
+            if first != none { earlier = Int(first) }
+        }
+        if byName, names[2 * t] != 0 { earlier = min(earlier ?? Int.max, Int(names[2 * t + 1])) }
+        return (s, t, earlier)
     }
 
     /// Whether `a` and `b` have one role, version and first label (ignoring ASCII case): the first-label key.

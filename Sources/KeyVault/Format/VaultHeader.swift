@@ -40,6 +40,10 @@ struct VaultHeader: Sendable {
     /// a writer's check of the header it is about to write reuses them for the records it keeps. Empty for an encoded
     /// header.
     var repeatHashes: [UInt64] = []
+    /// The tables of that check, built over every record in this process's parse: a writer's check of the header it
+    /// is about to write looks its new records up in them. Nil for an encoded header, and for one whose check only
+    /// entered the records added to another's.
+    var repeatTable: DuplicateEntryCheck.Table?
 
     /// The bytes the vault tag covers: everything before it.
     var taggedBytes: ArraySlice<UInt8> { bytes[..<(checksumOffset + FormatV1.checksumCount)] }
@@ -124,12 +128,13 @@ struct VaultHeader: Sendable {
         let entryCountOffset = r.position
         let locations: [RecordLocation], ciphertextAreaCount: Int
         var repeatHashes: [UInt64] = []
+        var repeatTable: DuplicateEntryCheck.Table?
         if let base, base.entryCountOffset == entryCountOffset, bytes.count >= base.indexEnd,
             base.bytes.withUnsafeBytes({ b in
                 bytes.withUnsafeBytes { n in memcmp(b.baseAddress! + entryCountOffset, n.baseAddress! + entryCountOffset, base.indexEnd - entryCountOffset) == 0 }
             })
         {
-            (locations, ciphertextAreaCount, repeatHashes) = (base.locations, base.ciphertextAreaCount, base.repeatHashes)
+            (locations, ciphertextAreaCount, repeatHashes, repeatTable) = (base.locations, base.ciphertextAreaCount, base.repeatHashes, base.repeatTable)
             r = ByteReader(bytes[base.indexEnd...], base: base.indexEnd)
         } else if let base, base.entryCountOffset == entryCountOffset, bytes.count >= base.indexEnd,
             base.bytes.withUnsafeBytes({ b in
@@ -140,9 +145,9 @@ struct VaultHeader: Sendable {
         {
             // The same records, and more after them (a seal): only the new ones are checked as records; every one
             // still takes part in the check for repeats.
-            (locations, ciphertextAreaCount, repeatHashes) = try parseIndex(&r, bytes: bytes, headerSize: headerSize, after: base)
+            (locations, ciphertextAreaCount, repeatHashes, repeatTable) = try parseIndex(&r, bytes: bytes, headerSize: headerSize, after: base)
         } else {
-            (locations, ciphertextAreaCount, repeatHashes) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
+            (locations, ciphertextAreaCount, repeatHashes, repeatTable) = try parseIndex(&r, bytes: bytes, headerSize: headerSize)
         }
         let indexEnd = r.position
         let extensions =
@@ -175,7 +180,7 @@ struct VaultHeader: Sendable {
             identity: identity, threshold: threshold, slots: slots, bytes: bytes, locations: locations,
             entryCountOffset: entryCountOffset, indexEnd: indexEnd, checksumOffset: checksumOffset, extensions: extensions,
             checksumValid: !checksummed || constantTimeEqual(Hashing.blake2b(bytes[0..<checksumOffset]), checksum),
-            ciphertextAreaCount: ciphertextAreaCount, repeatHashes: repeatHashes)
+            ciphertextAreaCount: ciphertextAreaCount, repeatHashes: repeatHashes, repeatTable: repeatTable)
     }
 
     /// The preamble's fields (checked by ``parsePreamble(_:fileSize:)``) and the identity: offsets 0-39.
@@ -228,7 +233,7 @@ struct VaultHeader: Sendable {
     /// `known`: a header whose records these bytes begin with, byte for byte (checked by the caller): its records are
     /// taken as located and checked there, and only those after them are read.
     private static func parseIndex(_ r: inout ByteReader, bytes: [UInt8], headerSize: Int, after known: VaultHeader? = nil) throws -> (
-        [RecordLocation], Int, [UInt64]
+        [RecordLocation], Int, [UInt64], DuplicateEntryCheck.Table?
     ) {
         let entryCount = try r.u32("entry count")
         // The smallest possible index record is 2 + 7 fields' headers and values + 24; refuse counts the bytes cannot hold.
@@ -269,7 +274,9 @@ struct VaultHeader: Sendable {
             ciphertextAreaCount += location.ciphertextCount
             duplicates.add(location, in: bytes)
         }
-        if let (earlier, index) = duplicates.firstRepeat(in: locations, bytes: bytes) {
+        // The known records' table when they were checked in this process (then only the new ones are entered).
+        let checked = known.flatMap { $0.repeatHashes.count == 2 * $0.entryCount ? $0.repeatTable : nil }.flatMap { $0.count == first ? $0 : nil }
+        if let (earlier, index) = duplicates.firstRepeat(in: locations, bytes: bytes, checked: checked) {
             let location = locations[index]
             let entry = EntryMetadata.entry(checked: bytes[location.metadataRange], index: index)
             let first = EntryMetadata.entry(checked: bytes[locations[earlier].metadataRange], index: earlier)
@@ -281,7 +288,7 @@ struct VaultHeader: Sendable {
             )
         }
         r = ByteReader(bytes[position...], base: position)
-        return (locations, ciphertextAreaCount, duplicates.hashes)
+        return (locations, ciphertextAreaCount, duplicates.hashes, duplicates.table)
     }
 
     /// Encodes a header for `slots`, `records` and `extensions`, with checksum and a tag under `tagKey`. Flag bit 2

@@ -35,6 +35,21 @@ import Testing
         return check.firstRepeat(in: locations, bytes: bytes)
     }
 
+    /// The check of `entries` given the table of a check of their first `prefix` (double optional: nil when the
+    /// prefix has a repeat, so keeps no table).
+    static func checkAfter(_ entries: [(role: String, host: String, version: UInt32)], prefix: Int) -> (Int, Int)?? {
+        let (locations, bytes) = index(entries)
+        var earlier = DuplicateEntryCheck(capacity: prefix)
+        for location in locations.prefix(prefix) { earlier.add(location, in: bytes) }
+        guard earlier.firstRepeat(in: Array(locations.prefix(prefix)), bytes: bytes) == nil, let table = earlier.table else { return nil }
+        #expect(table.count == prefix)
+        var check = DuplicateEntryCheck(capacity: locations.count)
+        for location in locations { check.add(location, in: bytes) }
+        let found = check.firstRepeat(in: locations, bytes: bytes, checked: table)
+        #expect(check.table == nil || found != nil || prefix == 0, "a table over only the new records is not kept")
+        return .some(found)
+    }
+
     /// The matching rule without its NetBIOS clause, on stored names, written plainly: equal first labels (ignoring
     /// ASCII case) and, when both have a domain, equal names.
     static func sameComputer(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
@@ -103,6 +118,14 @@ import Testing
             // Hashes that collide all the time (no file can aim at one: the hash is keyed per process) change
             // nothing but the cost.
             #expect(Self.check(entries, colliding: true).map { [$0.0, $0.1] } == expected, "colliding: \(entries)")
+            // A writer's check: the records after a prefix checked already (without a repeat), looked up in the
+            // prefix's table and entered in one of their own.
+            let prefix = Int(rng.next() % UInt64(count + 1))
+            if let split = Self.checkAfter(entries, prefix: prefix) {
+                #expect(split.map { [$0.0, $0.1] } == expected, "after \(prefix): \(entries)")
+            } else {
+                #expect(Self.reference(Array(entries.prefix(prefix))) != nil, "no table kept for a prefix without a repeat")
+            }
         }
     }
 }
