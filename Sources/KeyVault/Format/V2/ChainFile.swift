@@ -485,8 +485,10 @@ extension ChainFile {
     func keyOffsets(for header: VaultHeader) throws -> [Int] {
         var offsets: [Int] = []
         offsets.reserveCapacity(header.entryCount)
+        // The metadata's ranges, and each commit's keys as one range: a commit's keys lie end to end, so they overlap
+        // something exactly where one of them does.
         var ranges: [Range<Int>] = [0..<(FormatV2.blockSize + 2 * slotCopySize)] + chunks.map { $0.offset..<($0.offset + $0.capacity) }
-        ranges.reserveCapacity(ranges.count + header.entryCount)
+        ranges.reserveCapacity(ranges.count + commits.count)
         for commit in commits {
             guard let entries = commit.changes.first(where: { $0.type == Change.Kind.entries.rawValue }) else {
                 // Not covered by the check, so held to what a writer makes: no keys, no offset.
@@ -506,9 +508,9 @@ extension ChainFile {
                     throw KeyVaultError.damaged("vault damaged or truncated: the sealed key of entry \(index + 1) lies outside the file")
                 }
                 offsets.append(next)
-                ranges.append(next..<(next + count))
                 next += count
             }
+            ranges.append(Int(clamping: commit.keysOffset)..<next)
         }
         guard offsets.count == header.entryCount else { throw KeyVaultError.damaged("vault damaged: fewer index records than entries") }
         ranges.sort { $0.lowerBound < $1.lowerBound }
