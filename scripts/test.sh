@@ -79,9 +79,9 @@ bash scripts/demo.sh
 # full unwinding and leak checking took 0.68 s against 0.12 s without (measured 2026-12-02), which had pushed this step
 # to 42 minutes. There, memory errors are still caught in every run of the binary; leaks at its exit are not checked.
 # The library's longest sweeps and randomized tests (salvage past every byte of a commit, the index fast path against
-# the full check, file patches, the restore rule's short lists) run every 5th case here and under ThreadSanitizer
-# (odd, so that a sweep over bytes still reaches every position within a word)
-# (KEYVAULT_TEST_SWEEP_STRIDE, Tests/Support/TestScale.swift): step 1 ran them all. Serially under AddressSanitizer they
+# the full check, file patches, the restore rule's short lists) run every 5th case here and under ThreadSanitizer, an
+# odd stride so that a sweep over bytes still reaches every position within a word (KEYVAULT_TEST_SWEEP_STRIDE,
+# Tests/Support/TestScale.swift); step 1 ran them all. Serially under AddressSanitizer they
 # took 6 of this step's 13 minutes (measured 2026-12-04 with `swift test --no-parallel`, after a test building megabyte
 # chunks a byte at a time had been mended from over 11 minutes to 5 seconds; CI had reached 51 minutes).
 step "library tests under AddressSanitizer (with LeakSanitizer)"

@@ -26,8 +26,8 @@ struct DuplicateEntryCheck {
     ///
     /// A hash only has to be equal for equal keys (records behind a hash met are compared), so each key is laid out
     /// eight bytes at a time in one buffer and hashed at once (``TableHash``): the version with the role's and the
-    /// name's lengths, the role, then the first label (or the whole name) folded to lower case by setting bit 5 of
-    /// each byte — exact for the letters, and equal keys fold alike whatever else it merges.
+    /// name's lengths, the role, then the first label (or the whole name) with `A`-`Z` folded to lower case, as the
+    /// matching rule folds them and nothing else (``lowercased(_:)``).
     mutating func add(_ location: RecordLocation, in bytes: [UInt8]) {
         // (A host's length is a byte: at most 255.)
         precondition(location.roleCount <= 16, "a checked record's role")
@@ -53,7 +53,7 @@ struct DuplicateEntryCheck {
                         let dots = (y &- 0x0101_0101_0101_0101) & ~y & 0x8080_8080_8080_8080 & Self.mask(n)
                         if dots != 0 { labelCount = at &+ dots.trailingZeroBitCount / 8 }
                     }
-                    key[words] = w | 0x2020_2020_2020_2020 & Self.mask(n)
+                    key[words] = Self.lowercased(w)
                     words &+= 1
                     at &+= 8
                 }
@@ -79,6 +79,19 @@ struct DuplicateEntryCheck {
         var w: UInt64 = 0
         for k in 0..<count { w |= UInt64(start[k]) << UInt64(8 * k) }
         return w
+    }
+
+    /// `w` with each byte from `A` to `Z` turned to lower case, and no other byte changed, eight at a time: exactly
+    /// the folding of ``HostName/equalIgnoringASCIICase(_:_:)``. (Setting bit 5 of every byte would also merge `^`
+    /// with `~` and `@` with `` ` ``, which NetBIOS names may hold: a file could then give 2^15 different names one
+    /// hash, whatever the key.)
+    @inline(__always)
+    static func lowercased(_ w: UInt64) -> UInt64 {
+        let low7 = w & 0x7F7F_7F7F_7F7F_7F7F
+        // Bit 7 of each byte: set from 0x41 up (+ 0x3F), and from 0x5B up (+ 0x25); both sums stay within the byte.
+        let fromA = low7 &+ 0x3F3F_3F3F_3F3F_3F3F, pastZ = low7 &+ 0x2525_2525_2525_2525
+        let upper = (fromA ^ pastZ) & ~w & 0x8080_8080_8080_8080
+        return w | (upper >> 2)
     }
 
     /// Ones in the low `count` (1-8) bytes.

@@ -190,8 +190,9 @@ package enum Syscalls {
     /// Before a large vault's metadata is read and laid out (`bytes`: about what the command will touch): when
     /// ``keepFreedMemory()`` tuned this process's heap, grows it by that much (at most 64 MiB), untouched, and asks for
     /// transparent huge pages there, once per process; not under a finite address-space or data limit or strict
-    /// overcommit, where untouched memory still counts. At 100,000 entries a restore took 12,500 page faults, about a quarter of its time;
-    /// with huge pages, 1,300. Does nothing in a library's host process.
+    /// overcommit, where untouched memory still counts. At 100,000 entries a restore took 12,500 page faults; with huge
+    /// pages, 1,080 (999 with the cap), and 84.6 -> 74.2 ms (docs/BENCHMARKS.md). Does nothing in a library's host
+    /// process.
     static func expectLargeAllocations(_ bytes: Int) { _ = kv_expect_large_allocations(max(0, bytes)) }
 
     package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }

@@ -159,10 +159,10 @@ struct ResourceLimitTests {
     }
 
     /// The peak memory docs/FORMAT.md ("Limits") gives for a restore that refuses, in KiB: the header, read whole,
-    /// 32 MiB, and 128 bytes per entry, or 528 when the vault holds escrowed export passwords or drill results (opening
+    /// 32 MiB, and 176 bytes per entry, or 576 when the vault holds escrowed export passwords or drill results (opening
     /// it then checks them against a set of every entry).
     static func refusalBound(headerSize: Int, entries: Int, drillResult: Bool) -> Int {
-        (headerSize + (drillResult ? 528 : 128) * entries) / 1024 + 32 * 1024
+        (headerSize + (drillResult ? 576 : 176) * entries) / 1024 + 32 * 1024
     }
 
     /// 150,000 entries keep this test near 15 s on two cores with a debug build; KEYVAULT_LIMIT_ENTRIES=700000 (the

@@ -98,6 +98,38 @@ import Testing
         #expect(Self.check([(role: "sm", host: "SM01", version: 1), (role: "dw", host: "sm01", version: 1)]) == nil)
     }
 
+    /// The eight-bytes-a-step fold is the matching rule's, byte for byte: A-Z to lower case, nothing else.
+    @Test func foldingTurnsOnlyCapitalsToLowerCase() {
+        var rng = SplitMix64(state: 0x666f_6c64)
+        for value in 0...255 {
+            for position in 0..<8 {
+                var bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                bytes[position] = UInt8(value)
+                var word: UInt64 = 0
+                for (k, b) in bytes.enumerated() { word |= UInt64(b) << UInt64(8 * k) }
+                let expected = bytes.enumerated().reduce(UInt64(0)) { w, e in
+                    w | UInt64((0x41...0x5A).contains(e.1) ? e.1 | 0x20 : e.1) << UInt64(8 * e.0)
+                }
+                #expect(DuplicateEntryCheck.lowercased(word) == expected, "byte \(value) at \(position) of \(bytes)")
+            }
+        }
+    }
+
+    /// Names that differ only in bytes a careless fold would merge (`^` and `~`, `@` and `` ` ``, `[` and `{`) have
+    /// different hashes: a file cannot give thousands of different names one hash.
+    @Test func namesACarelessFoldWouldMergeHashApart() {
+        let names =
+            (0..<1024).map { n in String((0..<10).map { n >> $0 & 1 == 0 ? "^" : "~" }) + "@[" }
+            + ["A@B", "A`B", "A[B", "A{B", "SM01", "sm01"]
+        let (locations, bytes) = Self.index(names.map { (role: "sm", host: $0, version: UInt32(1)) })
+        var check = DuplicateEntryCheck(capacity: locations.count)
+        for location in locations { check.add(location, in: bytes) }
+        let labelHashes = stride(from: 0, to: check.hashes.count, by: 2).map { check.hashes[$0] }
+        // Every name its own hash but the last two, which are one name to the matching rule.
+        #expect(Set(labelHashes.dropLast()).count == names.count - 1)
+        #expect(labelHashes[labelHashes.count - 1] == labelHashes[labelHashes.count - 2])
+    }
+
     @Test func theAnswerIsWhatComparingEveryPairGives() {
         // Small random indexes over a few labels, domains, roles and versions: the same pair as every pair compared.
         var rng = SplitMix64(state: 0x5EED_0D0B)

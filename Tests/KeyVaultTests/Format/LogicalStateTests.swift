@@ -260,5 +260,22 @@ struct LogicalStateTests {
             #expect(throws: KeyVaultError.self, "\(name)") { try chain.keyOffsets(for: header) }
             do { _ = try chain.keyOffsets(for: header) } catch let error as KeyVaultError { #expect(error.message == message, "\(name)") }
         }
+        // An entries change without records that points to keys (no writer makes one; it once hid an overlap, as an
+        // empty range between two that overlap): refused.
+        let plan = try ChainWriter.append(
+            to: try ChainFile.read(from: OpenFile.open(twin, what: "vault")), changes: [Change(type: 3, body: [])],
+            keys: [UInt8](repeating: 1, count: 64), macKey: key)
+        let handle = try #require(FileHandle(forUpdatingAtPath: twin))
+        try plan.execute(on: handle.fileDescriptor, path: twin)
+        try handle.close()
+        let emptied = try ChainFile.read(from: OpenFile.open(twin, what: "vault"))
+        let header = try VaultHeader.parse(try LogicalState.replay(emptied.commits, copy: emptied.copies[0]!).header(copy: emptied.copies[0]!), fileSize: nil)
+        let pointing = emptied.commits[3]
+        do {
+            _ = try emptied.keyOffsets(for: header)
+            Issue.record("an empty entries change pointing to keys was not refused")
+        } catch let error as KeyVaultError {
+            #expect(error.message == "vault damaged: the commit at byte \(pointing.offset) adds no keys but points to keys at byte \(pointing.keysOffset)")
+        }
     }
 }

@@ -497,6 +497,9 @@ extension ChainFile {
                 }
                 continue
             }
+            guard !entries.body.isEmpty || commit.keysOffset == 0 else {
+                throw KeyVaultError.damaged("vault damaged: the commit at byte \(commit.offset) adds no keys but points to keys at byte \(commit.keysOffset)")
+            }
             var r = ByteReader(entries.body[...])
             var next = Int(clamping: commit.keysOffset)
             while !r.isAtEnd {
@@ -510,12 +513,17 @@ extension ChainFile {
                 offsets.append(next)
                 next += count
             }
-            ranges.append(Int(clamping: commit.keysOffset)..<next)
+            if next > Int(clamping: commit.keysOffset) { ranges.append(Int(clamping: commit.keysOffset)..<next) }
         }
         guard offsets.count == header.entryCount else { throw KeyVaultError.damaged("vault damaged: fewer index records than entries") }
+        // In order of where they start, each must start after every earlier one ends (not only the one before it).
         ranges.sort { $0.lowerBound < $1.lowerBound }
-        for (a, b) in zip(ranges, ranges.dropFirst()) where a.upperBound > b.lowerBound && !a.isEmpty && !b.isEmpty {
-            throw KeyVaultError.damaged("vault damaged: sealed keys overlap each other or the vault's metadata at byte \(b.lowerBound)")
+        var end = 0
+        for range in ranges where !range.isEmpty {
+            guard range.lowerBound >= end else {
+                throw KeyVaultError.damaged("vault damaged: sealed keys overlap each other or the vault's metadata at byte \(range.lowerBound)")
+            }
+            end = range.upperBound
         }
         return offsets
     }
