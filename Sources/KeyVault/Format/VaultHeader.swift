@@ -275,7 +275,7 @@ struct VaultHeader: Sendable {
             duplicates.add(location, in: bytes)
         }
         // The known records' table when they were checked in this process (then only the new ones are entered).
-        let checked = known.flatMap { $0.repeatHashes.count == 2 * $0.entryCount ? $0.repeatTable : nil }.flatMap { $0.count == first ? $0 : nil }
+        let checked = known?.repeatTable.flatMap { $0.count == first ? $0 : nil }
         if let (earlier, index) = duplicates.firstRepeat(in: locations, bytes: bytes, checked: checked) {
             let location = locations[index]
             let entry = EntryMetadata.entry(checked: bytes[location.metadataRange], index: index)

@@ -49,23 +49,11 @@ final class OpenFile: @unchecked Sendable {
 
     /// Reads exactly `count` bytes at `offset`.
     func read(count: Int, at offset: Int, what: String) throws -> [UInt8] {
-        var complete = false
-        var failure: SyscallFailure?
         // Not zero-filled first: a header can be megabytes, and every byte is read into it (or the read fails).
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialised in
-            do throws(SyscallFailure) {
-                complete = try Syscalls.preadFully(fd, UnsafeMutableRawBufferPointer(buffer), offset: offset)
-            } catch {
-                failure = error
-            }
-            if !complete { buffer.initialize(repeating: 0) }
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialised in
+            try fill(UnsafeMutableRawBufferPointer(buffer), at: offset, what: what)
             initialised = count
         }
-        if let failure { throw KeyVaultError.io("read \(what)", path: path, errno: failure.code) }
-        guard complete else {
-            throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
-        }
-        return bytes
     }
 
     /// Reads exactly `count` bytes at `offset` onto the end of `bytes`, with no buffer in between (a chunk of
@@ -79,39 +67,32 @@ final class OpenFile: @unchecked Sendable {
         precondition(count >= 0, "a count of bytes to read")
         let start = bytes.count
         if count >= start {
-            var complete = false
-            var failure: SyscallFailure?
-            let grown = [UInt8](unsafeUninitializedCapacity: max(bytes.capacity, start + count)) { buffer, initialised in
+            bytes = try [UInt8](unsafeUninitializedCapacity: max(bytes.capacity, start + count)) { [bytes] buffer, initialised in
                 if start > 0 { bytes.withUnsafeBufferPointer { buffer.baseAddress!.initialize(from: $0.baseAddress!, count: start) } }
                 initialised = start
-                do throws(SyscallFailure) {
-                    let rest = UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])
-                    complete = try Syscalls.preadFully(fd, UnsafeMutableRawBufferPointer(rest), offset: offset)
-                } catch {
-                    failure = error
-                }
-                if complete { initialised = start + count }
+                try fill(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])), at: offset, what: what)
+                initialised = start + count
             }
-            if let failure { throw KeyVaultError.io("read \(what)", path: path, errno: failure.code) }
-            guard complete else {
-                throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
-            }
-            bytes = grown
             return
         }
         bytes.appendZeros(count)
-        var complete = false
-        var failure: SyscallFailure?
-        bytes.withUnsafeMutableBytes { all in
-            do throws(SyscallFailure) {
-                complete = try Syscalls.preadFully(fd, UnsafeMutableRawBufferPointer(rebasing: all[start...]), offset: offset)
-            } catch {
-                failure = error
-            }
-        }
-        guard failure == nil, complete else {
+        do {
+            try bytes.withUnsafeMutableBytes { all in try fill(UnsafeMutableRawBufferPointer(rebasing: all[start...]), at: offset, what: what) }
+        } catch {
             bytes.removeLast(count)
-            if let failure { throw KeyVaultError.io("read \(what)", path: path, errno: failure.code) }
+            throw error
+        }
+    }
+
+    /// Fills `buffer` from `offset`: an I/O error, or the file ending before the buffer is full, is thrown as one.
+    private func fill(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int, what: String) throws {
+        let complete: Bool
+        do throws(SyscallFailure) {
+            complete = try Syscalls.preadFully(fd, buffer, offset: offset)
+        } catch {
+            throw KeyVaultError.io("read \(what)", path: path, errno: error.code)
+        }
+        guard complete else {
             throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
         }
     }
@@ -127,15 +108,7 @@ final class OpenFile: @unchecked Sendable {
         var done = 0
         while done < count {
             let part = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, count - done)])
-            let complete: Bool
-            do throws(SyscallFailure) {
-                complete = try Syscalls.preadFully(fd, part, offset: offset + done)
-            } catch {
-                throw KeyVaultError.io("read \(what)", path: path, errno: error.code)
-            }
-            guard complete else {
-                throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
-            }
+            try fill(part, at: offset + done, what: what)
             guard Self.isAllZero(UnsafeRawBufferPointer(part)) else { return false }
             done += part.count
         }

@@ -148,27 +148,14 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
 
     /// ``isPlainDNSName(_:)`` on bytes.
     static func isPlainDNSName<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bool {
-        var labelCount = 0, previous: UInt8 = 0x2E
-        var total = bytes.count
-        if bytes.last == 0x2E { total -= 1 }
-        guard total >= 1, total <= 253 else { return false }
-        for byte in bytes.prefix(total) {
-            if byte == 0x2E {
-                guard labelCount > 0, previous != 0x2D else { return false }
-                labelCount = 0
-            } else {
-                guard isDNSByte(byte) else { return false }
-                if labelCount == 0 && byte == 0x2D { return false }
-                labelCount += 1
-                guard labelCount <= 63 else { return false }
-            }
-            previous = byte
-        }
-        return labelCount > 0 && previous != 0x2D
+        let total = bytes.last == 0x2E ? bytes.count - 1 : bytes.count
+        guard total >= 1 else { return false }
+        return bytes.withContiguousStorageIfAvailable { isPlainDNSName($0.baseAddress!, count: total) }
+            ?? Array(bytes).withUnsafeBufferPointer { isPlainDNSName($0.baseAddress!, count: total) }
     }
 
-    /// ``isPlainDNSName(_:)`` on the `count` bytes at `start`, for a name without a trailing dot: one tight pass, as
-    /// every stored host name is checked on each open (``RecordLocation/common(in:at:)``).
+    /// ``isPlainDNSName(_:)`` on the `count` bytes at `start`, without a trailing dot: one tight pass, as every stored
+    /// host name is checked on each open (``RecordLocation/common(in:at:)``).
     static func isPlainDNSName(_ start: UnsafePointer<UInt8>, count: Int) -> Bool {
         guard count >= 1, count <= 253 else { return false }
         var labelStart = 0
@@ -177,8 +164,10 @@ public struct HostName: Hashable, Sendable, CustomStringConvertible {
             if b == 0x2E {
                 guard i > labelStart, i - labelStart <= 63, start[i - 1] != 0x2D else { return false }
                 labelStart = i + 1
-            } else if !((b &- 0x30) < 10 || ((b | 0x20) &- 0x61) < 26) {
-                guard b == 0x2D, i > labelStart else { return false }
+            } else if !isDNSByte(b) {
+                return false
+            } else if b == 0x2D && i == labelStart {
+                return false
             }
         }
         return count > labelStart && count - labelStart <= 63 && start[count - 1] != 0x2D

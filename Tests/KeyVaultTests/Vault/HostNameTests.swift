@@ -139,23 +139,40 @@ struct HostNameTests {
         }
     }
 
-    /// The one-pass check an open makes of every stored name agrees with the general one, for names built from the
-    /// bytes the rule turns on (letters, digits, '-', '.', '_') at every length near the limits of a label and a name.
-    @Test func theStoredNameCheckAgreesWithTheGeneralOne() {
+    /// The DNS-name rule written plainly, label by label: at most 253 bytes without a trailing dot, labels of 1-63
+    /// bytes of A-Z, a-z, 0-9 and '-', none starting or ending with '-'.
+    static func plainDNSNameByLabels(_ name: [UInt8]) -> Bool {
+        let body = name.last == 0x2E ? Array(name.dropLast()) : name
+        guard (1...253).contains(body.count) else { return false }
+        return body.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.count) && label.first != 0x2D && label.last != 0x2D
+                && label.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D }
+        }
+    }
+
+    /// The one-pass check an open makes of every stored name, and the check of names given as text, agree with the
+    /// rule written plainly, for names built from the bytes the rule turns on (letters, digits, '-', '.', '_') at
+    /// every length near the limits of a label and a name.
+    @Test func theStoredNameCheckAgreesWithTheRule() {
         var rng = SplitMix64(state: 0x646e_7331)
         let alphabet = Array("aZ09-._".utf8)
         var accepted = 0
         for round in 0..<20_000 {
             let count = round % 5 == 0 ? 60 + Int(rng.next() % 200) : 1 + Int(rng.next() % 20)
             var name = (0..<count).map { _ in alphabet[Int(rng.next() % (round % 3 == 0 ? 3 : UInt64(alphabet.count)))] }
-            // Long runs without a dot to reach the 63-byte label limit; some ending in a dot, which it never sees.
+            // Long runs without a dot to reach the 63-byte label limit; some ending in a dot.
             if round % 7 == 0 { name = [UInt8](repeating: 0x61, count: 60 + Int(rng.next() % 8)) + name.prefix(2) }
-            let expected = name.last != 0x2E && HostName.isPlainDNSName(name)
-            let fast = name.last != 0x2E && name.withUnsafeBufferPointer { HostName.isPlainDNSName($0.baseAddress!, count: $0.count) }
-            #expect(fast == expected, "\(String(decoding: name, as: UTF8.self))")
+            let expected = Self.plainDNSNameByLabels(name)
+            #expect(HostName.isPlainDNSName(name[...]) == expected, "\(String(decoding: name, as: UTF8.self))")
+            #expect(HostName.isPlainDNSName(String(decoding: name, as: UTF8.self)) == expected)
+            if name.last != 0x2E {
+                let stored = name.withUnsafeBufferPointer { HostName.isPlainDNSName($0.baseAddress!, count: $0.count) }
+                #expect(stored == expected, "stored: \(String(decoding: name, as: UTF8.self))")
+            }
             if expected { accepted += 1 }
         }
         #expect(accepted > 2_000, "not vacuous: \(accepted) names accepted")
+        #expect(!HostName.isPlainDNSName("") && !HostName.isPlainDNSName(".") && HostName.isPlainDNSName("a."))
     }
 
     @Test func matchingNamesShareAMatchGroup() throws {
