@@ -195,6 +195,33 @@ package enum Syscalls {
     /// process.
     static func expectLargeAllocations(_ bytes: Int) { _ = kv_expect_large_allocations(max(0, bytes)) }
 
+    /// Runs `body` on a new thread (`pthread_create`, default attributes); nil when none can be made (EAGAIN: the
+    /// caller then does the work itself). The thread must be joined with ``joinThread(_:)``.
+    static func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, context)
+        guard started == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            return nil
+        }
+        return thread
+    }
+
+    /// Waits for a thread from ``startThread(_:)`` to end (`pthread_join`).
+    static func joinThread(_ thread: pthread_t) { _ = pthread_join(thread, nil) }
+
+    /// The closure a thread runs, boxed to cross `pthread_create`'s C pointer.
+    private final class ThreadBody: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
     package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     static func setEcho(_ fd: Int32, _ on: Bool) -> Int32 { kv_set_terminal_echo(fd, on ? 1 : 0) }

@@ -269,9 +269,19 @@ public struct Vault: Sendable {
     /// A format-version-2 file, replayed into the header version 1 would hold: under slot copy A, or under copy B when
     /// A is damaged or the history was not made under it.
     private static func readVersion2(from file: OpenFile, path: String, sharingLock: Bool = false, salvaging: Bool = false) throws -> Vault {
-        let chain =
+        let (chain, checks) =
             try sharingLock
-            ? holdingShared(file) { try ChainFile.read(from: file, salvaging: salvaging) } : ChainFile.read(from: file, salvaging: salvaging)
+            ? holdingShared(file) { try ChainFile.readDeferringChecks(from: file, salvaging: salvaging) }
+            : ChainFile.readDeferringChecks(from: file, salvaging: salvaging)
+        // The replay runs while a large commit's check is hashed on another thread; nothing from it is returned, nor
+        // any error of it thrown, before every check matched (a bad check is what is wrong first, as it always was).
+        let vault = Result { try replayVersion2(chain, file: file, path: path) }
+        try checks.confirm()
+        return try vault.get()
+    }
+
+    /// The vault a version-2 file's commits replay to, under the first slot copy they were made under.
+    private static func replayVersion2(_ chain: ChainFile, file: OpenFile, path: String) throws -> Vault {
         var failure: (any Error)?
         for copy in chain.copies.compactMap({ $0 }) {
             do {

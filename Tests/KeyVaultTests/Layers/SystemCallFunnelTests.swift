@@ -12,7 +12,8 @@ import KeyVaultTestSupport
         "renameat2", "linkat", "mkdir", "mkstemp", "mkostemp", "opendir", "readdir", "ftruncate", "fchmod", "chmod",
         "fchown", "chown", "realpath", "getcwd", "dup2", "isatty", "tcgetattr", "tcsetattr", "gethostname", "uname",
         "getpwuid", "geteuid", "getuid", "getenv", "setenv", "clock_gettime", "usleep", "nanosleep", "prctl",
-        "setrlimit", "getrlimit", "sigaction", "posix_spawn", "waitpid", "mlock", "munlock", "madvise", "strerror",
+        "setrlimit", "getrlimit", "sigaction", "posix_spawn", "waitpid", "mlock", "munlock", "madvise", "strerror", "pthread_create",
+        "pthread_join",
     ]
 
     /// Files allowed to call the operating system: the funnel itself, and the pthread mutex behind `Locked`.

@@ -167,6 +167,28 @@ struct ChainFile: Sendable {
     ///   invalid, a chunk or link that is not what a writer makes, a commit that fails its check, commits hidden behind
     ///   zeros. A torn last commit is not an error (``torn``).
     static func read(from file: OpenFile, salvaging: Bool = false) throws -> ChainFile {
+        let (chain, checks) = try readDeferringChecks(from: file, salvaging: salvaging)
+        try checks.confirm()
+        return chain
+    }
+
+    /// Reads as ``read(from:salvaging:)`` does, except that the checks of large commits (a mebibyte or more: an
+    /// upgrade's or a compaction's, 13 MiB at 100,000 entries) are hashed on other threads while the caller goes on
+    /// with the chain. Nothing read may be trusted, used or shown before ``PendingChecks/confirm()`` returns: it throws
+    /// the error ``read(from:salvaging:)`` would have thrown for the first commit whose check does not match, which
+    /// also comes before any error this read throws about what follows that commit.
+    static func readDeferringChecks(from file: OpenFile, salvaging: Bool = false) throws -> (ChainFile, PendingChecks) {
+        let checks = PendingChecks()
+        do {
+            return (try walk(file, salvaging: salvaging, checks: checks), checks)
+        } catch {
+            try checks.confirm()
+            throw error
+        }
+    }
+
+    /// The read itself: slot copies, then every chunk's commits in order, large commits' checks left to `checks`.
+    private static func walk(_ file: OpenFile, salvaging: Bool, checks: PendingChecks) throws -> ChainFile {
         let fileSize = Int(try file.status(what: "vault").st_size)
         guard fileSize >= FormatV2.blockSize * 2 else {
             throw KeyVaultError.damaged("vault damaged or truncated: a version-2 vault is at least \(FormatV2.blockSize * 2) bytes; this file has \(fileSize)")
@@ -227,48 +249,64 @@ struct ChainFile: Sendable {
             // upgrade's commit; 3,300 page faults per open at 100,000 entries).
             var detached = Detached(from: commits.count)
             let detach = { detached.detach(&commits) }
-            walk: while true {
-                try loaded.commitAt(position, beforeGrowing: detach)
-                switch Commit.read(loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1), ignoringCheck: salvaging) {
-                case .commit(let commit):
-                    commits.append(commit)
-                    position = commit.end
-                case .unchecked(let commit):
-                    unchecked.append(commit.offset)
-                    commits.append(commit)
-                    position = commit.end
-                case .end, .zeroTail:
-                    if try loaded.isZero(from: position) { break walk }
-                    try loaded.load(upTo: linkStart, beforeGrowing: detach)
-                    let metadata = loaded.bytes[...]
-                    guard isLast else {
-                        throw KeyVaultError.damaged("vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
-                    }
-                    // Nothing but the unacknowledged remains of a crash may follow the last commit: its head and some
-                    // of its changes, never a tail. A commit behind zeros (a lost write, or one hidden on purpose), or
-                    // a last commit whose tail is there but whose head no longer leads to it, is damage — never a
-                    // shorter history, and never cleared by the next writer.
-                    let expected = UInt64(commits.count + 1)
-                    if let hidden = Self.laterHead(in: metadata, after: position, chunkOffset: next, expected: expected) {
-                        throw KeyVaultError.damaged("vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)")
-                    }
-                    if Self.endsInTail(metadata, commitAt: position, chunkOffset: next, number: expected) {
-                        throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: its tail is intact but its head is not")
-                    }
-                    if case .zeroTail(let end) = Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: expected),
-                        !isAllZero(metadata[(end - next)...])
+            // This chunk's large commits, hashed once it is read whole (a thread holding its bytes while the buffer
+            // grows would make it copy itself), or here and now when the walk stops at an error.
+            var deferred: [PendingChecks.Commit] = []
+            do {
+                walk: while true {
+                    try loaded.commitAt(position, beforeGrowing: detach)
+                    switch Commit.read(
+                        loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1), ignoringCheck: salvaging,
+                        deferringChecksFrom: PendingChecks.minimumCount)
                     {
-                        throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) has no tail but is followed by more")
+                    case .commit(let commit):
+                        commits.append(commit)
+                        position = commit.end
+                    case .checkDeferred(let commit):
+                        deferred.append(.init(offset: commit.offset, body: (commit.offset - next)..<(commit.end - next - FormatV2.commitTailCount), check: commit.check))
+                        commits.append(commit)
+                        position = commit.end
+                    case .unchecked(let commit):
+                        unchecked.append(commit.offset)
+                        commits.append(commit)
+                        position = commit.end
+                    case .end, .zeroTail:
+                        if try loaded.isZero(from: position) { break walk }
+                        try loaded.load(upTo: linkStart, beforeGrowing: detach)
+                        let metadata = loaded.bytes[...]
+                        guard isLast else {
+                            throw KeyVaultError.damaged("vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
+                        }
+                        // Nothing but the unacknowledged remains of a crash may follow the last commit: its head and some
+                        // of its changes, never a tail. A commit behind zeros (a lost write, or one hidden on purpose), or
+                        // a last commit whose tail is there but whose head no longer leads to it, is damage — never a
+                        // shorter history, and never cleared by the next writer.
+                        let expected = UInt64(commits.count + 1)
+                        if let hidden = Self.laterHead(in: metadata, after: position, chunkOffset: next, expected: expected) {
+                            throw KeyVaultError.damaged("vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)")
+                        }
+                        if Self.endsInTail(metadata, commitAt: position, chunkOffset: next, number: expected) {
+                            throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: its tail is intact but its head is not")
+                        }
+                        if case .zeroTail(let end) = Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: expected),
+                            !isAllZero(metadata[(end - next)...])
+                        {
+                            throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) has no tail but is followed by more")
+                        }
+                        torn = position..<linkStart
+                        break walk
+                    case .unsupported(let error):
+                        throw error
+                    case .malformed(let why):
+                        throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: \(why)")
                     }
-                    torn = position..<linkStart
-                    break walk
-                case .unsupported(let error):
-                    throw error
-                case .malformed(let why):
-                    throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: \(why)")
                 }
+            } catch {
+                checks.check(deferred, in: loaded.bytes, now: true)
+                throw error
             }
             detached.bind(&commits, to: loaded.bytes)
+            checks.check(deferred, in: loaded.bytes, now: false)
             appendOffset = position
             if isLast { break }
             next = try followLink(link[...], from: next, capacity: capacity, fileSize: fileSize)

@@ -87,8 +87,13 @@ struct Commit: Sendable {
     /// With `ignoringCheck` (salvage only), a commit whose check does not match is read all the same when it is
     /// otherwise whole: its ``check`` is then the one its bytes give, so the chain over it fails and nothing in it is
     /// trusted beyond what each entry's own seal proves.
+    ///
+    /// A commit whose head and changes are `deferringChecksFrom` bytes or more is read without computing its check
+    /// (``Reading/checkDeferred(_:)``, its ``check`` the one its tail holds): the caller hashes it later, or on another
+    /// thread (``PendingChecks``). Never with `ignoringCheck`.
     static func read(
-        _ chunk: ArraySlice<UInt8>, at offset: Int, chunkOffset: Int, expectedNumber: UInt64, ignoringCheck: Bool = false
+        _ chunk: ArraySlice<UInt8>, at offset: Int, chunkOffset: Int, expectedNumber: UInt64, ignoringCheck: Bool = false,
+        deferringChecksFrom deferral: Int = .max
     ) -> Reading {
         let start = chunk.startIndex + (offset - chunkOffset)
         let available = chunk.endIndex - start
@@ -111,20 +116,25 @@ struct Commit: Sendable {
         let body = chunk[start..<start + tailStart]
         let tail = chunk[start + tailStart..<start + tailStart + FormatV2.commitTailCount]
         if tail.allSatisfy({ $0 == 0 }) { return .zeroTail(end: offset + tailStart + FormatV2.commitTailCount) }
-        let check = Commit.check(of: body)
-        let checkMatches = constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount)))
+        let deferred = body.count >= deferral && !ignoringCheck
+        let check = deferred ? Array(tail.prefix(FormatV2.checkCount)) : Commit.check(of: body)
+        let checkMatches = deferred || constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount)))
         guard checkMatches || ignoringCheck else { return .malformed("its check does not match") }
         let changes: [Change]
         do {
             changes = try parseChanges(body.dropFirst(FormatV2.commitHeadCount), offset: offset + FormatV2.commitHeadCount)
         } catch let error as KeyVaultError where error.code == .unsupportedVersion {
+            // (A deferred check is computed now after all: a bad check is what is wrong first.)
+            guard !deferred || constantTimeEqual(Commit.check(of: body), check) else { return .malformed("its check does not match") }
             return .unsupported(error)
         } catch {
+            guard !deferred || constantTimeEqual(Commit.check(of: body), check) else { return .malformed("its check does not match") }
             return .malformed("its changes do not parse")
         }
         let commit = Commit(
             offset: offset, number: number, keysOffset: keysOffset, changes: changes, check: check, mac: Array(tail.suffix(32)),
             count: tailStart + FormatV2.commitTailCount)
+        if deferred { return .checkDeferred(commit) }
         return checkMatches ? .commit(commit) : .unchecked(commit)
     }
 
@@ -136,6 +146,8 @@ struct Commit: Sendable {
         case commit(Commit)
         /// With `ignoringCheck`: a complete commit whose check does not match (salvage only).
         case unchecked(Commit)
+        /// A complete commit at least as large as the deferral asked, its check not computed yet.
+        case checkDeferred(Commit)
         /// A well-formed head whose tail is all zeros, ending at `end`: written but never acknowledged, if nothing follows.
         case zeroTail(end: Int)
         /// A change of a critical type this keyvault does not know: a newer keyvault's.

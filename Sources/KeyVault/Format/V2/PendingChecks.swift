@@ -1,0 +1,43 @@
+// The checks of a version-2 file's large commits, hashed on other threads while the reader replays the file.
+
+/// Large commits whose checks are being computed away from the reader's thread (docs/FORMAT-V2-DESIGN.md, "Reading").
+///
+/// An upgrade's or a compaction's single commit holds the whole index: 13 MiB at 100,000 entries, whose BLAKE2b is a
+/// third of a seal's time. Its check cannot fail in a way a file writer could use (it is unkeyed: a writer who changes
+/// the commit writes its new check too; the keyed chain is what says the bytes are the vault's), so the reader may
+/// replay the commit meanwhile, as it replays any file's. What it may not do is trust, use or show anything before
+/// ``confirm()``, which throws for the first commit whose check does not match, exactly as the reader would have.
+final class PendingChecks {
+    /// A commit whose check is not computed yet: its offset in the file, where its head and changes lie in its chunk's
+    /// bytes, and the check its tail holds.
+    struct Commit: Sendable {
+        let offset: Int
+        let body: Range<Int>
+        let check: [UInt8]
+    }
+
+    /// Commits from this size on (head and changes) are deferred: a mebibyte costs about a millisecond to hash, a
+    /// thread some tens of microseconds to start.
+    static let minimumCount = 1 << 20
+
+    /// Per chunk with deferred commits, in file order: the offset of its first commit whose check does not match.
+    private var chunks: [BackgroundTask<Int?>] = []
+
+    /// Starts hashing `commits`, which lie in `bytes` (their chunk's, from its start), on another thread; `now` hashes
+    /// them on this one (the walk stopped at an error: a check that fails before it is what is reported).
+    func check(_ commits: [Commit], in bytes: [UInt8], now: Bool) {
+        guard !commits.isEmpty else { return }
+        let work: @Sendable () -> Int? = { commits.first { !constantTimeEqual(KeyVault.Commit.check(of: bytes[$0.body]), $0.check) }?.offset }
+        chunks.append(now ? BackgroundTask(done: work()) : BackgroundTask(work))
+    }
+
+    /// Waits for every check; throws what ``ChainFile/read(from:salvaging:)`` throws for the first one that does not
+    /// match.
+    func confirm() throws {
+        for chunk in chunks {
+            if let offset = chunk.wait() {
+                throw KeyVaultError.damaged("vault damaged: the commit at byte \(offset) is damaged: its check does not match")
+            }
+        }
+    }
+}
