@@ -269,15 +269,13 @@ public struct Vault: Sendable {
     /// A format-version-2 file, replayed into the header version 1 would hold: under slot copy A, or under copy B when
     /// A is damaged or the history was not made under it.
     private static func readVersion2(from file: OpenFile, path: String, sharingLock: Bool = false, salvaging: Bool = false) throws -> Vault {
-        let (chain, checks) =
+        let read =
             try sharingLock
             ? holdingShared(file) { try ChainFile.readDeferringChecks(from: file, salvaging: salvaging) }
             : ChainFile.readDeferringChecks(from: file, salvaging: salvaging)
         // The replay runs while a large commit's check is hashed on another thread; nothing from it is returned, nor
         // any error of it thrown, before every check matched (a bad check is what is wrong first, as it always was).
-        let vault = Result { try replayVersion2(chain, file: file, path: path) }
-        try checks.confirm()
-        return try vault.get()
+        return try read.confirmed { chain in try replayVersion2(chain, file: file, path: path) }
     }
 
     /// The vault a version-2 file's commits replay to, under the first slot copy they were made under.

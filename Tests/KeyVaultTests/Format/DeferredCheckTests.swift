@@ -50,20 +50,22 @@ struct DeferredCheckTests {
     @Test func aLargeCommitWithABadCheckIsRefusedOnlyOnceItsCheckIsConfirmed() throws {
         let (path, chain, key) = try file()
         // Intact: every commit comes back as written, the chain holds, and the deferred checks confirm.
-        let (intact, checks) = try ChainFile.readDeferringChecks(from: OpenFile.open(path, what: "vault"))
-        try checks.confirm()
+        let intact = try ChainFile.readDeferringChecks(from: OpenFile.open(path, what: "vault")).confirmed { $0 }
         #expect(intact.commits.map(\.check) == chain.commits.map(\.check))
         #expect(CommitChain.firstBroken(intact.commits, key: key) == nil)
 
         for large in [0, 3] {
             let commit = chain.commits[large]
             // One byte of its changes, its check and mac left as they were: the walk goes on (the check is not
-            // computed yet), the confirmation refuses it with the reader's message for a bad check.
+            // computed yet) and the work on the chain runs, but neither its value nor its error comes out: the
+            // confirmation refuses the file with the reader's message for a bad check.
             let flipped = try files.copy(path, as: "flipped-\(large).kv")
             try files.overwrite(flipped, at: commit.offset + FormatV2.commitHeadCount + 5 + 1_000, with: [0xEE])
-            let (read, pending) = try ChainFile.readDeferringChecks(from: OpenFile.open(flipped, what: "vault"))
-            #expect(read.commits.count == chain.commits.count)
-            #expect(Self.message { try pending.confirm() } == Self.badCheck(commit.offset))
+            let read = try ChainFile.readDeferringChecks(from: OpenFile.open(flipped, what: "vault"))
+            var worked = 0
+            #expect(Self.message { _ = try read.confirmed { chain in worked = chain.commits.count } } == Self.badCheck(commit.offset))
+            #expect(Self.message { try read.confirmed { _ in throw KeyVaultError.damaged("the work's own error") } } == Self.badCheck(commit.offset))
+            #expect(worked == chain.commits.count)
             #expect(files.damage(of: flipped) == Self.badCheck(commit.offset))
         }
     }
@@ -102,11 +104,14 @@ struct DeferredCheckTests {
         try files.overwrite(second, at: chain.commits[4].offset + FormatV2.commitHeadCount + 7, with: [0x55])
         #expect(files.damage(of: second) == Self.badCheck(fourth.offset))
 
-        // A large commit whose changes no longer parse (a change's type made unknown and critical): the check is
-        // computed there and then, and it is what is reported, as before.
-        let unparsed = try files.copy(path, as: "unparsed.kv")
-        try files.overwrite(unparsed, at: first.offset + FormatV2.commitHeadCount + 45, with: [0x7E])
-        #expect(files.damage(of: unparsed) == Self.badCheck(first.offset))
+        // A large commit whose changes no longer parse — a change's type made unknown and critical, or its length
+        // beyond the commit: the check is computed there and then, and it is what is reported, as before.
+        let unknown = try files.copy(path, as: "unknown.kv")
+        try files.overwrite(unknown, at: first.offset + FormatV2.commitHeadCount + 45, with: [0x7E])
+        #expect(files.damage(of: unknown) == Self.badCheck(first.offset))
+        let overrun = try files.copy(path, as: "overrun.kv")
+        try files.overwrite(overrun, at: first.offset + FormatV2.commitHeadCount + 46, with: [0x7F, 0xFF, 0xFF, 0xFF])
+        #expect(files.damage(of: overrun) == Self.badCheck(first.offset))
     }
 
     /// Through the library: an upgraded vault's one commit of more than a mebibyte, one letter of an entry's label
@@ -131,9 +136,22 @@ struct DeferredCheckTests {
         var bytes = try TestFiles.bytes(v2)
         let needle = Array("2718 label text".utf8)
         let at = try #require((commit.offset..<commit.end).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
-        bytes[at + 5] = UInt8(ascii: "L")
-        let edited = "\(dir)/edited.kv"
-        try Data(bytes).write(to: URL(fileURLWithPath: edited))
-        #expect(Self.message { _ = try Vault.open(atPath: edited) } == Self.badCheck(commit.offset))
+        func written(_ bytes: [UInt8], as name: String) throws -> String {
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/\(name)"))
+            return "\(dir)/\(name)"
+        }
+        var edited = bytes
+        edited[at + 5] = UInt8(ascii: "L")
+        #expect(Self.message { _ = try Vault.open(atPath: written(edited, as: "edited.kv")) } == Self.badCheck(commit.offset))
+
+        // A control character in the label, which the replay refuses: with the check left as it was, the bad check is
+        // still what is reported, not the replay's error — which is what a file writer who recomputes the check gets.
+        var refused = bytes
+        refused[at + 5] = 0x01
+        #expect(Self.message { _ = try Vault.open(atPath: written(refused, as: "refused.kv")) } == Self.badCheck(commit.offset))
+        let tail = commit.end - FormatV2.commitTailCount
+        refused.replaceSubrange(tail..<(tail + FormatV2.checkCount), with: Commit.check(of: refused[commit.offset..<tail]))
+        let replayError = Self.message { _ = try Vault.open(atPath: written(refused, as: "rechecked.kv")) }
+        #expect(replayError != nil && replayError != Self.badCheck(commit.offset), "\(replayError ?? "opened")")
     }
 }

@@ -167,20 +167,18 @@ struct ChainFile: Sendable {
     ///   invalid, a chunk or link that is not what a writer makes, a commit that fails its check, commits hidden behind
     ///   zeros. A torn last commit is not an error (``torn``).
     static func read(from file: OpenFile, salvaging: Bool = false) throws -> ChainFile {
-        let (chain, checks) = try readDeferringChecks(from: file, salvaging: salvaging)
-        try checks.confirm()
-        return chain
+        try readDeferringChecks(from: file, salvaging: salvaging).confirmed { $0 }
     }
 
     /// Reads as ``read(from:salvaging:)`` does, except that the checks of large commits (a mebibyte or more: an
-    /// upgrade's or a compaction's, 13 MiB at 100,000 entries) are hashed on other threads while the caller goes on
-    /// with the chain. Nothing read may be trusted, used or shown before ``PendingChecks/confirm()`` returns: it throws
-    /// the error ``read(from:salvaging:)`` would have thrown for the first commit whose check does not match, which
-    /// also comes before any error this read throws about what follows that commit.
-    static func readDeferringChecks(from file: OpenFile, salvaging: Bool = false) throws -> (ChainFile, PendingChecks) {
+    /// upgrade's or a compaction's, 13 MiB at 100,000 entries) are hashed on another thread while the caller works on
+    /// the chain, inside ``UncheckedChain/confirmed(_:)``: that throws the error ``read(from:salvaging:)`` would have
+    /// thrown for the first commit whose check does not match, ahead of anything the work returned or threw. This read
+    /// throws it too, ahead of any error about what follows that commit.
+    static func readDeferringChecks(from file: OpenFile, salvaging: Bool = false) throws -> UncheckedChain {
         let checks = PendingChecks()
         do {
-            return (try walk(file, salvaging: salvaging, checks: checks), checks)
+            return UncheckedChain(try walk(file, salvaging: salvaging, checks: checks), checks: checks)
         } catch {
             try checks.confirm()
             throw error

@@ -21,7 +21,8 @@ struct Change: Hashable, Sendable {
     }
 }
 
-/// A commit read from a file, its check verified (its chain is checked only with the vault key, by ``CommitChain``).
+/// A commit read from a file, its check verified — for a large one, once its reader's ``UncheckedChain`` is confirmed
+/// — (its chain is checked only with the vault key, by ``CommitChain``).
 struct Commit: Sendable {
     /// Where its head starts in the file.
     let offset: Int

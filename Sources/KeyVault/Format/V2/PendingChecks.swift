@@ -25,9 +25,13 @@ final class PendingChecks {
 
     /// Starts hashing `commits`, which lie in `bytes` (their chunk's, from its start), on another thread; `now` hashes
     /// them on this one (the walk stopped at an error: a check that fails before it is what is reported).
+    ///
+    /// One thread at most is running: a chunk's thread starts once the one before it has ended. A file of 255 chunks
+    /// of a mebibyte each would otherwise start 255 threads, each holding its stack until the confirmation.
     func check(_ commits: [Commit], in bytes: [UInt8], now: Bool) {
         guard !commits.isEmpty else { return }
         let work: @Sendable () -> Int? = { commits.first { !constantTimeEqual(KeyVault.Commit.check(of: bytes[$0.body]), $0.check) }?.offset }
+        _ = chunks.last?.wait()
         chunks.append(now ? BackgroundTask(done: work()) : BackgroundTask(work))
     }
 
@@ -39,5 +43,26 @@ final class PendingChecks {
                 throw KeyVaultError.damaged("vault damaged: the commit at byte \(offset) is damaged: its check does not match")
             }
         }
+    }
+}
+
+/// A version-2 file read whose large commits may still be being checked (``ChainFile/readDeferringChecks(from:salvaging:)``).
+/// Its chain is reached only through ``confirmed(_:)``, which returns nothing and throws nothing from the work done
+/// on it before every check has matched.
+struct UncheckedChain {
+    private let chain: ChainFile
+    private let checks: PendingChecks
+
+    init(_ chain: ChainFile, checks: PendingChecks) {
+        self.chain = chain
+        self.checks = checks
+    }
+
+    /// Runs `body` on the chain while the checks go on, then waits for them: the first that does not match is
+    /// thrown (whatever `body` returned or threw); when all match, `body`'s value or error.
+    func confirmed<T>(_ body: (ChainFile) throws -> T) throws -> T {
+        let result = Result { try body(chain) }
+        try checks.confirm()
+        return try result.get()
     }
 }
