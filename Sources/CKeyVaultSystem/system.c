@@ -151,3 +151,11 @@ int kv_copy_access_acl(int from, int to) {
     return fsetxattr(to, "system.posix_acl_access", buffer, (size_t)n, 0) == 0 ? 1 : -1;
 }
 int kv_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+long long kv_seek_data(int fd, long long offset) {
+    return (long long)lseek(fd, (off_t)offset, SEEK_DATA);
+}
+
+long long kv_seek_hole(int fd, long long offset) {
+    return (long long)lseek(fd, (off_t)offset, SEEK_HOLE);
+}

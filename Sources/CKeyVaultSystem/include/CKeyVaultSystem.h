@@ -64,4 +64,9 @@ long long kv_memlock_limit(void);
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends are closed in programs this process starts. Returns 0, or -1 with errno.
 int kv_pipe_cloexec(int fds[2]);
 
+/// lseek(fd, offset, SEEK_DATA) and lseek(fd, offset, SEEK_HOLE): the first byte of data, or of a hole, at or after
+/// `offset` (a hole is never-written space, which reads as zeros; the end of the file counts as a hole). Returns the offset, or -1 with errno set (ENXIO: no data at or after `offset`).
+long long kv_seek_data(int fd, long long offset);
+long long kv_seek_hole(int fd, long long offset);
+
 #endif

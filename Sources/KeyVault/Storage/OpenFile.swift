@@ -97,22 +97,49 @@ final class OpenFile: @unchecked Sendable {
         }
     }
 
-    /// Whether the `count` bytes at `offset` are all zeros, read a piece at a time into one buffer: what a reader
-    /// checks of a chunk's unused capacity without holding it in memory.
+    /// Whether the `count` bytes at `offset` are all zeros: what a reader checks of a chunk's unused capacity without
+    /// holding it in memory. Holes — space never written (``AtomicFile/leaveZeros(_:)``) — are zeros and are passed
+    /// without reading them (lseek SEEK_DATA); the data between is read a piece at a time into
+    /// one buffer. Where the file system cannot say, everything is read.
     ///
     /// - Throws: as ``read(count:at:what:)``: an I/O error, or the file ending early.
     func isZero(count: Int, at offset: Int, what: String) throws -> Bool {
-        let piece = 1 << 18
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(max(count, 1), piece), alignment: 8)
-        defer { buffer.deallocate() }
-        var done = 0
-        while done < count {
-            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, count - done)])
-            try fill(part, at: offset + done, what: what)
-            guard Self.isAllZero(UnsafeRawBufferPointer(part)) else { return false }
-            done += part.count
+        let end = offset + count
+        var position = offset
+        var buffer: UnsafeMutableRawBufferPointer?
+        defer { buffer?.deallocate() }
+        while position < end {
+            let (data, hole) = dataExtent(from: position, end: end)
+            guard let data, data < end else {
+                // Zeros to `end`, if the file still reaches it.
+                guard Int(try status(what: what).st_size) >= end else {
+                    throw KeyVaultError.damaged("vault damaged or truncated: \(what) ends early (\(path) changed while being read?)")
+                }
+                return true
+            }
+            let stop = min(max(hole, data + 1), end)
+            position = data
+            let piece = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: min(stop - position, 1 << 18), alignment: 8)
+            buffer = piece
+            while position < stop {
+                let part = UnsafeMutableRawBufferPointer(rebasing: piece[..<min(piece.count, stop - position)])
+                try fill(part, at: position, what: what)
+                guard Self.isAllZero(UnsafeRawBufferPointer(part)) else { return false }
+                position += part.count
+            }
         }
         return true
+    }
+
+    /// The next data at or after `position` and the hole after it (nil data: only holes before the end of the file);
+    /// all data to `end` where the file system cannot say.
+    private func dataExtent(from position: Int, end: Int) -> (data: Int?, hole: Int) {
+        do throws(SyscallFailure) {
+            guard let data = try Syscalls.nextData(fd, from: position) else { return (nil, end) }
+            return (data, try Syscalls.nextHole(fd, from: data))
+        } catch {
+            return (position, end)
+        }
     }
 
     /// Whether every byte is zero, eight at a time.

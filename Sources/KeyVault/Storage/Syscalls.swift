@@ -87,6 +87,28 @@ package enum Syscalls {
         while Glibc.ftruncate(fd, off_t(size)) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
     }
 
+    /// Where the first data at or after `offset` is (lseek SEEK_DATA): nil when there is none before the end of the
+    /// file (ENXIO). Throws for anything else (a file system without holes answers with `offset` itself). Space
+    /// reserved with fallocate counts as data once a read has put its zeros in the page cache.
+    static func nextData(_ fd: Int32, from offset: Int) throws(SyscallFailure) -> Int? {
+        let found = kv_seek_data(fd, Int64(offset))
+        if found >= 0 { return Int(found) }
+        if errno == ENXIO { return nil }
+        throw SyscallFailure(errno)
+    }
+
+    /// Where the first hole at or after `offset` is (lseek SEEK_HOLE); the end of the file counts as one.
+    static func nextHole(_ fd: Int32, from offset: Int) throws(SyscallFailure) -> Int {
+        let found = kv_seek_hole(fd, Int64(offset))
+        if found >= 0 { return Int(found) }
+        throw SyscallFailure(errno)
+    }
+
+    /// Moves `fd`'s file position to `offset` (lseek SEEK_SET).
+    static func seek(_ fd: Int32, to offset: Int) throws(SyscallFailure) {
+        if Glibc.lseek(fd, off_t(offset), SEEK_SET) < 0 { throw SyscallFailure(errno) }
+    }
+
     static func fsync(_ fd: Int32) throws(SyscallFailure) {
         while Glibc.fsync(fd) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
     }

@@ -74,8 +74,9 @@ extension Vault {
             let copy = SlotCopy(seq: 1, identityBytes: identity.associatedBytes, threshold: k, slots: slots)
             let file = ChainWriter.newFile(
                 copy: copy, changes: try LogicalState(v1: parsed).initialChanges, keysCount: 0,
-                macKey: try KeyDerivation.subkey(.commitChain, of: vaultKey))
+                macKey: try KeyDerivation.subkey(.commitChain, of: vaultKey), padded: false)
             try out.write(file.bytes)
+            try out.leaveZeros(file.keysOffset - file.bytes.count)
         } else {
             try out.write(header.encoded)
         }

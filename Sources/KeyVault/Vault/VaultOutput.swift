@@ -98,10 +98,11 @@ final class VaultOutput {
                 let out = try AtomicFile(finalPath: target)
                 try out.keepOwnership(of: try lock.file.status(what: "vault"), source: lock.file.fd)
                 let keysCount = header.ciphertextAreaCount
-                let (head, keysOffset, _, _) = ChainWriter.newFile(
-                    copy: copy, changes: state.initialChanges, keysCount: keysCount, macKey: try KeyDerivation.subkey(.commitChain, of: key))
-                precondition(keysCount == 0 || keysOffset == head.count)
+                let (head, chunkEnd, _, _) = ChainWriter.newFile(
+                    copy: copy, changes: state.initialChanges, keysCount: keysCount, macKey: try KeyDerivation.subkey(.commitChain, of: key),
+                    padded: false)
                 try out.write(head)
+                try out.leaveZeros(chunkEnd - head.count)
                 mode = .version2Rewrite(out, keysCount: keysCount)
             }
         default:

@@ -53,4 +53,68 @@ struct OpenFileTests {
             #expect(bytes.capacity >= 50_000)
         }
     }
+
+    /// Zeros are zeros however the file holds them — a hole, zeros written — and one byte that is not zero is found
+    /// wherever it lies among them; a range past the end of the file is refused.
+    @Test func zerosAreFoundInHolesReservedSpaceAndDataAlike() throws {
+        let path = NSTemporaryDirectory() + "kv-zeros-" + UUID().uuidString
+        defer { unlink(path) }
+        let block = 4096
+        // In blocks: data [0, 2), hole [2, 40), zeros written [40, 41), hole [41, 80), zeros written [80, 82), hole
+        // [82, 300), and one zero byte written at the very end.
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(pwrite(fd, [UInt8](repeating: 7, count: 2 * block), 2 * block, 0) == 2 * block)
+        #expect(ftruncate(fd, off_t(300 * block + 1)) == 0)
+        #expect(pwrite(fd, [UInt8](repeating: 0, count: block), block, off_t(40 * block)) == block)
+        #expect(pwrite(fd, [UInt8](repeating: 0, count: 2 * block), 2 * block, off_t(80 * block)) == 2 * block)
+        #expect(pwrite(fd, [0], 1, off_t(300 * block)) == 1)
+        // As the file system reports it: the holes are not data, so they are passed unread.
+        #expect(try Syscalls.nextData(fd, from: 2 * block) == 40 * block)
+        #expect(try Syscalls.nextData(fd, from: 41 * block) == 80 * block)
+        let file = try OpenFile.open(path, what: "test file")
+        let rest = 300 * block + 1 - 2 * block
+        #expect(try file.isZero(count: rest, at: 2 * block, what: "test file"))
+        #expect(try !file.isZero(count: 10, at: 2 * block - 1, what: "test file"))
+        #expect(try file.isZero(count: 0, at: 300 * block + 1, what: "test file"))
+
+        // One byte anywhere: in a hole, among the zeros written, at the very end.
+        for at in [2 * block, 39 * block + 4095, 40 * block, 40 * block + 4095, 60 * block + 17, 80 * block + 1, 82 * block, 299 * block, 300 * block] {
+            #expect(pwrite(fd, [0x01], 1, off_t(at)) == 1)
+            #expect(try !file.isZero(count: rest, at: 2 * block, what: "test file"), "a byte at \(at)")
+            #expect(try file.isZero(count: at - 2 * block, at: 2 * block, what: "test file"), "zeros before \(at)")
+            #expect(pwrite(fd, [0x00], 1, off_t(at)) == 1)
+        }
+
+        // Past the end of the file, behind a hole: refused as a read past the end is.
+        #expect(ftruncate(fd, off_t(200 * block)) == 0)
+        do {
+            _ = try file.isZero(count: 150 * block, at: 100 * block, what: "test file")
+            Issue.record("a range past the end was read as zeros")
+        } catch let error as KeyVaultError {
+            #expect(error.message == "vault damaged or truncated: test file ends early (\(path) changed while being read?)")
+        }
+    }
+
+    /// Room left between two writes reads as zeros, is a hole, and the next write follows it.
+    @Test func roomLeftByAnAtomicFileReadsAsZerosAndIsAHole() throws {
+        let dir = NSTemporaryDirectory() + "kv-room-" + UUID().uuidString
+        #expect(mkdir(dir, 0o700) == 0)
+        let path = dir + "/f"
+        let out = try AtomicFile(finalPath: path)
+        try out.write([1, 2, 3])
+        try out.leaveZeros(0)
+        try out.leaveZeros(5 << 20)
+        try out.write([4, 5])
+        try out.leaveZeros(9_000)
+        try out.commit(replacing: false)
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        #expect(try Syscalls.nextData(fd, from: 4096).map { $0 >= 5 << 20 } == true)
+        let bytes = try TestFiles.bytes(path)
+        #expect(bytes.count == 3 + (5 << 20) + 2 + 9_000)
+        #expect(bytes.prefix(3) == [1, 2, 3] && bytes[(3 + (5 << 20))...].prefix(2) == [4, 5])
+        #expect(bytes[3..<(3 + (5 << 20))].allSatisfy { $0 == 0 } && bytes.suffix(9_000).allSatisfy { $0 == 0 })
+    }
 }

@@ -74,8 +74,12 @@ enum ChainWriter {
     /// A new file up to the end of its first chunk — preamble, both slot copies, and one chunk holding the first
     /// commit (the base change, then `changes`) — and where its sealed keys go: right after, `keysCount` bytes.
     ///
-    /// The chunk has room for twice what it holds (at least 16 KiB), so the next commits are appends.
-    static func newFile(copy: SlotCopy, changes: [Change], keysCount: Int, macKey: SecretBytes) -> (bytes: [UInt8], keysOffset: Int, check: [UInt8], mac: [UInt8]) {
+    /// The chunk has room for twice what it holds (at least 16 KiB), so the next commits are appends. Not `padded`,
+    /// the bytes end with the commit, and the writer makes the room up to `keysOffset` (the chunk's end) as zeros it
+    /// does not write (``AtomicFile/leaveZeros(_:)``).
+    static func newFile(
+        copy: SlotCopy, changes: [Change], keysCount: Int, macKey: SecretBytes, padded: Bool = true
+    ) -> (bytes: [UInt8], keysOffset: Int, check: [UInt8], mac: [UInt8]) {
         let size = copy.minimumSize
         let chunkOffset = FormatV2.blockSize + 2 * size
         let all = [base(copy)] + changes
@@ -97,7 +101,7 @@ enum ChainWriter {
         bytes += body
         bytes += check
         bytes += mac
-        bytes += [UInt8](repeating: 0, count: chunkOffset + capacity - bytes.count)
+        if padded { bytes.appendZeros(chunkOffset + capacity - bytes.count) }
         return (bytes, chunkOffset + capacity, check, mac)
     }
 
