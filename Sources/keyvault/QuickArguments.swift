@@ -24,15 +24,15 @@ enum QuickArguments {
     }
 
     /// Options every unlocking command shares (``UnlockOptions``, ``TokenOptions``, ``HistoryOptions``).
-    private static let unlockOptions: Set<String> = ["--passphrase-file", "--identity", "--identity-passphrase-file", "--pkcs11-module", "--pin-file"]
-    private static let historyFlags: Set<String> = ["--accept-rollback", "--endorse"]
+    private static let unlockOptions: [String] = ["--passphrase-file", "--identity", "--identity-passphrase-file", "--pkcs11-module", "--pin-file"]
+    private static let historyFlags: [String] = ["--accept-rollback", "--endorse"]
 
     private static func seal(_ arguments: ArraySlice<String>) -> Seal? {
-        let options: Set<String> = ["--role", "--host", "--key", "--label", "--key-password-file"]
+        let options = ["--role", "--host", "--key", "--label", "--key-password-file"]
         guard
             let scan = Scan(
-                arguments, options: options.union(unlockOptions), repeatable: ["--identity"],
-                flags: historyFlags.union(["--not-in-inventory", "--force"]))
+                arguments, options: options + unlockOptions, repeatable: ["--identity"],
+                flags: historyFlags + ["--not-in-inventory", "--force"])
         else { return nil }
         guard let role = scan.value("--role") else { return nil }
         var command = Seal()
@@ -52,11 +52,11 @@ enum QuickArguments {
     }
 
     private static func restore(_ arguments: ArraySlice<String>) -> Restore? {
-        let options: Set<String> = ["--role", "--out", "--version", "--key-password-out"]
+        let options = ["--role", "--out", "--version", "--key-password-out"]
         guard
             let scan = Scan(
-                arguments, options: options.union(unlockOptions), repeatable: ["--identity"],
-                flags: historyFlags.union(["--show-key-password", "--force", "--salvage"]))
+                arguments, options: options + unlockOptions, repeatable: ["--identity"],
+                flags: historyFlags + ["--show-key-password", "--force", "--salvage"])
         else { return nil }
         guard let role = scan.value("--role") else { return nil }
         var version: UInt32?
@@ -82,15 +82,18 @@ enum QuickArguments {
     }
 
     /// One pass over the arguments: the vault path, each option's values in order, the flags given.
+    ///
+    /// Lists, not sets or dictionaries of strings: their first use makes the Swift runtime look `String: Hashable` up
+    /// among the binary's 4,000 protocol conformances (235,000 instructions), for a dozen options.
     private struct Scan {
         let vault: VaultArgument
-        let values: [String: [String]]
-        let flags: Set<String>
+        let values: [(option: String, value: String)]
+        let flags: [String]
 
-        init?(_ arguments: ArraySlice<String>, options: Set<String>, repeatable: Set<String>, flags known: Set<String>) {
+        init?(_ arguments: ArraySlice<String>, options: [String], repeatable: [String], flags known: [String]) {
             var path: String?
-            var values: [String: [String]] = [:]
-            var flags: Set<String> = []
+            var values: [(option: String, value: String)] = []
+            var flags: [String] = []
             var i = arguments.startIndex
             while i < arguments.endIndex {
                 let token = arguments[i]
@@ -102,15 +105,16 @@ enum QuickArguments {
                     continue
                 }
                 if known.contains(token) {
-                    guard flags.insert(token).inserted else { return nil }
+                    guard !flags.contains(token) else { return nil }
+                    flags.append(token)
                     continue
                 }
                 guard options.contains(token), i < arguments.endIndex else { return nil }
                 let value = arguments[i]
                 i += 1
                 guard !value.isEmpty, value == "-" || !value.hasPrefix("-") else { return nil }
-                guard values[token] == nil || repeatable.contains(token) else { return nil }
-                values[token, default: []].append(value)
+                guard !values.contains(where: { $0.option == token }) || repeatable.contains(token) else { return nil }
+                values.append((token, value))
             }
             guard let path else { return nil }
             var vault = VaultArgument()
@@ -120,7 +124,7 @@ enum QuickArguments {
             self.flags = flags
         }
 
-        func value(_ option: String) -> String? { values[option]?.last }
+        func value(_ option: String) -> String? { values.last { $0.option == option }?.value }
 
         var unlock: UnlockOptions {
             var token = TokenOptions()
@@ -128,7 +132,7 @@ enum QuickArguments {
             token.pinFile = value("--pin-file")
             var unlock = UnlockOptions()
             unlock.passphraseFile = value("--passphrase-file")
-            unlock.identities = values["--identity"] ?? []
+            unlock.identities = values.filter { $0.option == "--identity" }.map(\.value)
             unlock.identityPassphraseFile = value("--identity-passphrase-file")
             unlock.token = token
             return unlock

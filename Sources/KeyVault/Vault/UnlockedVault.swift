@@ -23,11 +23,11 @@ public final class UnlockedVault: @unchecked Sendable {
     /// Things the operator should know, e.g. an expired certificate that still unlocked.
     public let warnings: [String]
     /// The secret side of each opened slot that its custodian can endorse (by 0-based slot).
-    let endorsers: [Int: Endorser]
+    let endorsers: SmallMap<Endorser>
     /// The vault key's public commitment: the Ed25519 public key whose seed is `Subkey(7)`.
     let keyCommitment: [UInt8]
     /// The check key of each opened slot (by 0-based slot), derived from its payload: for check-ins and commitments.
-    let checkKeys: [Int: CheckKey]
+    let checkKeys: SmallMap<CheckKey>
 
     /// - Parameters:
     ///   - knownAuthentic: the result of checking this very header (same bytes) under the same key before, so that
@@ -40,7 +40,7 @@ public final class UnlockedVault: @unchecked Sendable {
     ///     releases them.
     init(
         vault: Vault, vaultKey: SecretBytes, openedSlots: [Int] = [], passphraseVerified: Bool = false, warnings: [String] = [],
-        endorsers: [Int: Endorser] = [:], checkKeys: [Int: CheckKey] = [:], knownAuthentic: Bool? = nil, provenChain: [Commit] = [],
+        endorsers: SmallMap<Endorser> = [:], checkKeys: SmallMap<CheckKey> = [:], knownAuthentic: Bool? = nil, provenChain: [Commit] = [],
         sibling: UnlockedVault? = nil
     ) throws {
         self.checkKeys = checkKeys

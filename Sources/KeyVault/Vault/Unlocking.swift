@@ -21,8 +21,8 @@ extension Vault {
         var opened: [Int] = []
         var warnings: [String] = []
         var passphraseOpened = false
-        var endorsers: [Int: Endorser] = [:]
-        var checkKeys: [Int: CheckKey] = [:]
+        var endorsers: SmallMap<Endorser> = [:]
+        var checkKeys: SmallMap<CheckKey> = [:]
         let needed = header.threshold.map(Int.init) ?? 1
         let offered = credentials.slotIdentities
         for (index, record) in header.slots.enumerated() where payloads.count < needed {

@@ -14,7 +14,7 @@ struct LogicalState: Equatable, Sendable {
     var records = RecordRuns()
     var entryCount = 0
     /// Section bodies by type; the audit log (`06`) is kept apart, in ``log``.
-    var sections: [UInt8: [UInt8]] = [:]
+    var sections = SmallMap<[UInt8]>()
     /// Records dropped from the log's start and the mac they ended on (section `06`'s header).
     var dropped: UInt64 = 0
     var anchor = [UInt8](repeating: 0, count: 32)
@@ -22,7 +22,7 @@ struct LogicalState: Equatable, Sendable {
     var logItems = LogItems()
     /// Per-entry sections being upserted into, as items with an index by entry: built at a section's first upsert in
     /// a replay and laid out again by ``finish()``, so that a replay of many upserts stays linear.
-    private var upserting: [UInt8: ItemIndex] = [:]
+    private var upserting = SmallMap<ItemIndex>()
 
     private struct ItemIndex: Equatable, Sendable {
         var items: [[UInt8]]
@@ -32,7 +32,8 @@ struct LogicalState: Equatable, Sendable {
     /// Equal states, comparing the large byte arrays with `memcmp` (a 100,000-entry vault's records are 13 MiB).
     static func == (l: LogicalState, r: LogicalState) -> Bool {
         l.entryCount == r.entryCount && l.dropped == r.dropped && l.anchor == r.anchor && l.records == r.records
-            && l.sections.count == r.sections.count && l.sections.allSatisfy { type, body in r.sections[type].map { sameBytes(body, $0[...]) } ?? false }
+            && l.sections.count == r.sections.count
+            && zip(l.sections.pairs, r.sections.pairs).allSatisfy { $0.key == $1.key && sameBytes($0.value, $1.value[...]) }
             && l.logItems == r.logItems && l.upserting == r.upserting
     }
 
@@ -46,8 +47,9 @@ struct LogicalState: Equatable, Sendable {
     }
 
     static let logType: UInt8 = 0x06
-    /// Sections whose items each name one entry (role, host, version: fields 1-3), which change `05` upserts.
-    static let perEntrySections: Set<UInt8> = [0x04, 0x05, 0x08]
+    /// Whether the items of sections of `type` each name one entry (role, host, version: fields 1-3): the sections
+    /// change `05` upserts (passwords, drills, retired).
+    static func isPerEntry(_ type: UInt8) -> Bool { type == 0x04 || type == 0x05 || type == 0x08 }
 
     /// The state of a version-1 header: what an upgrade's first commit carries.
     init(v1 header: VaultHeader) throws {
@@ -148,7 +150,7 @@ struct LogicalState: Equatable, Sendable {
             upserting.removeValue(forKey: type)
             if change.body.count == 1 { sections.removeValue(forKey: type) } else { sections[type] = Array(change.body.dropFirst()) }
         case .itemsUpserted:
-            guard let type = change.body.first, Self.perEntrySections.contains(type) else {
+            guard let type = change.body.first, Self.isPerEntry(type) else {
                 throw KeyVaultError.damaged("vault damaged: an item upsert for a section whose items do not name entries")
             }
             var index: ItemIndex
@@ -196,8 +198,8 @@ struct LogicalState: Equatable, Sendable {
     /// Lays out the sections upserted into (``upserting``) and drops the log's records beyond its cap: the state as
     /// a reader compares and writes it. A replay ends with this.
     mutating func finish() {
-        for (type, index) in upserting { sections[type] = Self.itemList(index.items) }
-        upserting = [:]
+        for (type, index) in upserting.pairs { sections[type] = Self.itemList(index.items) }
+        upserting.removeAll()
         trimLog()
     }
 
@@ -300,7 +302,7 @@ struct LogicalState: Equatable, Sendable {
 
     /// Every section, the audit log's included, in ascending type.
     var allSections: [(UInt8, [UInt8])] {
-        var all = sections.map { ($0.key, $0.value) }
+        var all = sections.pairs.map { (UInt8($0.key), $0.value) }
         if !logItems.isEmpty || dropped > 0 {
             var w = ByteWriter()
             w.u64(dropped)

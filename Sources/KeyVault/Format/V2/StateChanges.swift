@@ -12,7 +12,7 @@ extension LogicalState {
             changes.append(Change(type: Change.Kind.logBase.rawValue, body: w.bytes))
         }
         if !records.isEmpty { changes.append(Change(type: Change.Kind.entries.rawValue, body: records.contiguous)) }
-        for type in sections.keys.sorted() { changes.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [type] + sections[type]!)) }
+        for (type, body) in sections.pairs { changes.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [UInt8(type)] + body)) }
         if !logItems.isEmpty { changes.append(Change(type: Change.Kind.auditRecords.rawValue, body: logItems.list())) }
         return changes
     }
@@ -31,13 +31,15 @@ extension LogicalState {
             changes.append(Change(type: Change.Kind.entries.rawValue, body: new.records.dropFirst(records.count).contiguous))
         }
         var replaced: [Change] = [], upserted: [Change] = []
-        for type in Set(sections.keys).union(new.sections.keys).sorted() where sections[type] != new.sections[type] {
-            if upserting, Self.perEntrySections.contains(type), let old = sections[type], let now = new.sections[type],
+        // Every type either holds, ascending, once.
+        let types = (sections.keys + new.sections.keys).sorted()
+        for (i, type) in types.enumerated() where (i == 0 || types[i - 1] != type) && sections[type] != new.sections[type] {
+            if upserting, Self.isPerEntry(UInt8(type)), let old = sections[type], let now = new.sections[type],
                 let items = try? Self.upserts(from: old, to: now)
             {
-                upserted.append(Change(type: Change.Kind.itemsUpserted.rawValue, body: [type] + Self.itemList(items)))
+                upserted.append(Change(type: Change.Kind.itemsUpserted.rawValue, body: [UInt8(type)] + Self.itemList(items)))
             } else {
-                replaced.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [type] + (new.sections[type] ?? [])))
+                replaced.append(Change(type: Change.Kind.sectionReplaced.rawValue, body: [UInt8(type)] + (new.sections[type] ?? [])))
             }
         }
         changes += replaced + upserted
