@@ -55,13 +55,11 @@ let package = Package(
             // 4,000) on first use: 0.75 M of the 7.0 M instructions a whole `seal` took (docs/BENCHMARKS.md). Only for
             // the tool: a library target with unsafe flags could not be a versioned dependency of another package.
             swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])],
-            // A release build links libstdc++ statically (StaticLink/libstdc++.so says why), with lld, whose packed
-            // relative relocations (DT_RELR, read by glibc 2.36 and later) make the 41,000 pointers fixed up at every
-            // start a table of 8 KB instead of 990 KB (190,000 instructions of each command); gold cannot write them.
-            // Debug and sanitizer builds link as the toolchain does.
+            // A release build links libstdc++ statically (StaticLink/libstdc++.so says why); debug and sanitizer builds
+            // link as the toolchain does.
             linkerSettings: [
                 .unsafeFlags(
-                    ["-L\(Context.packageDirectory)/Sources/keyvault/StaticLink", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                    ["-L\(Context.packageDirectory)/Sources/keyvault/StaticLink"],
                     .when(platforms: [.linux], configuration: .release)
                 )
             ]

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <signal.h>
 #include <string.h>
@@ -158,4 +159,10 @@ long long kv_seek_data(int fd, long long offset) {
 
 long long kv_seek_hole(int fd, long long offset) {
     return (long long)lseek(fd, (off_t)offset, SEEK_HOLE);
+}
+
+long long kv_file_system_type(int fd) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return -1;
+    return (long long)info.f_type;
 }

@@ -69,4 +69,7 @@ int kv_pipe_cloexec(int fds[2]);
 long long kv_seek_data(int fd, long long offset);
 long long kv_seek_hole(int fd, long long offset);
 
+/// fstatfs(fd).f_type: the magic number of `fd`'s file system (0xEF53 for ext2/3/4), or -1 with errno set.
+long long kv_file_system_type(int fd);
+
 #endif

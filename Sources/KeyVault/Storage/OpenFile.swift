@@ -99,17 +99,21 @@ final class OpenFile: @unchecked Sendable {
 
     /// Whether the `count` bytes at `offset` are all zeros: what a reader checks of a chunk's unused capacity without
     /// holding it in memory. Holes — space never written (``AtomicFile/leaveZeros(_:)``) — are zeros and are passed
-    /// without reading them (lseek SEEK_DATA); the data between is read a piece at a time into
-    /// one buffer. Where the file system cannot say, everything is read.
+    /// without reading them (lseek SEEK_DATA), on the file systems whose answers are known to hold
+    /// (``Syscalls/reportsHolesReliably(_:)``); the data between is read a piece at a time into one buffer. Anywhere
+    /// else, or when an answer makes no sense, everything is read.
     ///
     /// - Throws: as ``read(count:at:what:)``: an I/O error, or the file ending early.
     func isZero(count: Int, at offset: Int, what: String) throws -> Bool {
         let end = offset + count
         var position = offset
+        // (A hole skipped where there is data would hide a commit behind zeros: OpenZFS has reported holes over dirty
+        // data, and a FUSE server answers lseek itself.)
+        let seeks = count > 0 && Syscalls.reportsHolesReliably(fd)
         var buffer: UnsafeMutableRawBufferPointer?
         defer { buffer?.deallocate() }
         while position < end {
-            let (data, hole) = dataExtent(from: position, end: end)
+            let (data, hole) = seeks ? dataExtent(from: position, end: end) : (position, end)
             guard let data, data < end else {
                 // Zeros to `end`, if the file still reaches it.
                 guard Int(try status(what: what).st_size) >= end else {
@@ -117,9 +121,10 @@ final class OpenFile: @unchecked Sendable {
                 }
                 return true
             }
-            let stop = min(max(hole, data + 1), end)
+            let stop = min(hole, end)
             position = data
-            let piece = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: min(stop - position, 1 << 18), alignment: 8)
+            // Sized for the whole rest, not this region: a file of many small data regions is read in few reads.
+            let piece = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: min(end - position, 1 << 18), alignment: 8)
             buffer = piece
             while position < stop {
                 let part = UnsafeMutableRawBufferPointer(rebasing: piece[..<min(piece.count, stop - position)])
@@ -132,11 +137,13 @@ final class OpenFile: @unchecked Sendable {
     }
 
     /// The next data at or after `position` and the hole after it (nil data: only holes before the end of the file);
-    /// all data to `end` where the file system cannot say.
+    /// all data to `end` where the file system cannot say, or says something that goes backwards or is empty.
     private func dataExtent(from position: Int, end: Int) -> (data: Int?, hole: Int) {
         do throws(SyscallFailure) {
             guard let data = try Syscalls.nextData(fd, from: position) else { return (nil, end) }
-            return (data, try Syscalls.nextHole(fd, from: data))
+            let hole = try Syscalls.nextHole(fd, from: data)
+            guard data >= position, hole > data else { return (position, end) }
+            return (data, hole)
         } catch {
             return (position, end)
         }

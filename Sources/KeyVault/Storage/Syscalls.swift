@@ -87,6 +87,13 @@ package enum Syscalls {
         while Glibc.ftruncate(fd, off_t(size)) != 0 { if errno != EINTR { throw SyscallFailure(errno) } }
     }
 
+    /// Whether `fd`'s file system is one whose lseek SEEK_DATA/SEEK_HOLE answers are trusted to never call data a
+    /// hole: ext2/3/4, XFS, Btrfs, tmpfs and F2FS (by `fstatfs`'s magic number). Not OpenZFS (holes reported over dirty
+    /// data: openzfs/zfs#8816, #11900), FUSE (the server answers), NFS, or anything unknown.
+    static func reportsHolesReliably(_ fd: Int32) -> Bool {
+        [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994, 0xF2F5_2010].contains(kv_file_system_type(fd))
+    }
+
     /// Where the first data at or after `offset` is (lseek SEEK_DATA): nil when there is none before the end of the
     /// file (ENXIO). Throws for anything else (a file system without holes answers with `offset` itself). Space
     /// reserved with fallocate counts as data once a read has put its zeros in the page cache.

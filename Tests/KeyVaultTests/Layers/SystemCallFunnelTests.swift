@@ -13,7 +13,7 @@ import KeyVaultTestSupport
         "fchown", "chown", "realpath", "getcwd", "dup2", "isatty", "tcgetattr", "tcsetattr", "gethostname", "uname",
         "getpwuid", "geteuid", "getuid", "getenv", "setenv", "clock_gettime", "usleep", "nanosleep", "prctl",
         "setrlimit", "getrlimit", "sigaction", "posix_spawn", "waitpid", "mlock", "munlock", "madvise", "strerror", "pthread_create",
-        "pthread_join", "lseek", "fallocate",
+        "pthread_join", "lseek", "fallocate", "fstatfs",
     ]
 
     /// Files allowed to call the operating system: the funnel itself, and the pthread mutex behind `Locked`.

@@ -117,4 +117,22 @@ struct OpenFileTests {
         #expect(bytes.prefix(3) == [1, 2, 3] && bytes[(3 + (5 << 20))...].prefix(2) == [4, 5])
         #expect(bytes[3..<(3 + (5 << 20))].allSatisfy { $0 == 0 } && bytes.suffix(9_000).allSatisfy { $0 == 0 })
     }
+
+    /// Holes are trusted on the file systems listed (tmpfs here) and on no other (procfs here, standing for FUSE, NFS
+    /// and ZFS: everything is read there).
+    @Test(.enabled(if: access("/dev/shm", W_OK) == 0, "needs a writable /dev/shm (tmpfs)"))
+    func holesAreTrustedOnlyOnListedFileSystems() throws {
+        let path = "/dev/shm/kv-fs-" + UUID().uuidString
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        #expect(Syscalls.reportsHolesReliably(fd))
+        let proc = open("/proc/self/status", O_RDONLY)
+        defer { close(proc) }
+        #expect(proc >= 0 && !Syscalls.reportsHolesReliably(proc))
+        #expect(!Syscalls.reportsHolesReliably(-1))
+    }
 }
