@@ -9,6 +9,9 @@ nonisolated(unsafe) private var state: (path: String, identity: CustodianIdentit
 
 private func setUp() -> (path: String, identity: CustodianIdentity) {
     if let state { return state }
+    // Every commit's check on the other thread, as a 13 MiB commit's is: the order of errors and the confirmation
+    // before anything is used are fuzzed too.
+    CheckDeferral.minimumCount = 64
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keyvault-fuzz-\(getpid())").path
     try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let identityPath = folder + "/alice.id"

@@ -29,7 +29,7 @@ struct TableHashTests {
             var word: UInt64 = 0
             for (k, b) in name.enumerated() { word |= UInt64(b) << UInt64(8 * k) }
             for key in [[1, word], [word, 1]] as [[UInt64]] {
-                key.withUnsafeBufferPointer { seen.insert(TableHash.hash($0)) }
+                _ = key.withUnsafeBufferPointer { seen.insert(TableHash.hash($0)) }
             }
         }
         #expect(seen.count == 200_000)

@@ -133,7 +133,7 @@ struct DeferredCheckTests {
         #expect(commit.count >= PendingChecks.minimumCount)
         #expect(try Vault.open(atPath: v2).unlock(with: credentials).isAuthentic)
 
-        var bytes = try TestFiles.bytes(v2)
+        let bytes = try TestFiles.bytes(v2)
         let needle = Array("2718 label text".utf8)
         let at = try #require((commit.offset..<commit.end).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
         func written(_ bytes: [UInt8], as name: String) throws -> String {

@@ -1,5 +1,12 @@
 // The checks of a version-2 file's large commits, hashed on other threads while the reader replays the file.
 
+/// From which size a commit's check is left to another thread.
+package enum CheckDeferral {
+    /// A mebibyte. The fuzzer (Sources/keyvault-fuzz) lowers it once, before its first input, so that every commit of
+    /// the small files it makes takes the deferred path; nothing else may change it (tests run in parallel).
+    package nonisolated(unsafe) static var minimumCount = 1 << 20
+}
+
 /// Large commits whose checks are being computed away from the reader's thread (docs/FORMAT-V2-DESIGN.md, "Reading").
 ///
 /// An upgrade's or a compaction's single commit holds the whole index: 13 MiB at 100,000 entries, whose BLAKE2b is a
@@ -18,7 +25,7 @@ final class PendingChecks {
 
     /// Commits from this size on (head and changes) are deferred: a mebibyte costs about a millisecond to hash, a
     /// thread some tens of microseconds to start.
-    static let minimumCount = 1 << 20
+    static var minimumCount: Int { CheckDeferral.minimumCount }
 
     /// Per chunk with deferred commits, in file order: the offset of its first commit whose check does not match.
     private var chunks: [BackgroundTask<Int?>] = []
