@@ -124,12 +124,10 @@ struct Commit: Sendable {
         let changes: [Change]
         do {
             changes = try parseChanges(body.dropFirst(FormatV2.commitHeadCount), offset: offset + FormatV2.commitHeadCount)
-        } catch let error as KeyVaultError where error.code == .unsupportedVersion {
+        } catch {
             // (A deferred check is computed now after all: a bad check is what is wrong first.)
             guard !deferred || constantTimeEqual(Commit.check(of: body), check) else { return .malformed("its check does not match") }
-            return .unsupported(error)
-        } catch {
-            guard !deferred || constantTimeEqual(Commit.check(of: body), check) else { return .malformed("its check does not match") }
+            if let error = error as? KeyVaultError, error.code == .unsupportedVersion { return .unsupported(error) }
             return .malformed("its changes do not parse")
         }
         let commit = Commit(
