@@ -18,16 +18,37 @@ enum Hashing {
     /// Unkeyed BLAKE2b-256 of `first ‖ second`, without joining them: a commit's check over megabytes of changes.
     static func blake2b(_ first: ArraySlice<UInt8>, _ second: ArraySlice<UInt8>) -> [UInt8] {
         _ = Sodium.isReady
-        var out = [UInt8](repeating: 0, count: digestCount)
-        // The state is 64-byte aligned in C, and opaque to Swift: sized and aligned here.
-        let state = UnsafeMutableRawPointer.allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
-        defer { state.deallocate() }
-        let s = OpaquePointer(state)
-        _ = crypto_generichash_init(s, nil, 0, digestCount)
-        first.withUnsafeBufferPointer { _ = crypto_generichash_update(s, $0.baseAddress, UInt64($0.count)) }
-        second.withUnsafeBufferPointer { _ = crypto_generichash_update(s, $0.baseAddress, UInt64($0.count)) }
-        _ = crypto_generichash_final(s, &out, digestCount)
-        return out
+        // The state is 64-byte aligned in C, and opaque to Swift: sized and aligned here, on the stack (this runs once
+        // per commit on every open, where a heap block each time showed in the profile).
+        return withUnsafeTemporaryAllocation(byteCount: crypto_generichash_statebytes(), alignment: 64) { state in
+            let s = OpaquePointer(state.baseAddress!)
+            _ = crypto_generichash_init(s, nil, 0, digestCount)
+            first.withUnsafeBufferPointer { _ = crypto_generichash_update(s, $0.baseAddress, UInt64($0.count)) }
+            second.withUnsafeBufferPointer { _ = crypto_generichash_update(s, $0.baseAddress, UInt64($0.count)) }
+            return [UInt8](unsafeUninitializedCapacity: digestCount) { out, written in
+                _ = crypto_generichash_final(s, out.baseAddress!, digestCount)
+                written = digestCount
+            }
+        }
+    }
+
+    /// BLAKE2b-256 keyed with `key` of the 64 bytes `first ‖ second` (32 bytes each), written to `out` (32 bytes):
+    /// one link of the commit chain, hashed for every commit on every open, so without a single allocation.
+    static func blake2b(
+        _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, key: SecretBytes, into out: UnsafeMutableRawBufferPointer
+    ) {
+        precondition(first.count == 32 && second.count == 32 && out.count == digestCount)
+        _ = Sodium.isReady
+        // Public bytes only (a mac and a check): the stack is fine for them.
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { message in
+            message.baseAddress!.copyMemory(from: first.baseAddress!, byteCount: 32)
+            (message.baseAddress! + 32).copyMemory(from: second.baseAddress!, byteCount: 32)
+            key.withUnsafeBytes { k in
+                _ = crypto_generichash(
+                    out.baseAddress!.assumingMemoryBound(to: UInt8.self), digestCount, message.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    64, k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
+            }
+        }
     }
 
     /// BLAKE2b-256 of `message` keyed with `key` (32 bytes).

@@ -114,6 +114,13 @@ extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible {
 }
 
 /// Constant-time comparison of two public-length byte strings (tags, checksums).
+func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    if a.isEmpty { return true }
+    return sodium_memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their length.
 func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     if a.isEmpty { return true }

@@ -119,7 +119,9 @@ struct Commit: Sendable {
         if tail.allSatisfy({ $0 == 0 }) { return .zeroTail(end: offset + tailStart + FormatV2.commitTailCount) }
         let deferred = body.count >= deferral && !ignoringCheck
         let check = deferred ? Array(tail.prefix(FormatV2.checkCount)) : Commit.check(of: body)
-        let checkMatches = deferred || constantTimeEqual(check, Array(tail.prefix(FormatV2.checkCount)))
+        let checkMatches =
+            deferred
+            || check.withUnsafeBytes { c in tail.withUnsafeBytes { t in constantTimeEqual(c, UnsafeRawBufferPointer(rebasing: t.prefix(FormatV2.checkCount))) } }
         guard checkMatches || ignoringCheck else { return .malformed("its check does not match") }
         let changes: [Change]
         do {
@@ -159,6 +161,7 @@ struct Commit: Sendable {
     static func parseChanges(_ bytes: ArraySlice<UInt8>, offset: Int) throws -> [Change] {
         var r = ByteReader(bytes, base: offset)
         var changes: [Change] = []
+        changes.reserveCapacity(4)  // a seal's commit holds two or three: one allocation, not two
         var last: UInt8 = 0
         while !r.isAtEnd {
             let type = try r.u8("change type")
@@ -208,17 +211,28 @@ enum CommitChain {
         {
             start += 1
         }
-        var previous = start == 0 ? [UInt8](repeating: 0, count: 32) : commits[start - 1].mac
-        for i in commits.indices.dropFirst(start) {
-            guard commits[i].isKeyed else {
-                // A lone custodian's check-in will be unkeyed, its signature checked here; until that is built,
-                // every unkeyed commit breaks the chain (anyone can write a zero mac).
-                return i
+        // Every link hashed into one stack buffer and compared in place: this runs for every commit on every open.
+        let zeros = [UInt8](repeating: 0, count: 32)
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { expected -> Int? in
+            for i in commits.indices.dropFirst(start) {
+                guard commits[i].isKeyed else {
+                    // A lone custodian's check-in will be unkeyed, its signature checked here; until that is built,
+                    // every unkeyed commit breaks the chain (anyone can write a zero mac).
+                    return i
+                }
+                let previous = i == 0 ? zeros : commits[i - 1].mac
+                let holds = previous.withUnsafeBytes { p in
+                    commits[i].check.withUnsafeBytes { c in
+                        commits[i].mac.withUnsafeBytes { m in
+                            guard p.count == 32, c.count == 32, m.count == 32 else { return false }
+                            Hashing.blake2b(p, c, key: key, into: expected)
+                            return constantTimeEqual(UnsafeRawBufferPointer(expected), m)
+                        }
+                    }
+                }
+                guard holds else { return i }
             }
-            let expected = mac(previous: previous, unkeyedChecks: [], check: commits[i].check, key: key)
-            guard constantTimeEqual(expected, commits[i].mac) else { return i }
-            previous = commits[i].mac
+            return nil
         }
-        return nil
     }
 }
