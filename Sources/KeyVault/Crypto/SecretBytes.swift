@@ -4,10 +4,14 @@ internal import CSodium
 /// A buffer of secret bytes: a passphrase, a vault key, a decrypted escrowed key.
 ///
 /// The bytes live in memory from `sodium_malloc`: surrounded by guard pages, locked against swapping where the
-/// system allows it, excluded from core dumps, and wiped by `sodium_free` when the last reference goes away.
+/// system allows it, excluded from core dumps, and wiped when the last reference goes away. Secrets of up to 64
+/// bytes (keys, subkeys, seeds) share regions of such memory, a page of slots each, rather than a `sodium_malloc`
+/// each (see `SecretPool`).
 /// `SecretBytes` has no `description` that shows its contents, and compares in constant time.
 public final class SecretBytes: @unchecked Sendable, Equatable {
     private let base: UnsafeMutableRawPointer
+    /// Whether `base` is a ``SecretPool`` slot rather than a `sodium_malloc` of its own.
+    private let pooled: Bool
     /// The number of secret bytes.
     public let count: Int
 
@@ -18,12 +22,18 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
     public init(zeroedCount count: Int) throws {
         try Sodium.ensureReady()
         precondition(count >= 0)
-        guard let base = sodium_malloc(Swift.max(count, 1)) else {
-            throw KeyVaultError(.crypto, "out of memory: guarded memory for a secret could not be allocated (sodium_malloc failed); free memory or raise the process's limits and try again")
+        if count <= SecretPool.slotSize, let slot = SecretPool.shared.allocate() {
+            base = slot
+            pooled = true
+        } else {
+            guard let base = sodium_malloc(Swift.max(count, 1)) else {
+                throw KeyVaultError(.crypto, "out of memory: guarded memory for a secret could not be allocated (sodium_malloc failed); free memory or raise the process's limits and try again")
+            }
+            sodium_memzero(base, Swift.max(count, 1))
+            MemoryLock.check(base, Swift.max(count, 1))
+            self.base = base
+            pooled = false
         }
-        sodium_memzero(base, Swift.max(count, 1))
-        MemoryLock.check(base, Swift.max(count, 1))
-        self.base = base
         self.count = count
     }
 
@@ -50,7 +60,8 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
     }
 
     deinit {
-        sodium_free(base)  // wipes before releasing
+        // Both wipe before releasing.
+        if pooled { SecretPool.shared.release(base) } else { sodium_free(base) }
     }
 
     /// Calls `body` with a read-only view of the secret bytes. Do not let the pointer escape.
