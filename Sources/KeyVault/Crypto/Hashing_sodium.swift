@@ -34,21 +34,30 @@ enum Hashing {
 
     /// BLAKE2b-256 keyed with `key` of the 64 bytes `first ‖ second` (32 bytes each), written to `out` (32 bytes):
     /// one link of the commit chain, hashed for every commit on every open, so without a single allocation.
+    ///
+    /// - Returns: false when libsodium refused (a key of the wrong length); `out` is then all zeros, never a value
+    ///   left from an earlier call.
     static func blake2b(
         _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, key: SecretBytes, into out: UnsafeMutableRawBufferPointer
-    ) {
+    ) -> Bool {
         precondition(first.count == 32 && second.count == 32 && out.count == digestCount)
         _ = Sodium.isReady
+        out.initializeMemory(as: UInt8.self, repeating: 0)
         // Public bytes only (a mac and a check): the stack is fine for them.
-        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { message in
+        let status = withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { message in
             message.baseAddress!.copyMemory(from: first.baseAddress!, byteCount: 32)
             (message.baseAddress! + 32).copyMemory(from: second.baseAddress!, byteCount: 32)
-            key.withUnsafeBytes { k in
-                _ = crypto_generichash(
+            return key.withUnsafeBytes { k in
+                crypto_generichash(
                     out.baseAddress!.assumingMemoryBound(to: UInt8.self), digestCount, message.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    64, k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
+                    64, k.baseAddress?.assumingMemoryBound(to: UInt8.self), k.count)
             }
         }
+        guard status == 0 else {
+            out.initializeMemory(as: UInt8.self, repeating: 0)
+            return false
+        }
+        return true
     }
 
     /// BLAKE2b-256 of `message` keyed with `key` (32 bytes).

@@ -7,10 +7,15 @@ internal import CSodium
 /// Slots of ``slotSize`` bytes in guarded memory, for secrets no larger than that.
 ///
 /// Each region is one `sodium_malloc` of ``slotsPerRegion`` slots: guard pages around it, locked against swapping,
-/// excluded from core dumps. A slot is wiped when it is given back, and again when it is handed out; regions are kept
-/// for the life of the process (at most what the most small secrets alive at once needed). What is given up: a
-/// guard page between two secrets of the same region (Swift's bounds-checked buffers, and every access through
-/// ``SecretBytes/withUnsafeBytes(_:)`` limited to the secret's count, are what keep one from reaching the next).
+/// excluded from core dumps. A slot is wiped when it is given back, and again when it is handed out; slots are handed
+/// out oldest-returned first, so a slot just given back is the last to be reused; regions are kept for the life of
+/// the process (at most what the most small secrets alive at once needed).
+///
+/// What is given up against a `sodium_malloc` each: a guard page right after each small secret and a canary before
+/// it, which turned an overrun or underrun into a crash. Within a region, a bug that indexed past a secret's count
+/// would now reach its neighbour unnoticed (raw-buffer subscripts are not checked in release builds). Every access is
+/// through a buffer of the secret's own count (``SecretBytes/withUnsafeBytes(_:)``), and every fixed-size C call
+/// writes into a secret of exactly its size (checked by an attacker's review, 2026-12-05); no such bug is known.
 final class SecretPool: @unchecked Sendable {
     /// The largest secret a slot holds.
     static let slotSize = 64
@@ -35,9 +40,11 @@ final class SecretPool: @unchecked Sendable {
                 sodium_memzero(region, size)
                 MemoryLock.check(region, size)
                 slots.reserveCapacity(slotsPerRegion)
-                for i in stride(from: slotsPerRegion - 1, through: 0, by: -1) { slots.append(region + i * slotSize) }
+                for i in 0..<slotsPerRegion { slots.append(region + i * slotSize) }
             }
-            return slots.removeLast()
+            // First in, first out (a few dozen pointers moved): a dangling pointer into a secret just released does
+            // not meet the next secret at once.
+            return slots.removeFirst()
         }
         if let slot { sodium_memzero(slot, slotSize) }
         return slot

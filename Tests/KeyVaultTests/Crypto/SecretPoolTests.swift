@@ -40,8 +40,12 @@ struct SecretPoolTests {
         pool.release(slot)
         // Regions are never unmapped, so the slot given back can be looked at: all zeros.
         #expect(bytes.allSatisfy { $0 == 0 })
-        // Handed out again (the last given back comes first), and zero even if something wrote to it since.
+        // Handed out again only after every other slot of the region (oldest given back first), and zero even if
+        // something wrote to it since.
         bytes.initializeMemory(as: UInt8.self, repeating: 0x5A)
+        var others: Set<UnsafeMutableRawPointer> = []
+        for _ in 1..<SecretPool.slotsPerRegion { others.insert(try #require(pool.allocate())) }
+        #expect(others.count == SecretPool.slotsPerRegion - 1 && !others.contains(slot))
         #expect(try #require(pool.allocate()) == slot)
         #expect(bytes.allSatisfy { $0 == 0 })
         let flags = try mappingFlags(of: UInt(bitPattern: slot))

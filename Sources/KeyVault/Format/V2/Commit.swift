@@ -225,7 +225,8 @@ enum CommitChain {
                     commits[i].check.withUnsafeBytes { c in
                         commits[i].mac.withUnsafeBytes { m in
                             guard p.count == 32, c.count == 32, m.count == 32 else { return false }
-                            Hashing.blake2b(p, c, key: key, into: expected)
+                            // A refusal (never with the 32-byte subkey) fails closed: nothing matches.
+                            guard Hashing.blake2b(p, c, key: key, into: expected) else { return false }
                             return constantTimeEqual(UnsafeRawBufferPointer(expected), m)
                         }
                     }
