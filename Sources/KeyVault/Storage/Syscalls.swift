@@ -228,6 +228,7 @@ package enum Syscalls {
     /// nil when none can be made (EAGAIN: the caller then does the work itself). The thread must be joined with
     /// ``joinThread(_:)``.
     static func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+        if refusingThreads.withLock({ $0 }) { return nil }
         let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
         var attributes = pthread_attr_t()
@@ -246,6 +247,11 @@ package enum Syscalls {
         }
         return thread
     }
+
+    /// For tests: while true, ``startThread(_:)`` fails as `pthread_create` does when no thread can be had (EAGAIN
+    /// under `RLIMIT_NPROC`, which root, who runs the tests, is not held to), so that callers' fallbacks run. Callers do
+    /// the same work either way, so tests running meanwhile get the same results.
+    static let refusingThreads = Locked(false)
 
     /// Waits for a thread from ``startThread(_:)`` to end (`pthread_join`).
     static func joinThread(_ thread: pthread_t) { _ = pthread_join(thread, nil) }

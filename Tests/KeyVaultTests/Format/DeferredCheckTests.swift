@@ -47,6 +47,31 @@ struct DeferredCheckTests {
         #expect(BackgroundTask(done: 7).wait() == 7)
     }
 
+    /// When no thread can be had, the work is done on the caller's thread, before the task is returned; a large
+    /// commit's bad check is still what is reported, with the same message, and an intact file reads the same.
+    @Test func withoutAThreadTheWorkIsDoneInlineAndTheSameErrorsComeFirst() throws {
+        let (path, chain, key) = try file()
+        Syscalls.refusingThreads.withLock { $0 = true }
+        defer { Syscalls.refusingThreads.withLock { $0 = false } }
+        let here = pthread_self()
+        let task = BackgroundTask { pthread_self() }
+        #expect(pthread_equal(task.wait(), here) != 0)
+
+        let intact = try ChainFile.readDeferringChecks(from: OpenFile.open(path, what: "vault")).confirmed { $0 }
+        #expect(intact.commits.map(\.check) == chain.commits.map(\.check))
+        #expect(CommitChain.firstBroken(intact.commits, key: key) == nil)
+        for large in [0, 3] {
+            let commit = chain.commits[large]
+            let flipped = try files.copy(path, as: "inline-flipped-\(large).kv")
+            try files.overwrite(flipped, at: commit.offset + FormatV2.commitHeadCount + 5 + 1_000, with: [0xEE])
+            // As with the thread: the work may run, but neither its value nor its error comes out.
+            let read = try ChainFile.readDeferringChecks(from: OpenFile.open(flipped, what: "vault"))
+            #expect(Self.message { _ = try read.confirmed { $0.commits.count } } == Self.badCheck(commit.offset))
+            #expect(Self.message { try read.confirmed { _ in throw KeyVaultError.damaged("the work's own error") } } == Self.badCheck(commit.offset))
+            #expect(files.damage(of: flipped) == Self.badCheck(commit.offset))
+        }
+    }
+
     @Test func aLargeCommitWithABadCheckIsRefusedOnlyOnceItsCheckIsConfirmed() throws {
         let (path, chain, key) = try file()
         // Intact: every commit comes back as written, the chain holds, and the deferred checks confirm.
