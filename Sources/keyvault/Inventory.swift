@@ -38,6 +38,7 @@ struct InventoryShow: ParsableCommand {
     func run() throws {
         let v = try Vault.open(atPath: vault)
         History.warnIfRolledBack(v)
+        StorageWarnings.warn(v)
         let authenticated = try unlock.authenticate(v)
         if authenticated { History.rememberAuthenticated(v, path: vault) }
         let inv = v.inventory

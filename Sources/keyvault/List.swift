@@ -23,6 +23,7 @@ struct List: ParsableCommand {
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         History.warnIfRolledBack(opened)
+        StorageWarnings.warn(opened)
         let authenticated = try unlock.authenticate(opened)
         if authenticated { History.rememberAuthenticated(opened, path: vault) }
         let retired = opened.retiredIndexes

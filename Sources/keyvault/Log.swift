@@ -20,6 +20,7 @@ struct Log: ParsableCommand {
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
         History.warnIfRolledBack(opened)
+        StorageWarnings.warn(opened)
         let report = try unlock.unlock(opened).auditLog()
         if report.isIntact { History.rememberAuthenticated(opened, path: vault) }
         if json {

@@ -26,6 +26,7 @@ struct Plan: ParsableCommand {
         let host = try failed.value()
         let opened = try Vault.open(atPath: vault)
         History.warnIfRolledBack(opened)
+        StorageWarnings.warn(opened)
         let authenticated = try unlock.authenticate(opened)
         if authenticated { History.rememberAuthenticated(opened, path: vault) }
         let plan = try RecoveryPlan.make(for: host, vault: opened, vaultPath: vault)

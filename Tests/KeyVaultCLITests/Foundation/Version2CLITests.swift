@@ -148,7 +148,12 @@ struct Version2CLITests {
         var bytes = good
         bytes[stray] = 0x5A
         try ws.write(bytes, to: "v.kv")
-        var r = try CLI.run(["verify", ws.file("v.kv")] + id)
+        var r = try CLI.run(["list", ws.file("v.kv")])
+        #expect(
+            r.status == 0
+                && r.stderr.contains("warning: \(ws.file("v.kv")): bytes that are no complete commit follow commit 2, at byte ")
+                && r.stderr.contains("nothing refers to them; 'keyvault verify --repair' (or the next write) clears them"), "\(r)")
+        r = try CLI.run(["verify", ws.file("v.kv")] + id)
         #expect(r.status == 5, "\(r)")
         #expect(
             r.stdout.split(separator: "\n").contains {
@@ -167,6 +172,9 @@ struct Version2CLITests {
             "DAMAGED  4 bytes follow the last sealed key, at byte \(before.count) (the keys of an interrupted write, or bytes added since); nothing refers to them; 'keyvault compact' drops them"
         r = try CLI.run(["verify", ws.file("v.kv")] + id)
         #expect(r.status == 5 && r.stdout.contains(line), "\(r)")
+        // Nothing at risk there: reading commands do not warn about it.
+        r = try CLI.run(["list", ws.file("v.kv")])
+        #expect(r.status == 0 && !r.stderr.contains("warning"), "\(r)")
         r = try CLI.run(["verify", ws.file("v.kv"), "--repair"] + id)
         #expect(r.status == 5 && r.stdout.contains(line) && !r.stdout.contains("REPAIRED"), "\(r)")
         #expect(try ws.read("v.kv") == before + Array("junk".utf8), "--repair wrote nothing")
@@ -186,6 +194,15 @@ struct Version2CLITests {
         bytes[4096 + 77] ^= 0x40  // inside slot copy A
         try Data(bytes).write(to: URL(fileURLWithPath: ws.file("v.kv")))
 
+        // The commands that only read it say so on standard error, and still do their work; nothing is written.
+        let warning = "warning: \(ws.file("v.kv")): slot area copy A is damaged; the other copy is intact: 'keyvault verify --repair' (or the next write) writes it again"
+        for args in [["list", ws.file("v.kv")], ["list", ws.file("v.kv"), "--json"], ["log", ws.file("v.kv")] + id, ["inventory", "show", ws.file("v.kv")]] {
+            r = try CLI.run(args)
+            #expect(r.status == 0 && r.stderr.split(separator: "\n").contains { $0 == warning } && !r.stdout.contains("copy A"), "\(args): \(r)")
+        }
+        #expect(try CLI.run(["list", ws.file("v.kv"), "--json"]).stdout.hasPrefix("{"))
+        #expect(try ws.read("v.kv") == bytes, "reading commands write nothing")
+
         r = try CLI.run(["verify", ws.file("v.kv")] + id)
         #expect(r.status == 5, "\(r)")
         #expect(r.stdout.contains("DAMAGED  slot area copy A is damaged; the other copy is intact: 'keyvault verify --repair' (or the next write) writes it again"), "\(r)")
@@ -204,6 +221,7 @@ struct Version2CLITests {
         #expect(r.status == 0 && r.stdout.contains("\"storageProblems\":[]"), "\(r)")
         r = try CLI.run(["log", ws.file("v.kv")] + id)
         #expect(r.stdout.contains("repair") && r.stdout.contains("ok: repaired: slot area copy A is damaged"), "\(r)")
+        #expect(!r.stderr.contains("warning"), "\(r)")
     }
 
     @Test func badFormatRequestsAreRefusedInOneLine() throws {
