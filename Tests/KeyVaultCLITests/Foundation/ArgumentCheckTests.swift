@@ -24,6 +24,15 @@ struct ArgumentCheckTests {
         ),
     ]
 
+    /// `--version` alone is answered before ArgumentParser builds anything, with what it would print; with anything
+    /// else on the line, ArgumentParser parses as always.
+    @Test func versionAloneIsAnsweredAtOnce() throws {
+        let r = try CLI.run(["--version"])
+        #expect(r.status == 0 && r.stdout == "0.1.0\n" && r.stderr.isEmpty, "\(r)")
+        let withHelp = try CLI.run(["--version", "--help"])
+        #expect(withHelp.stdout != "0.1.0\n", "\(withHelp)")
+    }
+
     @Test(arguments: refusedBeforeAnyFile)
     func refusedInOneLineBeforeAnyFileIsRead(arguments: [String], error: String) throws {
         let r = try CLI.run(arguments)
