@@ -126,22 +126,34 @@ struct ItemFields {
 enum ItemList {
     /// The items' field bytes, each with its position. `max` caps the count before anything is allocated.
     static func parse(_ r: inout ByteReader, what: String, max: Int) throws -> [(bytes: ArraySlice<UInt8>, position: Int)] {
+        var framing = r
+        let count = Int(try checkFraming(&framing, what: what, max: max))
+        _ = try r.u32("\(what) count")
+        var items: [(ArraySlice<UInt8>, Int)] = []
+        items.reserveCapacity(count)
+        for n in stride(from: 1, through: count, by: 1) {
+            let length = Int(try r.u16("\(what) \(n) length"))
+            let position = r.position
+            items.append((try r.bytes(length, "\(what) \(n)"), position))
+        }
+        return items
+    }
+
+    /// Reads the list at `r` as ``parse(_:what:max:)`` does, with the same errors — the count checked before
+    /// anything is allocated, every item's length against the limit and the bytes left — keeping nothing: the count.
+    static func checkFraming(_ r: inout ByteReader, what: String, max: Int) throws -> UInt32 {
         let count = try r.u32("\(what) count")
-        // Every item takes at least its 2-byte length: refuse counts the bytes cannot hold before allocating.
         guard count <= UInt32(max), Int(count) <= r.remaining / 2 else {
             throw KeyVaultError.damaged("vault damaged: \(what) count \(count) is more than \(max) or than the section can hold")
         }
-        var items: [(ArraySlice<UInt8>, Int)] = []
-        items.reserveCapacity(Int(count))
         for n in stride(from: 1, through: Int(count), by: 1) {
             let length = Int(try r.u16("\(what) \(n) length"))
             guard length <= FormatV1.maxItemBytes else {
                 throw KeyVaultError.damaged("vault damaged: \(what) \(n) at byte \(r.position) claims \(length) bytes; the limit is \(FormatV1.maxItemBytes)")
             }
-            let position = r.position
-            items.append((try r.bytes(length, "\(what) \(n)"), position))
+            try r.skip(length, "\(what) \(n)")
         }
-        return items
+        return count
     }
 
     static func encode(_ items: [[UInt8]], into w: inout ByteWriter) {

@@ -46,12 +46,19 @@ extension AuditLog {
         }
         let anchor = Array(try r.bytes(32, "audit log anchor"))
         var log = AuditLog(dropped: dropped, anchor: anchor, stored: [])
-        let items = try ItemList.parse(&r, what: "audit log record", max: FormatV1.maxLogRecords)
-        log.stored.reserveCapacity(items.count)
-        for (n, item) in items.enumerated() {
+        // The list's framing first, as ItemList.parse checks it (its errors come before any record's), without an
+        // array of its items: a log of 65,536 records is read on every open.
+        var framing = r
+        let count = Int(try ItemList.checkFraming(&framing, what: "audit log record", max: FormatV1.maxLogRecords))
+        _ = try r.u32("audit log record count")
+        log.stored.reserveCapacity(count)
+        for n in stride(from: 1, through: count, by: 1) {
+            let length = Int(try r.u16("audit log record \(n) length"))
+            let position = r.position
+            let item = try r.bytes(length, "audit log record \(n)")
             // Checked here, decoded only when asked (StoredAuditRecord.decoded reads the same fields).
-            if !isPlainRecord(item.bytes) { try check(item.bytes, number: n + 1, position: item.position) }
-            log.stored.append(StoredAuditRecord(checked: Array(item.bytes)))
+            if !isPlainRecord(item) { try check(item, number: n, position: position) }
+            log.stored.append(StoredAuditRecord(checked: Array(item)))
         }
         return log
     }

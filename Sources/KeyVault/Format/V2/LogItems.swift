@@ -40,19 +40,17 @@ struct LogItems: Equatable, Sendable, ExpressibleByArrayLiteral {
         guard count <= r.remaining / 2, count <= max else {
             throw KeyVaultError.damaged("vault damaged: an item count of \(count) that the bytes cannot hold or that exceeds \(max)")
         }
+        // Every length checked before anything is added (an error leaves the items as they were), then each start
+        // taken in a second pass: no array of ends per call (this runs once per commit on every open).
+        var check = r
+        for _ in 0..<count { try check.skip(Int(try check.u16("item length")), "item") }
+        try check.expectEnd("an item list")
         let first = list.startIndex + 4
-        var ends: [Int] = []
-        ends.reserveCapacity(count)
-        for _ in 0..<count {
-            try r.skip(Int(try r.u16("item length")), "item")
-            ends.append(r.position)
-        }
-        try r.expectEnd("an item list")
         // (No reserveCapacity here: called once per commit, an exact reservation would copy every start each time.)
-        var start = bytes.count
-        for end in ends {
-            starts.append(start)
-            start = bytes.count + end - 4
+        var position = first
+        for _ in 0..<count {
+            starts.append(bytes.count + position - first)
+            position += 2 + (Int(list[position]) << 8 | Int(list[position + 1]))
         }
         bytes.append(contentsOf: list[first...])
     }
