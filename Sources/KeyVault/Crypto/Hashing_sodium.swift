@@ -35,14 +35,17 @@ enum Hashing {
     /// BLAKE2b-256 keyed with `key` of the 64 bytes `first ‖ second` (32 bytes each), written to `out` (32 bytes):
     /// one link of the commit chain, hashed for every commit on every open, so without a single allocation.
     ///
-    /// - Returns: false when libsodium refused (a key of the wrong length); `out` is then all zeros, never a value
-    ///   left from an earlier call.
+    /// - Returns: false for a key that is not 16 to 64 bytes (an empty one included, which libsodium would take as
+    ///   none) or that libsodium refused; `out` is then all zeros, never a value left from an earlier call.
     static func blake2b(
         _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, key: SecretBytes, into out: UnsafeMutableRawBufferPointer
     ) -> Bool {
         precondition(first.count == 32 && second.count == 32 && out.count == digestCount)
         _ = Sodium.isReady
         out.initializeMemory(as: UInt8.self, repeating: 0)
+        // libsodium takes an empty key as no key (an unkeyed hash anyone can compute): refused here, as are the
+        // lengths it refuses itself (BLAKE2b keys are 16 to 64 bytes).
+        guard (16...64).contains(key.count) else { return false }
         // Public bytes only (a mac and a check): the stack is fine for them.
         let status = withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { message in
             message.baseAddress!.copyMemory(from: first.baseAddress!, byteCount: 32)

@@ -14,6 +14,17 @@ struct CommitChainTests {
         }
     }
 
+    /// Three commits whose macs are BLAKE2b without a key: what a file writer can compute.
+    private func chainOfUnkeyedLinks() -> [Commit] {
+        var previous = [UInt8](repeating: 0, count: 32)
+        return (1...3).map { n in
+            let check = Hashing.blake2b([UInt8](repeating: UInt8(n), count: 100))
+            let mac = Hashing.blake2b(previous + check)
+            previous = mac
+            return Commit(offset: 64 * n, number: UInt64(n), keysOffset: 0, changes: [], check: check, mac: mac, count: 128)
+        }
+    }
+
     @Test func aChainHoldsUnderItsKeyAndBreaksWhereAMacOrCheckDiffers() throws {
         let key = try SecretBytes.random(count: 32)
         let commits = chain(under: key)
@@ -34,6 +45,9 @@ struct CommitChainTests {
         // equal to what an earlier link left in the buffer).
         let refused = try SecretBytes.random(count: 65)
         #expect(CommitChain.firstBroken(commits, key: refused) == 0)
+        // An empty key, which libsodium would take as no key at all (a hash anyone can compute), is refused too.
+        let unkeyed = chainOfUnkeyedLinks()
+        #expect(CommitChain.firstBroken(unkeyed, key: try SecretBytes(zeroedCount: 0)) == 0)
         var out = [UInt8](repeating: 0xFF, count: 32)
         let ok = commits[0].check.withUnsafeBytes { c in
             out.withUnsafeMutableBytes { o in Hashing.blake2b(UnsafeRawBufferPointer(c), UnsafeRawBufferPointer(c), key: refused, into: o) }
