@@ -126,34 +126,39 @@ struct ItemFields {
 enum ItemList {
     /// The items' field bytes, each with its position. `max` caps the count before anything is allocated.
     static func parse(_ r: inout ByteReader, what: String, max: Int) throws -> [(bytes: ArraySlice<UInt8>, position: Int)] {
-        var framing = r
-        let count = Int(try checkFraming(&framing, what: what, max: max))
-        _ = try r.u32("\(what) count")
-        var items: [(ArraySlice<UInt8>, Int)] = []
+        let count = try self.count(&r, what: what, max: max)
+        var items: [(bytes: ArraySlice<UInt8>, position: Int)] = []
         items.reserveCapacity(count)
-        for n in stride(from: 1, through: count, by: 1) {
-            let length = Int(try r.u16("\(what) \(n) length"))
-            let position = r.position
-            items.append((try r.bytes(length, "\(what) \(n)"), position))
-        }
+        for n in stride(from: 1, through: count, by: 1) { items.append(try item(&r, what: what, number: n)) }
         return items
     }
 
-    /// Reads the list at `r` as ``parse(_:what:max:)`` does, with the same errors — the count checked before
-    /// anything is allocated, every item's length against the limit and the bytes left — keeping nothing: the count.
-    static func checkFraming(_ r: inout ByteReader, what: String, max: Int) throws -> UInt32 {
+    /// Reads the list at `r` as ``parse(_:what:max:)`` does, with the same errors, keeping nothing: its item count.
+    /// What a reader runs first when its own checks of the items must come after every framing error.
+    static func checkFraming(_ r: inout ByteReader, what: String, max: Int) throws -> Int {
+        let count = try self.count(&r, what: what, max: max)
+        for n in stride(from: 1, through: count, by: 1) { _ = try item(&r, what: what, number: n) }
+        return count
+    }
+
+    /// The list's item count, refused when above `max` or more than the bytes left can hold (every item takes at
+    /// least its 2-byte length): checked before anything is allocated.
+    static func count(_ r: inout ByteReader, what: String, max: Int) throws -> Int {
         let count = try r.u32("\(what) count")
         guard count <= UInt32(max), Int(count) <= r.remaining / 2 else {
             throw KeyVaultError.damaged("vault damaged: \(what) count \(count) is more than \(max) or than the section can hold")
         }
-        for n in stride(from: 1, through: Int(count), by: 1) {
-            let length = Int(try r.u16("\(what) \(n) length"))
-            guard length <= FormatV1.maxItemBytes else {
-                throw KeyVaultError.damaged("vault damaged: \(what) \(n) at byte \(r.position) claims \(length) bytes; the limit is \(FormatV1.maxItemBytes)")
-            }
-            try r.skip(length, "\(what) \(n)")
+        return Int(count)
+    }
+
+    /// Item `n` (from 1): its field bytes, within the limit on an item's length, and where they start.
+    static func item(_ r: inout ByteReader, what: String, number n: Int) throws -> (bytes: ArraySlice<UInt8>, position: Int) {
+        let length = Int(try r.u16("\(what) \(n) length"))
+        guard length <= FormatV1.maxItemBytes else {
+            throw KeyVaultError.damaged("vault damaged: \(what) \(n) at byte \(r.position) claims \(length) bytes; the limit is \(FormatV1.maxItemBytes)")
         }
-        return count
+        let position = r.position
+        return (try r.bytes(length, "\(what) \(n)"), position)
     }
 
     static func encode(_ items: [[UInt8]], into w: inout ByteWriter) {

@@ -49,13 +49,11 @@ extension AuditLog {
         // The list's framing first, as ItemList.parse checks it (its errors come before any record's), without an
         // array of its items: a log of 65,536 records is read on every open.
         var framing = r
-        let count = Int(try ItemList.checkFraming(&framing, what: "audit log record", max: FormatV1.maxLogRecords))
-        _ = try r.u32("audit log record count")
+        _ = try ItemList.checkFraming(&framing, what: "audit log record", max: FormatV1.maxLogRecords)
+        let count = try ItemList.count(&r, what: "audit log record", max: FormatV1.maxLogRecords)
         log.stored.reserveCapacity(count)
         for n in stride(from: 1, through: count, by: 1) {
-            let length = Int(try r.u16("audit log record \(n) length"))
-            let position = r.position
-            let item = try r.bytes(length, "audit log record \(n)")
+            let (item, position) = try ItemList.item(&r, what: "audit log record", number: n)
             // Checked here, decoded only when asked (StoredAuditRecord.decoded reads the same fields).
             if !isPlainRecord(item) { try check(item, number: n, position: position) }
             log.stored.append(StoredAuditRecord(checked: Array(item)))
