@@ -47,6 +47,27 @@ struct DeferredCheckTests {
         #expect(BackgroundTask(done: 7).wait() == 7)
     }
 
+    /// `path` read intact (every commit as written, the chain holding, the deferred checks confirming); then each of
+    /// its large commits with one byte of its changes flipped, its check and mac left as they were: the walk goes on
+    /// (the check is not confirmed yet) and the work on the chain runs, but neither its value nor its error comes out:
+    /// the confirmation refuses the file with the reader's message for a bad check.
+    private func expectOnlyTheBadCheck(_ path: String, _ chain: ChainFile, key: SecretBytes, copiesNamed name: String) throws {
+        let intact = try ChainFile.readDeferringChecks(from: OpenFile.open(path, what: "vault")).confirmed { $0 }
+        #expect(intact.commits.map(\.check) == chain.commits.map(\.check))
+        #expect(CommitChain.firstBroken(intact.commits, key: key) == nil)
+        for large in [0, 3] {
+            let commit = chain.commits[large]
+            let flipped = try files.copy(path, as: "\(name)-\(large).kv")
+            try files.overwrite(flipped, at: commit.offset + FormatV2.commitHeadCount + 5 + 1_000, with: [0xEE])
+            let read = try ChainFile.readDeferringChecks(from: OpenFile.open(flipped, what: "vault"))
+            var worked = 0
+            #expect(Self.message { _ = try read.confirmed { chain in worked = chain.commits.count } } == Self.badCheck(commit.offset))
+            #expect(Self.message { try read.confirmed { _ in throw KeyVaultError.damaged("the work's own error") } } == Self.badCheck(commit.offset))
+            #expect(worked == chain.commits.count)
+            #expect(files.damage(of: flipped) == Self.badCheck(commit.offset))
+        }
+    }
+
     /// When no thread can be had, the work is done on the caller's thread, before the task is returned; a large
     /// commit's bad check is still what is reported, with the same message, and an intact file reads the same.
     @Test func withoutAThreadTheWorkIsDoneInlineAndTheSameErrorsComeFirst() throws {
@@ -56,43 +77,12 @@ struct DeferredCheckTests {
         let here = pthread_self()
         let task = BackgroundTask { pthread_self() }
         #expect(pthread_equal(task.wait(), here) != 0)
-
-        let intact = try ChainFile.readDeferringChecks(from: OpenFile.open(path, what: "vault")).confirmed { $0 }
-        #expect(intact.commits.map(\.check) == chain.commits.map(\.check))
-        #expect(CommitChain.firstBroken(intact.commits, key: key) == nil)
-        for large in [0, 3] {
-            let commit = chain.commits[large]
-            let flipped = try files.copy(path, as: "inline-flipped-\(large).kv")
-            try files.overwrite(flipped, at: commit.offset + FormatV2.commitHeadCount + 5 + 1_000, with: [0xEE])
-            // As with the thread: the work may run, but neither its value nor its error comes out.
-            let read = try ChainFile.readDeferringChecks(from: OpenFile.open(flipped, what: "vault"))
-            #expect(Self.message { _ = try read.confirmed { $0.commits.count } } == Self.badCheck(commit.offset))
-            #expect(Self.message { try read.confirmed { _ in throw KeyVaultError.damaged("the work's own error") } } == Self.badCheck(commit.offset))
-            #expect(files.damage(of: flipped) == Self.badCheck(commit.offset))
-        }
+        try expectOnlyTheBadCheck(path, chain, key: key, copiesNamed: "inline-flipped")
     }
 
     @Test func aLargeCommitWithABadCheckIsRefusedOnlyOnceItsCheckIsConfirmed() throws {
         let (path, chain, key) = try file()
-        // Intact: every commit comes back as written, the chain holds, and the deferred checks confirm.
-        let intact = try ChainFile.readDeferringChecks(from: OpenFile.open(path, what: "vault")).confirmed { $0 }
-        #expect(intact.commits.map(\.check) == chain.commits.map(\.check))
-        #expect(CommitChain.firstBroken(intact.commits, key: key) == nil)
-
-        for large in [0, 3] {
-            let commit = chain.commits[large]
-            // One byte of its changes, its check and mac left as they were: the walk goes on (the check is not
-            // computed yet) and the work on the chain runs, but neither its value nor its error comes out: the
-            // confirmation refuses the file with the reader's message for a bad check.
-            let flipped = try files.copy(path, as: "flipped-\(large).kv")
-            try files.overwrite(flipped, at: commit.offset + FormatV2.commitHeadCount + 5 + 1_000, with: [0xEE])
-            let read = try ChainFile.readDeferringChecks(from: OpenFile.open(flipped, what: "vault"))
-            var worked = 0
-            #expect(Self.message { _ = try read.confirmed { chain in worked = chain.commits.count } } == Self.badCheck(commit.offset))
-            #expect(Self.message { try read.confirmed { _ in throw KeyVaultError.damaged("the work's own error") } } == Self.badCheck(commit.offset))
-            #expect(worked == chain.commits.count)
-            #expect(files.damage(of: flipped) == Self.badCheck(commit.offset))
-        }
+        try expectOnlyTheBadCheck(path, chain, key: key, copiesNamed: "flipped")
     }
 
     /// What the walk finds wrong after a large commit whose check fails is not what is reported: the bad check is.
