@@ -32,6 +32,9 @@ final class SecretPool: @unchecked Sendable {
 
     /// A zeroed slot, or nil when guarded memory for a new region cannot be allocated.
     func allocate() -> UnsafeMutableRawPointer? {
+        // sodium_malloc before sodium_init aborts the process (libsodium does not know the page size yet): a pool
+        // made apart from SecretBytes, which initialises libsodium first, must not depend on that.
+        guard Sodium.isReady else { return nil }
         let slotSize = Self.slotSize, slotsPerRegion = Self.slotsPerRegion
         let slot = free.withLock { slots -> UnsafeMutableRawPointer? in
             if slots.isEmpty {
