@@ -5,7 +5,9 @@ import Testing
 @testable import KeyVault
 import KeyVaultTestSupport
 
-struct DeferredCheckTests {
+// Serialized: one test makes thread starts fail (Syscalls.refusingThreads) while another checks that a task runs on
+// a thread of its own.
+@Suite(.serialized) struct DeferredCheckTests {
     let files = ChainFileTests()
 
     /// A file whose first commit (3 MiB) and fourth (9 MiB) are large enough to be checked on another
