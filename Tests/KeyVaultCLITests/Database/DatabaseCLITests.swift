@@ -428,15 +428,24 @@ extension Trait where Self == ConditionTrait {
         return url.appendingPathComponent("scripts/postgres-cluster.sh").path
     }()
 
-    /// Runs scripts/postgres-cluster.sh with `arguments`; its output. Through system(3), not Process: Foundation's
-    /// waitUntilExit never returned once the script had started a server in the background (Swift 6.3, Linux).
+    /// Runs scripts/postgres-cluster.sh with `arguments`; its standard output (a URI). Its standard error is kept
+    /// apart: PostgreSQL's programs, run as `postgres`, warn there when they cannot enter the current folder (a checkout
+    /// in a 0700 `mktemp -d` folder), and that warning must not become part of the URI. Through system(3), not
+    /// Process: Foundation's waitUntilExit never returned once the script had started a server in the background
+    /// (Swift 6.3, Linux).
     private func cluster(_ arguments: [String]) throws -> String {
-        let output = NSTemporaryDirectory() + "kv-pg-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: output) }
+        let output = NSTemporaryDirectory() + "kv-pg-" + UUID().uuidString, errors = output + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: output)
+            try? FileManager.default.removeItem(atPath: errors)
+        }
         let quoted = ([Self.script] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        let status = system("/bin/bash \(quoted) >'\(output)' 2>&1")
+        let status = system("/bin/bash \(quoted) >'\(output)' 2>'\(errors)'")
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw WorkspaceError(message: "postgres-cluster.sh \(arguments.joined(separator: " ")) failed (\(status)): \(text)") }
+        guard status == 0 else {
+            let why = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            throw WorkspaceError(message: "postgres-cluster.sh \(arguments.joined(separator: " ")) failed (\(status)): \(text)\(why)")
+        }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
