@@ -5,7 +5,7 @@
 # Usage: scripts/bench-restore-unrecorded.sh WORKDIR [RUNS]   (WORKDIR as given to bench.sh --workdir)
 set -euo pipefail
 work=$(realpath "$1"); runs=${2:-7}
-bin=$(cd "$(dirname "$0")/.." && swift build -c release --static-swift-stdlib --disable-local-rpath --show-bin-path)/keyvault
+bin=$(cd "$(dirname "$0")/.." && bash scripts/build-release.sh --show-bin-path)/keyvault
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 exec unshare --uts --mount bash -c '
 set -euo pipefail

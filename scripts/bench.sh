@@ -16,8 +16,8 @@ if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null || [ ! -x /
 fi
 
 # The same build as an installed keyvault: release, Swift's runtime linked in (see README, Build and install).
-swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$SCRATCH"
-bin=$(swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$SCRATCH" --show-bin-path)
+bash scripts/build-release.sh --scratch-path "$SCRATCH"
+bin=$(bash scripts/build-release.sh --scratch-path "$SCRATCH" --show-bin-path)
 commit=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- Sources Benchmarks Package.swift || commit="$commit (with uncommitted changes)"
 # Issue 14's figures need a PostgreSQL server: a throwaway cluster (scripts/postgres-cluster.sh, fsync on), stopped at

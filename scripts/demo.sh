@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/require-packages.sh
 echo "== building keyvault"
-swift build -c release --product keyvault 2>&1 | tail -1
-kv="$(swift build -c release --show-bin-path)/keyvault"
+# The build README installs (scripts/build-release.sh says what its flags do).
+bash scripts/build-release.sh --product keyvault 2>&1 | tail -1
+kv="$(bash scripts/build-release.sh --show-bin-path)/keyvault"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
