@@ -210,6 +210,12 @@ struct LogicalState: Equatable, Sendable {
             throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
         }
         var state = LogicalState()
+        // The audit records' bytes, all of them already in memory: the log's buffer is allocated once.
+        var logBytes = 0
+        for commit in commits {
+            for change in commit.changes where change.type == Change.Kind.auditRecords.rawValue { logBytes += change.body.count }
+        }
+        state.logItems.reserve(bytes: logBytes)
         for commit in commits {
             for change in commit.changes { try state.apply(change, commit: commit.number) }
         }
