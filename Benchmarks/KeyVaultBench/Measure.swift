@@ -60,10 +60,11 @@ struct BenchFailure: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Runs a program to completion with standard output and error discarded (or to `log`).
+/// Runs a program to completion with standard output and error discarded (or to `log`), with this process's
+/// environment and `environment` (`NAME=value` entries) added.
 /// - Returns: wall seconds and the child's peak RSS (KiB); throws when it exits non-zero.
 @discardableResult
-func spawn(_ argv: [String], log: String = "/dev/null") throws -> (seconds: Double, peakKiB: Int) {
+func spawn(_ argv: [String], log: String = "/dev/null", environment: [String] = []) throws -> (seconds: Double, peakKiB: Int) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -72,9 +73,21 @@ func spawn(_ argv: [String], log: String = "/dev/null") throws -> (seconds: Doub
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let cArgs = argv.map { strdup($0) } + [nil]
     defer { for p in cArgs { free(p) } }
+    // Built before the clock starts; without additions, this process's own environment as it is.
+    var inherited: [UnsafeMutablePointer<CChar>?] = []
+    if !environment.isEmpty {
+        var e = environ
+        while let entry = e.pointee {
+            inherited.append(entry)
+            e += 1
+        }
+    }
+    let added = environment.map { strdup($0) }
+    defer { for p in added { free(p) } }
+    let envp = environment.isEmpty ? nil : inherited + added + [nil]
     var pid: pid_t = 0
     let start = now()
-    let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+    let rc = envp.map { posix_spawnp(&pid, argv[0], &actions, nil, cArgs, $0) } ?? posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
     guard rc == 0 else { throw BenchFailure(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
     var status: Int32 = 0
     var usage = rusage()
@@ -95,6 +108,8 @@ struct Command {
     let name: String
     let argv: [String]
     var prepare: () throws -> Void = {}
+    /// `NAME=value` entries added to its environment.
+    var environment: [String] = []
 }
 
 /// Runs each command `reps` times, round-robin (so drift on a shared machine hits all alike), after one untimed
@@ -105,18 +120,18 @@ struct Command {
 /// GNU time forks (its child starts from time's own small footprint) and reports the child's `ru_maxrss`.
 func measure(_ commands: [Command], reps: Int) throws -> [String: Samples] {
     var results: [String: Samples] = [:]
-    for c in commands { try c.prepare(); try spawn(c.argv, log: "bench-\(c.name.filter { $0.isLetter || $0.isNumber }).log") }
+    for c in commands { try c.prepare(); try spawn(c.argv, log: "bench-\(c.name.filter { $0.isLetter || $0.isNumber }).log", environment: c.environment) }
     for _ in 0..<reps {
         for c in commands {
             try c.prepare()
-            let (s, _) = try spawn(c.argv)
+            let (s, _) = try spawn(c.argv, environment: c.environment)
             results[c.name, default: Samples()].seconds.append(s)
         }
     }
     for c in commands {
         try c.prepare()
         unlink("rss.txt")
-        try spawn(["/usr/bin/time", "-f", "%M", "-o", "rss.txt"] + c.argv)
+        try spawn(["/usr/bin/time", "-f", "%M", "-o", "rss.txt"] + c.argv, environment: c.environment)
         guard let kib = readText("rss.txt").flatMap({ Int($0.split(separator: "\n").last ?? "") }) else {
             throw BenchFailure(description: "no peak RSS from GNU time for \(c.name)")
         }

@@ -45,6 +45,19 @@ struct AgeComparison {
         results[name]!.median - Double(fsyncCalls[name] ?? 0) * fsync.median
     }
 
+    /// The median of keyvault command `name` run with fsync made a no-op (libeatmydata, `LD_PRELOAD`), measured in the
+    /// same rounds as the rest; nil when libeatmydata is not installed or did not stop every fsync.
+    func measuredWithoutFsyncs(_ name: String) -> Double? {
+        results[name + "-nosync"]?.median
+    }
+
+    /// libeatmydata, whose `fsync` and `fdatasync` do nothing: keyvault run with it preloaded is keyvault without its
+    /// fsyncs, measured rather than estimated (its own loading stays in the figure, which errs against keyvault).
+    static let eatMyData: String? = {
+        let candidates: [String] = ["/usr/lib/x86_64-linux-gnu/libeatmydata.so", "/usr/lib/aarch64-linux-gnu/libeatmydata.so", "/usr/lib/libeatmydata.so"]
+        return candidates.first { access($0, R_OK) == 0 }
+    }()
+
     static func run(_ s: Settings) throws -> AgeComparison {
         var out = AgeComparison()
         let kv = s.keyvault
@@ -76,25 +89,46 @@ struct AgeComparison {
             _ = try Vault.create(atPath: "seal.kv", custodians: [.recipient(identity.recipient!)], endorsers: [identity], formatVersion: 2)
         }
         let restoreArgs = [kv, "restore", "one.kv", "--role", "sm", "--out", "o-kv.bin", "--identity", "id"]
+        let sealArgs = [kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"]
+        let noSync = eatMyData.map { ["LD_PRELOAD=\($0)"] }
+        let withoutFsyncs =
+            noSync.map { env in
+                [
+                    // What preloading costs by itself, as `--version` with it against without.
+                    Command(name: "kv-start-nosync", argv: [kv, "--version"], environment: env),
+                    Command(name: "kv-seal-nosync", argv: sealArgs, prepare: freshVault, environment: env),
+                    Command(name: "kv-restore-nosync", argv: restoreArgs, prepare: { unlink("o-kv.bin") }, environment: env),
+                ]
+            } ?? []
         out.results = try measure(
             [
                 Command(name: "kv-start", argv: [kv, "--version"]),
                 Command(name: "age-start", argv: [s.age, "--version"]),
                 Command(
-                    name: "kv-seal", argv: [kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"],
+                    name: "kv-seal", argv: sealArgs,
                     prepare: freshVault),
                 Command(name: "age-seal", argv: [s.age, "-r", recipient, "-o", "k4-new.age", "k4.bin"], prepare: { unlink("k4-new.age") }),
                 Command(name: "kv-restore-unshare", argv: unshareWrapper + restoreArgs, prepare: { unlink("o-kv.bin") }),
                 Command(name: "kv-restore", argv: restoreArgs, prepare: { unlink("o-kv.bin") }),
                 Command(name: "unshare", argv: unshareWrapper + ["true"]),
                 Command(name: "age-restore", argv: [s.age, "-d", "-i", "aid", "-o", "o-age.bin", "k4.age"], prepare: { unlink("o-age.bin") }),
-            ], reps: s.reps)
+            ] + withoutFsyncs, reps: s.reps)
         // keyvault syncs what it writes and age does not: count keyvault's fsyncs (strace, untimed) and time one here.
         try freshVault()
-        out.fsyncCalls["kv-seal"] = try countFsyncs([kv, "seal", "seal.kv", "--role", "sm", "--host", "SM01", "--key", "k4.bin", "--identity", "id"])
+        out.fsyncCalls["kv-seal"] = try countFsyncs(sealArgs)
         unlink("o-kv.bin")
         out.fsyncCalls["kv-restore"] = try countFsyncs(restoreArgs)
         out.fsync = measureFsync(reps: s.reps)
+        // The runs without fsyncs count only if libeatmydata stopped every one of them.
+        if let env = noSync {
+            try freshVault()
+            let sealCalls = try countFsyncs(sealArgs, environment: env)
+            unlink("o-kv.bin")
+            let restoreCalls = try countFsyncs(restoreArgs, environment: env)
+            if sealCalls + restoreCalls != 0 {
+                for name in ["kv-start-nosync", "kv-seal-nosync", "kv-restore-nosync"] { out.results[name] = nil }
+            }
+        }
         guard readText("o-kv.bin").map(Array.init) != nil, fileSize("o-kv.bin") == key.count else {
             throw BenchFailure(description: "keyvault restore did not give the key back")
         }
@@ -278,9 +312,9 @@ func ageRecipient(_ path: String) throws -> String {
 }
 
 /// The number of fsync and fdatasync calls `argv` makes, from `strace -f -c`.
-func countFsyncs(_ argv: [String]) throws -> Int {
+func countFsyncs(_ argv: [String], environment: [String] = []) throws -> Int {
     unlink("strace.txt")
-    try spawn(["strace", "-f", "-c", "-o", "strace.txt", "-e", "trace=fsync,fdatasync"] + argv)
+    try spawn(["strace", "-f", "-c", "-o", "strace.txt", "-e", "trace=fsync,fdatasync"] + argv, environment: environment)
     guard let summary = readText("strace.txt") else { throw BenchFailure(description: "strace wrote no summary for \(argv)") }
     // Rows: % time, seconds, usecs/call, calls, [errors,] syscall.
     return summary.split(separator: "\n").reduce(0) { total, line in
