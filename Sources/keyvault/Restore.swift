@@ -148,7 +148,8 @@ struct Restore: ParsableCommand {
             recordPrefix: "ok: \(rule); restored to ", passwordOption: "--key-password-to ssh://HOST/PATH", host: remote.name)
     }
 
-    /// The vault; with `--salvage`, read past damage where it can be (a version-2 commit that fails its check), saying so.
+    /// The vault; with `--salvage`, read past damage where it can be (a version-2 commit that fails its check or whose
+    /// structure is gone, a damaged chunk link), saying so.
     private func openVault() throws -> Vault {
         guard salvage else { return try Vault.open(atPath: vault) }
         let (opened, damage) = try Vault.openForSalvage(atPath: vault)

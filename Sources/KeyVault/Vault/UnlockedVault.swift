@@ -66,7 +66,11 @@ public final class UnlockedVault: @unchecked Sendable {
             passwordKey = try KeyDerivation.subkey(.keyPassword, of: vaultKey)
             logKey = try KeyDerivation.subkey(.auditLog, of: vaultKey)
         }
-        if let knownAuthentic {
+        if vault.isSalvaged {
+            // Read past damage for salvage: even a chain that holds (the commits before a lost last one, or every
+            // commit past a damaged link) may not be the whole history.
+            isAuthentic = false
+        } else if let knownAuthentic {
             isAuthentic = knownAuthentic
         } else if let chain = vault.chain {
             // Format version 2: every commit chained under Subkey(8), the first naming the slots it was made under.

@@ -22,6 +22,8 @@ public struct Vault: Sendable {
     var chain: ChainFile? = nil
     /// The slot copy a version-2 file's history was read under (the one its first commit names).
     var slotCopy: SlotCopy? = nil
+    /// Read for salvage past lost commits, only the entries could be replayed: no section, no audit log.
+    var isEntriesOnly = false
 
     /// The vault's format version: 1, or 2 for a file of appended commits.
     public var formatVersion: Int { chain == nil ? Int(header.identity.version) : Int(FormatV2.version) }
@@ -70,15 +72,17 @@ public struct Vault: Sendable {
     }
 
     /// Opens the vault at `path` for `restore --salvage`: as ``open(atPath:allowingDamage:)`` with damage allowed,
-    /// and a version-2 vault whose commits fail their checks (a flipped bit, a bad sector among its metadata) is read
-    /// all the same as long as each is otherwise whole. Such a vault is never authentic (its chain fails), so only
+    /// and a version-2 vault is read past damage (docs/FORMAT.md, *Reading past damage for salvage*): a commit that
+    /// fails its check is read when it is otherwise whole; a commit whose structure is gone, a chunk link or head that
+    /// is not valid, is passed over to the next whole commit or chunk; and what does not replay is left out, down to
+    /// the entries alone. Such a vault is never authentic, so only
     /// ``UnlockedVault/restore(role:version:on:salvage:recording:)`` with `salvage` reads keys from it, each one only
     /// when its own seal opens; and nothing is ever written to it (a write reads the file again and refuses it).
     ///
     /// - Parameter path: the vault file.
     /// - Returns: the vault, and for a version-2 vault read past damage, what was damaged (for a warning).
-    /// - Throws: as ``open(atPath:allowingDamage:)``: damage salvage cannot read past (a commit whose structure is
-    ///   gone, a damaged chunk link, both slot copies) is still ``KeyVaultError/Code-swift.struct/damaged``.
+    /// - Throws: as ``open(atPath:allowingDamage:)``: damage salvage cannot read past (both slot copies, a commit
+    ///   whose keys lie outside the file, nothing left that replays) is still ``KeyVaultError/Code-swift.struct/damaged``.
     public static func openForSalvage(atPath path: String) throws -> (vault: Vault, damage: String?) {
         try about(path: path) {
             let file = try OpenFile.open(path, what: "vault")
@@ -86,16 +90,24 @@ public struct Vault: Sendable {
                 return (try readSharing(file, path: path), nil)
             } catch let error as KeyVaultError where error.code == .damaged {
                 guard let vault = try? read(from: file, path: path, sharingLock: true, salvaging: true), let chain = vault.chain,
-                    !chain.unchecked.isEmpty
+                    !chain.unchecked.isEmpty || !chain.skipped.isEmpty
                 else { throw error }
-                let places = chain.unchecked.map { "byte \($0)" }.joined(separator: ", ")
-                return (vault, "\(chain.unchecked.count == 1 ? "the commit at \(places) fails its check" : "the commits at \(places) fail their checks")")
+                var damage: [String] = []
+                if !chain.unchecked.isEmpty {
+                    let places = chain.unchecked.map { "byte \($0)" }.joined(separator: ", ")
+                    damage.append(chain.unchecked.count == 1 ? "the commit at \(places) fails its check" : "the commits at \(places) fail their checks")
+                }
+                damage += chain.skipped.map(\.description)
+                if vault.isEntriesOnly {
+                    damage.append("only the entries could be read (no passwords, drills, inventory or audit log)")
+                }
+                return (vault, damage.joined(separator: "; "))
             }
         }
     }
 
     /// Whether this vault was read for salvage past commits that fail their checks (``openForSalvage(atPath:)``).
-    var isSalvaged: Bool { !(chain?.unchecked.isEmpty ?? true) }
+    var isSalvaged: Bool { !(chain?.unchecked.isEmpty ?? true) || !(chain?.skipped.isEmpty ?? true) }
 
     /// Reads the vault holding its writers' lock for the read, so that every write a writer has acknowledged is in
     /// it, and runs `body` on it; the lock is let go when `body` returns (keep nothing of the vault beyond it).
@@ -280,20 +292,60 @@ public struct Vault: Sendable {
 
     /// The vault a version-2 file's commits replay to, under the first slot copy they were made under.
     private static func replayVersion2(_ chain: ChainFile, file: OpenFile, path: String) throws -> Vault {
+        do {
+            return try replayVersion2(chain, file: file, path: path, entriesOnly: false)
+        } catch let error as KeyVaultError where !chain.unchecked.isEmpty || !chain.skipped.isEmpty {
+            // Read for salvage past damage, what is left may not replay by version 1's rules: a commit that fails its
+            // check may hold bytes no writer makes, and a lost commit's entry may be named by a later password or
+            // drill. Then, in turn: the rest without the commits that fail their checks; the entries alone (each key
+            // opens by its own seal); the entries alone without those commits.
+            let why = error.message.hasPrefix("vault damaged: ") ? String(error.message.dropFirst("vault damaged: ".count)) : error.message
+            let withoutUnchecked = chain.unchecked.isEmpty ? nil : chain.leavingOutUnchecked(why: why)
+            let attempts: [(ChainFile, Bool)] =
+                [withoutUnchecked.map { ($0, false) }, (chain, true), withoutUnchecked.map { ($0, true) }].compactMap { $0 }
+            for (candidate, entriesOnly) in attempts where !candidate.commits.isEmpty {
+                if let vault = try? replayVersion2(candidate, file: file, path: path, entriesOnly: entriesOnly) { return vault }
+            }
+            throw error
+        }
+    }
+
+    /// The vault `chain` replays to under the first slot copy it was made under; with `entriesOnly` (salvage only),
+    /// from its entries alone.
+    private static func replayVersion2(_ chain: ChainFile, file: OpenFile, path: String, entriesOnly: Bool) throws -> Vault {
         var failure: (any Error)?
+        // Read for salvage past a lost first commit, the base that names the slot copy is gone with it: either copy
+        // is tried (the custodians' secrets open only the right one's key, and only that key opens the entries).
+        let requiringBase = chain.skipped.isEmpty || chain.commits.first?.number == 1
         for copy in chain.copies.compactMap({ $0 }) {
             do {
-                let header = try VaultHeader.parse(try LogicalState.replay(chain.commits, copy: copy).header(copy: copy, checksum: false), fileSize: nil, checksummed: false)
-                let offsets = try chain.keyOffsets(for: header)
-                var kept = chain
-                kept.forgetChanges()
-                return Vault(path: path, file: file, header: header, offsets: offsets, chain: kept, slotCopy: copy)
+                let state: LogicalState
+                if entriesOnly {
+                    guard !requiringBase || chain.commits.first?.changes.first == ChainWriter.base(copy) else {
+                        throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
+                    }
+                    state = try LogicalState.entries(of: chain.commits)
+                } else {
+                    state = try LogicalState.replay(chain.commits, copy: copy, requiringBase: requiringBase)
+                }
+                let header = try VaultHeader.parse(try state.header(copy: copy, checksum: false), fileSize: nil, checksummed: false)
+                var vault = try version2(chain, header: header, file: file, path: path, copy: copy)
+                vault.isEntriesOnly = entriesOnly
+                return vault
             } catch {
                 // The first copy's error is the one that says what is wrong (the other's is "not made under it").
                 failure = failure ?? error
             }
         }
         throw failure ?? KeyVaultError.damaged("vault damaged: both copies of the slot area are damaged; no custodian can unlock it")
+    }
+
+    /// The vault `chain` holds, replayed to `header` under `copy`: its sealed keys located, its commits' changes let go.
+    private static func version2(_ chain: ChainFile, header: VaultHeader, file: OpenFile, path: String, copy: SlotCopy) throws -> Vault {
+        let offsets = try chain.keyOffsets(for: header)
+        var kept = chain
+        kept.forgetChanges()
+        return Vault(path: path, file: file, header: header, offsets: offsets, chain: kept, slotCopy: copy)
     }
 
     /// Unlocks the vault with a passphrase.

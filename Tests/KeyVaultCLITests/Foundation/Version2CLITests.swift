@@ -131,6 +131,39 @@ struct Version2CLITests {
         #expect(try ws.read("v.kv") == bytes, "the damaged vault was written to")
     }
 
+    /// The sm seal's commit head overwritten (its structure gone, as a bad sector leaves it): a restore refuses the
+    /// vault (exit 5); `restore --salvage` passes over that commit, says where it read on, restores the dw key sealed
+    /// after it on DW01, refuses the sm key as not found (exit 6), and writes nothing.
+    @Test(.namedHosts) func restoreSalvagePassesOverACommitWhoseStructureIsGone() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let id = ["--identity", ws.file("id")]
+        #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--format", "2"] + id).status == 0)
+        let dw = try ws.key("dw.bin")
+        _ = try ws.key("sm.bin")
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id).status == 0)
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id).status == 0)
+        var bytes = try ws.read("v.kv")
+        let magic = Array("KVC2".utf8)
+        let heads = (0..<(bytes.count - 4)).filter { $0 % 64 == 0 && Array(bytes[$0..<($0 + 4)]) == magic }
+        try #require(heads.count == 3, "\(heads)")
+        for i in heads[1]..<(heads[1] + 24) { bytes[i] = 0xA5 }
+        _ = try ws.write(bytes, to: "v.kv")
+
+        var r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin")] + id, host: "DW01")
+        #expect(r.status == 5 && r.error == "vault damaged: the commit at byte \(heads[1]) is damaged: no commit magic", "\(r)")
+        r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin"), "--salvage"] + id, host: "DW01")
+        #expect(try r.status == 0 && ws.read("dw-back.bin") == dw, "\(r)")
+        #expect(
+            r.stderr.contains(
+                "warning: the vault is damaged (damage at byte \(heads[1]) (its no commit magic) was passed over, read on from byte \(heads[2])); --salvage reads it all the same"
+            ), "\(r)")
+        r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("sm-back.bin"), "--salvage"] + id, host: "SM01")
+        #expect(r.status == 6 && r.error == "no sm key in this vault (it holds: dw key of DW01)", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: ws.file("sm-back.bin")))
+        #expect(try ws.read("v.kv") == bytes, "the damaged vault was written to")
+    }
+
     /// Bytes no commit or key refers to are named by `verify` (exit 5): the remains of an unfinished commit, which
     /// --repair clears, and bytes after the last sealed key, which only `compact` drops (--repair says nothing of them).
     @Test func verifyNamesBytesNothingRefersToAndSaysWhatClearsThem() throws {

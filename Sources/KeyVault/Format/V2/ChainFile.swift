@@ -20,6 +20,9 @@ struct ChainFile: Sendable {
     /// Read for salvage only (``read(from:salvaging:)``): the commits whose checks do not match but which were read
     /// all the same, by offset. Empty in any other read, which refuses such a commit.
     private(set) var unchecked: [Int] = []
+    /// Read for salvage only: what was passed over because its structure is gone (a commit that does not parse, a
+    /// link or chunk head that is not valid), each with where the read went on. Empty in any other read.
+    private(set) var skipped: [SkippedDamage] = []
     private(set) var fileSize: Int
     /// The mac of the last keyed commit, and the checks of the unkeyed commits after it: what the next keyed commit
     /// chains to.
@@ -125,6 +128,16 @@ struct ChainFile: Sendable {
         commits = commits.map { $0.withChanges([]) }
     }
 
+    /// Salvage only: this read without the commits that fail their checks, each named as left out because what
+    /// they hold does not replay (`why`).
+    func leavingOutUnchecked(why: String) -> ChainFile {
+        var kept = self
+        kept.commits = commits.filter { !unchecked.contains($0.offset) }
+        kept.skipped = (skipped + unchecked.map { SkippedDamage.leftOut(at: $0, why: why) }).sorted { $0.at < $1.at }
+        kept.unchecked = []
+        return kept
+    }
+
     /// The file after both slot copies were written as `copy` (a repair by the writer).
     mutating func repaired(with copy: SlotCopy) {
         copies = copies.map { _ in copy }
@@ -159,9 +172,10 @@ struct ChainFile: Sendable {
     /// Reads and checks the structure of the version-2 file `file`.
     ///
     /// With `salvaging`, a commit whose check does not match (a flipped bit, a bad sector inside its changes) is read
-    /// as long as the rest of it is whole, and named in ``unchecked``; everything else is checked as always. Only a
-    /// restore with `--salvage` reads so: the chain over such a commit fails, so the vault is not authentic and each
-    /// key is restored only when its own seal opens.
+    /// as long as the rest of it is whole, and named in ``unchecked``; a commit whose structure is gone, and a chunk
+    /// head or link that is not valid, are passed over to the next whole commit or chunk head, and named in
+    /// ``skipped`` (docs/FORMAT.md, *Reading past damage for salvage*). Only a restore with `--salvage` reads so: such
+    /// a vault is not authentic and each key is restored only when its own seal opens.
     ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` naming the first thing that is wrong: both slot copies
     ///   invalid, a chunk or link that is not what a writer makes, a commit that fails its check, commits hidden behind
@@ -230,10 +244,30 @@ struct ChainFile: Sendable {
         var torn: Range<Int>?
         var appendOffset = 0
         var unchecked: [Int] = []
+        var skipped: [SkippedDamage] = []
+        // The number the next commit must have: one more than the last one read (after a commit salvage passed over,
+        // the number of the commit the read went on at).
+        var expectedNumber: UInt64 = 1
+        // Salvage only: the bytes candidate commits may have hashed while looking for where to go on, for the whole
+        // read — twice the metadata limit — so that a file of fake heads, each claiming the rest of its chunk, costs
+        // a bounded amount and not one pass per head.
+        var resyncBudget = 2 * FormatV2.maxMetadataCount
         var next = FormatV2.blockSize + 2 * size
         var total = 0
         while true {
-            let capacity = try chunkCapacity(file, at: next, fileSize: fileSize, total: &total, after: chunks.last)
+            let capacity: Int
+            do {
+                capacity = try chunkCapacity(file, at: next, fileSize: fileSize, total: &total, after: chunks.last)
+            } catch let error as KeyVaultError where salvaging {
+                // A chunk head that is gone: salvage goes on at the next chunk head in the file, if any.
+                guard let later = try nextChunkHead(file, after: next, fileSize: fileSize) else {
+                    skipped.append(SkippedDamage.passed(at: next, what: error.message, resumedAt: nil))
+                    break
+                }
+                skipped.append(SkippedDamage.passed(at: next, what: error.message, resumedAt: later))
+                next = later
+                continue
+            }
             chunks.append((next, capacity))
             let linkStart = linkOffset(chunk: next, capacity: capacity)
             let link = try file.read(count: FormatV2.linkCount, at: linkStart, what: "chunk link")
@@ -250,52 +284,82 @@ struct ChainFile: Sendable {
             // This chunk's large commits, hashed once it is read whole (a thread holding its bytes while the buffer
             // grows would make it copy itself), or here and now when the walk stops at an error.
             var deferred: [PendingChecks.Commit] = []
+            // Salvage only: the damage at `position` passed over, the walk going on at the next whole commit of this
+            // chunk (true), or, with none, at the next chunk (false).
+            func passOver(_ what: String) throws -> Bool {
+                try loaded.load(upTo: linkStart, beforeGrowing: detach)
+                let resumed = Self.nextWholeCommit(
+                    in: loaded.bytes[...], after: position, chunkOffset: next, above: expectedNumber - 1, budget: &resyncBudget)
+                skipped.append(SkippedDamage.passed(at: position, what: what, resumedAt: resumed?.offset))
+                guard let resumed else { return false }
+                position = resumed.offset
+                expectedNumber = resumed.number
+                return true
+            }
+            var damagedEnd = false
             do {
                 walk: while true {
                     try loaded.commitAt(position, beforeGrowing: detach)
                     switch Commit.read(
-                        loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: UInt64(commits.count + 1), ignoringCheck: salvaging,
+                        loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: expectedNumber, ignoringCheck: salvaging,
                         deferringChecksFrom: PendingChecks.minimumCount)
                     {
                     case .commit(let commit):
                         commits.append(commit)
                         position = commit.end
+                        expectedNumber = commit.number + 1
                     case .checkDeferred(let commit):
                         deferred.append(.init(offset: commit.offset, body: (commit.offset - next)..<(commit.end - next - FormatV2.commitTailCount), check: commit.check))
                         commits.append(commit)
                         position = commit.end
+                        expectedNumber = commit.number + 1
                     case .unchecked(let commit):
                         unchecked.append(commit.offset)
                         commits.append(commit)
                         position = commit.end
+                        expectedNumber = commit.number + 1
                     case .end, .zeroTail:
                         if try loaded.isZero(from: position) { break walk }
                         try loaded.load(upTo: linkStart, beforeGrowing: detach)
                         let metadata = loaded.bytes[...]
-                        guard isLast else {
-                            throw KeyVaultError.damaged("vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
-                        }
                         // Nothing but the unacknowledged remains of a crash may follow the last commit: its head and some
                         // of its changes, never a tail. A commit behind zeros (a lost write, or one hidden on purpose), or
                         // a last commit whose tail is there but whose head no longer leads to it, is damage — never a
-                        // shorter history, and never cleared by the next writer.
-                        let expected = UInt64(commits.count + 1)
-                        if let hidden = Self.laterHead(in: metadata, after: position, chunkOffset: next, expected: expected) {
-                            throw KeyVaultError.damaged("vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)")
-                        }
-                        if Self.endsInTail(metadata, commitAt: position, chunkOffset: next, number: expected) {
-                            throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: its tail is intact but its head is not")
-                        }
-                        if case .zeroTail(let end) = Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: expected),
+                        // shorter history, and never cleared by the next writer. Salvage passes over such damage.
+                        let expected = expectedNumber
+                        let damage: (what: String, error: String)?
+                        if !isLast {
+                            damage = ("bytes that are no commit", "vault damaged: unexpected bytes after the last commit of the chunk at byte \(next)")
+                        } else if let hidden = Self.laterHead(in: metadata, after: position, chunkOffset: next, expected: expected) {
+                            damage = (
+                                "bytes that are no commit",
+                                "vault damaged: a commit at byte \(hidden) follows zeros at byte \(position) (a lost write, or a change hidden on purpose)"
+                            )
+                        } else if Self.endsInTail(metadata, commitAt: position, chunkOffset: next, number: expected) {
+                            damage = ("a commit whose tail is intact but whose head is not", "vault damaged: the commit at byte \(position) is damaged: its tail is intact but its head is not")
+                        } else if case .zeroTail(let end) = Commit.read(metadata, at: position, chunkOffset: next, expectedNumber: expected),
                             !isAllZero(metadata[(end - next)...])
                         {
-                            throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) has no tail but is followed by more")
+                            damage = ("a commit with no tail followed by more", "vault damaged: the commit at byte \(position) has no tail but is followed by more")
+                        } else {
+                            damage = nil
+                        }
+                        if let damage {
+                            guard salvaging else { throw KeyVaultError.damaged(damage.error) }
+                            if try passOver(damage.what) { continue walk }
+                            damagedEnd = true
+                            break walk
                         }
                         torn = position..<linkStart
                         break walk
                     case .unsupported(let error):
                         throw error
                     case .malformed(let why):
+                        if salvaging {
+                            if try passOver("its \(why)") { continue walk }
+                            damagedEnd = true
+                            break walk
+                        }
                         throw KeyVaultError.damaged("vault damaged: the commit at byte \(position) is damaged: \(why)")
                     }
                 }
@@ -306,8 +370,20 @@ struct ChainFile: Sendable {
             detached.bind(&commits, to: loaded.bytes)
             checks.check(deferred, in: loaded.bytes, now: false)
             appendOffset = position
-            if isLast { break }
-            next = try followLink(link[...], from: next, capacity: capacity, fileSize: fileSize)
+            if isLast && !damagedEnd { break }
+            do {
+                // A chunk whose commits salvage could not read to their end has no trusted end: the next chunk is
+                // looked for even behind a zero link.
+                guard !isLast else { throw KeyVaultError.damaged("vault damaged: the chunk at byte \(next) ends in damage") }
+                next = try followLink(link[...], from: next, capacity: capacity, fileSize: fileSize)
+            } catch let error as KeyVaultError where salvaging {
+                guard let later = try nextChunkHead(file, after: next + capacity - FormatV2.blockSize, fileSize: fileSize) else {
+                    if !isLast { skipped.append(SkippedDamage.passed(at: linkStart, what: error.message, resumedAt: nil)) }
+                    break
+                }
+                skipped.append(SkippedDamage.passed(at: linkStart, what: error.message, resumedAt: later))
+                next = later
+            }
             guard torn == nil else { throw KeyVaultError.damaged("vault damaged: a chunk follows a torn commit") }
         }
         guard !commits.isEmpty else { throw KeyVaultError.damaged("vault damaged: it holds no complete commit") }
@@ -315,7 +391,36 @@ struct ChainFile: Sendable {
             slotCopySize: size, copies: [copyA, copyB], chunks: chunks, commits: commits, torn: torn, appendOffset: appendOffset,
             fileSize: fileSize)
         chain.unchecked = unchecked
+        chain.skipped = skipped
         return chain
+    }
+
+    /// Salvage only: the first commit after `start` in `metadata` (a chunk's bytes up to its link, the chunk at
+    /// `chunkOffset`) that is whole, check included, and numbered above `above`: where a read goes on past a commit
+    /// whose structure is gone. Each candidate's changes are hashed against `budget`; nil once it runs out.
+    static func nextWholeCommit(in metadata: ArraySlice<UInt8>, after start: Int, chunkOffset: Int, above: UInt64, budget: inout Int) -> Commit? {
+        var from = start
+        while let candidate = laterHead(in: metadata, after: from, chunkOffset: chunkOffset, expected: above + 1) {
+            let i = metadata.startIndex + candidate - chunkOffset
+            let number = metadata[i + 4..<i + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            budget -= FormatV2.commitHeadCount + metadata[i + 12..<i + 16].reduce(0) { $0 << 8 | Int($1) }
+            guard budget >= 0 else { return nil }
+            if case .commit(let commit) = Commit.read(metadata, at: candidate, chunkOffset: chunkOffset, expectedNumber: number) { return commit }
+            from = candidate
+        }
+        return nil
+    }
+
+    /// Salvage only: the offset of the first chunk head (its magic, zeros after its capacity) at a 4096-byte boundary
+    /// after `offset`, one block read at a time; nil when the file holds none.
+    private static func nextChunkHead(_ file: OpenFile, after offset: Int, fileSize: Int) throws -> Int? {
+        var candidate = (offset / FormatV2.blockSize + 1) * FormatV2.blockSize
+        while candidate + FormatV2.chunkHeadCount <= fileSize {
+            let head = try file.read(count: FormatV2.chunkHeadCount, at: candidate, what: "chunk")
+            if head.prefix(8).elementsEqual(FormatV2.chunkMagic), isAllZero(head.dropFirst(12)) { return candidate }
+            candidate += FormatV2.blockSize
+        }
+        return nil
     }
 
     /// The copy at `offset`, its size when valid, and the size its head declares (checked or not).

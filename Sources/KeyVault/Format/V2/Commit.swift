@@ -129,6 +129,8 @@ struct Commit: Sendable {
         } catch {
             // (A deferred check is computed now after all: a bad check is what is wrong first.)
             guard !deferred || constantTimeEqual(Commit.check(of: body), check) else { return .malformed("its check does not match") }
+            // (Read for salvage, a commit that fails its check is damaged, not from a newer keyvault.)
+            guard checkMatches else { return .malformed("check does not match and its changes do not parse") }
             if let error = error as? KeyVaultError, error.code == .unsupportedVersion { return .unsupported(error) }
             return .malformed("its changes do not parse")
         }

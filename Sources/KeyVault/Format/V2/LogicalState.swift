@@ -205,8 +205,11 @@ struct LogicalState: Equatable, Sendable {
 
     /// Replays `commits` (a file's, in order) from nothing; the first must begin with the base change naming `copy`
     /// (its generation and slot digest), so that a history made under other slots is not read under these.
-    static func replay(_ commits: [Commit], copy: SlotCopy) throws -> LogicalState {
-        guard let base = commits.first?.changes.first, base == ChainWriter.base(copy) else {
+    ///
+    /// Without `requiringBase` (salvage past a lost first commit only), the history is replayed under `copy` whatever
+    /// its first commit is.
+    static func replay(_ commits: [Commit], copy: SlotCopy, requiringBase: Bool = true) throws -> LogicalState {
+        guard !requiringBase || commits.first?.changes.first == ChainWriter.base(copy) else {
             throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
         }
         var state = LogicalState()
@@ -218,6 +221,17 @@ struct LogicalState: Equatable, Sendable {
         state.logItems.reserve(bytes: logBytes)
         for commit in commits {
             for change in commit.changes { try state.apply(change, commit: commit.number) }
+        }
+        state.finish()
+        return state
+    }
+
+    /// Salvage only: the entries `commits` add, and nothing else (no section, no audit log): what is left to read
+    /// when commits lost to damage leave the rest not replayable by version 1's rules.
+    static func entries(of commits: [Commit]) throws -> LogicalState {
+        var state = LogicalState()
+        for commit in commits {
+            for change in commit.changes where change.type == Change.Kind.entries.rawValue { try state.apply(change, commit: commit.number) }
         }
         state.finish()
         return state
