@@ -12,7 +12,7 @@ mkdir -p .fuzz/corpus .fuzz/artifacts
 find Fixtures Tests/FuzzSeeds -name '*.kv' -exec cp {} .fuzz/corpus/ \;
 echo "fuzzing for ${seconds}s with $(ls .fuzz/corpus | wc -l) seeds" >&2
 SWIFT_BACKTRACE=enable=no "$binary" .fuzz/corpus \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=98304 \
     -artifact_prefix=.fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -25
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then

@@ -1,6 +1,6 @@
 // libFuzzer target over the parser and the open path: parse any bytes as a vault, unlock it with a fixed X25519
 // identity (the public test identity of Fixtures/custodians/alice.id) and verify every entry, as `keyvault verify`
-// does. Any crash, hang or sanitizer report is a finding. Build and run: scripts/fuzz.sh.
+// does; and read it for salvage too, as `restore --salvage` does. Any crash, hang or sanitizer report is a finding. Build and run: scripts/fuzz.sh.
 import Foundation
 import KeyVault
 
@@ -25,6 +25,14 @@ private func setUp() -> (path: String, identity: CustodianIdentity) {
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let (path, identity) = setUp()
     _ = FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
+    // The salvage read (`restore --salvage`), past whatever damage it can pass over: it never authenticates, and
+    // every entry it finds is opened (verify) at the place it located.
+    if let salvaged = try? Vault.openForSalvage(atPath: path), salvaged.damage != nil,
+        let unlocked = try? salvaged.vault.unlock(with: Credentials(identities: [identity]))
+    {
+        if unlocked.isAuthentic { fatalError("a vault read past damage for salvage authenticates") }
+        _ = unlocked.verify()
+    }
     guard let vault = try? Vault.open(atPath: path, allowingDamage: true) else { return 0 }
     _ = vault.entries.map(\.displayName)
     _ = vault.custodians
