@@ -136,6 +136,13 @@ final class OpenFile: @unchecked Sendable {
         return true
     }
 
+    /// The first data at or after `position`, passing holes (nil: only holes to the end of the file); `position`
+    /// itself where the file system's answers are not known to hold (``Syscalls/reportsHolesReliably(_:)``).
+    func dataStart(from position: Int) -> Int? {
+        guard Syscalls.reportsHolesReliably(fd) else { return position }
+        return dataExtent(from: position, end: .max).data
+    }
+
     /// The next data at or after `position` and the hole after it (nil data: only holes before the end of the file);
     /// all data to `end` where the file system cannot say, or says something that goes backwards or is empty.
     private func dataExtent(from position: Int, end: Int) -> (data: Int?, hole: Int) {

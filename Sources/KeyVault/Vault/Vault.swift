@@ -97,7 +97,10 @@ public struct Vault: Sendable {
                     let places = chain.unchecked.map { "byte \($0)" }.joined(separator: ", ")
                     damage.append(chain.unchecked.count == 1 ? "the commit at \(places) fails its check" : "the commits at \(places) fail their checks")
                 }
-                damage += chain.skipped.map(\.description)
+                // The first places passed over, and how many more (a file of many fake chunk heads has thousands).
+                let named = 8
+                damage += chain.skipped.prefix(named).map(\.description)
+                if chain.skipped.count > named { damage.append("and \(chain.skipped.count - named) more places passed over") }
                 if vault.isEntriesOnly {
                     damage.append("only the entries could be read (no passwords, drills, inventory or audit log)")
                 }
@@ -297,12 +300,17 @@ public struct Vault: Sendable {
         } catch let error as KeyVaultError where !chain.unchecked.isEmpty || !chain.skipped.isEmpty {
             // Read for salvage past damage, what is left may not replay by version 1's rules: a commit that fails its
             // check may hold bytes no writer makes, and a lost commit's entry may be named by a later password or
-            // drill. Then, in turn: the rest without the commits that fail their checks; the entries alone (each key
-            // opens by its own seal); the entries alone without those commits.
+            // drill. Then, in turn: the rest without the commit that fails its check; the entries alone (each key
+            // opens by its own seal); the rest without the commits that fail their checks; the entries alone without
+            // them.
             let why = error.message.hasPrefix("vault damaged: ") ? String(error.message.dropFirst("vault damaged: ".count)) : error.message
+            // (With several commits that fail their checks, leaving all of them out would lose the intact keys of the
+            // others: the entries alone, with theirs, come first then.)
             let withoutUnchecked = chain.unchecked.isEmpty ? nil : chain.leavingOutUnchecked(why: why)
+            let one = chain.unchecked.count == 1
             let attempts: [(ChainFile, Bool)] =
-                [withoutUnchecked.map { ($0, false) }, (chain, true), withoutUnchecked.map { ($0, true) }].compactMap { $0 }
+                [one ? withoutUnchecked.map { ($0, false) } : nil, (chain, true), one ? nil : withoutUnchecked.map { ($0, false) }, withoutUnchecked.map { ($0, true) }]
+                .compactMap { $0 }
             for (candidate, entriesOnly) in attempts where !candidate.commits.isEmpty {
                 if let vault = try? replayVersion2(candidate, file: file, path: path, entriesOnly: entriesOnly) { return vault }
             }

@@ -156,7 +156,7 @@ struct Version2CLITests {
         #expect(try r.status == 0 && ws.read("dw-back.bin") == dw, "\(r)")
         #expect(
             r.stderr.contains(
-                "warning: the vault is damaged (damage at byte \(heads[1]) (its no commit magic) was passed over, read on from byte \(heads[2])); --salvage reads it all the same"
+                "warning: the vault is damaged (damage at byte \(heads[1]) (a commit that does not read: no commit magic) was passed over, read on from byte \(heads[2])); --salvage reads it all the same"
             ), "\(r)")
         r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("sm-back.bin"), "--salvage"] + id, host: "SM01")
         #expect(r.status == 6 && r.error == "no sm key in this vault (it holds: dw key of DW01)", "\(r)")

@@ -52,14 +52,14 @@ struct Version2StructuralSalvageTests {
         let (path, credentials, keys, fourth, fifth) = try Self.vault()
         let good = try TestFiles.bytes(path)
         let damages: [(String, (inout [UInt8]) -> Void)] = [
-            ("its no commit magic", { $0[fourth.offset] ^= 0xFF }),
-            ("its commit number 6 where 2 was due", { $0[fourth.offset + 11] = 6 }),
+            ("a commit that does not read: no commit magic", { $0[fourth.offset] ^= 0xFF }),
+            ("a commit that does not read: commit number 6 where 2 was due", { $0[fourth.offset + 11] = 6 }),
             (
-                "its a changes length of 4294967232 bytes does not place the tail inside the chunk",
+                "a commit that does not read: a changes length of 4294967232 bytes does not place the tail inside the chunk",
                 { for i in 12..<16 { $0[fourth.offset + i] = i == 15 ? 0xC0 : 0xFF } }
             ),
             ("bytes that are no commit", { for i in fourth.offset..<fourth.end { $0[i] = 0 } }),
-            ("its no commit magic", { for i in fourth.offset..<fourth.end { $0[i] = UInt8(truncatingIfNeeded: i * 31 + 7) } }),
+            ("a commit that does not read: no commit magic", { for i in fourth.offset..<fourth.end { $0[i] = UInt8(truncatingIfNeeded: i * 31 + 7) } }),
         ]
         for (what, damage) in damages {
             var bytes = good
@@ -79,7 +79,7 @@ struct Version2StructuralSalvageTests {
         bytes[first.offset + 1] ^= 0x20
         try Self.salvage(
             bytes, credentials: credentials, keys: keys,
-            damage: "damage at byte \(first.offset) (its no commit magic) was passed over, read on from byte \(fourth.offset)",
+            damage: "damage at byte \(first.offset) (a commit that does not read: no commit magic) was passed over, read on from byte \(fourth.offset)",
             restorable: [3, 4])
     }
 
@@ -91,7 +91,7 @@ struct Version2StructuralSalvageTests {
         bytes[fifth.offset] ^= 0x01
         try Self.salvage(
             bytes, credentials: credentials, keys: keys,
-            damage: "damage at byte \(fifth.offset) (its no commit magic) was passed over, nothing after it could be read", restorable: [0, 1, 2, 3])
+            damage: "damage at byte \(fifth.offset) (a commit that does not read: no commit magic) was passed over, nothing more of its chunk could be read", restorable: [0, 1, 2, 3])
     }
 
     /// A vault of two chunks: the three-entry vault and seals until a commit opens a second chunk, then two more.
@@ -132,8 +132,8 @@ struct Version2StructuralSalvageTests {
             let opened = try Vault.openForSalvage(atPath: damaged)
             let expected =
                 name == "link"
-                ? "damage at byte \(link) (vault damaged: the link at the end of the chunk at byte \(firstChunk.offset) is not valid) was passed over, read on from byte \(secondChunk.offset)"
-                : "damage at byte \(secondChunk.offset) (vault damaged: no chunk head at byte \(secondChunk.offset)) was passed over, nothing after it could be read"
+                ? "damage at byte \(link) (the link at the end of the chunk at byte \(firstChunk.offset) is not valid) was passed over, read on from byte \(secondChunk.offset)"
+                : "damage at byte \(secondChunk.offset) (no chunk head at byte \(secondChunk.offset)) was passed over, nothing after it could be read"
             #expect(opened.damage == expected, "\(name)")
             let unlocked = try opened.vault.unlock(with: credentials)
             #expect(!unlocked.isAuthentic, "\(name)")
@@ -175,5 +175,106 @@ struct Version2StructuralSalvageTests {
         var budget = 2 * size
         #expect(ChainFile.nextWholeCommit(in: chunk[...], after: 0, chunkOffset: 0, above: 3, budget: &budget) == nil)
         #expect(budget < 0 && budget > -size, "\(budget)")
+    }
+
+    /// The fifth entry's commit renumbered (its check made again, as anyone can): a plain read refuses the jump; salvage
+    /// says which commit is missing before it, reads it, and all five keys restore.
+    @Test func aCommitNumberedPastAGapSaysWhatIsMissing() throws {
+        let (path, credentials, keys, _, fifth) = try Self.vault()
+        var bytes = try TestFiles.bytes(path)
+        #expect(fifth.number == 3)
+        bytes[fifth.offset + 11] = 4
+        let tail = fifth.end - FormatV2.commitTailCount
+        let check = Commit.check(of: bytes[fifth.offset..<tail])
+        bytes.replaceSubrange(tail..<(tail + FormatV2.checkCount), with: check)
+        try Self.salvage(
+            bytes, credentials: credentials, keys: keys, damage: "commit 3 is missing before the commit at byte \(fifth.offset)",
+            restorable: [0, 1, 2, 3, 4])
+    }
+
+    /// The last commit of the first chunk lost: the second chunk's first commit, numbered one past what was expected,
+    /// is read, and every other key restores.
+    @Test func theCommitAfterALostOneInTheNextChunkIsRead() throws {
+        let (path, credentials, keys, chain) = try Self.twoChunks()
+        var bytes = try TestFiles.bytes(path)
+        let secondChunk = chain.chunks[1]
+        let lost = try #require(chain.commits.lastIndex { $0.offset < secondChunk.offset })
+        bytes[chain.commits[lost].offset] ^= 0xFF
+        let damaged = "\(try CustodianSupport.temporaryDirectory())/damaged.kv"
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let opened = try Vault.openForSalvage(atPath: damaged)
+        #expect(
+            opened.damage
+                == "damage at byte \(chain.commits[lost].offset) (a commit that does not read: no commit magic) was passed over, nothing more of its chunk could be read"
+        )
+        let unlocked = try opened.vault.unlock(with: credentials)
+        // The first commit holds three keys, each later one a key.
+        for (i, (host, key)) in keys.enumerated() {
+            let role: Role = host == "DW01" ? .dw : .sm
+            if i == lost + 2 {
+                #expect(throws: KeyVaultError.self, "\(host)") { try Version2SalvageTests.restore(unlocked, role, host) }
+            } else {
+                #expect(try Version2SalvageTests.restore(unlocked, role, host) == key, "\(host)")
+            }
+        }
+    }
+
+    /// The free end of the five-entry vault's chunk filled, every 192 bytes, with a head that claims the rest of the
+    /// chunk (its changes do not parse, its tail is not zeros: it is hashed whole before it is found damaged) and a
+    /// whole commit after it: each head is passed over to the commit behind it, so the read would hash the chunk once
+    /// per head. With a budget of 8 KiB the read stops once that much was hashed, says so, and keeps what it read.
+    @Test func hashingInASalvageReadStopsAtItsBudget() throws {
+        let (path, _, _, _, fifth) = try Self.vault()
+        var bytes = try TestFiles.bytes(path)
+        let chain = try ChainFile.read(from: OpenFile.open(path, what: "vault"))
+        let chunk = chain.chunks[0]
+        let tailAt = chunk.offset + chunk.capacity - 128
+        bytes.replaceSubrange(tailAt..<(tailAt + 64), with: [UInt8](repeating: 0x5A, count: 64))
+        var position = fifth.end
+        var number = fifth.number + 1
+        while position + 192 <= tailAt {
+            var head = ByteWriter(capacity: FormatV2.commitHeadCount)
+            head.append(FormatV2.commitMagic)
+            head.u64(number)
+            head.u32(UInt32(tailAt - position - FormatV2.commitHeadCount))
+            head.u64(0)
+            bytes.replaceSubrange(position..<(position + FormatV2.commitHeadCount), with: head.bytes)
+            let (body, check) = Commit.encode(number: number, keysOffset: 0, changes: [Change(type: 0x80, body: [1])], offset: position + 64 - chunk.offset)
+            bytes.replaceSubrange((position + 64)..<(position + 64 + body.count), with: body)
+            bytes.replaceSubrange((position + 128)..<(position + 192), with: check + [UInt8](repeating: 7, count: 32))
+            position += 192
+            number += 1
+        }
+        let damaged = "\(try CustodianSupport.temporaryDirectory())/heads.kv"
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let file = try OpenFile.open(damaged, what: "vault")
+        let plenty = try ChainFile.readDeferringChecks(from: file, salvaging: true).confirmed { $0 }
+        #expect(plenty.commits.count == chain.commits.count + Int(number - fifth.number - 1), "every whole commit read")
+        let bounded = try ChainFile.readDeferringChecks(from: file, salvaging: true, budget: 8 << 10).confirmed { $0 }
+        let stop = try #require(bounded.skipped.last)
+        #expect(stop.description == "the salvage read stopped at byte \(stop.at): it had hashed twice as many bytes of commits as a vault's metadata can hold")
+        #expect(bounded.commits.count >= chain.commits.count && bounded.commits.count < plenty.commits.count)
+    }
+
+    /// The second chunk's head lost and twenty blocks of fake chunk heads (a capacity of zero) appended: each is passed
+    /// over in turn; the warning names the first eight places and counts the rest, and the first chunk's keys restore.
+    @Test func manyFakeChunkHeadsAreCountedNotEachNamed() throws {
+        let (path, credentials, keys, chain) = try Self.twoChunks()
+        var bytes = try TestFiles.bytes(path)
+        let secondChunk = chain.chunks[1]
+        bytes[secondChunk.offset] ^= 0x01
+        bytes += [UInt8](repeating: 0, count: (FormatV2.blockSize - bytes.count % FormatV2.blockSize) % FormatV2.blockSize)
+        for _ in 0..<20 { bytes += FormatV2.chunkMagic + [UInt8](repeating: 0, count: FormatV2.blockSize - 8) }
+        let damaged = "\(try CustodianSupport.temporaryDirectory())/fakes.kv"
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let opened = try Vault.openForSalvage(atPath: damaged)
+        let damage = try #require(opened.damage)
+        #expect(damage.components(separatedBy: "; ").count == 9 && damage.hasSuffix("; and 13 more places passed over"), "\(damage)")
+        #expect(damage.hasPrefix("damage at byte \(secondChunk.offset) (no chunk head at byte \(secondChunk.offset)) was passed over, read on from byte "))
+        let unlocked = try opened.vault.unlock(with: credentials)
+        let inFirst = chain.commits.filter { $0.offset < secondChunk.offset }.count + 2
+        for (host, key) in keys.prefix(inFirst) {
+            #expect(try Version2SalvageTests.restore(unlocked, host == "DW01" ? .dw : .sm, host) == key, "\(host)")
+        }
     }
 }

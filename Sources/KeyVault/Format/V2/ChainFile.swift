@@ -132,7 +132,8 @@ struct ChainFile: Sendable {
     /// they hold does not replay (`why`).
     func leavingOutUnchecked(why: String) -> ChainFile {
         var kept = self
-        kept.commits = commits.filter { !unchecked.contains($0.offset) }
+        let leftOut = Set(unchecked)
+        kept.commits = commits.filter { !leftOut.contains($0.offset) }
         kept.skipped = (skipped + unchecked.map { SkippedDamage.leftOut(at: $0, why: why) }).sorted { $0.at < $1.at }
         kept.unchecked = []
         return kept
@@ -184,15 +185,20 @@ struct ChainFile: Sendable {
         try readDeferringChecks(from: file, salvaging: salvaging).confirmed { $0 }
     }
 
+    /// The bytes a salvage read may hash, commits and candidates together: twice the metadata limit, within which
+    /// every byte of a file a writer made is hashed once.
+    static let salvageBudget = 2 * FormatV2.maxMetadataCount
+
     /// Reads as ``read(from:salvaging:)`` does, except that the checks of large commits (a mebibyte or more: an
     /// upgrade's or a compaction's, 13 MiB at 100,000 entries) are hashed on another thread while the caller works on
     /// the chain, inside ``UncheckedChain/confirmed(_:)``: that throws the error ``read(from:salvaging:)`` would have
     /// thrown for the first commit whose check does not match, ahead of anything the work returned or threw. This read
     /// throws it too, ahead of any error about what follows that commit.
-    static func readDeferringChecks(from file: OpenFile, salvaging: Bool = false) throws -> UncheckedChain {
+    /// A salvage read's hashing stops at `budget` bytes (``salvageBudget`` unless a test of the bound says less).
+    static func readDeferringChecks(from file: OpenFile, salvaging: Bool = false, budget: Int = salvageBudget) throws -> UncheckedChain {
         let checks = PendingChecks()
         do {
-            return UncheckedChain(try walk(file, salvaging: salvaging, checks: checks), checks: checks)
+            return UncheckedChain(try walk(file, salvaging: salvaging, checks: checks, budget: budget), checks: checks)
         } catch {
             try checks.confirm()
             throw error
@@ -200,7 +206,7 @@ struct ChainFile: Sendable {
     }
 
     /// The read itself: slot copies, then every chunk's commits in order, large commits' checks left to `checks`.
-    private static func walk(_ file: OpenFile, salvaging: Bool, checks: PendingChecks) throws -> ChainFile {
+    private static func walk(_ file: OpenFile, salvaging: Bool, checks: PendingChecks, budget: Int) throws -> ChainFile {
         let fileSize = Int(try file.status(what: "vault").st_size)
         guard fileSize >= FormatV2.blockSize * 2 else {
             throw KeyVaultError.damaged("vault damaged or truncated: a version-2 vault is at least \(FormatV2.blockSize * 2) bytes; this file has \(fileSize)")
@@ -248,10 +254,10 @@ struct ChainFile: Sendable {
         // The number the next commit must have: one more than the last one read (after a commit salvage passed over,
         // the number of the commit the read went on at).
         var expectedNumber: UInt64 = 1
-        // Salvage only: the bytes candidate commits may have hashed while looking for where to go on, for the whole
-        // read — twice the metadata limit — so that a file of fake heads, each claiming the rest of its chunk, costs
-        // a bounded amount and not one pass per head.
-        var resyncBudget = 2 * FormatV2.maxMetadataCount
+        // Salvage only: the bytes commits and candidate commits may still hash, for the whole read, so that a file of
+        // fake heads, each claiming the rest of its chunk, costs a bounded amount and not one pass per head.
+        var resyncBudget = budget
+        var spent = false
         var next = FormatV2.blockSize + 2 * size
         var total = 0
         while true {
@@ -261,10 +267,10 @@ struct ChainFile: Sendable {
             } catch let error as KeyVaultError where salvaging {
                 // A chunk head that is gone: salvage goes on at the next chunk head in the file, if any.
                 guard let later = try nextChunkHead(file, after: next, fileSize: fileSize) else {
-                    skipped.append(SkippedDamage.passed(at: next, what: error.message, resumedAt: nil))
+                    skipped.append(SkippedDamage.passed(at: next, what: SkippedDamage.reason(error), resumedAt: nil))
                     break
                 }
-                skipped.append(SkippedDamage.passed(at: next, what: error.message, resumedAt: later))
+                skipped.append(SkippedDamage.passed(at: next, what: SkippedDamage.reason(error), resumedAt: later))
                 next = later
                 continue
             }
@@ -290,16 +296,43 @@ struct ChainFile: Sendable {
                 try loaded.load(upTo: linkStart, beforeGrowing: detach)
                 let resumed = Self.nextWholeCommit(
                     in: loaded.bytes[...], after: position, chunkOffset: next, above: expectedNumber - 1, budget: &resyncBudget)
-                skipped.append(SkippedDamage.passed(at: position, what: what, resumedAt: resumed?.offset))
+                skipped.append(SkippedDamage.passed(at: position, what: what, resumedAt: resumed?.offset, inChunk: true))
                 guard let resumed else { return false }
                 position = resumed.offset
                 expectedNumber = resumed.number
+                return true
+            }
+            // Salvage only, before the commit at `position` is read: its hashing counted against the read's budget
+            // (false once it is spent); and after damage, or with commits missing before a whole one, the number it
+            // must have becomes its own (the first commit of a chunk found after a lost link or lost commits).
+            func salvageAccount() throws -> Bool {
+                let i = position - next
+                guard i + FormatV2.commitHeadCount <= loaded.bytes.count else { return true }
+                let b = loaded.bytes
+                let claimed = Int(b[i + 12]) << 24 | Int(b[i + 13]) << 16 | Int(b[i + 14]) << 8 | Int(b[i + 15])
+                resyncBudget -= min(FormatV2.commitHeadCount + claimed, linkStart - position)
+                guard resyncBudget >= 0 else { return false }
+                let number = b[i + 4..<i + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                guard b[i..<i + 4].elementsEqual(FormatV2.commitMagic), number > expectedNumber, number - expectedNumber <= 1 << 20 else { return true }
+                // Only a commit whose check matches (the check covers its number) says commits are missing.
+                resyncBudget -= min(FormatV2.commitHeadCount + claimed, linkStart - position)
+                guard resyncBudget >= 0 else { return false }
+                guard case .commit = Commit.read(b[...], at: position, chunkOffset: next, expectedNumber: number) else { return true }
+                if skipped.isEmpty { skipped.append(SkippedDamage.missing(at: position, first: expectedNumber, last: number - 1)) }
+                expectedNumber = number
                 return true
             }
             var damagedEnd = false
             do {
                 walk: while true {
                     try loaded.commitAt(position, beforeGrowing: detach)
+                    if salvaging {
+                        guard try salvageAccount() else {
+                            skipped.append(SkippedDamage.spent(at: position))
+                            spent = true
+                            break walk
+                        }
+                    }
                     switch Commit.read(
                         loaded.bytes[...], at: position, chunkOffset: next, expectedNumber: expectedNumber, ignoringCheck: salvaging,
                         deferringChecksFrom: PendingChecks.minimumCount)
@@ -356,7 +389,7 @@ struct ChainFile: Sendable {
                         throw error
                     case .malformed(let why):
                         if salvaging {
-                            if try passOver("its \(why)") { continue walk }
+                            if try passOver("a commit that does not read: \(why)") { continue walk }
                             damagedEnd = true
                             break walk
                         }
@@ -370,7 +403,7 @@ struct ChainFile: Sendable {
             detached.bind(&commits, to: loaded.bytes)
             checks.check(deferred, in: loaded.bytes, now: false)
             appendOffset = position
-            if isLast && !damagedEnd { break }
+            if spent || (isLast && !damagedEnd) { break }
             do {
                 // A chunk whose commits salvage could not read to their end has no trusted end: the next chunk is
                 // looked for even behind a zero link.
@@ -378,10 +411,11 @@ struct ChainFile: Sendable {
                 next = try followLink(link[...], from: next, capacity: capacity, fileSize: fileSize)
             } catch let error as KeyVaultError where salvaging {
                 guard let later = try nextChunkHead(file, after: next + capacity - FormatV2.blockSize, fileSize: fileSize) else {
-                    if !isLast { skipped.append(SkippedDamage.passed(at: linkStart, what: error.message, resumedAt: nil)) }
+                    if !isLast { skipped.append(SkippedDamage.passed(at: linkStart, what: SkippedDamage.reason(error), resumedAt: nil)) }
                     break
                 }
-                skipped.append(SkippedDamage.passed(at: linkStart, what: error.message, resumedAt: later))
+                // (A zero link after damage is no damage of its own: the damage before it is named.)
+                if !isLast { skipped.append(SkippedDamage.passed(at: linkStart, what: SkippedDamage.reason(error), resumedAt: later)) }
                 next = later
             }
             guard torn == nil else { throw KeyVaultError.damaged("vault damaged: a chunk follows a torn commit") }
@@ -412,13 +446,20 @@ struct ChainFile: Sendable {
     }
 
     /// Salvage only: the offset of the first chunk head (its magic, zeros after its capacity) at a 4096-byte boundary
-    /// after `offset`, one block read at a time; nil when the file holds none.
+    /// after `offset`, 64 KiB read at a time and holes passed without reading them; nil when the file holds none.
     private static func nextChunkHead(_ file: OpenFile, after offset: Int, fileSize: Int) throws -> Int? {
-        var candidate = (offset / FormatV2.blockSize + 1) * FormatV2.blockSize
+        let block = FormatV2.blockSize
+        var candidate = (offset / block + 1) * block
         while candidate + FormatV2.chunkHeadCount <= fileSize {
-            let head = try file.read(count: FormatV2.chunkHeadCount, at: candidate, what: "chunk")
-            if head.prefix(8).elementsEqual(FormatV2.chunkMagic), isAllZero(head.dropFirst(12)) { return candidate }
-            candidate += FormatV2.blockSize
+            guard let data = file.dataStart(from: candidate) else { return nil }
+            candidate = max(candidate, data / block * block)
+            guard candidate + FormatV2.chunkHeadCount <= fileSize else { return nil }
+            let bytes = try file.read(count: min(16 * block, fileSize - candidate), at: candidate, what: "vault")
+            for start in stride(from: 0, to: bytes.count - FormatV2.chunkHeadCount + 1, by: block)
+            where bytes[start..<start + 8].elementsEqual(FormatV2.chunkMagic) && isAllZero(bytes[(start + 12)..<(start + FormatV2.chunkHeadCount)]) {
+                return candidate + start
+            }
+            candidate += bytes.count
         }
         return nil
     }
@@ -542,10 +583,16 @@ struct ChainFile: Sendable {
             try load(upTo: position + FormatV2.commitHeadCount + changes + FormatV2.commitTailCount, beforeGrowing: beforeGrowing)
         }
 
-        /// Whether everything from `position` to the link is zeros: what is loaded, then the rest from the file.
+        /// Whether everything from `position` to the link is zeros: what is loaded, a block at a time and stopping at
+        /// the first that is not (salvage asks this at many positions of one chunk), then the rest from the file.
         func isZero(from position: Int) throws -> Bool {
             let loadedEnd = offset + bytes.count
-            guard position >= loadedEnd || ChainFile.isAllZero(bytes[(position - offset)...]) else { return false }
+            var at = position - offset
+            while at < bytes.count {
+                let end = min(bytes.count, at + FormatV2.blockSize)
+                guard ChainFile.isAllZero(bytes[at..<end]) else { return false }
+                at = end
+            }
             let from = max(position, loadedEnd)
             guard from < limit else { return true }
             return try file.isZero(count: limit - from, at: from, what: "chunk")
