@@ -92,13 +92,14 @@ public struct Vault: Sendable {
                 guard let vault = try? read(from: file, path: path, sharingLock: true, salvaging: true), let chain = vault.chain,
                     !chain.unchecked.isEmpty || !chain.skipped.isEmpty
                 else { throw error }
+                // The first places, and how many more (a file of many fake commits or chunk heads has thousands).
+                let named = 8
                 var damage: [String] = []
                 if !chain.unchecked.isEmpty {
-                    let places = chain.unchecked.map { "byte \($0)" }.joined(separator: ", ")
+                    var places = chain.unchecked.prefix(named).map { "byte \($0)" }.joined(separator: ", ")
+                    if chain.unchecked.count > named { places += " and \(chain.unchecked.count - named) more" }
                     damage.append(chain.unchecked.count == 1 ? "the commit at \(places) fails its check" : "the commits at \(places) fail their checks")
                 }
-                // The first places passed over, and how many more (a file of many fake chunk heads has thousands).
-                let named = 8
                 damage += chain.skipped.prefix(named).map(\.description)
                 if chain.skipped.count > named { damage.append("and \(chain.skipped.count - named) more places passed over") }
                 if vault.isEntriesOnly {

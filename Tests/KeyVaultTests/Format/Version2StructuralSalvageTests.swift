@@ -277,4 +277,26 @@ struct Version2StructuralSalvageTests {
             #expect(try Version2SalvageTests.restore(unlocked, host == "DW01" ? .dw : .sm, host) == key, "\(host)")
         }
     }
+
+    /// Ten commits whose audit records each have one bit flipped (whole, their checks not): the warning names the first
+    /// eight and counts the other two, and every key restores from its own seal.
+    @Test func manyCommitsThatFailTheirChecksAreCountedNotEachNamed() throws {
+        let (path, credentials, keys, chain) = try Self.twoChunks()
+        var bytes = try TestFiles.bytes(path)
+        let text = Array("ok: sealed version".utf8)
+        let flipped = chain.commits[1...10].map { commit in
+            let at = (commit.offset..<(commit.end - text.count)).first { Array(bytes[$0..<($0 + text.count)]) == text }!
+            bytes[at] ^= 0x01
+            return commit.offset
+        }
+        let damaged = "\(try CustodianSupport.temporaryDirectory())/checks.kv"
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let opened = try Vault.openForSalvage(atPath: damaged)
+        let places = flipped.prefix(8).map { "byte \($0)" }.joined(separator: ", ")
+        #expect(opened.damage == "the commits at \(places) and 2 more fail their checks")
+        let unlocked = try opened.vault.unlock(with: credentials)
+        for (host, key) in keys {
+            #expect(try Version2SalvageTests.restore(unlocked, host == "DW01" ? .dw : .sm, host) == key, "\(host)")
+        }
+    }
 }
