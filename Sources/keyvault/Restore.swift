@@ -151,12 +151,27 @@ struct Restore: ParsableCommand {
     /// The vault; with `--salvage`, read past damage where it can be (a version-2 commit that fails its check or whose
     /// structure is gone, a damaged chunk link), saying so.
     private func openVault() throws -> Vault {
-        guard salvage else { return try Vault.open(atPath: vault) }
+        guard salvage else {
+            do {
+                return try Vault.open(atPath: vault)
+            } catch let error as KeyVaultError where error.code == .damaged {
+                throw Self.withSalvageHint(error)
+            }
+        }
         let (opened, damage) = try Vault.openForSalvage(atPath: vault)
         if let damage {
             Output.note("warning: the vault is damaged (\(damage)); --salvage reads it all the same: a key is restored only if its own seal opens, and nothing is written to the vault")
         }
         return opened
+    }
+
+    /// `error` (damage that makes a plain restore refuse to read the vault) with what may still get the key out at 3
+    /// a.m. (Not for a vault that reads but fails authentication: that is how tampering shows, and the vectors'
+    /// messages for it are fixed.)
+    private static func withSalvageHint(_ error: KeyVaultError) -> CLIError {
+        CLIError(
+            message: "\(error.message); 'keyvault restore --salvage' may still restore the key from its own seal, if that is intact",
+            exitCode: ExitCodes.code(for: .damaged))
     }
 
     /// Whether the export password is asked for, refusing when it is but none is escrowed.
