@@ -117,7 +117,11 @@ struct Version2CLITests {
         _ = try ws.write(bytes, to: "v.kv")
 
         var r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin")] + id, host: "DW01")
-        #expect(r.status == 5 && r.error == "vault damaged: the commit at byte \(last) is damaged: its check does not match; 'keyvault restore --salvage' may still restore the key from its own seal, if that is intact", "\(r)")
+        #expect(
+            r.status == 5
+                && r.error
+                    == "vault damaged: the commit at byte \(last) is damaged: its check does not match; 'keyvault restore --salvage' may still restore the key from its own seal, if that is intact",
+            "\(r)")
         #expect(!FileManager.default.fileExists(atPath: ws.file("dw-back.bin")))
         r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin"), "--salvage"] + id, host: "DW01")
         #expect(try r.status == 0 && ws.read("dw-back.bin") == dw, "\(r)")
@@ -151,7 +155,10 @@ struct Version2CLITests {
         _ = try ws.write(bytes, to: "v.kv")
 
         var r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin")] + id, host: "DW01")
-        #expect(r.status == 5 && r.error == "vault damaged: the commit at byte \(heads[1]) is damaged: no commit magic; 'keyvault restore --salvage' may still restore the key from its own seal, if that is intact", "\(r)")
+        #expect(
+            r.status == 5
+                && r.error == "vault damaged: the commit at byte \(heads[1]) is damaged: no commit magic; 'keyvault restore --salvage' may still restore the key from its own seal, if that is intact",
+            "\(r)")
         r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin"), "--salvage"] + id, host: "DW01")
         #expect(try r.status == 0 && ws.read("dw-back.bin") == dw, "\(r)")
         #expect(
