@@ -10,7 +10,9 @@ struct Verify: ParsableCommand {
             verify names it and exits 5, and --repair writes it again from the good copy, with an audit record. Bytes \
             after the last commit that are no complete commit (an interrupted write, or bytes put there since) are named \
             too, and --repair clears them; bytes after the last sealed key are named, and 'keyvault compact' drops them. \
-            (The next write to the vault repairs all but the last.)
+            (The next write to the vault repairs all but the last.) A format-version-2 vault damaged past reading (a \
+            commit whose structure is gone, a damaged chunk link) is read as 'restore --salvage' reads it: verify \
+            names the damage and where it read on, checks each entry it found by its own seal, and exits 5.
             """)
 
     @OptionGroup var vaultArgument: VaultArgument
@@ -30,11 +32,13 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let given = try checkpoint.map(Self.readCheckpoint)
-        let opened = try Vault.open(atPath: vault, allowingDamage: true)
-        History.warnIfRolledBack(opened)
+        let (opened, readPast) = try Self.open(vault)
+        // (A vault read past damage may have lost its newest audit records with it: no roll-back is told from that.)
+        if readPast == nil { History.warnIfRolledBack(opened) }
         let unlocked = try unlock.unlock(opened)
         let report = unlocked.verify()
-        var storage = opened.storageFindings
+        // (What a read past damage finds after the last key it read is what was lost, not storage to repair.)
+        var storage = readPast == nil ? opened.storageFindings : []
         var repaired: [String] = []
         if repair && storage.contains(where: \.isRepairable) && report.isIntact {
             let credentials = history.vouching(try unlock.credentials(for: opened))
@@ -51,6 +55,7 @@ struct Verify: ParsableCommand {
             Output.line(
                 JSON.object([
                     ("vault", .string(vault)), ("intact", .bool(report.isIntact)), ("indexAuthentic", .bool(report.isIndexAuthentic)),
+                    ("readPastDamage", readPast.map(JSON.string) ?? .null),
                     ("auditLogIntact", .bool(report.auditLogProblem == nil)),
                     ("storageProblems", .array(storage.map { JSON.string($0.description) })), ("repaired", .array(repaired.map(JSON.string))),
                     ("checkpoint", finding?.json ?? (given == nil ? .null : .object([("state", .string("unverifiable")), ("ok", .bool(false))]))),
@@ -63,7 +68,9 @@ struct Verify: ParsableCommand {
                     ),
                 ]).text)
         } else {
-            if !report.isIndexAuthentic {
+            if let readPast {
+                Output.line("DAMAGED  \(readPast); the entries below are what 'restore --salvage' finds")
+            } else if !report.isIndexAuthentic {
                 Output.line("DAMAGED  vault index: header or index fails authentication (damaged or tampered with)")
             }
             Output.lines(count: report.entries.count) { i in
@@ -80,10 +87,21 @@ struct Verify: ParsableCommand {
                 Output.line("checkpoint: NOT CHECKED: the vault does not authenticate, so its history cannot be compared")
             }
             Output.line(
-                "\(report.entries.count - bad) of \(report.entries.count) entries intact\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")"
+                "\(report.entries.count - bad) of \(report.entries.count) entries\(readPast == nil ? "" : " found") intact\(readPast == nil ? "" : " (read past damage: entries in what was lost are not counted)")\(report.isIndexAuthentic ? "" : "; index NOT authentic")\(report.auditLogProblem == nil ? "" : "; audit log NOT intact")"
             )
         }
         if !report.isIntact || !storage.isEmpty || finding?.isAcceptable == false { throw ExitCode(ExitCodes.code(for: .damaged)) }
+    }
+
+    /// The vault at `path`, damage allowed; a format-version-2 vault damaged past a plain read is read as
+    /// `restore --salvage` reads it, with the read's error and what was passed over.
+    private static func open(_ path: String) throws -> (Vault, readPast: String?) {
+        do {
+            return (try Vault.open(atPath: path, allowingDamage: true), nil)
+        } catch let error as KeyVaultError where error.code == .damaged {
+            guard let (vault, damage) = try? Vault.openForSalvage(atPath: path), let damage else { throw error }
+            return (vault, "\(error.message) (read past it: \(damage))")
+        }
     }
 
     /// The checkpoint named by `text`: a file holding the line (its first non-blank line), or the line itself.

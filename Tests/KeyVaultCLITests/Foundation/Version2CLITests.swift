@@ -137,7 +137,8 @@ struct Version2CLITests {
 
     /// The sm seal's commit head overwritten (its structure gone, as a bad sector leaves it): a restore refuses the
     /// vault (exit 5); `restore --salvage` passes over that commit, says where it read on, restores the dw key sealed
-    /// after it on DW01, refuses the sm key as not found (exit 6), and writes nothing.
+    /// after it on DW01, refuses the sm key as not found (exit 6), and writes nothing; `verify` reads it the same way,
+    /// names the damage and checks the entry it found (exit 5).
     @Test(.namedHosts) func restoreSalvagePassesOverACommitWhoseStructureIsGone() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let id = ["--identity", ws.file("id")]
@@ -167,6 +168,20 @@ struct Version2CLITests {
             ), "\(r)")
         r = try CLI.run(["restore", ws.file("v.kv"), "--role", "sm", "--out", ws.file("sm-back.bin"), "--salvage"] + id, host: "SM01")
         #expect(r.status == 6 && r.error == "no sm key in this vault (it holds: dw key of DW01)", "\(r)")
+        // verify reads it as the salvage does: the damage, where it read on, and the entry it found, checked.
+        let passed = "damage at byte \(heads[1]) (a commit that does not read: no commit magic) was passed over, read on from byte \(heads[2])"
+        r = try CLI.run(["verify", ws.file("v.kv")] + id)
+        #expect(
+            r.status == 5
+                && r.stdout.split(separator: "\n").map(String.init) == [
+                    "DAMAGED  vault damaged: the commit at byte \(heads[1]) is damaged: no commit magic (read past it: \(passed)); the entries below are what 'restore --salvage' finds",
+                    "ok       dw key of DW01 (version 1)",
+                    "DAMAGED  audit log record 2 does not follow from the one before (removed or edited)",
+                    "1 of 1 entries found intact (read past damage: entries in what was lost are not counted); index NOT authentic; audit log NOT intact",
+                ], "\(r)")
+        let json = try VaultBytes.json(try CLI.run(["verify", ws.file("v.kv"), "--json"] + id))
+        #expect(json["readPastDamage"] as? String == "vault damaged: the commit at byte \(heads[1]) is damaged: no commit magic (read past it: \(passed))")
+        #expect(json["intact"] as? Bool == false && (json["entries"] as? [Any])?.count == 1 && (json["storageProblems"] as? [Any])?.isEmpty == true)
         #expect(!FileManager.default.fileExists(atPath: ws.file("sm-back.bin")))
         #expect(try ws.read("v.kv") == bytes, "the damaged vault was written to")
     }
