@@ -298,7 +298,7 @@ public struct Vault: Sendable {
     private static func replayVersion2(_ chain: ChainFile, file: OpenFile, path: String) throws -> Vault {
         do {
             return try replayVersion2(chain, file: file, path: path, entriesOnly: false)
-        } catch let error as KeyVaultError where !chain.unchecked.isEmpty || !chain.skipped.isEmpty {
+        } catch let error as KeyVaultError where chain.isSalvageRead {
             // Read for salvage past damage, what is left may not replay by version 1's rules: a commit that fails its
             // check may hold bytes no writer makes, and a lost commit's entry may be named by a later password or
             // drill. Then, in turn: the rest without the commit that fails its check; the entries alone (each key
@@ -338,6 +338,13 @@ public struct Vault: Sendable {
                     state = try LogicalState.replay(chain.commits, copy: copy, requiringBase: requiringBase)
                 }
                 let header = try VaultHeader.parse(try state.header(copy: copy, checksum: false), fileSize: nil, checksummed: false)
+                if chain.isSalvageRead, case let astray = chain.commitsPointingKeysAstray(for: header), !astray.isEmpty {
+                    // A damaged `keys_offset` (outside the check) would make every key unreadable: its commit is left
+                    // out and the rest read again (once: leaving commits out moves no other commit's keys).
+                    let kept = chain.leavingOut(astray, as: SkippedDamage.keysAstray)
+                    guard !kept.commits.isEmpty else { throw KeyVaultError.damaged("vault damaged: no commit points to its keys where they can be") }
+                    return try replayVersion2(kept, file: file, path: path, entriesOnly: entriesOnly)
+                }
                 var vault = try version2(chain, header: header, file: file, path: path, copy: copy)
                 vault.isEntriesOnly = entriesOnly
                 return vault

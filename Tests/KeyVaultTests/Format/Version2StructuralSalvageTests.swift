@@ -299,4 +299,24 @@ struct Version2StructuralSalvageTests {
             #expect(try Version2SalvageTests.restore(unlocked, host == "DW01" ? .dw : .sm, host) == key, "\(host)")
         }
     }
+
+    /// A commit's `keys_offset` (outside its check) damaged: pointing into the chunk, only that commit is left out and
+    /// every other key restores; pointing 200 bytes before the next commit's keys (inside the file, over them), both
+    /// are left out (which one was damaged cannot be told) and the first commit's keys restore. A plain read refuses
+    /// both.
+    @Test func aCommitWhoseKeysAreMisplacedIsLeftOut() throws {
+        let (path, credentials, keys, fourth, fifth) = try Self.vault()
+        let good = try TestFiles.bytes(path)
+        func pointing(_ commit: Commit, to offset: Int) -> [UInt8] {
+            var bytes = good
+            for i in 0..<8 { bytes[commit.offset + 16 + i] = UInt8(truncatingIfNeeded: UInt64(offset) >> UInt64(56 - 8 * i)) }
+            return bytes
+        }
+        let astray = { (commit: Commit) in "the commit at byte \(commit.offset) points to its keys outside the file or over other bytes; it was left out" }
+        try Self.salvage(
+            pointing(fifth, to: fifth.offset), credentials: credentials, keys: keys, damage: astray(fifth), restorable: [0, 1, 2, 3])
+        try Self.salvage(
+            pointing(fourth, to: Int(fifth.keysOffset) - 200), credentials: credentials, keys: keys, damage: "\(astray(fourth)); \(astray(fifth))",
+            restorable: [0, 1, 2])
+    }
 }

@@ -23,6 +23,8 @@ struct ChainFile: Sendable {
     /// Read for salvage only: what was passed over because its structure is gone (a commit that does not parse, a
     /// link or chunk head that is not valid), each with where the read went on. Empty in any other read.
     private(set) var skipped: [SkippedDamage] = []
+    /// Whether this is a read for salvage (``read(from:salvaging:)``), damaged or not.
+    private(set) var isSalvageRead = false
     private(set) var fileSize: Int
     /// The mac of the last keyed commit, and the checks of the unkeyed commits after it: what the next keyed commit
     /// chains to.
@@ -131,12 +133,59 @@ struct ChainFile: Sendable {
     /// Salvage only: this read without the commits that fail their checks, each named as left out because what
     /// they hold does not replay (`why`).
     func leavingOutUnchecked(why: String) -> ChainFile {
-        var kept = self
-        let leftOut = Set(unchecked)
-        kept.commits = commits.filter { !leftOut.contains($0.offset) }
-        kept.skipped = (skipped + unchecked.map { SkippedDamage.leftOut(at: $0, why: why) }).sorted { $0.at < $1.at }
+        var kept = leavingOut(Set(unchecked)) { SkippedDamage.leftOut(at: $0, why: why) }
         kept.unchecked = []
         return kept
+    }
+
+    /// Salvage only: this read without the commits at `offsets`, each named by `damage`.
+    func leavingOut(_ offsets: Set<Int>, as damage: (Int) -> SkippedDamage) -> ChainFile {
+        var kept = self
+        kept.commits = commits.filter { !offsets.contains($0.offset) }
+        kept.unchecked = unchecked.filter { !offsets.contains($0) }
+        kept.skipped = (skipped + offsets.sorted().map(damage)).sorted { $0.at < $1.at }
+        return kept
+    }
+
+    /// Salvage only: the commits whose sealed keys, as `header` (what these commits replay to) sizes them, would lie
+    /// where ``keyOffsets(for:)`` refuses them — outside the file, over the metadata or over another commit's keys —
+    /// or that point to keys they do not add. `keys_offset` is outside the check: a damaged one is found only so.
+    func commitsPointingKeysAstray(for header: VaultHeader) -> Set<Int> {
+        var astray = Set<Int>()
+        var ranges: [(commit: Int, start: Int, end: Int)] = []
+        var index = 0
+        for commit in commits {
+            guard let entries = commit.changes.first(where: { $0.type == Change.Kind.entries.rawValue }), !entries.body.isEmpty else {
+                if commit.keysOffset != 0 { astray.insert(commit.offset) }
+                continue
+            }
+            let start = Int(clamping: commit.keysOffset)
+            var end = start
+            var r = ByteReader(entries.body[...])
+            while !r.isAtEnd && index < header.entryCount {
+                guard let count = try? r.u16("metadata length"), (try? r.skip(Int(count) + AEAD.nonceCount, "index record")) != nil else { break }
+                let (sum, overflow) = end.addingReportingOverflow(header.locations[index].ciphertextCount)
+                end = overflow ? .max : sum
+                index += 1
+            }
+            if commit.keysOffset == 0 || end > fileSize { astray.insert(commit.offset) } else if end > start { ranges.append((commit.offset, start, end)) }
+        }
+        let metadata = [(start: 0, end: FormatV2.blockSize + 2 * slotCopySize)] + chunks.map { (start: $0.offset, end: $0.offset + $0.capacity) }
+        // A range over the metadata is damaged for certain; of two ranges over each other, which one was damaged
+        // cannot be told, so both are left out — after the first kind, so that a range moved over the metadata and
+        // the keys after it takes only itself out.
+        for range in ranges where metadata.contains(where: { $0.start < range.end && range.start < $0.end }) { astray.insert(range.commit) }
+        // Ranges in order of where they start: one that starts before the furthest end so far overlaps the range that
+        // reached it.
+        var furthest: (commit: Int, end: Int)?
+        for range in ranges.filter({ !astray.contains($0.commit) }).sorted(by: { $0.start < $1.start }) {
+            if let reach = furthest, range.start < reach.end {
+                astray.insert(range.commit)
+                astray.insert(reach.commit)
+            }
+            if range.end > (furthest?.end ?? 0) { furthest = (range.commit, range.end) }
+        }
+        return astray
     }
 
     /// The file after both slot copies were written as `copy` (a repair by the writer).
@@ -426,6 +475,7 @@ struct ChainFile: Sendable {
             fileSize: fileSize)
         chain.unchecked = unchecked
         chain.skipped = skipped
+        chain.isSalvageRead = salvaging
         return chain
     }
 

@@ -36,6 +36,11 @@ struct SkippedDamage: Equatable, Sendable {
         SkippedDamage(at: at, description: "the commit at byte \(at) fails its check and does not replay (\(why)); it was left out")
     }
 
+    /// A commit whose `keys_offset` (outside its check) points its keys outside the file or over other bytes: left out.
+    static func keysAstray(at: Int) -> SkippedDamage {
+        SkippedDamage(at: at, description: "the commit at byte \(at) points to its keys outside the file or over other bytes; it was left out")
+    }
+
     /// The read's hashing budget spent at `at`: nothing after it was read.
     static func spent(at: Int) -> SkippedDamage {
         SkippedDamage(
