@@ -321,7 +321,9 @@ public struct Vault: Sendable {
 
     /// The vault `chain` replays to under the first slot copy it was made under; with `entriesOnly` (salvage only),
     /// from its entries alone.
-    private static func replayVersion2(_ chain: ChainFile, file: OpenFile, path: String, entriesOnly: Bool) throws -> Vault {
+    /// With `leavingOutMisplacedKeys` (salvage only, once), commits whose keys lie where no keys may are left out and
+    /// the rest replayed again.
+    private static func replayVersion2(_ chain: ChainFile, file: OpenFile, path: String, entriesOnly: Bool, leavingOutMisplacedKeys: Bool = true) throws -> Vault {
         var failure: (any Error)?
         // Read for salvage past a lost first commit, the base that names the slot copy is gone with it: either copy
         // is tried (the custodians' secrets open only the right one's key, and only that key opens the entries).
@@ -338,12 +340,12 @@ public struct Vault: Sendable {
                     state = try LogicalState.replay(chain.commits, copy: copy, requiringBase: requiringBase)
                 }
                 let header = try VaultHeader.parse(try state.header(copy: copy, checksum: false), fileSize: nil, checksummed: false)
-                if chain.isSalvageRead, case let astray = chain.commitsPointingKeysAstray(for: header), !astray.isEmpty {
+                if chain.isSalvageRead, leavingOutMisplacedKeys, case let astray = chain.commitsPointingKeysAstray(for: header), !astray.isEmpty {
                     // A damaged `keys_offset` (outside the check) would make every key unreadable: its commit is left
                     // out and the rest read again (once: leaving commits out moves no other commit's keys).
                     let kept = chain.leavingOut(astray, as: SkippedDamage.keysAstray)
                     guard !kept.commits.isEmpty else { throw KeyVaultError.damaged("vault damaged: no commit points to its keys where they can be") }
-                    return try replayVersion2(kept, file: file, path: path, entriesOnly: entriesOnly)
+                    return try replayVersion2(kept, file: file, path: path, entriesOnly: entriesOnly, leavingOutMisplacedKeys: false)
                 }
                 var vault = try version2(chain, header: header, file: file, path: path, copy: copy)
                 vault.isEntriesOnly = entriesOnly
