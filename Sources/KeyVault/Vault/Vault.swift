@@ -90,7 +90,7 @@ public struct Vault: Sendable {
                 return (try readSharing(file, path: path), nil)
             } catch let error as KeyVaultError where error.code == .damaged {
                 guard let vault = try? read(from: file, path: path, sharingLock: true, salvaging: true), let chain = vault.chain,
-                    !chain.unchecked.isEmpty || !chain.skipped.isEmpty
+                    vault.isSalvaged
                 else { throw error }
                 // The first places, and how many more (a file of many fake commits or chunk heads has thousands).
                 let named = 8
@@ -111,7 +111,7 @@ public struct Vault: Sendable {
     }
 
     /// Whether this vault was read for salvage past commits that fail their checks (``openForSalvage(atPath:)``).
-    var isSalvaged: Bool { !(chain?.unchecked.isEmpty ?? true) || !(chain?.skipped.isEmpty ?? true) }
+    var isSalvaged: Bool { !(chain?.unchecked.isEmpty ?? true) || !(chain?.skipped.isEmpty ?? true) || isEntriesOnly }
 
     /// Reads the vault holding its writers' lock for the read, so that every write a writer has acknowledged is in
     /// it, and runs `body` on it; the lock is let go when `body` returns (keep nothing of the vault beyond it).

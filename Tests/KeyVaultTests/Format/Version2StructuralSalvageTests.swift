@@ -319,4 +319,20 @@ struct Version2StructuralSalvageTests {
             pointing(fourth, to: Int(fifth.keysOffset) - 200), credentials: credentials, keys: keys, damage: "\(astray(fourth)); \(astray(fifth))",
             restorable: [0, 1, 2])
     }
+
+    /// The fifth commit's audit record given a control character and its check made again (as anyone can): every commit
+    /// is whole, but the history does not replay by version 1's rules, so a plain read refuses it; salvage reads the
+    /// entries alone, says so, is not authentic, and every key restores.
+    @Test func aHistoryThatDoesNotReplayLeavesTheEntries() throws {
+        let (path, credentials, keys, _, fifth) = try Self.vault()
+        var bytes = try TestFiles.bytes(path)
+        let text = Array("ok: sealed version".utf8)
+        let at = try #require((fifth.offset..<(fifth.end - text.count)).first { Array(bytes[$0..<($0 + text.count)]) == text })
+        bytes[at] = 0x01
+        let tail = fifth.end - FormatV2.commitTailCount
+        bytes.replaceSubrange(tail..<(tail + FormatV2.checkCount), with: Commit.check(of: bytes[fifth.offset..<tail]))
+        try Self.salvage(
+            bytes, credentials: credentials, keys: keys, damage: "only the entries could be read (no passwords, drills, inventory or audit log)",
+            restorable: [0, 1, 2, 3, 4])
+    }
 }
