@@ -304,7 +304,7 @@ public struct Vault: Sendable {
             // drill. Then, in turn: the rest without the commit that fails its check; the entries alone (each key
             // opens by its own seal); the rest without the commits that fail their checks; the entries alone without
             // them.
-            let why = error.message.hasPrefix("vault damaged: ") ? String(error.message.dropFirst("vault damaged: ".count)) : error.message
+            let why = SkippedDamage.reason(error)
             // (With several commits that fail their checks, leaving all of them out would lose the intact keys of the
             // others: the entries alone, with theirs, come first then.)
             let withoutUnchecked = chain.unchecked.isEmpty ? nil : chain.leavingOutUnchecked(why: why)
@@ -332,10 +332,7 @@ public struct Vault: Sendable {
             do {
                 let state: LogicalState
                 if entriesOnly {
-                    guard !requiringBase || chain.commits.first?.changes.first == ChainWriter.base(copy) else {
-                        throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
-                    }
-                    state = try LogicalState.entries(of: chain.commits)
+                    state = try LogicalState.entries(of: chain.commits, copy: copy, requiringBase: requiringBase)
                 } else {
                     state = try LogicalState.replay(chain.commits, copy: copy, requiringBase: requiringBase)
                 }

@@ -359,12 +359,14 @@ struct ChainFile: Sendable {
                 guard i + FormatV2.commitHeadCount <= loaded.bytes.count else { return true }
                 let b = loaded.bytes
                 let claimed = Int(b[i + 12]) << 24 | Int(b[i + 13]) << 16 | Int(b[i + 14]) << 8 | Int(b[i + 15])
-                resyncBudget -= min(FormatV2.commitHeadCount + claimed, linkStart - position)
+                // What hashing the commit costs, if its tail is inside the chunk.
+                let cost = min(FormatV2.commitHeadCount + claimed, linkStart - position)
+                resyncBudget -= cost
                 guard resyncBudget >= 0 else { return false }
                 let number = b[i + 4..<i + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 guard b[i..<i + 4].elementsEqual(FormatV2.commitMagic), number > expectedNumber, number - expectedNumber <= 1 << 20 else { return true }
                 // Only a commit whose check matches (the check covers its number) says commits are missing.
-                resyncBudget -= min(FormatV2.commitHeadCount + claimed, linkStart - position)
+                resyncBudget -= cost
                 guard resyncBudget >= 0 else { return false }
                 guard case .commit = Commit.read(b[...], at: position, chunkOffset: next, expectedNumber: number) else { return true }
                 if skipped.isEmpty { skipped.append(SkippedDamage.missing(at: position, first: expectedNumber, last: number - 1)) }

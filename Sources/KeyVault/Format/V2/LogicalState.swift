@@ -209,9 +209,7 @@ struct LogicalState: Equatable, Sendable {
     /// Without `requiringBase` (salvage past a lost first commit only), the history is replayed under `copy` whatever
     /// its first commit is.
     static func replay(_ commits: [Commit], copy: SlotCopy, requiringBase: Bool = true) throws -> LogicalState {
-        guard !requiringBase || commits.first?.changes.first == ChainWriter.base(copy) else {
-            throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
-        }
+        try requireBase(commits, copy: copy, requiringBase: requiringBase)
         var state = LogicalState()
         // The audit records' bytes, all of them already in memory: the log's buffer is allocated once.
         var logBytes = 0
@@ -226,9 +224,19 @@ struct LogicalState: Equatable, Sendable {
         return state
     }
 
+    /// That `commits` were made under `copy`: the first begins with the base change naming it (unless not
+    /// `requiringBase`).
+    private static func requireBase(_ commits: [Commit], copy: SlotCopy, requiringBase: Bool) throws {
+        guard !requiringBase || commits.first?.changes.first == ChainWriter.base(copy) else {
+            throw KeyVaultError.damaged("vault damaged: its history was not made under this slot area (the first commit's base change does not name it)")
+        }
+    }
+
     /// Salvage only: the entries `commits` add, and nothing else (no section, no audit log): what is left to read
-    /// when commits lost to damage leave the rest not replayable by version 1's rules.
-    static func entries(of commits: [Commit]) throws -> LogicalState {
+    /// when commits lost to damage leave the rest not replayable by version 1's rules. The base is required as
+    /// ``replay(_:copy:requiringBase:)`` requires it.
+    static func entries(of commits: [Commit], copy: SlotCopy, requiringBase: Bool) throws -> LogicalState {
+        try requireBase(commits, copy: copy, requiringBase: requiringBase)
         var state = LogicalState()
         for commit in commits {
             for change in commit.changes where change.type == Change.Kind.entries.rawValue { try state.apply(change, commit: commit.number) }
