@@ -1,12 +1,11 @@
 // Helpers for custodian tests: temp folders, and certificates and keys made by the real openssl command line.
 import Foundation
+import KeyVaultTestSupport
 @testable import KeyVault
 
 enum CustodianSupport {
     static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "kv-custodians-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        try TestFolders.make("kv-custodians")
     }
 
     /// Runs openssl with `arguments` in `directory`; throws with its output on failure.

@@ -12,8 +12,7 @@ import KeyVaultTestSupport
     let actor = AuditActor(user: "tester", machine: "LAB01")
 
     init() throws {
-        dir = NSTemporaryDirectory() + "kv-ext-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = try TestFolders.make("kv-ext")
         passphrase = try SecretBytes(copying: Array("extension tests passphrase".utf8))
         try Vault.create(atPath: "\(dir)/v.kv", passphrase: passphrase, kdf: KDFParameters(opsLimit: 1, memLimitKiB: 8))
     }

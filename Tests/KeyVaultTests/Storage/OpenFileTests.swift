@@ -9,7 +9,7 @@ import KeyVaultTestSupport
 struct OpenFileTests {
     /// A file of `count` bytes that differ from their neighbours, and its path.
     private static func file(_ count: Int) throws -> ([UInt8], String) {
-        let path = NSTemporaryDirectory() + "kv-openfile-" + UUID().uuidString
+        let path = try TestFolders.make("kv-openfile") + "/f"
         var rng = SplitMix64(state: 0x6f70_656e)
         let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -99,8 +99,7 @@ struct OpenFileTests {
 
     /// Room left between two writes reads as zeros, is a hole, and the next write follows it.
     @Test func roomLeftByAnAtomicFileReadsAsZerosAndIsAHole() throws {
-        let dir = NSTemporaryDirectory() + "kv-room-" + UUID().uuidString
-        #expect(mkdir(dir, 0o700) == 0)
+        let dir = try TestFolders.make("kv-room")
         let path = dir + "/f"
         let out = try AtomicFile(finalPath: path)
         try out.write([1, 2, 3])

@@ -12,8 +12,7 @@ import KeyVaultTestSupport
     var credentials: Credentials { Credentials(passphrase: passphrase) }
 
     init() throws {
-        dir = NSTemporaryDirectory() + "kv-series-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = try TestFolders.make("kv-series")
         passphrase = try SecretBytes(copying: Array("one series tests passphrase".utf8))
         try Vault.create(atPath: path, passphrase: passphrase, kdf: KDFParameters(opsLimit: 1, memLimitKiB: 8))
     }
