@@ -111,7 +111,7 @@ struct Restore: ParsableCommand {
         Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(out): \(e.size) bytes, mode 0600, fingerprint \(e.fingerprint.short)")
         if let keyPasswordOut { Output.line("wrote its export password to \(keyPasswordOut) (mode 0600)") }
         finish(
-            opened, unlocked, restored, password, recording: recording, wrote: [out, keyPasswordOut].compactMap { $0 }.joined(separator: " and "),
+            opened, unlocked, restored, password, recording: recording, wrote: keyPasswordOut.map { "\(out) and \($0)" } ?? out,
             recordPrefix: "ok: restored on \(host) to ", passwordOption: "--key-password-out FILE", host: host.name)
     }
 
