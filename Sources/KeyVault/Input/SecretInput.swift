@@ -181,21 +181,31 @@ public enum SecretInput {
         let st: stat
         do { st = try Syscalls.fstat(fd) } catch { throw KeyVaultError.io("stat", path: path, errno: error.code) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyVaultError(.fileConflict, "\(what) is a directory") }
-        // A regular file's size is known: allocate exactly (capped); otherwise read into the cap.
-        let capacity = (st.st_mode & S_IFMT) == S_IFREG ? min(Int(st.st_size) + 1, maxCount) : maxCount
-        let buffer = try SecretBytes(zeroedCount: capacity)
-        let count: Int
-        do {
-            count = try buffer.withUnsafeMutableBytes { b throws(SyscallFailure) in try Syscalls.readUpTo(fd, b) }
-        } catch let error as SyscallFailure {
-            throw KeyVaultError.io("read", path: path, errno: error.code)
+        func readUpTo(_ buffer: SecretBytes) throws -> Int {
+            do {
+                return try buffer.withUnsafeMutableBytes { b throws(SyscallFailure) in try Syscalls.readUpTo(fd, b) }
+            } catch let error as SyscallFailure {
+                throw KeyVaultError.io("read", path: path, errno: error.code)
+            }
         }
-        // A regular file must hold what its size says: a file still growing, or one whose size the file system does
-        // not report (/proc), would otherwise be cut short without a word.
-        if (st.st_mode & S_IFMT) == S_IFREG && Int(st.st_size) < maxCount && count != Int(st.st_size) {
-            throw KeyVaultError.invalidArgument("\(what) changed while it was read, or is not an ordinary file (its size does not match what it holds); copy it to a regular file and try again")
+        let size = Int(st.st_size)
+        if (st.st_mode & S_IFMT) == S_IFREG && size < maxCount {
+            // A regular file's size is known: read exactly that into guarded memory of that size, then one byte more
+            // into a slot of its own to see that nothing follows (one guarded allocation of the file's size, not a
+            // second one to copy a shorter read into). It must hold what its size says: a file still growing, or one
+            // whose size the file system does not report (/proc), would otherwise be cut short without a word.
+            let buffer = try SecretBytes(zeroedCount: size)
+            let count = try readUpTo(buffer)
+            let more = try readUpTo(try SecretBytes(zeroedCount: 1))
+            guard count == size && more == 0 else {
+                throw KeyVaultError.invalidArgument("\(what) changed while it was read, or is not an ordinary file (its size does not match what it holds); copy it to a regular file and try again")
+            }
+            return buffer
         }
-        return count == capacity ? buffer : try buffer.prefix(count)
+        // A pipe, a terminal device, or a file at least as large as the cap: read into the cap.
+        let buffer = try SecretBytes(zeroedCount: maxCount)
+        let count = try readUpTo(buffer)
+        return count == maxCount ? buffer : try buffer.prefix(count)
     }
 
     /// Whether this process has a controlling terminal to ask on (`/dev/tty` opens).
