@@ -69,13 +69,18 @@ enum History {
         "this file holds another vault (id \(vault.id)) than the one this user last saw here (id \(other.id), on \(other.sighting.time.iso8601)): someone who can write the file may have replaced the vault with one of their own"
     }
 
-    static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting) -> String {
+    static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting, readPastDamage: Bool = false) -> String {
         let now = vault.progress
         let how =
             now.records < seen.progress.records
             ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)"
             : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)"
-        return "the vault is older than the copy this user last saw (\(how)): an older copy was put in its place, or its newest records were cut"
+        // A read past damage (restore --salvage) lacks whatever the damage took, audit records included.
+        let why =
+            readPastDamage
+            ? "its newest records were lost with the damage --salvage read past, or an older copy was put in its place"
+            : "an older copy was put in its place, or its newest records were cut"
+        return "the vault is older than the copy this user last saw (\(how)): \(why)"
     }
 
     /// After an unlock for reading: says (standard error) when nothing vouches for the key, or something contradicts it;
@@ -117,8 +122,8 @@ enum History {
     }
 
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.
-    static func warnIfRolledBack(_ vault: Vault) {
-        if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen))") }
+    static func warnIfRolledBack(_ vault: Vault, readPastDamage: Bool = false) {
+        if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen, readPastDamage: readPastDamage))") }
         if let other = store?.otherVaultSeen(at: Output.displayed(vault.path), than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
     }
 

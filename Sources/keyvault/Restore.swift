@@ -187,15 +187,20 @@ struct Restore: ParsableCommand {
 
     /// Unlocks the vault, and says whether this restore may record itself: a restore on a rolled-back copy still
     /// restores (a rebuilt server may only have an old copy), but records itself only when the roll-back is accepted.
+    /// A vault `--salvage` read past damage (or that fails authentication) is never written: its record is tried and
+    /// refused as for any such vault, and `--accept-rollback` records nothing first (that write would fail the restore).
     private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: Bool) {
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
+        let readPastDamage = salvage && !unlocked.isAuthentic
         let rolledBack = History.store?.rollback(of: opened) != nil
-        History.warnIfRolledBack(opened)
-        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
-        if salvage && !unlocked.isAuthentic {
+        History.warnIfRolledBack(opened, readPastDamage: readPastDamage)
+        if rolledBack && history.acceptRollback && !readPastDamage {
+            try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) }
+        }
+        if readPastDamage {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
         }
-        return (unlocked, !rolledBack || history.acceptRollback)
+        return (unlocked, readPastDamage || !rolledBack || history.acceptRollback)
     }
 
     /// Decrypts the entry and runs `write`; a failure from here on is recorded in the audit log (best effort).

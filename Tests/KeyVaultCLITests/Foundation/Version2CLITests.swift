@@ -186,6 +186,46 @@ struct Version2CLITests {
         #expect(try ws.read("v.kv") == bytes, "the damaged vault was written to")
     }
 
+    /// A user who saw the vault whole and restores with --salvage after a commit was lost sees fewer audit records
+    /// than before: the warning says the damage may have taken them, the restore is not refused or failed, and
+    /// --accept-rollback (which the note for an ordinary roll-back suggests) writes nothing to the damaged vault.
+    @Test(.namedHosts) func aSalvageRestoreAfterLostCommitsIsNotTakenForARollBackToRecord() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let state = ["XDG_STATE_HOME": ws.file("state")]
+        let id = ["--identity", ws.file("id")]
+        #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--format", "2"] + id, environment: state).status == 0)
+        let dw = try ws.key("dw.bin")
+        _ = try ws.key("sm.bin")
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id, environment: state).status == 0)
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: state).status == 0)
+        var bytes = try ws.read("v.kv")
+        let magic = Array("KVC2".utf8)
+        let heads = (0..<(bytes.count - 4)).filter { $0 % 64 == 0 && Array(bytes[$0..<($0 + 4)]) == magic }
+        try #require(heads.count == 3, "\(heads)")
+        for i in heads[1]..<(heads[1] + 24) { bytes[i] = 0xA5 }
+        _ = try ws.write(bytes, to: "v.kv")
+
+        for extra in [[], ["--accept-rollback"]] {
+            try? FileManager.default.removeItem(atPath: ws.file("dw-back.bin"))
+            let r = try CLI.run(
+                ["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin"), "--salvage"] + extra + id, host: "DW01", environment: state)
+            #expect(try r.status == 0 && ws.read("dw-back.bin") == dw, "\(extra): \(r)")
+            let lines = r.stderr.split(separator: "\n").map(String.init)
+            #expect(
+                lines.contains {
+                    $0.hasPrefix("warning: the vault is older than the copy this user last saw (it has 2 audit records, but this user saw it with 3 on 20")
+                        && $0.hasSuffix("Z): its newest records were lost with the damage --salvage read past, or an older copy was put in its place")
+                }, "\(extra): \(r)")
+            #expect(
+                lines.contains(
+                    "warning: the key was restored, but this restore could not be recorded in the vault's audit log: vault damaged: it was read past damage for salvage, and nothing is written to it; 'keyvault verify' says what is damaged"
+                ), "\(extra): \(r)")
+            #expect(!r.stderr.contains("--accept-rollback records it") && !r.stderr.contains("writing anyway"), "\(extra): \(r)")
+            #expect(try ws.read("v.kv") == bytes, "the damaged vault was written to")
+        }
+    }
+
     /// Bytes no commit or key refers to are named by `verify` (exit 5): the remains of an unfinished commit, which
     /// --repair clears, and bytes after the last sealed key, which only `compact` drops (--repair says nothing of them).
     @Test func verifyNamesBytesNothingRefersToAndSaysWhatClearsThem() throws {
