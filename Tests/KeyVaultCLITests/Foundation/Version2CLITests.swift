@@ -139,21 +139,29 @@ struct Version2CLITests {
     /// vault (exit 5); `restore --salvage` passes over that commit, says where it read on, restores the dw key sealed
     /// after it on DW01, refuses the sm key as not found (exit 6), and writes nothing; `verify` reads it the same way,
     /// names the damage and checks the entry it found (exit 5).
-    @Test(.namedHosts) func restoreSalvagePassesOverACommitWhoseStructureIsGone() throws {
-        let ws = try Workspace(); defer { ws.cleanUp() }
+    /// v.kv in `ws`: a version-2 vault of SM01's sm key and then DW01's dw key (identity `id`), whose second commit
+    /// (SM01's seal) lost its head; its bytes, its three commits' offsets, and the dw key.
+    private func vaultWithItsSecondCommitLost(in ws: Workspace, environment: [String: String] = [:]) throws -> (bytes: [UInt8], heads: [Int], dw: [UInt8]) {
         let id = ["--identity", ws.file("id")]
         #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
-        #expect(try CLI.run(["init", ws.file("v.kv"), "--format", "2"] + id).status == 0)
+        #expect(try CLI.run(["init", ws.file("v.kv"), "--format", "2"] + id, environment: environment).status == 0)
         let dw = try ws.key("dw.bin")
         _ = try ws.key("sm.bin")
-        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id).status == 0)
-        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id).status == 0)
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id, environment: environment).status == 0)
+        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: environment).status == 0)
         var bytes = try ws.read("v.kv")
         let magic = Array("KVC2".utf8)
         let heads = (0..<(bytes.count - 4)).filter { $0 % 64 == 0 && Array(bytes[$0..<($0 + 4)]) == magic }
         try #require(heads.count == 3, "\(heads)")
         for i in heads[1]..<(heads[1] + 24) { bytes[i] = 0xA5 }
         _ = try ws.write(bytes, to: "v.kv")
+        return (bytes, heads, dw)
+    }
+
+    @Test(.namedHosts) func restoreSalvagePassesOverACommitWhoseStructureIsGone() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let id = ["--identity", ws.file("id")]
+        let (bytes, heads, dw) = try vaultWithItsSecondCommitLost(in: ws)
 
         var r = try CLI.run(["restore", ws.file("v.kv"), "--role", "dw", "--out", ws.file("dw-back.bin")] + id, host: "DW01")
         #expect(
@@ -193,18 +201,7 @@ struct Version2CLITests {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let state = ["XDG_STATE_HOME": ws.file("state")]
         let id = ["--identity", ws.file("id")]
-        #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
-        #expect(try CLI.run(["init", ws.file("v.kv"), "--format", "2"] + id, environment: state).status == 0)
-        let dw = try ws.key("dw.bin")
-        _ = try ws.key("sm.bin")
-        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + id, environment: state).status == 0)
-        #expect(try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin")] + id, environment: state).status == 0)
-        var bytes = try ws.read("v.kv")
-        let magic = Array("KVC2".utf8)
-        let heads = (0..<(bytes.count - 4)).filter { $0 % 64 == 0 && Array(bytes[$0..<($0 + 4)]) == magic }
-        try #require(heads.count == 3, "\(heads)")
-        for i in heads[1]..<(heads[1] + 24) { bytes[i] = 0xA5 }
-        _ = try ws.write(bytes, to: "v.kv")
+        let (bytes, _, dw) = try vaultWithItsSecondCommitLost(in: ws, environment: state)
 
         for extra in [[], ["--accept-rollback"]] {
             try? FileManager.default.removeItem(atPath: ws.file("dw-back.bin"))
