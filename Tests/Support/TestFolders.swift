@@ -11,6 +11,7 @@ public enum TestFolders {
     public static let root: String = {
         let path = NSTemporaryDirectory() + "keyvault-tests-\(getpid())-" + UUID().uuidString
         guard mkdir(path, 0o700) == 0 else { fatalError("cannot make the tests' folder \(path): \(String(cString: strerror(errno)))") }
+        // `owner` fixed now, in this process: read lazily first in a forked child, it would be the child's pid.
         _ = owner
         atexit { TestFolders.removeRoot() }
         return path
