@@ -3,19 +3,45 @@
 import ArgumentParser
 import KeyVault
 
+/// Work on one existing vault, named by its path: a command ArgumentParser parsed, or a job ``QuickArguments`` filled.
+protocol RunsOnAVault {
+    /// The vault as given (a file, or a database location); for a database, replaced by this user's working copy.
+    var vaultPath: String { get set }
+    mutating func run() throws
+}
+
 /// A command that works on one existing vault, named by its `VAULT` argument.
-protocol WorksOnAVault: ParsableCommand {
+protocol WorksOnAVault: ParsableCommand, RunsOnAVault {
     var vaultArgument: VaultArgument { get set }
+}
+
+extension WorksOnAVault {
+    var vaultPath: String {
+        get { vaultArgument.path }
+        set { vaultArgument.path = newValue }
+    }
+}
+
+extension SealJob: RunsOnAVault {
+    var vaultPath: String {
+        get { vault }
+        set { vault = newValue }
+    }
+}
+
+extension RestoreJob: RunsOnAVault {
+    var vaultPath: String {
+        get { vault }
+        set { vault = newValue }
+    }
 }
 
 extension List: WorksOnAVault {}
 extension Info: WorksOnAVault {}
-extension Seal: WorksOnAVault {}
 extension Plan: WorksOnAVault {}
 extension Compact: WorksOnAVault {}
 extension Upgrade: WorksOnAVault {}
 extension CheckpointCommand: WorksOnAVault {}
-extension Restore: WorksOnAVault {}
 extension Retire: WorksOnAVault {}
 extension CustodianList: WorksOnAVault {}
 extension CustodianAdd: WorksOnAVault {}
@@ -32,47 +58,13 @@ extension Verify: WorksOnAVault {}
 extension Drill: WorksOnAVault {}
 
 enum DatabaseVaults {
-    /// `command` as a command on a vault. The two that scripts run most are cast to their own types first: a cast to
-    /// a protocol makes the Swift runtime look the conformance up among every one in the binary (about 4,000; 305,000
-    /// instructions, 5 % of a whole `seal`).
-    private static func onAVault(_ command: any ParsableCommand) -> (any WorksOnAVault)? {
-        if let seal = command as? Seal { return seal }
-        if let restore = command as? Restore { return restore }
-        return command as? any WorksOnAVault
-    }
-
     /// Runs `command`: on this user's copy of its vault when the vault is in a database, as it is otherwise.
     static func run(_ command: any ParsableCommand) throws {
-        if var command = onAVault(command), DatabaseLocation.isDatabaseLocation(command.vaultArgument.path) {
-            let location = try DatabaseLocation(parsing: command.vaultArgument.path)
-            var ran = false, reused = false
-            // This user's record of the vault moves on only once the database has stored the change.
-            History.untilStored = []
-            defer { History.untilStored = nil }
-            do {
-                try DatabaseStore.withWorkingCopy(of: location) { copy in
-                    reused = copy.isReused
-                    Output.workingCopy = (copy.path, location.description)
-                    try refuseWhatCannotBeRecorded(command, copy: copy, location: location)
-                    command.vaultArgument.path = copy.path
-                    try command.run()
-                    ran = true
-                }
-            } catch let error where reused && isDamageReport(error) {
-                // What was found damaged was this user's kept copy, which is gone now (the library's own errors say so).
-                Output.note(
-                    "note: this user's copy of vault \(location), kept from an earlier command, was read and has been removed: run the command again to read the vault from the database; if it is damaged again, the vault in the database is"
-                )
-                throw error
-            } catch let error as KeyVaultError where ran && command is Restore {
-                // The key is out, in the place the operator named; only its record is missing. Never "run it again".
-                throw CLIError(
-                    message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
-                    exitCode: ExitCodes.code(for: .other))
-            }
-            History.untilStored?.forEach { $0() }
-            return
-        }
+        // Seal and restore, which scripts run most, are cast to their own types first: a cast to a protocol makes the
+        // Swift runtime look the conformance up among every one in the binary (about 4,000; 305,000 instructions).
+        if let seal = command as? Seal { return try run(onAVault: seal.job) }
+        if let restore = command as? Restore { return try run(onAVault: restore.job) }
+        if let command = command as? any WorksOnAVault { return try run(onAVault: command) }
         if var initCommand = command as? Init, DatabaseLocation.isDatabaseLocation(initCommand.vault) {
             let location = try DatabaseLocation(parsing: initCommand.vault)
             History.untilStored = []
@@ -89,6 +81,39 @@ enum DatabaseVaults {
         try command.run()
     }
 
+    /// Runs work on one vault: on this user's copy of it when the vault is in a database, as it is otherwise.
+    static func run(onAVault job: some RunsOnAVault) throws {
+        var job = job
+        guard DatabaseLocation.isDatabaseLocation(job.vaultPath) else { return try job.run() }
+        let location = try DatabaseLocation(parsing: job.vaultPath)
+        var ran = false, reused = false
+        // This user's record of the vault moves on only once the database has stored the change.
+        History.untilStored = []
+        defer { History.untilStored = nil }
+        do {
+            try DatabaseStore.withWorkingCopy(of: location) { copy in
+                reused = copy.isReused
+                Output.workingCopy = (copy.path, location.description)
+                try refuseWhatCannotBeRecorded(job, copy: copy, location: location)
+                job.vaultPath = copy.path
+                try job.run()
+                ran = true
+            }
+        } catch let error where reused && isDamageReport(error) {
+            // What was found damaged was this user's kept copy, which is gone now (the library's own errors say so).
+            Output.note(
+                "note: this user's copy of vault \(location), kept from an earlier command, was read and has been removed: run the command again to read the vault from the database; if it is damaged again, the vault in the database is"
+            )
+            throw error
+        } catch let error as KeyVaultError where ran && job is RestoreJob {
+            // The key is out, in the place the operator named; only its record is missing. Never "run it again".
+            throw CLIError(
+                message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
+                exitCode: ExitCodes.code(for: .other))
+        }
+        History.untilStored?.forEach { $0() }
+    }
+
     /// Whether `error` is a command's own report of damage (exit 5 from `verify`, `log`, a drill), rather than one of
     /// the library's errors, which say themselves that the copy was removed.
     private static func isDamageReport(_ error: any Error) -> Bool {
@@ -99,9 +124,9 @@ enum DatabaseVaults {
     }
 
     /// Refuses, before it starts, a command whose result the database could not keep.
-    private static func refuseWhatCannotBeRecorded(_ command: any WorksOnAVault, copy: WorkingCopy, location: DatabaseLocation) throws {
+    private static func refuseWhatCannotBeRecorded(_ command: some RunsOnAVault, copy: WorkingCopy, location: DatabaseLocation) throws {
         // A key must not leave a vault that cannot record that it did.
-        if copy.isReadOnly, command is Restore {
+        if copy.isReadOnly, command is RestoreJob {
             throw CLIError(
                 message:
                     "vault \(location) cannot be written here (a standby server, a read-only transaction, or a role without INSERT): a restore could not be recorded in its audit log; promote the standby or connect to the primary as a role that may insert; nothing was restored",

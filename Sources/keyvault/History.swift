@@ -13,6 +13,26 @@ struct HistoryOptions: ParsableArguments {
     )
     var endorse = false
 
+    /// The same as plain values, which do the work (``QuickArguments`` fills them without ArgumentParser).
+    var choices: HistoryChoices { HistoryChoices(acceptRollback: acceptRollback, endorse: endorse) }
+
+    /// See ``HistoryChoices/vouching(_:)``.
+    func vouching(_ credentials: Credentials) -> Credentials { choices.vouching(credentials) }
+
+    /// See ``HistoryChoices/checkBeforeWrite(_:path:credentials:)``.
+    func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
+        try choices.checkBeforeWrite(vault, path: path, credentials: credentials)
+    }
+}
+
+/// `--accept-rollback` and `--endorse` as plain values, and what a writing command does with them (``HistoryOptions``'
+/// values).
+struct HistoryChoices {
+    /// `--accept-rollback`.
+    var acceptRollback = false
+    /// `--endorse`.
+    var endorse = false
+
     /// `credentials` with this user's key pins, and the operator's `--endorse`.
     func vouching(_ credentials: Credentials) -> Credentials {
         var out = credentials

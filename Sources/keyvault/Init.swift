@@ -64,7 +64,7 @@ struct Init: ParsableCommand {
         if token.pinSource == "-" && passphrase.passphraseSource == "-" {
             throw CLIError.usage("--passphrase-file and --pin-file cannot both read standard input")
         }
-        let endorsers = try loadIdentities(identities, passwordSource: passwordSource, token: token)
+        let endorsers = try loadIdentities(identities, passwordSource: passwordSource, token: token.sources)
         // An X25519 identity names its own recipient: it becomes a custodian unless --recipient named it already.
         for endorser in endorsers {
             if let recipient = endorser.recipient, !custodians.contains(where: { $0.x25519Recipient == recipient }) {

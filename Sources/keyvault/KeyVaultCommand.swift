@@ -41,10 +41,11 @@ enum Main {
             return
         }
         do {
-            // The plain forms of seal and restore skip ArgumentParser's reflection; anything else is its to parse.
-            let command = try QuickArguments.command(Array(CommandLine.arguments.dropFirst())) ?? KeyVaultCommand.parseAsRoot()
+            // The plain forms of seal and restore skip ArgumentParser altogether; anything else is its to parse.
+            let quick = QuickArguments.job(Array(CommandLine.arguments.dropFirst()))
+            let command = quick == nil ? try KeyVaultCommand.parseAsRoot() : nil
             ProgressReport.processReporter = ProgressLine.reporter
-            try DatabaseVaults.run(command)
+            if let quick { try quick.run() } else if let command { try DatabaseVaults.run(command) }
             ProgressLine.shared.clear()
             History.pinVouchedKey()
             warnOnce()

@@ -72,16 +72,18 @@ struct TokenOptions: ParsableArguments {
             valueName: "file"))
     var pinFile: String?
 
-    /// `--pkcs11-module`, or else `KEYVAULT_PKCS11_MODULE`.
-    var moduleSource: String? { module ?? Environment.value("KEYVAULT_PKCS11_MODULE") }
-    /// `--pin-file`, or else `KEYVAULT_PIN_FILE`.
-    var pinSource: String? { pinFile ?? Environment.value("KEYVAULT_PIN_FILE") }
+    /// The same as plain values.
+    var sources: TokenSources { TokenSources(module: module, pinFile: pinFile) }
+    /// See ``TokenSources/moduleSource``.
+    var moduleSource: String? { sources.moduleSource }
+    /// See ``TokenSources/pinSource``.
+    var pinSource: String? { sources.pinSource }
 }
 
 /// Reads identities: files, or keys on PKCS#11 tokens (`pkcs11:` URIs). An encrypted PEM key's password comes from
 /// `passwordSource` (a file, or - for standard input) or else the terminal; a token's PIN from `token`'s PIN file or
 /// else the terminal. Shared by the commands that unlock and by `init`, whose identities endorse.
-func loadIdentities(_ sources: [String], passwordSource: String?, token: TokenOptions) throws -> [CustodianIdentity] {
+func loadIdentities(_ sources: [String], passwordSource: String?, token: TokenSources) throws -> [CustodianIdentity] {
     let stdinReaders = [passwordSource, token.pinSource].filter { $0 == "-" }.count
     if stdinReaders > 1 { throw CLIError.usage("--identity-passphrase-file and --pin-file cannot both read standard input") }
     // (Compared in a list, not a set: a set of strings makes the runtime look `String: Hashable` up among every
@@ -148,83 +150,35 @@ struct UnlockOptions: ParsableArguments {
 
     @OptionGroup var token: TokenOptions
 
-    /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
-    var passphraseSource: String? { passphraseFile ?? Environment.value("KEYVAULT_PASSPHRASE_FILE") }
-    /// `--identity` (repeated), or else `KEYVAULT_IDENTITY_FILE` (one file).
-    var identitySources: [String] { identities.isEmpty ? Environment.value("KEYVAULT_IDENTITY_FILE").map { [$0] } ?? [] : identities }
-    /// `--identity-passphrase-file`, or else `KEYVAULT_IDENTITY_PASSPHRASE_FILE`.
-    var identityPassphraseSource: String? { identityPassphraseFile ?? Environment.value("KEYVAULT_IDENTITY_PASSPHRASE_FILE") }
-    /// Whether any secret of this group is read from standard input.
-    var readsStandardInput: Bool { [passphraseSource, identityPassphraseSource, token.pinSource].contains("-") }
+    /// The same as plain values, which do the work (``QuickArguments`` fills them without ArgumentParser).
+    var sources: UnlockSources {
+        UnlockSources(passphraseFile: passphraseFile, identities: identities, identityPassphraseFile: identityPassphraseFile, token: token.sources)
+    }
+    /// See ``UnlockSources/passphraseSource``.
+    var passphraseSource: String? { sources.passphraseSource }
+    /// See ``UnlockSources/identitySources``.
+    var identitySources: [String] { sources.identitySources }
+    /// See ``UnlockSources/identityPassphraseSource``.
+    var identityPassphraseSource: String? { sources.identityPassphraseSource }
+    /// See ``UnlockSources/readsStandardInput``.
+    var readsStandardInput: Bool { sources.readsStandardInput }
+    /// See ``UnlockSources/isEmpty``.
+    var isEmpty: Bool { sources.isEmpty }
 
-    var isEmpty: Bool { passphraseSource == nil && identitySources.isEmpty }
-
-    /// The credentials for `vault`: identities as given, and the passphrase from its file or, when the vault has a
-    /// passphrase custodian and the identities alone cannot be enough (or `needPassphrase`), from the terminal.
+    /// See ``UnlockSources/credentials(for:prompt:needPassphrase:)``.
     func credentials(for vault: Vault, prompt: Bool = true, needPassphrase: Bool = false) throws -> Credentials {
-        if passphraseSource == "-" && identityPassphraseSource == "-" {
-            throw CLIError.usage("--passphrase-file and --identity-passphrase-file cannot both read standard input")
-        }
-        if passphraseSource == "-" && token.pinSource == "-" {
-            throw CLIError.usage("--passphrase-file and --pin-file cannot both read standard input")
-        }
-        let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
-        var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
-        let hasPassphraseCustodian = vault.custodians.contains { $0.kind == .passphrase }
-        if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
-            // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
-            // fails saying how many custodians were given and how many are needed.
-            if loaded.isEmpty || needPassphrase || SecretInput.hasTerminal {
-                passphrase = try Self.askPassphrase(for: vault)
-            }
-        }
-        if passphrase == nil && loaded.isEmpty && prompt && !hasPassphraseCustodian {
-            throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "") or set KEYVAULT_IDENTITY_FILE")
-        }
-        return Credentials(passphrase: passphrase, identities: loaded)
+        try sources.credentials(for: vault, prompt: prompt, needPassphrase: needPassphrase)
     }
 
-    /// Asks for the vault passphrase on the terminal, up to three times while it is wrong (a typo at 3 a.m. should not
-    /// end the command).
-    static func askPassphrase(for vault: Vault) throws -> SecretBytes {
-        for attempt in 1...3 {
-            let passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
-            if try vault.opensPassphraseSlot(passphrase) { return passphrase }
-            if attempt < 3 { Output.note("wrong passphrase; try again (\(3 - attempt) \(3 - attempt == 1 ? "try" : "tries") left)") }
-        }
-        throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
-    }
+    /// See ``UnlockSources/authenticate(_:)``.
+    func authenticate(_ vault: Vault) throws -> Bool { try sources.authenticate(vault) }
 
-    /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and
-    /// checks that its header, index, inventory and audit log authenticate (exit 5 otherwise); without, says nothing.
-    ///
-    /// - Returns: whether the vault was authenticated.
-    func authenticate(_ vault: Vault) throws -> Bool {
-        guard !isEmpty else { return false }
-        let unlocked = try vault.unlock(with: try credentials(for: vault, prompt: false))
-        for warning in unlocked.warnings { Output.note(warning) }
-        try unlocked.requireAuthentic()
-        try History.refuseContradicted(History.checkKey(unlocked), unlocked)
-        if let broken = unlocked.firstBrokenAuditRecord {
-            throw CLIError.brokenAuditLog(record: broken + 1 + unlocked.vault.droppedAuditRecordCount)
-        }
-        return true
-    }
+    /// See ``UnlockSources/unlock(_:operatorVouches:)``.
+    func unlock(_ vault: Vault, operatorVouches: Bool = false) throws -> UnlockedVault { try sources.unlock(vault, operatorVouches: operatorVouches) }
 
     /// The first line of what a command prints when it read the vault without its secret.
     static let notAuthenticatedNotice =
         "NOT AUTHENTICATED: read without the vault's secret, so anyone who can write the vault file could have changed what follows; add --passphrase-file or --identity to check it"
-
-    /// Unlocks `vault` and prints any warnings (an expired certificate, say). A key that an endorsement or this user's
-    /// pin contradicts is refused (exit 5) unless the operator vouches for it (`operatorVouches`, from `--endorse`):
-    /// what such a vault holds, and what its plan says, may be someone else's.
-    func unlock(_ vault: Vault, operatorVouches: Bool = false) throws -> UnlockedVault {
-        let unlocked = try vault.unlock(with: try credentials(for: vault))
-        for warning in unlocked.warnings { Output.note(warning) }
-        let vouch = History.checkKey(unlocked)
-        if !operatorVouches { try History.refuseContradicted(vouch, unlocked) }
-        return unlocked
-    }
 }
 
 /// The environment variables keyvault reads (documented in the README beside the options they stand for).

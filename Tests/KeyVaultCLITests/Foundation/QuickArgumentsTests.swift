@@ -1,17 +1,31 @@
 // The plain forms of seal and restore are parsed without ArgumentParser (QuickArguments): every line taken that way must
-// give exactly the command value ArgumentParser gives, and everything else must be left to ArgumentParser.
+// give exactly the plain values ArgumentParser's command hands on, and everything else must be left to ArgumentParser.
 import ArgumentParser
 import Testing
 
 @testable import keyvault
 
 struct QuickArgumentsTests {
-    /// Everything ArgumentParser's value holds, property wrappers' states included: a property the quick parser
-    /// forgot to set is still in its "definition" state and shows here.
-    static func picture(_ command: any ParsableCommand) -> String {
+    /// Everything a job holds, field by field.
+    static func picture(_ job: Any) -> String {
         var text = ""
-        dump(command, to: &text)
+        dump(job, to: &text)
         return text
+    }
+
+    /// The job ArgumentParser's command for the same line hands on.
+    static func job(of command: any ParsableCommand) -> Any? {
+        if let seal = command as? Seal { return seal.job }
+        if let restore = command as? Restore { return restore.job }
+        return nil
+    }
+
+    /// The job the quick parser filled.
+    static func job(of quick: QuickArguments.Job) -> Any {
+        switch quick {
+        case .seal(let job): job
+        case .restore(let job): job
+        }
     }
 
     /// Seal lines: the usual one, with each option and flag added, reordered, and all at once.
@@ -46,8 +60,8 @@ struct QuickArgumentsTests {
 
     @Test(arguments: sealLines + restoreLines)
     func aPlainLineGivesWhatArgumentParserGives(arguments: [String]) throws {
-        let quick = try #require(QuickArguments.command(arguments), "not taken by the quick parser: \(arguments)")
-        let full = try KeyVaultCommand.parseAsRoot(arguments)
+        let quick = Self.job(of: try #require(QuickArguments.job(arguments), "not taken by the quick parser: \(arguments)"))
+        let full = try #require(Self.job(of: try KeyVaultCommand.parseAsRoot(arguments)), "ArgumentParser parsed another command: \(arguments)")
         #expect(Self.picture(quick) == Self.picture(full))
         #expect(type(of: quick) == type(of: full))
     }
@@ -84,7 +98,7 @@ struct QuickArgumentsTests {
 
     @Test(arguments: declined)
     func anythingElseIsLeftToArgumentParser(arguments: [String]) {
-        #expect(QuickArguments.command(arguments) == nil)
+        #expect(QuickArguments.job(arguments) == nil)
     }
 
     /// Through the program: a line the quick parser takes and the same line in a spelling it declines
@@ -97,7 +111,7 @@ struct QuickArgumentsTests {
             ),
             (["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "/tmp/o.bin"], ["restore", "/nonexistent/v.kv", "--role=sm", "--out", "/tmp/o.bin"]),
         ] {
-            #expect(QuickArguments.command(quick) != nil && QuickArguments.command(full) == nil)
+            #expect(QuickArguments.job(quick) != nil && QuickArguments.job(full) == nil)
             let a = try CLI.run(quick), b = try CLI.run(full)
             #expect(a.status == b.status && a.stderr == b.stderr && a.stdout == b.stdout, "\(a)\n\(b)")
             #expect(a.status != 0 && !a.stderr.isEmpty, "\(a)")

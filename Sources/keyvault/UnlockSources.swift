@@ -1,0 +1,104 @@
+// The plain values behind --passphrase-file, --identity, --identity-passphrase-file, --pkcs11-module and --pin-file,
+// and what a command does with them; filled by ArgumentParser's option groups or by QuickArguments.
+import KeyVault
+
+/// Where a custodian's private key on a PKCS#11 token is reached: the module, and the PIN (``TokenOptions``' values).
+struct TokenSources {
+    /// `--pkcs11-module`.
+    var module: String?
+    /// `--pin-file`.
+    var pinFile: String?
+
+    /// `--pkcs11-module`, or else `KEYVAULT_PKCS11_MODULE`.
+    var moduleSource: String? { module ?? Environment.value("KEYVAULT_PKCS11_MODULE") }
+    /// `--pin-file`, or else `KEYVAULT_PIN_FILE`.
+    var pinSource: String? { pinFile ?? Environment.value("KEYVAULT_PIN_FILE") }
+}
+
+/// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities (``UnlockOptions``'
+/// values).
+struct UnlockSources {
+    /// `--passphrase-file`.
+    var passphraseFile: String?
+    /// `--identity`, in the order given.
+    var identities: [String] = []
+    /// `--identity-passphrase-file`.
+    var identityPassphraseFile: String?
+    /// `--pkcs11-module` and `--pin-file`.
+    var token = TokenSources()
+
+    /// `--passphrase-file`, or else `KEYVAULT_PASSPHRASE_FILE`.
+    var passphraseSource: String? { passphraseFile ?? Environment.value("KEYVAULT_PASSPHRASE_FILE") }
+    /// `--identity` (repeated), or else `KEYVAULT_IDENTITY_FILE` (one file).
+    var identitySources: [String] { identities.isEmpty ? Environment.value("KEYVAULT_IDENTITY_FILE").map { [$0] } ?? [] : identities }
+    /// `--identity-passphrase-file`, or else `KEYVAULT_IDENTITY_PASSPHRASE_FILE`.
+    var identityPassphraseSource: String? { identityPassphraseFile ?? Environment.value("KEYVAULT_IDENTITY_PASSPHRASE_FILE") }
+    /// Whether any secret of this group is read from standard input.
+    var readsStandardInput: Bool { [passphraseSource, identityPassphraseSource, token.pinSource].contains("-") }
+
+    /// Whether no passphrase file and no identity is given (by option or environment).
+    var isEmpty: Bool { passphraseSource == nil && identitySources.isEmpty }
+
+    /// The credentials for `vault`: identities as given, and the passphrase from its file or, when the vault has a
+    /// passphrase custodian and the identities alone cannot be enough (or `needPassphrase`), from the terminal.
+    func credentials(for vault: Vault, prompt: Bool = true, needPassphrase: Bool = false) throws -> Credentials {
+        if passphraseSource == "-" && identityPassphraseSource == "-" {
+            throw CLIError.usage("--passphrase-file and --identity-passphrase-file cannot both read standard input")
+        }
+        if passphraseSource == "-" && token.pinSource == "-" {
+            throw CLIError.usage("--passphrase-file and --pin-file cannot both read standard input")
+        }
+        let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
+        var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
+        let hasPassphraseCustodian = vault.custodians.contains { $0.kind == .passphrase }
+        if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
+            // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
+            // fails saying how many custodians were given and how many are needed.
+            if loaded.isEmpty || needPassphrase || SecretInput.hasTerminal {
+                passphrase = try Self.askPassphrase(for: vault)
+            }
+        }
+        if passphrase == nil && loaded.isEmpty && prompt && !hasPassphraseCustodian {
+            throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "") or set KEYVAULT_IDENTITY_FILE")
+        }
+        return Credentials(passphrase: passphrase, identities: loaded)
+    }
+
+    /// Asks for the vault passphrase on the terminal, up to three times while it is wrong (a typo at 3 a.m. should not
+    /// end the command).
+    static func askPassphrase(for vault: Vault) throws -> SecretBytes {
+        for attempt in 1...3 {
+            let passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
+            if try vault.opensPassphraseSlot(passphrase) { return passphrase }
+            if attempt < 3 { Output.note("wrong passphrase; try again (\(3 - attempt) \(3 - attempt == 1 ? "try" : "tries") left)") }
+        }
+        throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
+    }
+
+    /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and
+    /// checks that its header, index, inventory and audit log authenticate (exit 5 otherwise); without, says nothing.
+    ///
+    /// - Returns: whether the vault was authenticated.
+    func authenticate(_ vault: Vault) throws -> Bool {
+        guard !isEmpty else { return false }
+        let unlocked = try vault.unlock(with: try credentials(for: vault, prompt: false))
+        for warning in unlocked.warnings { Output.note(warning) }
+        try unlocked.requireAuthentic()
+        try History.refuseContradicted(History.checkKey(unlocked), unlocked)
+        if let broken = unlocked.firstBrokenAuditRecord {
+            throw CLIError.brokenAuditLog(record: broken + 1 + unlocked.vault.droppedAuditRecordCount)
+        }
+        return true
+    }
+
+    /// Unlocks `vault` and prints any warnings (an expired certificate, say). A key that an endorsement or this user's
+    /// pin contradicts is refused (exit 5) unless the operator vouches for it (`operatorVouches`, from `--endorse`):
+    /// what such a vault holds, and what its plan says, may be someone else's.
+    func unlock(_ vault: Vault, operatorVouches: Bool = false) throws -> UnlockedVault {
+        let unlocked = try vault.unlock(with: try credentials(for: vault))
+        for warning in unlocked.warnings { Output.note(warning) }
+        let vouch = History.checkKey(unlocked)
+        if !operatorVouches { try History.refuseContradicted(vouch, unlocked) }
+        return unlocked
+    }
+}
