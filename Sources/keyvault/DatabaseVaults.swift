@@ -7,7 +7,13 @@ import KeyVault
 protocol RunsOnAVault {
     /// The vault as given (a file, or a database location); for a database, replaced by this user's working copy.
     var vaultPath: String { get set }
+    /// Where its unlocking secrets come from, for a command that unlocks the vault.
+    var unlockSources: UnlockSources? { get }
     mutating func run() throws
+}
+
+extension RunsOnAVault {
+    var unlockSources: UnlockSources? { nil }
 }
 
 /// A command that works on one existing vault, named by its `VAULT` argument.
@@ -23,6 +29,7 @@ extension WorksOnAVault {
 }
 
 extension SealJob: RunsOnAVault {
+    var unlockSources: UnlockSources? { unlock }
     var vaultPath: String {
         get { vault }
         set { vault = newValue }
@@ -30,6 +37,7 @@ extension SealJob: RunsOnAVault {
 }
 
 extension RestoreJob: RunsOnAVault {
+    var unlockSources: UnlockSources? { unlock }
     var vaultPath: String {
         get { vault }
         set { vault = newValue }
@@ -39,23 +47,53 @@ extension RestoreJob: RunsOnAVault {
 extension List: WorksOnAVault {}
 extension Info: WorksOnAVault {}
 extension Plan: WorksOnAVault {}
-extension Compact: WorksOnAVault {}
-extension Upgrade: WorksOnAVault {}
-extension CheckpointCommand: WorksOnAVault {}
-extension Retire: WorksOnAVault {}
+extension Compact: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Upgrade: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension CheckpointCommand: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Retire: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
 extension CustodianList: WorksOnAVault {}
-extension CustodianAdd: WorksOnAVault {}
-extension CustodianRemove: WorksOnAVault {}
-extension CustodianCheck: WorksOnAVault {}
-extension Promote: WorksOnAVault {}
+extension CustodianAdd: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension CustodianRemove: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension CustodianCheck: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Promote: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
 extension InventoryShow: WorksOnAVault {}
-extension InventoryGroup: WorksOnAVault {}
-extension InventoryHostCommand: WorksOnAVault {}
-extension InventoryDatabaseCommand: WorksOnAVault {}
-extension Rekey: WorksOnAVault {}
-extension Log: WorksOnAVault {}
-extension Verify: WorksOnAVault {}
-extension Drill: WorksOnAVault {}
+extension InventoryGroup: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension InventoryHostCommand: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension InventoryDatabaseCommand: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Rekey: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Log: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Verify: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
+extension Drill: WorksOnAVault {
+    var unlockSources: UnlockSources? { unlock.sources }
+}
 
 enum DatabaseVaults {
     /// Runs `command`: on this user's copy of its vault when the vault is in a database, as it is otherwise.
@@ -91,7 +129,9 @@ enum DatabaseVaults {
         History.untilStored = []
         defer { History.untilStored = nil }
         do {
-            try DatabaseStore.withWorkingCopy(of: location) { copy in
+            // What a person types is asked before the vault is locked in the database (from this user's copy of it).
+            let ask = job.unlockSources.flatMap { unlock in SecretInput.hasTerminal ? unlock.askBeforeLocking : nil }
+            try DatabaseStore.withWorkingCopy(of: location, beforeLocking: ask) { copy in
                 reused = copy.isReused
                 Output.workingCopy = (copy.path, location.description)
                 try refuseWhatCannotBeRecorded(job, copy: copy, location: location)

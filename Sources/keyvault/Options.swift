@@ -125,6 +125,12 @@ enum LoadedIdentities {
     static let shared = Mutex<[(source: String, identity: CustodianIdentity)]>([])
 }
 
+/// The vault passphrase this run was given on the terminal (a command runs once per process): asked once, and only
+/// checked against the vault again, when a command unlocks twice or asked before its vault in a database was locked.
+enum AskedPassphrase {
+    static let shared = Mutex<SecretBytes?>(nil)
+}
+
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.
 struct UnlockOptions: ParsableArguments {
     @Option(

@@ -67,12 +67,32 @@ struct UnlockSources {
     /// Asks for the vault passphrase on the terminal, up to three times while it is wrong (a typo at 3 a.m. should not
     /// end the command).
     static func askPassphrase(for vault: Vault) throws -> SecretBytes {
+        if let earlier = AskedPassphrase.shared.withLock({ $0 }) {
+            if try vault.opensPassphraseSlot(earlier) { return earlier }
+            Output.note("the vault's passphrase custodian changed since the passphrase was typed; type the vault's passphrase again")
+        }
         for attempt in 1...3 {
             let passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
-            if try vault.opensPassphraseSlot(passphrase) { return passphrase }
+            if try vault.opensPassphraseSlot(passphrase) {
+                AskedPassphrase.shared.withLock { $0 = passphrase }
+                return passphrase
+            }
             if attempt < 3 { Output.note("wrong passphrase; try again (\(3 - attempt) \(3 - attempt == 1 ? "try" : "tries") left)") }
         }
         throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
+    }
+
+    /// For a vault in a database, before it is locked there: asks what this command will ask a person for (a PEM
+    /// key's password, a token's PIN, and the vault passphrase when `kept`, this user's copy of the vault, says one is
+    /// needed), so that nobody's typing keeps the vault locked for others. What was given is kept for the run; the
+    /// passphrase is checked again against the vault as read under the lock.
+    func askBeforeLocking(_ kept: Vault?) throws {
+        if passphraseSource == "-" && (identityPassphraseSource == "-" || token.pinSource == "-") { return }  // refused by credentials(for:)
+        let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
+        guard passphraseSource == nil, let kept, kept.custodians.contains(where: { $0.kind == .passphrase }), loaded.count < (kept.threshold ?? 1) else {
+            return
+        }
+        _ = try Self.askPassphrase(for: kept)
     }
 
     /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and

@@ -39,6 +39,9 @@ public enum DatabaseStore {
     ///   - location: the vault.
     ///   - creating: the vault must not exist yet; `body` makes the file (`keyvault init`), and the tables are made first
     ///     when the database has none.
+    ///   - beforeLocking: called once connected, before the vault is locked: with this user's copy of the vault as it
+    ///     was left by the last command (it may be behind the database), or nil when there is none. A command asks here
+    ///     for what a person types (a passphrase, a PIN), so that a prompt never keeps the vault locked for others.
     ///   - body: the command, given the file (mode 0600, in a folder of mode 0700). It must change the file only as the
     ///     library's vault writers do: in place through their write plans, or by renaming a new file over it.
     /// - Returns: what `body` returns.
@@ -46,9 +49,12 @@ public enum DatabaseStore {
     ///   one); ``KeyVaultError/Code-swift.struct/io`` when the database cannot be reached, the lock is not had within
     ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged, unless the
     ///   connection was lost during the commit itself, when the server may have kept it); and `body`'s errors.
-    public static func withWorkingCopy<T>(of location: DatabaseLocation, creating: Bool = false, _ body: (_ copy: WorkingCopy) throws -> T) throws -> T {
+    public static func withWorkingCopy<T>(
+        of location: DatabaseLocation, creating: Bool = false, beforeLocking: ((_ keptCopy: Vault?) throws -> Void)? = nil, _ body: (_ copy: WorkingCopy) throws -> T
+    ) throws -> T {
         let connection = try PostgresConnection.connect(location.connectionURI)
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
+        if let beforeLocking { try beforeLocking((try? keptCopy(of: location, connection)) ?? nil) }
         try serverErrors(location, "lock") {
             _ = try connection.execute("BEGIN")
             // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
@@ -68,15 +74,7 @@ public enum DatabaseStore {
         let cached: DatabaseCache.State?
         let head: Head?
         do {
-            let server = try serverErrors(location, "read") {
-                try connection.execute(
-                    """
-                    SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ' ' || coalesce(pg_catalog.inet_server_port(), 0)::text
-                        || ' ' || pg_catalog.current_database()
-                    """
-                ).rows.first?.first ?? nil
-            }
-            cache = try DatabaseCache.forCurrentUser(location, server: String(decoding: server ?? [], as: UTF8.self))
+            cache = try DatabaseCache.forCurrentUser(location, server: try serverName(location, connection))
             cached = cache?.current()
             head = try self.head(location, connection, cached: cached?.seq)
         } catch {
@@ -164,6 +162,26 @@ public enum DatabaseStore {
     }
 
     /// Reads ``Head``, with the number and length of write `cached` (a user's copy is up to it) when there is one.
+    /// How the server names itself (address, port and database): this user's copy is kept per server.
+    private static func serverName(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> String {
+        let server = try serverErrors(location, "read") {
+            try connection.execute(
+                """
+                SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ' ' || coalesce(pg_catalog.inet_server_port(), 0)::text
+                    || ' ' || pg_catalog.current_database()
+                """
+            ).rows.first?.first ?? nil
+        }
+        return String(decoding: server ?? [], as: UTF8.self)
+    }
+
+    /// This user's copy of the vault as the last command left it, read under this machine's lock on the copy and let
+    /// go of before returning; nil when there is none, it is not as it was left, or it does not read.
+    private static func keptCopy(of location: DatabaseLocation, _ connection: PostgresConnection) throws -> Vault? {
+        guard let cache = try DatabaseCache.forCurrentUser(location, server: try serverName(location, connection)), cache.current() != nil else { return nil }
+        return try? Vault.open(atPath: cache.vaultPath)
+    }
+
     static func head(_ location: DatabaseLocation, _ connection: PostgresConnection, cached: Int64?) throws -> Head? {
         let rows = try serverErrors(location, "read") {
             try connection.execute(

@@ -191,6 +191,42 @@ extension Trait where Self == ConditionTrait {
         #expect(again3.status == 0 && again3.stdout.contains("SM10"), "\(again3)")
     }
 
+    /// A passphrase typed at a prompt is asked before the vault is locked in the database: another site's seal goes
+    /// through while this one waits for a person (before, it waited two minutes for the lock and failed), and the
+    /// waiting seal then works on the vault as it is after that one, asking nothing twice.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func aPromptDoesNotKeepTheVaultLockedForOthers() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("prompt")
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let alice = ["XDG_CACHE_HOME": ws.file("alice")]
+        #expect(try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: alice).status == 0)
+        for n in 1...3 { _ = try ws.key("sm\(n).bin", size: 1296 + n) }
+        // Alice's first seal leaves her a copy of the vault; her second asks for the passphrase on a terminal, and
+        // Bob (another machine: a copy of his own) seals while she has not typed it yet.
+        #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm1.bin")] + pass, environment: alice).status == 0)
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let aliceSeal = [CLI.binary, "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm3.bin")].map(quoted).joined(separator: " ")
+        let script = """
+            ws="$1"
+            ( i=0
+              until grep -q 'Vault passphrase:' "$ws/typescript" 2>/dev/null; do i=$((i+1)); [ $i -gt 600 ] && exit 1; sleep 0.1; done
+              XDG_CACHE_HOME="$ws/bob" "$2" seal "$3" --role sm --host SM01 --key "$ws/sm2.bin" --passphrase-file "$ws/pass" >"$ws/bob.out" 2>&1
+              echo $? >"$ws/bob.status"
+              cat "$ws/pass"
+              sleep 2 ) | XDG_CACHE_HOME="$ws/alice" /usr/bin/script -q -e -f -c "$0" "$ws/typescript"
+            """
+        let r = try CLI.execute(["/bin/sh", "-c", script, aliceSeal, ws.path, CLI.binary, vault])
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        let bob = String(decoding: try ws.read("bob.out"), as: UTF8.self)
+        #expect(String(decoding: try ws.read("bob.status"), as: UTF8.self) == "0\n", "Bob's seal waited for Alice's prompt: \(bob)")
+        #expect(bob.contains("sealed the sm key of SM01 as version 2"), "\(bob)")
+        #expect(r.status == 0 && shown.contains("sealed the sm key of SM01 as version 3"), "\(r)\n\(shown)")
+        #expect(shown.components(separatedBy: "Vault passphrase:").count == 2 && !shown.contains(ws.passphrase), "asked once, nothing echoed:\n\(shown)")
+        let list = try CLI.run(["list", vault, "--json"] + pass)
+        #expect(list.status == 0 && (1...3).allSatisfy { list.stdout.contains("\"version\":\($0),") } && !list.stdout.contains("\"version\":4,"), "\(list)")
+    }
+
     @Test func eightConcurrentWritersAllLandWithConsecutiveVersions() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let vault = TestDatabase.location("writers")
