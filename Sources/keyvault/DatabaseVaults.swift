@@ -7,13 +7,15 @@ import KeyVault
 protocol RunsOnAVault {
     /// The vault as given (a file, or a database location); for a database, replaced by this user's working copy.
     var vaultPath: String { get set }
-    /// Where its unlocking secrets come from, for a command that unlocks the vault.
-    var unlockSources: UnlockSources? { get }
+    /// For a vault in a database: asks, before the vault is locked there, what this will ask a person for (from
+    /// `keptCopy`, this user's copy of the vault, which may be behind); what was given is kept for the run.
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws
     mutating func run() throws
 }
 
 extension RunsOnAVault {
-    var unlockSources: UnlockSources? { nil }
+    /// Nothing, for work that asks nothing (or only ``UnlockSources/authenticate(_:)``, which never prompts for a passphrase).
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {}
 }
 
 /// A command that works on one existing vault, named by its `VAULT` argument.
@@ -29,7 +31,7 @@ extension WorksOnAVault {
 }
 
 extension SealJob: RunsOnAVault {
-    var unlockSources: UnlockSources? { unlock }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.askBeforeLocking(keptCopy) }
     var vaultPath: String {
         get { vault }
         set { vault = newValue }
@@ -37,7 +39,6 @@ extension SealJob: RunsOnAVault {
 }
 
 extension RestoreJob: RunsOnAVault {
-    var unlockSources: UnlockSources? { unlock }
     var vaultPath: String {
         get { vault }
         set { vault = newValue }
@@ -48,51 +49,54 @@ extension List: WorksOnAVault {}
 extension Info: WorksOnAVault {}
 extension Plan: WorksOnAVault {}
 extension Compact: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension Upgrade: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension CheckpointCommand: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension Retire: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension CustodianList: WorksOnAVault {}
 extension CustodianAdd: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension CustodianRemove: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension CustodianCheck: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    /// With an identity, a check-in never asks for the passphrase.
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
+        try unlock.sources.askBeforeLocking(keptCopy, passphrase: unlock.identitySources.isEmpty)
+    }
 }
 extension Promote: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension InventoryShow: WorksOnAVault {}
 extension InventoryGroup: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension InventoryHostCommand: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension InventoryDatabaseCommand: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension Rekey: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension Log: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension Verify: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 extension Drill: WorksOnAVault {
-    var unlockSources: UnlockSources? { unlock.sources }
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
 }
 
 enum DatabaseVaults {
@@ -130,8 +134,8 @@ enum DatabaseVaults {
         defer { History.untilStored = nil }
         do {
             // What a person types is asked before the vault is locked in the database (from this user's copy of it).
-            let ask = job.unlockSources.flatMap { unlock in SecretInput.hasTerminal ? unlock.askBeforeLocking : nil }
-            try DatabaseStore.withWorkingCopy(of: location, beforeLocking: ask) { copy in
+            let asking = job
+            try DatabaseStore.withWorkingCopy(of: location, beforeLocking: { try asking.askBeforeLocking($0) }) { copy in
                 reused = copy.isReused
                 Output.workingCopy = (copy.path, location.description)
                 try refuseWhatCannotBeRecorded(job, copy: copy, location: location)

@@ -47,23 +47,7 @@ struct RestoreJob {
     private func restoreHere(role: Role, out: String) throws {
         let host = try HostIdentity()
         let opened = try openVault()
-        // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
-        let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource, unlock.token.pinSource] + unlock.identitySources.map { Optional($0) })
-            .compactMap { $0 }.filter { $0 != "-" }
-        for (option, path) in [("--out", out), ("--key-password-out", keyPasswordOut)] {
-            guard let path else { continue }
-            if opened.isFile(atPath: path) {
-                throw CLIError.usage("\(option) \(path) is the vault itself; write the key to another file")
-            }
-            if let input = inputs.first(where: { FileIdentity.same($0, path) }) {
-                throw CLIError.usage("\(option) \(path) is \(input), which this command reads to unlock the vault; write the key to another file")
-            }
-        }
-        // Refuse before asking for the passphrase; the same rule runs again on the authenticated metadata.
-        let selected = try opened.entry(for: role, version: version, on: host)
-        let wantsPassword = try checkPasswordWanted(opened, selected)
-        try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
-        if let keyPasswordOut { try Vault.checkCanCreate(keyPasswordOut, what: "output file", hint: "pass --force to replace it", replacing: force) }
+        let (selected, wantsPassword) = try refuseBeforeAsking(opened, role: role, host: host, out: out)
         let (unlocked, recording) = try unlockForRestore(opened)
         let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "") {
             restored, password in
@@ -76,6 +60,39 @@ struct RestoreJob {
         finish(
             opened, unlocked, restored, password, recording: recording, wrote: keyPasswordOut.map { "\(out) and \($0)" } ?? out,
             recordPrefix: "ok: restored on \(host) to ", passwordOption: "--key-password-out FILE", host: host.name)
+    }
+
+    /// What a restore here refuses before it asks for anything: an output that is an input of this run, a host or
+    /// role the vault holds no key for (the same rule runs again on the authenticated metadata), an export password
+    /// asked for but not escrowed, an output that exists. Returns the entry and whether its password is wanted.
+    private func refuseBeforeAsking(_ opened: Vault, role: Role, host: HostIdentity, out: String) throws -> (Entry, wantsPassword: Bool) {
+        // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
+        let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource, unlock.token.pinSource] + unlock.identitySources.map { Optional($0) })
+            .compactMap { $0 }.filter { $0 != "-" }
+        for (option, path) in [("--out", out), ("--key-password-out", keyPasswordOut)] {
+            guard let path else { continue }
+            if opened.isFile(atPath: path) {
+                throw CLIError.usage("\(option) \(path) is the vault itself; write the key to another file")
+            }
+            if let input = inputs.first(where: { FileIdentity.same($0, path) }) {
+                throw CLIError.usage("\(option) \(path) is \(input), which this command reads to unlock the vault; write the key to another file")
+            }
+        }
+        let selected = try opened.entry(for: role, version: version, on: host)
+        let wantsPassword = try checkPasswordWanted(opened, selected)
+        try Vault.checkCanCreate(out, what: "output file", hint: "pass --force to replace it", replacing: force)
+        if let keyPasswordOut { try Vault.checkCanCreate(keyPasswordOut, what: "output file", hint: "pass --force to replace it", replacing: force) }
+        return (selected, wantsPassword)
+    }
+
+    /// For a vault in a database: asks what unlocking will ask a person for before the vault is locked there, only
+    /// when this user's copy of the vault says the restore gets that far — a restore refused there is refused under the
+    /// lock, before anything is asked, as on a file. Not for --to, which asks the remote computer its name first.
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
+        guard let out, to == nil, !showKeyPassword || Syscalls.isTerminal(STDOUT_FILENO), let role = try? role.value(), let host = try? HostIdentity(),
+            let kept = keptCopy(), (try? refuseBeforeAsking(kept, role: role, host: host, out: out)) != nil
+        else { return }
+        try unlock.askBeforeLocking { kept }
     }
 
     private func restoreOverSSH(role: Role, to: String) throws {

@@ -69,7 +69,7 @@ struct UnlockSources {
     static func askPassphrase(for vault: Vault) throws -> SecretBytes {
         if let earlier = AskedPassphrase.shared.withLock({ $0 }) {
             if try vault.opensPassphraseSlot(earlier) { return earlier }
-            Output.note("the vault's passphrase custodian changed since the passphrase was typed; type the vault's passphrase again")
+            Output.note("note: the passphrase typed does not open the vault as it is now (its passphrase custodian changed); type it again")
         }
         for attempt in 1...3 {
             let passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
@@ -82,17 +82,24 @@ struct UnlockSources {
         throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
     }
 
-    /// For a vault in a database, before it is locked there: asks what this command will ask a person for (a PEM
-    /// key's password, a token's PIN, and the vault passphrase when `kept`, this user's copy of the vault, says one is
-    /// needed), so that nobody's typing keeps the vault locked for others. What was given is kept for the run; the
-    /// passphrase is checked again against the vault as read under the lock.
-    func askBeforeLocking(_ kept: Vault?) throws {
-        if passphraseSource == "-" && (identityPassphraseSource == "-" || token.pinSource == "-") { return }  // refused by credentials(for:)
+    /// For a vault in a database, before it is locked there, on a terminal: asks what this command will ask a person
+    /// for — a PEM key's password and a token's PIN, and the vault passphrase (unless not `passphrase`) when
+    /// `keptCopy`, this user's copy of the vault, says one is needed — so that nobody's typing keeps the vault locked
+    /// for others. What was given is kept for the run. The copy may be behind the database and nothing in it is
+    /// trusted: a passphrase that does not open it is asked again once the vault is read under the lock, and the one
+    /// that does is checked again there. Nothing is asked ahead when a secret comes from standard input (the command's
+    /// own order of reads and refusals then stands).
+    func askBeforeLocking(_ keptCopy: () -> Vault?, passphrase: Bool = true) throws {
+        guard SecretInput.hasTerminal, !readsStandardInput else { return }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
-        guard passphraseSource == nil, let kept, kept.custodians.contains(where: { $0.kind == .passphrase }), loaded.count < (kept.threshold ?? 1) else {
-            return
+        guard passphrase, passphraseSource == nil, let kept = keptCopy(), kept.custodians.contains(where: { $0.kind == .passphrase }),
+            loaded.count < (kept.threshold ?? 1)
+        else { return }
+        do {
+            _ = try Self.askPassphrase(for: kept)
+        } catch let error as CLIError where error.exitCode == ExitCodes.code(for: .unlockFailed) {
+            Output.note("note: that passphrase does not open this user's copy of the vault, which may be out of date; it is asked again once the vault is read as it is now")
         }
-        _ = try Self.askPassphrase(for: kept)
     }
 
     /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and

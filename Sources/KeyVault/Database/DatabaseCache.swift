@@ -54,8 +54,8 @@ final class DatabaseCache {
     /// database), made when missing and locked against other commands of this machine using it at once; nil when
     /// there is no `XDG_CACHE_HOME` or `HOME`, when root runs with another user's home, or when a folder on the way
     /// belongs to another user, is a symbolic link, or others can write it (the command then works on a copy in a
-    /// private temporary folder, fetched whole).
-    static func forCurrentUser(_ location: DatabaseLocation, server: String) throws -> DatabaseCache? {
+    /// private temporary folder, fetched whole). Unless `waiting`, nil too when another command is using it.
+    static func forCurrentUser(_ location: DatabaseLocation, server: String, waiting: Bool = true) throws -> DatabaseCache? {
         let root: String
         if let cache = Syscalls.environment("XDG_CACHE_HOME"), cache.hasPrefix("/") {
             root = cache
@@ -81,6 +81,10 @@ final class DatabaseCache {
         // under the same name while one works on the copy.
         var waited = 0
         while !((try? Syscalls.tryLockExclusive(fd)) ?? false) {
+            guard waiting else {
+                Syscalls.close(fd)
+                return nil
+            }
             guard waited < DatabaseStore.lockTimeoutSeconds * 100 else {
                 Syscalls.close(fd)
                 throw KeyVaultError(

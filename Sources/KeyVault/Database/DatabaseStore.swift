@@ -39,9 +39,10 @@ public enum DatabaseStore {
     ///   - location: the vault.
     ///   - creating: the vault must not exist yet; `body` makes the file (`keyvault init`), and the tables are made first
     ///     when the database has none.
-    ///   - beforeLocking: called once connected, before the vault is locked: with this user's copy of the vault as it
-    ///     was left by the last command (it may be behind the database), or nil when there is none. A command asks here
-    ///     for what a person types (a passphrase, a PIN), so that a prompt never keeps the vault locked for others.
+    ///   - beforeLocking: called once connected, before the vault is locked, with a way to read this user's copy of the
+    ///     vault as the last command left it (nil when there is none or it is in use; it may be behind the database,
+    ///     and nothing in it is trusted). A command asks here for what a person types (a passphrase, a PIN), so that a
+    ///     prompt does not keep the vault locked for others.
     ///   - body: the command, given the file (mode 0600, in a folder of mode 0700). It must change the file only as the
     ///     library's vault writers do: in place through their write plans, or by renaming a new file over it.
     /// - Returns: what `body` returns.
@@ -50,11 +51,11 @@ public enum DatabaseStore {
     ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged, unless the
     ///   connection was lost during the commit itself, when the server may have kept it); and `body`'s errors.
     public static func withWorkingCopy<T>(
-        of location: DatabaseLocation, creating: Bool = false, beforeLocking: ((_ keptCopy: Vault?) throws -> Void)? = nil, _ body: (_ copy: WorkingCopy) throws -> T
+        of location: DatabaseLocation, creating: Bool = false, beforeLocking: ((_ keptCopy: () -> Vault?) throws -> Void)? = nil, _ body: (_ copy: WorkingCopy) throws -> T
     ) throws -> T {
         let connection = try PostgresConnection.connect(location.connectionURI)
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
-        if let beforeLocking { try beforeLocking((try? keptCopy(of: location, connection)) ?? nil) }
+        if let beforeLocking { try beforeLocking { keptCopy(of: location, connection) } }
         try serverErrors(location, "lock") {
             _ = try connection.execute("BEGIN")
             // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
@@ -161,7 +162,6 @@ public enum DatabaseStore {
         var cached: (stamp: Int64, length: Int64)?
     }
 
-    /// Reads ``Head``, with the number and length of write `cached` (a user's copy is up to it) when there is one.
     /// How the server names itself (address, port and database): this user's copy is kept per server.
     private static func serverName(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> String {
         let server = try serverErrors(location, "read") {
@@ -175,13 +175,17 @@ public enum DatabaseStore {
         return String(decoding: server ?? [], as: UTF8.self)
     }
 
-    /// This user's copy of the vault as the last command left it, read under this machine's lock on the copy and let
-    /// go of before returning; nil when there is none, it is not as it was left, or it does not read.
-    private static func keptCopy(of location: DatabaseLocation, _ connection: PostgresConnection) throws -> Vault? {
-        guard let cache = try DatabaseCache.forCurrentUser(location, server: try serverName(location, connection)), cache.current() != nil else { return nil }
+    /// This user's copy of the vault as the last command left it (it may be behind the database, and nothing in it is
+    /// trusted), read under this machine's lock on the copy and let go of before returning; nil when there is none, it
+    /// is not as it was left, it does not read, or another command of this machine is using it.
+    private static func keptCopy(of location: DatabaseLocation, _ connection: PostgresConnection) -> Vault? {
+        guard let server = try? serverName(location, connection), let cache = try? DatabaseCache.forCurrentUser(location, server: server, waiting: false),
+            cache.current() != nil
+        else { return nil }
         return try? Vault.open(atPath: cache.vaultPath)
     }
 
+    /// Reads ``Head``, with the number and length of write `cached` (a user's copy is up to it) when there is one.
     static func head(_ location: DatabaseLocation, _ connection: PostgresConnection, cached: Int64?) throws -> Head? {
         let rows = try serverErrors(location, "read") {
             try connection.execute(

@@ -214,7 +214,7 @@ extension Trait where Self == ConditionTrait {
               XDG_CACHE_HOME="$ws/bob" "$2" seal "$3" --role sm --host SM01 --key "$ws/sm2.bin" --passphrase-file "$ws/pass" >"$ws/bob.out" 2>&1
               echo $? >"$ws/bob.status"
               cat "$ws/pass"
-              sleep 2 ) | XDG_CACHE_HOME="$ws/alice" /usr/bin/script -q -e -f -c "$0" "$ws/typescript"
+              sleep 5 ) | XDG_CACHE_HOME="$ws/alice" /usr/bin/script -q -e -f -c "$0" "$ws/typescript"
             """
         let r = try CLI.execute(["/bin/sh", "-c", script, aliceSeal, ws.path, CLI.binary, vault])
         let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
@@ -225,6 +225,70 @@ extension Trait where Self == ConditionTrait {
         #expect(shown.components(separatedBy: "Vault passphrase:").count == 2 && !shown.contains(ws.passphrase), "asked once, nothing echoed:\n\(shown)")
         let list = try CLI.run(["list", vault, "--json"] + pass)
         #expect(list.status == 0 && (1...3).allSatisfy { list.stdout.contains("\"version\":\($0),") } && !list.stdout.contains("\"version\":4,"), "\(list)")
+    }
+
+    /// This user's copy may be behind the database, and nothing in it is trusted: when the vault's passphrase was
+    /// replaced at another site since, the new one does not open the copy, and it is asked again once the vault is read
+    /// as it is now, instead of the command being refused.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func aPassphraseReplacedElsewhereIsAskedAgainUnderTheLock() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("replaced")
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let alice = ["XDG_CACHE_HOME": ws.file("alice")], bob = ["XDG_CACHE_HOME": ws.file("bob")]
+        #expect(try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: alice).status == 0)
+        _ = try ws.key("sm1.bin")
+        _ = try ws.key("sm2.bin", size: 1300)
+        #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm1.bin")] + pass, environment: alice).status == 0)
+        // Bob replaces the passphrase custodian: an identity first, then the old passphrase out and a new one in (he
+        // vouches for the vault's key: his identity's slot is new to him).
+        let newPassphrase = "a new passphrase for the vault"
+        _ = try ws.write(Array("\(newPassphrase)\n".utf8), to: "new")
+        let recipient = try CLI.run(["keygen", "--out", ws.file("bob.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for step in [
+            ["custodian", "add", vault, "--recipient", recipient] + pass,
+            ["custodian", "remove", vault, "passphrase", "--identity", ws.file("bob.id"), "--endorse"],
+            ["custodian", "add", vault, "--new-passphrase-file", ws.file("new"), "--identity", ws.file("bob.id"), "--endorse"],
+        ] {
+            let r = try CLI.run(step, environment: bob)
+            #expect(r.status == 0, "\(step): \(r)")
+        }
+        // Alice, on a terminal, types the new passphrase: three times against her copy (refused there), then once
+        // more against the vault as it is now.
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let aliceSeal = [CLI.binary, "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm2.bin")].map(quoted).joined(separator: " ")
+        let typed = (1...4).map { _ in "sleep 1; printf '%s\\n' \(quoted(newPassphrase))" }.joined(separator: "; ")
+        let r = try CLI.execute(
+            ["/bin/sh", "-c", "(\(typed); sleep 5) | /usr/bin/script -q -e -f -c \"$0\" \"$1\"", aliceSeal, ws.file("typescript")], environment: alice)
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        #expect(r.status == 0 && shown.contains("sealed the sm key of SM01 as version 2"), "\(r)\n\(shown)")
+        #expect(shown.contains("note: that passphrase does not open this user's copy of the vault, which may be out of date"), "\(shown)")
+        #expect(shown.components(separatedBy: "Vault passphrase:").count == 5 && !shown.contains(newPassphrase), "asked four times, nothing echoed:\n\(shown)")
+    }
+
+    /// What a restore refuses before asking for anything on a file (here, the host rule) it still refuses before
+    /// asking for a vault in a database: nothing is asked ahead of the lock when this user's copy says the restore
+    /// would be refused, and under the lock the refusal comes first, as on a file.
+    @Test(.namedHosts, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func aRestoreOnTheWrongComputerIsRefusedBeforeAnythingIsAsked() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("ask-order")
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let alice = ["XDG_CACHE_HOME": ws.file("alice")]
+        #expect(try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: alice).status == 0)
+        _ = try ws.key("sm.bin")
+        #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + pass, environment: alice).status == 0)
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let restore = [CLI.binary, "restore", vault, "--role", "sm", "--out", ws.file("sm.out")].map(quoted).joined(separator: " ")
+        let r = try CLI.execute(
+            [
+                "/usr/bin/unshare", "--uts", "/bin/sh", "-c",
+                "hostname SM02 && (sleep 1; printf '%s\\n' \"$2\"; sleep 3) | /usr/bin/script -q -e -f -c \"$0\" \"$1\"", restore, ws.file("typescript"),
+                ws.passphrase,
+            ], environment: alice)
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        #expect(r.status == 3 && shown.contains("refused: the sm key in this vault belongs to SM01, but this computer is SM02"), "\(r)\n\(shown)")
+        #expect(!shown.contains("Vault passphrase:") && !ws.exists("sm.out"), "\(shown)")
     }
 
     @Test func eightConcurrentWritersAllLandWithConsecutiveVersions() throws {
