@@ -124,7 +124,7 @@ struct CustodianAdd: ParsableCommand {
             added.append(.passphrase(try SecretInput.passphrase(fromFile: newPassphraseFile), .default))
         }
         let opened = try Vault.open(atPath: vault)
-        let hasPassphrase = opened.custodians.contains { $0.kind == .passphrase }
+        let hasPassphrase = opened.hasPassphraseCustodian
         let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let after = try Vault.addCustodians(added, atPath: vault, credentials: credentials, threshold: threshold)
@@ -156,7 +156,7 @@ struct CustodianRemove: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        let keepsPassphrase = opened.custodians.contains { $0.kind == .passphrase } && id.lowercased() != "passphrase"
+        let keepsPassphrase = opened.hasPassphraseCustodian && id.lowercased() != "passphrase"
         let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: keepsPassphrase))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         let removed = try Vault.removeCustodian(id: id, atPath: vault, credentials: credentials, threshold: threshold)

@@ -18,7 +18,7 @@ struct Rekey: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: opened.custodians.contains { $0.kind == .passphrase }))
+        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: opened.hasPassphraseCustodian))
         try history.checkBeforeWrite(opened, path: vault) { credentials }
         try Vault.rekey(atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)

@@ -50,7 +50,7 @@ struct UnlockSources {
         }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
         var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
-        let hasPassphraseCustodian = vault.custodians.contains { $0.kind == .passphrase }
+        let hasPassphraseCustodian = vault.hasPassphraseCustodian
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
             // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
             // fails saying how many custodians were given and how many are needed.
@@ -92,7 +92,7 @@ struct UnlockSources {
     func askBeforeLocking(_ keptCopy: () -> Vault?, passphrase: Bool = true) throws {
         guard SecretInput.hasTerminal, !readsStandardInput else { return }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
-        guard passphrase, passphraseSource == nil, let kept = keptCopy(), kept.custodians.contains(where: { $0.kind == .passphrase }),
+        guard passphrase, passphraseSource == nil, let kept = keptCopy(), kept.hasPassphraseCustodian,
             loaded.count < (kept.threshold ?? 1)
         else { return }
         do {

@@ -47,6 +47,13 @@ public struct Vault: Sendable {
     /// Who can unlock this vault, in slot order. Needs no secret.
     public var custodians: [Custodian] { header.describeCustodians() }
 
+    /// Whether a passphrase is among ``custodians``, without describing every custodian (an X25519 recipient's text, a
+    /// certificate's subject) to find out.
+    public var hasPassphraseCustodian: Bool {
+        let context = header.slotContext
+        return header.slots.contains { $0.kind == PassphraseSlot.kind && (try? Slot.parse($0, at: 0, context: context)) != nil }
+    }
+
     /// The ways this vault can be unlocked, in slot order.
     public var slots: [SlotDescription] {
         custodians.map { SlotDescription(kind: $0.kind == .unknown ? "unknown (slot \($0.slotNumber))" : $0.kind.rawValue, kdf: $0.kdf) }

@@ -205,8 +205,7 @@ extension Trait where Self == ConditionTrait {
         // Alice's first seal leaves her a copy of the vault; her second asks for the passphrase on a terminal, and
         // Bob (another machine: a copy of his own) seals while she has not typed it yet.
         #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm1.bin")] + pass, environment: alice).status == 0)
-        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let aliceSeal = [CLI.binary, "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm3.bin")].map(quoted).joined(separator: " ")
+        let aliceSeal = [CLI.binary, "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm3.bin")].map(Self.shellQuoted).joined(separator: " ")
         let script = """
             ws="$1"
             ( i=0
@@ -255,9 +254,8 @@ extension Trait where Self == ConditionTrait {
         }
         // Alice, on a terminal, types the new passphrase: three times against her copy (refused there), then once
         // more against the vault as it is now.
-        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let aliceSeal = [CLI.binary, "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm2.bin")].map(quoted).joined(separator: " ")
-        let typed = (1...4).map { _ in "sleep 1; printf '%s\\n' \(quoted(newPassphrase))" }.joined(separator: "; ")
+        let aliceSeal = [CLI.binary, "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm2.bin")].map(Self.shellQuoted).joined(separator: " ")
+        let typed = (1...4).map { _ in "sleep 1; printf '%s\\n' \(Self.shellQuoted(newPassphrase))" }.joined(separator: "; ")
         let r = try CLI.execute(
             ["/bin/sh", "-c", "(\(typed); sleep 5) | /usr/bin/script -q -e -f -c \"$0\" \"$1\"", aliceSeal, ws.file("typescript")], environment: alice)
         let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
@@ -278,8 +276,7 @@ extension Trait where Self == ConditionTrait {
         #expect(try CLI.run(["init", vault, "--kdf", "interactive"] + pass, environment: alice).status == 0)
         _ = try ws.key("sm.bin")
         #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + pass, environment: alice).status == 0)
-        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let restore = [CLI.binary, "restore", vault, "--role", "sm", "--out", ws.file("sm.out")].map(quoted).joined(separator: " ")
+        let restore = [CLI.binary, "restore", vault, "--role", "sm", "--out", ws.file("sm.out")].map(Self.shellQuoted).joined(separator: " ")
         let r = try CLI.execute(
             [
                 "/usr/bin/unshare", "--uts", "/bin/sh", "-c",
@@ -515,6 +512,9 @@ extension Trait where Self == ConditionTrait {
         #expect(migrate.status == 1 && migrate.error.hasPrefix("cannot make keyvault's tables in "), "\(migrate)")
         try TestDatabase.sql("DROP OWNED BY \(role); DROP ROLE \(role)")
     }
+
+    /// `text` as one word for sh -c, whatever it holds.
+    private static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }

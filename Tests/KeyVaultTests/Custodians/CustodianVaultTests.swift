@@ -184,6 +184,29 @@ struct CustodianVaultTests {
         { #expect(e.code == .noSuchEntry) }
     }
 
+    /// `hasPassphraseCustodian` says what `custodians` says, without describing them: with and without a passphrase,
+    /// alone, beside an identity, in a threshold, and after the passphrase custodian is removed.
+    @Test func hasPassphraseCustodianAgreesWithTheCustodiansListed() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let alice = try CustodianIdentity.generate(), bob = try CustodianIdentity.generate()
+        let passphrase = try CustodianSupport.secret("listed passphrase")
+        let kdf = try KDFParameters(opsLimit: 1, memLimitKiB: 8)
+        let cases: [(String, [NewCustodian], Int?)] = [
+            ("p.kv", [.passphrase(passphrase, kdf)], nil), ("x.kv", [.recipient(alice.recipient!)], nil),
+            ("px.kv", [.recipient(alice.recipient!), .passphrase(passphrase, kdf)], nil),
+            ("t.kv", [.passphrase(passphrase, kdf), .recipient(alice.recipient!), .recipient(bob.recipient!)], 2),
+            ("tx.kv", [.recipient(alice.recipient!), .recipient(bob.recipient!)], 2),
+        ]
+        for (name, custodians, threshold) in cases {
+            try Vault.create(atPath: "\(dir)/\(name)", custodians: custodians, threshold: threshold)
+            let vault = try Vault.open(atPath: "\(dir)/\(name)")
+            #expect(vault.hasPassphraseCustodian == vault.custodians.contains { $0.kind == .passphrase }, "\(name)")
+            #expect(vault.hasPassphraseCustodian == (name.first == "p" || name == "t.kv"), "\(name)")
+        }
+        try Vault.removeCustodian(id: "passphrase", atPath: "\(dir)/px.kv", credentials: Credentials(identities: [alice]))
+        #expect(try !Vault.open(atPath: "\(dir)/px.kv").hasPassphraseCustodian)
+    }
+
     @Test func rekeyKeepsCustodiansAndEntriesButChangesTheKey() throws {
         let dir = try CustodianSupport.temporaryDirectory()
         let alice = try CustodianIdentity.generate()
