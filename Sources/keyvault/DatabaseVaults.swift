@@ -7,15 +7,16 @@ import KeyVault
 protocol RunsOnAVault {
     /// The vault as given (a file, or a database location); for a database, replaced by this user's working copy.
     var vaultPath: String { get set }
-    /// For a vault in a database: asks, before the vault is locked there, what this will ask a person for (from
-    /// `keptCopy`, this user's copy of the vault, which may be behind); what was given is kept for the run.
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws
+    /// For a vault in a database, on a terminal: asks, before the vault is locked there, what this will ask a person
+    /// for, when it gets that far (see ``AheadOfTheLock``); what was given is kept for the run.
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws
     mutating func run() throws
 }
 
 extension RunsOnAVault {
-    /// Nothing, for work that asks nothing (or only ``UnlockSources/authenticate(_:)``, which never prompts for a passphrase).
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {}
+    /// Nothing ahead, for commands that ask rarely, or make checks of their own before they ask (custodian and
+    /// inventory changes, rekey, compact, upgrade…): they ask with the vault locked, as before.
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws {}
 }
 
 /// A command that works on one existing vault, named by its `VAULT` argument.
@@ -31,7 +32,6 @@ extension WorksOnAVault {
 }
 
 extension SealJob: RunsOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.askBeforeLocking(keptCopy) }
     var vaultPath: String {
         get { vault }
         set { vault = newValue }
@@ -48,55 +48,32 @@ extension RestoreJob: RunsOnAVault {
 extension List: WorksOnAVault {}
 extension Info: WorksOnAVault {}
 extension Plan: WorksOnAVault {}
-extension Compact: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension Upgrade: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension CheckpointCommand: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension Retire: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
+extension Compact: WorksOnAVault {}
+extension Upgrade: WorksOnAVault {}
+extension CheckpointCommand: WorksOnAVault {}
+extension Retire: WorksOnAVault {}
 extension CustodianList: WorksOnAVault {}
-extension CustodianAdd: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension CustodianRemove: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension CustodianCheck: WorksOnAVault {
-    /// With an identity, a check-in never asks for the passphrase.
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
-        try unlock.sources.askBeforeLocking(keptCopy, passphrase: unlock.identitySources.isEmpty)
-    }
-}
-extension Promote: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
+extension CustodianAdd: WorksOnAVault {}
+extension CustodianRemove: WorksOnAVault {}
+extension CustodianCheck: WorksOnAVault {}
+extension Promote: WorksOnAVault {}
 extension InventoryShow: WorksOnAVault {}
-extension InventoryGroup: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension InventoryHostCommand: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension InventoryDatabaseCommand: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
-extension Rekey: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
-}
+extension InventoryGroup: WorksOnAVault {}
+extension InventoryHostCommand: WorksOnAVault {}
+extension InventoryDatabaseCommand: WorksOnAVault {}
+extension Rekey: WorksOnAVault {}
 extension Log: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.askBeforeLocking(ahead.keptCopy) }
 }
 extension Verify: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
+    /// Not when a checkpoint given is refused: verify refuses it before asking anything.
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws {
+        guard (try? checkpoint.map(Self.readCheckpoint)) != nil else { return }
+        try unlock.sources.askBeforeLocking(ahead.keptCopy)
+    }
 }
 extension Drill: WorksOnAVault {
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws { try unlock.sources.askBeforeLocking(keptCopy) }
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.askBeforeLocking(ahead.keptCopy) }
 }
 
 enum DatabaseVaults {
@@ -135,7 +112,8 @@ enum DatabaseVaults {
         do {
             // What a person types is asked before the vault is locked in the database (from this user's copy of it).
             let asking = job
-            try DatabaseStore.withWorkingCopy(of: location, beforeLocking: { try asking.askBeforeLocking($0) }) { copy in
+            try DatabaseStore.withWorkingCopy(of: location, beforeLocking: { ahead in if SecretInput.hasTerminal { try asking.askBeforeLocking(ahead) } }) {
+                copy in
                 reused = copy.isReused
                 Output.workingCopy = (copy.path, location.description)
                 try refuseWhatCannotBeRecorded(job, copy: copy, location: location)

@@ -86,11 +86,12 @@ struct RestoreJob {
     }
 
     /// For a vault in a database: asks what unlocking will ask a person for before the vault is locked there, only
-    /// when this user's copy of the vault says the restore gets that far — a restore refused there is refused under the
-    /// lock, before anything is asked, as on a file. Not for --to, which asks the remote computer its name first.
-    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
+    /// when the restore gets that far — this user's copy of the vault passes what a restore refuses before asking, and
+    /// the database could record it — so that, as on a file, a refused restore is refused before anything is asked.
+    /// Not for --to, which asks the remote computer its name first.
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws {
         guard let out, to == nil, !showKeyPassword || Syscalls.isTerminal(STDOUT_FILENO), let role = try? role.value(), let host = try? HostIdentity(),
-            let kept = keptCopy(), (try? refuseBeforeAsking(kept, role: role, host: host, out: out)) != nil
+            let kept = ahead.keptCopy(), (try? refuseBeforeAsking(kept, role: role, host: host, out: out)) != nil, !ahead.isReadOnly()
         else { return }
         try unlock.askBeforeLocking { kept }
     }

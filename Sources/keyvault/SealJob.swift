@@ -35,16 +35,7 @@ struct SealJob {
         let role = try self.role.value()
         if let from { return try sealFromSSH(role: role, from: from) }
         guard let key, let host else { return }
-        var request = SealRequest(
-            role: role, host: try host.value(), label: label,
-            originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
-        try request.validate(keyCount: 1)
-        if key == "-" && unlock.readsStandardInput {
-            throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
-        }
-        if keyPasswordFile == "-" && (key == "-" || unlock.readsStandardInput) {
-            throw CLIError.usage("--key-password-file - cannot share standard input with --key or --passphrase-file")
-        }
+        var request = try checkedRequest(role: role, host: host, key: key)
         if let keyPasswordFile {
             request.keyPassword = try SecretInput.passphrase(fromFile: keyPasswordFile, what: "export password")
             try request.validate(keyCount: 1)
@@ -59,6 +50,32 @@ struct SealJob {
         try seal(
             bytes, request, into: opened, from: nil, credentials: credentials,
             source: key == "-" ? "the key from standard input" : "key file \(key)")
+    }
+
+    /// The request for `key`, after the checks a seal from a file makes before it reads anything or asks for anything:
+    /// the host name and label, and which inputs may share standard input.
+    private func checkedRequest(role: Role, host: HostArgument, key: String) throws -> SealRequest {
+        let request = SealRequest(
+            role: role, host: try host.value(), label: label,
+            originalFileName: key == "-" ? "" : String(key.split(separator: "/").last ?? ""))
+        try request.validate(keyCount: 1)
+        if key == "-" && unlock.readsStandardInput {
+            throw CLIError.usage("--key and --passphrase-file cannot both read standard input")
+        }
+        if keyPasswordFile == "-" && (key == "-" || unlock.readsStandardInput) {
+            throw CLIError.usage("--key-password-file - cannot share standard input with --key or --passphrase-file")
+        }
+        return request
+    }
+
+    /// For a vault in a database: asks what unlocking will ask a person for before the vault is locked there, when the
+    /// seal passes the checks it makes before asking (a refused seal is refused before anything is asked, as on a
+    /// file), and not when the export password comes from standard input. Not for --from, which asks the remote
+    /// computer its name first.
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws {
+        guard from == nil, let key, let host, keyPasswordFile != "-", let role = try? role.value(), (try? checkedRequest(role: role, host: host, key: key)) != nil
+        else { return }
+        try unlock.askBeforeLocking(ahead.keptCopy)
     }
 
     private func sealFromSSH(role: Role, from: String) throws {

@@ -65,8 +65,8 @@ struct UnlockSources {
     }
 
     /// Asks for the vault passphrase on the terminal, up to three times while it is wrong (a typo at 3 a.m. should not
-    /// end the command).
-    static func askPassphrase(for vault: Vault) throws -> SecretBytes {
+    /// end the command). `isCopy`: `vault` is this user's copy of a vault in a database, which may be out of date.
+    static func askPassphrase(for vault: Vault, isCopy: Bool = false) throws -> SecretBytes {
         if let earlier = AskedPassphrase.shared.withLock({ $0 }) {
             if try vault.opensPassphraseSlot(earlier) { return earlier }
             Output.note("note: the passphrase typed does not open the vault as it is now (its passphrase custodian changed); type it again")
@@ -77,26 +77,29 @@ struct UnlockSources {
                 AskedPassphrase.shared.withLock { $0 = passphrase }
                 return passphrase
             }
-            if attempt < 3 { Output.note("wrong passphrase; try again (\(3 - attempt) \(3 - attempt == 1 ? "try" : "tries") left)") }
+            if attempt < 3 {
+                let wrong = isCopy ? "wrong passphrase, or this user's copy of the vault is out of date" : "wrong passphrase"
+                Output.note("\(wrong); try again (\(3 - attempt) \(3 - attempt == 1 ? "try" : "tries") left)")
+            }
         }
         throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
     }
 
     /// For a vault in a database, before it is locked there, on a terminal: asks what this command will ask a person
-    /// for — a PEM key's password and a token's PIN, and the vault passphrase (unless not `passphrase`) when
+    /// for — a PEM key's password and a token's PIN, and the vault passphrase when
     /// `keptCopy`, this user's copy of the vault, says one is needed — so that nobody's typing keeps the vault locked
     /// for others. What was given is kept for the run. The copy may be behind the database and nothing in it is
     /// trusted: a passphrase that does not open it is asked again once the vault is read under the lock, and the one
     /// that does is checked again there. Nothing is asked ahead when a secret comes from standard input (the command's
     /// own order of reads and refusals then stands).
-    func askBeforeLocking(_ keptCopy: () -> Vault?, passphrase: Bool = true) throws {
+    func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
         guard SecretInput.hasTerminal, !readsStandardInput else { return }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
-        guard passphrase, passphraseSource == nil, let kept = keptCopy(), kept.hasPassphraseCustodian,
+        guard passphraseSource == nil, let kept = keptCopy(), kept.hasPassphraseCustodian,
             loaded.count < (kept.threshold ?? 1)
         else { return }
         do {
-            _ = try Self.askPassphrase(for: kept)
+            _ = try Self.askPassphrase(for: kept, isCopy: true)
         } catch let error as CLIError where error.exitCode == ExitCodes.code(for: .unlockFailed) {
             Output.note("note: that passphrase does not open this user's copy of the vault, which may be out of date; it is asked again once the vault is read as it is now")
         }

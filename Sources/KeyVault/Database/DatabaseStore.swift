@@ -39,10 +39,9 @@ public enum DatabaseStore {
     ///   - location: the vault.
     ///   - creating: the vault must not exist yet; `body` makes the file (`keyvault init`), and the tables are made first
     ///     when the database has none.
-    ///   - beforeLocking: called once connected, before the vault is locked, with a way to read this user's copy of the
-    ///     vault as the last command left it (nil when there is none or it is in use; it may be behind the database,
-    ///     and nothing in it is trusted). A command asks here for what a person types (a passphrase, a PIN), so that a
-    ///     prompt does not keep the vault locked for others.
+    ///   - beforeLocking: called first, before the vault is locked: a command asks here for what a person types (a
+    ///     passphrase, a PIN), so that a prompt does not keep the vault locked for others, looking at what
+    ///     ``AheadOfTheLock`` shows (nothing in it is trusted).
     ///   - body: the command, given the file (mode 0600, in a folder of mode 0700). It must change the file only as the
     ///     library's vault writers do: in place through their write plans, or by renaming a new file over it.
     /// - Returns: what `body` returns.
@@ -51,15 +50,18 @@ public enum DatabaseStore {
     ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged, unless the
     ///   connection was lost during the commit itself, when the server may have kept it); and `body`'s errors.
     public static func withWorkingCopy<T>(
-        of location: DatabaseLocation, creating: Bool = false, beforeLocking: ((_ keptCopy: () -> Vault?) throws -> Void)? = nil, _ body: (_ copy: WorkingCopy) throws -> T
+        of location: DatabaseLocation, creating: Bool = false, beforeLocking: ((_ ahead: AheadOfTheLock) throws -> Void)? = nil,
+        _ body: (_ copy: WorkingCopy) throws -> T
     ) throws -> T {
+        // Asked before the connection the command works on is made: a person's typing must not leave it idle long
+        // enough for a server's idle_session_timeout.
+        if let beforeLocking { try beforeLocking(AheadOfTheLock(location: location)) }
         let connection = try PostgresConnection.connect(location.connectionURI)
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
-        if let beforeLocking { try beforeLocking { keptCopy(of: location, connection) } }
         try serverErrors(location, "lock") {
             _ = try connection.execute("BEGIN")
             // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
-            // passphrase typed at a prompt included), which a server's idle or statement timeout must not cut short.
+            // passphrase asked with the lock held included), which a server's idle or statement timeout must not cut short.
             for setting in ["lock_timeout = '\(lockTimeoutSeconds)s'", "idle_in_transaction_session_timeout = 0", "statement_timeout = 0"] {
                 _ = try connection.execute("SET LOCAL \(setting)")
             }
@@ -91,14 +93,7 @@ public enum DatabaseStore {
             throw KeyVaultError(.fileConflict, "vault \(location) does not exist (no vault of that name in the database)")
         }
         // Whether a change could not be stored: a standby, a read-only transaction, or a role that may not insert.
-        let readOnly = try serverErrors(location, "read") {
-            try connection.execute(
-                """
-                SELECT pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only') = 'on'
-                    OR NOT pg_catalog.has_table_privilege('keyvault_writes', 'INSERT')
-                """
-            ).rows.first?.first ?? nil == [1]
-        }
+        let readOnly = try isReadOnly(location, connection)
         defer { withExtendedLifetime(cache) {} }  // its lock is held to the end
         let temporary: WorkingFolder? = cache == nil ? try WorkingFolder() : nil
         let folder = cache?.folder ?? temporary!.path
@@ -163,7 +158,7 @@ public enum DatabaseStore {
     }
 
     /// How the server names itself (address, port and database): this user's copy is kept per server.
-    private static func serverName(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> String {
+    static func serverName(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> String {
         let server = try serverErrors(location, "read") {
             try connection.execute(
                 """
@@ -175,14 +170,17 @@ public enum DatabaseStore {
         return String(decoding: server ?? [], as: UTF8.self)
     }
 
-    /// This user's copy of the vault as the last command left it (it may be behind the database, and nothing in it is
-    /// trusted), read under this machine's lock on the copy and let go of before returning; nil when there is none, it
-    /// is not as it was left, it does not read, or another command of this machine is using it.
-    private static func keptCopy(of location: DatabaseLocation, _ connection: PostgresConnection) -> Vault? {
-        guard let server = try? serverName(location, connection), let cache = try? DatabaseCache.forCurrentUser(location, server: server, waiting: false),
-            cache.current() != nil
-        else { return nil }
-        return try? Vault.open(atPath: cache.vaultPath)
+    /// Whether a change could not be stored through `connection`: a standby, a read-only transaction, or a role that may
+    /// not insert.
+    static func isReadOnly(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> Bool {
+        try serverErrors(location, "read") {
+            try connection.execute(
+                """
+                SELECT pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only') = 'on'
+                    OR NOT pg_catalog.has_table_privilege('keyvault_writes', 'INSERT')
+                """
+            ).rows.first?.first ?? nil == [1]
+        }
     }
 
     /// Reads ``Head``, with the number and length of write `cached` (a user's copy is up to it) when there is one.
