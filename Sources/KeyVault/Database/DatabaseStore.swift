@@ -316,7 +316,7 @@ public enum DatabaseStore {
     ///
     /// - Parameter location: the vault.
     /// - Returns: the bytes a file of the vault would hold.
-    /// - Throws: as ``withWorkingCopy(of:creating:_:)``.
+    /// - Throws: as ``withWorkingCopy(of:creating:beforeLocking:_:)``.
     public static func bytes(of location: DatabaseLocation) throws -> [UInt8] {
         let connection = try PostgresConnection.connect(location.connectionURI)
         try DatabaseSchema.require(connection)
@@ -329,7 +329,7 @@ public enum DatabaseStore {
     /// Stores `bytes` as a new vault (`keyvault copy` into a database), making the tables when there are none.
     ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when a vault of that name exists; as
-    ///   ``withWorkingCopy(of:creating:_:)`` otherwise.
+    ///   ``withWorkingCopy(of:creating:beforeLocking:_:)`` otherwise.
     public static func create(_ location: DatabaseLocation, bytes: [UInt8]) throws {
         try withWorkingCopy(of: location, creating: true) { copy in
             try WorkingFolder(existing: Paths.directory(of: copy.path)).write(bytes, to: copy.path)
@@ -508,7 +508,7 @@ public enum DatabaseStore {
     }
 }
 
-/// The copy of a vault a command works on (``DatabaseStore/withWorkingCopy(of:creating:_:)``).
+/// The copy of a vault a command works on (``DatabaseStore/withWorkingCopy(of:creating:beforeLocking:_:)``).
 public struct WorkingCopy: Sendable {
     /// The file: a command reads and changes it as it would a vault file.
     public let path: String
