@@ -6,8 +6,8 @@
 ///
 /// ArgumentParser builds its picture of a command by reflecting over every property of the command and of its option
 /// groups, on every run: about two thirds of a whole `keyvault seal` (docs/BENCHMARKS.md); even an empty command value
-/// builds every option's definition (about 4 % of a seal). So this parser never makes one of its values. This parser takes only the
-/// simplest spelling of the two hot commands — one vault path, known long options each followed by its value, known
+/// builds every option's definition (about 4 % of a seal), so this parser never makes one of its values. It takes only
+/// the simplest spelling of the two hot commands — one vault path, known long options each followed by its value, known
 /// flags — and declines everything else (help, `--option=value`, `--`, short options, an unknown or repeated option,
 /// a value that starts with `-` other than `-` itself, a value a type refuses, a `validate()` that throws). A declined
 /// line is parsed by ArgumentParser from scratch, so every message, exit code and help text stays ArgumentParser's.

@@ -85,15 +85,15 @@ struct UnlockSources {
         throw CLIError(message: "wrong passphrase three times; nothing was done", exitCode: ExitCodes.code(for: .unlockFailed))
     }
 
-    /// For a vault in a database, before it is locked there, on a terminal: asks what this command will ask a person
-    /// for — a PEM key's password and a token's PIN, and the vault passphrase when
+    /// For a vault in a database, before it is locked there, on a terminal (`DatabaseVaults` calls it only then): asks
+    /// what this command will ask a person for — a PEM key's password and a token's PIN, and the vault passphrase when
     /// `keptCopy`, this user's copy of the vault, says one is needed — so that nobody's typing keeps the vault locked
     /// for others. What was given is kept for the run. The copy may be behind the database and nothing in it is
     /// trusted: a passphrase that does not open it is asked again once the vault is read under the lock, and the one
     /// that does is checked again there. Nothing is asked ahead when a secret comes from standard input (the command's
     /// own order of reads and refusals then stands).
     func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
-        guard SecretInput.hasTerminal, !readsStandardInput else { return }
+        guard !readsStandardInput else { return }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
         guard passphraseSource == nil, let kept = keptCopy(), kept.hasPassphraseCustodian,
             loaded.count < (kept.threshold ?? 1)
