@@ -19,11 +19,13 @@ struct CustodianCheck: ParsableCommand {
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var history: HistoryOptions
 
+    /// How many secrets the options name. Options name the one secret; an environment default
+    /// (KEYVAULT_PASSPHRASE_FILE, KEYVAULT_IDENTITY_FILE) only stands in when no option names one.
+    var namedSecrets: Int { unlock.identities.count + (unlock.passphraseFile == nil ? 0 : 1) }
+
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        // Options name the one secret; an environment default (KEYVAULT_PASSPHRASE_FILE, KEYVAULT_IDENTITY_FILE) only
-        // stands in when no option names one.
-        let named = unlock.identities.count + (unlock.passphraseFile == nil ? 0 : 1)
+        let named = namedSecrets
         guard named <= 1 else {
             throw CLIError.usage("a check proves one custodian: give one --identity, or the passphrase, not \(named) secrets")
         }

@@ -45,19 +45,40 @@ extension RestoreJob: RunsOnAVault {
     }
 }
 
-extension List: WorksOnAVault {}
+// Commands that read without asking for the passphrase: a PEM key's password or a token's PIN is asked ahead.
+extension List: WorksOnAVault {
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.loadIdentitiesBeforeLocking() }
+}
+extension Plan: WorksOnAVault {
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.loadIdentitiesBeforeLocking() }
+}
+extension InventoryShow: WorksOnAVault {
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.loadIdentitiesBeforeLocking() }
+}
 extension Info: WorksOnAVault {}
-extension Plan: WorksOnAVault {}
 extension Compact: WorksOnAVault {}
 extension Upgrade: WorksOnAVault {}
-extension CheckpointCommand: WorksOnAVault {}
+extension CheckpointCommand: WorksOnAVault {
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.askBeforeLocking(ahead.keptCopy) }
+}
 extension Retire: WorksOnAVault {}
 extension CustodianList: WorksOnAVault {}
 extension CustodianAdd: WorksOnAVault {}
 extension CustodianRemove: WorksOnAVault {}
-extension CustodianCheck: WorksOnAVault {}
+extension CustodianCheck: WorksOnAVault {
+    /// Only when this user's copy says the check would go ahead: not for more than one secret named, which it refuses
+    /// before asking anything, nor on a threshold vault, which a database vault refuses (`refuseWhatCannotBeRecorded`).
+    /// The passphrase only when no identity is named (the check proves the one secret named).
+    func askBeforeLocking(_ ahead: AheadOfTheLock) throws {
+        guard namedSecrets <= 1, let kept = ahead.keptCopy(), kept.threshold == nil else { return }
+        if unlock.sources.identitySources.isEmpty {
+            try unlock.sources.askBeforeLocking(ahead.keptCopy)
+        } else {
+            try unlock.sources.loadIdentitiesBeforeLocking()
+        }
+    }
+}
 extension Promote: WorksOnAVault {}
-extension InventoryShow: WorksOnAVault {}
 extension InventoryGroup: WorksOnAVault {}
 extension InventoryHostCommand: WorksOnAVault {}
 extension InventoryDatabaseCommand: WorksOnAVault {}

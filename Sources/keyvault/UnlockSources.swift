@@ -93,8 +93,7 @@ struct UnlockSources {
     /// that does is checked again there. Nothing is asked ahead when a secret comes from standard input (the command's
     /// own order of reads and refusals then stands).
     func askBeforeLocking(_ keptCopy: () -> Vault?) throws {
-        guard !readsStandardInput else { return }
-        let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
+        guard let loaded = try loadIdentitiesBeforeLocking() else { return }
         guard passphraseSource == nil, let kept = keptCopy(), kept.hasPassphraseCustodian,
             loaded.count < (kept.threshold ?? 1)
         else { return }
@@ -103,6 +102,15 @@ struct UnlockSources {
         } catch let error as CLIError where error.exitCode == ExitCodes.code(for: .unlockFailed) {
             Output.note("note: that passphrase does not open this user's copy of the vault, which may be out of date; it is asked again once the vault is read as it is now")
         }
+    }
+
+    /// As ``askBeforeLocking(_:)``, for commands that never ask for the vault passphrase (list, plan, inventory show,
+    /// a custodian check with an identity): loads the identities given, asking for a PEM key's password or a token's
+    /// PIN, and returns them; nil, asking nothing, when a secret comes from standard input.
+    @discardableResult
+    func loadIdentitiesBeforeLocking() throws -> [CustodianIdentity]? {
+        guard !readsStandardInput else { return nil }
+        return try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
     }
 
     /// For commands that read without a secret (list, plan, inventory): with credentials given, unlocks `vault` and

@@ -192,9 +192,11 @@ extension Trait where Self == ConditionTrait {
     }
 
     /// A passphrase typed at a prompt is asked before the vault is locked in the database: another site's seal goes
-    /// through while this seal or restore waits for a person (before, it waited two minutes for the lock and failed),
-    /// and the waiting command then works on the vault as it is after that seal, asking nothing twice.
-    @Test(.namedHosts, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"), arguments: ["seal", "restore"])
+    /// through while this seal, restore or checkpoint waits for a person (before, it waited two minutes for the lock
+    /// and failed), and the waiting command then works on the vault as it is after that seal, asking nothing twice.
+    @Test(
+        .namedHosts, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"),
+        arguments: ["seal", "restore", "checkpoint"])
     func aPromptDoesNotKeepTheVaultLockedForOthers(command: String) throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let vault = TestDatabase.location("prompt")
@@ -208,8 +210,11 @@ extension Trait where Self == ConditionTrait {
         // is open while she types.
         #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm1.bin")] + pass, environment: alice).status == 0)
         let aliceArguments =
-            command == "seal"
-            ? ["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm3.bin")] : ["restore", vault, "--role", "sm", "--out", ws.file("out.bin")]
+            switch command {
+            case "seal": ["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm3.bin")]
+            case "restore": ["restore", vault, "--role", "sm", "--out", ws.file("out.bin")]
+            default: ["checkpoint", vault]
+            }
         let aliceCommand = ([CLI.binary] + aliceArguments).map(Self.shellQuoted).joined(separator: " ")
         let script = """
             ws="$1"
@@ -228,11 +233,18 @@ extension Trait where Self == ConditionTrait {
         let bob = String(decoding: try ws.read("bob.out"), as: UTF8.self)
         #expect(String(decoding: try ws.read("bob.status"), as: UTF8.self) == "0\n", "Bob's seal waited for Alice's prompt: \(bob)")
         #expect(bob.contains("sealed the sm key of SM01 as version 2"), "\(bob)")
-        if command == "seal" {
+        switch command {
+        case "seal":
             #expect(r.status == 0 && shown.contains("sealed the sm key of SM01 as version 3"), "\(r)\n\(shown)")
-        } else {
+        case "restore":
             #expect(r.status == 0 && shown.contains("restored the sm key of SM01 (version 2,"), "\(r)\n\(shown)")
             #expect(try ws.read("out.bin") == ws.read("sm2.bin"))
+        default:
+            // The line names the vault as it is after Bob's seal: the one a checkpoint made now gives (a checkpoint
+            // writes nothing).
+            let now = try CLI.run(["checkpoint", vault] + pass, environment: alice)
+            let line = now.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(r.status == 0 && now.status == 0 && !line.isEmpty && shown.contains(line), "\(r)\n\(shown)\n\(now)")
         }
         #expect(shown.components(separatedBy: "Vault passphrase:").count == 2 && !shown.contains(ws.passphrase), "asked once, nothing echoed:\n\(shown)")
         let list = try CLI.run(["list", vault, "--json"] + pass)
@@ -280,6 +292,47 @@ extension Trait where Self == ConditionTrait {
         #expect(shown.contains("wrong passphrase, or this user's copy of the vault is out of date; try again (2 tries left)"), "\(shown)")
         #expect(shown.contains("note: that passphrase does not open this user's copy of the vault, which may be out of date"), "\(shown)")
         #expect(shown.components(separatedBy: "Vault passphrase:").count == 5 && !shown.contains(newPassphrase), "asked four times, nothing echoed:\n\(shown)")
+    }
+
+    /// A command that never asks for the passphrase asks ahead of the lock for what it does ask: `list` with a
+    /// custodian's encrypted private key asks its password while another site's seal goes through, then lists (and
+    /// authenticates) the vault as it is after that seal, asking once.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func aKeyPasswordIsAskedBeforeTheLockByAListing() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let vault = TestDatabase.location("keypassword")
+        let alice = ["XDG_CACHE_HOME": ws.file("alice")]
+        let keyPassword = "key password 44"
+        try ws.write(Array("\(keyPassword)\n".utf8), to: "keypass")
+        for arguments in [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", "p384.key", "-out", "p384.pem", "-days", "30", "-subj", "/CN=p384"],
+            ["pkcs8", "-topk8", "-in", "p384.key", "-out", "p384-enc.key", "-v2", "aes-256-cbc", "-passout", "file:keypass"],
+        ] {
+            let r = try CLI.execute(["/usr/bin/openssl"] + arguments, in: ws.path)
+            #expect(r.status == 0, "openssl \(arguments): \(r)")
+        }
+        let identity = ["--identity", ws.file("p384.key")]
+        #expect(try CLI.run(["init", vault, "--cert", ws.file("p384.pem")] + identity, environment: alice).status == 0)
+        for n in 1...2 { _ = try ws.key("sm\(n).bin", size: 1296 + n) }
+        // Alice's seal leaves her a copy; her listing then waits at the key's password prompt while Bob seals.
+        #expect(try CLI.run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("sm1.bin")] + identity, environment: alice).status == 0)
+        let aliceList = [CLI.binary, "list", vault, "--json", "--identity", ws.file("p384-enc.key")].map(Self.shellQuoted).joined(separator: " ")
+        let script = """
+            ws="$1"
+            ( i=0
+              until grep -q 'Password for the private key' "$ws/typescript" 2>/dev/null; do i=$((i+1)); [ $i -gt 600 ] && exit 1; sleep 0.1; done
+              XDG_CACHE_HOME="$ws/bob" "$2" seal "$3" --role sm --host SM01 --key "$ws/sm2.bin" --identity "$ws/p384.key" >"$ws/bob.out" 2>&1
+              echo $? >"$ws/bob.status"
+              cat "$ws/keypass"
+              sleep 5 ) | XDG_CACHE_HOME="$ws/alice" /usr/bin/script -q -e -f -c "$0" "$ws/typescript"
+            """
+        let r = try CLI.execute(["/bin/sh", "-c", script, aliceList, ws.path, CLI.binary, vault])
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        let bob = String(decoding: try ws.read("bob.out"), as: UTF8.self)
+        #expect(String(decoding: try ws.read("bob.status"), as: UTF8.self) == "0\n", "Bob's seal waited for Alice's prompt: \(bob)")
+        #expect(r.status == 0, "\(r)\n\(shown)")
+        #expect(shown.contains("\"authenticated\":true") && shown.contains("\"version\":2,"), "lists the vault as it is after Bob's seal: \(shown)")
+        #expect(shown.components(separatedBy: "Password for the private key").count == 2 && !shown.contains(keyPassword), "asked once, nothing echoed:\n\(shown)")
     }
 
     /// What a restore refuses before asking for anything on a file (here, the host rule) it still refuses before
