@@ -104,6 +104,20 @@ public enum RestoreRule {
         return newest
     }
 
+    /// Refuses `entry`, recorded under a short name, for a fully qualified `host` of another domain than the one the
+    /// inventory records for that computer: a seal under the inventory's name drops the domain it was given, and the
+    /// inventory's FQDN is what says which computer the short name is (SM01 recorded as sm01.corp.example does not
+    /// restore on sm01.other.example).
+    static func refuseAnotherDomain(_ entry: Entry, inventory: Inventory, host: HostIdentity) throws {
+        guard host.name.isFullyQualified, !entry.host.isFullyQualified,
+            let recorded = inventory.hosts.first(where: { $0.name.matches(entry.host) }), let fqdn = recorded.fqdn, !fqdn.matches(host.name)
+        else { return }
+        throw KeyVaultError(
+            .hostMismatch,
+            "refused: the \(entry.role) key of \(entry.host) belongs to \(fqdn), the inventory's name for \(entry.host), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from (if the inventory's name is wrong, correct it with 'keyvault inventory host')",
+            context: KeyVaultError.Context(role: entry.role, host: host.name.value, recordedHosts: [fqdn.value]))
+    }
+
     /// Refuses to pick when another matching entry has the same version as `chosen` under another name for this
     /// computer (a long name and its NetBIOS form sealed as two series by an older version): the vault cannot tell
     /// which of the two is this computer's key.

@@ -98,9 +98,12 @@ public struct InventoryHost: Sendable, Hashable {
     /// The FQDN when known, else the name.
     public var bestName: HostName { fqdn ?? name }
 
-    /// Whether `other` names this computer (by its name or its FQDN).
+    /// Whether `other` names this computer (by its name or its FQDN). When the record has an FQDN, a fully qualified
+    /// `other` must be that FQDN: the same short name in another domain (`sm01.other.example` for SM01, recorded as
+    /// `sm01.corp.example`) is another computer, whose key must not join this one's version series.
     public func matches(_ other: HostName) -> Bool {
-        name.matches(other) || (fqdn?.matches(other) ?? false)
+        if let fqdn, other.isFullyQualified { return fqdn.matches(other) }
+        return name.matches(other) || (fqdn?.matches(other) ?? false)
     }
 
     /// Why this record cannot be stored, or nil.

@@ -217,7 +217,9 @@ public struct Vault: Sendable {
                 try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations, retired: retiredIndexes), role: role, version: version, host: host)
             }
         }
-        return header.entry(at: position)
+        let entry = header.entry(at: position)
+        try about(path: path) { try RestoreRule.refuseAnotherDomain(entry, inventory: inventory, host: host) }
+        return entry
     }
 
     /// The entries of `role` whose host matches `host` (``HostName/matches(_:)``), in index order.

@@ -89,6 +89,55 @@ import KeyVaultTestSupport
         #expect(other.entry.host.value == "dw01.corp.example")
     }
 
+    /// The inventory's FQDN for a computer decides which fully qualified names are that computer: SM01 of another
+    /// domain is refused as a computer the inventory does not list, and never joins SM01's series (where a restore on
+    /// sm01.corp.example would take its key as SM01's newest).
+    @Test func aComputerOfTheSameNameInAnotherDomainIsNotTheInventorysComputer() throws {
+        try Vault.setHost(
+            InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
+            atPath: path, credentials: credentials)
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
+        let before = try TestFiles.bytes(path)
+        var stranger = SealRequest(role: .sm, host: try HostName("sm01.other.example"))
+        do {
+            _ = try Vault.seal(try key(2), stranger, atPath: path, credentials: credentials)
+            Issue.record("SM01 of another domain was sealed as the inventory's SM01")
+        } catch let error as KeyVaultError {
+            #expect(error.code == .notInInventory, "\(error)")
+            #expect(error.message.contains("sm01.other.example"), "\(error.message)")
+        }
+        #expect(try TestFiles.bytes(path) == before, "a refused seal wrote nothing")
+        // Allowed outside the inventory, it is recorded under its own name (numbered after SM01's version 1, which
+        // the short name shares with it), and a restore on the inventory's SM01 still takes SM01's own key.
+        stranger.allowOutsideInventory = true
+        let sealed = try Vault.seal(try key(2), stranger, atPath: path, credentials: credentials)
+        #expect(sealed.entry.host.value == "sm01.other.example" && sealed.entry.version == 2, "\(sealed.entry)")
+        let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)
+        let restored = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.corp.example")))
+        #expect(restored.entry.host.value == "SM01" && restored.entry.version == 1, "\(restored.entry)")
+        #expect(try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.other.example"))).entry.host.value == "sm01.other.example")
+        // SM01's own entries are the inventory's sm01.corp.example: a computer of that short name in another domain
+        // whose own series is gone (retired) is refused them, with the inventory's name in the message.
+        try Vault.retire(role: .sm, host: try HostName("sm01.other.example"), version: 2, reason: "test", atPath: path, credentials: credentials)
+        let afterRetire = try Vault.open(atPath: path).unlock(with: passphrase)
+        do {
+            _ = try afterRetire.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.other.example")))
+            Issue.record("SM01's key restored on sm01.other.example")
+        } catch let error as KeyVaultError {
+            #expect(error.code == .hostMismatch, "\(error)")
+            #expect(
+                error.message.hasPrefix("refused: the sm key of SM01 belongs to sm01.corp.example, the inventory's name for SM01, but this computer is sm01.other.example"),
+                "\(error.message)")
+        }
+        // A short host name on the restoring computer says nothing of its domain: SM01's key restores there.
+        #expect(try afterRetire.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01"))).entry.version == 1)
+        // The short name and the recorded FQDN still name SM01.
+        let inventory = try Vault.open(atPath: path).inventory
+        #expect(inventory.recordedName(of: try HostName("sm01")) == (try HostName("SM01")))
+        #expect(inventory.recordedName(of: try HostName("SM01.CORP.EXAMPLE")) == (try HostName("SM01")))
+        #expect(inventory.recordedName(of: try HostName("sm01.other.example")) == nil)
+    }
+
     @Test func aRestoreThatFindsTwoSeriesForOneComputerRefuses() throws {
         // Valid in a vault written before the NetBIOS clause: a long name and its NetBIOS form as two series.
         _ = try Vault.seal(try key(1), SealRequest(role: .dw, host: try HostName("averyveryverylongname")), atPath: path, credentials: credentials)
