@@ -49,6 +49,7 @@ enum Main {
             ProgressLine.shared.clear()
             History.pinVouchedKey()
             warnOnce()
+            Output.failIfOutputWasLost()
         } catch let error as KeyVaultError {
             Output.error(Advice.line(for: error))
             warnOnce()

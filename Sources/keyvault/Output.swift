@@ -101,7 +101,22 @@ enum Output {
 
     /// Writes all of `bytes`; a failure (a closed pipe) is ignored: there is nowhere left to say it.
     private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
-        try? Syscalls.writeFully(fd, bytes)
+        do { try Syscalls.writeFully(fd, bytes) } catch {
+            if fd == STDOUT_FILENO && standardOutputFailure == nil { standardOutputFailure = error.code }
+        }
+    }
+
+    /// The error of the first write to standard output that failed (a full disk, a closed pipe while SIGPIPE is
+    /// ignored), or nil: the run then ends with exit 1 and says so, since what it printed — a checkpoint line to keep,
+    /// a listing, an export password — is incomplete (``failIfOutputWasLost()``).
+    nonisolated(unsafe) static var standardOutputFailure: Int32?
+
+    /// After a run that otherwise succeeded: when a write to standard output failed, says so on standard error and
+    /// exits 1 (an I/O failure); the command's own work (a seal, a restore's key file) was done.
+    static func failIfOutputWasLost() {
+        guard let code = standardOutputFailure else { return }
+        error("cannot write to standard output (\(SystemError.describe(code))): what was printed is incomplete; the command itself ran to its end")
+        exit(ExitCodes.code(for: .other))
     }
 
     /// A left-aligned text table with a header row.

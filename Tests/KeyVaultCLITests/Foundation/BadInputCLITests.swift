@@ -79,6 +79,19 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before)
     }
 
+    /// Standard output on a full disk (here /dev/full) is an I/O failure, not a success: a checkpoint line redirected
+    /// into a file to file in a ticket would otherwise be empty with exit 0.
+    @Test(arguments: [["checkpoint"], ["list"], ["list", "--json"], ["log"]])
+    func outputThatCannotBeWrittenIsAnError(command: [String]) throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let argv = [CLI.binary, command[0], ws.file("vault.kv")] + command.dropFirst() + ["--passphrase-file", ws.file("pass")]
+        let r = try CLI.execute(["/bin/sh", "-c", "exec \"$@\" >/dev/full", "sh"] + argv)
+        expectOneLine(r, status: 1, error: "cannot write to standard output (no space left on device): what was printed is incomplete; the command itself ran to its end")
+        try expectUnchanged(ws, before)
+        // The same command with somewhere to write succeeds.
+        #expect(try CLI.execute(Array(argv)).status == 0)
+    }
+
     @Test func wrongPassphraseLeavesTheVaultAlone() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         try ws.write(Array("not the passphrase\n".utf8), to: "wrong")
