@@ -80,12 +80,58 @@ int kv_rename_noreplace(const char *oldpath, const char *newpath) {
     return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, RENAME_NOREPLACE);
 }
 
+// While a prompt has echo off: the terminal and its settings before, so that a signal that ends the process
+// (Ctrl-C, Ctrl-\, a kill, a hang-up) does not leave the shell without echo (dash does not repair it).
+static volatile sig_atomic_t echo_fd = -1;
+static struct termios echo_saved;
+static const int echo_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static struct sigaction echo_previous[sizeof echo_signals / sizeof echo_signals[0]];
+static int echo_handled[sizeof echo_signals / sizeof echo_signals[0]];
+
+static void echo_restore_and_reraise(int sig) {
+    int saved_errno = errno;
+    int fd = echo_fd;
+    if (fd >= 0) {
+        tcsetattr(fd, TCSANOW, &echo_saved);
+        ssize_t ignored = write(fd, "\n", 1);  // the prompt's line, left open
+        (void)ignored;
+    }
+    // Ends the process as the signal would have: blocked while this handler runs, it is delivered on return.
+    signal(sig, SIG_DFL);
+    raise(sig);
+    errno = saved_errno;
+}
+
 int kv_set_terminal_echo(int fd, int on) {
     struct termios t;
     if (tcgetattr(fd, &t) != 0) return -1;
     int was = (t.c_lflag & ECHO) ? 1 : 0;
+    if (!on && was && echo_fd < 0) {
+        // Only signals at their default action (one ignored, or handled by someone else, is left as it is).
+        echo_saved = t;
+        echo_fd = fd;
+        struct sigaction handler;
+        memset(&handler, 0, sizeof handler);
+        handler.sa_handler = echo_restore_and_reraise;
+        sigemptyset(&handler.sa_mask);
+        for (size_t i = 0; i < sizeof echo_signals / sizeof echo_signals[0]; i++) {
+            echo_handled[i] = 0;
+            if (sigaction(echo_signals[i], NULL, &echo_previous[i]) == 0 && echo_previous[i].sa_handler == SIG_DFL
+                && !(echo_previous[i].sa_flags & SA_SIGINFO)) {
+                echo_handled[i] = sigaction(echo_signals[i], &handler, NULL) == 0;
+            }
+        }
+    }
     if (on) t.c_lflag |= ECHO; else t.c_lflag &= ~(tcflag_t)ECHO;
-    if (tcsetattr(fd, TCSADRAIN, &t) != 0) return -1;  // keeps what was typed ahead
+    int rc = tcsetattr(fd, TCSADRAIN, &t);  // keeps what was typed ahead
+    if (on && echo_fd == fd) {
+        echo_fd = -1;
+        for (size_t i = 0; i < sizeof echo_signals / sizeof echo_signals[0]; i++) {
+            if (echo_handled[i]) sigaction(echo_signals[i], &echo_previous[i], NULL);
+            echo_handled[i] = 0;
+        }
+    }
+    if (rc != 0) return -1;
     return was;
 }
 

@@ -23,7 +23,9 @@ int kv_expect_large_allocations(size_t bytes);
 /// Returns 0, or -1 with errno set (EINVAL/ENOSYS where the file system does not support it).
 int kv_rename_noreplace(const char *oldpath, const char *newpath);
 
-/// Sets `fd`'s terminal echo on or off; returns the previous echo state (1/0), or -1 with errno set.
+/// Sets `fd`'s terminal echo on or off; returns the previous echo state (1/0), or -1 with errno set. While echo is
+/// off, SIGINT, SIGTERM, SIGHUP and SIGQUIT (those at their default action) first put the terminal back as it was,
+/// then end the process as they would have; turning echo on again puts their actions back.
 int kv_set_terminal_echo(int fd, int on);
 
 /// flock(fd, LOCK_EX | LOCK_NB). Returns 0, or -1 with errno set (EWOULDBLOCK when held elsewhere).

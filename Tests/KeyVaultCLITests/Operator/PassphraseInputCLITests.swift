@@ -45,6 +45,34 @@ import Testing
         #expect(r.status == 4 && shown.contains("keyvault: error: wrong passphrase three times; nothing was done"), "\(r)\n\(shown)")
     }
 
+    /// Interrupted at the prompt (Ctrl-C, a kill, a hang-up), keyvault ends as the signal says and gives the terminal
+    /// its echo back: a shell that does not repair it (dash, Debian's sh) would otherwise leave the operator typing
+    /// blind.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"),
+        arguments: ["INT", "TERM", "HUP", "QUIT"])
+    func aSignalAtThePromptGivesTheTerminalItsEchoBack(signal: String) throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        // On the terminal: verify waits at the prompt (in the background of a shell without job control, so in the
+        // terminal's foreground group; such a shell starts it with SIGINT and SIGQUIT ignored, and a test runner may
+        // ignore SIGTERM and SIGHUP: env puts all four back to their defaults, as a foreground command of an
+        // interactive shell has them), is sent the signal, and stty then shows the terminal's settings.
+        let inner = [
+            "env --default-signal=INT,QUIT,TERM,HUP \"$1\" verify \"$2\" & pid=$!",
+            "i=0; until grep -q 'Vault passphrase:' \"$3\" 2>/dev/null; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done",
+            "kill -\(signal) $pid; wait $pid; echo \"status=$?\"; stty -a",
+        ].joined(separator: "\n")
+        try ws.write(Array(inner.utf8), to: "inner.sh")
+        let command = ["/bin/sh", ws.file("inner.sh"), CLI.binary, ws.file("vault.kv"), ws.file("typescript")].map { "'\($0)'" }.joined(separator: " ")
+        let r = try CLI.execute(["/bin/sh", "-c", "sleep 8 | /usr/bin/script -q -e -f -c \"$0\" \"$1\"", command, ws.file("typescript")])
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        let status = ["INT": 130, "TERM": 143, "HUP": 129, "QUIT": 131][signal]!
+        #expect(r.status == 0 && shown.contains("status=\(status)"), "ended by the signal: \(r)\n\(shown)")
+        let settings = shown.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == ";" })
+        #expect(settings.contains("echo") && !settings.contains("-echo"), "echo is back on:\n\(shown)")
+    }
+
     /// `text` as Windows PowerShell writes it: a byte-order mark, UTF-16 (little-endian unless `bigEndian`), CR LF.
     func utf16(_ text: String, bigEndian: Bool = false) -> [UInt8] {
         var out: [UInt8] = bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]
