@@ -25,6 +25,9 @@ extension Custodian {
         var fields = json.objectFields
         if let status {
             fields += [
+                // `committedAt` is the documented name (docs/JSON.md); `checkInBaseline`, the same value, is what
+                // this field was printed as before, kept for scripts that read it.
+                ("committedAt", status.baseline.map { .string($0.iso8601) } ?? .null),
                 ("checkInBaseline", status.baseline.map { .string($0.iso8601) } ?? .null),
                 ("lastCheckIn", status.lastCheckIn.map { .string($0.iso8601) } ?? .null),
                 ("lastCheckInBy", status.lastCheckInBy.map(JSON.string) ?? .null), ("lastCheckInPending", .bool(status.isPending)),

@@ -53,7 +53,8 @@ struct CheckInCLITests {
         var listed = try listJSON(v)
         #expect(listed.count == 3)
         #expect(listed[0]["lastCheckInPending"] as? Bool == true && listed[0]["lastCheckIn"] is String)
-        #expect(listed[1]["lastCheckIn"] is NSNull && listed[1]["checkInBaseline"] is String)
+        #expect(listed[1]["lastCheckIn"] is NSNull && listed[1]["committedAt"] is String)
+        #expect(listed[1]["checkInBaseline"] as? String == listed[1]["committedAt"] as? String)
 
         // The drill is a write by enough custodians: it takes the pending check-in in, and its own custodians check in.
         let drill = try CLI.run(["drill", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)

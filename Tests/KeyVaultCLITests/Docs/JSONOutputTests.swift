@@ -27,4 +27,26 @@ import Testing
             #expect(entries.allSatisfy { $0["label"] as? String == "" }, "\(command[0]): \(r.stdout)")
         }
     }
+
+    /// `custodian list --json` prints exactly the fields docs/JSON.md lists for it, every one present (null when
+    /// absent): a documented field the output lacked (`committedAt`, printed under another name) broke scripts.
+    @Test func aCustodianListingHasTheDocumentedFields() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let recipient = try CLI.run(["keygen", "--out", ws.file("alice.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try CLI.run(["custodian", "add", ws.file("vault.kv"), "--recipient", recipient, "--passphrase-file", ws.file("pass")]).status == 0)
+        let r = try CLI.run(["custodian", "list", ws.file("vault.kv"), "--json"])
+        #expect(r.status == 0, "\(r)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+        #expect(Set(object.keys) == ["vault", "threshold", "custodians", "checkInWarnings"], "\(r.stdout)")
+        let custodians = try #require(object["custodians"] as? [[String: Any]], "\(r)")
+        let documented: Set<String> = [
+            "id", "kind", "slot", "recipient", "subject", "certificateSHA256", "algorithm", "notAfter", "expired", "daysUntilExpiry", "endorsed",
+            "committedAt", "checkInBaseline", "lastCheckIn", "lastCheckInBy", "lastCheckInPending", "daysSinceLastProof",
+        ]
+        #expect(custodians.count == 2 && custodians.allSatisfy { Set($0.keys) == documented }, "\(r.stdout)")
+        // The identity added under the vault key has a commitment: when it was made, under both names.
+        let added = try #require(custodians.first { $0["kind"] as? String == "x25519" }, "\(r.stdout)")
+        #expect(added["committedAt"] is String && added["checkInBaseline"] as? String == added["committedAt"] as? String, "\(r.stdout)")
+    }
 }
