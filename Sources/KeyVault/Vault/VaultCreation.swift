@@ -93,10 +93,17 @@ extension Vault {
         return created
     }
 
-    /// Throws when `passphrase` is too short for a new vault.
+    /// Throws when `passphrase` is too short for a new vault, or holds a line break: no prompt can take one (it ends
+    /// at the line), so such a passphrase could be given only from a file; a passphrase file with a second newline at
+    /// its end (only one is taken off) would otherwise set one that nobody can type.
     public static func checkNewPassphrase(_ passphrase: SecretBytes) throws {
         guard passphrase.count >= minimumPassphraseCount else {
             throw KeyVaultError.invalidArgument("the passphrase is too short: a vault passphrase needs at least \(minimumPassphraseCount) characters")
+        }
+        let hasLineBreak = passphrase.withUnsafeBytes { $0.contains(0x0A) || $0.contains(0x0D) }
+        guard !hasLineBreak else {
+            throw KeyVaultError.invalidArgument(
+                "the passphrase holds a line break, which cannot be typed at a prompt: a passphrase file holds the passphrase on one line (only its one final newline is taken off)")
         }
     }
 

@@ -148,6 +148,21 @@ struct BadInputCLITests {
         let weak = try CLI.run(["init", ws.file("new.kv"), "--passphrase-file", ws.file("short")])
         expectOneLine(weak, status: 2, error: "the passphrase is too short: a vault passphrase needs at least 8 characters")
         #expect(!ws.exists("new.kv"))
+        // A second newline at the file's end would make one part of the passphrase, which no prompt could then take;
+        // so would a CR LF line ending with a stray CR, or two lines. Nor may a custodian change add one.
+        let lineBreak = "the passphrase holds a line break, which cannot be typed at a prompt: a passphrase file holds the passphrase on one line (only its one final newline is taken off)"
+        #expect(try CLI.run(["keygen", "--out", ws.file("alice.id")]).status == 0)
+        #expect(try CLI.run(["init", ws.file("id.kv"), "--identity", ws.file("alice.id")]).status == 0)
+        let identityVault = try ws.read("id.kv")
+        for (n, text) in ["abcdefghij\n\n", "abcdefghij\r\r\n", "abcdefghij\nklmnopqr\n"].enumerated() {
+            try ws.write(Array(text.utf8), to: "broken\(n)")
+            expectOneLine(try CLI.run(["init", ws.file("new.kv"), "--passphrase-file", ws.file("broken\(n)")]), status: 2, error: lineBreak)
+            #expect(!ws.exists("new.kv"))
+            let add = try CLI.run(["custodian", "add", ws.file("id.kv"), "--new-passphrase-file", ws.file("broken\(n)"), "--identity", ws.file("alice.id")])
+            #expect(add.status == 2 && add.error == lineBreak, "\(add)")
+            #expect(try ws.read("id.kv") == identityVault)
+        }
+        try expectUnchanged(ws, before, extra: ["alice.id", "broken0", "broken1", "broken2", "id.kv", "short"])
     }
 
     @Test func withoutATerminalOrAPassphraseFileEveryCommandFailsAtOnce() throws {
