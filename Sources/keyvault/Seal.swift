@@ -40,7 +40,7 @@ struct Seal: ParsableCommand {
     @Flag(help: "Seal even though the vault's inventory does not list this computer with this role (recorded in the audit log).")
     var notInInventory = false
 
-    @Flag(help: "Seal a key file even though it does not look like an exported key (plain text, or smaller than any export).")
+    @Flag(help: "Seal a key file even though it does not look like an exported key (plain text, smaller than any export, or a keyvault vault).")
     var force = false
 
     @Option(help: ArgumentHelp("With --from: pull the key's export password file over SSH from this ssh:// URL on the same computer.", valueName: "url"))

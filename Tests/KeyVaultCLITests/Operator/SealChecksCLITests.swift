@@ -62,6 +62,14 @@ import Testing
                 && r.error
                     == "key file \(ws.file("tiny.bin")) is smaller than any exported key, not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway",
             "\(r)")
+        // Another vault (a copy of this one, here) given as the key file.
+        try ws.write(before, to: "other.kv")
+        r = try ws.seal(role: "sm", host: "SM01", key: "other.kv")
+        #expect(
+            r.status == 2
+                && r.error
+                    == "key file \(ws.file("other.kv")) is a keyvault vault, not an exported key (a .bin from SecureStorageBackup.exe); is it the right file? --force seals it anyway",
+            "\(r)")
         #expect(try ws.read("vault.kv") == before)
         r = try ws.seal(role: "sm", host: "SM01", key: "tiny.bin", extra: ["--force"])
         #expect(r.status == 0, "\(r)")
