@@ -95,6 +95,16 @@ public enum RestoreRule {
         if let version {
             guard let asked else {
                 let first = String(decoding: entries.host(agreeing[0]), as: UTF8.self)
+                // A retired version is there, but out of restores: say so rather than that it does not exist.
+                let isRetired = entries.retired.contains { i in
+                    RestoreCandidates.equal(entries.role(i), wantedRole) && HostName.matches(entries.host(i), wantedHost) && entries.version(i) == version
+                }
+                if isRetired {
+                    throw KeyVaultError(
+                        .noSuchEntry,
+                        "version \(version) of the \(role) key of \(first) is retired, so no restore takes it ('keyvault list --all' shows why); versions in service: \(NameList(first: versions, count: mine))"
+                    )
+                }
                 throw KeyVaultError(.noSuchEntry, "no version \(version) of the \(role) key of \(first) (versions: \(NameList(first: versions, count: mine)))")
             }
             try refuseTwoSeries(of: asked, among: matching, in: entries, role: role, host: host)

@@ -45,4 +45,28 @@ import Testing
         #expect(r.status == 2 && r.error == "invalid reason: it is empty", "\(r)")
         #expect(try ws.read("vault.kv") == before)
     }
+
+    /// A retired version asked for by number is named as retired, not as missing: "no version 2" would send the
+    /// operator looking for a key that is in the vault.
+    @Test(.enabled(if: CLI.isRoot || CLI.inCI, "restores on a named host need unshare --uts (root); CI runs as root"))
+    func aRetiredVersionAskedForIsNamedAsRetired() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let v = ws.file("vault.kv")
+        for n in 1...3 {
+            _ = try ws.key("sm\(n).bin", size: 1296 + n)
+            try #require(try ws.seal(role: "sm", host: "SM01", key: "sm\(n).bin").status == 0)
+        }
+        try #require(try CLI.run(["retire", v, "--role", "sm", "--host", "SM01", "--version", "2", "--reason", "the wrong file"] + pass).status == 0)
+        let before = try ws.read("vault.kv")
+        var r = try CLI.run(["restore", v, "--role", "sm", "--version", "2", "--out", ws.file("o.bin")] + pass, host: "SM01")
+        #expect(
+            r.status == 6 && r.error == "version 2 of the sm key of SM01 is retired, so no restore takes it ('keyvault list --all' shows why); versions in service: 1, 3",
+            "\(r)")
+        #expect(!ws.exists("o.bin"))
+        #expect(try ws.read("vault.kv") == before)
+        r = try CLI.run(["restore", v, "--role", "sm", "--version", "4", "--out", ws.file("o.bin")] + pass, host: "SM01")
+        #expect(r.status == 6 && r.error == "no version 4 of the sm key of SM01 (versions: 1, 3)", "\(r)")
+    }
 }
