@@ -29,7 +29,7 @@ struct Copy: ParsableCommand {
     func run() throws {
         let copy = try VaultCopy.copy(from: source, to: destination)
         Output.line(
-            "copied vault \(copy.id) from \(source) to \(destination): \(copy.entryCount) \(copy.entryCount == 1 ? "entry" : "entries"), format version \(copy.formatVersion), \(copy.auditRecordCount) audit records"
+            "copied vault \(copy.id) from \(source) to \(destination): \(copy.entryCount) \(copy.entryCount == 1 ? "entry" : "entries"), format version \(copy.formatVersion), \(Info.count(copy.auditRecordCount, "audit record"))"
         )
     }
 }

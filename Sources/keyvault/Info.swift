@@ -70,8 +70,11 @@ struct Info: ParsableCommand {
         if v.hasExtensions {
             let inv = v.inventory
             Output.line(
-                "recovery:  management group \(inv.managementGroup ?? "(not recorded)"), \(inv.hosts.count) hosts, \(inv.databases.count) databases, \(v.escrowedPasswordCount) escrowed export passwords, \(v.auditRecordCount) audit records"
+                "recovery:  management group \(inv.managementGroup ?? "(not recorded)"), \(Self.count(inv.hosts.count, "host")), \(Self.count(inv.databases.count, "database")), \(Self.count(v.escrowedPasswordCount, "escrowed export password")), \(Self.count(v.auditRecordCount, "audit record"))"
             )
         }
     }
+
+    /// "1 host", "2 hosts".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }

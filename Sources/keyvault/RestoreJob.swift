@@ -69,13 +69,13 @@ struct RestoreJob {
         // No output may overwrite an input of this very run: the vault, or a file that unlocks it.
         let inputs = ([unlock.passphraseSource, unlock.identityPassphraseSource, unlock.token.pinSource] + unlock.identitySources.map { Optional($0) })
             .compactMap { $0 }.filter { $0 != "-" }
-        for (option, path) in [("--out", out), ("--key-password-out", keyPasswordOut)] {
+        for (option, path, what) in [("--out", out, "the key"), ("--key-password-out", keyPasswordOut, "the export password")] {
             guard let path else { continue }
             if opened.isFile(atPath: path) {
-                throw CLIError.usage("\(option) \(path) is the vault itself; write the key to another file")
+                throw CLIError.usage("\(option) \(path) is the vault itself; write \(what) to another file")
             }
             if let input = inputs.first(where: { FileIdentity.same($0, path) }) {
-                throw CLIError.usage("\(option) \(path) is \(input), which this command reads to unlock the vault; write the key to another file")
+                throw CLIError.usage("\(option) \(path) is \(input), which this command reads to unlock the vault; write \(what) to another file")
             }
         }
         let selected = try opened.entry(for: role, version: version, on: host)

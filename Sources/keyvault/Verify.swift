@@ -4,7 +4,7 @@ import KeyVault
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written).",
+        commandName: "verify", abstract: "Open every entry in memory, check the audit log's chain, and report each problem by name (nothing is written unless --repair).",
         discussion: """
             A format-version-2 vault stores its slot area twice: when one copy (or the file's preamble) is damaged, \
             verify names it and exits 5, and --repair writes it again from the good copy, with an audit record. Bytes \

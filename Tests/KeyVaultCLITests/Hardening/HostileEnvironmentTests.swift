@@ -268,7 +268,10 @@ import Testing
             let extra = option == "--out" ? [] : ["--out", ws.file("o.bin")]
             let r = try CLI.run(["restore", ws.file("vault.kv"), "--role", "dw", option, ws.file("alice.id"), "--force", "--identity", ws.file("alice.id")] + extra)
             #expect(
-                r.status == 2 && r.error == "\(option) \(ws.file("alice.id")) is \(ws.file("alice.id")), which this command reads to unlock the vault; write the key to another file", "\(option): \(r)"
+                r.status == 2
+                    && r.error
+                        == "\(option) \(ws.file("alice.id")) is \(ws.file("alice.id")), which this command reads to unlock the vault; write \(option == "--out" ? "the key" : "the export password") to another file",
+                "\(option): \(r)"
             )
         }
         #expect(try ws.read("alice.id") == identity, "the only custodian's identity is intact")
