@@ -12,9 +12,12 @@ final class VaultLock {
 
     private init(file: OpenFile) { self.file = file }
 
-    /// Waits up to `timeoutSeconds` for the lock on `path`.
+    /// Waits up to `timeoutSeconds` for the lock on `path`, reporting the wait (``ProgressReport``) once it has to:
+    /// on a terminal, the person sees why nothing happens, rather than a command that seems to hang.
     static func acquire(_ path: String, timeoutSeconds: Int = 120) throws -> VaultLock {
         var waited = 0
+        let task = "waiting for another keyvault command to finish with the vault (it holds its lock; up to \(timeoutSeconds) s)"
+        defer { if waited > 0 { ProgressReport.report(task, completed: 0, of: nil, finished: true) } }
         while true {
             let file = try OpenFile.open(path, what: "vault")
             let locked: Bool
@@ -31,6 +34,7 @@ final class VaultLock {
             guard waited < timeoutSeconds * 1000 else {
                 throw KeyVaultError(.io, "vault \(path) is locked by another keyvault process (waited \(timeoutSeconds) s); try again when it has finished")
             }
+            if waited == 0 { ProgressReport.report(task, completed: 0, of: nil) }
             Syscalls.sleep(milliseconds: 20)
             waited += 20
         }
