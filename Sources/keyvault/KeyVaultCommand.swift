@@ -69,6 +69,10 @@ enum Main {
                 Output.error(KeyVaultCommand.message(for: error))
                 exit(ExitCodes.code(for: .usage))
             }
+            if let line = CommandSuggestion.line(for: Array(CommandLine.arguments.dropFirst())) {
+                Output.error(line)
+                exit(ExitCodes.code(for: .usage))
+            }
             let message = KeyVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
             Output.error("\(message) (see 'keyvault help')")
             exit(2)

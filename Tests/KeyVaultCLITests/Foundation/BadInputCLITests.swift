@@ -92,6 +92,19 @@ struct BadInputCLITests {
         #expect(try CLI.execute(Array(argv)).status == 0)
     }
 
+    /// A mistyped command is named, with the command it is nearest to (ArgumentParser named the first option it did
+    /// not know: "Unknown option '--role'").
+    @Test func aMistypedCommandIsNamed() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        expectOneLine(
+            try CLI.run(["restor", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("o.bin")]), status: 2,
+            error: "unknown command 'restor'; did you mean 'restore'? (see 'keyvault help')")
+        expectOneLine(try CLI.run(["LIST", ws.file("vault.kv")]), status: 2, error: "unknown command 'LIST'; did you mean 'list'? (see 'keyvault help')")
+        expectOneLine(try CLI.run(["frobnicate"]), status: 2, error: "unknown command 'frobnicate' (see 'keyvault help')")
+        expectOneLine(try CLI.run(["s\u{1B}[2J"]), status: 2, error: "unknown command 's?[2J' (see 'keyvault help')")
+        try expectUnchanged(ws, before)
+    }
+
     @Test func wrongPassphraseLeavesTheVaultAlone() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         try ws.write(Array("not the passphrase\n".utf8), to: "wrong")
