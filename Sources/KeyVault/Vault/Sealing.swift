@@ -314,7 +314,7 @@ extension Vault {
             let roles = recorded.roles.map(\.rawValue).joined(separator: ", ")
             throw KeyVaultError(
                 .notInInventory,
-                "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), or record the role in the inventory first",
+                "refused: the inventory lists \(recorded.name) as \(roles), not \(request.role); check the role (each server's key belongs to its own role), record the role in the inventory first, or seal it anyway as not in the inventory",
                 context: KeyVaultError.Context(role: request.role, host: request.host.value))
         }
     }

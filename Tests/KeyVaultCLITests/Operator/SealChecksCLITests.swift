@@ -22,7 +22,7 @@ import Testing
         #expect(
             r.status == 3
                 && r.error
-                    == "refused: the inventory lists DW01 as dw, not sm; check the role (each server's key belongs to its own role), or record the role in the inventory first (--not-in-inventory)",
+                    == "refused: the inventory lists DW01 as dw, not sm; check the role (each server's key belongs to its own role), record the role in the inventory first, or seal it anyway as not in the inventory (--not-in-inventory)",
             "\(r)")
         // A computer the inventory does not list.
         r = try ws.seal(role: "sm", host: "SM09", key: "k.bin")
