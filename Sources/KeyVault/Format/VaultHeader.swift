@@ -82,11 +82,10 @@ struct VaultHeader: Sendable {
     }
 
     /// Reads magic, version, flags and header_size from the first 16 bytes, checking what can be checked there.
-    /// `path`: the file's name, for the message about a file that is no vault.
     /// - Returns: header_size.
-    static func parsePreamble(_ first: ArraySlice<UInt8>, fileSize: Int, path: String? = nil) throws -> Int {
+    static func parsePreamble(_ first: ArraySlice<UInt8>, fileSize: Int) throws -> Int {
         guard first.count >= 8, Array(first.prefix(8)) == FormatV1.magic else {
-            throw KeyVaultError.damaged("\(path ?? "the file") is not a keyvault vault: it does not start with the vault magic bytes")
+            throw KeyVaultError.damaged("not a keyvault vault: the file does not start with the vault magic bytes")
         }
         var r = ByteReader(first)
         _ = try r.bytes(8, "magic")

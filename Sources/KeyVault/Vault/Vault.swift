@@ -182,7 +182,7 @@ public struct Vault: Sendable {
             return try readVersion2(from: file, path: path, sharingLock: sharingLock, salvaging: salvaging)
         }
         do {
-            let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize, path: path)
+            let headerSize = try VaultHeader.parsePreamble(preamble[...], fileSize: fileSize)
             // A large header is parsed and laid out again by a writer: huge pages for it (ChainFile.largeMetadata).
             if headerSize >= ChainFile.largeMetadata { Syscalls.expectLargeAllocations(4 * headerSize) }
             let bytes = try file.read(count: headerSize, at: 0, what: "vault header")

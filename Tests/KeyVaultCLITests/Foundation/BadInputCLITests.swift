@@ -202,7 +202,7 @@ struct BadInputCLITests {
         let ws = try Workspace(); defer { ws.cleanUp() }
         expectOneLine(try CLI.run(["list", ws.file("none.kv")]), status: 2, error: "vault \(ws.file("none.kv")) does not exist")
         try ws.write(Array("hello\n".utf8), to: "text.kv")
-        expectOneLine(try CLI.run(["list", ws.file("text.kv")]), status: 5, error: "\(ws.file("text.kv")) is not a keyvault vault: it does not start with the vault magic bytes")
+        expectOneLine(try CLI.run(["list", ws.file("text.kv")]), status: 5, error: "not a keyvault vault: the file does not start with the vault magic bytes")
         expectOneLine(try CLI.run(["list", ws.path]), status: 2, error: "vault \(ws.path) is a directory, not a file")
     }
 
