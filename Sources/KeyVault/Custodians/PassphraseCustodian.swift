@@ -4,10 +4,15 @@
 struct PassphraseRecipient: SlotRecipient {
     let passphrase: SecretBytes
     let parameters: KDFParameters
+    /// The vault's own passphrase, wrapped again (a re-key, a custodian change): only a new passphrase must be one a
+    /// prompt can take; a vault made before that rule keeps the one it has.
+    var isExisting = false
 
     var sameness: String { "passphrase" }
 
-    func checkNew() throws { try Vault.checkNewPassphrase(passphrase) }
+    func checkNew() throws {
+        if isExisting { try Vault.checkPassphraseLength(passphrase) } else { try Vault.checkNewPassphrase(passphrase) }
+    }
 
     func wrap(_ payload: SecretBytes, context: SlotContext) throws -> SlotRecord {
         try PassphraseSlot.make(payload: payload, passphrase: passphrase, parameters: parameters, context: context).record
@@ -44,7 +49,7 @@ extension PassphraseSlot: CustodianSlot {
         if !verified, try unwrap(passphrase: passphrase, context: context) == nil {
             throw KeyVaultError(.unlockFailed, "wrong passphrase: it does not open this vault's passphrase slot")
         }
-        return PassphraseRecipient(passphrase: passphrase, parameters: parameters)
+        return PassphraseRecipient(passphrase: passphrase, parameters: parameters, isExisting: true)
     }
 
     func checkEndorsement(_ proof: [UInt8], of message: [UInt8]) -> Bool? { nil }

@@ -97,13 +97,18 @@ extension Vault {
     /// at the line), so such a passphrase could be given only from a file; a passphrase file with a second newline at
     /// its end (only one is taken off) would otherwise set one that nobody can type.
     public static func checkNewPassphrase(_ passphrase: SecretBytes) throws {
-        guard passphrase.count >= minimumPassphraseCount else {
-            throw KeyVaultError.invalidArgument("the passphrase is too short: a vault passphrase needs at least \(minimumPassphraseCount) characters")
-        }
+        try checkPassphraseLength(passphrase)
         let hasLineBreak = passphrase.withUnsafeBytes { $0.contains(0x0A) || $0.contains(0x0D) }
         guard !hasLineBreak else {
             throw KeyVaultError.invalidArgument(
                 "the passphrase holds a line break, which cannot be typed at a prompt: a passphrase file holds the passphrase on one line (only its one final newline is taken off)")
+        }
+    }
+
+    /// Throws when `passphrase` is shorter than a vault passphrase may be (one being wrapped again included).
+    static func checkPassphraseLength(_ passphrase: SecretBytes) throws {
+        guard passphrase.count >= minimumPassphraseCount else {
+            throw KeyVaultError.invalidArgument("the passphrase is too short: a vault passphrase needs at least \(minimumPassphraseCount) characters")
         }
     }
 

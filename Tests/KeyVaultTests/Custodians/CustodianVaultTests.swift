@@ -21,6 +21,33 @@ struct CustodianVaultTests {
         do { _ = try Vault.open(atPath: vault).unlock(with: credentials); return nil } catch let e as KeyVaultError { return e.code } catch { return .io }
     }
 
+    /// A passphrase with a line break, which a vault made before new passphrases were held to one line may have, is
+    /// still wrapped again by a re-key and by custodian changes: only a new passphrase is refused one.
+    @Test func aVaultsOwnPassphraseWithALineBreakIsWrappedAgain() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let path = "\(dir)/v.kv"
+        let old = try SecretBytes(copying: Array("abcdefghij\n".utf8))
+        let kdf = try KDFParameters(opsLimit: 1, memLimitKiB: 8)
+        do {
+            try Vault.create(atPath: path, custodians: [.passphrase(old, kdf)])
+            Issue.record("a new vault took a passphrase with a line break")
+        } catch let error as KeyVaultError {
+            #expect(error.code == .invalidArgument && error.message.hasPrefix("the passphrase holds a line break"), "\(error)")
+        }
+        // As an earlier keyvault made it.
+        let asBefore = NewCustodian(slotRecipient: PassphraseRecipient(passphrase: old, parameters: kdf, isExisting: true), x25519Recipient: nil)
+        let alice = try CustodianIdentity.generate()
+        try Vault.create(atPath: path, custodians: [asBefore, .recipient(alice.recipient!)])
+        let credentials = Credentials(passphrase: old)
+        let bytes = try sealOne(path, credentials)
+        try Vault.rekey(atPath: path, credentials: credentials)
+        let bob = try CustodianIdentity.generate()
+        _ = try Vault.addCustodians([.recipient(bob.recipient!)], atPath: path, credentials: credentials, threshold: 2)
+        let aliceID = try #require(Vault.open(atPath: path).custodians.first { $0.kind == .x25519 && $0.recipient == alice.recipient?.description }).id
+        _ = try Vault.removeCustodian(id: aliceID, atPath: path, credentials: Credentials(passphrase: old, identities: [bob]), threshold: 2)
+        #expect(try restored(path, Credentials(passphrase: old, identities: [bob])) == bytes)
+    }
+
     @Test func x25519IdentitiesRoundTripThroughTheirFiles() throws {
         let dir = try CustodianSupport.temporaryDirectory()
         let identity = try CustodianIdentity.generate()
