@@ -43,18 +43,35 @@ public enum RestoreRule {
     ///
     /// One pass finds the candidates, building nothing. Only a refusal takes a second pass, to name what the vault
     /// holds: it keeps at most ``NameList/shown`` names, and counts distinct names with a ``DistinctCount``.
-    static func choose(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity) throws -> Int {
-        do { return try chooseWithoutContext(in: entries, role: role, version: version, host: host) } catch var error as KeyVaultError {
+    ///
+    /// With the vault's `inventory`, an entry whose computer the inventory names by another FQDN than the restoring
+    /// computer's is no candidate (``InventoryDomains``): SM01, recorded as `sm01.corp.example`, does not restore on
+    /// `sm01.other.example`, nor `sm01.other.example`'s key on SM01.
+    static func choose(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity, inventory: Inventory? = nil) throws -> Int {
+        do {
+            return try chooseWithoutContext(in: entries, role: role, version: version, host: host, domains: inventory.map { InventoryDomains($0, host: host.name) })
+        } catch var error as KeyVaultError {
             error.context.role = role
             error.context.host = host.name.value
             throw error
         }
     }
 
-    private static func chooseWithoutContext(in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity) throws -> Int {
+    private static func chooseWithoutContext(
+        in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity, domains: InventoryDomains?
+    ) throws -> Int {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
         func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && RestoreCandidates.equal(entries.role(i), wantedRole) }
-        func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) }
+        // By the inventory, another computer than this one (only names that match this one's are asked).
+        func isAnotherComputer(_ i: Int) -> Bool {
+            guard let domains, let wanted = domains.wanted, let theirs = domains.fqdn(of: entries.host(i)) else { return false }
+            return theirs != wanted
+        }
+        func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i) }
+        // The first entry whose name matches this computer's but which the inventory gives to another computer.
+        var otherComputer: Int?
+        // Without an FQDN for this computer: the FQDN the inventory gives the matching entries, while they agree.
+        var theirDomain: String?
         var hasRole = false, mine = 0, newest: Int?, asked: Int?, versions: [String] = []
         // The distinct names among the matches while they all match one another; names that all match one another
         // are few (a NetBIOS name, a short name, one FQDN), so this stays a handful however many entries match.
@@ -63,6 +80,16 @@ public enum RestoreRule {
             hasRole = true
             let name = entries.host(i)
             guard HostName.matches(name, wantedHost) else { continue }
+            if isAnotherComputer(i) {
+                otherComputer = otherComputer ?? i
+                continue
+            }
+            if let domains, domains.wanted == nil, let theirs = domains.fqdn(of: name) {
+                // This computer's name is short and the inventory does not place it: entries of two recorded
+                // computers both match it.
+                if let theirDomain, theirDomain != theirs { ambiguous = true }
+                theirDomain = theirDomain ?? theirs
+            }
             mine += 1
             matching.append(i)
             if !ambiguous, !agreeing.contains(where: { HostName.equalIgnoringASCIICase(entries.host($0), name) }) {
@@ -76,6 +103,13 @@ public enum RestoreRule {
         guard hasRole else {
             let holds = held(in: entries)
             throw KeyVaultError(.noSuchEntry, "no \(role) key in this vault (\(holds.isEmpty ? "it holds no keys" : "it holds: \(holds)"))")
+        }
+        if newest == nil, let other = otherComputer, let domains, let wanted = domains.wanted, let theirs = domains.fqdn(of: entries.host(other)) {
+            let recorded = String(decoding: entries.host(other), as: UTF8.self)
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: the \(role) key of \(recorded) belongs to \(theirs)\(recorded.lowercased() == theirs ? "" : ", the inventory's name for \(recorded)"), but \(host.subject) is \(host.name.isFullyQualified ? host.name.value : "\(host.name) (\(wanted) by the inventory)"); a key restores only onto a computer with the name it was exported from (if the inventory's name is wrong, correct it with 'keyvault inventory host')",
+                context: KeyVaultError.Context(recordedHosts: [theirs]))
         }
         guard let newest else {
             let owners = hosts(in: entries, where: isRole)
@@ -112,20 +146,6 @@ public enum RestoreRule {
         }
         try refuseTwoSeries(of: newest, among: matching, in: entries, role: role, host: host)
         return newest
-    }
-
-    /// Refuses `entry`, recorded under a short name, for a fully qualified `host` of another domain than the one the
-    /// inventory records for that computer: a seal under the inventory's name drops the domain it was given, and the
-    /// inventory's FQDN is what says which computer the short name is (SM01 recorded as sm01.corp.example does not
-    /// restore on sm01.other.example).
-    static func refuseAnotherDomain(_ entry: Entry, inventory: Inventory, host: HostIdentity) throws {
-        guard host.name.isFullyQualified, !entry.host.isFullyQualified,
-            let recorded = inventory.hosts.first(where: { $0.name.matches(entry.host) }), let fqdn = recorded.fqdn, !fqdn.matches(host.name)
-        else { return }
-        throw KeyVaultError(
-            .hostMismatch,
-            "refused: the \(entry.role) key of \(entry.host) belongs to \(fqdn), the inventory's name for \(entry.host), but \(host.subject) is \(host.name); a key restores only onto a computer with the name it was exported from (if the inventory's name is wrong, correct it with 'keyvault inventory host')",
-            context: KeyVaultError.Context(role: entry.role, host: host.name.value, recordedHosts: [fqdn.value]))
     }
 
     /// Refuses to pick when another matching entry has the same version as `chosen` under another name for this

@@ -214,12 +214,12 @@ public struct Vault: Sendable {
     public func entry(for role: Role, version: UInt32? = nil, on host: HostIdentity) throws -> Entry {
         let position = try about(path: path) {
             try header.bytes.withUnsafeBufferPointer { bytes in
-                try RestoreRule.choose(in: RestoreCandidates(bytes: bytes, locations: header.locations, retired: retiredIndexes), role: role, version: version, host: host)
+                try RestoreRule.choose(
+                    in: RestoreCandidates(bytes: bytes, locations: header.locations, retired: retiredIndexes), role: role, version: version, host: host,
+                    inventory: inventory)
             }
         }
-        let entry = header.entry(at: position)
-        try about(path: path) { try RestoreRule.refuseAnotherDomain(entry, inventory: inventory, host: host) }
-        return entry
+        return header.entry(at: position)
     }
 
     /// The entries of `role` whose host matches `host` (``HostName/matches(_:)``), in index order.

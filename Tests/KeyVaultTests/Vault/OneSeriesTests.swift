@@ -112,25 +112,41 @@ import KeyVaultTestSupport
         stranger.allowOutsideInventory = true
         let sealed = try Vault.seal(try key(2), stranger, atPath: path, credentials: credentials)
         #expect(sealed.entry.host.value == "sm01.other.example" && sealed.entry.version == 2, "\(sealed.entry)")
-        let unlocked = try Vault.open(atPath: path).unlock(with: passphrase)
-        let restored = try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.corp.example")))
-        #expect(restored.entry.host.value == "SM01" && restored.entry.version == 1, "\(restored.entry)")
-        #expect(try unlocked.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.other.example"))).entry.host.value == "sm01.other.example")
-        // SM01's own entries are the inventory's sm01.corp.example: a computer of that short name in another domain
-        // whose own series is gone (retired) is refused them, with the inventory's name in the message.
+        func restored(on name: String, version: UInt32? = nil) throws -> Entry {
+            try Vault.open(atPath: path).unlock(with: passphrase).restore(role: .sm, version: version, on: HostIdentity(testingName: try HostName(name)), recording: .callerRecords).entry
+        }
+        // The stranger's version 2 is the newest matching the short name SM01 (what Windows reports), but the
+        // inventory places SM01 in corp.example: SM01 gets its own version 1.
+        #expect(try restored(on: "SM01").version == 1)
+        // SM01 sealed again: version 3 of the one numbered series, but SM01's key, not the stranger's.
+        _ = try Vault.seal(try key(3), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
+        // Each computer gets its own newest key: by its FQDN, and SM01 by its short name too (the inventory places it).
+        for name in ["sm01.corp.example", "SM01", "sm01"] {
+            let entry = try restored(on: name)
+            #expect(entry.host.value == "SM01" && entry.version == 3, "\(name): \(entry)")
+        }
+        let theirs = try restored(on: "sm01.other.example")
+        #expect(theirs.host.value == "sm01.other.example" && theirs.version == 2, "\(theirs)")
+        // Neither takes the other's version when asked for it by number.
+        for (name, version) in [("sm01.other.example", UInt32(1)), ("SM01", UInt32(2))] {
+            do {
+                let entry = try restored(on: name, version: version)
+                Issue.record("\(name) took version \(version): \(entry)")
+            } catch let error as KeyVaultError {
+                #expect(error.code == .noSuchEntry || error.code == .hostMismatch, "\(name): \(error)")
+            }
+        }
+        // With the stranger's own series retired, SM01's keys are still not its: refused, naming the inventory's FQDN.
         try Vault.retire(role: .sm, host: try HostName("sm01.other.example"), version: 2, reason: "test", atPath: path, credentials: credentials)
-        let afterRetire = try Vault.open(atPath: path).unlock(with: passphrase)
         do {
-            _ = try afterRetire.restore(role: .sm, on: HostIdentity(testingName: try HostName("sm01.other.example")))
-            Issue.record("SM01's key restored on sm01.other.example")
+            let entry = try restored(on: "sm01.other.example")
+            Issue.record("SM01's key restored on sm01.other.example: \(entry)")
         } catch let error as KeyVaultError {
             #expect(error.code == .hostMismatch, "\(error)")
             #expect(
-                error.message.hasPrefix("refused: the sm key of SM01 belongs to sm01.corp.example, the inventory's name for SM01, but this computer is sm01.other.example"),
+                error.message.hasPrefix("refused: the sm key of SM01 belongs to sm01.corp.example, the inventory's name for SM01, but this computer is sm01.other.example;"),
                 "\(error.message)")
         }
-        // A short host name on the restoring computer says nothing of its domain: SM01's key restores there.
-        #expect(try afterRetire.restore(role: .sm, on: HostIdentity(testingName: try HostName("SM01"))).entry.version == 1)
         // The short name and the recorded FQDN still name SM01.
         let inventory = try Vault.open(atPath: path).inventory
         #expect(inventory.recordedName(of: try HostName("sm01")) == (try HostName("SM01")))
