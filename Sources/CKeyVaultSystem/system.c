@@ -92,6 +92,8 @@ static void echo_restore_and_reraise(int sig) {
     int saved_errno = errno;
     int fd = echo_fd;
     if (fd >= 0) {
+        // From a background process group, tcsetattr would stop the process (SIGTTOU) inside this handler.
+        signal(SIGTTOU, SIG_IGN);
         tcsetattr(fd, TCSANOW, &echo_saved);
         ssize_t ignored = write(fd, "\n", 1);  // the prompt's line, left open
         (void)ignored;
@@ -124,7 +126,8 @@ int kv_set_terminal_echo(int fd, int on) {
     }
     if (on) t.c_lflag |= ECHO; else t.c_lflag &= ~(tcflag_t)ECHO;
     int rc = tcsetattr(fd, TCSADRAIN, &t);  // keeps what was typed ahead
-    if (on && echo_fd == fd) {
+    // Turned on again, or not turned off after all (the caller then does not turn it on): the handlers go.
+    if ((on || rc != 0) && echo_fd == fd) {
         echo_fd = -1;
         for (size_t i = 0; i < sizeof echo_signals / sizeof echo_signals[0]; i++) {
             if (echo_handled[i]) sigaction(echo_signals[i], &echo_previous[i], NULL);
