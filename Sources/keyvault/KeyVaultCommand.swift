@@ -43,6 +43,8 @@ enum Main {
         do {
             // The plain forms of seal and restore skip ArgumentParser altogether; anything else is its to parse.
             let quick = QuickArguments.job(Array(CommandLine.arguments.dropFirst()))
+            // (The quick parser declines a repeated option, so only a line it declined can have one.)
+            if quick == nil, let line = RepeatedOptions.line(for: Array(CommandLine.arguments.dropFirst())) { throw CLIError.usage(line) }
             let command = quick == nil ? try KeyVaultCommand.parseAsRoot() : nil
             ProgressReport.processReporter = ProgressLine.reporter
             if let quick { try quick.run() } else if let command { try DatabaseVaults.run(command) }
