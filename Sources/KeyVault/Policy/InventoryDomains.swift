@@ -1,17 +1,19 @@
 // Which computer a name is, by the inventory: the FQDN it records for it. A seal under the inventory's name drops the
 // domain it was given, so a short name in the index is the inventory's computer, not any computer of that short name.
 
-/// The FQDNs the inventory records, as a restore compares computers by them: SM01, recorded as `sm01.corp.example`,
-/// is not `sm01.other.example`, whichever of the two names is short.
+/// The FQDNs the inventory records, as a restore compares computers by them: SM01's entries, recorded as
+/// `sm01.corp.example`, are not `sm01.other.example`'s; and a short host name that entries of two domains match is
+/// ambiguous.
 struct InventoryDomains {
     private let records: [InventoryHost]
-    /// The restoring computer's FQDN: its own name when fully qualified, else the one the inventory gives it; nil
-    /// when neither says (no record, none with a domain, or records that disagree).
+    /// The restoring computer's FQDN: its own name when fully qualified; nil when it is short. A short name is not
+    /// placed by the inventory: the computer reporting it (Windows over SSH reports `SM01`) may be another computer of
+    /// that short name than the one recorded, so its candidates must agree among themselves instead.
     let wanted: String?
 
     init(_ inventory: Inventory, host: HostName) {
         records = inventory.hosts
-        wanted = records.isEmpty ? nil : Self.fqdn(of: host, in: records)
+        wanted = records.isEmpty || !host.isFullyQualified ? nil : Self.fqdn(of: host, in: records)
     }
 
     /// The FQDN of the computer the entry name `bytes` names (see ``wanted``); nil when the inventory does not say.

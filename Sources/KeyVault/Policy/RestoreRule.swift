@@ -108,7 +108,7 @@ public enum RestoreRule {
             let recorded = String(decoding: entries.host(other), as: UTF8.self)
             throw KeyVaultError(
                 .hostMismatch,
-                "refused: the \(role) key of \(recorded) belongs to \(theirs)\(recorded.lowercased() == theirs ? "" : ", the inventory's name for \(recorded)"), but \(host.subject) is \(host.name.isFullyQualified ? host.name.value : "\(host.name) (\(wanted) by the inventory)"); a key restores only onto a computer with the name it was exported from (if the inventory's name is wrong, correct it with 'keyvault inventory host')",
+                "refused: the \(role) key of \(recorded) belongs to \(theirs)\(recorded.lowercased() == theirs ? "" : ", the inventory's name for \(recorded)"), but \(host.subject) is \(wanted); a key restores only onto a computer with the name it was exported from",
                 context: KeyVaultError.Context(recordedHosts: [theirs]))
         }
         guard let newest else {
@@ -131,7 +131,8 @@ public enum RestoreRule {
                 let first = String(decoding: entries.host(agreeing[0]), as: UTF8.self)
                 // A retired version is there, but out of restores: say so rather than that it does not exist.
                 let isRetired = entries.retired.contains { i in
-                    RestoreCandidates.equal(entries.role(i), wantedRole) && HostName.matches(entries.host(i), wantedHost) && entries.version(i) == version
+                    RestoreCandidates.equal(entries.role(i), wantedRole) && HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i)
+                        && entries.version(i) == version
                 }
                 if isRetired {
                     throw KeyVaultError(

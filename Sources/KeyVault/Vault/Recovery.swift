@@ -253,6 +253,12 @@ extension Vault {
             guard area.inventory.hosts.count < FormatV1.maxHosts else {
                 throw KeyVaultError.invalidArgument("the inventory holds at most \(FormatV1.maxHosts) hosts")
             }
+            // One record per short name, as readers check: a computer of another domain with a recorded computer's
+            // short name cannot be listed beside it.
+            if let clash = area.inventory.hosts.first(where: { $0.name.sameFirstLabelAndDomain(as: record.name) }) {
+                throw KeyVaultError.invalidArgument(
+                    "the inventory lists \(clash.name)\(clash.fqdn.map { " (\($0))" } ?? ""), which has the short name of \(record.name): an inventory lists one computer per short name")
+            }
             record.productVersionRecordedAt = nil
             area.inventory.hosts.append(record)
         }

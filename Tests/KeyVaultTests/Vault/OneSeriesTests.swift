@@ -115,20 +115,30 @@ import KeyVaultTestSupport
         func restored(on name: String, version: UInt32? = nil) throws -> Entry {
             try Vault.open(atPath: path).unlock(with: passphrase).restore(role: .sm, version: version, on: HostIdentity(testingName: try HostName(name)), recording: .callerRecords).entry
         }
-        // The stranger's version 2 is the newest matching the short name SM01 (what Windows reports), but the
-        // inventory places SM01 in corp.example: SM01 gets its own version 1.
-        #expect(try restored(on: "SM01").version == 1)
+        // The short name SM01 (what Windows reports, over SSH too) is both computers': neither key is picked.
+        func expectAmbiguous(_ name: String) {
+            do {
+                let entry = try restored(on: name)
+                Issue.record("\(name) took \(entry)")
+            } catch let error as KeyVaultError {
+                #expect(
+                    error.code == .hostMismatch && error.message.hasPrefix("refused: sm keys for SM01 and sm01.other.example all match this computer's name \(name);"),
+                    "\(name): \(error.message)")
+            } catch { Issue.record("\(error)") }
+        }
+        expectAmbiguous("SM01")
         // SM01 sealed again: version 3 of the one numbered series, but SM01's key, not the stranger's.
         _ = try Vault.seal(try key(3), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
-        // Each computer gets its own newest key: by its FQDN, and SM01 by its short name too (the inventory places it).
-        for name in ["sm01.corp.example", "SM01", "sm01"] {
+        // Each computer gets its own newest key by its FQDN; the short name stays ambiguous.
+        for name in ["sm01.corp.example", "SM01.Corp.Example."] {
             let entry = try restored(on: name)
             #expect(entry.host.value == "SM01" && entry.version == 3, "\(name): \(entry)")
         }
+        expectAmbiguous("sm01")
         let theirs = try restored(on: "sm01.other.example")
         #expect(theirs.host.value == "sm01.other.example" && theirs.version == 2, "\(theirs)")
         // Neither takes the other's version when asked for it by number.
-        for (name, version) in [("sm01.other.example", UInt32(1)), ("SM01", UInt32(2))] {
+        for (name, version) in [("sm01.other.example", UInt32(1)), ("sm01.corp.example", UInt32(2))] {
             do {
                 let entry = try restored(on: name, version: version)
                 Issue.record("\(name) took version \(version): \(entry)")
@@ -144,9 +154,24 @@ import KeyVaultTestSupport
         } catch let error as KeyVaultError {
             #expect(error.code == .hostMismatch, "\(error)")
             #expect(
-                error.message.hasPrefix("refused: the sm key of SM01 belongs to sm01.corp.example, the inventory's name for SM01, but this computer is sm01.other.example;"),
+                error.message
+                    == "refused: the sm key of SM01 belongs to sm01.corp.example, the inventory's name for SM01, but this computer is sm01.other.example; a key restores only onto a computer with the name it was exported from",
                 "\(error.message)")
         }
+        // With the stranger's keys out of service, the short name is SM01's alone again.
+        #expect(try restored(on: "SM01").version == 3)
+        // Nor can the inventory list the stranger beside SM01: one computer per short name, said plainly.
+        let listed = try TestFiles.bytes(path)
+        do {
+            try Vault.setHost(InventoryHost(name: try HostName("sm01.other.example"), roles: [.sm], smPosition: .additional), atPath: path, credentials: credentials)
+            Issue.record("a second computer of the short name SM01 was listed")
+        } catch let error as KeyVaultError {
+            #expect(
+                error.code == .invalidArgument
+                    && error.message == "the inventory lists SM01 (sm01.corp.example), which has the short name of sm01.other.example: an inventory lists one computer per short name",
+                "\(error)")
+        }
+        #expect(try TestFiles.bytes(path) == listed)
         // The short name and the recorded FQDN still name SM01.
         let inventory = try Vault.open(atPath: path).inventory
         #expect(inventory.recordedName(of: try HostName("sm01")) == (try HostName("SM01")))
