@@ -102,6 +102,7 @@ struct RestoreJob {
         // The name the remote operating system reports, never a flag; refuse before the passphrase, as here.
         let remote = try RemoteHostIdentity.ask(target)
         let host = remote.identity
+        try RemoteDomainCheck.refuseAnotherDomain(remote, inventory: opened.inventory, doing: "restored")
         let selected = try opened.entry(for: role, version: version, on: host)
         let rule = "rule: role \(role), recorded host \(selected.host), remote name \(remote.name) reported by \(target.connection), host key \(remote.hostKey)"
         let wantsPassword = try checkPasswordWanted(opened, selected)

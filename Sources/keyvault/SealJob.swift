@@ -88,6 +88,7 @@ struct SealJob {
         try SealRequest(role: role, host: given ?? HostName("CHECK"), label: label).validate(keyCount: 1)
         let opened = try Vault.open(atPath: vault)
         let remote = try RemoteHostIdentity.ask(source)
+        try RemoteDomainCheck.refuseAnotherDomain(remote, inventory: opened.inventory, doing: "sealed")
         if let given, !given.matches(remote.name) {
             throw CLIError(
                 message: "refused: --host \(given) does not name the computer at \(source.connection), which reports its name as \(remote.name); leave --host out to record the reported name",

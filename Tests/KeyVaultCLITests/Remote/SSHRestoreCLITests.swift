@@ -268,6 +268,39 @@ import KeyVaultTestSupport
         #expect(again.status == 2 && again.error == "ssh://admin@sm01.corp.example/C:/keyvault/SM01-sm.bin already exists; pass --force to replace it", "\(again)")
     }
 
+    /// Windows reports its short name over SSH: a computer reached as sm01.other.example that reports SM01, which the
+    /// inventory records as sm01.corp.example, is not the inventory's SM01. Neither a pull from it nor a restore onto
+    /// it goes through (before, the pull was filed as corp's SM01 and the restore wrote corp's key there).
+    @Test func aWindowsComputerOfAnotherDomainReportingARecordedShortNameIsRefused() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let root = ws.file("windows")
+        try FileManager.default.createDirectory(atPath: "\(root)/C/keyvault", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/C/exports", withIntermediateDirectories: true)
+        let fake = try ws.write(Array(Self.fakeWindows.replacingOccurrences(of: "root=ROOT", with: "root='\(root)'").utf8), to: "fake-windows.sh")
+        let env = ["KEYVAULT_SSH_COMMAND": "bash \(fake)", "FAKE_SHELL": "powershell"]
+        _ = try ws.key("sm01-export.bin", size: 1296)
+        try FileManager.default.copyItem(atPath: ws.file("sm01-export.bin"), toPath: "\(root)/C/exports/SM01.bin")
+        #expect(
+            try CLI.run(["inventory", "host", vault, "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary"] + pass).status == 0)
+        // The inventory's own SM01, reached by its FQDN: pulled and restored as before.
+        let sealed = try CLI.run(["seal", vault, "--role", "sm", "--from", "ssh://admin@sm01.corp.example/C:/exports/SM01.bin"] + pass, environment: env)
+        #expect(sealed.status == 0 && sealed.stdout.hasPrefix("sealed the sm key of SM01 as version 1"), "\(sealed)")
+        let before = try ws.read("vault.kv")
+        let refused = { (doing: String) in
+            "refused: the computer at ssh://admin@sm01.other.example reports its name as SM01, which the inventory records as sm01.corp.example: ssh reached another computer of that short name, or the inventory's name is wrong; nothing was \(doing)"
+        }
+        let pulled = try CLI.run(["seal", vault, "--role", "sm", "--from", "ssh://admin@sm01.other.example/C:/exports/SM01.bin"] + pass, environment: env)
+        #expect(pulled.status == 3 && pulled.error == refused("sealed"), "\(pulled)")
+        let restored = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.other.example/C:/keyvault/SM01-sm.bin"] + pass, environment: env)
+        #expect(restored.status == 3 && restored.error == refused("restored"), "\(restored)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/C/keyvault").isEmpty)
+        #expect(try ws.read("vault.kv") == before)
+        // Reached by an address or a short name, the reported name is all there is to go by: the rule as before.
+        let byShortName = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01/C:/keyvault/SM01-sm.bin"] + pass, environment: env)
+        #expect(byShortName.status == 0, "\(byShortName)")
+    }
+
     /// ssh:// locations are parsed strictly: anything else is refused with exit 2 before anything runs.
     static let badLocations: [(String, String)] = [
         ("ssh://sm01", "it names no path"),

@@ -1,0 +1,23 @@
+// A computer reached over SSH reports its name, and Windows reports the short one (SM01): when the name ssh reached
+// it by is fully qualified and the inventory records that short name in another domain, the computer is not the
+// inventory's. Refused before anything is pulled or written.
+import KeyVault
+
+enum RemoteDomainCheck {
+    /// Refuses (exit 3) when `remote` reports a name the inventory records under another FQDN than the fully
+    /// qualified name ssh reached it by (`sm01.other.example` reporting `SM01`, recorded as `sm01.corp.example`).
+    /// Nothing is said when ssh reached it by an address, a short name or an alias of another first label.
+    static func refuseAnotherDomain(_ remote: RemoteHostIdentity, inventory: Inventory, doing: String) throws {
+        guard let reached = try? HostName(remote.location.host), reached.isFullyQualified, !remote.name.isFullyQualified,
+            reached.matches(remote.name)
+        else { return }
+        let recorded = inventory.hosts.filter { $0.matches(remote.name) }
+        guard recorded.count == 1, let fqdn = recorded[0].fqdn ?? (recorded[0].name.isFullyQualified ? recorded[0].name : nil), !fqdn.matches(reached) else {
+            return
+        }
+        throw CLIError(
+            message:
+                "refused: the computer at \(remote.location.connection) reports its name as \(remote.name), which the inventory records as \(fqdn): ssh reached another computer of that short name, or the inventory's name is wrong; nothing was \(doing)",
+            exitCode: ExitCodes.code(for: .refused))
+    }
+}
