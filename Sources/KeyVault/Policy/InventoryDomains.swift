@@ -22,6 +22,21 @@ struct InventoryDomains {
         return Self.fqdn(of: name, in: records)
     }
 
+    /// Of `entries`, whose names match `host` (``HostName/matches(_:)``), those of the same computer by the
+    /// inventory: with a fully qualified `host`, those the inventory does not give to another computer; with a short
+    /// one, all of them, unless they belong to computers of two domains, which is refused (naming them).
+    func sameComputer(_ entries: [Entry], as host: HostName, role: Role) throws -> [Entry] {
+        guard !records.isEmpty else { return entries }
+        if let wanted { return entries.filter { Self.fqdn(of: $0.host, in: records).map { $0 == wanted } ?? true } }
+        var domains: [String: HostName] = [:]
+        for entry in entries { if let theirs = Self.fqdn(of: entry.host, in: records) { domains[theirs] = domains[theirs] ?? entry.host } }
+        guard domains.count <= 1 else {
+            let names = domains.keys.sorted().joined(separator: " and ")
+            throw KeyVaultError(.hostMismatch, "\(role) keys of \(names) all match the name \(host): name the computer by its fully qualified name")
+        }
+        return entries
+    }
+
     private static func fqdn(of name: HostName, in records: [InventoryHost]) -> String? {
         if name.isFullyQualified { return normal(name) }
         var found: String?

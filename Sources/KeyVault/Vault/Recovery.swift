@@ -87,7 +87,9 @@ extension Vault {
         }
         return try updateExtensions(path, credentials: credentials) { current, unlocked, area in
             let retired = current.retiredIndexes
-            let candidates = current.entries(of: role, matching: host).filter { !retired.contains($0.index) && (version == nil || $0.version == version) }
+            // Only this computer's entries, as a restore counts them: not another domain's of the same short name.
+            let mine = try InventoryDomains(current.inventory, host: host).sameComputer(current.entries(of: role, matching: host), as: host, role: role)
+            let candidates = mine.filter { !retired.contains($0.index) && (version == nil || $0.version == version) }
             guard let entry = candidates.max(by: { ($0.version, $0.index) < ($1.version, $1.index) }) else {
                 throw KeyVaultError(.noSuchEntry, "no \(role) key of \(host)\(version.map { " version \($0)" } ?? "") is in service in this vault (see 'keyvault list --all')")
             }

@@ -146,6 +146,18 @@ import KeyVaultTestSupport
                 #expect(error.code == .noSuchEntry || error.code == .hostMismatch, "\(name): \(error)")
             }
         }
+        // A retire by the short name would not know which computer's newest key it takes: refused, nothing written.
+        let beforeRetire = try TestFiles.bytes(path)
+        do {
+            let entry = try Vault.retire(role: .sm, host: try HostName("SM01"), reason: "test", atPath: path, credentials: credentials)
+            Issue.record("retired \(entry) by the short name")
+        } catch let error as KeyVaultError {
+            #expect(
+                error.code == .hostMismatch
+                    && error.message == "sm keys of sm01.corp.example and sm01.other.example all match the name SM01: name the computer by its fully qualified name",
+                "\(error)")
+        }
+        #expect(try TestFiles.bytes(path) == beforeRetire)
         // With the stranger's own series retired, SM01's keys are still not its: refused, naming the inventory's FQDN.
         try Vault.retire(role: .sm, host: try HostName("sm01.other.example"), version: 2, reason: "test", atPath: path, credentials: credentials)
         do {
