@@ -11,10 +11,9 @@ enum RemoteDomainCheck {
         guard let reached = try? HostName(remote.location.host), reached.isFullyQualified, !remote.name.isFullyQualified,
             reached.matches(remote.name)
         else { return }
-        let recorded = inventory.hosts.filter { $0.matches(remote.name) }
-        guard recorded.count == 1, let fqdn = recorded[0].fqdn ?? (recorded[0].name.isFullyQualified ? recorded[0].name : nil), !fqdn.matches(reached) else {
-            return
-        }
+        // As a restore on a computer named `reached` counts entries named as the remote reports itself.
+        let domains = InventoryDomains(inventory, host: reached)
+        guard domains.isAnotherComputer(remote.name), let fqdn = domains.fqdn(of: remote.name) else { return }
         throw CLIError(
             message:
                 "refused: the computer at \(remote.location.connection) reports its name as \(remote.name), which the inventory records as \(fqdn): ssh reached another computer of that short name, or the inventory's name is wrong; nothing was \(doing)",

@@ -144,13 +144,13 @@ struct SealJob {
     }
 
     /// Why `bytes` cannot be a SecureStorageBackup export: plain text, fewer bytes than any export, or a keyvault vault
-    /// (its magic, `\x89KVAULT\n`); nil when they may be one (an empty file is left to the library, which says so).
+    /// (``FormatV1/magic``); nil when they may be one (an empty file is left to the library, which says so).
     static func doubt(about bytes: SecretBytes) -> String? {
         bytes.withUnsafeBytes { b -> String? in
             guard !b.isEmpty else { return nil }
             if b.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return "is plain text" }
             if b.count < 32 { return "is smaller than any exported key" }
-            if b.starts(with: [0x89, 0x4B, 0x56, 0x41, 0x55, 0x4C, 0x54, 0x0A]) { return "is a keyvault vault" }
+            if b.starts(with: FormatV1.magic) { return "is a keyvault vault" }
             return nil
         }
     }

@@ -1,9 +1,9 @@
 // Every fixed number of docs/FORMAT.md, in one place.
 
 /// Constants of vault format v1 (docs/FORMAT.md, "Constants").
-enum FormatV1 {
+package enum FormatV1 {
     /// `89 4B 56 41 55 4C 54 0A`: a non-ASCII first byte, "KVAULT", a newline.
-    static let magic: [UInt8] = [0x89, 0x4B, 0x56, 0x41, 0x55, 0x4C, 0x54, 0x0A]
+    package static let magic: [UInt8] = [0x89, 0x4B, 0x56, 0x41, 0x55, 0x4C, 0x54, 0x0A]
     static let version: UInt16 = 1
     /// Flag bit 0: the vault has a threshold; its slots hold Shamir shares, and a threshold byte follows slot_count.
     static let flagThreshold: UInt16 = 0x0001

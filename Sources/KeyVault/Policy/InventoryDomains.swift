@@ -3,15 +3,15 @@
 
 /// The FQDNs the inventory records, as a restore compares computers by them: SM01's entries, recorded as
 /// `sm01.corp.example`, are not `sm01.other.example`'s; and a short host name that entries of two domains match is
-/// ambiguous.
-struct InventoryDomains {
+/// ambiguous. Restores, `retire` and the command line's check of a computer reached over SSH all ask it.
+package struct InventoryDomains {
     private let records: [InventoryHost]
     /// The restoring computer's FQDN: its own name when fully qualified; nil when it is short. A short name is not
     /// placed by the inventory: the computer reporting it (Windows over SSH reports `SM01`) may be another computer of
     /// that short name than the one recorded, so its candidates must agree among themselves instead.
-    let wanted: String?
+    package let wanted: String?
 
-    init(_ inventory: Inventory, host: HostName) {
+    package init(_ inventory: Inventory, host: HostName) {
         records = inventory.hosts
         wanted = records.isEmpty || !host.isFullyQualified ? nil : Self.fqdn(of: host, in: records)
     }
@@ -22,12 +22,28 @@ struct InventoryDomains {
         return Self.fqdn(of: name, in: records)
     }
 
+    /// The FQDN of the computer `name` names (see ``wanted``); nil when the inventory does not say.
+    package func fqdn(of name: HostName) -> String? { records.isEmpty ? nil : Self.fqdn(of: name, in: records) }
+
+    /// Whether the inventory gives `name` (one that matches the restoring computer's) to another computer than the
+    /// restoring one: both FQDNs known, and different.
+    func isAnotherComputer(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let wanted, let theirs = fqdn(of: name) else { return false }
+        return theirs != wanted
+    }
+
+    /// As the other, for a name already parsed.
+    package func isAnotherComputer(_ name: HostName) -> Bool {
+        guard let wanted, let theirs = fqdn(of: name) else { return false }
+        return theirs != wanted
+    }
+
     /// Of `entries`, whose names match `host` (``HostName/matches(_:)``), those of the same computer by the
     /// inventory: with a fully qualified `host`, those the inventory does not give to another computer; with a short
     /// one, all of them, unless they belong to computers of two domains, which is refused (naming them).
     func sameComputer(_ entries: [Entry], as host: HostName, role: Role) throws -> [Entry] {
         guard !records.isEmpty else { return entries }
-        if let wanted { return entries.filter { Self.fqdn(of: $0.host, in: records).map { $0 == wanted } ?? true } }
+        if wanted != nil { return entries.filter { !isAnotherComputer($0.host) } }
         var domains: [String: HostName] = [:]
         for entry in entries { if let theirs = Self.fqdn(of: entry.host, in: records) { domains[theirs] = domains[theirs] ?? entry.host } }
         guard domains.count <= 1 else {

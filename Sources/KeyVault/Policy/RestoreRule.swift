@@ -63,10 +63,7 @@ public enum RestoreRule {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
         func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && RestoreCandidates.equal(entries.role(i), wantedRole) }
         // By the inventory, another computer than this one (only names that match this one's are asked).
-        func isAnotherComputer(_ i: Int) -> Bool {
-            guard let domains, let wanted = domains.wanted, let theirs = domains.fqdn(of: entries.host(i)) else { return false }
-            return theirs != wanted
-        }
+        func isAnotherComputer(_ i: Int) -> Bool { domains?.isAnotherComputer(entries.host(i)) ?? false }
         func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i) }
         // The first entry whose name matches this computer's but which the inventory gives to another computer.
         var otherComputer: Int?
