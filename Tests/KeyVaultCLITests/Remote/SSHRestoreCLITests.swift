@@ -214,17 +214,25 @@ import KeyVaultTestSupport
         esac
         """#
 
-    @Test(arguments: ["cmd", "powershell"])
-    func theWindowsBranchUsesPowerShellIcaclsAndGetFileHash(shell: String) throws {
-        defer { ws.cleanUp() }
-        try ws.initVault()
+    /// The fake Windows computer, its disk at ROOT (C:/x is ROOT/C/x) with empty C:/keyvault and an export of 1,296
+    /// bytes at C:/exports/SM01.bin (also the workspace's sm01-export.bin); its root, and the environment that reaches
+    /// it as `shell`.
+    func fakeWindowsComputer(shell: String) throws -> (root: String, environment: [String: String]) {
         let root = ws.file("windows")
         try FileManager.default.createDirectory(atPath: "\(root)/C/keyvault", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(root)/C/exports", withIntermediateDirectories: true)
         let fake = try ws.write(Array(Self.fakeWindows.replacingOccurrences(of: "root=ROOT", with: "root='\(root)'").utf8), to: "fake-windows.sh")
-        let env = ["KEYVAULT_SSH_COMMAND": "bash \(fake)", "FAKE_SHELL": shell]
-        let key = try ws.key("sm01-export.bin", size: 1296)
+        _ = try ws.key("sm01-export.bin", size: 1296)
         try FileManager.default.copyItem(atPath: ws.file("sm01-export.bin"), toPath: "\(root)/C/exports/SM01.bin")
+        return (root, ["KEYVAULT_SSH_COMMAND": "bash \(fake)", "FAKE_SHELL": shell])
+    }
+
+    @Test(arguments: ["cmd", "powershell"])
+    func theWindowsBranchUsesPowerShellIcaclsAndGetFileHash(shell: String) throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let (root, env) = try fakeWindowsComputer(shell: shell)
+        let key = try ws.read("sm01-export.bin")
         try Data("Pa55word-SM01\r\n".utf8).write(to: URL(fileURLWithPath: "\(root)/C/exports/SM01.password"))
 
         // Pull the export from the (fake) Windows server: recorded under the name it reports.
@@ -274,13 +282,7 @@ import KeyVaultTestSupport
     @Test func aWindowsComputerOfAnotherDomainReportingARecordedShortNameIsRefused() throws {
         defer { ws.cleanUp() }
         try ws.initVault()
-        let root = ws.file("windows")
-        try FileManager.default.createDirectory(atPath: "\(root)/C/keyvault", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: "\(root)/C/exports", withIntermediateDirectories: true)
-        let fake = try ws.write(Array(Self.fakeWindows.replacingOccurrences(of: "root=ROOT", with: "root='\(root)'").utf8), to: "fake-windows.sh")
-        let env = ["KEYVAULT_SSH_COMMAND": "bash \(fake)", "FAKE_SHELL": "powershell"]
-        _ = try ws.key("sm01-export.bin", size: 1296)
-        try FileManager.default.copyItem(atPath: ws.file("sm01-export.bin"), toPath: "\(root)/C/exports/SM01.bin")
+        let (root, env) = try fakeWindowsComputer(shell: "powershell")
         #expect(
             try CLI.run(["inventory", "host", vault, "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary"] + pass).status == 0)
         // The inventory's own SM01, reached by its FQDN: pulled and restored as before.
