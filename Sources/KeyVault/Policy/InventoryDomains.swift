@@ -16,6 +16,23 @@ package struct InventoryDomains {
         wanted = records.isEmpty || !host.isFullyQualified ? nil : Self.fqdn(of: host, in: records)
     }
 
+    /// For comparing names with one another (``isOneComputer(_:_:)``), no restoring computer being in question.
+    package init(_ inventory: Inventory) {
+        records = inventory.hosts
+        wanted = nil
+    }
+
+    /// For a plan: the computer the operator names is the inventory's `recorded` one when it records one of that name,
+    /// so its FQDN is known even from a short name; else `failed` when fully qualified.
+    package init(_ inventory: Inventory, planFor failed: HostName, recorded: InventoryHost?) {
+        records = inventory.hosts
+        if let recorded, let full = recorded.fqdn ?? (recorded.name.isFullyQualified ? recorded.name : nil) {
+            wanted = Self.normal(full)
+        } else {
+            wanted = failed.isFullyQualified ? Self.normal(failed) : nil
+        }
+    }
+
     /// The FQDN of the computer the entry name `bytes` names (see ``wanted``); nil when the inventory does not say.
     func fqdn(of bytes: UnsafeBufferPointer<UInt8>) -> String? {
         guard !records.isEmpty, let name = try? HostName(String(decoding: bytes, as: UTF8.self)) else { return nil }
@@ -36,6 +53,14 @@ package struct InventoryDomains {
     package func isAnotherComputer(_ name: HostName) -> Bool {
         guard let wanted, let theirs = fqdn(of: name) else { return false }
         return theirs != wanted
+    }
+
+    /// Whether two names are one computer's: they match (``HostName/matches(_:)``) and the inventory does not give
+    /// them two different FQDNs.
+    package func isOneComputer(_ a: HostName, _ b: HostName) -> Bool {
+        guard a.matches(b) else { return false }
+        guard let one = fqdn(of: a), let other = fqdn(of: b) else { return true }
+        return one == other
     }
 
     /// Of `entries`, whose names match `host` (``HostName/matches(_:)``), those of the same computer by the

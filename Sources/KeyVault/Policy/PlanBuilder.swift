@@ -23,7 +23,23 @@ struct PlanBuilder {
     init(failed: HostName, vault: Vault, vaultPath: String) throws {
         let inventory = vault.inventory
         let recorded = inventory.host(matching: failed)
-        entries = vault.entriesInService.filter { $0.host.matches(failed) || (recorded?.matches($0.host) ?? false) }
+        // Entries of the name, less those the inventory gives to another computer of the same short name (sealed
+        // outside the inventory): they are not this computer's backups and would hide a missing one.
+        let domains = InventoryDomains(inventory, planFor: failed, recorded: recorded)
+        let named = vault.entriesInService.filter { $0.host.matches(failed) || (recorded?.matches($0.host) ?? false) }
+        var others: [Entry] = []
+        var entries: [Entry] = []
+        for e in named { if domains.isAnotherComputer(e.host) { others.append(e) } else { entries.append(e) } }
+        if domains.wanted == nil {
+            // A short name no record places: keys of two domains' computers of that name are refused, as a restore
+            // refuses them.
+            var seen: [Role] = []
+            for e in entries where !seen.contains(e.role) {
+                seen.append(e.role)
+                _ = try domains.sameComputer(entries.filter { $0.role == e.role }, as: failed, role: e.role)
+            }
+        }
+        self.entries = entries
         databases = inventory.databases.filter { $0.sqlHost.matches(failed) || (recorded?.matches($0.sqlHost) ?? false) }
         var roles = recorded?.roles ?? []
         for e in entries where !roles.contains(e.role) { roles.append(e.role) }
@@ -44,6 +60,12 @@ struct PlanBuilder {
         v = RecoveryPlan.shellQuote(vaultPath)
         drills = vault.lastDrills()
         credentialOptions = RecoveryPlan.credentialOptions(for: vault)
+        let strangers = uniqueInOrder(others.map(\.host.value))
+        if let wanted = domains.wanted, !strangers.isEmpty {
+            warnings.append(
+                "this plan leaves out the keys of \(NameList(strangers, limit: 4)): by the inventory, \(name) is \(wanted) and they are another computer of the same short name, whose keys a restore on \(name) never takes"
+            )
+        }
     }
 
     func database(_ db: String) -> String {

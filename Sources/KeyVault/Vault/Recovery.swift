@@ -509,8 +509,10 @@ extension Vault {
             }
         }
         // The newest entry of each recorded name, then of each computer: a name's newest is dropped when another name
-        // for the same computer (SM01 and sm01.corp.example) has a newer version. Names of one computer are few, so
-        // the second step compares only the heads that share a first label.
+        // for the same computer (SM01 and sm01.corp.example) has a newer version; not when the inventory gives the
+        // names two FQDNs (SM01 of sm01.corp.example and sm01.other.example, sealed outside the inventory: two
+        // computers, each with its own newest key). Names of one computer are few, so the second step compares only
+        // the heads that share a first label.
         var byName: [String: Entry] = [:]
         for e in entries {
             let name = "\(e.role.rawValue)|\(e.host.value.lowercased())"
@@ -518,9 +520,10 @@ extension Vault {
             byName[name] = e
         }
         let heads = Dictionary(grouping: byName.values) { "\($0.role.rawValue)|\($0.host.matchGroup)" }
+        let domains = InventoryDomains(inventory)
         var newest: [Entry] = []
         for group in heads.values {
-            for e in group where !group.contains(where: { $0.version > e.version && $0.host.matches(e.host) }) { newest.append(e) }
+            for e in group where !group.contains(where: { $0.version > e.version && domains.isOneComputer($0.host, e.host) }) { newest.append(e) }
         }
         let withPassword = entriesWithKeyPassword(for: entries)
         for e in newest.sorted(by: { $0.index < $1.index }) where !withPassword.contains(e.index) {

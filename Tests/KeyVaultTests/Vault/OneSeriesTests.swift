@@ -68,6 +68,29 @@ import KeyVaultTestSupport
         #expect(try open(try withExtraEntry(role: .sm, host: "sm01.b.example", version: 1)).entryCount == 2)
     }
 
+    /// A plan for a short name that no inventory record places, with keys of that short name in two domains, is
+    /// refused as a restore there would be: it cannot say which computer's keys it plans with.
+    @Test func aPlanForAShortNameOfTwoDomainsIsRefused() throws {
+        try Vault.setHost(InventoryHost(name: try HostName("DW01"), roles: [.dw]), atPath: path, credentials: credentials)
+        for (n, name) in ["sm01.a.example", "sm01.b.example"].enumerated() {
+            var request = SealRequest(role: .sm, host: try HostName(name))
+            request.allowOutsideInventory = true
+            _ = try Vault.seal(try key(UInt8(n + 1)), request, atPath: path, credentials: credentials)
+        }
+        let vault = try Vault.open(atPath: path)
+        do {
+            let plan = try RecoveryPlan.make(for: try HostName("SM01"), vault: vault, vaultPath: path)
+            Issue.record("planned: \(plan.ways)")
+        } catch let error as KeyVaultError {
+            #expect(
+                error.code == .hostMismatch
+                    && error.message == "sm keys of sm01.a.example and sm01.b.example all match the name SM01: name the computer by its fully qualified name",
+                "\(error)")
+        }
+        let plan = try RecoveryPlan.make(for: try HostName("sm01.b.example"), vault: vault, vaultPath: path)
+        #expect(plan.ways.flatMap(\.steps).contains { $0.text.contains("(version 1, sealed") }, "\(plan.ways)")
+    }
+
     @Test func aSealUsesTheInventorysNameForTheComputer() throws {
         try Vault.setHost(
             InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
@@ -112,6 +135,23 @@ import KeyVaultTestSupport
         stranger.allowOutsideInventory = true
         let sealed = try Vault.seal(try key(2), stranger, atPath: path, credentials: credentials)
         #expect(sealed.entry.host.value == "sm01.other.example" && sealed.entry.version == 2, "\(sealed.entry)")
+        // A plan for SM01 restores SM01's own version 1, not the stranger's newer version 2, and says what it left
+        // out; the stranger's plan leaves SM01's key out. Coverage finds SM01's newest key without its password,
+        // which the stranger's newer version of the shared short name does not hide.
+        let vault = try Vault.open(atPath: path)
+        let plan = try RecoveryPlan.make(for: try HostName("SM01"), vault: vault, vaultPath: path)
+        let steps = plan.ways.flatMap(\.steps).map(\.text).joined(separator: "\n")
+        #expect(steps.contains("(version 1, sealed") && !steps.contains("(version 2"), "\(steps)")
+        #expect(
+            plan.warnings.contains(
+                "this plan leaves out the keys of sm01.other.example: by the inventory, SM01 is sm01.corp.example and they are another computer of the same short name, whose keys a restore on SM01 never takes"
+            ), "\(plan.warnings)")
+        let theirPlan = try RecoveryPlan.make(for: try HostName("sm01.other.example"), vault: vault, vaultPath: path)
+        let theirSteps = theirPlan.ways.flatMap(\.steps).map(\.text).joined(separator: "\n")
+        #expect(theirSteps.contains("(version 2, sealed") && !theirSteps.contains("(version 1"), "\(theirSteps)")
+        let gaps = vault.coverageGaps()
+        #expect(gaps.contains(.noPassword(host: try HostName("SM01"), role: .sm, version: 1)), "\(gaps)")
+        #expect(gaps.contains(.noPassword(host: try HostName("sm01.other.example"), role: .sm, version: 2)), "\(gaps)")
         func restored(on name: String, version: UInt32? = nil) throws -> Entry {
             try Vault.open(atPath: path).unlock(with: passphrase).restore(role: .sm, version: version, on: HostIdentity(testingName: try HostName(name)), recording: .callerRecords).entry
         }
