@@ -49,14 +49,15 @@ struct SealBook {
         if indexed { index(entries.count - 1) }
     }
 
-    /// Refuses a key already sealed for another host or role; returns the latest entry holding the same bytes.
-    func check(_ fingerprint: Fingerprint, role: Role, host: HostName) throws -> Entry? {
+    /// Refuses a key already sealed for another computer or role (by `domains`: SM01 of another domain is another
+    /// computer); returns the latest entry holding the same bytes.
+    func check(_ fingerprint: Fingerprint, role: Role, host: HostName, domains: InventoryDomains) throws -> Entry? {
         let all =
             indexed
             ? (byFingerprint[fingerprint] ?? []).map { entries[$0] }
             : vault.entries(withFingerprint: fingerprint) + entries.filter { $0.fingerprint == fingerprint }
         let same = all.filter { !retired.contains($0.index) || $0.index >= vault.entryCount }
-        if let clash = same.first(where: { !($0.role == role && $0.host.matches(host)) }) {
+        if let clash = same.first(where: { !($0.role == role && domains.isOneComputer($0.host, host)) }) {
             throw KeyVaultError.invalidArgument(
                 "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
         }

@@ -162,6 +162,7 @@ extension Vault {
             var newPasswords: [Int: SecretBytes] = [:], newLabels: [Int: String] = [:]
             let vaultID = current.header.identity.id
             let now = Timestamp.now()
+            let domains = InventoryDomains(extensions.inventory)
             for item in items {
                 let key = item.key
                 var request = item.request
@@ -173,7 +174,7 @@ extension Vault {
                 let fingerprint = unlocked.fingerprint(of: key)
                 book.beginItem()
                 let identical: Entry?
-                do { identical = try book.check(fingerprint, role: request.role, host: request.host) } catch var error as KeyVaultError {
+                do { identical = try book.check(fingerprint, role: request.role, host: request.host, domains: domains) } catch var error as KeyVaultError {
                     // The same key sealed for another computer or role: the context names the request refused.
                     error.context.role = error.context.role ?? request.role
                     error.context.host = error.context.host ?? request.host.value

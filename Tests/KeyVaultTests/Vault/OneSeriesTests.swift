@@ -152,6 +152,20 @@ import KeyVaultTestSupport
         let gaps = vault.coverageGaps()
         #expect(gaps.contains(.noPassword(host: try HostName("SM01"), role: .sm, version: 1)), "\(gaps)")
         #expect(gaps.contains(.noPassword(host: try HostName("sm01.other.example"), role: .sm, version: 2)), "\(gaps)")
+        // One computer's key offered for the other is refused as another computer's key, not taken as "the same bytes
+        // are version N" of it; nothing written.
+        let beforeSwap = try TestFiles.bytes(path)
+        for (byte, request) in [(UInt8(2), SealRequest(role: .sm, host: try HostName("SM01"))), (UInt8(1), stranger)] {
+            do {
+                let result = try Vault.seal(try key(byte), request, atPath: path, credentials: credentials)
+                Issue.record("\(request.host) took the other computer's key as \(result.entry)")
+            } catch let error as KeyVaultError {
+                #expect(
+                    error.code == .invalidArgument && error.message.hasPrefix("refused: this key file is already sealed as the sm key of "),
+                    "\(error)")
+            }
+        }
+        #expect(try TestFiles.bytes(path) == beforeSwap)
         func restored(on name: String, version: UInt32? = nil) throws -> Entry {
             try Vault.open(atPath: path).unlock(with: passphrase).restore(role: .sm, version: version, on: HostIdentity(testingName: try HostName(name)), recording: .callerRecords).entry
         }
