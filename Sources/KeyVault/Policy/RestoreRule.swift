@@ -13,11 +13,15 @@ public enum RestoreRule {
     ///   - role: the role asked for.
     ///   - version: a specific version, or nil for the newest.
     ///   - host: the machine the restore runs on.
+    ///   - inventory: the vault's inventory (``Vault/inventory``), which a restore of the vault's own passes: by the
+    ///     FQDN it records for a computer, an entry of another computer of the same short name (SM01 of another
+    ///     domain) is no candidate, and a short `host` that keys of two domains match is refused. Without it, names
+    ///     alone decide.
     /// - Returns: the entry to decrypt.
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when the vault has no key of that role (or not that
     ///   version); ``KeyVaultError/Code-swift.struct/hostMismatch`` when the role's keys belong to other computers,
     ///   naming both.
-    public static func select(from entries: [Entry], role: Role, version: UInt32?, host: HostIdentity) throws -> Entry {
+    public static func select(from entries: [Entry], role: Role, version: UInt32?, host: HostIdentity, inventory: Inventory? = nil) throws -> Entry {
         // The start of an index record for each entry (meta_len, then the role, host and version fields), where
         // RecordLocation expects them: the rule then reads built entries as it reads a vault's index.
         var bytes: [UInt8] = [], locations: [RecordLocation] = []
@@ -33,12 +37,12 @@ public enum RestoreRule {
         let position = try bytes.withUnsafeBufferPointer { bytes in
             try choose(
                 in: RestoreCandidates(bytes: bytes, locations: locations, indices: entries.map(\.index)),
-                role: role, version: version, host: host)
+                role: role, version: version, host: host, inventory: inventory)
         }
         return entries[position]
     }
 
-    /// ``select(from:role:version:host:)`` over entries read by position (a vault's index, read in place); returns
+    /// ``select(from:role:version:host:inventory:)`` over entries read by position (a vault's index, read in place); returns
     /// the position of the entry chosen.
     ///
     /// One pass finds the candidates, building nothing. Only a refusal takes a second pass, to name what the vault

@@ -127,7 +127,7 @@ public final class UnlockedVault: @unchecked Sendable {
     ///     caller records it itself (``record(_:entry:outcome:actor:)``, with what it did with the key) or not at all.
     /// - Returns: the entry and its key bytes in guarded memory; ``RestoredKey/recordProblem`` says why the record
     ///   could not be written (a read-only copy of the vault, say): the key is returned all the same.
-    /// - Throws: the errors of ``RestoreRule/select(from:role:version:host:)``, and
+    /// - Throws: the errors of ``RestoreRule/select(from:role:version:host:inventory:)``, and
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when the index or the entry fails authentication.
     public func restore(
         role: Role, version: UInt32? = nil, on host: HostIdentity, salvage: Bool = false,

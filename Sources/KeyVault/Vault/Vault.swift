@@ -210,7 +210,7 @@ public struct Vault: Sendable {
     ///   - version: a specific version, or nil for the newest.
     ///   - host: the machine the restore runs on.
     /// - Returns: the entry.
-    /// - Throws: as ``RestoreRule/select(from:role:version:host:)``.
+    /// - Throws: as ``RestoreRule/select(from:role:version:host:inventory:)``.
     public func entry(for role: Role, version: UInt32? = nil, on host: HostIdentity) throws -> Entry {
         let position = try about(path: path) {
             try header.bytes.withUnsafeBufferPointer { bytes in

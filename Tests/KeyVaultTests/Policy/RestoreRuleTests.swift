@@ -25,6 +25,21 @@ struct RestoreRuleTests {
         #expect(try RestoreRule.select(from: entries, role: .dw, version: nil, host: on("dw01")).index == 1)
     }
 
+    /// With the vault's inventory, the public rule tells two computers of one short name apart by the FQDN the
+    /// inventory records, as a restore of the vault does: without it, `sm01.other.example` may take SM01's version by
+    /// number.
+    @Test func theInventoryTellsComputersOfOneShortNameApart() throws {
+        let entries = [try entry(0, .sm, "SM01", 1), try entry(1, .sm, "sm01.other.example", 2)]
+        let inventory = Inventory(
+            managementGroup: nil, hosts: [InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary)],
+            databases: [])
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("sm01.other.example")).index == 0)
+        #expect(code { try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("sm01.other.example"), inventory: inventory) } == .noSuchEntry)
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example"), inventory: inventory).index == 1)
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.corp.example"), inventory: inventory).index == 0)
+        #expect(code { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("SM01"), inventory: inventory) } == .hostMismatch)
+    }
+
     @Test func otherHostsAndRolesAreRefused() throws {
         let entries = [try entry(0, .sm, "SM01", 1), try entry(1, .dw, "DW01", 1)]
         #expect(code { try RestoreRule.select(from: entries, role: .dw, version: nil, host: on("SM01")) } == .hostMismatch)
