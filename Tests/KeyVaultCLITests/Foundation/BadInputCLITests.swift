@@ -137,6 +137,23 @@ struct BadInputCLITests {
         #expect(verify.status == 4, "\(verify)")
     }
 
+    /// A passphrase typed where its file's name belongs is not repeated in the error, which may be logged; nor is
+    /// an export password, nor a name too long to be a file's.
+    @Test func aMissingSecretFileIsNotNamed() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        _ = try ws.key("other.bin")
+        let typed = "Correct Horse 7 Battery"
+        let long = String(repeating: "Staple", count: 60)
+        for (option, secret, noun) in [("--passphrase-file", typed, "passphrase"), ("--passphrase-file", long, "passphrase"), ("--key-password-file", typed, "export password")] {
+            var args = ["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("other.bin"), option, secret]
+            if option != "--passphrase-file" { args += ["--passphrase-file", ws.file("pass")] }
+            let r = try CLI.run(args)
+            expectOneLine(r, status: 2, error: "\(noun) file does not exist (its name is not repeated here, in case it is the \(noun) itself typed in its place)")
+            #expect(!r.stderr.contains("Horse") && !r.stderr.contains("Staple"), "\(r)")
+        }
+        try expectUnchanged(ws, before, extra: ["other.bin"])
+    }
+
     @Test func badKeyFilesAreRefused() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "missing.bin"), status: 2, error: "key file \(ws.file("missing.bin")) does not exist")
