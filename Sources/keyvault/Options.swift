@@ -128,7 +128,14 @@ enum LoadedIdentities {
 /// The vault passphrase this run was given on the terminal (a command runs once per process): asked once, and only
 /// checked against the vault again, when a command unlocks twice or asked before its vault in a database was locked.
 enum AskedPassphrase {
-    static let shared = Mutex<SecretBytes?>(nil)
+    static let shared = Mutex<TypedPassphrase?>(nil)
+}
+
+/// A passphrase typed at the prompt and the key it gave for the passphrase slot that checked it, so that the unlock
+/// does not run Argon2id a second time (``Credentials/passphraseSlotKey``).
+struct TypedPassphrase: Sendable {
+    let passphrase: SecretBytes
+    let slotKey: PassphraseSlotKey
 }
 
 /// How a command that needs the vault's secret gets it: a passphrase and/or custodian identities.

@@ -50,32 +50,43 @@ struct UnlockSources {
         }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
         var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
+        var slotKey: PassphraseSlotKey?
         let hasPassphraseCustodian = vault.hasPassphraseCustodian
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
             // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
             // fails saying how many custodians were given and how many are needed.
             if loaded.isEmpty || needPassphrase || SecretInput.hasTerminal {
-                passphrase = try Self.askPassphrase(for: vault)
+                let typed = try Self.askPassphrase(for: vault)
+                passphrase = typed.passphrase
+                slotKey = typed.slotKey
             }
         }
         if passphrase == nil && loaded.isEmpty && prompt && !hasPassphraseCustodian {
             throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "") or set KEYVAULT_IDENTITY_FILE")
         }
-        return Credentials(passphrase: passphrase, identities: loaded)
+        var credentials = Credentials(passphrase: passphrase, identities: loaded)
+        credentials.passphraseSlotKey = slotKey
+        return credentials
     }
 
     /// Asks for the vault passphrase on the terminal, up to three times while it is wrong (a typo at 3 a.m. should not
     /// end the command). `isCopy`: `vault` is this user's copy of a vault in a database, which may be out of date.
-    static func askPassphrase(for vault: Vault, isCopy: Bool = false) throws -> SecretBytes {
+    /// The key Argon2id derived when the passphrase was checked comes with it: the unlock uses it instead of deriving
+    /// it again, and a second check (a command that unlocks twice, a vault in a database read again under its lock)
+    /// derives nothing while the slot is the one it was derived for.
+    static func askPassphrase(for vault: Vault, isCopy: Bool = false) throws -> TypedPassphrase {
         if let earlier = AskedPassphrase.shared.withLock({ $0 }) {
-            if try vault.opensPassphraseSlot(earlier) { return earlier }
+            if let key = try vault.passphraseSlotKey(earlier.passphrase, derived: earlier.slotKey) {
+                return TypedPassphrase(passphrase: earlier.passphrase, slotKey: key)
+            }
             Output.note("note: the passphrase typed does not open the vault as it is now (its passphrase custodian changed); type it again")
         }
         for attempt in 1...3 {
             let passphrase = try SecretInput.passphraseFromTerminal(prompt: "Vault passphrase: ")
-            if try vault.opensPassphraseSlot(passphrase) {
-                AskedPassphrase.shared.withLock { $0 = passphrase }
-                return passphrase
+            if let key = try vault.passphraseSlotKey(passphrase) {
+                let typed = TypedPassphrase(passphrase: passphrase, slotKey: key)
+                AskedPassphrase.shared.withLock { $0 = typed }
+                return typed
             }
             if attempt < 3 {
                 let wrong = isCopy ? "wrong passphrase, or this user's copy of the vault is out of date" : "wrong passphrase"

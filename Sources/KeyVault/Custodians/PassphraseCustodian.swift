@@ -22,9 +22,11 @@ struct PassphraseRecipient: SlotRecipient {
 /// A passphrase offered to unlock.
 struct PassphraseIdentity: SlotIdentity {
     let passphrase: SecretBytes
+    /// The passphrase's key for a slot, derived when it was checked (``PassphraseSlotKey``).
+    var derived: PassphraseSlotKey? = nil
 
     func open(_ slot: any CustodianSlot, context: SlotContext) throws -> SlotOpening? {
-        guard let slot = slot as? PassphraseSlot, let payload = try slot.unwrap(passphrase: passphrase, context: context) else { return nil }
+        guard let slot = slot as? PassphraseSlot, let payload = try slot.unwrap(passphrase: passphrase, context: context, derived: derived) else { return nil }
         return SlotOpening(payload: payload, endorser: nil, vouchesForKey: true)
     }
 
@@ -46,7 +48,7 @@ extension PassphraseSlot: CustodianSlot {
             throw KeyVaultError.invalidArgument(
                 "this change re-wraps the vault key for every custodian, including the passphrase: give the passphrase too (--passphrase-file FILE, or on the terminal)")
         }
-        if !verified, try unwrap(passphrase: passphrase, context: context) == nil {
+        if !verified, try unwrap(passphrase: passphrase, context: context, derived: credentials.passphraseSlotKey) == nil {
             throw KeyVaultError(.unlockFailed, "wrong passphrase: it does not open this vault's passphrase slot")
         }
         return PassphraseRecipient(passphrase: passphrase, parameters: parameters, isExisting: true)

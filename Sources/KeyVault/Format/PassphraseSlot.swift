@@ -38,8 +38,19 @@ struct PassphraseSlot: Hashable, Sendable {
     }
 
     /// The payload, or nil when `passphrase` is not this slot's.
-    func unwrap(passphrase: SecretBytes, context: SlotContext) throws -> SecretBytes? {
-        let kek = try PasswordKDF.deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
+    func unwrap(passphrase: SecretBytes, context: SlotContext, derived: PassphraseSlotKey? = nil) throws -> SecretBytes? {
+        try unwrap(kek: try key(for: passphrase, derived: derived).key, context: context)
+    }
+
+    /// The key `passphrase` gives for this slot: `derived` when it was derived for this slot's salt and parameters,
+    /// else Argon2id's.
+    func key(for passphrase: SecretBytes, derived: PassphraseSlotKey?) throws -> PassphraseSlotKey {
+        if let derived, derived.salt == salt, derived.parameters == parameters { return derived }
+        return PassphraseSlotKey(salt: salt, parameters: parameters, key: try PasswordKDF.deriveKey(passphrase: passphrase, salt: salt, parameters: parameters))
+    }
+
+    /// The payload, or nil when `kek` is not this slot's key.
+    func unwrap(kek: SecretBytes, context: SlotContext) throws -> SecretBytes? {
         let ad = context.associatedData(kind: Self.kind, bodyCount: Self.parameterCount + wrapped.count, parameters: parameterBytes)
         guard let payload = try AEAD.open(wrapped, key: kek, nonce: nonce, associatedData: ad), payload.count == context.payloadCount else { return nil }
         return payload
@@ -65,4 +76,14 @@ struct PassphraseSlot: Hashable, Sendable {
         try r.expectEnd("passphrase slot")
         return PassphraseSlot(parameters: parameters, salt: salt, nonce: nonce, wrapped: wrapped)
     }
+}
+
+/// The key Argon2id derived from a passphrase for one passphrase slot (its salt and parameters), in guarded memory:
+/// a passphrase typed at a prompt is checked against the vault, and the unlock that follows uses this key instead
+/// of deriving it again (a second or more at the stronger settings). It is as secret as the passphrase it came from,
+/// lives as long as the ``Credentials`` that carry it, and opens only a slot of the same salt.
+package struct PassphraseSlotKey: Sendable {
+    let salt: [UInt8]
+    let parameters: KDFParameters
+    let key: SecretBytes
 }

@@ -156,6 +156,9 @@ public struct Credentials: Sendable {
     /// although nothing else vouches for the key, and the custodians given endorse it. Never set this without a person's
     /// decision: it is what a forged vault needs.
     public var vouchForKey = false
+    /// The passphrase's key for the vault's passphrase slot, derived when the passphrase was checked
+    /// (``Vault/passphraseSlotKey(_:)``), so that the unlock does not derive it again. Only with that passphrase.
+    package var passphraseSlotKey: PassphraseSlotKey?
 
     /// Credentials from a passphrase and identities.
     ///
@@ -171,6 +174,6 @@ public struct Credentials: Sendable {
 
     /// Every secret offered, passphrase first, as the custodian kinds they open.
     var slotIdentities: [any SlotIdentity] {
-        (passphrase.map { [PassphraseIdentity(passphrase: $0)] } ?? []) + identities.map(\.secret)
+        (passphrase.map { [PassphraseIdentity(passphrase: $0, derived: passphraseSlotKey)] } ?? []) + identities.map(\.secret)
     }
 }

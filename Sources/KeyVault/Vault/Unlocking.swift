@@ -77,12 +77,19 @@ extension Vault {
     /// - Parameter passphrase: the passphrase to try.
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the slot cannot be read.
     public func opensPassphraseSlot(_ passphrase: SecretBytes) throws -> Bool {
+        try passphraseSlotKey(passphrase) != nil
+    }
+
+    /// As ``opensPassphraseSlot(_:)``, returning the key Argon2id derived for the slot when `passphrase` opens it, for
+    /// ``Credentials/passphraseSlotKey`` (the unlock then derives nothing); nil when it does not.
+    package func passphraseSlotKey(_ passphrase: SecretBytes, derived: PassphraseSlotKey? = nil) throws -> PassphraseSlotKey? {
         let context = header.slotContext
         for record in header.slots where record.kind == PassphraseSlot.kind {
-            guard let slot = try Slot.parse(record, at: 0, context: context) else { return false }
-            return try PassphraseIdentity(passphrase: passphrase).open(slot, context: context) != nil
+            guard let slot = try Slot.parse(record, at: 0, context: context) as? PassphraseSlot else { return nil }
+            let key = try slot.key(for: passphrase, derived: derived)
+            return try slot.unwrap(kek: key.key, context: context) == nil ? nil : key
         }
-        return false
+        return nil
     }
 
     /// "2 (custodian 1a2b3c4d)" for slots (0-based).

@@ -45,6 +45,27 @@ import Testing
         #expect(r.status == 4 && shown.contains("keyvault: error: wrong passphrase three times; nothing was done"), "\(r)\n\(shown)")
     }
 
+    /// A passphrase typed at the prompt is checked against the vault, and the unlock that follows uses the key that
+    /// check derived: Argon2id runs once per command (its progress line shows each run), for a read and for a write.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func aTypedPassphraseIsHashedOnce() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let made = try CLI.run(["init", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")])
+        try #require(made.status == 0, "\(made)")
+        _ = try ws.key("sm.bin")
+        for command in [
+            "\(CLI.binary) verify \(ws.file("vault.kv"))",
+            "\(CLI.binary) seal \(ws.file("vault.kv")) --role sm --host SM01 --key \(ws.file("sm.bin"))",
+            "\(CLI.binary) verify \(ws.file("vault.kv"))",
+        ] {
+            let (r, shown) = try onTerminal(ws, command, typing: ["typo one", ws.passphrase])
+            #expect(r.status == 0 && shown.contains("wrong passphrase; try again (2 tries left)"), "\(r)\n\(shown)")
+            // One run for the typo, one for the passphrase; none again to unlock.
+            #expect(shown.components(separatedBy: "deriving the key from the passphrase (Argon2id, 256 MiB)").count - 1 == 2, "\(command)\n\(shown)")
+        }
+        #expect(try CLI.run(["list", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")]).stdout.contains("SM01"))
+    }
+
     /// Interrupted at the prompt (Ctrl-C, a kill, a hang-up), keyvault ends as the signal says and gives the terminal
     /// its echo back: a shell that does not repair it (dash, Debian's sh) would otherwise leave the operator typing
     /// blind.
