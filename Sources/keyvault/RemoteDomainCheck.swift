@@ -8,9 +8,7 @@ enum RemoteDomainCheck {
     /// qualified name ssh reached it by (`sm01.other.example` reporting `SM01`, recorded as `sm01.corp.example`).
     /// Nothing is said when ssh reached it by an address, a short name or an alias of another first label.
     static func refuseAnotherDomain(_ remote: RemoteHostIdentity, inventory: Inventory, doing: String) throws {
-        guard let reached = try? HostName(remote.location.host), reached.isFullyQualified, !remote.name.isFullyQualified,
-            reached.matches(remote.name)
-        else { return }
+        guard let reached = remote.reachedName else { return }
         // As a restore on a computer named `reached` counts entries named as the remote reports itself.
         let domains = InventoryDomains(inventory, host: reached)
         guard domains.isAnotherComputer(remote.name), let fqdn = domains.fqdn(of: remote.name) else { return }

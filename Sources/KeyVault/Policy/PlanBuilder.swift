@@ -22,7 +22,15 @@ struct PlanBuilder {
 
     init(failed: HostName, vault: Vault, vaultPath: String) throws {
         let inventory = vault.inventory
-        let recorded = inventory.host(matching: failed)
+        // An inventory written before one computer per short name was enforced may list two that a short name
+        // matches: the plan would not know which one it is for.
+        let records = inventory.hosts.filter { $0.matches(failed) }
+        guard records.count <= 1 else {
+            throw KeyVaultError(
+                .hostMismatch,
+                "the inventory lists \(NameList(records.map(\.bestName.value), separator: " and ", limit: 4)), which all match the name \(failed): name the computer by its fully qualified name")
+        }
+        let recorded = records.first
         // Entries of the name, less those the inventory gives to another computer of the same short name (sealed
         // outside the inventory): they are not this computer's backups and would hide a missing one.
         let domains = InventoryDomains(inventory, planFor: failed, recorded: recorded)
@@ -63,7 +71,7 @@ struct PlanBuilder {
         let strangers = uniqueInOrder(others.map(\.host.value))
         if let wanted = domains.wanted, !strangers.isEmpty {
             warnings.append(
-                "this plan leaves out the keys of \(NameList(strangers, limit: 4)): by the inventory, \(name) is \(wanted) and they are another computer of the same short name, whose keys a restore on \(name) never takes"
+                "this plan leaves out the keys of \(NameList(strangers, limit: 4)), another computer of the short name \(name.shortName) (the inventory's \(name) is \(wanted)): a restore that reaches \(name) by that FQDN takes \(name)'s own keys, but one that knows only the short name is refused as ambiguous while those keys are in service (keyvault retire)"
             )
         }
     }

@@ -31,8 +31,22 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     public let hostKey: String
     let client: SSHClient
 
-    /// The identity the host rule takes: the reported name, named in messages as the computer at the location.
-    public var identity: HostIdentity { HostIdentity(reported: name, subject: "the computer at \(location.connection)") }
+    /// The identity the host rule takes, named in messages as the computer at the location: the reported name; or,
+    /// when ssh reached the computer by a fully qualified name whose first label is the short name it reports (Windows
+    /// reports `SM01`), that fully qualified name. The domain is then the one whose name ssh verified the host key of
+    /// (`known_hosts`), and it only narrows the reported name: of the computers the reported short name can be (SM01
+    /// of two domains in one vault), it says which one this is. A name of another first label, an address or a short
+    /// name adds nothing.
+    public var identity: HostIdentity {
+        HostIdentity(reported: reachedName ?? name, subject: "the computer at \(location.connection)")
+    }
+
+    /// The fully qualified name ssh reached the computer by, when its first label is the short name the computer
+    /// reports (``identity``); nil otherwise.
+    public var reachedName: HostName? {
+        guard !name.isFullyQualified, let reached = try? HostName(location.host), reached.isFullyQualified, reached.matches(name) else { return nil }
+        return reached
+    }
 
     public var description: String { "\(name) (\(location.connection))" }
 

@@ -301,6 +301,18 @@ import KeyVaultTestSupport
         // Reached by an address or a short name, the reported name is all there is to go by: the rule as before.
         let byShortName = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01/C:/keyvault/SM01-sm.bin"] + pass, environment: env)
         #expect(byShortName.status == 0, "\(byShortName)")
+        // With a key of the other domain's SM01 in the vault too (sealed outside the inventory, on purpose), the short
+        // name the computer reports is both computers': reached by the inventory's FQDN, whose host key ssh verified,
+        // it is the inventory's SM01 and gets its own version 1; reached by the short name, it is refused.
+        _ = try ws.key("stranger.bin", size: 1296)
+        let stranger = try CLI.run(["seal", vault, "--role", "sm", "--host", "sm01.other.example", "--key", ws.file("stranger.bin"), "--not-in-inventory"] + pass)
+        #expect(stranger.status == 0 && stranger.stdout.hasPrefix("sealed the sm key of sm01.other.example as version 2"), "\(stranger)")
+        let byFQDN = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01.corp.example/C:/keyvault/byfqdn.bin"] + pass, environment: env)
+        #expect(byFQDN.status == 0 && byFQDN.stdout.hasPrefix("restored the sm key of SM01 (version 1,"), "\(byFQDN)")
+        #expect(try TestFiles.bytes("\(root)/C/keyvault/byfqdn.bin") == (try ws.read("sm01-export.bin")))
+        let ambiguous = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01/C:/keyvault/short.bin"] + pass, environment: env)
+        #expect(ambiguous.status == 3 && ambiguous.error.hasPrefix("refused: sm keys for SM01 and sm01.other.example all match"), "\(ambiguous)")
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/C/keyvault/short.bin"))
     }
 
     /// ssh:// locations are parsed strictly: anything else is refused with exit 2 before anything runs.

@@ -91,6 +91,24 @@ import KeyVaultTestSupport
         #expect(plan.ways.flatMap(\.steps).contains { $0.text.contains("(version 1, sealed") }, "\(plan.ways)")
     }
 
+    /// Nor is a plan made for a short name that two inventory records of two domains match: it would be the first
+    /// record's, leaving the other computer's keys out as a stranger's.
+    @Test func aPlanForAShortNameOfTwoRecordedComputersIsRefused() throws {
+        for (name, position) in [("sm01.a.example", SMPosition.primary), ("sm01.b.example", .additional)] {
+            try Vault.setHost(InventoryHost(name: try HostName(name), roles: [.sm], smPosition: position), atPath: path, credentials: credentials)
+        }
+        do {
+            let plan = try RecoveryPlan.make(for: try HostName("SM01"), vault: try Vault.open(atPath: path), vaultPath: path)
+            Issue.record("planned for \(plan.host)")
+        } catch let error as KeyVaultError {
+            #expect(
+                error.code == .hostMismatch
+                    && error.message == "the inventory lists sm01.a.example and sm01.b.example, which all match the name SM01: name the computer by its fully qualified name",
+                "\(error)")
+        }
+        #expect(try RecoveryPlan.make(for: try HostName("sm01.b.example"), vault: try Vault.open(atPath: path), vaultPath: path).host.value == "sm01.b.example")
+    }
+
     @Test func aSealUsesTheInventorysNameForTheComputer() throws {
         try Vault.setHost(
             InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
@@ -144,7 +162,7 @@ import KeyVaultTestSupport
         #expect(steps.contains("(version 1, sealed") && !steps.contains("(version 2"), "\(steps)")
         #expect(
             plan.warnings.contains(
-                "this plan leaves out the keys of sm01.other.example: by the inventory, SM01 is sm01.corp.example and they are another computer of the same short name, whose keys a restore on SM01 never takes"
+                "this plan leaves out the keys of sm01.other.example, another computer of the short name SM01 (the inventory's SM01 is sm01.corp.example): a restore that reaches SM01 by that FQDN takes SM01's own keys, but one that knows only the short name is refused as ambiguous while those keys are in service (keyvault retire)"
             ), "\(plan.warnings)")
         let theirPlan = try RecoveryPlan.make(for: try HostName("sm01.other.example"), vault: vault, vaultPath: path)
         let theirSteps = theirPlan.ways.flatMap(\.steps).map(\.text).joined(separator: "\n")
