@@ -26,9 +26,9 @@ public enum SecretInput {
     /// ``conversionNotes`` then says. One trailing newline (`\n` or `\r\n`) is dropped.
     public static func passphrase(fromFile path: String, what noun: String) throws -> SecretBytes {
         let what = path == "-" ? "\(noun) from standard input" : "\(noun) file \(path)"
-        // A missing file's name is not repeated: it may be the passphrase itself, typed where the file name belongs.
-        let missing = "\(noun) file does not exist (its name is not repeated here, in case it is the \(noun) itself typed in its place)"
-        return try passphrase(from: try read(path, maxCount: 2 * (maximumPassphraseCount + 2) + 2, what: what, missing: missing), what: what)
+        // The name of a file that cannot be opened is not repeated: it may be the passphrase itself, typed where the
+        // file name belongs.
+        return try passphrase(from: try read(path, maxCount: 2 * (maximumPassphraseCount + 2) + 2, what: what, unnamed: noun), what: what)
     }
 
     /// A passphrase from the bytes of a passphrase file read elsewhere (over SSH, say), read as
@@ -147,9 +147,9 @@ public enum SecretInput {
     }
 
     /// Reads up to `maxCount` bytes into guarded memory. With `regularOnly`, a path must name a regular file (key
-    /// and identity files); passphrase files may also be pipes (`<(command)`). `missing`, when given, is the whole
-    /// message for a path that does not exist.
-    static func read(_ path: String, maxCount: Int, what: String, regularOnly: Bool = false, missing: String? = nil) throws -> SecretBytes {
+    /// and identity files); passphrase files may also be pipes (`<(command)`). With `unnamed` (what the file holds:
+    /// "passphrase"), a path that cannot be opened is not repeated in the error: it may be that secret itself.
+    static func read(_ path: String, maxCount: Int, what: String, regularOnly: Bool = false, unnamed: String? = nil) throws -> SecretBytes {
         let fd: Int32
         var owned = false
         if path == "-" {
@@ -164,7 +164,12 @@ public enum SecretInput {
         } else {
             let st: stat
             do { (fd, st) = try Syscalls.openForInspection(path) } catch {
-                if error.code == ENOENT || (missing != nil && error.code == ENAMETOOLONG) { throw KeyVaultError(.fileConflict, missing ?? "\(what) does not exist") }
+                if let noun = unnamed {
+                    let why = "its name is not repeated here, in case it is the \(noun) itself typed in its place"
+                    if [ENOENT, ENOTDIR, ENAMETOOLONG].contains(error.code) { throw KeyVaultError(.fileConflict, "\(noun) file does not exist (\(why))") }
+                    throw KeyVaultError(.io, "cannot open the \(noun) file: \(SystemError.describe(error.code)) (\(why))")
+                }
+                if error.code == ENOENT { throw KeyVaultError(.fileConflict, "\(what) does not exist") }
                 throw KeyVaultError.io("open", path: path, errno: error.code)
             }
             owned = true

@@ -144,13 +144,24 @@ struct BadInputCLITests {
         _ = try ws.key("other.bin")
         let typed = "Correct Horse 7 Battery"
         let long = String(repeating: "Staple", count: 60)
-        for (option, secret, noun) in [("--passphrase-file", typed, "passphrase"), ("--passphrase-file", long, "passphrase"), ("--key-password-file", typed, "export password")] {
+        // Under a file, as if a folder: not a directory, which names the path too.
+        let underFile = ws.file("other.bin") + "/Staple Horse"
+        for (option, secret, noun) in [
+            ("--passphrase-file", typed, "passphrase"), ("--passphrase-file", long, "passphrase"), ("--passphrase-file", underFile, "passphrase"),
+            ("--key-password-file", typed, "export password"),
+        ] {
             var args = ["seal", ws.file("vault.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("other.bin"), option, secret]
             if option != "--passphrase-file" { args += ["--passphrase-file", ws.file("pass")] }
             let r = try CLI.run(args)
             expectOneLine(r, status: 2, error: "\(noun) file does not exist (its name is not repeated here, in case it is the \(noun) itself typed in its place)")
             #expect(!r.stderr.contains("Horse") && !r.stderr.contains("Staple"), "\(r)")
         }
+        // Any other failure to open it is said without the name too (a symbolic link to itself: too many levels).
+        try FileManager.default.createSymbolicLink(atPath: ws.file("Horse loop"), withDestinationPath: ws.file("Horse loop"))
+        let loop = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("Horse loop")])
+        #expect(loop.status == 1 && loop.error.hasPrefix("cannot open the passphrase file: ") && loop.error.hasSuffix("(its name is not repeated here, in case it is the passphrase itself typed in its place)"), "\(loop)")
+        #expect(!loop.stderr.contains("Horse"), "\(loop)")
+        try FileManager.default.removeItem(atPath: ws.file("Horse loop"))
         try expectUnchanged(ws, before, extra: ["other.bin"])
     }
 
