@@ -159,7 +159,8 @@ struct BadInputCLITests {
         // Any other failure to open it is said without the name too (a symbolic link to itself: too many levels).
         try FileManager.default.createSymbolicLink(atPath: ws.file("Horse loop"), withDestinationPath: ws.file("Horse loop"))
         let loop = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("Horse loop")])
-        #expect(loop.status == 1 && loop.error.hasPrefix("cannot open the passphrase file: ") && loop.error.hasSuffix("(its name is not repeated here, in case it is the passphrase itself typed in its place)"), "\(loop)")
+        let unnamed = "(its name is not repeated here, in case it is the passphrase itself typed in its place)"
+        #expect(loop.status == 1 && loop.error.hasPrefix("cannot open the passphrase file: ") && loop.error.hasSuffix(unnamed), "\(loop)")
         #expect(!loop.stderr.contains("Horse"), "\(loop)")
         try FileManager.default.removeItem(atPath: ws.file("Horse loop"))
         try expectUnchanged(ws, before, extra: ["other.bin"])
