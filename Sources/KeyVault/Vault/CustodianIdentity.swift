@@ -145,8 +145,8 @@ public final class CustodianIdentity: @unchecked Sendable {
 
 /// Everything offered to unlock a vault: a passphrase and any number of identities.
 public struct Credentials: Sendable {
-    /// The vault passphrase, if given.
-    public var passphrase: SecretBytes?
+    /// The vault passphrase, if given. Setting it drops ``passphraseSlotKey``, which was derived from the one before.
+    public var passphrase: SecretBytes? { didSet { passphraseSlotKey = nil } }
     /// X25519 identities and certificate private keys.
     public var identities: [CustodianIdentity]
     /// Where this user's vault-key pins are kept (``SeenVaults``): a write checks the key against the pin, and pins it
