@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -104,6 +105,37 @@ static void echo_restore_and_reraise(int sig) {
     errno = saved_errno;
 }
 
+// Ctrl-Z at a prompt: the terminal gets its echo back while the process is stopped (the shell's own settings are
+// left as a shell without line editing, dash, finds them), and echo goes off again when it is continued.
+static struct sigaction tstp_previous;
+static int tstp_handled;
+
+static void echo_restore_and_stop(int sig) {
+    (void)sig;
+    int saved_errno = errno;
+    int fd = echo_fd;
+    struct termios off;
+    int have = fd >= 0 && tcgetattr(fd, &off) == 0;
+    if (have) tcsetattr(fd, TCSANOW, &echo_saved);
+    // Stops as SIGTSTP's default action would: raised at that action and unblocked, it is delivered here.
+    struct sigaction dfl, mine;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &mine);
+    raise(SIGTSTP);
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTSTP);
+    pthread_sigmask(SIG_UNBLOCK, &set, &old);
+    // Continued (fg, bg or SIGCONT): the handler back, and echo off again for the rest of the prompt. From a
+    // background process group, tcsetattr stops the process (SIGTTOU) until it is in the foreground again.
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sigaction(SIGTSTP, &mine, NULL);
+    if (have && echo_fd == fd) tcsetattr(fd, TCSANOW, &off);
+    errno = saved_errno;
+}
+
 int kv_set_terminal_echo(int fd, int on) {
     struct termios t;
     if (tcgetattr(fd, &t) != 0) return -1;
@@ -123,6 +155,16 @@ int kv_set_terminal_echo(int fd, int on) {
                 echo_handled[i] = sigaction(echo_signals[i], &handler, NULL) == 0;
             }
         }
+        // The read at the prompt goes on after a stop (SA_RESTART).
+        struct sigaction stop;
+        memset(&stop, 0, sizeof stop);
+        stop.sa_handler = echo_restore_and_stop;
+        stop.sa_flags = SA_RESTART;
+        sigemptyset(&stop.sa_mask);
+        tstp_handled = 0;
+        if (sigaction(SIGTSTP, NULL, &tstp_previous) == 0 && tstp_previous.sa_handler == SIG_DFL && !(tstp_previous.sa_flags & SA_SIGINFO)) {
+            tstp_handled = sigaction(SIGTSTP, &stop, NULL) == 0;
+        }
     }
     if (on) t.c_lflag |= ECHO; else t.c_lflag &= ~(tcflag_t)ECHO;
     int rc = tcsetattr(fd, TCSADRAIN, &t);  // keeps what was typed ahead
@@ -133,6 +175,8 @@ int kv_set_terminal_echo(int fd, int on) {
             if (echo_handled[i]) sigaction(echo_signals[i], &echo_previous[i], NULL);
             echo_handled[i] = 0;
         }
+        if (tstp_handled) sigaction(SIGTSTP, &tstp_previous, NULL);
+        tstp_handled = 0;
     }
     if (rc != 0) return -1;
     return was;

@@ -94,6 +94,39 @@ import Testing
         #expect(settings.contains("echo") && !settings.contains("-echo"), "echo is back on:\n\(shown)")
     }
 
+    /// Stopped at the prompt (Ctrl-Z), keyvault gives the terminal its echo back while it waits, and takes the
+    /// passphrase once it is continued in the foreground (`fg`).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from util-linux gives the prompt a terminal"))
+    func aStopAtThePromptGivesTheTerminalItsEchoBackUntilContinued() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        // A shell with job control (set -m): verify runs as its foreground job in a process group of its own (one
+        // the kernel lets a stop signal stop); a background helper stops it at the prompt; the shell shows its
+        // settings, then continues it with fg; the passphrase is typed after that.
+        let inner = [
+            "set -m",
+            "( i=0; until grep -q 'Vault passphrase:' \"$3\" 2>/dev/null && [ -s \"$4\" ]; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done",
+            "  kill -TSTP \"$(cat \"$4\")\" ) &",
+            "env --default-signal=TSTP,INT,QUIT,TERM,HUP sh -c 'echo $$ > \"$0\"; exec \"$@\"' \"$4\" \"$1\" verify \"$2\"",
+            "echo \"stopped=$?\"",
+            "stty -a",
+            "fg",
+            "echo \"status=$?\"",
+        ].joined(separator: "\n")
+        try ws.write(Array(inner.utf8), to: "inner.sh")
+        let command = ["/bin/sh", ws.file("inner.sh"), CLI.binary, ws.file("vault.kv"), ws.file("typescript"), ws.file("pid")].map { "'\($0)'" }
+            .joined(separator: " ")
+        let r = try CLI.execute([
+            "/bin/sh", "-c", "(sleep 6; printf '%s\\r' \"$2\"; sleep 4) | /usr/bin/script -q -e -f -c \"$0\" \"$1\"", command, ws.file("typescript"), ws.passphrase,
+        ])
+        let shown = String(decoding: try ws.read("typescript"), as: UTF8.self)
+        #expect(r.status == 0 && shown.contains("stopped=148") && shown.contains("status=0") && shown.contains("entries intact"), "\(r)\n\(shown)")
+        let whileStopped = shown.components(separatedBy: "stopped=148").last?.components(separatedBy: "status=").first ?? ""
+        let settings = whileStopped.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == ";" })
+        #expect(settings.contains("echo") && !settings.contains("-echo"), "echo is on while stopped:\n\(shown)")
+        #expect(!shown.contains(ws.passphrase), "the passphrase typed after fg is not echoed:\n\(shown)")
+    }
+
     /// `text` as Windows PowerShell writes it: a byte-order mark, UTF-16 (little-endian unless `bigEndian`), CR LF.
     func utf16(_ text: String, bigEndian: Bool = false) -> [UInt8] {
         var out: [UInt8] = bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]
