@@ -65,10 +65,12 @@ public enum RestoreRule {
         in entries: RestoreCandidates, role: Role, version: UInt32?, host: HostIdentity, domains: InventoryDomains?
     ) throws -> Int {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
-        func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && RestoreCandidates.equal(entries.role(i), wantedRole) }
+        func isOfRole(_ i: Int) -> Bool { RestoreCandidates.equal(entries.role(i), wantedRole) }
+        func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && isOfRole(i) }
         // By the inventory, another computer than this one (only names that match this one's are asked).
         func isAnotherComputer(_ i: Int) -> Bool { domains?.isAnotherComputer(entries.host(i)) ?? false }
-        func isMine(_ i: Int) -> Bool { isRole(i) && HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i) }
+        func isThisComputers(_ i: Int) -> Bool { HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i) }
+        func isMine(_ i: Int) -> Bool { isRole(i) && isThisComputers(i) }
         // The first entry whose name matches this computer's but which the inventory gives to another computer.
         var otherComputer: Int?
         // Without an FQDN for this computer: the FQDN the inventory gives the matching entries, while they agree.
@@ -131,10 +133,7 @@ public enum RestoreRule {
             guard let asked else {
                 let first = String(decoding: entries.host(agreeing[0]), as: UTF8.self)
                 // A retired version is there, but out of restores: say so rather than that it does not exist.
-                let isRetired = entries.retired.contains { i in
-                    RestoreCandidates.equal(entries.role(i), wantedRole) && HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i)
-                        && entries.version(i) == version
-                }
+                let isRetired = entries.retired.contains { i in isOfRole(i) && isThisComputers(i) && entries.version(i) == version }
                 if isRetired {
                     throw KeyVaultError(
                         .noSuchEntry,
