@@ -67,8 +67,31 @@ public enum RestoreRule {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
         func isOfRole(_ i: Int) -> Bool { RestoreCandidates.equal(entries.role(i), wantedRole) }
         func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && isOfRole(i) }
-        // By the inventory, another computer than this one (only names that match this one's are asked).
-        func isAnotherComputer(_ i: Int) -> Bool { domains?.isAnotherComputer(entries.host(i)) ?? false }
+        // Without the inventory's word on a short name, the vault's own series speaks: a role's entries named SM01 and
+        // sm01.corp.example are one series (a seal numbers them so), so when this computer is fully qualified and
+        // the role's fully qualified names of its short name are all of another domain, its short-named entries are
+        // that computer's, not this one's.
+        // Worked out once, when a short-named entry first asks (a pass over the role's entries).
+        var seriesSays: Bool?
+        func shortNamedAreAnothers() -> Bool {
+            if let seriesSays { return seriesSays }
+            let wantedShort = Array(host.name.shortName.utf8)
+            var own = false, other = false
+            for i in 0..<entries.count where isOfRole(i) {
+                let name = entries.host(i)
+                guard name.contains(UInt8(ascii: ".")), HostName.matches(name, wantedShort) else { continue }
+                if HostName.matches(name, wantedHost) { own = true } else { other = true }
+            }
+            seriesSays = other && !own
+            return other && !own
+        }
+        // By the inventory (or, where it does not say, by the series above), another computer than this one (only
+        // names that match this one's are asked).
+        func isAnotherComputer(_ i: Int) -> Bool {
+            let name = entries.host(i)
+            if let domains, domains.fqdn(of: name) != nil { return domains.isAnotherComputer(name) }
+            return host.name.isFullyQualified && !name.contains(UInt8(ascii: ".")) && shortNamedAreAnothers()
+        }
         func isThisComputers(_ i: Int) -> Bool { HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i) }
         func isMine(_ i: Int) -> Bool { isRole(i) && isThisComputers(i) }
         // The first entry whose name matches this computer's but which the inventory gives to another computer.

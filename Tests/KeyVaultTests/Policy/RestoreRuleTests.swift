@@ -40,6 +40,31 @@ struct RestoreRuleTests {
         #expect(code { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("SM01"), inventory: inventory) } == .hostMismatch)
     }
 
+    /// Without an inventory, the vault's own series tells which computer a short name is: SM01 and
+    /// sm01.corp.example are one series, so SM01's version 1 is corp's SM01's and never restores on
+    /// sm01.other.example; a computer of that domain with keys of its own keeps every version of its name.
+    @Test func theSeriesTellsWhichComputerAShortNameIs() throws {
+        var entries = [try entry(0, .sm, "SM01", 1), try entry(1, .sm, "sm01.corp.example", 2), try entry(2, .dw, "DW01", 1)]
+        #expect(code { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example")) } == .hostMismatch)
+        #expect(code { try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("sm01.other.example")) } == .hostMismatch)
+        do {
+            _ = try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example"))
+        } catch let e as KeyVaultError {
+            #expect(
+                e.message
+                    == "refused: the sm key in this vault belongs to SM01, sm01.corp.example, but this computer is sm01.other.example; a key restores only onto a computer with the name it was exported from",
+                "\(e.message)")
+        }
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.corp.example")).index == 1)
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("SM01.Corp.Example")).index == 0)
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("SM01")).index == 1)
+        // The other DW01 is untouched by SM01's series: a short name with no fully qualified sibling restores as ever.
+        #expect(try RestoreRule.select(from: entries, role: .dw, version: nil, host: on("dw01.other.example")).index == 2)
+        // With a key of its own, sm01.other.example gets it.
+        entries.append(try entry(3, .sm, "sm01.other.example", 3))
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example")).index == 3)
+    }
+
     @Test func otherHostsAndRolesAreRefused() throws {
         let entries = [try entry(0, .sm, "SM01", 1), try entry(1, .dw, "DW01", 1)]
         #expect(code { try RestoreRule.select(from: entries, role: .dw, version: nil, host: on("SM01")) } == .hostMismatch)
@@ -149,7 +174,12 @@ struct RestoreRuleTests {
             let holds = others.isEmpty ? "it holds no keys" : "it holds: \(others.joined(separator: ", "))"
             throw KeyVaultError(.noSuchEntry, "no \(role) key in this vault (\(holds))")
         }
-        let mine = ofRole.filter { $0.host.matches(host.name) }
+        // The series: with a fully qualified host, short-named entries are another domain's computer's when the role's
+        // fully qualified names of the host's short name are all of other domains.
+        let short = try HostName(host.name.shortName)
+        let qualified = ofRole.filter { $0.host.isFullyQualified && $0.host.matches(short) }
+        let seriesIsAnothers = host.name.isFullyQualified && !qualified.isEmpty && !qualified.contains { $0.host.matches(host.name) }
+        let mine = ofRole.filter { $0.host.matches(host.name) && !(seriesIsAnothers && !$0.host.isFullyQualified) }
         guard !mine.isEmpty else {
             throw KeyVaultError(
                 .hostMismatch,
