@@ -65,7 +65,7 @@ struct HistoryChoices {
         }
         guard acceptRollback else {
             throw CLIError(
-                message: "refused: \(what); if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)",
+                message: "refused: \(what); if this file is the vault to keep, run again with --accept-rollback (it is recorded in the vault's log)",
                 exitCode: ExitCodes.code(for: .damaged))
         }
         Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
@@ -91,15 +91,21 @@ enum History {
 
     static func describe(_ vault: Vault, _ seen: SeenVaults.Sighting, readPastDamage: Bool = false) -> String {
         let now = vault.progress
+        // Seen at another path: a copy of this vault written there (a scratch copy repaired or drilled at 3 a.m.)
+        // holds the later history, which this user's record cannot tell from a roll-back of this file.
+        let elsewhere = seen.path != "?" && seen.path != Paths.absolute(Output.displayed(vault.path)) ? seen.path : nil
+        let at = elsewhere.map { " at \($0)" } ?? ""
         let how =
             now.records < seen.progress.records
-            ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)"
-            : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)"
+            ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)\(at)"
+            : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)\(at)"
         // A read past damage (restore --salvage) lacks whatever the damage took, audit records included.
         let why =
             readPastDamage
             ? "its newest records were lost with the damage --salvage read past, or an older copy was put in its place"
-            : "an older copy was put in its place, or its newest records were cut"
+            : elsewhere != nil
+                ? "a copy of it at that path was written since (a scratch copy, say), or an older copy was put in its place here"
+                : "an older copy was put in its place, or its newest records were cut"
         return "the vault is older than the copy this user last saw (\(how)): \(why)"
     }
 

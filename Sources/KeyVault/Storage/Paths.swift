@@ -1,6 +1,6 @@
 // Splitting paths into directory and file name without Foundation.
 
-enum Paths {
+package enum Paths {
     /// The directory part of `path` ("." when there is none).
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
@@ -15,7 +15,7 @@ enum Paths {
     }
 
     /// `path` made absolute against the current directory (not resolving links); a database location as it is.
-    static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") || DatabaseLocation.isDatabaseLocation(path) { return path }
         return "\(Syscalls.currentDirectory ?? ".")/\(path)"
     }

@@ -37,7 +37,7 @@ import Testing
         #expect(
             refused.error.hasPrefix("refused: the vault is older than the copy this user last saw (it has 1 audit record, but this user saw it with 2 on 20")
                 && refused.error.hasSuffix(
-                    "Z): an older copy was put in its place, or its newest records were cut; if that copy was put back on purpose, run again with --accept-rollback (it is recorded in the vault's log)"
+                    "Z): an older copy was put in its place, or its newest records were cut; if this file is the vault to keep, run again with --accept-rollback (it is recorded in the vault's log)"
                 ), "\(refused)")
         #expect(try ws.read("vault.kv") == withAlice, "nothing was written: the removed custodian gets no new key")
         for args in [["drill", vault] + pass, ["inventory", "group", vault, "--name", "MG1"] + pass, ["promote", vault, "--host", "SM01"] + pass] {
@@ -59,6 +59,29 @@ import Testing
         #expect(actions.suffix(2) == ["accept-rollback", "seal"], "\(actions)")
         // From now on this copy is the one remembered: no more warnings.
         #expect(try run(["list", vault]).stderr.isEmpty)
+    }
+
+    /// A scratch copy written at another path holds the later history: the refusal names that path and says how to
+    /// go on from the real file, and nothing is written until the operator says so.
+    @Test func aCopyWrittenElsewhereIsNamedInTheRefusal() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        try #require(try seal("sm", "SM01", "sm01.bin").status == 0)
+        let scratch = ws.file("scratch.kv")
+        try FileManager.default.copyItem(atPath: vault, toPath: scratch)
+        let drilled = try run(["drill", scratch] + pass)
+        try #require(drilled.status == 0, "\(drilled)")
+        let before = try ws.read("vault.kv")
+        let refused = try seal("dw", "DW01", "dw01.bin")
+        #expect(refused.status == 5, "\(refused)")
+        #expect(
+            refused.error.contains("(it has 1 audit record, but this user saw it with 2 on 20")
+                && refused.error.hasSuffix(
+                    "Z at \(scratch)): a copy of it at that path was written since (a scratch copy, say), or an older copy was put in its place here; if this file is the vault to keep, run again with --accept-rollback (it is recorded in the vault's log)"
+                ),
+            "\(refused)")
+        #expect(try ws.read("vault.kv") == before)
+        #expect(try seal("dw", "DW01", "dw01.bin", ["--accept-rollback"]).status == 0)
     }
 
     @Test(.enabled(if: CLI.isRoot || CLI.inCI, "restores need this machine's host name recorded; runs as root in CI"))
