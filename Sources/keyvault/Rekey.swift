@@ -27,5 +27,15 @@ struct Rekey: ParsableCommand {
         Output.line(
             "re-keyed \(vault): new vault key for \(after.custodianCount) custodian\(after.custodianCount == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed; \(thresholdWords(after.threshold))"
         )
+        // The new key is endorsed by the custodians given here only: say who must endorse it again.
+        if let written = try? Vault.open(atPath: vault) {
+            let unendorsed = written.custodians.filter { $0.isEndorsed == false }
+            if !unendorsed.isEmpty {
+                let names = unendorsed.map { "slot \($0.slotNumber) (custodian \($0.id))" }.joined(separator: ", ")
+                Output.note(
+                    "note: the new key is not endorsed by \(names), whose identity was not given: on a machine that has not seen this vault, nothing but the passphrase or those endorsements vouches for it; endorse it with 'keyvault upgrade \(vault) --endorse' and identities including theirs"
+                )
+            }
+        }
     }
 }

@@ -153,8 +153,10 @@ extension UnlockedVault {
             )
         }
         let slots = openedSlots.map { String($0 + 1) }.joined(separator: ", ")
+        // Not "never": a re-key makes a new key, which only the custodians given to it endorse again.
+        let one = openedSlots.count == 1
         return .unvouched(
-            "nothing vouches for this vault's key: slot \(slots) was never endorsed by its custodian, and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same"
+            "nothing vouches for this vault's key: slot\(one ? "" : "s") \(slots) \(one ? "is" : "are") not endorsed by \(one ? "its custodian" : "their custodians") (a re-key's new key is endorsed only by the custodians given to it), and this user has not seen this vault before; a vault whose key was replaced by someone who can write the file looks the same"
         )
     }
 

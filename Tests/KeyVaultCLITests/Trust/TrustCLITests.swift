@@ -84,6 +84,9 @@ import KeyVaultTestSupport
         let pinned = try ws.read("state-alice/keyvault/seen/\(pinFile)")
         var r = try CLI.run(["rekey", ws.file("v.kv"), "--identity", ws.file("bob.id")], environment: bob)
         #expect(r.status == 0, "\(r)")
+        // Bob's re-key endorses the new key for Bob only, and says who must endorse it again.
+        #expect(r.stderr.contains("note: the new key is not endorsed by slot 1 (custodian ") && r.stderr.contains("), whose identity was not given:"), "\(r)")
+        #expect(!r.stderr.contains("slot 2 (custodian"), "\(r)")
         // Alice pinned the old key; the re-key's transition, signed by it, leads to the new one.
         r = try CLI.run(["seal", ws.file("v.kv"), "--role", "dw", "--host", "DW01", "--key", ws.file("dw.bin"), "--identity", ws.file("alice.id")], environment: alice)
         #expect(r.status == 0, "\(r)")
