@@ -25,11 +25,15 @@ extension Vault {
         var checkKeys: SmallMap<CheckKey> = [:]
         let needed = header.threshold.map(Int.init) ?? 1
         let offered = credentials.slotIdentities
+        // Which of `offered` opened a slot: after a failed unlock (every slot tried with each), the others are none
+        // of this vault's custodians.
+        var openedBy: Set<Int> = []
         for (index, record) in header.slots.enumerated() where payloads.count < needed {
             guard let slot = try Slot.parse(record, at: 0, context: context) else { continue }
             var payload: SecretBytes?
-            for identity in offered {
+            for (which, identity) in offered.enumerated() {
                 guard let opening = try identity.open(slot, context: context) else { continue }
+                openedBy.insert(which)
                 payload = opening.payload
                 endorsers[index] = opening.endorser
                 if opening.vouchesForKey { passphraseOpened = true }
@@ -68,7 +72,16 @@ extension Vault {
         if !isChecksumValid {
             throw KeyVaultError.damaged("vault damaged: its header fails its checksum, so the credentials cannot be checked; run 'keyvault verify'")
         }
-        throw unlockFailure(credentials, opened: payloads.count)
+        // A credential is tried on a slot only until one opens it: one given twice (or a second file of the same
+        // custodian) is tried again on the slots opened, so that it is not called no custodian's.
+        for which in offered.indices where !openedBy.contains(which) {
+            for index in opened {
+                guard let slot = try Slot.parse(header.slots[index], at: 0, context: context), try offered[which].open(slot, context: context) != nil else { continue }
+                openedBy.insert(which)
+                break
+            }
+        }
+        throw unlockFailure(credentials, opened: payloads.count, openedBy: openedBy)
     }
 
     /// Whether `passphrase` opens the vault's passphrase slot (one Argon2id computation); false when it does not or
@@ -110,7 +123,7 @@ extension Vault {
         }
     }
 
-    private func unlockFailure(_ credentials: Credentials, opened: Int) -> KeyVaultError {
+    private func unlockFailure(_ credentials: Credentials, opened: Int, openedBy: Set<Int>) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
         // Slots of kinds this version does not know are skipped; when too few are left, no credential can help.
         let known = Slot.knownKinds
@@ -126,8 +139,14 @@ extension Vault {
             )
         }
         if let k = header.threshold {
+            // What was given but opened no slot: named, so that a file that is no custodian's is not counted as one.
+            let names = (credentials.passphrase == nil ? [] : ["the passphrase"]) + credentials.identities.map(\.source)
+            let idle = names.indices.filter { !openedBy.contains($0) }.map { names[$0] }
+            let noCustodian =
+                idle.isEmpty
+                ? "" : "; \(NameList(idle, separator: " and ", limit: 4)) \(idle.count == 1 ? "opens" : "open") none of its slots (not \(idle.count == 1 ? "a custodian" : "custodians") of this vault)"
             return KeyVaultError(
-                .unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))",
+                .unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))\(noCustodian)",
                 remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)), context: KeyVaultError.Context(given: opened, needed: Int(k)))
         }
         if credentials.isEmpty {

@@ -92,7 +92,19 @@ struct CustodianCLITests {
             let r = try CLI.run(["verify", ws.file("v.kv")] + subset.flatMap { $0 })
             #expect(r.status == 4, "subset \(subset): \(r)")
             #expect(r.error.hasPrefix("unlock failed: \(k - 1) of the \(k) custodians this vault needs were given (threshold \(k) of \(n))"), "\(r)")
+            #expect(!r.error.contains("opens none of its slots"), "every credential given is a custodian's: \(r)")
         }
+        // An identity that is no custodian's, given with one that is (and a copy of that one's file), is named as
+        // such rather than counted; the copy of a custodian's file is not called a stranger.
+        let stranger = try keygen(ws, "stranger.id")
+        #expect(stranger.hasPrefix("kvr1"))
+        try FileManager.default.copyItem(atPath: ws.file("rsa.key"), toPath: ws.file("rsa-copy.key"))
+        let r = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("rsa.key"), "--identity", ws.file("rsa-copy.key"), "--identity", ws.file("stranger.id")])
+        #expect(
+            r.status == 4
+                && r.error
+                    == "unlock failed: 1 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); \(ws.file("stranger.id")) opens none of its slots (not a custodian of this vault); add more with --identity FILE or --passphrase-file FILE",
+            "\(r)")
     }
 
     @Test func theWrongIdentityGivesExit4() throws {
