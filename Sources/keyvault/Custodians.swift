@@ -177,11 +177,13 @@ struct CustodianRemove: ParsableCommand {
 func thresholdWords(_ k: Int?) -> String { k.map { "any \($0) custodians together unlock it" } ?? "any one custodian unlocks it" }
 
 extension CheckInStatus {
-    /// "2026-12-01 (3 days ago)", "pending, …", "never", or "-" without a commitment.
+    /// "2026-12-01 (3 days ago)", "pending, …", "none; slot made 2026-12-01 (3 days ago)" (the slot's making, by
+    /// `init`, `custodian add` or a re-key, is what a drill counts from then), or "-" without a commitment.
     func summary(now: Timestamp) -> String {
-        guard baseline != nil else { return "-" }
-        guard let last = lastCheckIn else { return "never" }
+        guard let baseline else { return "-" }
         let days = daysSinceLastProof(from: now) ?? 0
-        return "\(last.iso8601.prefix(10)) (\(days == 0 ? "today" : "\(days) day\(days == 1 ? "" : "s") ago")\(isPending ? ", pending" : ""))"
+        let ago = days == 0 ? "today" : "\(days) day\(days == 1 ? "" : "s") ago"
+        guard let last = lastCheckIn else { return "none; slot made \(baseline.iso8601.prefix(10)) (\(ago))" }
+        return "\(last.iso8601.prefix(10)) (\(ago)\(isPending ? ", pending" : ""))"
     }
 }
