@@ -96,7 +96,9 @@ struct Init: ParsableCommand {
             let unendorsed = created.custodians.filter { $0.kind != .passphrase }.count - endorsers.count
             Output.line(
                 "vault key fingerprint: \(fingerprint)"
-                    + (unendorsed > 0 ? " (give it to the custodians: each checks it on first use, then vouches once with 'keyvault upgrade VAULT --identity FILE --endorse')" : ""))
+                    + (unendorsed > 0
+                        ? " (give it to the custodians: each checks it on first use, then vouches once with 'keyvault upgrade VAULT --identity FILE --endorse'\(created.threshold.map { $0 > 1 ? ", among the \($0) credentials that unlock it" : "" } ?? ""))"
+                        : ""))
         }
     }
 }

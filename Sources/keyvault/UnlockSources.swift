@@ -62,7 +62,10 @@ struct UnlockSources {
             }
         }
         if passphrase == nil && loaded.isEmpty && prompt && !hasPassphraseCustodian {
-            throw CLIError.usage("this vault is unlocked by custodian identities: give --identity FILE\(vault.threshold.map { " (\($0) of them)" } ?? "") or set KEYVAULT_IDENTITY_FILE")
+            // KEYVAULT_IDENTITY_FILE names one file: enough only where one custodian unlocks.
+            let needed = vault.threshold ?? 1
+            throw CLIError.usage(
+                "this vault is unlocked by custodian identities: give --identity FILE\(needed > 1 ? " (\(needed) of them, each with its own --identity)" : " or set KEYVAULT_IDENTITY_FILE")")
         }
         var credentials = Credentials(passphrase: passphrase, identities: loaded)
         credentials.passphraseSlotKey = slotKey

@@ -27,6 +27,19 @@ struct CheckInCLITests {
         return v
     }
 
+    /// What init and a command given no identity say of a 2-of-3 vault can be done as said: two identities, each its
+    /// own --identity (KEYVAULT_IDENTITY_FILE names one file, not enough here).
+    @Test func theAdviceForAThresholdVaultAsksForEnoughIdentities() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let recipients = try ["a", "b", "c"].map { name in
+            try CLI.run(["keygen", "--out", ws.file("\(name).id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let made = try CLI.run(["init", ws.file("v.kv"), "--threshold", "2"] + recipients.flatMap { ["--recipient", $0] })
+        #expect(made.status == 0 && made.stdout.contains("--identity FILE --endorse', among the 2 credentials that unlock it)"), "\(made)")
+        let none = try CLI.run(["log", ws.file("v.kv")])
+        #expect(none.status == 2 && none.error == "this vault is unlocked by custodian identities: give --identity FILE (2 of them, each with its own --identity)", "\(none)")
+    }
+
     func listJSON(_ v: Vault) throws -> [[String: Any]] {
         let r = try CLI.run(["custodian", "list", v.path, "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
