@@ -28,7 +28,7 @@ struct Compact: ParsableCommand {
         }
         History.rememberWritten(path: vault)
         Output.line(
-            "\(vault): compacted \(done.commitsBefore) commits into one, \(Self.size(done.bytesBefore)) -> \(Self.size(done.bytesAfter)); every entry verified")
+            "\(vault): compacted \(done.commitsBefore) commit\(done.commitsBefore == 1 ? "" : "s") into one, \(Self.size(done.bytesBefore)) -> \(Self.size(done.bytesAfter)); every entry verified")
     }
 
     /// A byte count for a person: bytes, KiB or MiB.

@@ -109,8 +109,10 @@ struct Drill: ParsableCommand {
             for note in checkIns.notes { Output.line("NOTE     \(note)") }
             let bad = report.entries.filter { $0.problem != nil }.count
             let custodianProblems = expiring.count + checkIns.problems.count
+            // With --strict a coverage gap fails the drill: the summary does not then call it healthy.
+            let failedGaps = strict ? gaps.count : 0
             Output.line(
-                "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? "healthy" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")\(custodianProblems == 0 ? "" : "; \(custodianProblems) custodian problem\(custodianProblems == 1 ? "" : "s")")"
+                "drill \(report.time.iso8601): \(report.entries.count - bad) of \(report.entries.count) entries open; \(report.isHealthy ? (failedGaps == 0 ? "healthy" : "entries healthy") : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")")\(custodianProblems == 0 ? "" : "; \(custodianProblems) custodian problem\(custodianProblems == 1 ? "" : "s")")\(failedGaps == 0 ? "" : "; \(failedGaps) coverage gap\(failedGaps == 1 ? "" : "s") (--strict)")"
             )
         }
         if let why = report.recordError { Output.note("warning: the drill's result could not be recorded in the vault: \(why)") }

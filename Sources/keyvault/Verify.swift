@@ -78,7 +78,7 @@ struct Verify: ParsableCommand {
                 return r.problem == nil ? "ok       \(r.entry.displayName)" : "DAMAGED  \(r.entry.displayName): \(r.problem!)"
             }
             if let logProblem = report.auditLogProblem { Output.line("DAMAGED  \(logProblem)") }
-            for problem in repaired { Output.line("REPAIRED \(problem)") }
+            for problem in repaired { Output.line("REPAIRED \(problem): rewritten from what is intact") }
             for problem in storage { Output.line("DAMAGED  \(problem.description); \(problem.remedy)") }
             let bad = report.entries.filter { $0.problem != nil }.count
             if let finding {

@@ -41,7 +41,8 @@ public struct SealRequest: Sendable {
             throw KeyVaultError.invalidArgument("the export password is too short: the Encryption Key Backup or Restore Wizard's passwords have at least 8 characters")
         }
         if let keyPassword, keyPassword.count > FormatV1.maxKeyPasswordBytes {
-            throw KeyVaultError.invalidArgument("the export password is too long: keyvault escrows at most \(FormatV1.maxKeyPasswordBytes) bytes")
+            throw KeyVaultError.invalidArgument(
+                "the export password is \(keyPassword.count) bytes, more than the \(FormatV1.maxKeyPasswordBytes) keyvault escrows: is its file the password file, not the key file?")
         }
         if keyCount == 0 { throw KeyVaultError.invalidArgument("the key file is empty; export the key again with the Encryption Key Backup or Restore Wizard") }
         if keyCount > Int(FormatV1.maxKeySize) {

@@ -166,6 +166,18 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before, extra: ["other.bin"])
     }
 
+    /// A key file given as the export password file is too long for a password, and the error asks about the file.
+    @Test func aKeyFileGivenAsThePasswordFileIsQuestioned() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        try ws.write([UInt8](repeating: UInt8(ascii: "A"), count: 1300), to: "looks-like-a-key.bin")
+        _ = try ws.key("dw.bin")
+        let r = try ws.seal(role: "dw", host: "DW01", key: "dw.bin", extra: ["--key-password-file", ws.file("looks-like-a-key.bin")])
+        expectOneLine(
+            r, status: 2,
+            error: "the export password is 1300 bytes, more than the 1024 keyvault escrows: is its file the password file, not the key file?")
+        try expectUnchanged(ws, before, extra: ["looks-like-a-key.bin", "dw.bin"])
+    }
+
     @Test func badKeyFilesAreRefused() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         expectOneLine(try ws.seal(role: "dw", host: "DW01", key: "missing.bin"), status: 2, error: "key file \(ws.file("missing.bin")) does not exist")
