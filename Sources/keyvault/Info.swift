@@ -20,6 +20,7 @@ struct Info: ParsableCommand {
                 JSON.object([
                     ("vault", .string(vault)), ("formatVersion", .int(v.formatVersion)), ("id", .string(v.id)),
                     ("created", .string(v.createdAt.iso8601)), ("entries", .int(v.entryCount)),
+                    ("threshold", v.threshold.map { .int($0) } ?? .null),
                     (
                         "recoveryData",
                         .object([
@@ -66,6 +67,7 @@ struct Info: ParsableCommand {
         for (i, s) in v.slots.enumerated() {
             Output.line("slot \(i + 1):    \(s.kind)\(s.kdf.map { " (\($0))" } ?? "")")
         }
+        if let k = v.threshold { Output.line("unlock:    any \(k) of the \(v.slots.count) slots' custodians together") }
         // A plain version-1 vault prints as it always did.
         if v.hasExtensions {
             let inv = v.inventory

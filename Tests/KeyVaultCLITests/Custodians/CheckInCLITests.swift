@@ -38,6 +38,10 @@ struct CheckInCLITests {
         #expect(made.status == 0 && made.stdout.contains("--identity FILE --endorse', among the 2 credentials that unlock it)"), "\(made)")
         let none = try CLI.run(["log", ws.file("v.kv")])
         #expect(none.status == 2 && none.error == "this vault is unlocked by custodian identities: give --identity FILE (2 of them, each with its own --identity)", "\(none)")
+        // info says it too, without any secret.
+        #expect(try CLI.run(["info", ws.file("v.kv")]).stdout.contains("\nunlock:    any 2 of the 3 slots' custodians together\n"))
+        let json = try JSONSerialization.jsonObject(with: Data(try CLI.run(["info", ws.file("v.kv"), "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(json?["threshold"] as? Int == 2, "\(String(describing: json))")
     }
 
     func listJSON(_ v: Vault) throws -> [[String: Any]] {
