@@ -123,7 +123,9 @@ struct SealJob {
         request.allowOutsideInventory = notInInventory
         let result: SealResult
         do { result = try opened.seal(bytes, request, credentials: credentials) } catch let error as KeyVaultError where error.code == .notInInventory {
-            throw CLIError(message: "\(error.message) (--not-in-inventory)", exitCode: ExitCodes.code(for: .refused))
+            // Over SSH the name is the computer's own answer: say so, as a wrong role may be a wrong computer.
+            let reported = remote.map { "; the computer at \($0.location.connection) reports its name as \($0.name)" } ?? ""
+            throw CLIError(message: "\(error.message) (--not-in-inventory)\(reported)", exitCode: ExitCodes.code(for: .refused))
         }
         History.rememberWritten(path: vault)
         let entry = result.entry

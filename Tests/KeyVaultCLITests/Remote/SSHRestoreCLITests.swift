@@ -288,6 +288,11 @@ import KeyVaultTestSupport
         // The inventory's own SM01, reached by its FQDN: pulled and restored as before.
         let sealed = try CLI.run(["seal", vault, "--role", "sm", "--from", "ssh://admin@sm01.corp.example/C:/exports/SM01.bin"] + pass, environment: env)
         #expect(sealed.status == 0 && sealed.stdout.hasPrefix("sealed the sm key of SM01 as version 1"), "\(sealed)")
+        // A role the inventory does not give the computer: the refusal says what the computer reported.
+        let wrongRole = try CLI.run(["seal", vault, "--role", "dw", "--from", "ssh://admin@sm01.corp.example/C:/exports/SM01.bin"] + pass, environment: env)
+        #expect(
+            wrongRole.status == 3 && wrongRole.error.hasPrefix("refused: the inventory lists SM01 as sm, not dw;")
+                && wrongRole.error.hasSuffix("(--not-in-inventory); the computer at ssh://admin@sm01.corp.example reports its name as SM01"), "\(wrongRole)")
         let before = try ws.read("vault.kv")
         let refused = { (doing: String) in
             "refused: the computer at ssh://admin@sm01.other.example reports its name as SM01, which the inventory records as sm01.corp.example: ssh reached another computer of that short name, or the inventory's name is wrong; nothing was \(doing)"
