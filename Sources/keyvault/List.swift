@@ -92,5 +92,10 @@ struct List: ParsableCommand {
                 status(e).map { $0 == "former-primary" ? "former primary" : $0 } ?? "-", e.visibleLabel,
             ]
         }
+        // Why each listed entry was retired, which the STATUS column only names.
+        for e in entries where retired.contains(e.index) {
+            guard let r = opened.retirement(of: e) else { continue }
+            Output.line("retired: the \(e.displayName), \(r.time.iso8601) by \(r.user): \(FreeText.visible(r.reason))")
+        }
     }
 }

@@ -173,7 +173,7 @@ enum ItemList {
 /// Text in extension items: UTF-8 without control characters, of bounded length.
 /// Free text a writer may store: readers accept what older versions wrote, writers refuse characters that make text
 /// display differently from what it holds.
-enum FreeText {
+package enum FreeText {
     /// Whether `scalar` is invisible or reorders text: a format character (bidirectional overrides and isolates,
     /// zero-width characters, the byte-order mark), a line or paragraph separator, a default-ignorable code point
     /// (fillers, variation selectors, the combining grapheme joiner), blank lookalikes (U+2800), or white space other
@@ -195,7 +195,7 @@ enum FreeText {
     }
 
     /// `text` with control and invisible characters shown as `\u{…}`, for printing what a vault holds as it is.
-    static func visible(_ text: String) -> String {
+    package static func visible(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         var out = ""
         for scalar in text.unicodeScalars {

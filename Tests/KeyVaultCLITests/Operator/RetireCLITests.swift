@@ -24,6 +24,9 @@ import Testing
         let everything = try VaultBytes.json(try CLI.run(["list", v, "--json", "--all"] + pass))
         let retired = try #require((everything["entries"] as? [[String: Any]])?.first)
         #expect(retired["status"] as? String == "retired" && (retired["retired"] as? [String: Any])?["reason"] as? String == "sealed under the wrong role", "\(retired)")
+        // The table names the status; a line under it says why.
+        let table = try CLI.run(["list", v, "--all"] + pass)
+        #expect(table.stdout.contains("\nretired: the sm key of DW01 (version 1), 20") && table.stdout.hasSuffix(": sealed under the wrong role\n"), "\(table)")
         let log = try VaultBytes.json(try CLI.run(["log", v, "--json"] + pass))
         let last = try #require((log["records"] as? [[String: Any]])?.last)
         #expect(last["action"] as? String == "retire" && last["outcome"] as? String == "ok: retired: sealed under the wrong role" && last["version"] as? Int == 1, "\(last)")
