@@ -19,7 +19,9 @@ struct PassphraseOptions: ParsableArguments {
 
     /// The passphrase from the file, or asked on the terminal (twice when `confirm`).
     func read(prompt: String = "Vault passphrase: ", confirm: Bool = false) throws -> SecretBytes {
-        if let passphraseSource { return try SecretInput.passphrase(fromFile: passphraseSource) }
+        if let passphraseSource {
+            return try Environment.reading("KEYVAULT_PASSPHRASE_FILE", unless: passphraseFile != nil) { try SecretInput.passphrase(fromFile: passphraseSource) }
+        }
         let first = try SecretInput.passphraseFromTerminal(prompt: prompt)
         if confirm {
             let second = try SecretInput.passphraseFromTerminal(prompt: "Repeat the passphrase: ")
@@ -200,5 +202,14 @@ enum Environment {
     static func value(_ name: String) -> String? {
         guard let text = Syscalls.environment(name), !text.isEmpty else { return nil }
         return text
+    }
+
+    /// Runs `body` on a file name that came from `variable` unless `given` on the command line: an error then says
+    /// that the name came from the environment, where nobody looking at the command line would see it.
+    static func reading<T>(_ variable: String, unless given: Bool, _ body: () throws -> T) throws -> T {
+        guard !given else { return try body() }
+        do { return try body() } catch let error as KeyVaultError {
+            throw CLIError(message: "\(Advice.line(for: error)) (the file named by \(variable))", exitCode: ExitCodes.code(for: error.code.category))
+        }
     }
 }

@@ -49,7 +49,9 @@ struct UnlockSources {
             throw CLIError.usage("--passphrase-file and --pin-file cannot both read standard input")
         }
         let loaded = try loadIdentities(identitySources, passwordSource: identityPassphraseSource, token: token)
-        var passphrase = try passphraseSource.map { try SecretInput.passphrase(fromFile: $0) }
+        var passphrase = try passphraseSource.map { source in
+            try Environment.reading("KEYVAULT_PASSPHRASE_FILE", unless: passphraseFile != nil) { try SecretInput.passphrase(fromFile: source) }
+        }
         var slotKey: PassphraseSlotKey?
         let hasPassphraseCustodian = vault.hasPassphraseCustodian
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {

@@ -156,6 +156,11 @@ struct BadInputCLITests {
             expectOneLine(r, status: 2, error: "\(noun) file does not exist (its name is not repeated here, in case it is the \(noun) itself typed in its place)")
             #expect(!r.stderr.contains("Horse") && !r.stderr.contains("Staple"), "\(r)")
         }
+        // Named by the environment, the error says so: nothing on the command line names the file.
+        let fromEnvironment = try CLI.run(["verify", ws.file("vault.kv")], environment: ["KEYVAULT_PASSPHRASE_FILE": ws.file("no such file")])
+        expectOneLine(
+            fromEnvironment, status: 2,
+            error: "passphrase file does not exist (its name is not repeated here, in case it is the passphrase itself typed in its place) (the file named by KEYVAULT_PASSPHRASE_FILE)")
         // Any other failure to open it is said without the name too (a symbolic link to itself: too many levels).
         try FileManager.default.createSymbolicLink(atPath: ws.file("Horse loop"), withDestinationPath: ws.file("Horse loop"))
         let loop = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", ws.file("Horse loop")])
