@@ -53,6 +53,7 @@ struct Version2CLITests {
 
         var r = try CLI.run(["upgrade", ws.file("v.kv"), "--format", "2", "--endorse"] + id)
         #expect(r.status == 0 && r.stdout.contains("converted to format version 2"), "\(r)")
+        #expect(r.stdout.contains("; \(ws.file("v.kv")).v1, the version-1 file kept while converting, was removed once the new one verified"), "\(r)")
         #expect(!FileManager.default.fileExists(atPath: ws.file("v.kv.v1")))
         r = try CLI.run(["info", ws.file("v.kv"), "--json"])
         #expect(r.status == 0 && r.stdout.contains("\"formatVersion\":2"), "\(r)")
