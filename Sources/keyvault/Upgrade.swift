@@ -51,7 +51,8 @@ struct Upgrade: ParsableCommand {
             }
             History.rememberWritten(path: vault)
             Output.line(
-                "\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on\(FileIdentity.same(kept, kept) ? leftover() : "; \(kept), the version-1 file kept while converting, was removed once the new one verified (a keyvault older than format version 2 cannot open the new one)")")
+                "\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on\(FileIdentity.same(kept, kept) ? leftover() : "; \(kept), the version-1 file kept while converting, was removed once the new one verified (a keyvault older than format version 2 cannot open the new one)")"
+            )
             return
         }
         let unlocked = try opened.unlock(with: credentials)

@@ -184,7 +184,7 @@ final class SSHSession {
                 && !line.hasPrefix("Bytes per second")
         }
         let text = lines.suffix(3).joined(separator: " / ")
-        return text.isEmpty ? "" : String(text.prefix(400)).printable
+        return text.isEmpty ? "" : FreeText.visible(String(text.prefix(400)))
     }
 }
 

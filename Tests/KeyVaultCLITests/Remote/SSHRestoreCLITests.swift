@@ -339,6 +339,16 @@ import KeyVaultTestSupport
         ("ssh://sm01/k.bin?x=1", "'?' is not allowed in a path"),
     ]
 
+    /// What ssh says goes into the one-line error as text: its typographic quotes (a UTF-8 locale) as they are,
+    /// control and invisible characters escaped.
+    @Test func sshsOwnWordsArePassedOnReadably() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let fake = try ws.write(Array("printf 'ssh: Could not resolve hostname \\342\\200\\230sm01\\342\\200\\231: Name or service not known\\033[2J\\n' >&2; exit 255\n".utf8), to: "ssh-fails.sh")
+        let r = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://sm01/C:/k.bin"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        #expect(r.status == 1 && r.error.hasSuffix("ssh: Could not resolve hostname \u{2018}sm01\u{2019}: Name or service not known\\u{1B}[2J"), "\(r)")
+    }
+
     @Test(arguments: badLocations)
     func badSSHLocationsAreRefused(url: String, why: String) throws {
         defer { ws.cleanUp() }
