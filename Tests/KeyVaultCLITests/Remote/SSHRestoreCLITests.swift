@@ -318,6 +318,17 @@ import KeyVaultTestSupport
         let ambiguous = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@sm01/C:/keyvault/short.bin"] + pass, environment: env)
         #expect(ambiguous.status == 3 && ambiguous.error.hasPrefix("refused: sm keys for SM01 and sm01.other.example all match"), "\(ambiguous)")
         #expect(!FileManager.default.fileExists(atPath: "\(root)/C/keyvault/short.bin"))
+        // Reached by the FQDN the inventory records for another computer (DW01's), a computer that answers SM01 is not
+        // given SM01's key on its answer alone: ssh's configuration or DNS, or the inventory, is wrong.
+        #expect(
+            try CLI.run(["inventory", "host", vault, "--name", "DW01", "--fqdn", "dw01.corp.example", "--role", "dw"] + pass).status == 0)
+        let misdirected = try CLI.run(["restore", vault, "--role", "sm", "--to", "ssh://admin@dw01.corp.example/C:/keyvault/dw.bin"] + pass, environment: env)
+        #expect(
+            misdirected.status == 3
+                && misdirected.error
+                    == "refused: the computer at ssh://admin@dw01.corp.example reports its name as SM01, but the inventory records dw01.corp.example as DW01: ssh reached another computer than the one named, or the inventory is wrong; nothing was restored",
+            "\(misdirected)")
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/C/keyvault/dw.bin"))
     }
 
     /// ssh:// locations are parsed strictly: anything else is refused with exit 2 before anything runs.
