@@ -95,7 +95,9 @@ struct SealJob {
                 exitCode: ExitCodes.code(for: .refused))
         }
         let name = String(source.path.split(separator: "/").last ?? "")
-        var request = SealRequest(role: role, host: given ?? remote.name, label: label, originalFileName: name)
+        // Recorded as the computer answers, or by the fully qualified name ssh reached it by when that is its name
+        // (RemoteHostIdentity.reachedName): the domain a restore will tell it apart by.
+        var request = SealRequest(role: role, host: given ?? remote.reachedName ?? remote.name, label: label, originalFileName: name)
         try request.validate(keyCount: 1)
         if let keyPasswordFile {
             request.keyPassword = try SecretInput.passphrase(fromFile: keyPasswordFile, what: "export password")

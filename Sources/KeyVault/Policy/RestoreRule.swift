@@ -67,30 +67,35 @@ public enum RestoreRule {
         let wantedRole = Array(role.rawValue.utf8), wantedHost = Array(host.name.value.utf8)
         func isOfRole(_ i: Int) -> Bool { RestoreCandidates.equal(entries.role(i), wantedRole) }
         func isRole(_ i: Int) -> Bool { !entries.retired.contains(i) && isOfRole(i) }
-        // Without the inventory's word on a short name, the vault's own series speaks: a role's entries named SM01 and
-        // sm01.corp.example are one series (a seal numbers them so), so when this computer is fully qualified and
-        // the role's fully qualified names of its short name are all of another domain, its short-named entries are
-        // that computer's, not this one's.
-        // Worked out once, when a short-named entry first asks (a pass over the role's entries).
-        var seriesSays: Bool?
-        func shortNamedAreAnothers() -> Bool {
-            if let seriesSays { return seriesSays }
+        // By the inventory, another computer than this one (only names that match this one's are asked).
+        func isAnotherComputer(_ i: Int) -> Bool { domains?.isAnotherComputer(entries.host(i)) ?? false }
+        // A fully qualified name of this computer's short name in another domain, among the role's keys in service:
+        // then a short-named key that no inventory record places may be either computer's (a seal records the short
+        // name Windows reports; it numbers both computers' keys in one series). Found once, when first asked.
+        var foundOtherDomain: (name: String?, searched: Bool) = (nil, false)
+        func otherDomainsName() -> String? {
+            if foundOtherDomain.searched { return foundOtherDomain.name }
             let wantedShort = Array(host.name.shortName.utf8)
-            var own = false, other = false
-            for i in 0..<entries.count where isOfRole(i) {
+            var found: String?
+            for i in 0..<entries.count where isRole(i) {
                 let name = entries.host(i)
-                guard name.contains(UInt8(ascii: ".")), HostName.matches(name, wantedShort) else { continue }
-                if HostName.matches(name, wantedHost) { own = true } else { other = true }
+                guard name.contains(UInt8(ascii: ".")), HostName.matches(name, wantedShort), !HostName.matches(name, wantedHost) else { continue }
+                found = String(decoding: name, as: UTF8.self)
+                break
             }
-            seriesSays = other && !own
-            return other && !own
+            foundOtherDomain = (found, true)
+            return found
         }
-        // By the inventory (or, where it does not say, by the series above), another computer than this one (only
-        // names that match this one's are asked).
-        func isAnotherComputer(_ i: Int) -> Bool {
-            let name = entries.host(i)
-            if let domains, domains.fqdn(of: name) != nil { return domains.isAnotherComputer(name) }
-            return host.name.isFullyQualified && !name.contains(UInt8(ascii: ".")) && shortNamedAreAnothers()
+        /// Refuses `chosen` when it is short-named, this computer fully qualified, no record places the name, and
+        /// another domain's computer of that short name has keys of the role: the vault cannot tell whose it is.
+        func refuseUnplacedShortName(_ chosen: Int) throws {
+            let name = entries.host(chosen)
+            guard host.name.isFullyQualified, !name.contains(UInt8(ascii: ".")), domains?.fqdn(of: name) == nil, let other = otherDomainsName() else { return }
+            let short = String(decoding: name, as: UTF8.self)
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: the \(role) key of \(short) (version \(entries.version(chosen))) may be another computer's: the vault also holds \(role) keys of \(other), another computer of the short name \(short), and nothing says which computer \(short) is; if it is \(host.name), record that (keyvault inventory host VAULT --name \(short) --fqdn \(host.name)), or retire the keys that are not this computer's",
+                context: KeyVaultError.Context(recordedHosts: [short, other]))
         }
         func isThisComputers(_ i: Int) -> Bool { HostName.matches(entries.host(i), wantedHost) && !isAnotherComputer(i) }
         func isMine(_ i: Int) -> Bool { isRole(i) && isThisComputers(i) }
@@ -166,9 +171,11 @@ public enum RestoreRule {
                 throw KeyVaultError(.noSuchEntry, "no version \(version) of the \(role) key of \(first) (versions: \(NameList(first: versions, count: mine)))")
             }
             try refuseTwoSeries(of: asked, among: matching, in: entries, role: role, host: host)
+            try refuseUnplacedShortName(asked)
             return asked
         }
         try refuseTwoSeries(of: newest, among: matching, in: entries, role: role, host: host)
+        try refuseUnplacedShortName(newest)
         return newest
     }
 

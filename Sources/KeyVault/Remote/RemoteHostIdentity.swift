@@ -29,14 +29,17 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     public let shell: RemoteShell
     /// The SSH host key that ssh verified against `known_hosts`, as ssh reports it: `ssh-ed25519 SHA256:…`.
     public let hostKey: String
+    /// The name `known_hosts` matched that key under, as ssh reported it; nil when ssh did not say.
+    let knownAs: String?
     let client: SSHClient
 
     /// The identity the host rule takes, named in messages as the computer at the location: the reported name; or,
     /// when ssh reached the computer by a fully qualified name whose first label is the short name it reports (Windows
     /// reports `SM01`), that fully qualified name. The domain is then the one whose name ssh verified the host key of
-    /// (`known_hosts`), and it only narrows the reported name: of the computers the reported short name can be (SM01
-    /// of two domains in one vault), it says which one this is. A name of another first label, an address or a short
-    /// name adds nothing.
+    /// (`known_hosts`, which must have matched the key under that very name: not an alias's `HostName` or
+    /// `HostKeyAlias`, nor a key ssh has just added), and it only narrows the reported name: of the computers the
+    /// reported short name can be (SM01 of two domains in one vault), it says which one this is. A name of another
+    /// first label, an address or a short name adds nothing.
     public var identity: HostIdentity {
         HostIdentity(reported: reachedName ?? name, subject: "the computer at \(location.connection)")
     }
@@ -44,7 +47,9 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     /// The fully qualified name ssh reached the computer by, when its first label is the short name the computer
     /// reports (``identity``); nil otherwise.
     public var reachedName: HostName? {
-        guard !name.isFullyQualified, let reached = try? HostName(location.host), reached.isFullyQualified, reached.matches(name) else { return nil }
+        guard !name.isFullyQualified, let reached = try? HostName(location.host), reached.isFullyQualified, reached.matches(name),
+            let known = knownAs.flatMap({ try? HostName($0) }), known.isFullyQualified, known.matches(reached)
+        else { return nil }
         return reached
     }
 
@@ -60,7 +65,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     ///   authentication, network) or the shell cannot be recognised; ``KeyVaultError/Code-swift.struct/hostIdentity``
     ///   when the reported name is not a valid computer name.
     public static func ask(_ location: SSHLocation, client: SSHClient = .fromEnvironment()) throws -> RemoteHostIdentity {
-        let (probe, key) = try run(client, location, command: RemoteScripts.probe, expectedKey: nil, what: "ask it which shell it runs")
+        let (probe, key, knownAs) = try run(client, location, command: RemoteScripts.probe, expectedKey: nil, what: "ask it which shell it runs")
         let answer = probe.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let shell: RemoteShell
         if answer.contains("Windows_NT") && answer.hasPrefix("\"") {
@@ -73,24 +78,27 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
             throw KeyVaultError(
                 .remote, "cannot tell which shell \(location.connection) runs (it answered '\(String(answer.prefix(80)).printable)'); keyvault knows POSIX shells, cmd.exe and PowerShell")
         }
-        let (text, _) = try run(client, location, command: RemoteScripts.hostname(shell), expectedKey: key, what: "ask its computer name")
+        let (text, _, _) = try run(client, location, command: RemoteScripts.hostname(shell), expectedKey: key, what: "ask its computer name")
         let reported = text.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: " \t") } ?? ""
         guard let name = try? HostName(reported) else {
             throw KeyVaultError(
                 .hostIdentity,
                 "the computer at \(location.connection) reported the host name '\(String(reported.prefix(80)).printable)', which is not a valid computer name, so no key can be matched to it")
         }
-        return RemoteHostIdentity(location: location, name: name, shell: shell, hostKey: key, client: client)
+        return RemoteHostIdentity(location: location, name: name, shell: shell, hostKey: key, knownAs: knownAs, client: client)
     }
 
-    /// Runs one command to completion; returns its output and the host key ssh reported (which must be
-    /// `expectedKey` when given: every connection of one operation must reach the same server).
-    private static func run(_ client: SSHClient, _ location: SSHLocation, command: String, expectedKey: String?, what: String) throws -> (String, String) {
+    /// Runs one command to completion; returns its output, the host key ssh reported (which must be `expectedKey`
+    /// when given: every connection of one operation must reach the same server) and the name known_hosts matched it
+    /// under.
+    private static func run(
+        _ client: SSHClient, _ location: SSHLocation, command: String, expectedKey: String?, what: String
+    ) throws -> (String, String, String?) {
         let session = try SSHSession(client, location, command: command)
         let (status, output) = try session.finish()
         guard status == 0 else { throw failure(session, status: status, what: what) }
         let key = try checkHostKey(session, expected: expectedKey)
-        return (output, key)
+        return (output, key, session.knownHostName)
     }
 
     /// The host key ssh reported for `session`, which must be `expected` when given.

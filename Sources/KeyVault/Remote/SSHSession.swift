@@ -172,6 +172,21 @@ final class SSHSession {
         return nil
     }
 
+    /// The name `known_hosts` matched the host key under, as ssh -v reports it (`debug1: Host 'sm01.corp.example' is
+    /// known and matches the ED25519 host key.`), without a `[…]:port` wrapping; nil when ssh did not say so (a key
+    /// it has just added, say).
+    var knownHostName: String? {
+        let prefix = "debug1: Host '"
+        for line in errorLines where line.hasPrefix(prefix) && line.contains("' is known and matches") {
+            let rest = line.dropFirst(prefix.count)
+            guard let quote = rest.firstIndex(of: "'") else { continue }
+            var name = rest[..<quote]
+            if name.hasPrefix("["), let close = name.firstIndex(of: "]") { name = name[name.index(after: name.startIndex)..<close] }
+            return String(name)
+        }
+        return nil
+    }
+
     private var errorLines: [Substring] {
         String(decoding: errorText, as: UTF8.self).split(whereSeparator: \.isNewline)
     }

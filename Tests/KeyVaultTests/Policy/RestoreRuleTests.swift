@@ -40,29 +40,27 @@ struct RestoreRuleTests {
         #expect(code { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("SM01"), inventory: inventory) } == .hostMismatch)
     }
 
-    /// Without an inventory, the vault's own series tells which computer a short name is: SM01 and
-    /// sm01.corp.example are one series, so SM01's version 1 is corp's SM01's and never restores on
-    /// sm01.other.example; a computer of that domain with keys of its own keeps every version of its name.
-    @Test func theSeriesTellsWhichComputerAShortNameIs() throws {
+    /// Without an inventory record for a short name, a key named SM01 may be either domain's SM01 once the vault
+    /// holds keys of two (a seal records the short name Windows reports): a fully qualified computer is not given it
+    /// while another domain's SM01 has keys of the role; its own fully qualified keys, and keys nothing contests, it is.
+    @Test func aShortNameNothingPlacesIsNotGivenAcrossDomains() throws {
         var entries = [try entry(0, .sm, "SM01", 1), try entry(1, .sm, "sm01.corp.example", 2), try entry(2, .dw, "DW01", 1)]
-        #expect(code { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example")) } == .hostMismatch)
-        #expect(code { try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("sm01.other.example")) } == .hostMismatch)
-        do {
-            _ = try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example"))
-        } catch let e as KeyVaultError {
-            #expect(
-                e.message
-                    == "refused: the sm key in this vault belongs to SM01, sm01.corp.example, but this computer is sm01.other.example; a key restores only onto a computer with the name it was exported from",
-                "\(e.message)")
-        }
+        let contested =
+            "refused: the sm key of SM01 (version 1) may be another computer's: the vault also holds sm keys of sm01.corp.example, another computer of the short name SM01, and nothing says which computer SM01 is; if it is sm01.other.example, record that (keyvault inventory host VAULT --name SM01 --fqdn sm01.other.example), or retire the keys that are not this computer's"
+        #expect(outcome { try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example")) } == "hostMismatch: \(contested)")
         #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.corp.example")).index == 1)
         #expect(try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("SM01.Corp.Example")).index == 0)
         #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("SM01")).index == 1)
-        // The other DW01 is untouched by SM01's series: a short name with no fully qualified sibling restores as ever.
+        // DW01 has no fully qualified sibling: nothing contests it.
         #expect(try RestoreRule.select(from: entries, role: .dw, version: nil, host: on("dw01.other.example")).index == 2)
-        // With a key of its own, sm01.other.example gets it.
+        // With keys of its own, sm01.other.example gets its newest; SM01's version 1 stays contested, by number too.
         entries.append(try entry(3, .sm, "sm01.other.example", 3))
         #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.other.example")).index == 3)
+        #expect(outcome { try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("sm01.other.example")) } == "hostMismatch: \(contested)")
+        // And corp's SM01, now that the other domain has keys, is not given the short-named version 1 either.
+        let corpAsksForVersion1 = outcome { try RestoreRule.select(from: entries, role: .sm, version: 1, host: on("sm01.corp.example")) }
+        #expect(corpAsksForVersion1.hasPrefix("hostMismatch: refused: the sm key of SM01 (version 1) may be another computer's: the vault also holds sm keys of sm01.other.example"))
+        #expect(try RestoreRule.select(from: entries, role: .sm, version: nil, host: on("sm01.corp.example")).index == 1)
     }
 
     @Test func otherHostsAndRolesAreRefused() throws {
@@ -174,12 +172,7 @@ struct RestoreRuleTests {
             let holds = others.isEmpty ? "it holds no keys" : "it holds: \(others.joined(separator: ", "))"
             throw KeyVaultError(.noSuchEntry, "no \(role) key in this vault (\(holds))")
         }
-        // The series: with a fully qualified host, short-named entries are another domain's computer's when the role's
-        // fully qualified names of the host's short name are all of other domains.
-        let short = try HostName(host.name.shortName)
-        let qualified = ofRole.filter { $0.host.isFullyQualified && $0.host.matches(short) }
-        let seriesIsAnothers = host.name.isFullyQualified && !qualified.isEmpty && !qualified.contains { $0.host.matches(host.name) }
-        let mine = ofRole.filter { $0.host.matches(host.name) && !(seriesIsAnothers && !$0.host.isFullyQualified) }
+        let mine = ofRole.filter { $0.host.matches(host.name) }
         guard !mine.isEmpty else {
             throw KeyVaultError(
                 .hostMismatch,
@@ -207,6 +200,17 @@ struct RestoreRuleTests {
             throw KeyVaultError(
                 .hostMismatch,
                 "refused: version \(chosen.version) of the \(role) key exists both for \(other.host) and for \(chosen.host), which both name this computer \(host.name); the vault cannot tell which one is this computer's key: check with 'keyvault list' and restore a version only one of them has (--version)"
+            )
+        }
+        // A short name nothing places, given to a fully qualified computer while another domain's computer of that
+        // short name has keys of the role: contested.
+        let short = try HostName(host.name.shortName)
+        if host.name.isFullyQualified, !chosen.host.isFullyQualified,
+            let other = ofRole.first(where: { $0.host.isFullyQualified && $0.host.matches(short) && !$0.host.matches(host.name) })
+        {
+            throw KeyVaultError(
+                .hostMismatch,
+                "refused: the \(role) key of \(chosen.host) (version \(chosen.version)) may be another computer's: the vault also holds \(role) keys of \(other.host), another computer of the short name \(chosen.host), and nothing says which computer \(chosen.host) is; if it is \(host.name), record that (keyvault inventory host VAULT --name \(chosen.host) --fqdn \(host.name)), or retire the keys that are not this computer's"
             )
         }
         return chosen
