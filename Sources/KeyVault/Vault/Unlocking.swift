@@ -140,11 +140,21 @@ extension Vault {
         }
         if let k = header.threshold {
             // What was given but opened no slot: named, so that a file that is no custodian's is not counted as one.
-            let names = (credentials.passphrase == nil ? [] : ["the passphrase"]) + credentials.identities.map(\.source)
-            let idle = names.indices.filter { !openedBy.contains($0) }.map { names[$0] }
+            // A passphrase that opens nothing where there is a passphrase slot is a wrong one, not a stranger.
+            let offset = credentials.passphrase == nil ? 0 : 1
+            let wrongPassphrase = offset == 1 && !openedBy.contains(0) && kinds.contains(PassphraseSlot.kind)
+            let idle =
+                credentials.identities.indices.filter { !openedBy.contains($0 + offset) }.map { credentials.identities[$0].source }
+                + (offset == 1 && !openedBy.contains(0) && !wrongPassphrase ? ["the passphrase"] : [])
+            // Said only when something given did open a slot: when nothing does, the slots themselves may be what is
+            // wrong (a changed threshold byte fails every one), and the count alone says no more than is known.
             let noCustodian =
-                idle.isEmpty
-                ? "" : "; \(NameList(idle, separator: " and ", limit: 4)) \(idle.count == 1 ? "opens" : "open") none of its slots (not \(idle.count == 1 ? "a custodian" : "custodians") of this vault)"
+                opened == 0
+                ? ""
+                : (wrongPassphrase ? "; the passphrase does not open the passphrase slot (wrong, or the slot is damaged)" : "")
+                    + (idle.isEmpty
+                        ? ""
+                        : "; \(NameList(idle, separator: " and ", limit: 4)) \(idle.count == 1 ? "opens" : "open") none of its slots (not \(idle.count == 1 ? "a custodian" : "custodians") of this vault, or \(idle.count == 1 ? "its slot is" : "their slots are") damaged)")
             return KeyVaultError(
                 .unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))\(noCustodian)",
                 remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)), context: KeyVaultError.Context(given: opened, needed: Int(k)))

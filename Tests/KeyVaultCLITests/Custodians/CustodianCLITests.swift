@@ -103,8 +103,16 @@ struct CustodianCLITests {
         #expect(
             r.status == 4
                 && r.error
-                    == "unlock failed: 1 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); \(ws.file("stranger.id")) opens none of its slots (not a custodian of this vault); add more with --identity FILE or --passphrase-file FILE",
+                    == "unlock failed: 1 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); \(ws.file("stranger.id")) opens none of its slots (not a custodian of this vault, or its slot is damaged); add more with --identity FILE or --passphrase-file FILE",
             "\(r)")
+        // A wrong passphrase is called wrong, not a stranger: the vault has a passphrase custodian.
+        try ws.write(Array("not the passphrase\n".utf8), to: "wrong.pass")
+        let wrong = try CLI.run(["verify", ws.file("v.kv"), "--passphrase-file", ws.file("wrong.pass"), "--identity", ws.file("rsa.key")])
+        #expect(
+            wrong.status == 4
+                && wrong.error
+                    == "unlock failed: 1 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); the passphrase does not open the passphrase slot (wrong, or the slot is damaged); add more with --identity FILE or --passphrase-file FILE",
+            "\(wrong)")
     }
 
     @Test func theWrongIdentityGivesExit4() throws {
