@@ -65,6 +65,13 @@ enum Main {
             exit(error.rawValue)
         } catch {
             if KeyVaultCommand.exitCode(for: error) == .success { KeyVaultCommand.exit(withError: error) }
+            // An option the command does not take is the word to name, whatever else the line lacks.
+            if CommandSuggestion.line(for: Array(CommandLine.arguments.dropFirst())) == nil,
+                let line = OptionSuggestion.line(for: Array(CommandLine.arguments.dropFirst()))
+            {
+                Output.error(line)
+                exit(ExitCodes.code(for: .usage))
+            }
             // A command's validate() threw one of ours (a bad role or host, options that do not go together):
             // ArgumentParser passes it on as a failure with its description, which is our one line; a usage error.
             if KeyVaultCommand.exitCode(for: error) == .failure {

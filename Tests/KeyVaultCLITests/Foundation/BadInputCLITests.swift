@@ -105,6 +105,26 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before)
     }
 
+    /// A mistyped option is named, with the command's nearest option (ArgumentParser named a missing required option
+    /// instead, "Missing expected argument '--role <role>'", or the missing --out before the unknown --outt).
+    @Test func aMistypedOptionIsNamed() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        expectOneLine(
+            try CLI.run(["seal", ws.file("vault.kv"), "--rol", "dw", "--host", "DW01", "--key", ws.file("sm.bin")]), status: 2,
+            error: "unknown option '--rol' for 'seal'; did you mean '--role'? (see 'keyvault help seal')")
+        expectOneLine(
+            try CLI.run(["restore", ws.file("vault.kv"), "--role", "sm", "--outt", ws.file("o.bin")]), status: 2,
+            error: "unknown option '--outt' for 'restore'; did you mean '--out'? (see 'keyvault help restore')")
+        expectOneLine(
+            try CLI.run(["custodian", "add", ws.file("vault.kv"), "--recipent=kvr1x"]), status: 2,
+            error: "unknown option '--recipent' for 'custodian add'; did you mean '--recipient'? (see 'keyvault help custodian add')")
+        expectOneLine(
+            try CLI.run(["list", ws.file("vault.kv"), "--frobnicate"]), status: 2, error: "unknown option '--frobnicate' for 'list' (see 'keyvault help list')")
+        // After --, words are not options.
+        #expect(try CLI.run(["list", "--", ws.file("vault.kv")]).status == 0)
+        try expectUnchanged(ws, before)
+    }
+
     /// An option that takes one value, given twice, is refused (ArgumentParser kept the last one silently: the
     /// second --key was sealed); options that add a custodian, or an inventory host's roles, may repeat.
     @Test func aSingleValueOptionGivenTwiceIsRefused() throws {

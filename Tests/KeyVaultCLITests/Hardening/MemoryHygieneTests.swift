@@ -56,7 +56,7 @@ import Testing
     @Test func secretsHaveNoCommandLineOption() throws {
         for option in ["--passphrase", "--password", "--key-bytes"] {
             let r = try CLI.run(["init", "/tmp/never.kv", option, "hunter2hunter2"])
-            #expect(r.status == 2 && r.error == "Unknown option '\(option)' (see 'keyvault help')", "\(r)")
+            #expect(r.status == 2 && r.error == "unknown option '\(option)' for 'init' (see 'keyvault help init')", "\(r)")
             #expect(!r.stderr.contains("hunter2"))
             #expect(!FileManager.default.fileExists(atPath: "/tmp/never.kv"))
         }
