@@ -70,8 +70,10 @@ struct PlanBuilder {
         credentialOptions = RecoveryPlan.credentialOptions(for: vault)
         let strangers = uniqueInOrder(others.map(\.host.value))
         if let wanted = domains.wanted, !strangers.isEmpty {
+            let whose = recorded == nil ? "" : " (the inventory's \(name) is \(wanted))"
+            let how = recorded == nil ? "a restore on \(name) takes its own keys" : "a restore that reaches \(name) by \(wanted) takes \(name)'s own keys"
             warnings.append(
-                "this plan leaves out the keys of \(NameList(strangers, limit: 4)), another computer of the short name \(name.shortName) (the inventory's \(name) is \(wanted)): a restore that reaches \(name) by that FQDN takes \(name)'s own keys, but one that knows only the short name is refused as ambiguous while those keys are in service (keyvault retire)"
+                "this plan leaves out the keys of \(NameList(strangers, limit: 4)), another computer of the short name \(name.shortName)\(whose): \(how), but one that knows only the short name is refused as ambiguous while those keys are in service (keyvault retire)"
             )
         }
     }

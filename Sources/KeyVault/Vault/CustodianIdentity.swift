@@ -145,7 +145,7 @@ public final class CustodianIdentity: @unchecked Sendable {
 
 /// Everything offered to unlock a vault: a passphrase and any number of identities.
 public struct Credentials: Sendable {
-    /// The vault passphrase, if given. Setting it drops ``passphraseSlotKey``, which was derived from the one before.
+    /// The vault passphrase, if given. Setting it drops a key derived from the passphrase it replaces.
     public var passphrase: SecretBytes? { didSet { passphraseSlotKey = nil } }
     /// X25519 identities and certificate private keys.
     public var identities: [CustodianIdentity]
