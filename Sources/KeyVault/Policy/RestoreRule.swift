@@ -168,7 +168,15 @@ public enum RestoreRule {
                         "version \(version) of the \(role) key of \(first) is retired, so no restore takes it ('keyvault list --all' shows why); versions in service: \(NameList(first: versions, count: mine))"
                     )
                 }
-                throw KeyVaultError(.noSuchEntry, "no version \(version) of the \(role) key of \(first) (versions: \(NameList(first: versions, count: mine)))")
+                // Retired versions named too: the operator may be looking for one (`list --all` shows them).
+                let retired = entries.retired.filter { isOfRole($0) && isThisComputers($0) }.map { entries.version($0) }.sorted()
+                guard !retired.isEmpty else {
+                    throw KeyVaultError(.noSuchEntry, "no version \(version) of the \(role) key of \(first) (versions: \(NameList(first: versions, count: mine)))")
+                }
+                throw KeyVaultError(
+                    .noSuchEntry,
+                    "no version \(version) of the \(role) key of \(first) (versions in service: \(NameList(first: versions, count: mine)); retired: \(NameList(retired.map { String($0) })))"
+                )
             }
             try refuseTwoSeries(of: asked, among: matching, in: entries, role: role, host: host)
             try refuseUnplacedShortName(asked)
