@@ -11,9 +11,13 @@ enum CommandSuggestion {
     static func line(for arguments: [String]) -> String? {
         guard let word = arguments.first, !word.hasPrefix("-"), !known.contains(word) else { return nil }
         let near = known.map { ($0, distance(word.lowercased(), $0)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }
-        // Shown as printable ASCII, at most 64 characters: it is whatever was typed.
-        let shown = String(String.UnicodeScalarView(word.unicodeScalars.prefix(64).map { (0x20..<0x7F).contains($0.value) ? $0 : "?" }))
-        return "unknown command '\(shown)'\(near.map { "; did you mean '\($0.0)'?" } ?? "") (see 'keyvault help')"
+        return "unknown command '\(shown(word))'\(near.map { "; did you mean '\($0.0)'?" } ?? "") (see 'keyvault help')"
+    }
+
+    /// A typed word as an error line shows it: printable ASCII (anything else as `?`), at most 64 characters. It is
+    /// whatever was typed, perhaps a secret pasted into the wrong place.
+    static func shown(_ word: String) -> String {
+        String(String.UnicodeScalarView(word.unicodeScalars.prefix(64).map { (0x20..<0x7F).contains($0.value) ? $0 : "?" }))
     }
 
     /// Levenshtein distance: single-character insertions, deletions and substitutions.

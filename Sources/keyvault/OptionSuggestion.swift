@@ -53,8 +53,7 @@ enum OptionSuggestion {
             let option = String(token.split(separator: "=", maxSplits: 1)[0])
             guard !known.contains(option) else { continue }
             let near = known.map { ($0, CommandSuggestion.distance(option, $0)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }
-            let shown = String(String.UnicodeScalarView(option.unicodeScalars.prefix(64).map { (0x20..<0x7F).contains($0.value) ? $0 : "?" }))
-            return "unknown option '\(shown)' for '\(name)'\(near.map { "; did you mean '\($0.0)'?" } ?? "") (see 'keyvault help \(name)')"
+            return "unknown option '\(CommandSuggestion.shown(option))' for '\(name)'\(near.map { "; did you mean '\($0.0)'?" } ?? "") (see 'keyvault help \(name)')"
         }
         return nil
     }

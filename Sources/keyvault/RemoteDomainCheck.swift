@@ -23,9 +23,10 @@ enum RemoteDomainCheck {
     /// another computer's FQDN than the name it reports (`sm01.corp.example`, SM01's, answering `DW01`): a wrong
     /// DNS record or ssh configuration, or a wrong inventory; either way the key is not moved on that answer alone.
     static func refuseAnotherComputer(_ remote: RemoteHostIdentity, inventory: Inventory, doing: String) throws {
-        guard let reached = try? HostName(remote.location.host), reached.isFullyQualified, !reached.matches(remote.name),
-            let record = inventory.hosts.first(where: { ($0.fqdn ?? ($0.name.isFullyQualified ? $0.name : nil))?.matches(reached) ?? false }),
-            !record.matches(remote.name)
+        guard let reached = try? HostName(remote.location.host), reached.isFullyQualified, !reached.matches(remote.name) else { return }
+        // Every record of that FQDN (an older inventory may hold two), whatever their order: any that is another
+        // computer than the reported one refuses.
+        guard let record = inventory.hosts.first(where: { ($0.fullyQualifiedName?.matches(reached) ?? false) && !$0.matches(remote.name) })
         else { return }
         throw CLIError(
             message:

@@ -26,7 +26,7 @@ package struct InventoryDomains {
     /// so its FQDN is known even from a short name; else `failed` when fully qualified.
     package init(_ inventory: Inventory, planFor failed: HostName, recorded: InventoryHost?) {
         records = inventory.hosts
-        if let recorded, let full = recorded.fqdn ?? (recorded.name.isFullyQualified ? recorded.name : nil) {
+        if let full = recorded?.fullyQualifiedName {
             wanted = Self.normal(full)
         } else {
             wanted = failed.isFullyQualified ? Self.normal(failed) : nil
@@ -45,8 +45,9 @@ package struct InventoryDomains {
     /// Whether the inventory gives `name` (one that matches the restoring computer's) to another computer than the
     /// restoring one: both FQDNs known, and different.
     func isAnotherComputer(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let wanted, let theirs = fqdn(of: name) else { return false }
-        return theirs != wanted
+        // Nothing parsed when the inventory cannot say (a restore's path with no inventory).
+        guard wanted != nil, let parsed = try? HostName(String(decoding: name, as: UTF8.self)) else { return false }
+        return isAnotherComputer(parsed)
     }
 
     /// As the other, for a name already parsed.
@@ -82,7 +83,7 @@ package struct InventoryDomains {
         if name.isFullyQualified { return normal(name) }
         var found: String?
         for record in records where record.matches(name) {
-            guard let full = record.fqdn ?? (record.name.isFullyQualified ? record.name : nil) else { continue }
+            guard let full = record.fullyQualifiedName else { continue }
             let text = normal(full)
             if let found, found != text { return nil }
             found = text

@@ -98,6 +98,10 @@ public struct InventoryHost: Sendable, Hashable {
     /// The FQDN when known, else the name.
     public var bestName: HostName { fqdn ?? name }
 
+    /// The computer's fully qualified name as the record gives it: its FQDN, else its name when that is fully
+    /// qualified; nil when the record does not say which domain the computer is in.
+    package var fullyQualifiedName: HostName? { fqdn ?? (name.isFullyQualified ? name : nil) }
+
     /// Whether `other` names this computer (by its name or its FQDN). When the record has an FQDN, a fully qualified
     /// `other` must be that FQDN: the same short name in another domain (`sm01.other.example` for SM01, recorded as
     /// `sm01.corp.example`) is another computer, whose key must not join this one's version series.
