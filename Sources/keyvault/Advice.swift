@@ -10,7 +10,7 @@ enum Advice {
             return "\(error.message); pass --force to replace it"
         case .checkKeyFingerprint(let fingerprint):
             return
-                "\(error.message). If \(fingerprint) is the key fingerprint 'keyvault init' printed (or that a custodian who used the vault confirms), run again with --endorse (keyvault upgrade VAULT --identity FILE --endorse endorses it and changes nothing else)"
+                "\(error.message). If \(fingerprint) is the key fingerprint 'keyvault init' or the last re-key printed (or that a custodian who used the vault confirms), run again with --endorse (keyvault upgrade VAULT --identity FILE --endorse endorses it and changes nothing else)"
         case .overrideContradiction(let fingerprint):
             return "\(error.message). Only if you know why (an older keyvault re-keyed it, say) and \(fingerprint) is the key fingerprint its custodians expect, run again with --endorse"
         case .addCustodians(let passphrase):

@@ -136,6 +136,10 @@ struct CustodianAdd: ParsableCommand {
         Output.line(
             "added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(threshold))\(self.threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")"
         )
+        let rekeyed = self.threshold.map { $0 != (opened.threshold ?? 1) } == true
+        if rekeyed { printNewKeyFingerprint(CommittedVault.latest) }
+        // New slots for every custodian (a re-key, or new shares of a threshold vault): who must endorse them again.
+        if rekeyed || opened.threshold != nil { noteUnendorsedSlots(vault, what: rekeyed ? "the new key" : "the vault key, in its new slots,") }
     }
 }
 
@@ -169,6 +173,8 @@ struct CustodianRemove: ParsableCommand {
         Output.line(
             "removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(CommittedVault.latest?.threshold))"
         )
+        printNewKeyFingerprint(CommittedVault.latest)
+        noteUnendorsedSlots(vault, what: "the new key")
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
     }
 }
@@ -177,13 +183,14 @@ struct CustodianRemove: ParsableCommand {
 func thresholdWords(_ k: Int?) -> String { k.map { "any \($0) custodians together unlock it" } ?? "any one custodian unlocks it" }
 
 extension CheckInStatus {
-    /// "2026-12-01 (3 days ago)", "pending, …", "none; slot made 2026-12-01 (3 days ago)" (the slot's making, by
-    /// `init`, `custodian add` or a re-key, is what a drill counts from then), or "-" without a commitment.
+    /// "2026-12-01 (3 days ago)", "pending, …", "none on this slot; counts from 2026-12-01 (3 days ago)" (what a
+    /// drill counts from then: the slot's making by `init` or `custodian add`, or across a re-key the custodian's last
+    /// proof before it, or the re-key itself for those who unlocked for it), or "-" without a commitment.
     func summary(now: Timestamp) -> String {
         guard let baseline else { return "-" }
         let days = daysSinceLastProof(from: now) ?? 0
         let ago = days == 0 ? "today" : "\(days) day\(days == 1 ? "" : "s") ago"
-        guard let last = lastCheckIn else { return "none; slot made \(baseline.iso8601.prefix(10)) (\(ago))" }
+        guard let last = lastCheckIn else { return "none on this slot; counts from \(baseline.iso8601.prefix(10)) (\(ago))" }
         return "\(last.iso8601.prefix(10)) (\(ago)\(isPending ? ", pending" : ""))"
     }
 }

@@ -109,11 +109,21 @@ enum DatabaseVaults {
             let location = try DatabaseLocation(parsing: initCommand.vault)
             History.untilStored = []
             defer { History.untilStored = nil }
-            try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
-                Output.workingCopy = (copy.path, location.description)
-                initCommand.vault = copy.path
-                try initCommand.run()
+            var ran = false
+            Output.holdStandardOutput()
+            do {
+                try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
+                    Output.workingCopy = (copy.path, location.description)
+                    initCommand.vault = copy.path
+                    try initCommand.run()
+                    ran = true
+                }
+            } catch {
+                // The command's own failure prints what it printed; a vault the database did not store, nothing.
+                Output.releaseHeld(printing: !ran)
+                throw error
             }
+            Output.releaseHeld(printing: true)
             History.untilStored?.forEach { $0() }
             return
         }
@@ -130,6 +140,9 @@ enum DatabaseVaults {
         // This user's record of the vault moves on only once the database has stored the change.
         History.untilStored = []
         defer { History.untilStored = nil }
+        // What the command prints is printed once the database has stored its change: "sealed" of a seal the database
+        // then refused would be a lie. When the command itself fails, what it printed is printed, as for a file.
+        Output.holdStandardOutput()
         do {
             // What a person types is asked before the vault is locked in the database (from this user's copy of it).
             let asking = job
@@ -143,6 +156,7 @@ enum DatabaseVaults {
                 ran = true
             }
         } catch let error where reused && isDamageReport(error) {
+            Output.releaseHeld(printing: true)
             // What was found damaged was this user's kept copy, which is gone now (the library's own errors say so).
             Output.note(
                 "note: this user's copy of vault \(location), kept from an earlier command, was read and has been removed: run the command again to read the vault from the database; if it is damaged again, the vault in the database is"
@@ -150,10 +164,16 @@ enum DatabaseVaults {
             throw error
         } catch let error as KeyVaultError where ran && job is RestoreJob {
             // The key is out, in the place the operator named; only its record is missing. Never "run it again".
+            Output.releaseHeld(printing: true)
             throw CLIError(
                 message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
                 exitCode: ExitCodes.code(for: .other))
+        } catch {
+            // A restore's key is out whatever else failed: what it printed says where.
+            Output.releaseHeld(printing: !ran || job is RestoreJob)
+            throw error
         }
+        Output.releaseHeld(printing: true)
         History.untilStored?.forEach { $0() }
     }
 
@@ -179,7 +199,7 @@ enum DatabaseVaults {
         if command is CustodianCheck, (try? Vault.open(atPath: copy.path))?.threshold != nil {
             throw CLIError(
                 message:
-                    "a custodian of a threshold vault checks in beside the vault file, which vault \(location) in a database does not have: check in on a file copy ('keyvault copy'); nothing was recorded",
+                    "a custodian of a threshold vault checks in alone beside the vault file, which vault \(location) in a database does not have: check in with a drill that enough custodians unlock together ('keyvault drill' with each one's --identity), which records each one's check-in; nothing was recorded",
                 exitCode: ExitCodes.code(for: .other))
         }
     }

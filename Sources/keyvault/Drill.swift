@@ -44,13 +44,15 @@ struct Drill: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
-        let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
+        let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
         let rolledBack = History.store?.rollback(of: opened) != nil
         History.warnIfRolledBack(opened)
         if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
-        if rolledBack && !history.acceptRollback { Output.note("note: this drill was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)") }
+        if rolledBack && !history.acceptRollback {
+            Output.note("note: this drill was not recorded in the vault, which is behind the copy this user last saw, or off its history (--accept-rollback records it)")
+        }
         if report.recordError == nil && (!rolledBack || history.acceptRollback) { History.rememberWritten(path: vault) }
         let gaps = opened.coverageGaps()
         let expiring = opened.custodians.compactMap { $0.expiryWarning(within: certificateWarningDays, from: report.time) }

@@ -9,7 +9,7 @@ struct HistoryOptions: ParsableArguments {
 
     @Flag(
         help:
-            "Vouch for the vault's key yourself, after checking its key fingerprint against the one 'keyvault init' printed: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), or, knowing why, although it contradicts an endorsement or this user's pin (on restore and drill, only that). Your identities then endorse their slots."
+            "Vouch for the vault's key yourself, after checking its key fingerprint against the one 'keyvault init' or the last re-key printed: write although nothing else vouches for it (slots never endorsed, a vault this user has not seen), or, knowing why, although it contradicts an endorsement or this user's pin (on restore and drill, only that). Your identities then endorse their slots."
     )
     var endorse = false
 
@@ -95,10 +95,16 @@ enum History {
         // holds the later history, which this user's record cannot tell from a roll-back of this file.
         let elsewhere = seen.path != "?" && seen.path != Paths.absolute(Output.displayed(vault.path)) ? seen.path : nil
         let at = elsewhere.map { " at \($0)" } ?? ""
-        let how =
-            now.records < seen.progress.records
-            ? "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)\(at)"
-            : "its audit record \(now.records) is not the one this user saw on \(seen.time.iso8601)\(at)"
+        guard now.records < seen.progress.records else {
+            // As many records or more, but not the history seen: an older copy put back and written to since.
+            let how = "its audit record \(seen.progress.records) is not the one this user saw on \(seen.time.iso8601)\(at)"
+            let why =
+                elsewhere != nil
+                ? "a copy of it at that path was written since (a scratch copy, say), or an older copy was put in its place here and written to"
+                : "an older copy was put in its place and written to since, or another vault's history was copied into it"
+            return "the vault's history is not the one this user last saw (\(how)): \(why)"
+        }
+        let how = "it has \(now.records) audit record\(now.records == 1 ? "" : "s"), but this user saw it with \(seen.progress.records) on \(seen.time.iso8601)\(at)"
         // A read past damage (restore --salvage) lacks whatever the damage took, audit records included.
         let why =
             readPastDamage
@@ -127,11 +133,13 @@ enum History {
     }
 
     /// Throws (exit 5) when `vouch` is a contradiction: the key is not the vault's own, as far as anyone can tell.
-    static func refuseContradicted(_ vouch: KeyVouch, _ unlocked: UnlockedVault) throws {
+    /// `takesEndorse`: the command itself goes on with `--endorse` (restore, drill), so that is what to run again.
+    static func refuseContradicted(_ vouch: KeyVouch, _ unlocked: UnlockedVault, takesEndorse: Bool = false) throws {
         guard case .contradicted(let why) = vouch else { return }
+        let remedy = takesEndorse ? "run it again with --endorse" : "run a write with --endorse (or keyvault upgrade --endorse)"
         throw CLIError(
             message:
-                "refused: \(why); nothing in it can be trusted. Only if you know why and \(unlocked.keyFingerprint) is the key fingerprint its custodians expect, run a write with --endorse (or keyvault upgrade --endorse)",
+                "refused: \(why); nothing in it can be trusted. Only if you know why and \(unlocked.keyFingerprint) is the key fingerprint its custodians expect, \(remedy)",
             exitCode: ExitCodes.code(for: .damaged))
     }
 

@@ -188,8 +188,10 @@ struct UnlockOptions: ParsableArguments {
     /// See ``UnlockSources/authenticate(_:)``.
     func authenticate(_ vault: Vault) throws -> Bool { try sources.authenticate(vault) }
 
-    /// See ``UnlockSources/unlock(_:operatorVouches:)``.
-    func unlock(_ vault: Vault, operatorVouches: Bool = false) throws -> UnlockedVault { try sources.unlock(vault, operatorVouches: operatorVouches) }
+    /// See ``UnlockSources/unlock(_:operatorVouches:takesEndorse:)``.
+    func unlock(_ vault: Vault, operatorVouches: Bool = false, takesEndorse: Bool = false) throws -> UnlockedVault {
+        try sources.unlock(vault, operatorVouches: operatorVouches, takesEndorse: takesEndorse)
+    }
 
     /// The first line of what a command prints when it read the vault without its secret.
     static let notAuthenticatedNotice =

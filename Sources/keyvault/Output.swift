@@ -15,8 +15,12 @@ enum Output {
         write(STDERR_FILENO, text + "\n")
     }
 
-    /// `prefix`, then secret bytes, then a newline, to standard output; the secret never passes through a String.
+    /// `prefix`, then secret bytes, then a newline, to standard output; the secret never passes through a String (nor
+    /// through held output: what was held is written first, in order).
     static func secretLine(_ prefix: String, _ secret: SecretBytes) {
+        let holding = held != nil
+        releaseHeld(printing: true)
+        defer { if holding { held = [] } }
         write(STDOUT_FILENO, prefix)
         secret.withUnsafeBytes { write(STDOUT_FILENO, $0) }
         write(STDOUT_FILENO, "\n")
@@ -99,8 +103,27 @@ enum Output {
         return changed ? String(decoding: out, as: UTF8.self) : text
     }
 
+    /// While a command runs on a vault in a database: its standard output, held until the database has stored what
+    /// the command changed, so that nothing says "sealed" of a change the database then refuses (``releaseHeld(printing:)``).
+    /// Nil otherwise.
+    nonisolated(unsafe) private static var held: [UInt8]?
+
+    /// Holds standard output from now on (see ``held``).
+    static func holdStandardOutput() { held = held ?? [] }
+
+    /// Writes what was held (`printing`), or drops it (a change the database did not store), and holds no more.
+    static func releaseHeld(printing: Bool) {
+        guard let bytes = held else { return }
+        held = nil
+        if printing, !bytes.isEmpty { bytes.withUnsafeBytes { write(STDOUT_FILENO, $0) } }
+    }
+
     /// Writes all of `bytes`; a failure (a closed pipe) is ignored: there is nowhere left to say it.
     private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        if fd == STDOUT_FILENO, held != nil {
+            held!.append(contentsOf: bytes)
+            return
+        }
         do { try Syscalls.writeFully(fd, bytes) } catch {
             if fd == STDOUT_FILENO && standardOutputFailure == nil { standardOutputFailure = error.code }
         }

@@ -27,15 +27,26 @@ struct Rekey: ParsableCommand {
         Output.line(
             "re-keyed \(vault): new vault key for \(after.custodianCount) custodian\(after.custodianCount == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed; \(thresholdWords(after.threshold))"
         )
-        // The new key is endorsed by the custodians given here only: say who must endorse it again.
-        if let written = try? Vault.open(atPath: vault) {
-            let unendorsed = written.custodians.filter { $0.isEndorsed == false }
-            if !unendorsed.isEmpty {
-                let names = unendorsed.map { "slot \($0.slotNumber) (custodian \($0.id))" }.joined(separator: ", ")
-                Output.note(
-                    "note: the new key is not endorsed by \(names), whose identity was not given: on a machine that has not seen this vault, nothing but the passphrase or those endorsements vouches for it; endorse it with 'keyvault upgrade \(vault) --endorse' and identities including theirs"
-                )
-            }
-        }
+        printNewKeyFingerprint(after)
+        noteUnendorsedSlots(vault, what: "the new key")
     }
+}
+
+/// After a write that made new slots (a re-key, new shares of a threshold vault): the custodians the key is not endorsed
+/// by now, and how to endorse it. Only the custodians given endorse their new slots in the same write.
+func noteUnendorsedSlots(_ vault: String, what: String) {
+    guard let written = try? Vault.open(atPath: vault) else { return }
+    let unendorsed = written.custodians.filter { $0.isEndorsed == false }
+    guard !unendorsed.isEmpty else { return }
+    let names = unendorsed.map { "slot \($0.slotNumber) (custodian \($0.id))" }.joined(separator: ", ")
+    Output.note(
+        "note: \(what) is not endorsed by \(names), whose identity was not given: on a machine that has not seen this vault, nothing but the passphrase or those endorsements vouches for it; endorse it with 'keyvault upgrade \(vault) --endorse' and identities including theirs"
+    )
+}
+
+/// After a re-key (`rekey`, `custodian remove`, a threshold change): the new key's fingerprint, which custodians
+/// compare from now on in place of the one `init` printed.
+func printNewKeyFingerprint(_ after: CommittedVault?) {
+    guard let fingerprint = after?.keyFingerprint else { return }
+    Output.line("new vault key fingerprint: \(fingerprint) (give it to the custodians: it replaces the one printed before)")
 }

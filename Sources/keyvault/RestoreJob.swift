@@ -172,7 +172,7 @@ struct RestoreJob {
     /// A vault `--salvage` read past damage (or that fails authentication) is never written: its record is tried and
     /// refused as for any such vault, and `--accept-rollback` records nothing first (that write would fail the restore).
     private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: Bool) {
-        let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse)
+        let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         let readPastDamage = salvage && !unlocked.isAuthentic
         let rolledBack = History.store?.rollback(of: opened) != nil
         History.warnIfRolledBack(opened, readPastDamage: readPastDamage)
@@ -218,7 +218,7 @@ struct RestoreJob {
             }
             History.rememberWritten(path: vault)
         } else {
-            Output.note("note: this restore was not recorded in the vault, which is older than the copy this user last saw (--accept-rollback records it)")
+            Output.note("note: this restore was not recorded in the vault, which is behind the copy this user last saw, or off its history (--accept-rollback records it)")
         }
         Output.note("next: import it with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe) on \(host) before running Setup")
     }

@@ -57,6 +57,12 @@ struct UnlockSources {
         if passphrase == nil, prompt, hasPassphraseCustodian, needPassphrase || loaded.count < (vault.threshold ?? 1) {
             // With identities given but too few, and no terminal, go on without the passphrase: the unlock then
             // fails saying how many custodians were given and how many are needed.
+            if needPassphrase, !loaded.isEmpty, !SecretInput.hasTerminal {
+                // Enough identities to unlock, perhaps: the passphrase is asked for another reason, which is said.
+                throw CLIError.usage(
+                    "this change makes every custodian's slot again, the passphrase custodian's too, and that needs its passphrase: pass --passphrase-file FILE (or - for standard input), or remove the passphrase custodian first"
+                )
+            }
             if loaded.isEmpty || needPassphrase || SecretInput.hasTerminal {
                 let typed = try Self.askPassphrase(for: vault)
                 passphrase = typed.passphrase
@@ -148,11 +154,12 @@ struct UnlockSources {
     /// Unlocks `vault` and prints any warnings (an expired certificate, say). A key that an endorsement or this user's
     /// pin contradicts is refused (exit 5) unless the operator vouches for it (`operatorVouches`, from `--endorse`):
     /// what such a vault holds, and what its plan says, may be someone else's.
-    func unlock(_ vault: Vault, operatorVouches: Bool = false) throws -> UnlockedVault {
+    /// `takesEndorse`: the command has `--endorse` (restore, drill), which the refusal then names.
+    func unlock(_ vault: Vault, operatorVouches: Bool = false, takesEndorse: Bool = false) throws -> UnlockedVault {
         let unlocked = try vault.unlock(with: try credentials(for: vault))
         for warning in unlocked.warnings { Output.note(warning) }
         let vouch = History.checkKey(unlocked)
-        if !operatorVouches { try History.refuseContradicted(vouch, unlocked) }
+        if !operatorVouches { try History.refuseContradicted(vouch, unlocked, takesEndorse: takesEndorse) }
         return unlocked
     }
 }

@@ -11,7 +11,7 @@ struct Upgrade: ParsableCommand {
             who can write the file could wrap a key of their own to the same custodians. Each custodian's identity \
             endorses its slot and the key the first time it writes; this command does just that, for a vault written \
             before endorsements existed or one you only read. It prints the key fingerprint: check it with the other \
-            custodians (or against what 'keyvault init' printed), then say so with --endorse: without it, a key that \
+            custodians (or against what 'keyvault init' or the last re-key printed), then say so with --endorse: without it, a key that \
             nothing vouches for yet is refused (exit 3, showing the fingerprint), and one that contradicts an \
             endorsement or what this user saw before is refused (exit 5).
 

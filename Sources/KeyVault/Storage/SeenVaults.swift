@@ -34,6 +34,9 @@ public struct SeenVaults: Sendable {
         public let time: Timestamp
         /// Under which path.
         public let path: String
+        /// A digest of the fields of its newest audit record (``Vault/recordDigest(number:)``); nil in a record
+        /// written before keyvault kept it.
+        let newest: [UInt8]?
     }
 
     private func file(for id: String) -> String { "\(directory)/\(id)" }
@@ -65,7 +68,7 @@ public struct SeenVaults: Sendable {
         else { return nil }
         return Sighting(
             progress: VaultProgress(records: records, head: head), time: Timestamp(secondsSinceEpoch: seconds),
-            path: fields["path"] ?? "?")
+            path: fields["path"] ?? "?", newest: fields["newest"].flatMap(Array<UInt8>.init(hex:)).flatMap { $0.count == 32 ? $0 : nil })
     }
 
     /// The vault this user last saw at `path`, when it was another vault than `vault` and this user never saw `vault`
@@ -91,14 +94,26 @@ public struct SeenVaults: Sendable {
 
     /// The earlier sighting that `vault` is behind, or nil when it is as new as, or newer than, anything seen.
     ///
-    /// Behind means fewer records than seen (an older copy, or records cut from the end), or as many records with
-    /// another newest record (a history that went another way).
+    /// Behind means fewer records than seen (an older copy, or records cut from the end), or a history that went
+    /// another way: as many records with another newest one, or more with another record where the newest one seen
+    /// was (an older copy put back and written to since; told by a digest of that record's fields, which a re-key
+    /// leaves as they were).
     public func rollback(of vault: Vault) -> Sighting? {
         guard let seen = lastSighting(ofVaultID: vault.id) else { return nil }
-        let now = vault.progress
-        if now.records < seen.progress.records { return seen }
-        if now.records == seen.progress.records && now.head != seen.progress.head { return seen }
+        if vault.progress.records < seen.progress.records || Self.wentAnotherWay(vault, from: seen.progress, newest: seen.newest) {
+            return seen
+        }
         return nil
+    }
+
+    /// Whether `vault`'s history is not a continuation of the one seen at `seen` (whose newest record's digest is
+    /// `newest`): as many records with another newest one; or more, with another record where the seen newest one
+    /// was (an older copy put back and written to since). The second needs the digest and the record still kept.
+    static func wentAnotherWay(_ vault: Vault, from seen: VaultProgress, newest: [UInt8]?) -> Bool {
+        let now = vault.progress
+        if now.records == seen.records { return now.head != seen.head }
+        guard now.records > seen.records, let newest, let there = vault.recordDigest(number: seen.records) else { return false }
+        return there != newest
     }
 
     /// The vault-key commitment this user pinned for the vault with id `id`, or nil (never pinned, or unreadable).
@@ -144,18 +159,29 @@ public struct SeenVaults: Sendable {
     ///
     /// - Throws: ``KeyVaultError/Code-swift.struct/io`` when the record cannot be written.
     public func remember(_ vault: Vault, path: String, replacingNewer: Bool = false) throws {
-        try remember(id: vault.id, progress: vault.progress, path: path, replacingNewer: replacingNewer)
+        try remember(
+            id: vault.id, progress: vault.progress, newest: vault.newestRecordDigest, path: path, replacingNewer: replacingNewer,
+            anotherWay: { Self.wentAnotherWay(vault, from: $0.progress, newest: $0.newest) })
     }
 
     /// Remembers a vault this process has just written (``CommittedVault/latest``).
     public func remember(_ committed: CommittedVault, path: String, replacingNewer: Bool = false) throws {
-        try remember(id: committed.id, progress: committed.progress, path: path, replacingNewer: replacingNewer)
+        // Its own write continued the history it read (a roll-back refused before it, unless accepted: then
+        // `replacingNewer`), so only a sighting of as many records or more can be another way.
+        try remember(
+            id: committed.id, progress: committed.progress, newest: committed.newestRecordDigest, path: path, replacingNewer: replacingNewer,
+            anotherWay: { $0.progress.records == committed.progress.records && $0.progress.head != committed.progress.head })
     }
 
-    private func remember(id: String, progress now: VaultProgress, path: String, replacingNewer: Bool) throws {
+    /// Forward only, unless `replacingNewer`: a sighting further on, the same one, or one that `anotherWay` says the
+    /// vault's history did not pass through (a roll-back this user was warned of, and must accept to write) is kept.
+    private func remember(
+        id: String, progress now: VaultProgress, newest: [UInt8]?, path: String, replacingNewer: Bool, anotherWay: (Sighting) -> Bool
+    ) throws {
         if !replacingNewer, let seen = lastSighting(ofVaultID: id),
             seen.progress.records > now.records
                 || (seen.progress.records == now.records && seen.progress.head == now.head)
+                || anotherWay(seen)
         {
             return
         }
@@ -163,7 +189,9 @@ public struct SeenVaults: Sendable {
             throw KeyVaultError.io("create the folder", path: directory, errno: error.code)
         }
         if let problem { throw KeyVaultError(.io, "not using \(directory) to remember vaults: \(problem)") }
-        let text = "keyvault-seen 1\nrecords \(now.records)\nhead \(now.head.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\npath \(Paths.absolute(path))\n"
+        let text =
+            "keyvault-seen 1\nrecords \(now.records)\nhead \(now.head.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\npath \(Paths.absolute(path))\n"
+            + (newest.map { "newest \($0.hexString)\n" } ?? "")
         let out = try AtomicFile(finalPath: file(for: id))
         try out.write(Array(text.utf8))
         try out.commit(replacing: true)

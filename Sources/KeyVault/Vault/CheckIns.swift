@@ -542,7 +542,7 @@ extension Vault {
         if credentials.vouchForKey { return .unvouched("the operator vouched for key \(fingerprint)") }
         throw KeyVaultError(
             .unvouchedKey,
-            "refused: nothing ties the key that committed to \(name)'s slot (fingerprint \(fingerprint)) to this vault: its custodian never endorsed the slot, and this user has not seen the vault's key; nothing was recorded",
+            "refused: nothing ties the key that committed to \(name)'s slot (fingerprint \(fingerprint)) to this vault: the slot carries no endorsement by its custodian, and this user has not seen the vault's key; nothing was recorded",
             remedy: .checkKeyFingerprint(fingerprint))
     }
 }

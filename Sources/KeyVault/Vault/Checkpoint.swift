@@ -95,8 +95,14 @@ extension UnlockedVault {
         let key = try KeyDerivation.subkey(.checkpoint, of: vaultKey)
         let expected = Checkpoint.mac(vaultID: vault.header.identity.id, records: checkpoint.records, head: checkpoint.head, key: key)
         guard constantTimeEqual(expected, checkpoint.mac) else {
+            // Under another key: a re-key after the checkpoint, or, for a copy with fewer records than it names, a copy
+            // from before a re-key that came before the checkpoint (a roll-back across a re-key).
+            let other =
+                checkpoint.records > vault.progress.records
+                ? "this copy is from before a re-key the checkpoint was made after (an older copy put back)"
+                : "the vault was re-keyed since it was made"
             throw KeyVaultError.damaged(
-                "the checkpoint does not authenticate under this vault's key: it was altered, or the vault was re-keyed since it was made (the checkpoint says \(checkpoint.records) records, the vault has \(vault.progress.records))"
+                "the checkpoint does not authenticate under this vault's key: it was altered, or \(other) (the checkpoint says \(checkpoint.records) records, the vault has \(vault.progress.records))"
             )
         }
         let log = vault.header.extensions.log

@@ -13,9 +13,11 @@ public struct CommittedVault: Sendable {
     public let custodianCount: Int
     /// Its threshold K, or nil when any one custodian unlocks it.
     public let threshold: Int?
-    /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:endorsers:formatVersion:)``
+    /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:endorsers:formatVersion:)``, by re-keys (the new key)
     /// and by writes that kept the key.
     public let keyFingerprint: String?
+    /// The newest audit record's digest (``Vault/newestRecordDigest``), for telling a later history from another one.
+    let newestRecordDigest: [UInt8]?
 
     private static let last = Locked<CommittedVault?>(nil)
 
@@ -26,7 +28,7 @@ public struct CommittedVault: Sendable {
         let committed = CommittedVault(
             id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
             custodianCount: vault.header.slots.count, threshold: vault.threshold,
-            keyFingerprint: keyFingerprint)
+            keyFingerprint: keyFingerprint, newestRecordDigest: vault.newestRecordDigest)
         last.withLock { $0 = committed }
     }
 }

@@ -68,6 +68,13 @@ extension Vault {
                 // Every share is new: the old check-ins name slots that are gone (the audit log keeps them).
                 extensions.commitments = new.commitments
                 extensions.keepCheckIns(for: slots)
+                // And so are the slots the old endorsements named: the custodians whose secrets this write holds
+                // endorse their new ones now (a passphrase among the unlockers would otherwise leave none, since the
+                // identities alone cannot open the new file to endorse it after the write).
+                extensions.endorsements = try Endorser.endorsements(
+                    by: credentials.identities, sources: all, slots: slots, vaultID: header.identity.id,
+                    commitment: unlocked.keyCommitment, strict: false
+                ).endorsements
             }
             extensions.log.append(
                 action: .custodianAdd, outcome: "ok: added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(slots.count) in all",
@@ -184,6 +191,7 @@ extension Vault {
         // user who pinned the old key accepts the new one without anyone's word.
         // The custodians whose secrets this write holds endorse their new slots and the new key in the same write.
         let commitment = try UnlockedVault.commitmentKeyPair(of: newKey).publicKey
+        out.newKeyFingerprint = UnlockedVault.fingerprintText(commitment)
         extensions.endorsements = try Endorser.endorsements(
             by: endorsers, sources: sources, slots: slots, vaultID: identity.id,
             commitment: commitment, strict: false

@@ -124,7 +124,9 @@ public final class CustodianIdentity: @unchecked Sendable {
             throw KeyVaultError.invalidArgument("the token URI names the module \(named.printable), but \(given.printable) was given too; name one")
         }
         guard let module = uri.modulePath ?? modulePath else {
-            throw KeyVaultError.invalidArgument("no PKCS#11 module for \(uri.text.printable): name its shared library (module-path in the URI, or the module option)")
+            throw KeyVaultError.invalidArgument(
+                "no PKCS#11 module for \(uri.text.printable): name its shared library (module-path in the URI, or the module option: --pkcs11-module or KEYVAULT_PKCS11_MODULE for keyvault's commands)"
+            )
         }
         // keyvault's libcrypto first: a module that links its own copy would otherwise load it, and be the one used.
         try OpenSSL.requireLoaded()

@@ -459,7 +459,7 @@ extension UnlockedVault {
                         area.log.append(
                             action: .drill,
                             outcome: problems.isEmpty
-                                ? "ok: \(results.count) entries opened and matched their fingerprints\(checkedIn)"
+                                ? "ok: \(results.count) entr\(results.count == 1 ? "y" : "ies") opened and matched \(results.count == 1 ? "its fingerprint" : "their fingerprints")\(checkedIn)"
                                 : "failed: \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(bad) of \(results.count) entries damaged\(checkedIn)",
                             actor: actor, at: now, key: unlocked.logKey)
                         // The check-ins as written, under this (authenticated) key; what is still pending did not verify.

@@ -65,7 +65,9 @@ extension Vault {
             let slots = unlocked.openedSlots.filter { unlocked.endorsers[$0] != nil }.map { String($0 + 1) }
             area.endorsements = list
             area.log.append(
-                action: .endorse, outcome: "ok: slot \(slots.joined(separator: ", ")) endorsed by its custodian (key \(unlocked.keyFingerprint))",
+                action: .endorse,
+                outcome:
+                    "ok: \(slots.count == 1 ? "slot" : "slots") \(slots.joined(separator: ", ")) endorsed by \(slots.count == 1 ? "its custodian" : "their custodians") (key \(unlocked.keyFingerprint))",
                 actor: .current(), key: unlocked.logKey)
             return slots.count
         }
@@ -192,7 +194,7 @@ extension Vault {
                 PendingCheckIns.remove(vaultPath: target)
             }
         }
-        CommittedVault.note(written, keyFingerprint: written.header.slots == unlocked.vault.header.slots ? unlocked.keyFingerprint : nil)
+        CommittedVault.note(written, keyFingerprint: written.header.slots == unlocked.vault.header.slots ? unlocked.keyFingerprint : out.newKeyFingerprint)
         withExtendedLifetime(lock) {}
         return (result, written)
     }

@@ -40,6 +40,8 @@ final class VaultOutput {
     /// Runs on the new file, read back and checked, just before it replaces the vault (a rewrite only): an upgrade's
     /// full verification and its link to the old file. Throwing leaves the vault as it was.
     var beforeReplacing: ((Vault) throws -> Void)?
+    /// The fingerprint of the new vault key a re-key writes under (``CommittedVault/keyFingerprint``); nil otherwise.
+    var newKeyFingerprint: String?
 
     /// A change to `current`, read under `lock` from `target`. `version2`: write format version 2 whatever `current`
     /// is, as a new file (an upgrade, a compaction).

@@ -75,7 +75,7 @@ struct CheckInCLITests {
         // The table says what a drill counts from for a custodian that never checked in: its slot's making.
         let table = try CLI.run(["custodian", "list", v.path])
         let made = String((listed[1]["committedAt"] as? String ?? "").prefix(10))
-        #expect(table.stdout.contains("pending)") && table.stdout.contains("none; slot made \(made) (today)"), "\(table)")
+        #expect(table.stdout.contains("pending)") && table.stdout.contains("none on this slot; counts from \(made) (today)"), "\(table)")
 
         // The drill is a write by enough custodians: it takes the pending check-in in, and its own custodians check in.
         let drill = try CLI.run(["drill", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)

@@ -224,6 +224,9 @@ struct CustodianCLITests {
         let removed = try CLI.run(["custodian", "remove", ws.file("v.kv"), bobID, "--identity", ws.file("alice.id")])
         #expect(removed.status == 0 && removed.stdout.contains("removed custodian \(bobID) (x25519); re-keyed"), "\(removed)")
         #expect(removed.stderr.contains("a copy of the vault they kept from before still opens with their key"), "\(removed)")
+        // The new key's fingerprint, which custodians compare from now on instead of the one init printed.
+        let newFingerprint = try #require(removed.stdout.split(separator: "\n").first { $0.hasPrefix("new vault key fingerprint: ") }, "\(removed)")
+        #expect(newFingerprint.count > 40 && newFingerprint.hasSuffix("(give it to the custodians: it replaces the one printed before)"), "\(removed)")
         let bobNow = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("bob.id")])
         #expect(bobNow.status == 4, "\(bobNow)")
         #expect(try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("alice.id")]).status == 0)
@@ -235,6 +238,39 @@ struct CustodianCLITests {
         let missing = try CLI.run(["custodian", "remove", ws.file("v.kv"), "ffffffff", "--identity", ws.file("alice.id")])
         #expect(missing.status == 6 || missing.status == 2, "\(missing)")
         #expect(try ws.read("v.kv") == now)
+    }
+
+    /// New shares for a threshold vault: the custodians whose secrets were given endorse their new slots in the same
+    /// write, the passphrase among the unlockers too (they lost every endorsement before), and the others are named.
+    @Test func aCustodianAddedToAThresholdVaultKeepsTheGivenCustodiansEndorsements() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        _ = try keygen(ws, "alice.id"); _ = try keygen(ws, "bob.id"); let carol = try keygen(ws, "carol.id")
+        try ws.write(Array("\(ws.passphrase)\n".utf8), to: "pass")
+        let pass = ["--passphrase-file", ws.file("pass")]
+        try #require(
+            try CLI.run(
+                ["init", ws.file("v.kv"), "--identity", ws.file("alice.id"), "--identity", ws.file("bob.id"), "--threshold", "2", "--kdf", "interactive"]
+                    + pass
+            ).status == 0)
+        func endorsed() throws -> [Bool?] {
+            let listed = try VaultBytes.json(try CLI.run(["custodian", "list", ws.file("v.kv"), "--json"]))
+            return (listed["custodians"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "x25519" }.map { $0["endorsed"] as? Bool }
+        }
+        try #require(try endorsed() == [true, true])
+        let added = try CLI.run(["custodian", "add", ws.file("v.kv"), "--recipient", carol, "--identity", ws.file("alice.id")] + pass)
+        #expect(added.status == 0, "\(added)")
+        // Alice's new slot endorsed; Bob's and Carol's not (their secrets were not given), and the note names them.
+        #expect(try endorsed() == [true, false, false])
+        #expect(added.stderr.contains("note: the vault key, in its new slots, is not endorsed by slot "), "\(added)")
+        #expect(added.stderr.components(separatedBy: "(custodian ").count == 3, "Bob and Carol named: \(added)")
+        // A machine that never saw the vault finds Alice's slot vouched for.
+        let check = try CLI.run(["custodian", "check", ws.file("v.kv"), "--identity", ws.file("alice.id")])
+        #expect(check.status == 0, "\(check)")
+        // Bob's is not (until he endorses it): refused with why.
+        let bobCheck = try CLI.run(["custodian", "check", ws.file("v.kv"), "--identity", ws.file("bob.id")])
+        #expect(
+            bobCheck.status == 3 && bobCheck.error.contains("to this vault: the slot carries no endorsement by its custodian, and this user has not seen the vault's key"),
+            "\(bobCheck)")
     }
 
     @Test(arguments: ["1", "2"])

@@ -192,7 +192,7 @@ struct TokenCustodianCLITests {
             ),
             (
                 ["--identity", "pkcs11:token=\(hsm.label);object=k"], ["SOFTHSM2_CONF": hsm.environment["SOFTHSM2_CONF"]!],
-                "no PKCS#11 module for pkcs11:token=\(hsm.label);object=k: name its shared library (module-path in the URI, or the module option)"
+                "no PKCS#11 module for pkcs11:token=\(hsm.label);object=k: name its shared library (module-path in the URI, or the module option: --pkcs11-module or KEYVAULT_PKCS11_MODULE for keyvault's commands)"
             ),
             (
                 ["--identity", "pkcs11:token=\(hsm.label);object=k;pin-value=123456"], hsm.environment,

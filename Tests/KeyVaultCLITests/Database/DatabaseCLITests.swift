@@ -75,6 +75,27 @@ extension Trait where Self == ConditionTrait {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "a private copy was left in TMPDIR")
     }
 
+    /// A custodian of a threshold vault in the database cannot check in alone (there is no file to check in beside):
+    /// the refusal says how to check in instead, and that way works.
+    @Test func aThresholdCustodianInTheDatabaseIsToldToCheckInWithADrill() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        for name in ["alice", "bob"] { try #require(try CLI.run(["keygen", "--out", ws.file("\(name).id")]).status == 0) }
+        let vault = TestDatabase.location("thr")
+        let ids = ["--identity", ws.file("alice.id"), "--identity", ws.file("bob.id")]
+        try #require(try CLI.run(["init", vault, "--threshold", "2"] + ids).status == 0)
+        let alone = try CLI.run(["custodian", "check", vault, "--identity", ws.file("alice.id")])
+        #expect(
+            alone.status == 1
+                && alone.error
+                    == "a custodian of a threshold vault checks in alone beside the vault file, which vault \(vault) in a database does not have: check in with a drill that enough custodians unlock together ('keyvault drill' with each one's --identity), which records each one's check-in; nothing was recorded",
+            "\(alone)")
+        let drill = try CLI.run(["drill", vault] + ids)
+        #expect(drill.status == 0, "\(drill)")
+        let listed = try VaultBytes.json(try CLI.run(["custodian", "list", vault, "--json"]))
+        let checkIns = (listed["custodians"] as? [[String: Any]] ?? []).map { $0["lastCheckIn"] is String }
+        #expect(checkIns == [true, true], "\(listed)")
+    }
+
     @Test func aUsersOwnCopyIsBroughtUpToDateAndNeverTrustedBlindly() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         let vault = TestDatabase.location("cache")
@@ -573,6 +594,8 @@ extension Trait where Self == ConditionTrait {
         #expect(
             notStored.status == 1 && notStored.error.hasPrefix("cannot store the change to vault \(asReader)#\(name): the database refused: permission denied"),
             "\(notStored)")
+        // Nothing says "sealed" of a seal the database did not store (it did, before the error).
+        #expect(notStored.stdout.isEmpty, "\(notStored)")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
         let stored = try CLI.run(["seal", "\(asRole)#\(name)"] + dw, environment: state)
         #expect(stored.status == 0 && stored.stdout.contains("version 1"), "\(stored)")

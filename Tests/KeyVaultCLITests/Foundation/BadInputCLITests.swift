@@ -273,6 +273,26 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before)
     }
 
+    /// A re-key with enough identities still needs the passphrase custodian's passphrase, to make its slot again:
+    /// without a terminal, the refusal says so rather than only that no passphrase was given.
+    @Test func aReKeyWithIdentitiesSaysWhyItNeedsThePassphrase() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try #require(try CLI.run(["keygen", "--out", ws.file("alice.id")]).status == 0)
+        try ws.write(Array("\(ws.passphrase)\n".utf8), to: "pass")
+        try #require(
+            try CLI.run(["init", ws.file("both.kv"), "--identity", ws.file("alice.id"), "--passphrase-file", ws.file("pass"), "--kdf", "interactive"]).status == 0)
+        let before = try ws.read("both.kv")
+        let message =
+            "this change makes every custodian's slot again, the passphrase custodian's too, and that needs its passphrase: pass --passphrase-file FILE (or - for standard input), or remove the passphrase custodian first"
+        expectOneLine(try CLI.run(["rekey", ws.file("both.kv"), "--identity", ws.file("alice.id")]), status: 2, error: message)
+        _ = try CLI.run(["keygen", "--out", ws.file("bob.id")])
+        let bob = try CLI.run(["keygen", "--public", ws.file("bob.id")]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        expectOneLine(
+            try CLI.run(["custodian", "add", ws.file("both.kv"), "--recipient", bob, "--threshold", "2", "--identity", ws.file("alice.id")]), status: 2,
+            error: message)
+        #expect(try ws.read("both.kv") == before)
+    }
+
     @Test func passphraseFromStandardInput() throws {
         let (ws, before) = try prepared(); defer { ws.cleanUp() }
         let ok = try CLI.run(["verify", ws.file("vault.kv"), "--passphrase-file", "-"], stdin: Array("\(ws.passphrase)\n".utf8))

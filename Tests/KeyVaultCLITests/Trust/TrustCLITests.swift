@@ -45,7 +45,7 @@ import KeyVaultTestSupport
         // Alice, who saw the vault, is refused as for tampering: its history is not the one she saw (the log was chained
         // again), and its key is not the one she pinned; her reads are refused too.
         var r = try CLI.run(seal, environment: alice)
-        #expect(r.status == 5 && r.error.hasPrefix("refused: the vault is older than the copy this user last saw"), "\(r)")
+        #expect(r.status == 5 && r.error.hasPrefix("refused: the vault's history is not the one this user last saw"), "\(r)")
         r = try CLI.run(seal + ["--accept-rollback"], environment: alice)
         #expect(r.status == 5 && r.error.hasPrefix("refused: this vault's key is not the one this user last saw"), "\(r)")
         r = try CLI.run(["verify", ws.file("v.kv")] + ids, environment: alice)
@@ -82,6 +82,7 @@ import KeyVaultTestSupport
         try #require(try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--identity", ws.file("alice.id")], environment: alice).status == 0)
         let pinFile = try #require(try FileManager.default.contentsOfDirectory(atPath: ws.file("state-alice/keyvault/seen")).first { $0.hasSuffix(".key") })
         let pinned = try ws.read("state-alice/keyvault/seen/\(pinFile)")
+        let beforeRekey = try ws.read("v.kv")
         var r = try CLI.run(["rekey", ws.file("v.kv"), "--identity", ws.file("bob.id")], environment: bob)
         #expect(r.status == 0, "\(r)")
         // Bob's re-key endorses the new key for Bob only, and says who must endorse it again.
@@ -93,6 +94,30 @@ import KeyVaultTestSupport
         #expect(try ws.read("state-alice/keyvault/seen/\(pinFile)") != pinned, "the pin follows the re-key")
         let log = try CLI.run(["log", ws.file("v.kv"), "--identity", ws.file("alice.id")], environment: alice)
         #expect(log.stdout.contains("rekey") && log.stdout.components(separatedBy: "endorse").count >= 3, "\(log)")
+        let checkpoint = try CLI.run(["checkpoint", ws.file("v.kv"), "--identity", ws.file("alice.id")], environment: alice)
+        try #require(checkpoint.status == 0, "\(checkpoint)")
+        // The copy from before the re-key, put back: its key contradicts Alice's pin. A drill, which takes --endorse,
+        // says to run it again so; a read, which does not, says to vouch by a write.
+        try ws.write(beforeRekey, to: "v.kv")
+        // Checked against the checkpoint made after the re-key (by someone with no pin, who gets that far): said to be
+        // a copy from before the re-key, not a vault re-keyed since.
+        let checked = try CLI.run(
+            ["verify", ws.file("v.kv"), "--identity", ws.file("alice.id"), "--checkpoint", checkpoint.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
+            environment: Self.user(ws, "dave"))
+        #expect(
+            checked.status == 5
+                && checked.error.hasPrefix(
+                    "the checkpoint does not authenticate under this vault's key: it was altered, or this copy is from before a re-key the checkpoint was made after (an older copy put back)"
+                ), "\(checked)")
+        let drill = ["drill", ws.file("v.kv"), "--identity", ws.file("alice.id")]
+        r = try CLI.run(drill, environment: alice)
+        #expect(r.status == 5 && r.error.hasSuffix("is the key fingerprint its custodians expect, run it again with --endorse"), "\(r)")
+        r = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("alice.id")], environment: alice)
+        #expect(
+            r.status == 5 && r.error.hasSuffix("is the key fingerprint its custodians expect, run a write with --endorse (or keyvault upgrade --endorse)"),
+            "\(r)")
+        r = try CLI.run(drill + ["--endorse"], environment: alice)
+        #expect(r.status == 0, "\(r)")
     }
 
     @Test func aVaultWrittenBeforeEndorsementsIsUpgradedByOneCommand() throws {
