@@ -11,12 +11,17 @@ protocol RunsOnAVault {
     /// for, when it gets that far (see ``AheadOfTheLock``); what was given is kept for the run.
     func askBeforeLocking(_ ahead: AheadOfTheLock) throws
     mutating func run() throws
+    /// Whether what it prints says that a change was made ("sealed …", "re-keyed …"): then, for a vault in a database,
+    /// it is printed only once the database has stored the change. A report (a drill's, a restore's) is printed as it
+    /// comes: it holds whether or not its audit record is stored, which the error then says.
+    var announcesChange: Bool { get }
 }
 
 extension RunsOnAVault {
     /// Nothing ahead, for commands that ask rarely, or make checks of their own before they ask (custodian and
     /// inventory changes, rekey, compact, upgrade…): they ask with the vault locked, as before.
     func askBeforeLocking(_ ahead: AheadOfTheLock) throws {}
+    var announcesChange: Bool { false }
 }
 
 /// A command that works on one existing vault, named by its `VAULT` argument.
@@ -32,6 +37,7 @@ extension WorksOnAVault {
 }
 
 extension SealJob: RunsOnAVault {
+    var announcesChange: Bool { true }
     var vaultPath: String {
         get { vault }
         set { vault = newValue }
@@ -56,15 +62,15 @@ extension InventoryShow: WorksOnAVault {
     func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.loadIdentitiesBeforeLocking() }
 }
 extension Info: WorksOnAVault {}
-extension Compact: WorksOnAVault {}
-extension Upgrade: WorksOnAVault {}
+extension Compact: WorksOnAVault { var announcesChange: Bool { true } }
+extension Upgrade: WorksOnAVault { var announcesChange: Bool { true } }
 extension CheckpointCommand: WorksOnAVault {
     func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.askBeforeLocking(ahead.keptCopy) }
 }
-extension Retire: WorksOnAVault {}
+extension Retire: WorksOnAVault { var announcesChange: Bool { true } }
 extension CustodianList: WorksOnAVault {}
-extension CustodianAdd: WorksOnAVault {}
-extension CustodianRemove: WorksOnAVault {}
+extension CustodianAdd: WorksOnAVault { var announcesChange: Bool { true } }
+extension CustodianRemove: WorksOnAVault { var announcesChange: Bool { true } }
 extension CustodianCheck: WorksOnAVault {
     /// Only when this user's copy says the check would go ahead: not for more than one secret named, which it refuses
     /// before asking anything, nor on a threshold vault, which a database vault refuses (`refuseWhatCannotBeRecorded`).
@@ -78,11 +84,11 @@ extension CustodianCheck: WorksOnAVault {
         }
     }
 }
-extension Promote: WorksOnAVault {}
-extension InventoryGroup: WorksOnAVault {}
-extension InventoryHostCommand: WorksOnAVault {}
-extension InventoryDatabaseCommand: WorksOnAVault {}
-extension Rekey: WorksOnAVault {}
+extension Promote: WorksOnAVault { var announcesChange: Bool { true } }
+extension InventoryGroup: WorksOnAVault { var announcesChange: Bool { true } }
+extension InventoryHostCommand: WorksOnAVault { var announcesChange: Bool { true } }
+extension InventoryDatabaseCommand: WorksOnAVault { var announcesChange: Bool { true } }
+extension Rekey: WorksOnAVault { var announcesChange: Bool { true } }
 extension Log: WorksOnAVault {
     func askBeforeLocking(_ ahead: AheadOfTheLock) throws { try unlock.sources.askBeforeLocking(ahead.keptCopy) }
 }
@@ -111,6 +117,7 @@ enum DatabaseVaults {
             defer { History.untilStored = nil }
             var ran = false
             Output.holdStandardOutput()
+            let pins = History.store?.pinnedKeys()
             do {
                 try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
                     Output.workingCopy = (copy.path, location.description)
@@ -119,8 +126,10 @@ enum DatabaseVaults {
                     ran = true
                 }
             } catch {
-                // The command's own failure prints what it printed; a vault the database did not store, nothing.
+                // The command's own failure prints what it printed; a vault the database did not store, nothing, and
+                // the key pinned for it goes.
                 Output.releaseHeld(printing: !ran)
+                if ran, let pins { History.store?.restorePins(pins) }
                 throw error
             }
             Output.releaseHeld(printing: true)
@@ -140,9 +149,13 @@ enum DatabaseVaults {
         // This user's record of the vault moves on only once the database has stored the change.
         History.untilStored = []
         defer { History.untilStored = nil }
-        // What the command prints is printed once the database has stored its change: "sealed" of a seal the database
-        // then refused would be a lie. When the command itself fails, what it printed is printed, as for a file.
-        Output.holdStandardOutput()
+        // What a command that announces a change prints is printed once the database has stored it: "sealed" of a seal
+        // the database then refused would be a lie. When the command itself fails, what it printed is printed, as for a
+        // file.
+        if job.announcesChange { Output.holdStandardOutput() }
+        // A key pinned by a change the database then does not store (a re-key's) is unpinned again: else this user's
+        // next command would take the vault's own key for a replaced one.
+        let pins = History.store?.pinnedKeys()
         do {
             // What a person types is asked before the vault is locked in the database (from this user's copy of it).
             let asking = job
@@ -165,12 +178,14 @@ enum DatabaseVaults {
         } catch let error as KeyVaultError where ran && job is RestoreJob {
             // The key is out, in the place the operator named; only its record is missing. Never "run it again".
             Output.releaseHeld(printing: true)
+            if let pins { History.store?.restorePins(pins) }
             throw CLIError(
                 message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
                 exitCode: ExitCodes.code(for: .other))
         } catch {
             // A restore's key is out whatever else failed: what it printed says where.
             Output.releaseHeld(printing: !ran || job is RestoreJob)
+            if ran, let pins { History.store?.restorePins(pins) }
             throw error
         }
         Output.releaseHeld(printing: true)

@@ -38,6 +38,7 @@ struct HistoryChoices {
         var out = credentials
         out.keyPins = History.store
         out.vouchForKey = endorse
+        out.acceptRollback = acceptRollback
         return out
     }
 

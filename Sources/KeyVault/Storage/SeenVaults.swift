@@ -142,7 +142,33 @@ public struct SeenVaults: Sendable {
         let text = "keyvault-key 1\nkey \(commitment.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\n"
         let out = try AtomicFile(finalPath: file(for: id) + ".key")
         try out.write(Array(text.utf8))
+        Self.pinnedHere.withLock { _ = $0.insert(id) }
         try out.commit(replacing: true)
+    }
+
+    /// The vault ids whose pins this process wrote (``restorePins(_:)`` puts back only those).
+    private static let pinnedHere = Locked<Set<String>>([])
+
+    /// Every key pin this store holds, by vault id: to put back with ``restorePins(_:)`` when a change that pinned a
+    /// new key was not stored after all (a vault in a database that refused it).
+    package func pinnedKeys() -> [String: [UInt8]] {
+        guard problem == nil else { return [:] }
+        var out: [String: [UInt8]] = [:]
+        for name in Syscalls.listDirectory(directory) where name.utf8.count == 36 && name.hasSuffix(".key") {
+            let id = String(name.prefix(32))
+            if let key = pinnedKey(ofVaultID: id) { out[id] = key }
+        }
+        return out
+    }
+
+    /// Puts the pins this process changed back as `pins` (from ``pinnedKeys()``) held them: a pin changed since goes
+    /// back to the key before it, and one made since goes; pins another process changed meanwhile are left alone.
+    /// Best effort: what cannot be written stays as it is.
+    package func restorePins(_ pins: [String: [UInt8]]) {
+        let mine = Self.pinnedHere.withLock { $0 }
+        for (id, key) in pinnedKeys() where mine.contains(id) && pins[id] != key {
+            if let old = pins[id] { try? pin(old, vaultID: id) } else { Syscalls.unlink(file(for: id) + ".key") }
+        }
     }
 
     /// Pins the key of `unlocked` as this user's key for its vault; only after something vouched for it
@@ -180,7 +206,7 @@ public struct SeenVaults: Sendable {
     ) throws {
         if !replacingNewer, let seen = lastSighting(ofVaultID: id),
             seen.progress.records > now.records
-                || (seen.progress.records == now.records && seen.progress.head == now.head)
+                || (seen.progress.records == now.records && seen.progress.head == now.head && (seen.newest != nil || newest == nil))
                 || anotherWay(seen)
         {
             return

@@ -158,6 +158,10 @@ public struct Credentials: Sendable {
     /// although nothing else vouches for the key, and the custodians given endorse it. Never set this without a person's
     /// decision: it is what a forged vault needs.
     public var vouchForKey = false
+    /// The operator accepts a vault behind, or off, the history ``keyPins`` last saw of it (`--accept-rollback`): a
+    /// write goes ahead. Without it, a write refuses such a vault found under its lock (an older copy put in place
+    /// while the command ran, after the command's own check of what it read).
+    package var acceptRollback = false
     /// The passphrase's key for the vault's passphrase slot, derived when the passphrase was checked
     /// (``Vault/passphraseSlotKey(_:)``), so that the unlock does not derive it again. Only with that passphrase.
     package var passphraseSlotKey: PassphraseSlotKey?

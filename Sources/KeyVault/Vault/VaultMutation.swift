@@ -142,7 +142,9 @@ extension Vault {
         } else {
             current = try Vault.read(from: lock.file, path: target)
         }
-        // A file put back by someone else while this command ran (an older copy) is not written over unnoticed.
+        // A file put back by someone else while this command ran (an older copy) is not written over unnoticed; nor is
+        // one whose history is not a continuation of the one read (an older copy written to since, put in its place
+        // after the command's roll-back check passed on what it read).
         if !unchanged && current.progress.records < early.vault.progress.records {
             throw KeyVaultError.damaged(
                 "the vault went back in its history while this command ran (record \(early.vault.progress.records) when read, \(current.progress.records) now): an older copy was put in its place; nothing was written"
@@ -168,6 +170,18 @@ extension Vault {
             }
         } else {
             throw KeyVaultError(.io, "the vault's custodians changed while this command ran; run it again")
+        }
+        if !unchanged && SeenVaults.wentAnotherWay(current, from: early.vault.progress, newest: early.vault.newestRecordDigest) {
+            throw KeyVaultError.damaged(
+                "the vault's history changed to another one while this command ran (its audit record \(early.vault.progress.records) is not the one read): another copy was put in its place; nothing was written"
+            )
+        }
+        // What this user saw of the vault, checked again under the lock: the command's own check ran on a read made
+        // before it (and before a passphrase was hashed), which an older copy put in place since would pass.
+        if let credentials, !credentials.acceptRollback, let seen = credentials.keyPins, seen.rollback(of: current) != nil {
+            throw KeyVaultError.damaged(
+                "the vault is not the copy this user last saw, nor a later one: an older copy was put in its place while this command ran; nothing was written"
+            )
         }
         try unlocked.requireAuthentic()
         // Check-ins of custodians who checked in alone wait beside the vault: this write takes them in.

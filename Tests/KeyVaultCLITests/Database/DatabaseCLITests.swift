@@ -597,6 +597,20 @@ extension Trait where Self == ConditionTrait {
         // Nothing says "sealed" of a seal the database did not store (it did, before the error).
         #expect(notStored.stdout.isEmpty, "\(notStored)")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
+        // A re-key it cannot store prints no new fingerprint, and leaves this user's pin on the vault's own key (it
+        // pinned the new one, and the next command was refused as if the key had been replaced).
+        try #require(try CLI.run(["keygen", "--out", ws.file("alice.id")]).status == 0)
+        let alice = ["--identity", ws.file("alice.id")]
+        let idName = TestDatabase.name(TestDatabase.location("roleid"))
+        try #require(try CLI.run(["init", "\(TestDatabase.uri)#\(idName)"] + alice, environment: state).status == 0)
+        let rekey = try CLI.run(["rekey", "\(asReader)#\(idName)"] + alice, environment: state)
+        #expect(rekey.status == 1 && rekey.stdout.isEmpty && rekey.error.hasPrefix("cannot store the change to vault"), "\(rekey)")
+        let afterRekey = try CLI.run(["seal", "\(asRole)#\(idName)", "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + alice, environment: state)
+        #expect(afterRekey.status == 0, "\(afterRekey)")
+        // A drill there is a report all the same: printed, then the error about its record.
+        let drill = try CLI.run(["drill", "\(asReader)#\(name)", "--passphrase-file", ws.file("pass")], environment: state)
+        #expect(drill.status == 1 && drill.stdout.contains("SM01"), "\(drill)")
+        #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
         let stored = try CLI.run(["seal", "\(asRole)#\(name)"] + dw, environment: state)
         #expect(stored.status == 0 && stored.stdout.contains("version 1"), "\(stored)")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch", "3 patch"])

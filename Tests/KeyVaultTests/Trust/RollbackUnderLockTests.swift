@@ -1,0 +1,81 @@
+// A roll-back put in place while a write runs: after the command's own check of what it read (which a person's typing
+// or a passphrase's hashing can leave a second before the lock), an older copy written to since replaces the file.
+// Found by an attacker's review: the write went into the older copy, and the user's record followed it.
+import Foundation
+import Testing
+@testable import KeyVault
+import KeyVaultTestSupport
+
+struct RollbackUnderLockTests {
+    /// A vault seen by this user at its newer history, and a fork of it: its older copy sealed into by someone who
+    /// had not seen the newer one (`forkSeals` times: as many records as seen, or more).
+    static func forked(forkSeals: Int) throws -> (path: String, seen: SeenVaults, credentials: Credentials, newer: [UInt8], fork: [UInt8]) {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let alice = try CustodianIdentity.generate()
+        let path = "\(dir)/v.kv"
+        let seen = SeenVaults(directory: "\(dir)/seen")
+        try Vault.create(atPath: path, custodians: [.recipient(alice.recipient!)], keyPins: seen)
+        var credentials = Credentials(identities: [alice])
+        credentials.keyPins = seen
+        try KeyForgeryTests.seal(path, "SM01", credentials)
+        let older = try TestFiles.bytes(path)
+        try KeyForgeryTests.seal(path, "DW01", credentials)
+        try seen.remember(try Vault.open(atPath: path), path: path)
+        let newer = try TestFiles.bytes(path)
+        // Someone else's copy: no record of the newer history.
+        try Data(older).write(to: URL(fileURLWithPath: "\(dir)/other.kv"))
+        var other = Credentials(identities: [alice])
+        other.keyPins = SeenVaults(directory: "\(dir)/other-seen")
+        for n in 0..<forkSeals { try KeyForgeryTests.seal("\(dir)/other.kv", "SSP0\(n)", other) }
+        return (path, seen, credentials, newer, try TestFiles.bytes("\(dir)/other.kv"))
+    }
+
+    static func put(_ bytes: [UInt8], at path: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path + ".new"))
+        #expect(rename(path + ".new", path) == 0)
+    }
+
+    @Test(arguments: [1, 2])
+    func aForkPutInPlaceAfterTheReadIsNotWrittenTo(forkSeals: Int) throws {
+        let s = try Self.forked(forkSeals: forkSeals)
+        let key = try SecretBytes(copying: Array("the key of SM09, 0123456789".utf8))
+        let request = SealRequest(role: .sm, host: try HostName("SM09"))
+        // Read (and checked against what this user saw) before the swap, as the command line does.
+        let opened = try Vault.open(atPath: s.path)
+        #expect(s.seen.rollback(of: opened) == nil)
+        try Self.put(s.fork, at: s.path)
+        #expect(s.seen.rollback(of: try Vault.open(atPath: s.path)) != nil, "the fork is a roll-back for this user")
+        do {
+            _ = try opened.seal(key, request, credentials: s.credentials)
+            Issue.record("sealed into the fork")
+        } catch let error as KeyVaultError {
+            #expect(error.code.category == .damaged, "\(error)")
+            #expect(error.message.hasPrefix("the vault's history changed to another one while this command ran"), "\(error)")
+        }
+        #expect(try TestFiles.bytes(s.path) == s.fork, "nothing was written")
+        // A write that reads the vault only under its lock (a re-key, a custodian change) is refused by what this user
+        // saw, checked again there.
+        do {
+            _ = try Vault.seal(key, request, atPath: s.path, credentials: s.credentials)
+            Issue.record("sealed into the fork")
+        } catch let error as KeyVaultError {
+            #expect(error.message.hasPrefix("the vault is not the copy this user last saw, nor a later one"), "\(error)")
+        }
+        #expect(try TestFiles.bytes(s.path) == s.fork)
+        // Accepted on purpose, it is written.
+        var accepting = s.credentials
+        accepting.acceptRollback = true
+        _ = try Vault.seal(key, request, atPath: s.path, credentials: accepting)
+        #expect(try Vault.open(atPath: s.path).entries.contains { $0.host.value == "SM09" })
+    }
+
+    @Test func anotherWritersAppendsMeanwhileAreNotARollBack() throws {
+        let s = try Self.forked(forkSeals: 1)
+        let opened = try Vault.open(atPath: s.path)
+        // The same history, further on (another writer sharing nothing with this one).
+        try KeyForgeryTests.seal(s.path, "SM02", s.credentials)
+        _ = try opened.seal(
+            try SecretBytes(copying: Array("the key of SM03, 0123456789".utf8)), SealRequest(role: .sm, host: try HostName("SM03")), credentials: s.credentials)
+        #expect(try Vault.open(atPath: s.path).entries.count == 4)
+    }
+}
