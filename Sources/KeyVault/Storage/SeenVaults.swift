@@ -110,9 +110,13 @@ public struct SeenVaults: Sendable {
     /// `newest`): as many records with another newest one; or more, with another record where the seen newest one
     /// was (an older copy put back and written to since). The second needs the digest and the record still kept.
     static func wentAnotherWay(_ vault: Vault, from seen: VaultProgress, newest: [UInt8]?) -> Bool {
-        let now = vault.progress
+        wentAnotherWay(vault.progress, log: vault.header.extensions.log, from: seen, newest: newest)
+    }
+
+    /// As the other, for a history at `now` whose audit log is `log`.
+    static func wentAnotherWay(_ now: VaultProgress, log: AuditLog, from seen: VaultProgress, newest: [UInt8]?) -> Bool {
         if now.records == seen.records { return now.head != seen.head }
-        guard now.records > seen.records, let newest, let there = vault.recordDigest(number: seen.records) else { return false }
+        guard now.records > seen.records, let newest, let there = log.digest(ofRecord: seen.records) else { return false }
         return there != newest
     }
 
@@ -192,11 +196,12 @@ public struct SeenVaults: Sendable {
 
     /// Remembers a vault this process has just written (``CommittedVault/latest``).
     public func remember(_ committed: CommittedVault, path: String, replacingNewer: Bool = false) throws {
-        // Its own write continued the history it read (a roll-back refused before it, unless accepted: then
-        // `replacingNewer`), so only a sighting of as many records or more can be another way.
+        // Its own write should have continued the history seen (a roll-back is refused before and under the lock,
+        // unless accepted: then `replacingNewer`); asked all the same, so that no path that missed it moves the record
+        // onto another history.
         try remember(
             id: committed.id, progress: committed.progress, newest: committed.newestRecordDigest, path: path, replacingNewer: replacingNewer,
-            anotherWay: { $0.progress.records == committed.progress.records && $0.progress.head != committed.progress.head })
+            anotherWay: { Self.wentAnotherWay(committed.progress, log: committed.log, from: $0.progress, newest: $0.newest) })
     }
 
     /// Forward only, unless `replacingNewer`: a sighting further on, the same one, or one that `anotherWay` says the

@@ -473,7 +473,7 @@ extension Vault {
                 "vault damaged or tampered with: \(name) opens its slot, but the key inside fails the vault's authentication: the slot was replaced or the header damaged")
         }
         let vouch = try unlocked.requireVouched(credentials)
-        try updateExtensions(target, early: unlocked) { current, u, area in
+        try updateExtensions(target, early: unlocked, rollbackGuard: credentials) { current, u, area in
             guard current.header.slots == vault.header.slots else {
                 throw KeyVaultError(.io, "the vault's custodians changed while the check ran; nothing was recorded; run it again")
             }

@@ -18,6 +18,8 @@ public struct CommittedVault: Sendable {
     public let keyFingerprint: String?
     /// The newest audit record's digest (``Vault/newestRecordDigest``), for telling a later history from another one.
     let newestRecordDigest: [UInt8]?
+    /// Its audit log as written: whether it continues a history seen before (``SeenVaults``) is told from it.
+    let log: AuditLog
 
     private static let last = Locked<CommittedVault?>(nil)
 
@@ -28,7 +30,7 @@ public struct CommittedVault: Sendable {
         let committed = CommittedVault(
             id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
             custodianCount: vault.header.slots.count, threshold: vault.threshold,
-            keyFingerprint: keyFingerprint, newestRecordDigest: vault.newestRecordDigest)
+            keyFingerprint: keyFingerprint, newestRecordDigest: vault.newestRecordDigest, log: vault.header.extensions.log)
         last.withLock { $0 = committed }
     }
 }

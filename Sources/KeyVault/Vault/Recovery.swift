@@ -110,7 +110,7 @@ extension Vault {
 
     /// Changes the extension area under the lock and writes the vault, entries and ciphertexts unchanged.
     static func updateExtensions<T>(
-        _ path: String, credentials: Credentials? = nil, early: UnlockedVault? = nil,
+        _ path: String, credentials: Credentials? = nil, early: UnlockedVault? = nil, rollbackGuard: Credentials? = nil,
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ area: inout ExtensionArea) throws -> T
     ) throws -> T {
         let body: (Vault, UnlockedVault, VaultOutput) throws -> T = { current, unlocked, out in
@@ -121,7 +121,7 @@ extension Vault {
             try out.keepCiphertexts()
             return result
         }
-        if let early { return try modify(path, early: early, credentials: credentials, body) }
+        if let early { return try modify(path, early: early, credentials: credentials, rollbackGuard: rollbackGuard, body) }
         return try modify(path, credentials: credentials!, body)
     }
 

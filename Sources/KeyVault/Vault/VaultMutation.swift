@@ -55,12 +55,12 @@ extension Vault {
         KnownKeys.remember(after.keyCommitment, vaultID: written.id)
         try? credentials.keyPins?.pin(after.keyCommitment, vaultID: written.id)
         guard after.lacksEndorsements else { return }
-        _ = try? writeEndorsements(target, unlocked: after)
+        _ = try? writeEndorsements(target, unlocked: after, rollbackGuard: credentials)
     }
 
     /// Writes the endorsements `unlocked`'s custodians can add (with an audit record); 0 when there were none to add.
-    static func writeEndorsements(_ target: String, unlocked early: UnlockedVault) throws -> Int {
-        try updateExtensions(target, early: early) { _, unlocked, area in
+    static func writeEndorsements(_ target: String, unlocked early: UnlockedVault, rollbackGuard: Credentials?) throws -> Int {
+        try updateExtensions(target, early: early, rollbackGuard: rollbackGuard) { _, unlocked, area in
             guard let list = try unlocked.updatedEndorsements() else { return 0 }
             let slots = unlocked.openedSlots.filter { unlocked.endorsers[$0] != nil }.map { String($0 + 1) }
             area.endorsements = list
@@ -91,24 +91,29 @@ extension Vault {
         try unlocked.requireVouched(credentials)
         try credentials.keyPins?.pin(unlocked: unlocked)
         guard unlocked.lacksEndorsements else { return 0 }
-        return try writeEndorsements(target, unlocked: unlocked)
+        return try writeEndorsements(target, unlocked: unlocked, rollbackGuard: credentials)
     }
 
     /// As ``modify(_:opened:credentials:_:)``, with the vault already unlocked (a restore or drill that records itself).
     /// Without `credentials`, a vault whose slots changed since `early` was unlocked is refused rather than unlocked again.
     static func modify<T>(
-        _ path: String, early: UnlockedVault, credentials: Credentials? = nil,
+        _ path: String, early: UnlockedVault, credentials: Credentials? = nil, rollbackGuard: Credentials? = nil,
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: VaultOutput) throws -> T
     ) throws -> T {
-        try about(path: path, resolved: resolvedPath(path)) { try modifyWritten(path, early: early, credentials: credentials, change).0 }
+        try about(path: path, resolved: resolvedPath(path)) {
+            try modifyWritten(path, early: early, credentials: credentials, rollbackGuard: rollbackGuard, change).0
+        }
     }
 
     /// As ``modify(_:early:credentials:_:)``, also returning the vault as written (read back before the rename).
     ///
-    /// - Parameter rewritingAsVersion2: write a new format-version-2 file whatever the vault's version (an upgrade,
-    ///   a compaction), instead of a new version-1 file or an append.
+    /// - Parameters:
+    ///   - rewritingAsVersion2: write a new format-version-2 file whatever the vault's version (an upgrade, a
+    ///     compaction), instead of a new version-1 file or an append.
+    ///   - rollbackGuard: when `credentials` are not given (the vault is not unlocked again), the credentials whose
+    ///     ``Credentials/keyPins`` and ``Credentials/acceptRollback`` the roll-back check under the lock uses.
     static func modifyWritten<T>(
-        _ path: String, early: UnlockedVault, credentials: Credentials? = nil, rewritingAsVersion2: Bool = false,
+        _ path: String, early: UnlockedVault, credentials: Credentials? = nil, rollbackGuard: Credentials? = nil, rewritingAsVersion2: Bool = false,
         _ change: (_ current: Vault, _ unlocked: UnlockedVault, _ out: VaultOutput) throws -> T
     ) throws -> (T, Vault) {
         // A vault read past damage for salvage is only read: its history is not one a writer may continue.
@@ -178,7 +183,7 @@ extension Vault {
         }
         // What this user saw of the vault, checked again under the lock: the command's own check ran on a read made
         // before it (and before a passphrase was hashed), which an older copy put in place since would pass.
-        if let credentials, !credentials.acceptRollback, let seen = credentials.keyPins, seen.rollback(of: current) != nil {
+        if let guarding = credentials ?? rollbackGuard, !guarding.acceptRollback, let seen = guarding.keyPins, seen.rollback(of: current) != nil {
             throw KeyVaultError.damaged(
                 "the vault is not the copy this user last saw, nor a later one: an older copy was put in its place while this command ran; nothing was written"
             )

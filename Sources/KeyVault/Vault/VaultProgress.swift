@@ -28,12 +28,16 @@ extension Vault {
     /// An unkeyed digest of audit record `number`'s fields (1 for the first record ever written), or nil when the log
     /// no longer keeps it (dropped) or has not reached it. Unlike its mac, which a re-key chains again, the fields
     /// stay what they were: so a later copy of this vault still shows whether its history passed through that record.
-    func recordDigest(number: UInt64) -> [UInt8]? {
-        let log = header.extensions.log
-        guard number > log.dropped, number - log.dropped <= UInt64(log.stored.count) else { return nil }
-        return Hashing.blake2b(log.stored[Int(number - log.dropped) - 1].fields)
-    }
+    func recordDigest(number: UInt64) -> [UInt8]? { header.extensions.log.digest(ofRecord: number) }
 
     /// ``recordDigest(number:)`` of the newest record.
     var newestRecordDigest: [UInt8]? { recordDigest(number: progress.records) }
+}
+
+extension AuditLog {
+    /// See ``Vault/recordDigest(number:)``.
+    func digest(ofRecord number: UInt64) -> [UInt8]? {
+        guard number > dropped, number - dropped <= UInt64(stored.count) else { return nil }
+        return Hashing.blake2b(stored[Int(number - dropped) - 1].fields)
+    }
 }

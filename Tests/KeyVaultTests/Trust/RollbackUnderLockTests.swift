@@ -69,6 +69,44 @@ struct RollbackUnderLockTests {
         #expect(try Vault.open(atPath: s.path).entries.contains { $0.host.value == "SM09" })
     }
 
+    /// The second review: a custodian's check-in and an endorsement read the vault again for themselves, after the
+    /// command's check, and wrote into a fork put in place meanwhile (the user's record following it). Here the fork
+    /// is in place before the call: the check under the lock, from the credentials' record, refuses both.
+    @Test func aCheckInAndAnEndorsementAreNotWrittenIntoAFork() throws {
+        let dir = try CustodianSupport.temporaryDirectory()
+        let alice = try CustodianIdentity.generate(), bob = try CustodianIdentity.generate()
+        let path = "\(dir)/v.kv"
+        let seen = SeenVaults(directory: "\(dir)/seen")
+        // Neither slot endorsed: made from the public recipients alone (an endorsement is then still to write).
+        try Vault.create(atPath: path, custodians: [.recipient(alice.recipient!), .recipient(bob.recipient!)], keyPins: seen)
+        var credentials = Credentials(identities: [alice])
+        credentials.keyPins = seen
+        credentials.vouchForKey = true
+        let older = try TestFiles.bytes(path)
+        _ = try Vault.appendRecord(.drill, outcome: "ok: a record the fork lacks", atPath: path, credentials: credentials)
+        try seen.remember(try Vault.open(atPath: path), path: path)
+        // The older copy, written to by someone who had not seen the newer one.
+        try Data(older).write(to: URL(fileURLWithPath: "\(dir)/other.kv"))
+        var other = Credentials(identities: [bob])
+        other.keyPins = SeenVaults(directory: "\(dir)/other-seen")
+        other.vouchForKey = true
+        _ = try Vault.appendRecord(.drill, outcome: "ok: another history", atPath: "\(dir)/other.kv", credentials: other)
+        _ = try Vault.appendRecord(.drill, outcome: "ok: and on", atPath: "\(dir)/other.kv", credentials: other)
+        let fork = try TestFiles.bytes("\(dir)/other.kv")
+        try Self.put(fork, at: path)
+        for (what, write) in [("check-in", { _ = try Vault.checkIn(atPath: path, credentials: credentials) }), ("endorsement", { _ = try Vault.endorse(atPath: path, credentials: credentials) })] {
+            do {
+                try write()
+                Issue.record("\(what) written into the fork")
+            } catch let error as KeyVaultError {
+                #expect(error.message.hasPrefix("the vault is not the copy this user last saw, nor a later one"), "\(what): \(error)")
+            }
+            #expect(try TestFiles.bytes(path) == fork, "\(what)")
+        }
+        // And a record of this user's would not follow a write into it.
+        #expect(seen.lastSighting(ofVaultID: try Vault.open(atPath: path).id)?.progress.records == 2)
+    }
+
     @Test func anotherWritersAppendsMeanwhileAreNotARollBack() throws {
         let s = try Self.forked(forkSeals: 1)
         let opened = try Vault.open(atPath: s.path)
