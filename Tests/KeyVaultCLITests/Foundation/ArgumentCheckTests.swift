@@ -33,6 +33,23 @@ struct ArgumentCheckTests {
         #expect(withHelp.stdout != "0.1.0\n", "\(withHelp)")
     }
 
+    /// ArgumentParser wraps a line of the help's discussion that is wider than the terminal at column 0, which broke the
+    /// exit-code table into unindented fragments: every line of it must fit 80 columns as written.
+    @Test func theExitCodeTableFitsEightyColumns() throws {
+        let r = try CLI.run(["--help"], environment: ["COLUMNS": "80"])
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "EXIT CODES"), let end = lines.firstIndex(where: { $0.hasPrefix("USAGE:") })
+        else {
+            Issue.record("no exit-code table before the usage line: \(r)")
+            return
+        }
+        let table = lines[(start + 1)..<end].filter { !$0.isEmpty }
+        #expect(table.count >= 7, "\(r)")
+        for line in table {
+            #expect(line.count <= 80 && line.hasPrefix("  "), "\(line)")
+        }
+    }
+
     @Test(arguments: refusedBeforeAnyFile)
     func refusedInOneLineBeforeAnyFileIsRead(arguments: [String], error: String) throws {
         let r = try CLI.run(arguments)
