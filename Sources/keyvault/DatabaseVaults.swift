@@ -113,11 +113,9 @@ enum DatabaseVaults {
         if let command = command as? any WorksOnAVault { return try run(onAVault: command) }
         if var initCommand = command as? Init, DatabaseLocation.isDatabaseLocation(initCommand.vault) {
             let location = try DatabaseLocation(parsing: initCommand.vault)
-            History.untilStored = []
-            defer { History.untilStored = nil }
+            let pending = PendingStore(announcing: true)
+            defer { pending.end() }
             var ran = false
-            Output.holdStandardOutput()
-            let pins = History.store?.pinnedKeys()
             do {
                 try DatabaseStore.withWorkingCopy(of: location, creating: true) { copy in
                     Output.workingCopy = (copy.path, location.description)
@@ -128,12 +126,10 @@ enum DatabaseVaults {
             } catch {
                 // The command's own failure prints what it printed; a vault the database did not store, nothing, and
                 // the key pinned for it goes.
-                Output.releaseHeld(printing: !ran)
-                if ran, let pins { History.store?.restorePins(pins) }
+                pending.failed(ran: ran, printing: !ran)
                 throw error
             }
-            Output.releaseHeld(printing: true)
-            History.untilStored?.forEach { $0() }
+            pending.stored()
             return
         }
         var command = command
@@ -146,16 +142,8 @@ enum DatabaseVaults {
         guard DatabaseLocation.isDatabaseLocation(job.vaultPath) else { return try job.run() }
         let location = try DatabaseLocation(parsing: job.vaultPath)
         var ran = false, reused = false
-        // This user's record of the vault moves on only once the database has stored the change.
-        History.untilStored = []
-        defer { History.untilStored = nil }
-        // What a command that announces a change prints is printed once the database has stored it: "sealed" of a seal
-        // the database then refused would be a lie. When the command itself fails, what it printed is printed, as for a
-        // file.
-        if job.announcesChange { Output.holdStandardOutput() }
-        // A key pinned by a change the database then does not store (a re-key's) is unpinned again: else this user's
-        // next command would take the vault's own key for a replaced one.
-        let pins = History.store?.pinnedKeys()
+        let pending = PendingStore(announcing: job.announcesChange)
+        defer { pending.end() }
         do {
             // What a person types is asked before the vault is locked in the database (from this user's copy of it).
             let asking = job
@@ -169,7 +157,7 @@ enum DatabaseVaults {
                 ran = true
             }
         } catch let error where reused && isDamageReport(error) {
-            Output.releaseHeld(printing: true)
+            pending.failed(ran: false, printing: true)
             // What was found damaged was this user's kept copy, which is gone now (the library's own errors say so).
             Output.note(
                 "note: this user's copy of vault \(location), kept from an earlier command, was read and has been removed: run the command again to read the vault from the database; if it is damaged again, the vault in the database is"
@@ -177,19 +165,47 @@ enum DatabaseVaults {
             throw error
         } catch let error as KeyVaultError where ran && job is RestoreJob {
             // The key is out, in the place the operator named; only its record is missing. Never "run it again".
-            Output.releaseHeld(printing: true)
-            if let pins { History.store?.restorePins(pins) }
+            pending.failed(ran: true, printing: true)
             throw CLIError(
                 message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
                 exitCode: ExitCodes.code(for: .other))
         } catch {
             // A restore's key is out whatever else failed: what it printed says where.
-            Output.releaseHeld(printing: !ran || job is RestoreJob)
-            if ran, let pins { History.store?.restorePins(pins) }
+            pending.failed(ran: ran, printing: !ran || job is RestoreJob)
             throw error
         }
-        Output.releaseHeld(printing: true)
-        History.untilStored?.forEach { $0() }
+        pending.stored()
+    }
+
+    /// What a command on a vault in a database holds back until the database has stored its change, and undoes when it
+    /// does not: this user's record of the vault (``History/untilStored``), which moves on only once the change is
+    /// stored; what a command that announces a change prints ("sealed" of a seal the database then refused would be a
+    /// lie); and a key pinned by the change (a re-key's), unpinned again, else this user's next command would take the
+    /// vault's own key for a replaced one.
+    private struct PendingStore {
+        let pins: [String: [UInt8]]?
+
+        init(announcing: Bool) {
+            History.untilStored = []
+            if announcing { Output.holdStandardOutput() }
+            pins = History.store?.pinnedKeys()
+        }
+
+        /// The database stored the change: print what was held, and move this user's record on.
+        func stored() {
+            Output.releaseHeld(printing: true)
+            History.untilStored?.forEach { $0() }
+        }
+
+        /// The command failed, or `ran` and the database did not store its change (then its pins are put back); what
+        /// was held is printed when `printing`: a command's own failure, or a restore's report of where the key went.
+        func failed(ran: Bool, printing: Bool) {
+            Output.releaseHeld(printing: printing)
+            if ran, let pins { History.store?.restorePins(pins) }
+        }
+
+        /// Done either way: nothing more is held back for this command.
+        func end() { History.untilStored = nil }
     }
 
     /// Whether `error` is a command's own report of damage (exit 5 from `verify`, `log`, a drill), rather than one of

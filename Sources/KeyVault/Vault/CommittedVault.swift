@@ -16,10 +16,12 @@ public struct CommittedVault: Sendable {
     /// The fingerprint of its vault key, when this write knew it: set by ``Vault/create(atPath:custodians:threshold:keyPins:endorsers:formatVersion:)``, by re-keys (the new key)
     /// and by writes that kept the key.
     public let keyFingerprint: String?
-    /// The newest audit record's digest (``Vault/newestRecordDigest``), for telling a later history from another one.
-    let newestRecordDigest: [UInt8]?
-    /// Its audit log as written: whether it continues a history seen before (``SeenVaults``) is told from it.
+    /// Its audit log as written (shared with the vault written, not copied): whether it continues a history seen before
+    /// (``SeenVaults``) is told from it.
     let log: AuditLog
+
+    /// The newest audit record's digest (``Vault/newestRecordDigest``), for telling a later history from another one.
+    var newestRecordDigest: [UInt8]? { log.digest(ofRecord: progress.records) }
 
     private static let last = Locked<CommittedVault?>(nil)
 
@@ -30,7 +32,7 @@ public struct CommittedVault: Sendable {
         let committed = CommittedVault(
             id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
             custodianCount: vault.header.slots.count, threshold: vault.threshold,
-            keyFingerprint: keyFingerprint, newestRecordDigest: vault.newestRecordDigest, log: vault.header.extensions.log)
+            keyFingerprint: keyFingerprint, log: vault.header.extensions.log)
         last.withLock { $0 = committed }
     }
 }
