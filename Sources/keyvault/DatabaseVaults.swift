@@ -167,7 +167,7 @@ enum DatabaseVaults {
             // The key is out, in the place the operator named; only its record is missing. Never "run it again".
             pending.failed(ran: true, printing: true)
             throw CLIError(
-                message: "the key was restored, but its audit record could not be stored in vault \(location): \(error.message)",
+                message: "the key was restored; storing its audit record in vault \(location) failed: \(error.message)",
                 exitCode: ExitCodes.code(for: .other))
         } catch {
             // A restore's key is out whatever else failed: what it printed says where.

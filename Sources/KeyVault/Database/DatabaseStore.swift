@@ -47,8 +47,10 @@ public enum DatabaseStore {
     /// - Returns: what `body` returns.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such vault (or, `creating`, there is
     ///   one); ``KeyVaultError/Code-swift.struct/io`` when the database cannot be reached, the lock is not had within
-    ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged, unless the
-    ///   connection was lost during the commit itself, when the server may have kept it); and `body`'s errors.
+    ///   two minutes, or the change cannot be stored (the vault in the database is then unchanged). When the connection
+    ///   is lost during the commit itself, the server is asked again on a new connection whether it kept the change:
+    ///   kept, the call succeeds; not kept, it throws as for a change not stored; not reachable, the error says that
+    ///   whether the change was stored is not known. And `body`'s errors.
     public static func withWorkingCopy<T>(
         of location: DatabaseLocation, creating: Bool = false, beforeLocking: ((_ ahead: AheadOfTheLock) throws -> Void)? = nil,
         _ body: (_ copy: WorkingCopy) throws -> T
@@ -65,10 +67,7 @@ public enum DatabaseStore {
             for setting in ["lock_timeout = '\(lockTimeoutSeconds)s'", "idle_in_transaction_session_timeout = 0", "statement_timeout = 0"] {
                 _ = try connection.execute("SET LOCAL \(setting)")
             }
-            // Schema-qualified, with exact argument types: a function of the same name that someone could create in a
-            // schema on the search path is never called instead.
-            _ = try connection.execute(
-                "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
+            try lock(location, connection)
         }
         // From here on the vault is locked: this user's copy of it may be used and changed (the copy is per server as
         // it names itself, and locked on this machine too: the same location can reach another server through libpq's
@@ -123,6 +122,8 @@ public enum DatabaseStore {
         }
         let stored: DatabaseCache.State?
         do {
+            // Checked before the commit, so that what it refuses is not stored (after it, "not stored" would be untrue).
+            if case .success = result { try requireNothingBeside(location, in: folder) }
             stored = try storeChange(location, connection, head: head, before: before, recorder: recorder, path: path)
         } catch {
             _ = try? connection.execute("ROLLBACK")
@@ -143,7 +144,6 @@ public enum DatabaseStore {
         // command a whole fetch).
         if let cache, let stored { try? cache.keep(stored) }
         let value = try result.get()
-        try requireNothingBeside(location, in: folder)
         withExtendedLifetime(temporary) {}  // removed only now, after the command and the store
         return value
     }
@@ -459,7 +459,8 @@ public enum DatabaseStore {
             let stored: [SQLValue]
             switch change {
             case .none:
-                _ = try connection.execute("COMMIT")
+                // Nothing was written in this transaction: a connection lost at its end loses nothing.
+                do { _ = try connection.execute("COMMIT") } catch  where connection.isLost {}
                 guard var last = head?.last else { return nil }
                 last.size = size
                 return last
@@ -481,9 +482,54 @@ public enum DatabaseStore {
                 INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, $2::bigint, $3, $4)
                 RETURNING (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint
                 """, [.text(location.name), .text(String(next))] + stored)
-            _ = try connection.execute("COMMIT")
+            do {
+                _ = try connection.execute("COMMIT")
+            } catch let lost where connection.isLost {
+                // No answer to the COMMIT: the server may have committed before the connection went. Asked again.
+                return try askedAgain(location, seq: next, stored: stored, size: size, lost: lost)
+            }
             return DatabaseCache.State(seq: next, stamp: try row.int64(0, 0), length: try row.int64(0, 1), size: size)
         }
+    }
+
+    /// Locks vault `location` in `connection`'s transaction, waiting at most ``lockTimeoutSeconds``.
+    private static func lock(_ location: DatabaseLocation, _ connection: PostgresConnection) throws {
+        // Schema-qualified, with exact argument types: a function of the same name that someone could create in a
+        // schema on the search path is never called instead.
+        _ = try connection.execute(
+            "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
+    }
+
+    /// After the connection was lost during a write's COMMIT: whether the server kept write `seq` (`stored`: its kind
+    /// and bytes), asked on a new connection once the vault's lock is free again, that is once the lost session's
+    /// transaction has ended one way or the other. The write's state when it was kept; else throws, saying which.
+    private static func askedAgain(_ location: DatabaseLocation, seq: Int64, stored: [SQLValue], size: Int, lost: any Error) throws -> DatabaseCache.State {
+        let why = (lost as? KeyVaultError)?.message ?? "\(lost)"
+        let kept: SQLRows
+        do {
+            let again = try PostgresConnection.connect(location.connectionURI)
+            _ = try again.execute("BEGIN")
+            _ = try again.execute("SET LOCAL lock_timeout = '\(lockTimeoutSeconds)s'")
+            try lock(location, again)
+            kept = try again.execute(
+                """
+                SELECT (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint FROM keyvault_writes
+                WHERE vault = $1 AND seq = $2::bigint AND kind = $3 AND bytes = $4
+                """, [.text(location.name), .text(String(seq))] + stored)
+            _ = try? again.execute("ROLLBACK")
+        } catch {
+            let asking =
+                (error as? KeyVaultError)?.message ?? (error as? PostgresConnection.ServerError).map { "\($0.message) (SQLSTATE \($0.sqlState))" } ?? "\(error)"
+            throw KeyVaultError(
+                .io,
+                "the connection was lost while vault \(location) stored this change (\(why)), and asking the server again whether it kept it failed (\(asking)): whether the change was stored is not known; read the vault ('keyvault log') before running the command again"
+            )
+        }
+        guard !kept.rows.isEmpty else {
+            throw KeyVaultError(
+                .io, "the connection was lost while vault \(location) stored this change (\(why)); asked again, the server had not kept it: nothing was stored")
+        }
+        return DatabaseCache.State(seq: seq, stamp: try kept.int64(0, 0), length: try kept.int64(0, 1), size: size)
     }
 
     /// Runs `body`; a server error becomes one line saying what could not be done to the vault.

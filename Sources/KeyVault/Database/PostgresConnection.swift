@@ -36,6 +36,9 @@ final class PostgresConnection {
 
     deinit { kv_PQfinish(connection) }
 
+    /// Whether the connection to the server is gone (a statement failed because it was lost, or the server closed it).
+    var isLost: Bool { kv_PQstatus(connection) != CONNECTION_OK }
+
     /// Why libpq could not be loaded, or nil once it is; tried once per process.
     private static let loadFailure: String? = {
         var buffer = [CChar](repeating: 0, count: 512)
