@@ -460,7 +460,7 @@ public enum DatabaseStore {
             switch change {
             case .none:
                 // Nothing was written in this transaction: a connection lost at its end loses nothing.
-                do { _ = try connection.execute("COMMIT") } catch  where connection.isLost {}
+                do { _ = try connection.execute("COMMIT") } catch { if !connection.isLost { throw error } }
                 guard var last = head?.last else { return nil }
                 last.size = size
                 return last
