@@ -9,8 +9,11 @@ COMMIT after an INSERT INTO keyvault_writes, it cuts both sides:
   before  the COMMIT never reaches the server (which rolls the write back when it sees the connection go);
   after   the COMMIT reaches the server, which commits, and its reply never reaches the client;
   gone    as before, and every later connection is closed at once (the server cannot be reached again);
+  halfopen  the COMMIT never reaches the server, and only the client's side is closed: the server still sees its
+          session waiting, idle in its transaction, as after a network failure it was not told of;
   read    as before, at the first COMMIT of all (a command that wrote nothing).
-Otherwise every later connection is passed through untouched. Runs until killed.
+Otherwise every later connection is passed through untouched. When it cuts, it writes PORT_FILE.cut. Runs until
+killed.
 """
 import os
 import socket
@@ -21,6 +24,7 @@ import threading
 mode, port_file, server_host, server_port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 cut_lock = threading.Lock()
 cut_done = False
+held = []  # the server sides of half-open connections, kept open
 
 
 def read_exactly(sock, count):
@@ -83,6 +87,13 @@ def serve(client):
                     with cut_lock:
                         cut = not cut_done
                         cut_done = True
+                    if cut:
+                        open(port_file + ".cut", "w").close()
+                    if cut and mode == "halfopen":
+                        client.shutdown(socket.SHUT_RDWR)
+                        client.close()
+                        held.append(server)
+                        return
                     if cut and mode in ("before", "gone", "read"):
                         close_both(client, server)
                         return

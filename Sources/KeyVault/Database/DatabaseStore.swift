@@ -64,7 +64,13 @@ public enum DatabaseStore {
             _ = try connection.execute("BEGIN")
             // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
             // passphrase asked with the lock held included), which a server's idle or statement timeout must not cut short.
-            for setting in ["lock_timeout = '\(lockTimeoutSeconds)s'", "idle_in_transaction_session_timeout = 0", "statement_timeout = 0"] {
+            // TCP keepalives let the server find out within about two minutes that a client which vanished without
+            // closing its connection is gone, and end its transaction, rather than after the system's default two hours
+            // (ignored on a Unix socket).
+            for setting in [
+                "lock_timeout = '\(lockTimeoutSeconds)s'", "idle_in_transaction_session_timeout = 0", "statement_timeout = 0", "tcp_keepalives_idle = 60",
+                "tcp_keepalives_interval = 10", "tcp_keepalives_count = 6",
+            ] {
                 _ = try connection.execute("SET LOCAL \(setting)")
             }
             try lock(location, connection)
@@ -75,8 +81,10 @@ public enum DatabaseStore {
         let cache: DatabaseCache?
         let cached: DatabaseCache.State?
         let head: Head?
+        let session: Session
         do {
-            cache = try DatabaseCache.forCurrentUser(location, server: try serverName(location, connection))
+            session = try Session.current(location, connection)
+            cache = try DatabaseCache.forCurrentUser(location, server: session.server)
             cached = cache?.current()
             head = try self.head(location, connection, cached: cached?.seq)
         } catch {
@@ -124,7 +132,7 @@ public enum DatabaseStore {
         do {
             // Checked before the commit, so that what it refuses is not stored (after it, "not stored" would be untrue).
             if case .success = result { try requireNothingBeside(location, in: folder) }
-            stored = try storeChange(location, connection, head: head, before: before, recorder: recorder, path: path)
+            stored = try storeChange(location, connection, session: session, head: head, before: before, recorder: recorder, path: path)
         } catch {
             _ = try? connection.execute("ROLLBACK")
             cache?.clear()
@@ -385,7 +393,8 @@ public enum DatabaseStore {
     ///
     /// - Returns: the write the file is now at; nil when there is no file.
     private static func storeChange(
-        _ location: DatabaseLocation, _ connection: PostgresConnection, head: Head?, before: Baseline?, recorder: WrittenRanges?, path: String
+        _ location: DatabaseLocation, _ connection: PostgresConnection, session: Session, head: Head?, before: Baseline?, recorder: WrittenRanges?,
+        path: String
     ) throws -> DatabaseCache.State? {
         guard let st = Syscalls.stat(path) else {
             // A vault being made that the command did not make stores nothing; an existing one's copy must not vanish
@@ -486,7 +495,7 @@ public enum DatabaseStore {
                 _ = try connection.execute("COMMIT")
             } catch let lost where connection.isLost {
                 // No answer to the COMMIT: the server may have committed before the connection went. Asked again.
-                return try askedAgain(location, seq: next, stored: stored, size: size, lost: lost)
+                return try askedAgain(location, session: session, seq: next, stored: stored, size: size, lost: lost)
             }
             return DatabaseCache.State(seq: next, stamp: try row.int64(0, 0), length: try row.int64(0, 1), size: size)
         }
@@ -500,16 +509,62 @@ public enum DatabaseStore {
             "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
     }
 
+    /// The server session a command's transaction runs in: which server it is (as ``serverName(_:_:)`` names it),
+    /// and the backend's process id and start time (µs), by which a later connection can find it again.
+    struct Session {
+        var server: String
+        var pid: Int64
+        var started: Int64
+
+        static func current(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> Session {
+            let server = try serverName(location, connection)
+            let row = try serverErrors(location, "read") {
+                try connection.execute(
+                    """
+                    SELECT pid::bigint, (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_catalog.pg_stat_activity
+                    WHERE pid = pg_catalog.pg_backend_pid()
+                    """)
+            }
+            guard !row.rows.isEmpty else { return Session(server: server, pid: 0, started: 0) }
+            return Session(server: server, pid: try row.int64(0, 0), started: try row.int64(0, 1))
+        }
+    }
+
     /// After the connection was lost during a write's COMMIT: whether the server kept write `seq` (`stored`: its kind
-    /// and bytes), asked on a new connection once the vault's lock is free again, that is once the lost session's
-    /// transaction has ended one way or the other. The write's state when it was kept; else throws, saying which.
-    private static func askedAgain(_ location: DatabaseLocation, seq: Int64, stored: [SQLValue], size: Int, lost: any Error) throws -> DatabaseCache.State {
-        let why = (lost as? KeyVaultError)?.message ?? "\(lost)"
+    /// and bytes), asked on a new connection to the same server (not a standby), once the vault's lock is free again,
+    /// that is once the lost session's transaction has ended one way or the other. A lost session the server still
+    /// sees idle in its transaction never received the COMMIT: it is ended, so that its lock goes now rather than when
+    /// the server notices its client is gone. The write's state when it was kept; else throws, saying which.
+    private static func askedAgain(
+        _ location: DatabaseLocation, session: Session, seq: Int64, stored: [SQLValue], size: Int, lost: any Error
+    ) throws -> DatabaseCache.State {
+        let why = oneLine(lost)
+        func unknown(_ asking: String) -> KeyVaultError {
+            KeyVaultError(
+                .io,
+                "the connection was lost while vault \(location) stored this change (\(why)), and asking the server again whether it kept it failed (\(asking)): whether the change was stored is not known; read the vault ('keyvault log') before running the command again"
+            )
+        }
         let kept: SQLRows
         do {
             let again = try PostgresConnection.connect(location.connectionURI)
-            _ = try again.execute("BEGIN")
+            // Another server (libpq's next host, a fail-over) or a standby knows nothing certain of the commit.
+            let server = try serverName(location, again)
+            guard server == session.server else { throw unknown("reached \(server), not the server the change was sent to") }
+            // Read committed: each statement sees what was committed before it began, so the query after the lock
+            // sees the lost session's commit, whatever the role's default isolation.
+            _ = try again.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             _ = try again.execute("SET LOCAL lock_timeout = '\(lockTimeoutSeconds)s'")
+            if let standby = try again.execute("SELECT pg_catalog.pg_is_in_recovery()").rows.first?.first, standby != [0] {
+                throw unknown("the server is now a standby in recovery")
+            }
+            if session.pid != 0 {
+                _ = try again.execute(
+                    """
+                    SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+                    WHERE pid = $1::integer AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint AND state = 'idle in transaction'
+                    """, [.text(String(session.pid)), .text(String(session.started))])
+            }
             try lock(location, again)
             kept = try again.execute(
                 """
@@ -517,19 +572,23 @@ public enum DatabaseStore {
                 WHERE vault = $1 AND seq = $2::bigint AND kind = $3 AND bytes = $4
                 """, [.text(location.name), .text(String(seq))] + stored)
             _ = try? again.execute("ROLLBACK")
+        } catch let error as KeyVaultError where error.message.hasPrefix("the connection was lost while") {
+            throw error
         } catch {
-            let asking =
-                (error as? KeyVaultError)?.message ?? (error as? PostgresConnection.ServerError).map { "\($0.message) (SQLSTATE \($0.sqlState))" } ?? "\(error)"
-            throw KeyVaultError(
-                .io,
-                "the connection was lost while vault \(location) stored this change (\(why)), and asking the server again whether it kept it failed (\(asking)): whether the change was stored is not known; read the vault ('keyvault log') before running the command again"
-            )
+            throw unknown(oneLine(error))
         }
         guard !kept.rows.isEmpty else {
             throw KeyVaultError(
                 .io, "the connection was lost while vault \(location) stored this change (\(why)); asked again, the server had not kept it: nothing was stored")
         }
         return DatabaseCache.State(seq: seq, stamp: try kept.int64(0, 0), length: try kept.int64(0, 1), size: size)
+    }
+
+    /// `error` as one line for a message: a library error's message, a server error's message and SQLSTATE.
+    private static func oneLine(_ error: any Error) -> String {
+        if let error = error as? KeyVaultError { return error.message }
+        if let error = error as? PostgresConnection.ServerError { return "\(error.message) (SQLSTATE \(error.sqlState))" }
+        return "\(error)"
     }
 
     /// Runs `body`; a server error becomes one line saying what could not be done to the vault.

@@ -5,7 +5,8 @@ import Testing
 
 /// Tests/interop/lost_commit_proxy.py, running: a proxy in front of the tests' PostgreSQL server that cuts the first
 /// connection sending a keyvault write's COMMIT, `before` the server sees it or `after` it answered (`gone`: before, and
-/// no connection is let through afterwards).
+/// no connection is let through afterwards; `halfopen`: before, closing only the client's side; `read`: the first
+/// COMMIT of all).
 final class LostCommitProxy {
     static let script: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -37,8 +38,14 @@ final class LostCommitProxy {
             waited += 1
         }
         let listening = try String(contentsOfFile: portFile, encoding: .utf8)
-        uri = TestDatabase.uri.replacingOccurrences(of: "\(host):\(port)", with: "\(host):\(listening)") + "?sslmode=disable&gssencmode=disable"
+        let through = TestDatabase.uri.replacingOccurrences(of: "\(host):\(port)", with: "\(host):\(listening)")
+        uri = through + (through.contains("?") ? "&" : "?") + "sslmode=disable&gssencmode=disable"
+        cutMarker = portFile + ".cut"
     }
+
+    /// Whether the proxy has cut a connection at its COMMIT.
+    var cut: Bool { FileManager.default.fileExists(atPath: cutMarker) }
+    private let cutMarker: String
 
     /// Vault `name` in the tests' database, reached through the proxy.
     func location(_ name: String) -> String { "\(uri)#\(name)" }
@@ -66,6 +73,7 @@ final class LostCommitProxy {
         let after = try LostCommitProxy(mode: "after", folder: ws.file("after"))
         let kept = try seal("sm", at: after.location(name))
         #expect(kept.status == 0 && kept.stdout.hasPrefix("sealed the sm key of SM01 as version 1 ") && kept.stderr.isEmpty, "\(kept)")
+        #expect(after.cut)
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
 
         // The COMMIT never reaches the server, which rolls the write back. Asked again, it had not: nothing was
@@ -75,6 +83,7 @@ final class LostCommitProxy {
         let lostPrefix = "the connection was lost while vault \(before.location(name)) stored this change (lost the connection to "
         #expect(lost.status == 1 && lost.error.hasPrefix(lostPrefix) && lost.error.hasSuffix(notKept), "\(lost)")
         #expect(lost.stdout.isEmpty && lost.stderr.split(separator: "\n").count == 1, "\(lost)")
+        #expect(before.cut)
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
         // Lost so, with the server out of reach afterwards: not known, and said so.
         let gone = try LostCommitProxy(mode: "gone", folder: ws.file("gone"))
@@ -84,7 +93,15 @@ final class LostCommitProxy {
                 && unknown.error.contains("), and asking the server again whether it kept it failed (")
                 && unknown.error.hasSuffix("): whether the change was stored is not known; read the vault ('keyvault log') before running the command again"),
             "\(unknown)")
-        #expect(unknown.stdout.isEmpty, "\(unknown)")
+        #expect(unknown.stdout.isEmpty && gone.cut, "\(unknown)")
+        #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
+        // Lost so, the server not told: it still holds the session, idle in its transaction and holding the vault's
+        // lock (until its TCP keepalive notices). Asked again, that session is ended, and the answer comes at once.
+        let halfOpen = try LostCommitProxy(mode: "halfopen", folder: ws.file("halfopen"))
+        let started = Date()
+        let notTold = try seal("dw", at: halfOpen.location(name))
+        #expect(notTold.status == 1 && notTold.error.hasSuffix(notKept) && halfOpen.cut, "\(notTold)")
+        #expect(Date().timeIntervalSince(started) < 60, "the lock the lost session held was waited for")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
         let again = try seal("dw", at: vault)
         #expect(again.status == 0 && again.stdout.hasPrefix("sealed the dw key of DW01 as version 1 "), "\(again)")
@@ -99,14 +116,16 @@ final class LostCommitProxy {
                 && restore.error.hasPrefix("the key was restored; storing its audit record in vault \(third.location(name)) failed: the connection was lost")
                 && restore.error.hasSuffix(notKept), "\(restore)")
         #expect(try ws.read("out.bin") == smKey)
+        #expect(third.cut)
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch", "3 patch"])
         // A command that stored nothing loses nothing when the connection goes at its end.
         let read = try LostCommitProxy(mode: "read", folder: ws.file("read"))
         let listed = try CLI.run(["list", read.location(name)] + pass, environment: env)
-        #expect(listed.status == 0 && listed.stdout.contains("DW01") && listed.stderr.isEmpty, "\(listed)")
+        #expect(listed.status == 0 && listed.stdout.contains("DW01") && listed.stderr.isEmpty && read.cut, "\(listed)")
         // Reached directly, the same restore is recorded.
         let recorded = try CLI.run(["restore", vault, "--role", "sm", "--out", ws.file("out2.bin")] + pass, host: "SM01", environment: env)
         #expect(recorded.status == 0, "\(recorded)")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch", "3 patch", "4 patch"])
+        withExtendedLifetime([after, before, gone, halfOpen, third, read]) {}
     }
 }
