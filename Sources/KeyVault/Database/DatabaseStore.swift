@@ -60,6 +60,8 @@ public enum DatabaseStore {
         if let beforeLocking { try beforeLocking(AheadOfTheLock(location: location)) }
         let connection = try PostgresConnection.connect(location.connectionURI)
         if creating { try DatabaseSchema.migrate(connection) } else { try DatabaseSchema.require(connection) }
+        // Read outside the transaction, where a refusal (a function revoked) costs nothing but the answer.
+        let lineage = Session.lineage(connection)
         try serverErrors(location, "lock") {
             _ = try connection.execute("BEGIN")
             // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
@@ -83,7 +85,7 @@ public enum DatabaseStore {
         let head: Head?
         let session: Session
         do {
-            session = try Session.current(location, connection)
+            session = try Session.current(location, connection, lineage: lineage)
             cache = try DatabaseCache.forCurrentUser(location, server: session.server)
             cached = cache?.current()
             head = try self.head(location, connection, cached: cached?.seq)
@@ -489,13 +491,15 @@ public enum DatabaseStore {
             let row = try connection.execute(
                 """
                 INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, $2::bigint, $3, $4)
-                RETURNING (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint
+                RETURNING (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint,
+                    (extract(epoch FROM pg_catalog.now()) * 1000000)::bigint
                 """, [.text(location.name), .text(String(next))] + stored)
             do {
                 _ = try connection.execute("COMMIT")
             } catch let lost where connection.isLost {
                 // No answer to the COMMIT: the server may have committed before the connection went. Asked again.
-                return try askedAgain(location, session: session, seq: next, stored: stored, size: size, lost: lost)
+                let write = LostWrite(seq: next, stored: stored, session: session, transactionStart: try row.int64(0, 2))
+                return try askedAgain(location, write, size: size, lost: lost)
             }
             return DatabaseCache.State(seq: next, stamp: try row.int64(0, 0), length: try row.int64(0, 1), size: size)
         }
@@ -509,79 +513,112 @@ public enum DatabaseStore {
             "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1::text, 0::bigint))", [.text("keyvault vault \(location.name)")])
     }
 
-    /// The server session a command's transaction runs in: which server it is (as ``serverName(_:_:)`` names it),
-    /// and the backend's process id and start time (µs), by which a later connection can find it again.
+    /// The server session a command's transaction runs in: which server it is (as ``serverName(_:_:)`` names it), its
+    /// lineage (the cluster's system identifier and the timeline it writes on, nil when the role may not read them),
+    /// and the backend's process id.
     struct Session {
         var server: String
+        var lineage: String?
         var pid: Int64
-        var started: Int64
 
-        static func current(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> Session {
+        /// The cluster's system identifier and current timeline, or nil when either cannot be read (a function
+        /// revoked, a standby, whose WAL position is not its own): a promoted standby keeps the identifier and starts
+        /// a new timeline, so two servers that answer alike here are one server's history.
+        static func lineage(_ connection: PostgresConnection) -> String? {
+            let text = try? connection.execute(
+                """
+                SELECT s.system_identifier::text || ' ' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8)
+                FROM pg_catalog.pg_control_system() s
+                """
+            ).rows.first?.first
+            return text.flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// The session of `connection`, inside its transaction (behind a pooler, the backend is the transaction's).
+        static func current(_ location: DatabaseLocation, _ connection: PostgresConnection, lineage: String?) throws -> Session {
             let server = try serverName(location, connection)
-            let row = try serverErrors(location, "read") {
-                try connection.execute(
-                    """
-                    SELECT pid::bigint, (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_catalog.pg_stat_activity
-                    WHERE pid = pg_catalog.pg_backend_pid()
-                    """)
-            }
-            guard !row.rows.isEmpty else { return Session(server: server, pid: 0, started: 0) }
-            return Session(server: server, pid: try row.int64(0, 0), started: try row.int64(0, 1))
+            let pid = try serverErrors(location, "read") { try connection.execute("SELECT pg_catalog.pg_backend_pid()::bigint") }
+            return Session(server: server, lineage: lineage, pid: try pid.int64(0, 0))
         }
     }
 
-    /// After the connection was lost during a write's COMMIT: whether the server kept write `seq` (`stored`: its kind
-    /// and bytes), asked on a new connection to the same server (not a standby), once the vault's lock is free again,
-    /// that is once the lost session's transaction has ended one way or the other. A lost session the server still
-    /// sees idle in its transaction never received the COMMIT: it is ended, so that its lock goes now rather than when
-    /// the server notices its client is gone. The write's state when it was kept; else throws, saying which.
-    private static func askedAgain(
-        _ location: DatabaseLocation, session: Session, seq: Int64, stored: [SQLValue], size: Int, lost: any Error
-    ) throws -> DatabaseCache.State {
+    /// A write whose COMMIT got no answer: its number, kind and bytes, and the session and transaction it was made in.
+    struct LostWrite {
+        var seq: Int64
+        var stored: [SQLValue]
+        var session: Session
+        /// The transaction's start (µs): with the process id, it names that transaction and no later one (behind a
+        /// pooler, the same backend serves other clients' transactions).
+        var transactionStart: Int64
+    }
+
+    /// After the connection was lost during a write's COMMIT: whether the server kept `write`, asked on a new
+    /// connection to the same server (not a standby, not another host or a promoted copy), once the vault's lock is
+    /// free again, that is once the lost transaction has ended one way or the other. A lost transaction the server
+    /// still sees idle never received the COMMIT: its session is ended, so that its lock goes now rather than when the
+    /// server notices its client is gone. The write's state when it was kept; else throws, saying which.
+    private static func askedAgain(_ location: DatabaseLocation, _ write: LostWrite, size: Int, lost: any Error) throws -> DatabaseCache.State {
         let why = oneLine(lost)
-        func unknown(_ asking: String) -> KeyVaultError {
-            KeyVaultError(
-                .io,
-                "the connection was lost while vault \(location) stored this change (\(why)), and asking the server again whether it kept it failed (\(asking)): whether the change was stored is not known; read the vault ('keyvault log') before running the command again"
-            )
+        let session = write.session
+        enum Answer {
+            case kept(SQLRows)
+            case notKept
+            case unknown(String)
         }
-        let kept: SQLRows
-        do {
-            let again = try PostgresConnection.connect(location.connectionURI)
-            // Another server (libpq's next host, a fail-over) or a standby knows nothing certain of the commit.
-            let server = try serverName(location, again)
-            guard server == session.server else { throw unknown("reached \(server), not the server the change was sent to") }
-            // Read committed: each statement sees what was committed before it began, so the query after the lock
-            // sees the lost session's commit, whatever the role's default isolation.
-            _ = try again.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            _ = try again.execute("SET LOCAL lock_timeout = '\(lockTimeoutSeconds)s'")
-            if let standby = try again.execute("SELECT pg_catalog.pg_is_in_recovery()").rows.first?.first, standby != [0] {
-                throw unknown("the server is now a standby in recovery")
-            }
-            if session.pid != 0 {
-                _ = try again.execute(
+        func ask() -> Answer {
+            do {
+                let again = try PostgresConnection.connect(location.connectionURI)
+                let lineage = Session.lineage(again)
+                // Read committed: each statement sees what was committed before it began, so the query after the lock
+                // sees the lost transaction's commit, whatever the role's default isolation.
+                _ = try again.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                _ = try again.execute("SET LOCAL lock_timeout = '\(lockTimeoutSeconds)s'")
+                // Another server (libpq's next host, a fail-over, a copy) or a standby knows nothing certain of it.
+                let server = try serverName(location, again)
+                guard server == session.server, let lineage, lineage == session.lineage else {
+                    return .unknown("reached \(server), which is not certainly the server the change was sent to, \(session.server)")
+                }
+                if let standby = try again.execute("SELECT pg_catalog.pg_is_in_recovery()").rows.first?.first, standby != [0] {
+                    return .unknown("the server is now a standby in recovery")
+                }
+                // Best effort: a role that may not see or end that session waits for the lock instead.
+                _ = try again.execute("SAVEPOINT lost")
+                do {
+                    _ = try again.execute(
+                        """
+                        SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+                        WHERE pid = $1::integer AND (extract(epoch FROM xact_start) * 1000000)::bigint = $2::bigint AND state = 'idle in transaction'
+                        """, [.text(String(session.pid)), .text(String(write.transactionStart))])
+                    _ = try again.execute("RELEASE SAVEPOINT lost")
+                } catch {
+                    _ = try again.execute("ROLLBACK TO SAVEPOINT lost")
+                }
+                try lock(location, again)
+                let kept = try again.execute(
                     """
-                    SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
-                    WHERE pid = $1::integer AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2::bigint AND state = 'idle in transaction'
-                    """, [.text(String(session.pid)), .text(String(session.started))])
+                    SELECT (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint FROM keyvault_writes
+                    WHERE vault = $1 AND seq = $2::bigint AND kind = $3 AND bytes = $4
+                    """, [.text(location.name), .text(String(write.seq))] + write.stored)
+                _ = try? again.execute("ROLLBACK")
+                return kept.rows.isEmpty ? .notKept : .kept(kept)
+            } catch let error as PostgresConnection.ServerError where error.sqlState == "55P03" {
+                return .unknown("server process \(session.pid), the lost session, still held the vault's lock after \(lockTimeoutSeconds) s")
+            } catch {
+                return .unknown(oneLine(error))
             }
-            try lock(location, again)
-            kept = try again.execute(
-                """
-                SELECT (extract(epoch FROM written_at) * 1000000)::bigint, octet_length(bytes)::bigint FROM keyvault_writes
-                WHERE vault = $1 AND seq = $2::bigint AND kind = $3 AND bytes = $4
-                """, [.text(location.name), .text(String(seq))] + stored)
-            _ = try? again.execute("ROLLBACK")
-        } catch let error as KeyVaultError where error.message.hasPrefix("the connection was lost while") {
-            throw error
-        } catch {
-            throw unknown(oneLine(error))
         }
-        guard !kept.rows.isEmpty else {
+        switch ask() {
+        case .kept(let kept):
+            return DatabaseCache.State(seq: write.seq, stamp: try kept.int64(0, 0), length: try kept.int64(0, 1), size: size)
+        case .notKept:
             throw KeyVaultError(
                 .io, "the connection was lost while vault \(location) stored this change (\(why)); asked again, the server had not kept it: nothing was stored")
+        case .unknown(let asking):
+            throw KeyVaultError(
+                .io,
+                "the connection was lost while vault \(location) stored this change (\(why)), and asking the server again whether it kept it failed (\(asking)): whether the vault's write \(write.seq) was stored is not known; see 'keyvault log' before running the command again (once the lost session has ended)"
+            )
         }
-        return DatabaseCache.State(seq: seq, stamp: try kept.int64(0, 0), length: try kept.int64(0, 1), size: size)
     }
 
     /// `error` as one line for a message: a library error's message, a server error's message and SQLSTATE.

@@ -91,7 +91,8 @@ final class LostCommitProxy {
         #expect(
             unknown.status == 1 && unknown.error.hasPrefix("the connection was lost while vault \(gone.location(name)) stored this change (lost the connection to ")
                 && unknown.error.contains("), and asking the server again whether it kept it failed (")
-                && unknown.error.hasSuffix("): whether the change was stored is not known; read the vault ('keyvault log') before running the command again"),
+                && unknown.error.hasSuffix(
+                    "): whether the vault's write 3 was stored is not known; see 'keyvault log' before running the command again (once the lost session has ended)"),
             "\(unknown)")
         #expect(unknown.stdout.isEmpty && gone.cut, "\(unknown)")
         #expect(try TestDatabase.writes(name) == ["1 image", "2 patch"])
