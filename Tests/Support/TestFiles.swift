@@ -10,21 +10,26 @@ public enum TestFiles {
     }
 
     /// The bytes of the file at `path`.
-    public static func bytes(_ path: String) throws -> [UInt8] {
+    public static func bytes(_ path: String) throws -> [UInt8] { try prefix(of: path, count: .max) }
+
+    /// The first `count` bytes of the file at `path` (fewer if it ends first): reads no further, so it serves for
+    /// /dev/urandom too.
+    public static func prefix(of path: String, count: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(path: path, code: errno) }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        while result.count < count {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, count - result.count)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ReadError(path: path, code: errno)
             }
-            if n == 0 { return result }
+            if n == 0 { break }
             result.append(contentsOf: chunk[0..<n])
         }
+        return result
     }
 
     /// The file at `path` as UTF-8 text (invalid sequences repaired).
