@@ -41,30 +41,19 @@ struct DamageCLITests {
         return (ws, try ws.read(name))
     }
 
-    /// Every `sweepStride`-th of the offsets and lengths each sweep below picks is tried: 5 in the AddressSanitizer
-    /// step of scripts/test.sh, where each run of the binary costs several times more (``TestScale``).
-    static let sweepStride = TestScale.stride
-
     func verify(_ ws: Workspace, _ name: String) throws -> Run {
         try CLI.run(["verify", ws.file(name), "--identity", ws.file("alice.id")])
     }
 
-    /// Version 1 flips every byte. Version 2's file is larger and mostly zeros (a chunk's unused room, slot-area
-    /// padding), and this runs under AddressSanitizer in CI: every byte within 64 of where zeros and data meet (heads,
-    /// tails, links, offsets), every 7th other byte that is not zero (changes and keys, each under a hash or a seal),
-    /// and every 61st zero.
+    /// Each flip is one run of the binary, so this tries a part of the offsets ``DamageSweep`` picks, which
+    /// ByteDamageTests tries in process: every 7th byte of version 1 (until 2026-12-06 every byte was flipped here, 545 s
+    /// of one CI run's tests), every 5th of version 2's sample.
     @Test(arguments: ["1", "2"])
     func everyFlippedByteIsDetected(format: String) throws {
         let (ws, original) = try custodianVault(recoveryData: true, format: format); defer { ws.cleanUp() }
         #expect(try verify(ws, "vault.kv").status == 0)
         var accepted: [Int] = [], unexpected: [String] = []
-        let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
-        var nearEdge = [Bool](repeating: false, count: original.count)
-        for e in edges { for i in max(0, e - 64)..<min(original.count, e + 64) { nearEdge[i] = true } }
-        let offsets = original.indices.filter {
-            format == "1" || nearEdge[$0] || (original[$0] != 0 && $0 % 7 == 0) || $0 % 61 == 0
-        }
-        for offset in stride(from: 0, to: offsets.count, by: Self.sweepStride).map({ offsets[$0] }) {
+        for offset in DamageSweep.every(format == "1" ? 7 : 5, of: DamageSweep.flipOffsets(original, format: Int(format)!)) {
             var bytes = original
             bytes[offset] ^= 0x01
             try ws.write(bytes, to: "flipped.kv")
@@ -77,16 +66,13 @@ struct DamageCLITests {
         #expect(unexpected.isEmpty, "\(unexpected.prefix(3))")
     }
 
-    /// Version 2: every length within 16 bytes of where zeros and data meet (a slot copy, a chunk, a commit, a sealed
-    /// key begins or ends) and every 211th elsewhere.
+    /// Every 23rd length of version 1, every 5th of version 2's sample (``DamageSweep``; ByteDamageTests tries them
+    /// all in process), and one byte more.
     @Test(arguments: ["1", "2"])
     func everyTruncationAndAnyTrailingByteIsDetected(format: String) throws {
         let (ws, original) = try custodianVault(recoveryData: true, format: format); defer { ws.cleanUp() }
         var accepted: [Int] = []
-        let edges = (1..<original.count).filter { original[$0] != original[$0 - 1] && (original[$0] == 0 || original[$0 - 1] == 0) }
-        func nearEdge(_ n: Int) -> Bool { edges.contains { abs($0 - n) <= 16 } }
-        let lengths = (0..<original.count).filter { format == "1" || $0 % 211 == 0 || nearEdge($0) }
-        for length in stride(from: 0, to: lengths.count, by: Self.sweepStride).map({ lengths[$0] }) {
+        for length in DamageSweep.every(format == "1" ? 23 : 5, of: DamageSweep.truncationLengths(original, format: Int(format)!)) {
             try ws.write(Array(original[..<length]), to: "short.kv")
             let r = try verify(ws, "short.kv")
             if r.status != 5 { accepted.append(length) }
