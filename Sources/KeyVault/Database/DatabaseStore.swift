@@ -169,16 +169,15 @@ public enum DatabaseStore {
 
     /// How the server names itself (address, port and database): this user's copy is kept per server.
     static func serverName(_ location: DatabaseLocation, _ connection: PostgresConnection) throws -> String {
-        let server = try serverErrors(location, "read") {
-            try connection.execute(
-                """
-                SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ' ' || coalesce(pg_catalog.inet_server_port(), 0)::text
-                    || ' ' || pg_catalog.current_database()
-                """
-            ).rows.first?.first ?? nil
-        }
+        let server = try serverErrors(location, "read") { try connection.execute("SELECT \(serverNameExpression)").rows.first?.first ?? nil }
         return String(decoding: server ?? [], as: UTF8.self)
     }
+
+    /// The SQL expression ``serverName(_:_:)`` reads.
+    static let serverNameExpression = """
+        coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ' ' || coalesce(pg_catalog.inet_server_port(), 0)::text
+            || ' ' || pg_catalog.current_database()
+        """
 
     /// Whether a change could not be stored through `connection`: a standby, a read-only transaction, or a role that may
     /// not insert.
@@ -534,11 +533,14 @@ public enum DatabaseStore {
             return text.flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
         }
 
-        /// The session of `connection`, inside its transaction (behind a pooler, the backend is the transaction's).
+        /// The session of `connection`, inside its transaction (behind a pooler, the backend is the transaction's),
+        /// read in one round trip.
         static func current(_ location: DatabaseLocation, _ connection: PostgresConnection, lineage: String?) throws -> Session {
-            let server = try serverName(location, connection)
-            let pid = try serverErrors(location, "read") { try connection.execute("SELECT pg_catalog.pg_backend_pid()::bigint") }
-            return Session(server: server, lineage: lineage, pid: try pid.int64(0, 0))
+            let row = try serverErrors(location, "read") {
+                try connection.execute("SELECT \(serverNameExpression), pg_catalog.pg_backend_pid()::bigint")
+            }
+            guard row.rows.count == 1, let server = row.rows[0][0] else { throw KeyVaultError(.internalError, "the database did not name its server") }
+            return Session(server: String(decoding: server, as: UTF8.self), lineage: lineage, pid: try row.int64(0, 1))
         }
     }
 
@@ -624,9 +626,12 @@ public enum DatabaseStore {
     /// `error` as one line for a message: a library error's message, a server error's message and SQLSTATE.
     private static func oneLine(_ error: any Error) -> String {
         if let error = error as? KeyVaultError { return error.message }
-        if let error = error as? PostgresConnection.ServerError { return "\(error.message) (SQLSTATE \(error.sqlState))" }
+        if let error = error as? PostgresConnection.ServerError { return oneLine(error) }
         return "\(error)"
     }
+
+    /// A server error as one line: its message and SQLSTATE.
+    private static func oneLine(_ error: PostgresConnection.ServerError) -> String { "\(error.message) (SQLSTATE \(error.sqlState))" }
 
     /// Runs `body`; a server error becomes one line saying what could not be done to the vault.
     private static func serverErrors<T>(_ location: DatabaseLocation, _ doing: String, _ body: () throws -> T) throws -> T {
@@ -644,7 +649,7 @@ public enum DatabaseStore {
             case "25006":
                 throw KeyVaultError(.io, "cannot \(doing) vault \(location): the server is read-only (a standby?): \(error.message); promote it or connect to the primary")
             default:
-                throw KeyVaultError(.io, "cannot \(doing) vault \(location): \(error.message) (SQLSTATE \(error.sqlState))")
+                throw KeyVaultError(.io, "cannot \(doing) vault \(location): \(oneLine(error))")
             }
         }
     }
