@@ -50,7 +50,9 @@ final class LostCommitProxy {
     /// Vault `name` in the tests' database, reached through the proxy.
     func location(_ name: String) -> String { "\(uri)#\(name)" }
 
-    deinit { kill(pid, SIGTERM) }
+    /// SIGKILL: the proxy cannot block or outlive it (it also unblocks SIGTERM when it starts, which a thread of this
+    /// process may have blocked).
+    deinit { kill(pid, SIGKILL) }
 }
 
 @Suite(.database, .tool("/usr/bin/python3")) struct LostCommitCLITests {
