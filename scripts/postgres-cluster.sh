@@ -7,6 +7,13 @@
 # loopback: no other machine can connect, but every local user can, as superuser, while it runs: use it on a test
 # machine of your own, never on a shared one. fsync is off (tests) unless PG_FSYNC=on (benchmarks).
 set -euo pipefail
+# The servers started here outlive this script, so they keep none of its caller's descriptors but the standard three:
+# a test process's pipes to the keyvault runs other tests were making, held open by a server, kept their readers waiting
+# for end-of-file until the cluster stopped.
+for fd in /proc/$$/fd/*; do
+    n=${fd##*/}
+    if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi
+done
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "postgres-cluster: no PostgreSQL server (Debian package postgresql)" >&2; exit 1; }
 as_owner() {

@@ -17,10 +17,6 @@ killed.
 """
 import os
 import signal
-import socket
-import struct
-import sys
-import threading
 
 # Started by a test process through system(3) from one of its threads: it inherits that thread's blocked signals
 # (libdispatch's threads block SIGTERM, so the test's kill went unnoticed and proxies outlived their tests) and every
@@ -28,6 +24,11 @@ import threading
 # making at that moment, whose readers then never saw end-of-file (a test run hung, 2026-12-06). Neither is kept.
 signal.pthread_sigmask(signal.SIG_SETMASK, [])
 os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+
+import socket
+import struct
+import sys
+import threading
 
 mode, port_file, server_host, server_port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 cut_lock = threading.Lock()

@@ -626,12 +626,12 @@ public enum DatabaseStore {
     /// `error` as one line for a message: a library error's message, a server error's message and SQLSTATE.
     private static func oneLine(_ error: any Error) -> String {
         if let error = error as? KeyVaultError { return error.message }
-        if let error = error as? PostgresConnection.ServerError { return oneLine(error) }
+        if let error = error as? PostgresConnection.ServerError { return oneLine(server: error) }
         return "\(error)"
     }
 
     /// A server error as one line: its message and SQLSTATE.
-    private static func oneLine(_ error: PostgresConnection.ServerError) -> String { "\(error.message) (SQLSTATE \(error.sqlState))" }
+    private static func oneLine(server error: PostgresConnection.ServerError) -> String { "\(error.message) (SQLSTATE \(error.sqlState))" }
 
     /// Runs `body`; a server error becomes one line saying what could not be done to the vault.
     private static func serverErrors<T>(_ location: DatabaseLocation, _ doing: String, _ body: () throws -> T) throws -> T {
@@ -649,7 +649,7 @@ public enum DatabaseStore {
             case "25006":
                 throw KeyVaultError(.io, "cannot \(doing) vault \(location): the server is read-only (a standby?): \(error.message); promote it or connect to the primary")
             default:
-                throw KeyVaultError(.io, "cannot \(doing) vault \(location): \(oneLine(error))")
+                throw KeyVaultError(.io, "cannot \(doing) vault \(location): \(oneLine(server: error))")
             }
         }
     }

@@ -1,5 +1,6 @@
-// Damaged and tampered vaults through the binary: every flipped byte, every truncation and every chunk swapped with
-// another vault of the same shape is caught, and damage to one entry loses only that entry.
+// Damaged and tampered vaults through the binary: flipped bytes and truncations (a part of those ByteDamageTests reads
+// in process) and every chunk swapped with another vault of the same shape are caught, and damage to one entry loses
+// only that entry.
 import Foundation
 import Testing
 import KeyVaultTestSupport

@@ -8,15 +8,15 @@ import Testing
 import KeyVaultTestSupport
 
 struct ByteDamageTests {
-    /// A vault of format version `format` unlocked by an X25519 identity (no key derivation per case), with three entries, one of them
-    /// with an escrowed key password, and every extension section: inventory (group, host, database), drill results
-    /// and the audit log.
+    /// A vault of format version `format` made as `keyvault init --identity` makes one (an X25519 custodian, which
+    /// endorses it: no key derivation per case), with three entries, one of them with an escrowed key password, and
+    /// every extension section: endorsements, inventory (group, host, database), drill results and the audit log.
     static func vault(format: Int) throws -> (dir: String, bytes: [UInt8], credentials: Credentials) {
         let dir = try TestFolders.make("kv-byte-damage")
         let identity = try CustodianIdentity.generate()
         let path = "\(dir)/v.kv"
         let credentials = Credentials(identities: [identity])
-        try Vault.create(atPath: path, custodians: [.recipient(identity.recipient!)], formatVersion: format)
+        try Vault.create(atPath: path, custodians: [.recipient(identity.recipient!)], endorsers: [identity], formatVersion: format)
         for (n, (role, host)) in [(Role.sm, "SM01"), (.dw, "DW01"), (.sm, "SM02")].enumerated() {
             var request = SealRequest(role: role, host: try HostName(host))
             if n == 2 { request.keyPassword = try SecretBytes(copying: Array("Export-Pa55".utf8)) }
@@ -25,7 +25,7 @@ struct ByteDamageTests {
         }
         try Vault.setManagementGroup("MG1", atPath: path, credentials: credentials)
         try Vault.setHost(
-            InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary),
+            InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.sm], smPosition: .primary, productVersion: "10.22.1068.0"),
             atPath: path, credentials: credentials)
         try Vault.setDatabase(
             InventoryDatabase(name: "ServiceManager", sqlHost: try HostName("SQL01"), instance: "SMINST"), atPath: path, credentials: credentials)
