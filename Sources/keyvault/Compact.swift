@@ -20,8 +20,7 @@ struct Compact: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         guard let done = try Vault.compact(atPath: vault, credentials: credentials) else {
             Output.line("\(vault): format version 1 is rewritten whole by every change; nothing to compact")
             return

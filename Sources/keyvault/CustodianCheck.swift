@@ -36,7 +36,7 @@ struct CustodianCheck: ParsableCommand {
             throw CLIError.usage("a check proves one custodian, but KEYVAULT_PASSPHRASE_FILE and KEYVAULT_IDENTITY_FILE both name one: give --identity or --passphrase-file")
         }
         if opened.threshold == nil {
-            try history.checkBeforeWrite(opened, path: vault) { credentials }
+            credentials = try history.checkBeforeWrite(opened, path: vault, credentials)
         } else {
             History.warnIfRolledBack(opened)
         }

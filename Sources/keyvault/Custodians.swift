@@ -128,8 +128,8 @@ struct CustodianAdd: ParsableCommand {
         }
         let opened = try Vault.open(atPath: vault)
         let hasPassphrase = opened.hasPassphraseCustodian
-        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(
+            opened, path: vault, history.vouching(try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase)))
         let after = try Vault.addCustodians(added, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         let threshold = CommittedVault.latest?.threshold
@@ -164,8 +164,7 @@ struct CustodianRemove: ParsableCommand {
     func run() throws {
         let opened = try Vault.open(atPath: vault)
         let keepsPassphrase = opened.hasPassphraseCustodian && id.lowercased() != "passphrase"
-        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: keepsPassphrase))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened, needPassphrase: keepsPassphrase)))
         let removed = try Vault.removeCustodian(id: id, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         // The counts of the file this process wrote, not of whatever is at the path now.

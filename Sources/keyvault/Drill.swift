@@ -48,8 +48,9 @@ struct Drill: ParsableCommand {
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
         let rolledBack = History.store?.rollback(of: opened) != nil
         History.warnIfRolledBack(opened)
-        if rolledBack && history.acceptRollback { try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) } }
-        let report = unlocked.drill(recording: !rolledBack || history.acceptRollback)
+        // (An accepted roll-back is recorded with the drill's results, in their commit.)
+        let rollbackGuard = rolledBack && history.acceptRollback ? try history.checkBeforeWrite(opened, path: vault, history.vouching(Credentials())) : nil
+        let report = unlocked.drill(recording: !rolledBack || history.acceptRollback, rollbackGuard: rollbackGuard)
         if rolledBack && !history.acceptRollback {
             Output.note("note: this drill was not recorded in the vault, which is behind the copy this user last saw, or off its history (--accept-rollback records it)")
         }

@@ -19,9 +19,9 @@ struct HistoryOptions: ParsableArguments {
     /// See ``HistoryChoices/vouching(_:)``.
     func vouching(_ credentials: Credentials) -> Credentials { choices.vouching(credentials) }
 
-    /// See ``HistoryChoices/checkBeforeWrite(_:path:credentials:)``.
-    func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
-        try choices.checkBeforeWrite(vault, path: path, credentials: credentials)
+    /// See ``HistoryChoices/checkBeforeWrite(_:path:_:)``.
+    func checkBeforeWrite(_ vault: Vault, path: String, _ credentials: Credentials) throws -> Credentials {
+        try choices.checkBeforeWrite(vault, path: path, credentials)
     }
 }
 
@@ -42,9 +42,11 @@ struct HistoryChoices {
         return out
     }
 
-    /// Before a write: refuses (exit 5) a vault behind what this user saw, unless `--accept-rollback`, which is then
-    /// recorded in the vault's log (unlocking it with `credentials`).
-    func checkBeforeWrite(_ vault: Vault, path: String, credentials: () throws -> Credentials) throws {
+    /// Before a write: refuses (exit 5) a vault behind what this user saw, unless `--accept-rollback`.
+    ///
+    /// - Returns: `credentials` for the write; when a roll-back is accepted, with the acceptance the write records in
+    ///   the vault's log, in its own commit (a command refused before it writes leaves no record).
+    func checkBeforeWrite(_ vault: Vault, path: String, _ credentials: Credentials) throws -> Credentials {
         if let other = History.store?.otherVaultSeen(at: Output.displayed(path), than: vault) {
             let what = History.describeReplacement(vault, other)
             guard endorse else {
@@ -54,14 +56,14 @@ struct HistoryChoices {
             }
             Output.note("warning: \(what); writing anyway (--endorse)")
         }
-        guard let seen = History.store?.rollback(of: vault) else { return }
+        guard let seen = History.store?.rollback(of: vault) else { return credentials }
         // Another writer may have written (and remembered) since this command read the vault, before it waits for the
         // lock: only a vault still behind when read again, with every acknowledged write in it (the writers' lock held
         // for the read), is a roll-back. 8 writers sharing a user's state once refused one another here.
         var what = History.describe(vault, seen)
         let recheck = Result { try Vault.withWritersWaitedFor(atPath: path) { now in History.store?.rollback(of: now).map { History.describe(now, $0) } } }
         if case .success(let behind) = recheck {
-            guard let again = behind else { return }
+            guard let again = behind else { return credentials }
             what = again
         }
         guard acceptRollback else {
@@ -69,9 +71,12 @@ struct HistoryChoices {
                 message: "refused: \(what); if this file is the vault to keep, run again with --accept-rollback (it is recorded in the vault's log)",
                 exitCode: ExitCodes.code(for: .damaged))
         }
-        Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log")
-        try Vault.appendRecord(.acceptRollback, outcome: "ok: roll-back accepted: \(what)", atPath: path, credentials: try credentials())
-        History.rememberWritten(path: path, replacingNewer: true)
+        Output.note("warning: \(what); writing anyway (--accept-rollback), and the write records that in the vault's log")
+        var accepting = credentials
+        accepting.acceptRollback = true
+        accepting.rollbackAcceptance = RollbackAcceptance(words: what)
+        History.acceptedRollback = true
+        return accepting
     }
 }
 
@@ -167,12 +172,17 @@ enum History {
     /// otherwise: a file's writes are remembered at once.
     nonisolated(unsafe) static var untilStored: [() -> Void]?
 
+    /// Whether this command's operator accepted a roll-back (`--accept-rollback`, for a vault found behind): its write
+    /// then replaces the newer history this user had seen with the one written.
+    nonisolated(unsafe) static var acceptedRollback = false
+
     /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of
     /// the path, which someone else may have replaced meanwhile). Forward only.
     static func rememberWritten(path: String, replacingNewer: Bool = false) {
         guard let store, let committed = CommittedVault.latest else { return }
         let shown = Output.displayed(path)
-        whenStored { report(store) { try store.remember(committed, path: shown, replacingNewer: replacingNewer) } }
+        let replacing = replacingNewer || acceptedRollback
+        whenStored { report(store) { try store.remember(committed, path: shown, replacingNewer: replacing) } }
     }
 
     /// After a read that authenticated `vault` (its header under the vault key): remembers it. Forward only.

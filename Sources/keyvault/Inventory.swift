@@ -99,8 +99,7 @@ struct InventoryGroup: ParsableCommand {
         if name == nil && reportingUrl == nil && clear.isEmpty { throw CLIError.usage("give --name NAME, --reporting-url URL or --clear reporting-url") }
         if reportingUrl != nil && !clear.isEmpty { throw CLIError.usage("--reporting-url and --clear reporting-url contradict each other") }
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         if let name {
             try Vault.setManagementGroup(name, atPath: vault, credentials: credentials)
             Output.line("recorded management group \(name)")
@@ -177,8 +176,7 @@ struct InventoryHostCommand: ParsableCommand {
             update.os = parsed
         }
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         let host = try Vault.updateHost(try HostName(name), with: update, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
         Output.line(
@@ -210,8 +208,7 @@ struct InventoryDatabaseCommand: ParsableCommand {
     func run() throws {
         let db = InventoryDatabase(name: name, sqlHost: try HostName(sqlHost), instance: instance)
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         try Vault.setDatabase(db, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
         Output.line("recorded database \(name) on \(db.sqlHost)\\\(instance)")

@@ -21,8 +21,7 @@ struct Promote: ParsableCommand {
     func run() throws {
         let name = try host.value()
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         let (promoted, former) = try Vault.promote(name, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
         Output.line("recorded: \(promoted.name) is now the primary SM server\(former.map { "; \($0.name) is marked former primary (its keys stay for history)" } ?? ""); no key moved")

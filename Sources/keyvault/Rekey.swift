@@ -18,8 +18,7 @@ struct Rekey: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened, needPassphrase: opened.hasPassphraseCustodian))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened, needPassphrase: opened.hasPassphraseCustodian)))
         try Vault.rekey(atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         // The counts of the file this process wrote, not of whatever is at the path now.

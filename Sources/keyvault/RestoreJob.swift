@@ -171,23 +171,25 @@ struct RestoreJob {
     /// restores (a rebuilt server may only have an old copy), but records itself only when the roll-back is accepted.
     /// A vault `--salvage` read past damage (or that fails authentication) is never written: its record is tried and
     /// refused as for any such vault, and `--accept-rollback` records nothing first (that write would fail the restore).
-    private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: Bool) {
+    private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: RestoreRecording) {
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         let readPastDamage = salvage && !unlocked.isAuthentic
         let rolledBack = History.store?.rollback(of: opened) != nil
         History.warnIfRolledBack(opened, readPastDamage: readPastDamage)
+        // (An accepted roll-back is recorded with the restore's own record, in its commit.)
+        var rollbackGuard: Credentials?
         if rolledBack && history.acceptRollback && !readPastDamage {
-            try history.checkBeforeWrite(opened, path: vault) { history.vouching(try unlock.credentials(for: opened)) }
+            rollbackGuard = try history.checkBeforeWrite(opened, path: vault, history.vouching(Credentials()))
         }
         if readPastDamage {
             Output.note("warning: the vault's index fails authentication; restoring from the entry's own seal only (entries may have been removed or reordered)")
         }
-        return (unlocked, readPastDamage || !rolledBack || history.acceptRollback)
+        return (unlocked, RestoreRecording(enabled: readPastDamage || !rolledBack || history.acceptRollback, rollbackGuard: rollbackGuard))
     }
 
     /// Decrypts the entry and runs `write`; a failure from here on is recorded in the audit log (best effort).
     private func restoreRecording(
-        _ unlocked: UnlockedVault, recording: Bool, role: Role, host: HostIdentity, selected: Entry, wantsPassword: Bool, failureNote: String,
+        _ unlocked: UnlockedVault, recording: RestoreRecording, role: Role, host: HostIdentity, selected: Entry, wantsPassword: Bool, failureNote: String,
         _ write: (RestoredKey, SecretBytes?) throws -> Void
     ) throws -> (RestoredKey, SecretBytes?) {
         do {
@@ -196,13 +198,15 @@ struct RestoreJob {
             try write(restored, password)
             return (restored, password)
         } catch let error as KeyVaultError {
-            if recording { try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)\(failureNote)") }
+            if recording.enabled {
+                try? unlocked.record(.restore, entry: selected, outcome: "failed: \(error.message)\(failureNote)", rollbackGuard: recording.rollbackGuard)
+            }
             throw error
         }
     }
 
     private func finish(
-        _ opened: Vault, _ unlocked: UnlockedVault, _ restored: RestoredKey, _ password: SecretBytes?, recording: Bool, wrote: String,
+        _ opened: Vault, _ unlocked: UnlockedVault, _ restored: RestoredKey, _ password: SecretBytes?, recording: RestoreRecording, wrote: String,
         recordPrefix: String, passwordOption: String, host: HostName
     ) {
         let e = restored.entry
@@ -210,9 +214,11 @@ struct RestoreJob {
             Output.note("note: its export password is escrowed too; \(passwordOption) writes it (readable only by its owner)")
         }
         if showKeyPassword, let password { Output.secretLine("export password: ", password) }
-        if recording {
+        if recording.enabled {
             do {
-                try unlocked.record(.restore, entry: e, outcome: "\(recordPrefix)\(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")")
+                try unlocked.record(
+                    .restore, entry: e, outcome: "\(recordPrefix)\(wrote)\(showKeyPassword ? "; export password shown on the terminal" : "")",
+                    rollbackGuard: recording.rollbackGuard)
             } catch {
                 Output.note("warning: the key was restored, but this restore could not be recorded in the vault's audit log: \((error as? KeyVaultError)?.message ?? "\(error)")")
             }
@@ -222,4 +228,13 @@ struct RestoreJob {
         }
         Output.note("next: import it with the Encryption Key Backup or Restore Wizard (SecureStorageBackup.exe) on \(host) before running Setup")
     }
+}
+
+/// Whether a restore records itself in the vault, and the roll-back check its record's write makes under the lock
+/// (with the operator's acceptance of a roll-back, recorded in the same commit).
+struct RestoreRecording {
+    /// The restore writes its record.
+    var enabled: Bool
+    /// This user's record of the vault and the acceptance (`--accept-rollback`), when the vault was found behind.
+    var rollbackGuard: Credentials?
 }

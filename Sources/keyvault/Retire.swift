@@ -36,8 +36,7 @@ struct Retire: ParsableCommand {
     func run() throws {
         let role = try self.role.value(), name = try host.value()
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         let entry = try Vault.retire(role: role, host: name, version: version, reason: reason, atPath: vault, credentials: credentials)
         History.rememberWritten(path: vault)
         Output.line("retired the \(entry.displayName): restores, plans and drill coverage leave it out; 'keyvault list --all' still shows it")

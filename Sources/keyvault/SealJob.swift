@@ -44,8 +44,7 @@ struct SealJob {
         // its lock only if the file changed meanwhile).
         let opened = try Vault.open(atPath: vault)
         if key != "-" && opened.isFile(atPath: key) { throw CLIError.usage("--key \(key) is the vault itself; give the exported key file") }
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         let bytes = try SecretInput.keyFile(key)
         try seal(
             bytes, request, into: opened, from: nil, credentials: credentials,
@@ -106,8 +105,7 @@ struct SealJob {
             request.keyPassword = try SecretInput.passphrase(from: raw, what: "export password file \(passwordSource)")
         }
         if request.keyPassword != nil { try request.validate(keyCount: 1) }
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         let bytes = try remote.read(path: source.path, maxCount: 16 << 20, what: "key file")
         try seal(bytes, request, into: opened, from: remote, credentials: credentials, source: "the key file at \(source)")
     }

@@ -39,8 +39,7 @@ struct Upgrade: ParsableCommand {
 
     func run() throws {
         let opened = try Vault.open(atPath: vault)
-        let credentials = history.vouching(try unlock.credentials(for: opened))
-        try history.checkBeforeWrite(opened, path: vault) { credentials }
+        let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         if format == 2 {
             let kept = vault + ".v1"
             // (A file is the same file as itself only when it exists.)

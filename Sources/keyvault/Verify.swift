@@ -41,8 +41,7 @@ struct Verify: ParsableCommand {
         var storage = readPast == nil ? opened.storageFindings : []
         var repaired: [String] = []
         if repair && storage.contains(where: \.isRepairable) && report.isIntact {
-            let credentials = history.vouching(try unlock.credentials(for: opened))
-            try history.checkBeforeWrite(opened, path: vault) { credentials }
+            let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
             repaired = try Vault.repairStorage(atPath: vault, credentials: credentials) ?? []
             History.rememberWritten(path: vault)
             storage = try Vault.open(atPath: vault).storageFindings

@@ -162,6 +162,9 @@ public struct Credentials: Sendable {
     /// write goes ahead. Without it, a write refuses such a vault found under its lock (an older copy put in place
     /// while the command ran, after the command's own check of what it read).
     package var acceptRollback = false
+    /// With ``acceptRollback``: the words of the operator's acceptance, recorded in the audit log by the first write
+    /// that finds the vault behind under its lock, in the same commit as that write's change.
+    package var rollbackAcceptance: RollbackAcceptance?
     /// The passphrase's key for the vault's passphrase slot, derived when the passphrase was checked
     /// (``Vault/passphraseSlotKey(_:)``), so that the unlock does not derive it again. Only with that passphrase.
     package var passphraseSlotKey: PassphraseSlotKey?

@@ -408,7 +408,13 @@ extension UnlockedVault {
     ///   - actor: who did it.
     /// - Throws: any I/O error (a read-only vault, say): the caller decides whether that matters.
     public func record(_ action: AuditAction, entry: Entry? = nil, outcome: String, actor: AuditActor = .current()) throws {
-        try Vault.updateExtensions(vault.path, early: self) { _, unlocked, area in
+        try record(action, entry: entry, outcome: outcome, actor: actor, rollbackGuard: nil)
+    }
+
+    /// As ``record(_:entry:outcome:actor:)``, with the roll-back check under the lock made from `rollbackGuard`'s
+    /// ``Credentials/keyPins`` (and an accepted roll-back recorded in the same commit).
+    package func record(_ action: AuditAction, entry: Entry? = nil, outcome: String, actor: AuditActor = .current(), rollbackGuard: Credentials?) throws {
+        try Vault.updateExtensions(vault.path, early: self, rollbackGuard: rollbackGuard) { _, unlocked, area in
             area.log.append(
                 action: action, role: entry?.role, host: entry?.host, version: entry?.version,
                 outcome: outcome, actor: actor, key: unlocked.logKey)
@@ -423,6 +429,12 @@ extension UnlockedVault {
     ///   - actor: who ran the drill.
     /// - Returns: the report; ``DrillReport/recordError`` says why the results could not be written, if so.
     public func drill(recording: Bool = true, actor: AuditActor = .current()) -> DrillReport {
+        drill(recording: recording, actor: actor, rollbackGuard: nil)
+    }
+
+    /// As ``drill(recording:actor:)``, with the roll-back check under the lock made from `rollbackGuard`'s
+    /// ``Credentials/keyPins`` (and an accepted roll-back recorded in the same commit as the results).
+    package func drill(recording: Bool, actor: AuditActor = .current(), rollbackGuard: Credentials?) -> DrillReport {
         let now = Timestamp.now()
         let verification = verify()
         var problems: [String] = []
@@ -445,7 +457,7 @@ extension UnlockedVault {
                 recordError = "the vault's index fails authentication, so nothing can be written to it"
             } else {
                 do {
-                    try Vault.updateExtensions(vault.path, early: self) { current, unlocked, area in
+                    try Vault.updateExtensions(vault.path, early: self, rollbackGuard: rollbackGuard) { current, unlocked, area in
                         let byIndex = Dictionary(results.map { ($0.entry.index, $0) }, uniquingKeysWith: { a, _ in a })
                         let previous = area.drillsByEntry()
                         area.drills = current.entries.compactMap { e in

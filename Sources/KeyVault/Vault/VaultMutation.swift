@@ -183,12 +183,24 @@ extension Vault {
         }
         // What this user saw of the vault, checked again under the lock: the command's own check ran on a read made
         // before it (and before a passphrase was hashed), which an older copy put in place since would pass.
-        if let guarding = credentials ?? rollbackGuard, !guarding.acceptRollback, let seen = guarding.keyPins, seen.rollback(of: current) != nil {
-            throw KeyVaultError.damaged(
-                "the vault is not the copy this user last saw, nor a later one: an older copy was put in its place while this command ran; nothing was written"
-            )
+        // Accepted (`--accept-rollback`), the acceptance goes into this write's own commit: a command refused after this
+        // point leaves no record of it.
+        var accepting: RollbackAcceptance?
+        if let guarding = credentials ?? rollbackGuard, let seen = guarding.keyPins,
+            !guarding.acceptRollback || guarding.rollbackAcceptance?.isRecorded == false, seen.rollback(of: current) != nil
+        {
+            guard guarding.acceptRollback else {
+                throw KeyVaultError.damaged(
+                    "the vault is not the copy this user last saw, nor a later one: an older copy was put in its place while this command ran; nothing was written"
+                )
+            }
+            accepting = guarding.rollbackAcceptance
         }
         try unlocked.requireAuthentic()
+        if let accepting {
+            current.header.extensions.log.append(
+                action: .acceptRollback, outcome: "ok: roll-back accepted: \(accepting.words)", actor: .current(), key: unlocked.logKey)
+        }
         // Check-ins of custodians who checked in alone wait beside the vault: this write takes them in.
         let pending = PendingCheckIns.read(vaultPath: target, vaultID: current.header.identity.id)
         let hasPending = !pending.checkIns.isEmpty || pending.ignored > 0
@@ -204,6 +216,7 @@ extension Vault {
         let out = try VaultOutput(current: current, target: target, lock: lock, rewritingAsVersion2: rewritingAsVersion2)
         let result = try change(current, unlocked, out)
         let written = try out.finish(keptKey: unlocked)
+        accepting?.markRecorded()
         if hasPending && !leftAhead {
             // Removed only when what it held is in the vault now (or names a slot the write replaced): the lock is
             // held, so no check-in was appended meanwhile.

@@ -61,6 +61,48 @@ import Testing
         #expect(try run(["list", vault]).stderr.isEmpty)
     }
 
+    /// `--accept-rollback` is recorded in the commit of the change it allows, not by a write of its own first: a
+    /// command refused after the roll-back check (an unknown host to promote, a key file that is not there, a key
+    /// sealed already for another computer) leaves the file byte for byte as it was (it had an acceptance record and
+    /// no change); a drill records the acceptance with its results, once, and the user's record then follows the copy.
+    @Test(arguments: ["1", "2"])
+    func anAcceptedRollBackIsRecordedOnlyWithTheChangeItAllows(format: String) throws {
+        defer { ws.cleanUp() }
+        try #require(try run(["init", vault] + pass + ["--kdf", "interactive", "--format", format]).status == 0)
+        try #require(try seal("sm", "SM01", "sm01.bin").status == 0)
+        let old = try ws.read("vault.kv")
+        try #require(try seal("dw", "DW01", "dw01.bin").status == 0)
+        try ws.write(old, to: "vault.kv")
+        let warning =
+            "warning: the vault is older than the copy this user last saw (it has 1 audit record, but this user saw it with 2 on 20"
+        let refusals: [(args: [String], status: Int32, error: String)] = [
+            (["promote", vault, "--host", "SM09"] + pass, 6, "no host SM09 in the inventory (SM servers: none recorded); record it first with 'keyvault inventory host'"),
+            (["seal", vault, "--role", "dw", "--host", "DW02", "--key", ws.file("missing.bin")] + pass, 2, "key file \(ws.file("missing.bin")) does not exist"),
+            (
+                ["seal", vault, "--role", "dw", "--host", "DW02", "--key", ws.file("sm01.bin")] + pass, 2,
+                "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file"
+            ),
+        ]
+        for refusal in refusals {
+            let r = try run(refusal.args + ["--accept-rollback"])
+            #expect(r.status == refusal.status && r.error == refusal.error, "\(refusal.args[0]): \(r)")
+            #expect(r.stderr.hasPrefix(warning) && r.stderr.contains("writing anyway (--accept-rollback), and the write records that in the vault's log"), "\(r)")
+            #expect(try ws.read("vault.kv") == old, "\(refusal.args[0]): nothing was written, not even the acceptance")
+        }
+        let drill = try run(["drill", vault, "--accept-rollback"] + pass)
+        #expect(drill.status == 0, "\(drill)")
+        let log = try VaultBytes.json(try run(["log", vault, "--json"] + pass))
+        let records = log["records"] as? [[String: Any]] ?? []
+        #expect(records.compactMap { $0["action"] as? String } == ["seal", "accept-rollback", "drill"], "\(records)")
+        let outcome = records.dropFirst().first?["outcome"] as? String ?? ""
+        #expect(outcome.hasPrefix("ok: roll-back accepted: the vault is older than the copy this user last saw (it has 1 audit record"), "\(outcome)")
+        // The user's record follows the copy written: the next write goes ahead without the flag, and records nothing more.
+        let next = try seal("dw", "DW02", "dw02.bin")
+        #expect(next.status == 0 && next.stderr.isEmpty, "\(next)")
+        let after = try VaultBytes.json(try run(["log", vault, "--json"] + pass))
+        #expect((after["records"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["seal", "accept-rollback", "drill", "seal"])
+    }
+
     /// An older copy put back and written to by a user who had not seen the newer one: its history went another way.
     /// A user who saw the newer copy is refused when the copy has as many records as seen and when it has more; a
     /// read warns and does not move that user's record, so the next write is still refused (it was not, and a read
@@ -144,6 +186,12 @@ import Testing
         #expect(r.status == 0 && r.stderr.contains("note: this restore was not recorded in the vault, which is behind the copy this user last saw, or off its history"), "\(r)")
         #expect(try ws.read("out.bin") == (try ws.read("dw.bin")))
         #expect(try ws.read("vault.kv") == old)
+        // Accepted: the restore's record and the acceptance, in one write.
+        let accepted = try run(["restore", vault, "--role", "dw", "--out", ws.file("out1.bin"), "--accept-rollback"] + pass)
+        #expect(accepted.status == 0 && accepted.stderr.contains("writing anyway (--accept-rollback)"), "\(accepted)")
+        let actions = (try VaultBytes.json(try run(["log", vault, "--json"] + pass))["records"] as? [[String: Any]])?.compactMap { $0["action"] as? String }
+        #expect(actions == ["seal", "accept-rollback", "restore"], "\(String(describing: actions))")
+        try ws.write(old, to: "vault.kv")
         // A freshly rebuilt host has no state at all: the same restore is simply recorded.
         let fresh = try CLI.run(["restore", vault, "--role", "dw", "--out", ws.file("out2.bin")] + pass)
         #expect(fresh.status == 0 && !fresh.stderr.contains("older than"), "\(fresh)")

@@ -69,6 +69,31 @@ struct RollbackUnderLockTests {
         #expect(try Vault.open(atPath: s.path).entries.contains { $0.host.value == "SM09" })
     }
 
+    /// An acceptance (`--accept-rollback`, with the words the operator was shown) is recorded by the first write that
+    /// finds the vault behind under its lock, in that write's own commit: a seal refused (one key for two computers)
+    /// writes nothing at all; two writes with the same credentials record it once, before the first one's record.
+    @Test func anAcceptedRollBackIsRecordedOnceInTheWriteItAllows() throws {
+        let s = try Self.forked(forkSeals: 1)
+        try Self.put(s.fork, at: s.path)
+        let forkRecords = try Vault.open(atPath: s.path).header.extensions.log.records.count
+        var accepting = s.credentials
+        accepting.acceptRollback = true
+        accepting.rollbackAcceptance = RollbackAcceptance(words: "the fork, on purpose")
+        let key = { (text: String) in try SecretBytes(copying: Array("the key of \(text), 0123456789".utf8)) }
+        let twice = [
+            SealItem(key: try key("SM09"), request: SealRequest(role: .sm, host: try HostName("SM09"))),
+            SealItem(key: try key("SM09"), request: SealRequest(role: .dw, host: try HostName("DW09"))),
+        ]
+        #expect(throws: KeyVaultError.self) { _ = try Vault.seal(twice, atPath: s.path, credentials: accepting) }
+        #expect(try TestFiles.bytes(s.path) == s.fork, "nothing was written, not even the acceptance")
+        _ = try Vault.seal(try key("SM09"), SealRequest(role: .sm, host: try HostName("SM09")), atPath: s.path, credentials: accepting)
+        _ = try Vault.seal(try key("SM10"), SealRequest(role: .sm, host: try HostName("SM10")), atPath: s.path, credentials: accepting)
+        let records = try Vault.open(atPath: s.path).unlock(with: s.credentials).auditLog().records
+        #expect(records.count == forkRecords + 3, "\(records.map(\.action))")
+        #expect(records.suffix(3).map(\.action) == [.acceptRollback, .seal, .seal], "\(records.map(\.action))")
+        #expect(records.suffix(3).first?.outcome == "ok: roll-back accepted: the fork, on purpose")
+    }
+
     /// The second review: a custodian's check-in and an endorsement read the vault again for themselves, after the
     /// command's check, and wrote into a fork put in place meanwhile (the user's record following it). Here the fork
     /// is in place before the call: the check under the lock, from the credentials' record, refuses both.
