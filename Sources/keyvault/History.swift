@@ -71,11 +71,12 @@ struct HistoryChoices {
                 message: "refused: \(what); if this file is the vault to keep, run again with --accept-rollback (it is recorded in the vault's log)",
                 exitCode: ExitCodes.code(for: .damaged))
         }
-        Output.note("warning: \(what); writing anyway (--accept-rollback), and the write records that in the vault's log")
+        Output.note("warning: \(what); writing anyway (--accept-rollback), and recording that in the vault's log with the change")
         var accepting = credentials
         accepting.acceptRollback = true
-        accepting.rollbackAcceptance = RollbackAcceptance(words: what)
-        History.acceptedRollback = true
+        let acceptance = RollbackAcceptance(words: what, shown: vault)
+        accepting.rollbackAcceptance = acceptance
+        History.acceptance = acceptance
         return accepting
     }
 }
@@ -172,16 +173,16 @@ enum History {
     /// otherwise: a file's writes are remembered at once.
     nonisolated(unsafe) static var untilStored: [() -> Void]?
 
-    /// Whether this command's operator accepted a roll-back (`--accept-rollback`, for a vault found behind): its write
-    /// then replaces the newer history this user had seen with the one written.
-    nonisolated(unsafe) static var acceptedRollback = false
+    /// The roll-back this command's operator accepted (`--accept-rollback`, for a vault found behind): once a write
+    /// has recorded it, what was written replaces the newer history this user had seen.
+    nonisolated(unsafe) static var acceptance: RollbackAcceptance?
 
     /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of
     /// the path, which someone else may have replaced meanwhile). Forward only.
     static func rememberWritten(path: String, replacingNewer: Bool = false) {
         guard let store, let committed = CommittedVault.latest else { return }
         let shown = Output.displayed(path)
-        let replacing = replacingNewer || acceptedRollback
+        let replacing = replacingNewer || acceptance?.isRecorded == true
         whenStored { report(store) { try store.remember(committed, path: shown, replacingNewer: replacing) } }
     }
 

@@ -170,7 +170,8 @@ struct RestoreJob {
     /// Unlocks the vault, and says whether this restore may record itself: a restore on a rolled-back copy still
     /// restores (a rebuilt server may only have an old copy), but records itself only when the roll-back is accepted.
     /// A vault `--salvage` read past damage (or that fails authentication) is never written: its record is tried and
-    /// refused as for any such vault, and `--accept-rollback` records nothing first (that write would fail the restore).
+    /// refused as for any such vault. An accepted roll-back (`--accept-rollback`) is recorded with the restore's own
+    /// record, in its commit (a record that cannot be written, a read-only vault say, is a warning: the key is out).
     private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: RestoreRecording) {
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         let readPastDamage = salvage && !unlocked.isAuthentic

@@ -185,16 +185,24 @@ extension Vault {
         // before it (and before a passphrase was hashed), which an older copy put in place since would pass.
         // Accepted (`--accept-rollback`), the acceptance goes into this write's own commit: a command refused after this
         // point leaves no record of it.
-        var accepting: RollbackAcceptance?
+        var acceptance: RollbackAcceptance?, accepting: RollbackAcceptance?
         if let guarding = credentials ?? rollbackGuard, let seen = guarding.keyPins,
-            !guarding.acceptRollback || guarding.rollbackAcceptance?.isRecorded == false, seen.rollback(of: current) != nil
+            !guarding.acceptRollback || guarding.rollbackAcceptance != nil, seen.rollback(of: current) != nil
         {
-            guard guarding.acceptRollback else {
+            guard guarding.acceptRollback, let accepted = guarding.rollbackAcceptance else {
                 throw KeyVaultError.damaged(
                     "the vault is not the copy this user last saw, nor a later one: an older copy was put in its place while this command ran; nothing was written"
                 )
             }
-            accepting = guarding.rollbackAcceptance
+            // Accepted for the copy the operator was told about (then for what this command wrote): not for another
+            // one put in its place since.
+            guard accepted.allows(current) else {
+                throw KeyVaultError.damaged(
+                    "the vault is not the copy whose roll-back was accepted, nor a later one: another copy was put in its place while this command ran; nothing was written; run the command again to see what it holds now"
+                )
+            }
+            acceptance = accepted
+            if !accepted.isRecorded { accepting = accepted }
         }
         try unlocked.requireAuthentic()
         if let accepting {
@@ -216,7 +224,7 @@ extension Vault {
         let out = try VaultOutput(current: current, target: target, lock: lock, rewritingAsVersion2: rewritingAsVersion2)
         let result = try change(current, unlocked, out)
         let written = try out.finish(keptKey: unlocked)
-        accepting?.markRecorded()
+        acceptance?.markWritten(written)
         if hasPending && !leftAhead {
             // Removed only when what it held is in the vault now (or names a slot the write replaced): the lock is
             // held, so no check-in was appended meanwhile.

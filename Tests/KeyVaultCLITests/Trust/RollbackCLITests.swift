@@ -86,7 +86,7 @@ import Testing
         for refusal in refusals {
             let r = try run(refusal.args + ["--accept-rollback"])
             #expect(r.status == refusal.status && r.error == refusal.error, "\(refusal.args[0]): \(r)")
-            #expect(r.stderr.hasPrefix(warning) && r.stderr.contains("writing anyway (--accept-rollback), and the write records that in the vault's log"), "\(r)")
+            #expect(r.stderr.hasPrefix(warning) && r.stderr.contains("writing anyway (--accept-rollback), and recording that in the vault's log with the change"), "\(r)")
             #expect(try ws.read("vault.kv") == old, "\(refusal.args[0]): nothing was written, not even the acceptance")
         }
         let drill = try run(["drill", vault, "--accept-rollback"] + pass)

@@ -9,7 +9,9 @@ import KeyVaultTestSupport
 struct RollbackUnderLockTests {
     /// A vault seen by this user at its newer history, and a fork of it: its older copy sealed into by someone who
     /// had not seen the newer one (`forkSeals` times: as many records as seen, or more).
-    static func forked(forkSeals: Int) throws -> (path: String, seen: SeenVaults, credentials: Credentials, newer: [UInt8], fork: [UInt8]) {
+    static func forked(forkSeals: Int) throws -> (
+        path: String, seen: SeenVaults, credentials: Credentials, newer: [UInt8], fork: [UInt8], older: [UInt8]
+    ) {
         let dir = try CustodianSupport.temporaryDirectory()
         let alice = try CustodianIdentity.generate()
         let path = "\(dir)/v.kv"
@@ -27,7 +29,7 @@ struct RollbackUnderLockTests {
         var other = Credentials(identities: [alice])
         other.keyPins = SeenVaults(directory: "\(dir)/other-seen")
         for n in 0..<forkSeals { try KeyForgeryTests.seal("\(dir)/other.kv", "SSP0\(n)", other) }
-        return (path, seen, credentials, newer, try TestFiles.bytes("\(dir)/other.kv"))
+        return (path, seen, credentials, newer, try TestFiles.bytes("\(dir)/other.kv"), older)
     }
 
     static func put(_ bytes: [UInt8], at path: String) throws {
@@ -78,7 +80,7 @@ struct RollbackUnderLockTests {
         let forkRecords = try Vault.open(atPath: s.path).header.extensions.log.records.count
         var accepting = s.credentials
         accepting.acceptRollback = true
-        accepting.rollbackAcceptance = RollbackAcceptance(words: "the fork, on purpose")
+        accepting.rollbackAcceptance = RollbackAcceptance(words: "the fork, on purpose", shown: try Vault.open(atPath: s.path))
         let key = { (text: String) in try SecretBytes(copying: Array("the key of \(text), 0123456789".utf8)) }
         let twice = [
             SealItem(key: try key("SM09"), request: SealRequest(role: .sm, host: try HostName("SM09"))),
@@ -92,6 +94,27 @@ struct RollbackUnderLockTests {
         #expect(records.count == forkRecords + 3, "\(records.map(\.action))")
         #expect(records.suffix(3).map(\.action) == [.acceptRollback, .seal, .seal], "\(records.map(\.action))")
         #expect(records.suffix(3).first?.outcome == "ok: roll-back accepted: the fork, on purpose")
+    }
+
+    /// The acceptance holds for the copy the operator was told about: another copy behind this user's record, put in
+    /// its place before the write (here the older copy the fork grew from), is not written to, and no record moves.
+    @Test func anAcceptanceIsNotForAnotherCopyPutInItsPlace() throws {
+        let s = try Self.forked(forkSeals: 1)
+        try Self.put(s.fork, at: s.path)
+        var accepting = s.credentials
+        accepting.acceptRollback = true
+        accepting.rollbackAcceptance = RollbackAcceptance(words: "the fork, on purpose", shown: try Vault.open(atPath: s.path))
+        try Self.put(s.older, at: s.path)
+        let request = SealRequest(role: .sm, host: try HostName("SM09"))
+        do {
+            _ = try Vault.seal(try SecretBytes(copying: Array("the key of SM09, 0123456789".utf8)), request, atPath: s.path, credentials: accepting)
+            Issue.record("sealed into a copy other than the one accepted")
+        } catch let error as KeyVaultError {
+            #expect(error.code.category == .damaged, "\(error)")
+            #expect(error.message.hasPrefix("the vault is not the copy whose roll-back was accepted, nor a later one"), "\(error)")
+        }
+        #expect(try TestFiles.bytes(s.path) == s.older, "nothing was written")
+        #expect(accepting.rollbackAcceptance?.isRecorded == false)
     }
 
     /// The second review: a custodian's check-in and an endorsement read the vault again for themselves, after the
