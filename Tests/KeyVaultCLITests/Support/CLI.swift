@@ -61,9 +61,12 @@ enum CLI {
     /// Unless `environment` names `XDG_STATE_HOME`, each run gets a fresh, empty one (removed afterwards): keyvault
     /// remembers every vault it sees there, and many tests put older bytes back on purpose. Tests of that memory pass
     /// their own folder.
+    ///
+    /// A run that overstays `deadlines` (never ends, or leaves its pipes held by another process after it exited)
+    /// throws ``ChildOverstayed``, naming who holds the pipes, instead of hanging the test run.
     static func execute(
         _ argv: [String], stdin: [UInt8] = [], in directory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], deadlines: ChildDeadlines = ChildDeadlines()
     ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
@@ -88,15 +91,8 @@ enum CLI {
             try? input.fileHandleForWriting.close()
         }
         writer.start()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errors.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        let (outputData, errorData) = try ChildOutput.read(
+            output.fileHandleForReading, errors.fileHandleForReading, of: process, command: argv, deadlines: deadlines)
         process.waitUntilExit()
         return Run(
             status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
