@@ -85,6 +85,12 @@ enum CLI {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
+        // The child starts with no signal blocked, as from a shell: the test's thread (a pool thread) blocks most of
+        // them, and a child inherits the mask of the thread that starts it (a SIGTERM to it would stay pending).
+        var none = sigset_t(), kept = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &kept)
+        defer { pthread_sigmask(SIG_SETMASK, &kept, nil) }
         try process.run()
         let writer = Thread {
             input.fileHandleForWriting.write(Data(stdin))

@@ -1,9 +1,10 @@
-// The test harness's own deadlines (Support/ChildOutput.swift): a command that never ends, or whose output pipes a
-// process it left behind still holds, fails its test naming who holds them; it does not hang the test run.
+// How the test harness runs a child (Support/CLI.swift, Support/ChildOutput.swift): with no signal blocked, as from a
+// shell; and with deadlines: a command that never ends, or whose output pipes a process it left behind still holds,
+// fails its test naming who holds them; it does not hang the test run.
 import Foundation
 import Testing
 
-struct ChildDeadlineTests {
+struct ChildProcessTests {
     /// A child that exits leaving a background process with its standard output: the read gives up a second after
     /// the exit and names that process.
     @Test func pipesHeldAfterTheExitAreNamed() throws {
@@ -38,5 +39,12 @@ struct ChildDeadlineTests {
     @Test func bothPipesAreReadToTheEnd() throws {
         let r = try CLI.execute(["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' a; head -c 200000 /dev/zero | tr '\\0' b >&2; exit 3"])
         #expect(r.status == 3 && r.stdout == String(repeating: "a", count: 300_000) && r.stderr == String(repeating: "b", count: 200_000))
+    }
+
+    /// A child starts with no signal blocked (the test's own thread blocks most of them): a SIGTERM sent to a keyvault
+    /// under test, or to a server a test started, is delivered.
+    @Test func aChildStartsWithNoSignalBlocked() throws {
+        let r = try CLI.execute(["/bin/grep", "^SigBlk:", "/proc/self/status"])
+        #expect(r.status == 0 && r.stdout == "SigBlk:\t0000000000000000\n", "\(r)")
     }
 }
