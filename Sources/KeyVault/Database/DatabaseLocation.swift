@@ -53,8 +53,9 @@ public struct DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         }
         let scheme = uri.hasPrefix("postgresql://") ? "postgresql://".count : "postgres://".count
         let rest = uri.dropFirst(scheme)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+        // User information ends where libpq ends it: at the first '@' before any '/' ('?' does not end it, so
+        // `alice:p?ss@host` holds a password).
+        if let end = rest.firstIndex(where: { $0 == "@" || $0 == "/" }), rest[end] == "@", rest[..<end].contains(":") {
             throw KeyVaultError.invalidArgument(
                 "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead")
         }
@@ -62,7 +63,7 @@ public struct DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         if let query = rest.firstIndex(of: "?"),
             rest[rest.index(after: query)...].split(separator: "&").contains(where: {
                 let key = Self.percentDecoded($0.prefix { $0 != "=" }).lowercased()
-                return key == "password" || key == "sslpassword"
+                return key == "password" || key == "sslpassword" || key == "oauth_client_secret"
             })
         {
             throw KeyVaultError.invalidArgument(

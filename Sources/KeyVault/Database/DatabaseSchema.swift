@@ -55,7 +55,7 @@ enum DatabaseSchema {
     @discardableResult
     static func migrate(_ connection: PostgresConnection) throws -> Int64? {
         do {
-            _ = try connection.execute("BEGIN")
+            _ = try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             _ = try connection.execute("SELECT pg_advisory_xact_lock(\(migrationLock))")
             let before = try installedVersion(connection)
             if let before, before > version {

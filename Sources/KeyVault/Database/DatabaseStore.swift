@@ -63,7 +63,10 @@ public enum DatabaseStore {
         // Read outside the transaction, where a refusal (a function revoked) costs nothing but the answer.
         let lineage = Session.lineage(connection)
         try serverErrors(location, "lock") {
-            _ = try connection.execute("BEGIN")
+            // Read committed whatever the role's or the server's default: under repeatable read or serializable the
+            // snapshot is taken as the lock is asked for, before it is had, so a writer that waited for another would
+            // read the vault as it was before that one committed (and fail, its write a number already taken).
+            _ = try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             // The lock waits at most two minutes; once had, the transaction stays open for the command's whole run (a
             // passphrase asked with the lock held included), which a server's idle or statement timeout must not cut short.
             // TCP keepalives let the server find out within about two minutes that a client which vanished without

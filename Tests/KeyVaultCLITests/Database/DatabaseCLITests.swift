@@ -380,9 +380,14 @@ extension Trait where Self == ConditionTrait {
         #expect(!shown.contains("Vault passphrase:") && !ws.exists("sm.out"), "\(shown)")
     }
 
-    @Test func eightConcurrentWritersAllLandWithConsecutiveVersions() throws {
+    /// Also with the role's default isolation set to repeatable read (`PGOPTIONS`, as `ALTER ROLE … SET` would): a
+    /// writer's transaction is read committed whatever the default (each writer that waited for the lock failed, as
+    /// "another write was stored first", when it took the default's snapshot before the lock was had).
+    @Test(arguments: ["", "-c default_transaction_isolation=repeatable\\ read"])
+    func eightConcurrentWritersAllLandWithConsecutiveVersions(options: String) throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        let vault = TestDatabase.location("writers")
+        let vault = TestDatabase.location(options.isEmpty ? "writers" : "writers-rr")
+        let environment = options.isEmpty ? [:] : ["PGOPTIONS": options]
         #expect(try CLI.run(["keygen", "--out", ws.file("id")]).status == 0)
         #expect(try CLI.run(["init", vault, "--identity", ws.file("id")]).status == 0)
         let writers = 8, each = 3
@@ -393,10 +398,11 @@ extension Trait where Self == ConditionTrait {
             var mine: [Run?] = []
             for j in 0..<each {
                 mine.append(
-                    try? CLI.run([
-                        "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i)-\(j).bin"), "--label", "writer \(i) seal \(j)", "--identity",
-                        ws.file("id"),
-                    ]))
+                    try? CLI.run(
+                        [
+                            "seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("k\(i)-\(j).bin"), "--label", "writer \(i) seal \(j)", "--identity",
+                            ws.file("id"),
+                        ], environment: environment))
             }
             lock.lock(); results[i] = mine; lock.unlock()
         }
@@ -516,6 +522,10 @@ extension Trait where Self == ConditionTrait {
             ),
             (
                 "postgresql://u:secret@127.0.0.1/db#v", 2,
+                "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead"
+            ),
+            (
+                "postgresql://u:p?ssword@127.0.0.1/db#v", 2,
                 "database location has a password in it, which every user of this machine can read in the process list: put it in ~/.pgpass (or the file PGPASSFILE names) instead"
             ),
             (
