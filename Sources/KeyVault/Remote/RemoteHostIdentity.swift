@@ -145,8 +145,10 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     ///   - replacing: whether an existing file may be replaced.
     /// - Returns: the SHA-256 (hex) of the bytes as written and checked there.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists and `replacing` is false
-    ///   (nothing is written); ``KeyVaultError/Code-swift.struct/remote`` when the transfer fails or the check does
-    ///   not match (nothing is left there).
+    ///   (nothing is written); ``KeyVaultError/Code-swift.struct/invalidArgument`` when `path` is a folder (or a link
+    ///   to one); ``KeyVaultError/Code-swift.struct/remote`` when the transfer fails or the check does not match
+    ///   (nothing is left there), or when the connection is lost as the file is given its name (whether it was is then
+    ///   not known, and the message says so).
     public func write(_ secret: SecretBytes, toPath path: String, replacing: Bool) throws -> String {
         let expected = secret.withUnsafeBytes { Hashing.sha256Hex($0) }
         let session = try SSHSession(client, location, command: RemoteScripts.write(shell, path: path, count: secret.count, replacing: replacing))
@@ -157,10 +159,14 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
             _ = try? session.finish()
             throw KeyVaultError(.fileConflict, "\(where_) already exists", remedy: .replaceExisting)
         }
+        if ready == "kv-folder" {
+            _ = try? session.finish()
+            throw Self.isAFolder(where_)
+        }
         guard ready == "kv-ready" else {
             let (status, _) = (try? session.finish()) ?? (-1, "")
             if session.serverHostKey == nil || status == 255 { throw Self.failure(session, status: status, what: "write the key") }
-            let said = [ready, session.complaint.isEmpty ? nil : session.complaint].compactMap { $0 }.joined(separator: ": ")
+            let said = [ready.map(Self.shown), session.complaint.isEmpty ? nil : session.complaint].compactMap { $0 }.joined(separator: ": ")
             throw KeyVaultError(.remote, "cannot write to \(where_) (exit \(status)\(said.isEmpty ? "" : ": \(said)")); nothing was written")
         }
         try session.waitForHostKey()
@@ -169,7 +175,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let report = try session.readLine()
         guard let line = report, line.hasPrefix("kv-written ") else {
             let (status, _) = (try? session.finish()) ?? (-1, "")
-            let said = [report, session.complaint.isEmpty ? nil : session.complaint].compactMap { $0 }.joined(separator: ": ")
+            let said = [report.map(Self.shown), session.complaint.isEmpty ? nil : session.complaint].compactMap { $0 }.joined(separator: ": ")
             throw KeyVaultError(.remote, "the transfer to \(where_) was cut off or failed (exit \(status)\(said.isEmpty ? "" : ": \(said)")); the remote side removes its partial copy")
         }
         let parts = line.split(separator: " ")
@@ -180,16 +186,34 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let (status, _) = try session.finish()
         guard ok else {
             throw KeyVaultError(
-                .remote, "the copy written to \(where_) does not match the key (\(parts.count == 3 ? "\(parts[1]) bytes, SHA-256 \(parts[2])" : "an unreadable report")); it was removed there")
+                .remote,
+                "the copy written to \(where_) does not match the key (\(parts.count == 3 ? Self.shown("\(parts[1]) bytes, SHA-256 \(parts[2])") : "an unreadable report")); it was removed there")
         }
         if done == "kv-exists" { throw KeyVaultError(.fileConflict, "\(where_) already exists", remedy: .replaceExisting) }
+        if done == "kv-folder" { throw Self.isAFolder(where_) }
         guard done == "kv-done", status == 0 else {
-            throw KeyVaultError(
-                .remote, "\(where_) was written and checked but not given its name (exit \(status)\(session.complaint.isEmpty ? "" : ": \(session.complaint)")); nothing was left there")
+            let said = session.complaint.isEmpty ? "" : ": \(session.complaint)"
+            // Told to give it its name, the remote side may have done so before the answer was lost: unknown, not
+            // "nothing there".
+            if done == nil && (status == 255 || status < 0) {
+                throw KeyVaultError(
+                    .remote,
+                    "\(where_) was written and checked, and the connection was lost as it was being given its name (exit \(status)\(said)): whether it is there now is not known; look, and run again with --force to replace it"
+                )
+            }
+            throw KeyVaultError(.remote, "\(where_) was written and checked but not given its name (exit \(status)\(said)); nothing was left there")
         }
         _ = try Self.checkHostKey(session, expected: hostKey)
         return expected
     }
+
+    /// The refusal of a remote path that is a folder (a move would put the file into it, and report success).
+    private static func isAFolder(_ where_: String) -> KeyVaultError {
+        KeyVaultError.invalidArgument("\(where_) is a folder; name the file to write in it (\(where_)/NAME); nothing was written")
+    }
+
+    /// A line the other computer sent, as a message may show it: visible characters only, at most 200.
+    private static func shown(_ line: String) -> String { FreeText.visible(String(line.prefix(200))) }
 
     // MARK: Reading a file from there
 

@@ -12,7 +12,8 @@ enum RemoteScripts {
     }
 
     /// Creates a temporary file next to `path` that only the user can read and prints `kv-ready` (or `kv-exists`
-    /// when `path` exists and may not be replaced: then no key byte is sent); reads `count` bytes from standard
+    /// when `path` exists and may not be replaced, `kv-folder` when it is a folder, or a link to one, which a move
+    /// would put the file into: then no key byte is sent); reads `count` bytes from standard
     /// input into it, prints `kv-written SIZE SHA256`, then names it `path` only when the next input line is `commit` (printing
     /// `kv-done`). Anything else removes the file.
     static func write(_ shell: RemoteShell, path: String, count: Int, replacing: Bool) -> String {
@@ -22,6 +23,7 @@ enum RemoteScripts {
                 $ErrorActionPreference = 'Stop'
                 $p = '\(path)'; $n = \(count); $force = $\(replacing ? "true" : "false"); $t = $null; $done = $false
                 try {
+                  if (Test-Path -LiteralPath $p -PathType Container) { [Console]::Out.WriteLine('kv-folder'); exit 23 }
                   if (-not $force -and (Test-Path -LiteralPath $p)) { [Console]::Out.WriteLine('kv-exists'); exit 17 }
                   $t = $p + '.keyvault-' + [Guid]::NewGuid().ToString('N')
                   $f = [IO.File]::Open($t, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None); $f.Close()
@@ -38,6 +40,7 @@ enum RemoteScripts {
                   [Console]::Out.WriteLine('kv-written ' + $n + ' ' + $h); [Console]::Out.Flush()
                   $line = ''; while ($true) { $b = $in.ReadByte(); if ($b -lt 0 -or $b -eq 10) { break }; $line += [char]$b }
                   if ($line -ne 'commit') { exit 21 }
+                  if (Test-Path -LiteralPath $p -PathType Container) { [Console]::Out.WriteLine('kv-folder'); exit 23 }
                   if ($force) { Move-Item -LiteralPath $t -Destination $p -Force }
                   elseif (Test-Path -LiteralPath $p) { [Console]::Out.WriteLine('kv-exists'); exit 17 }
                   else { Move-Item -LiteralPath $t -Destination $p }
@@ -52,6 +55,7 @@ enum RemoteScripts {
             umask 077; p=$1; n=$2; force=$3; t=
             cleanup() { if [ -n "$t" ]; then rm -f -- "$t"; fi; }
             trap cleanup EXIT; trap "cleanup; exit 129" HUP; trap "cleanup; exit 130" INT; trap "cleanup; exit 143" TERM; trap "cleanup; exit 141" PIPE
+            if [ -d "$p" ]; then echo kv-folder; exit 23; fi
             if [ "$force" != 1 ] && { [ -e "$p" ] || [ -L "$p" ]; }; then echo kv-exists; exit 17; fi
             t=$(mktemp "$p.keyvault-XXXXXX") || exit 20
             chmod 600 "$t" || exit 18
@@ -63,6 +67,7 @@ enum RemoteScripts {
             echo "kv-written $s $h"
             read -r answer || answer=
             if [ "$answer" != commit ]; then exit 21; fi
+            if [ -d "$p" ]; then echo kv-folder; exit 23; fi
             if [ "$force" = 1 ]; then mv -f -- "$t" "$p" || exit 22
             elif ln -- "$t" "$p" 2>/dev/null; then rm -f -- "$t"
             else if [ -e "$p" ]; then echo kv-exists; exit 17; fi; exit 22; fi

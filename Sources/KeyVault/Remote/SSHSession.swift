@@ -24,7 +24,9 @@ public struct SSHClient: Sendable {
 
     /// The argv that runs ssh to `location` with `remoteCommand`.
     func argv(_ location: SSHLocation, _ remoteCommand: String) -> [String] {
-        var args = ["-v", "-T", "-o", "ControlPath=none"]
+        // A connection that is not made in 30 s, or that stops answering for a minute (15 s × 4 keep-alives), ends
+        // ssh, and with it the transfer, instead of leaving keyvault waiting for TCP to give up (hours).
+        var args = ["-v", "-T", "-o", "ControlPath=none", "-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"]
         if let user = location.user { args += ["-l", user] }
         if let port = location.port { args += ["-p", String(port)] }
         args += ["--", location.host, remoteCommand]

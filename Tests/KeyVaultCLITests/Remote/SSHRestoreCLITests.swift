@@ -86,6 +86,29 @@ import KeyVaultTestSupport
         #expect(try remoteListing() == ["DW01-dw.bin"])
     }
 
+    /// A remote path that is a folder, or a link to one, is refused before any key byte is sent, even with --force
+    /// (a move would have put the key inside it, and said it was restored to the path).
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func aRemoteFolderIsRefusedEvenWithForce() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        _ = try sealDW01()
+        try FileManager.default.createDirectory(atPath: ws.file("remote/DW01-dw.bin"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: ws.file("remote/link"), withDestinationPath: ws.file("remote/DW01-dw.bin"))
+        for name in ["DW01-dw.bin", "link"] {
+            for force in [[], ["--force"]] {
+                let r = try CLI.run(["restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/\(name)"))] + force + pass, environment: server.environment)
+                #expect(r.status == 2, "\(r)")
+                #expect(
+                    r.error
+                        == "\(server.url(ws.file("remote/\(name)"))) is a folder; name the file to write in it (\(server.url(ws.file("remote/\(name)")))/NAME); nothing was written",
+                    "\(r)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: ws.file("remote/DW01-dw.bin")).isEmpty)
+                #expect(try remoteListing() == ["DW01-dw.bin", "link"])
+            }
+        }
+    }
+
     /// The connection drops while a large key is on its way: the sshd processes serving it are killed once part of
     /// it has arrived. Nothing is left there: no key, no temporary file.
     @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
@@ -361,6 +384,63 @@ import KeyVaultTestSupport
 
     /// What ssh says goes into the one-line error as text: its typographic quotes (a UTF-8 locale) as they are,
     /// control and invisible characters escaped.
+    /// The connection is lost after keyvault said "commit" and before the answer came: the other side may have given
+    /// the file its name (here it did), so the error says that is not known, rather than "nothing was left there".
+    /// The remote side is this machine, behind a fake ssh that runs the command with sh and drops its last answer.
+    @Test func aConnectionLostAsTheFileIsNamedSaysThatIsNotKnown() throws {
+        defer { ws.cleanUp() }
+        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
+        try ws.initVault()
+        let key = try ws.key("k.bin")
+        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
+        let fake = try ws.write(
+            Array(
+                """
+                for last; do :; done
+                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
+                echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
+                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+                case "$last" in
+                  *kv-written*) sh -c "$last" | sed -u '/^kv-done/d'; exit 255 ;;
+                  *) exec sh -c "$last" ;;
+                esac
+                """.utf8), to: "ssh-loses-the-answer.sh")
+        let target = "ssh://\(me)\(ws.file("out.bin"))"
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        #expect(r.status == 1, "\(r)")
+        #expect(
+            r.error
+                == "\(target) was written and checked, and the connection was lost as it was being given its name (exit 255): whether it is there now is not known; look, and run again with --force to replace it",
+            "\(r)")
+        #expect(try ws.read("out.bin") == key, "it was given its name")
+    }
+
+    /// What the other computer answers in place of its protocol lines reaches the message with its control characters
+    /// shown, not sent to the terminal (an answer could otherwise rewrite the line into a success).
+    @Test func aRemoteAnswerIsShownVisibly() throws {
+        defer { ws.cleanUp() }
+        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
+        try ws.initVault()
+        _ = try ws.key("k.bin")
+        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
+        let fake = try ws.write(
+            Array(
+                """
+                for last; do :; done
+                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
+                echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
+                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+                case "$last" in
+                  *kv-written*) printf '\\r\\033[2Kok: restored\\n'; exit 1 ;;
+                  *) exec sh -c "$last" ;;
+                esac
+                """.utf8), to: "ssh-answers-oddly.sh")
+        let target = "ssh://\(me)\(ws.file("out.bin"))"
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        #expect(r.status == 1 && r.error == "cannot write to \(target) (exit 1: \\u{D}\\u{1B}[2Kok: restored); nothing was written", "\(r)")
+        #expect(!r.stderr.contains("\u{1B}") && !ws.exists("out.bin"))
+    }
+
     @Test func sshsOwnWordsArePassedOnReadably() throws {
         defer { ws.cleanUp() }
         try ws.initVault()

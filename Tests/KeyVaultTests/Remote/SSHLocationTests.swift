@@ -22,7 +22,11 @@ import Testing
 
     @Test func sshIsRunWithTheURLsPartsAndNothingThatWeakensIt() throws {
         let location = try SSHLocation(parsing: "ssh://admin@sm01:2200/C:/k.bin")
-        #expect(SSHClient(command: nil).argv(location, "hostname") == ["ssh", "-v", "-T", "-o", "ControlPath=none", "-l", "admin", "-p", "2200", "--", "sm01", "hostname"])
+        #expect(
+            SSHClient(command: nil).argv(location, "hostname") == [
+                "ssh", "-v", "-T", "-o", "ControlPath=none", "-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+                "-l", "admin", "-p", "2200", "--", "sm01", "hostname",
+            ])
         let custom = SSHClient(command: "ssh -i /keys/escrow").argv(location, "hostname")
         #expect(Array(custom.prefix(4)) == ["/bin/sh", "-c", "ssh -i /keys/escrow \"$@\"", "keyvault-ssh"])
         #expect(!custom.joined().contains("StrictHostKeyChecking"))
