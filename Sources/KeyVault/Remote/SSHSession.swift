@@ -167,11 +167,23 @@ final class SSHSession {
         _ = Syscalls.wait(child.pid)
     }
 
-    /// The server's host key as ssh -v reported it, e.g. `ssh-ed25519 SHA256:…`.
+    /// The server's host key as ssh -v reported it, e.g. `ssh-ed25519 SHA256:…`; for a host with a certificate, the
+    /// certificate's key (`ssh-ed25519-cert-v01@openssh.com SHA256:…`), which ssh reports instead.
     var serverHostKey: String? {
-        let marker = "debug1: Server host key: "
-        for line in errorLines where line.hasPrefix(marker) { return String(line.dropFirst(marker.count)) }
+        for line in sshOwnLines {
+            if line.hasPrefix("debug1: Server host key: ") { return String(line.dropFirst("debug1: Server host key: ".count)) }
+            if line.hasPrefix("debug1: Server host certificate: ") {
+                return String(line.dropFirst("debug1: Server host certificate: ".count).prefix { $0 != "," })
+            }
+        }
         return nil
+    }
+
+    /// The lines ssh itself wrote before the remote command started (`debug1: Sending command:`): what the other
+    /// computer writes on standard error comes after, and could imitate ssh's. All lines while that one has not come.
+    private var sshOwnLines: ArraySlice<Substring> {
+        let lines = errorLines
+        return lines[..<(lines.firstIndex { $0.hasPrefix("debug1: Sending command:") } ?? lines.endIndex)]
     }
 
     /// The name `known_hosts` matched the host key under, as ssh -v reports it (`debug1: Host 'sm01.corp.example' is
@@ -179,7 +191,7 @@ final class SSHSession {
     /// it has just added, say).
     var knownHostName: String? {
         let prefix = "debug1: Host '"
-        for line in errorLines where line.hasPrefix(prefix) && line.contains("' is known and matches") {
+        for line in sshOwnLines where line.hasPrefix(prefix) && line.contains("' is known and matches") {
             let rest = line.dropFirst(prefix.count)
             guard let quote = rest.firstIndex(of: "'") else { continue }
             var name = rest[..<quote]

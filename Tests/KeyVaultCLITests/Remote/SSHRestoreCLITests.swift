@@ -415,6 +415,58 @@ import KeyVaultTestSupport
         #expect(try ws.read("out.bin") == key, "it was given its name")
     }
 
+    /// A host with a host certificate: ssh reports "Server host certificate", not "Server host key"; that key is the
+    /// one compared between connections and recorded. Lines the other computer writes on standard error after the
+    /// command started ("debug1: Sending command:") are not taken for ssh's, however they look.
+    @Test func aHostCertificateIsRecordedAndTheRemotesImitationsAreNot() throws {
+        defer { ws.cleanUp() }
+        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
+        try ws.initVault()
+        let key = try ws.key("k.bin")
+        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
+        let fake = try ws.write(
+            Array(
+                """
+                for last; do :; done
+                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
+                echo "debug1: Server host certificate: ssh-ed25519-cert-v01@openssh.com SHA256:TheCertifiedKey, serial 7 ID \\"dw01\\" CA ssh-ed25519 SHA256:TheCA valid forever" >&2
+                echo "debug1: Host '$host' is known and matches the ED25519-CERT host certificate." >&2
+                echo "debug1: Sending command: $last" >&2
+                echo "debug1: Server host key: ssh-ed25519 SHA256:ImitatedByTheRemote" >&2
+                exec sh -c "$last"
+                """.utf8), to: "ssh-certificate.sh")
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", "ssh://\(me)\(ws.file("out.bin"))"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try ws.read("out.bin") == key)
+        let record = try lastLogLine()
+        #expect(record.contains("host key ssh-ed25519-cert-v01@openssh.com SHA256:TheCertifiedKey") && !record.contains("Imitated"), "\(record)")
+    }
+
+    /// On a first contact ssh adds the host key (`StrictHostKeyChecking accept-new`) and says no "is known and
+    /// matches"; a remote that writes that line itself, after its command started, does not get the fully qualified
+    /// name it was reached by recorded: the seal records the name it reports.
+    @Test func aRemoteCannotVouchForTheNameItWasReachedBy() throws {
+        defer { ws.cleanUp() }
+        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
+        try ws.initVault()
+        _ = try ws.key("k.bin")
+        let fake = try ws.write(
+            Array(
+                """
+                for last; do :; done
+                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
+                echo "debug1: Server host key: ssh-ed25519 SHA256:FirstContact" >&2
+                echo "debug1: Sending command: $last" >&2
+                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+                exec sh -c "$last"
+                """.utf8), to: "ssh-first-contact.sh")
+        let r = try CLI.run(
+            ["seal", vault, "--role", "dw", "--from", "ssh://\(me).corp.example\(ws.file("k.bin"))"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        #expect(r.status == 0, "\(r)")
+        let list = try CLI.run(["list", vault, "--json"] + pass)
+        #expect(list.stdout.contains("\"host\":\"\(me)\"") && !list.stdout.contains("corp.example"), "\(list)")
+    }
+
     /// What the other computer answers in place of its protocol lines reaches the message with its control characters
     /// shown, not sent to the terminal (an answer could otherwise rewrite the line into a success).
     @Test func aRemoteAnswerIsShownVisibly() throws {
