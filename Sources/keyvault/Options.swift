@@ -54,7 +54,7 @@ func parseSSHLocations(_ key: String, option: String, password: String?, passwor
     guard passwordLocation.sameConnection(as: keyLocation) else {
         throw CLIError.usage("\(passwordOption) must name the same computer as \(option) (\(keyLocation.connection)), with another path")
     }
-    guard passwordLocation.path != keyLocation.path else { throw CLIError.usage("\(passwordOption) and \(option) name the same file") }
+    guard !passwordLocation.sameFile(as: keyLocation) else { throw CLIError.usage("\(passwordOption) and \(option) name the same file") }
     return (keyLocation, passwordLocation)
 }
 

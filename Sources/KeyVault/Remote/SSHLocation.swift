@@ -109,6 +109,26 @@ public struct SSHLocation: Sendable, Hashable, CustomStringConvertible {
         user == other.user && host.lowercased() == other.host.lowercased() && port == other.port
     }
 
+    /// Whether `other` names the same file over the same connection. A Windows path (one with a drive letter) is
+    /// compared as Windows compares names: whatever the case of its letters, and without the dots and spaces that end
+    /// a part (`/C:/K/DW.bin.` is `/c:/k/dw.bin`).
+    public func sameFile(as other: SSHLocation) -> Bool {
+        guard sameConnection(as: other) else { return false }
+        guard isWindowsPath || other.isWindowsPath else { return path == other.path }
+        func windowsForm(_ path: String) -> String {
+            path.split(separator: "/", omittingEmptySubsequences: false)
+                .map { part in String(part.reversed().drop { $0 == "." || $0 == " " }.reversed()).lowercased() }
+                .joined(separator: "/")
+        }
+        return windowsForm(path) == windowsForm(other.path)
+    }
+
+    /// Whether the path starts with a drive letter (`C:/…`).
+    private var isWindowsPath: Bool {
+        let u = Array(path.utf8.prefix(2))
+        return u.count == 2 && Self.isLetter(u[0]) && u[1] == 0x3A
+    }
+
     /// The URL again, in its canonical form.
     public var description: String { connection + (path.hasPrefix("/") ? path : "/" + path) }
 

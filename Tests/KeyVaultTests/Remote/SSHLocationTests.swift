@@ -20,6 +20,21 @@ import Testing
         #expect(!windows.sameConnection(as: try SSHLocation(parsing: "ssh://administrator@dw01.corp.example/C:/other.bin")), "another port")
     }
 
+    /// The key and its export password must be two files: on Windows, two spellings that differ only in case or in
+    /// the dots and spaces ending a part are one file (the password would overwrite the key); elsewhere they are two.
+    @Test func oneWindowsFileSpelledTwoWaysIsOneFile() throws {
+        let key = try SSHLocation(parsing: "ssh://dw01/C:/k/DW.bin")
+        for same in ["ssh://DW01/c:/k/dw.bin", "ssh://dw01/C:/K/DW.bin.", "ssh://dw01/C:/k./DW.bin ", "ssh://dw01/C:/k/DW.bin"] {
+            #expect(key.sameFile(as: try SSHLocation(parsing: same)), "\(same)")
+        }
+        for other in ["ssh://dw01/C:/k/DW.bin.pw", "ssh://dw01/D:/k/DW.bin", "ssh://admin@dw01/C:/k/DW.bin"] {
+            #expect(!key.sameFile(as: try SSHLocation(parsing: other)), "\(other)")
+        }
+        let linux = try SSHLocation(parsing: "ssh://backup01/srv/keys/DW.bin")
+        #expect(!linux.sameFile(as: try SSHLocation(parsing: "ssh://backup01/srv/keys/dw.bin")), "POSIX names keep their case")
+        #expect(linux.sameFile(as: try SSHLocation(parsing: "ssh://BACKUP01/srv/keys/DW.bin")))
+    }
+
     @Test func sshIsRunWithTheURLsPartsAndNothingThatWeakensIt() throws {
         let location = try SSHLocation(parsing: "ssh://admin@sm01:2200/C:/k.bin")
         #expect(
