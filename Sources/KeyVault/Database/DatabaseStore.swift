@@ -489,7 +489,11 @@ public enum DatabaseStore {
                     stored = [.text("patch"), .bytes(encoded)]
                 }
             }
-            if head == nil { _ = try connection.execute("INSERT INTO keyvault_vaults (name) VALUES ($1)", [.text(location.name)]) }
+            // A name with no write yet holds no vault: whoever can insert may have put it there (the insert-only role),
+            // and the first write takes it (the vault's lock is held, so no other write is under way).
+            if head == nil {
+                _ = try connection.execute("INSERT INTO keyvault_vaults (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [.text(location.name)])
+            }
             let row = try connection.execute(
                 """
                 INSERT INTO keyvault_writes (vault, seq, kind, bytes) VALUES ($1, $2::bigint, $3, $4)

@@ -420,6 +420,18 @@ extension Trait where Self == ConditionTrait {
         #expect(writes.count >= 1 + total)
     }
 
+    /// A vault name recorded with no write (which the insert-only role can do) holds no vault: `init` takes it, where it
+    /// failed with "another write was stored first".
+    @Test func aNameRecordedWithoutAWriteIsTakenByInit() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try #require(try CLI.run(["init", TestDatabase.location("schema"), "--passphrase-file", ws.file("pass"), "--kdf", "interactive"]).status == 0)
+        let vault = TestDatabase.location("squatted")
+        try TestDatabase.sql("INSERT INTO keyvault_vaults (name) VALUES ('\(TestDatabase.name(vault))')")
+        let r = try CLI.run(["init", vault, "--passphrase-file", ws.file("pass"), "--kdf", "interactive"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try TestDatabase.writes(TestDatabase.name(vault)) == ["1 image"])
+    }
+
     @Test(.tool("/usr/bin/pg_dump")) func aDumpOfTheDatabaseHoldsNoKeyPasswordOrPassphrase() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         // A database of its own, so that the dump is all of a database and holds nothing of the other tests.
