@@ -13,7 +13,8 @@ struct Restore: ParsableCommand {
 
             With --to ssh://[user@]HOST[:PORT]/PATH, keyvault unlocks the vault here and connects with the system's \
             ssh client (its configuration, agent and known_hosts apply; KEYVAULT_SSH_COMMAND replaces the command, as \
-            GIT_SSH_COMMAND does for git). It asks the remote computer for its name (hostname) and applies the same \
+            GIT_SSH_COMMAND does for git; KEYVAULT_SSH_TIMEOUT, default 300, is how many seconds of silence end the \
+            connection). It asks the remote computer for its name (hostname) and applies the same \
             host and role rule to that name before any key byte is sent; then it streams the key over the connection \
             into PATH, readable only by the connecting user (icacls on Windows, mode 0600 elsewhere), and checks the \
             SHA-256 of what was written there. The rule, the reported name and the SSH host key go into the audit log. \

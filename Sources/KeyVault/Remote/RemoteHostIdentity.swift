@@ -65,6 +65,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     ///   authentication, network) or the shell cannot be recognised; ``KeyVaultError/Code-swift.struct/hostIdentity``
     ///   when the reported name is not a valid computer name.
     public static func ask(_ location: SSHLocation, client: SSHClient = .fromEnvironment()) throws -> RemoteHostIdentity {
+        if let problem = client.timeoutProblem { throw KeyVaultError.invalidArgument(problem) }
         let (probe, key, knownAs) = try run(client, location, command: RemoteScripts.probe, expectedKey: nil, what: "ask it which shell it runs")
         let answer = probe.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let shell: RemoteShell

@@ -16,10 +16,25 @@ public struct SSHClient: Sendable {
     /// - Parameter command: the command text, or nil.
     public init(command: String?) { self.command = command }
 
-    /// The client the environment asks for: `KEYVAULT_SSH_COMMAND` when set and not empty, else `ssh` from PATH.
+    /// How long a connection may carry nothing either way before keyvault gives up on it (ssh's keep-alives end a
+    /// dead one sooner; this ends one whose other side is alive and says nothing): 300 s, or `KEYVAULT_SSH_TIMEOUT`.
+    public var idleSeconds: Int32 = 300
+    /// Why `KEYVAULT_SSH_TIMEOUT` could not be used, if it could not (reported before anything is run).
+    var timeoutProblem: String?
+
+    /// The client the environment asks for: `KEYVAULT_SSH_COMMAND` when set and not empty, else `ssh` from PATH;
+    /// `KEYVAULT_SSH_TIMEOUT` (1 to 3600 seconds) for ``idleSeconds``.
     public static func fromEnvironment() -> SSHClient {
         let text = Syscalls.environment("KEYVAULT_SSH_COMMAND")
-        return SSHClient(command: (text?.isEmpty ?? true) ? nil : text)
+        var client = SSHClient(command: (text?.isEmpty ?? true) ? nil : text)
+        if let timeout = Syscalls.environment("KEYVAULT_SSH_TIMEOUT"), !timeout.isEmpty {
+            if let seconds = Int32(timeout), (1...3600).contains(seconds) {
+                client.idleSeconds = seconds
+            } else {
+                client.timeoutProblem = "KEYVAULT_SSH_TIMEOUT must be a number of seconds from 1 to 3600, not '\(FreeText.visible(String(timeout.prefix(40))))'"
+            }
+        }
+        return client
     }
 
     /// The argv that runs ssh to `location` with `remoteCommand`.
@@ -45,10 +60,12 @@ final class SSHSession {
     private var outputOpen = true
     private var errorsOpen = true
     private var errorText: [UInt8] = []
+    private let idleSeconds: Int32
     let location: SSHLocation
 
     init(_ client: SSHClient, _ location: SSHLocation, command: String) throws {
         self.location = location
+        idleSeconds = client.idleSeconds
         Syscalls.ignoreBrokenPipes()
         let argv = client.argv(location, command)
         do { child = try Syscalls.spawn(argv) } catch {
@@ -69,7 +86,10 @@ final class SSHSession {
             var fds = [(fd, events)]
             if errorsOpen { fds.append((child.errors, Syscalls.pollIn)) }
             let ready: [Int16]
-            do { ready = try Syscalls.poll(fds) } catch { throw KeyVaultError(.remote, "poll failed: \(SystemError.describe(error.code))") }
+            do { ready = try Syscalls.poll(fds, timeoutMilliseconds: idleSeconds * 1000) } catch {
+                throw KeyVaultError(.remote, "poll failed: \(SystemError.describe(error.code))")
+            }
+            if ready.allSatisfy({ $0 == 0 }) { throw idle() }
             if fds.count > 1 && ready[1] != 0 { drainErrors() }
             if ready[0] & Syscalls.pollFailed != 0 && events == Syscalls.pollOut { return false }
             if ready[0] != 0 { return true }
@@ -155,8 +175,31 @@ final class SSHSession {
             if rest.count < 65536 { rest += buffer[0..<n] }
             if n < buffer.count { break }
         }
-        while errorsOpen { drainErrors() }
-        return (Syscalls.wait(child.pid), String(decoding: rest, as: UTF8.self))
+        try drainErrorsToTheEnd()
+        guard let status = Syscalls.wait(child.pid, timeoutMilliseconds: idleSeconds * 1000) else { throw idle() }
+        return (status, String(decoding: rest, as: UTF8.self))
+    }
+
+    /// Reads standard error to its end, giving up (``idle()``) after ``idleSeconds`` of silence.
+    private func drainErrorsToTheEnd() throws {
+        while errorsOpen {
+            let ready: [Int16]
+            do { ready = try Syscalls.poll([(child.errors, Syscalls.pollIn)], timeoutMilliseconds: idleSeconds * 1000) } catch {
+                throw KeyVaultError(.remote, "poll failed: \(SystemError.describe(error.code))")
+            }
+            if ready[0] == 0 { throw idle() }
+            drainErrors()
+        }
+    }
+
+    /// Ends ssh (the other side has said nothing for ``idleSeconds``) and says so.
+    private func idle() -> KeyVaultError {
+        closeInput()
+        Syscalls.killNow(child.pid)
+        _ = Syscalls.wait(child.pid)
+        return KeyVaultError(
+            .remote,
+            "nothing came from or went to \(location.connection) for \(idleSeconds) s; gave up (KEYVAULT_SSH_TIMEOUT sets how long to wait)\(complaint.isEmpty ? "" : ": \(complaint)")")
     }
 
     /// Ends ssh at once (a transfer we no longer trust) and reaps it.

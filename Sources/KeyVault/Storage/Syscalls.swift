@@ -545,6 +545,25 @@ extension Syscalls {
         return 128 + (status & 0x7f)
     }
 
+    /// As ``wait(_:)``, giving up after `timeoutMilliseconds`: nil then (the child is left running).
+    static func wait(_ pid: pid_t, timeoutMilliseconds: Int32) -> Int32? {
+        var status: Int32 = 0
+        var waited: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r < 0 && errno != EINTR { return -1 }
+            if r == pid { break }
+            if waited >= timeoutMilliseconds { return nil }
+            usleep(20_000)
+            waited += 20
+        }
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
+    }
+
+    /// Ends process `pid` at once (SIGKILL).
+    static func killNow(_ pid: pid_t) { _ = kill(pid, SIGKILL) }
+
     static let pollIn = Int16(POLLIN), pollOut = Int16(POLLOUT), pollFailed = Int16(POLLERR | POLLNVAL)
     static let brokenPipe = EPIPE
 

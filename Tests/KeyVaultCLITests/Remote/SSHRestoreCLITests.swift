@@ -467,6 +467,22 @@ import KeyVaultTestSupport
         #expect(list.stdout.contains("\"host\":\"\(me)\"") && !list.stdout.contains("corp.example"), "\(list)")
     }
 
+    /// A computer that takes the connection and then says nothing is given up on after KEYVAULT_SSH_TIMEOUT seconds
+    /// of silence (300 by default): exit 1, one line, not a wait for ever; a timeout that is not a number of seconds is
+    /// refused before anything runs.
+    @Test func aSilentComputerIsGivenUpOn() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let fake = try ws.write(Array("echo 'debug1: Server host key: ssh-ed25519 SHA256:Silent' >&2\nexec sleep 30\n".utf8), to: "ssh-silent.sh")
+        let args = ["restore", vault, "--role", "sm", "--to", "ssh://sm01/C:/k.bin"] + pass
+        let started = Date()
+        let r = try CLI.run(args, environment: ["KEYVAULT_SSH_COMMAND": "exec sh \(fake)", "KEYVAULT_SSH_TIMEOUT": "1"])
+        #expect(r.status == 1 && r.error == "nothing came from or went to ssh://sm01 for 1 s; gave up (KEYVAULT_SSH_TIMEOUT sets how long to wait)", "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1 && Date().timeIntervalSince(started) < 10, "\(r)")
+        let bad = try CLI.run(args, environment: ["KEYVAULT_SSH_COMMAND": "exec sh \(fake)", "KEYVAULT_SSH_TIMEOUT": "soon"])
+        #expect(bad.status == 2 && bad.error == "KEYVAULT_SSH_TIMEOUT must be a number of seconds from 1 to 3600, not 'soon'", "\(bad)")
+    }
+
     /// What the other computer answers in place of its protocol lines reaches the message with its control characters
     /// shown, not sent to the terminal (an answer could otherwise rewrite the line into a success).
     @Test func aRemoteAnswerIsShownVisibly() throws {
