@@ -17,6 +17,7 @@ enum SlotBuilder {
                     : "the same custodian is named twice")
         }
         for source in sources { try source.checkNew() }
+        if let threshold, threshold > 1 { try requireOneSlotPerKey(sources) }
         guard let threshold, threshold > 1 else {
             if let threshold, threshold < 1 { throw KeyVaultError.invalidArgument("--threshold must be at least 1") }
             return nil
@@ -25,6 +26,19 @@ enum SlotBuilder {
             throw KeyVaultError.invalidArgument("a threshold of \(threshold) needs at least \(threshold) custodians; \(sources.count) are named")
         }
         return UInt8(threshold)
+    }
+
+    /// Refuses two certificates of one key among a threshold's custodians (a certificate renewed with its key kept):
+    /// whoever holds that key would count as two custodians.
+    static func requireOneSlotPerKey(_ sources: [any SlotRecipient]) throws {
+        let certificates = sources.compactMap { ($0 as? CertificateRecipient)?.certificate }
+        for (i, a) in certificates.enumerated() {
+            for b in certificates[(i + 1)...] where a.publicKey.samePublicKey(as: b.publicKey) {
+                throw KeyVaultError.invalidArgument(
+                    "the certificates of \(a.subject) and \(b.subject) hold the same key: in a threshold vault each custodian has a key of their own, or one person would count twice; keep one of them (a certificate renewed with the same key needs no new slot: its key still opens the old one)"
+                )
+            }
+        }
     }
 
     /// Wraps `vaultKey` (or its shares) for each custodian, in order, with the vault key's commitment to the slots

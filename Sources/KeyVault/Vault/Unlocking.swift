@@ -28,8 +28,13 @@ extension Vault {
         // Which of `offered` opened a slot: after a failed unlock (every slot tried with each), the others are none
         // of this vault's custodians.
         var openedBy: Set<Int> = []
+        // In a threshold vault one key opens one slot: a second certificate of a key already used (a renewal that kept
+        // the key, which an earlier keyvault let be added) is not a second custodian.
+        var certificateKeysUsed: [OpenSSLKey] = []
         for (index, record) in header.slots.enumerated() where payloads.count < needed {
             guard let slot = try Slot.parse(record, at: 0, context: context) else { continue }
+            let certificateKey = header.threshold == nil ? nil : (try? (slot as? CertificateSlot)?.parsedCertificate())?.publicKey
+            if let certificateKey, certificateKeysUsed.contains(where: { $0.samePublicKey(as: certificateKey) }) { continue }
             var payload: SecretBytes?
             for (which, identity) in offered.enumerated() {
                 guard let opening = try identity.open(slot, context: context) else { continue }
@@ -45,6 +50,7 @@ extension Vault {
                 checkKeys[index] = try CheckKey.derive(payload: payload, vaultID: header.identity.id, slotDigest: record.digest)
                 payloads.append(payload)
                 opened.append(index)
+                if let certificateKey { certificateKeysUsed.append(certificateKey) }
             }
         }
         if payloads.count >= needed {

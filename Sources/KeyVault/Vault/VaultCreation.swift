@@ -47,6 +47,15 @@ extension Vault {
         }
         let sources = custodians.map(\.slotRecipient)
         let k = try SlotBuilder.validate(sources, threshold: threshold)
+        return try create(atPath: path, sources: sources, threshold: k, keyPins: keyPins, endorsers: endorsers, formatVersion: formatVersion)
+    }
+
+    /// ``create(atPath:custodians:threshold:keyPins:endorsers:formatVersion:)`` for custodians and a threshold already
+    /// checked (``SlotBuilder/validate(_:threshold:)``); tests make vaults an earlier keyvault let through with it.
+    static func create(
+        atPath path: String, sources: [any SlotRecipient], threshold k: UInt8?, keyPins: SeenVaults?, endorsers: [CustodianIdentity],
+        formatVersion: Int
+    ) throws -> Vault {
         try checkCanCreate(path, what: "vault", hint: "keyvault init never overwrites a vault")
         let vaultKey = try SecretBytes.random(count: 32)
         let identity = VaultIdentity.new(threshold: k != nil)
