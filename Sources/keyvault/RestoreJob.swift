@@ -30,7 +30,7 @@ struct RestoreJob {
             if keyPasswordTo != nil { throw CLIError.usage("--key-password-to goes with --to; with --out, use --key-password-out FILE") }
             if out == "-" { throw CLIError.usage("keys are written only to files (mode 0600), never to standard output; give --out FILE") }
             if keyPasswordOut == "-" { throw CLIError.usage("the export password is written only to a file (mode 0600); give --key-password-out FILE") }
-            if let keyPasswordOut, keyPasswordOut == out { throw CLIError.usage("--key-password-out and --out name the same file") }
+            if let keyPasswordOut, Paths.sameEntry(keyPasswordOut, out) { throw CLIError.usage("--key-password-out and --out name the same file") }
         case (nil, .some):
             if keyPasswordOut != nil { throw CLIError.usage("--key-password-out goes with --out; with --to, use --key-password-to ssh://HOST/PATH") }
         }

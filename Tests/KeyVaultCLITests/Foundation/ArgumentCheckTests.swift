@@ -12,6 +12,11 @@ struct ArgumentCheckTests {
         (["restore", "/nonexistent/v.kv", "--role", "sm"], "say where to write the key: --out FILE, or --to ssh://HOST/PATH"),
         (["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "/tmp/o", "--version", "0"], "--version counts from 1"),
         (["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "/tmp/o", "--key-password-out", "/tmp/o"], "--key-password-out and --out name the same file"),
+        // The same file however it is written (found by an attacker's review: with --force, the password replaced the
+        // key, and both were reported written).
+        (["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "/tmp/o", "--key-password-out", "/tmp/./o"], "--key-password-out and --out name the same file"),
+        (["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "/tmp//o", "--key-password-out", "/tmp/../tmp/o"], "--key-password-out and --out name the same file"),
+        (["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "o2.bin", "--key-password-out", "./o2.bin", "--force"], "--key-password-out and --out name the same file"),
         (["seal", "/nonexistent/v.kv", "--role", "sm", "--key", "k.bin", "--host", "bad name"], "invalid host name 'bad name': it contains a space (at position 4)"),
         (["seal", "/nonexistent/v.kv", "--role", "sm", "--key", "k.bin"], "--host NAME is required with --key (with --from, the name the server reports is used)"),
         (["seal", "/nonexistent/v.kv", "--role", "sm", "--host", "SM01"], "say which key to seal: --key FILE, or --from ssh://HOST/PATH"),
