@@ -101,7 +101,7 @@ enum History {
         // Seen at another path: a copy of this vault written there (a scratch copy repaired or drilled at 3 a.m.)
         // holds the later history, which this user's record cannot tell from a roll-back of this file.
         let elsewhere = seen.path != "?" && seen.path != Paths.absolute(Output.displayed(vault.path)) ? seen.path : nil
-        let at = elsewhere.map { " at \($0)" } ?? ""
+        let at = elsewhere.map { " at \(FreeText.visible($0))" } ?? ""
         guard now.records < seen.progress.records else {
             // As many records or more, but not the history seen: an older copy put back and written to since.
             let how = "its audit record \(seen.progress.records) is not the one this user saw on \(seen.time.iso8601)\(at)"

@@ -56,11 +56,13 @@ public struct SeenVaults: Sendable {
 
     /// What was remembered of the vault with id `id`, or nil (never seen, or an unreadable record).
     public func lastSighting(ofVaultID id: String) -> Sighting? {
-        guard problem == nil, let text = try? Syscalls.readSmallFile(file(for: id), max: 4096, ownedBy: Syscalls.effectiveUserID) else { return nil }
+        guard problem == nil, let text = try? Syscalls.readSmallFile(file(for: id), max: 16_384, ownedBy: Syscalls.effectiveUserID) else { return nil }
+        // The first line of each name counts (a record written before paths were encoded may hold a path with a line
+        // break, whose second part must not pass for a field).
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            if parts.count == 2, fields[String(parts[0])] == nil { fields[String(parts[0])] = String(parts[1]) }
         }
         guard fields["keyvault-seen"] == "1", let records = fields["records"].flatMap({ UInt64($0) }),
             let head = fields["head"].flatMap(Array<UInt8>.init(hex:)), head.count == 32,
@@ -68,7 +70,7 @@ public struct SeenVaults: Sendable {
         else { return nil }
         return Sighting(
             progress: VaultProgress(records: records, head: head), time: Timestamp(secondsSinceEpoch: seconds),
-            path: fields["path"] ?? "?", newest: fields["newest"].flatMap(Array<UInt8>.init(hex:)).flatMap { $0.count == 32 ? $0 : nil })
+            path: fields["path"].map(Self.decodedPath) ?? "?", newest: fields["newest"].flatMap(Array<UInt8>.init(hex:)).flatMap { $0.count == 32 ? $0 : nil })
     }
 
     /// The vault this user last saw at `path`, when it was another vault than `vault` and this user never saw `vault`
@@ -220,12 +222,44 @@ public struct SeenVaults: Sendable {
             throw KeyVaultError.io("create the folder", path: directory, errno: error.code)
         }
         if let problem { throw KeyVaultError(.io, "not using \(directory) to remember vaults: \(problem)") }
+        // The path last, with line breaks and other control characters as %XX: a path is any bytes but NUL, and one
+        // with a line break wrote lines of its own into the record (a lower record count, say).
         let text =
-            "keyvault-seen 1\nrecords \(now.records)\nhead \(now.head.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\npath \(Paths.absolute(path))\n"
-            + (newest.map { "newest \($0.hexString)\n" } ?? "")
+            "keyvault-seen 1\nrecords \(now.records)\nhead \(now.head.hexString)\ntime \(Timestamp.now().secondsSinceEpoch)\n"
+            + (newest.map { "newest \($0.hexString)\n" } ?? "") + "path \(Self.encodedPath(Paths.absolute(path)))\n"
         let out = try AtomicFile(finalPath: file(for: id))
         try out.write(Array(text.utf8))
         try out.commit(replacing: true)
+    }
+}
+
+extension SeenVaults {
+    /// `path` with `%`, control characters and DEL as `%XX`, on one line.
+    static func encodedPath(_ path: String) -> String {
+        var out: [UInt8] = []
+        for byte in path.utf8 {
+            if byte < 0x20 || byte == 0x7F || byte == 0x25 {
+                out += Array("%".utf8) + Array(String(byte, radix: 16, uppercase: true).leftPadded(to: 2).utf8)
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The path ``encodedPath(_:)`` encoded.
+    static func decodedPath(_ text: String) -> String {
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let byte = bytes.popFirst() {
+            if byte == 0x25, bytes.count >= 2, let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+                out.append(value)
+                bytes = bytes.dropFirst(2)
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
