@@ -38,13 +38,14 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
         let body = text.dropFirst("pkcs11:".count)
         let parts = body.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = parts[0], query = parts.count > 1 ? parts[1] : ""
-        // A PIN in the URI is refused before anything else, so that no other message can echo it.
-        for attribute in path.split(separator: ";") + query.split(separator: "&") {
-            let name = attribute.split(separator: "=", maxSplits: 1).first.map { $0.lowercased() } ?? ""
-            if name == "pin-value" || name == "pin-source" {
-                throw KeyVaultError.invalidArgument(
-                    "a PIN is never read from the token URI (\(name)): give it on the terminal or from a file, never on the command line")
-            }
+        // A PIN in the URI is refused before anything else, so that no other message can echo it: wherever it is
+        // written (after the wrong separator, inside another attribute's value, percent-encoded, with '_').
+        let folded = String(decoding: (try? Self.percentDecoded(Substring(text), uri: "")) ?? Array(text.utf8), as: UTF8.self).lowercased()
+        let names = folded.split(whereSeparator: { ";&?:".contains($0) }).map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "" }
+        let squeezed = folded.filter { $0 != "-" && $0 != "_" }
+        if squeezed.contains("pinvalue=") || squeezed.contains("pinsource=") || names.contains(where: { $0.hasPrefix("pin") }) {
+            throw KeyVaultError.invalidArgument(
+                "a PIN is never read from the token URI (pin-value, pin-source): give it on the terminal or from a file, never on the command line")
         }
         var seen = Set<String>()
         for attribute in path.split(separator: ";") + query.split(separator: "&") {

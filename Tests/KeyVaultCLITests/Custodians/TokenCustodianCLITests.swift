@@ -196,7 +196,7 @@ struct TokenCustodianCLITests {
             ),
             (
                 ["--identity", "pkcs11:token=\(hsm.label);object=k;pin-value=123456"], hsm.environment,
-                "a PIN is never read from the token URI (pin-value): give it on the terminal or from a file, never on the command line"
+                "a PIN is never read from the token URI (pin-value, pin-source): give it on the terminal or from a file, never on the command line"
             ),
             (
                 ["--identity", "pkcs11:token=\(hsm.label)"], hsm.environment,

@@ -24,8 +24,8 @@ struct PKCS11URITests {
         ("pkcs11:object=a;colour=red", "token URI 'pkcs11:object=a;colour=red' is not usable: attribute 'colour' is unknown; use token, serial, object, id, slot-id, module-path"),
         ("pkcs11:object=a;slot-id=x", "token URI 'pkcs11:object=a;slot-id=x' is not usable: slot-id must be a number"),
         ("pkcs11:object", "token URI 'pkcs11:object' is not usable: attribute 'object' has no value"),
-        ("pkcs11:object=a?pin-value=1234", "a PIN is never read from the token URI (pin-value): give it on the terminal or from a file, never on the command line"),
-        ("pkcs11:object=a?pin-source=file:/p", "a PIN is never read from the token URI (pin-source): give it on the terminal or from a file, never on the command line"),
+        ("pkcs11:object=a?pin-value=1234", "a PIN is never read from the token URI (pin-value, pin-source): give it on the terminal or from a file, never on the command line"),
+        ("pkcs11:object=a?pin-source=file:/p", "a PIN is never read from the token URI (pin-value, pin-source): give it on the terminal or from a file, never on the command line"),
     ])
     func unusableURIsAreRefusedWithTheirReason(uri: String, message: String) {
         do {
@@ -39,7 +39,13 @@ struct PKCS11URITests {
     }
 
     /// Whatever else is wrong with the URI, a PIN in it is what is refused, and never echoed.
-    @Test(arguments: ["pkcs11:object=a;pin-value=314159", "pkcs11:foo=1;pin-value=314159", "pkcs11:object=k;id=%zz;pin-value=314159", "pkcs11:object=a;object=b?PIN-VALUE=314159"])
+    /// Also where it is written wrongly (found by an attacker's review: each of the last four was echoed whole): after
+    /// the other separator, inside another attribute's value, with '_', percent-encoded.
+    @Test(arguments: [
+        "pkcs11:object=a;pin-value=314159", "pkcs11:foo=1;pin-value=314159", "pkcs11:object=k;id=%zz;pin-value=314159", "pkcs11:object=a;object=b?PIN-VALUE=314159",
+        "pkcs11:object=ek?module-path=/usr/lib/softhsm/libsofthsm2.so;pin-value=314159", "pkcs11:object=ek&pin-value=314159", "pkcs11:object=ek;pin_value=314159",
+        "pkcs11:object=ek;%70in-value=314159",
+    ])
     func aPINNeverAppearsInTheMessage(uri: String) {
         do {
             _ = try PKCS11URI(parsing: uri)
