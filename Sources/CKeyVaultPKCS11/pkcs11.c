@@ -142,10 +142,12 @@ unsigned long kv_p11_find(kv_p11_module *module, unsigned long session, unsigned
 
 unsigned long kv_p11_attribute(kv_p11_module *module, unsigned long session, unsigned long object, unsigned long type,
                                uint8_t *value, unsigned long *count) {
-    CK_ATTRIBUTE attribute = { type, value, value ? *count : 0 };
+    CK_ULONG capacity = value ? *count : 0;
+    CK_ATTRIBUTE attribute = { type, value, capacity };
     CK_RV rv = module->functions->C_GetAttributeValue(session, object, &attribute, 1);
     *count = attribute.ulValueLen;
     if (rv == CKR_OK && attribute.ulValueLen == (CK_ULONG)-1) return CKR_ATTRIBUTE_TYPE_INVALID;
+    if (rv == CKR_OK && value && attribute.ulValueLen > capacity) { *count = 0; return KV_P11_RESULT_TOO_LONG; }
     return rv;
 }
 
@@ -153,8 +155,9 @@ static unsigned long decrypt(kv_p11_module *module, unsigned long session, unsig
                              const uint8_t *input, size_t input_count, uint8_t *output, unsigned long *output_count) {
     CK_RV rv = module->functions->C_DecryptInit(session, mechanism, key);
     if (rv != CKR_OK) return rv;
-    CK_ULONG n = *output_count;
+    CK_ULONG capacity = *output_count, n = capacity;
     rv = module->functions->C_Decrypt(session, (CK_BYTE *)input, input_count, output, &n);
+    if (rv == CKR_OK && n > capacity) { *output_count = 0; return KV_P11_RESULT_TOO_LONG; }
     *output_count = n;
     return rv;
 }
@@ -201,10 +204,12 @@ unsigned long kv_p11_ecdh(kv_p11_module *module, unsigned long session, unsigned
     CK_RV rv = module->functions->C_DeriveKey(session, &mechanism, key, template, sizeof template / sizeof template[0],
                                               &derived);
     if (rv != CKR_OK) return rv;
-    CK_ATTRIBUTE value = { CKA_VALUE, secret, *secret_count };
+    CK_ULONG capacity = *secret_count;
+    CK_ATTRIBUTE value = { CKA_VALUE, secret, capacity };
     rv = module->functions->C_GetAttributeValue(session, derived, &value, 1);
     *secret_count = value.ulValueLen;
     module->functions->C_DestroyObject(session, derived);
+    if (rv == CKR_OK && value.ulValueLen > capacity) { *secret_count = 0; return KV_P11_RESULT_TOO_LONG; }
     return rv;
 }
 
@@ -215,8 +220,9 @@ unsigned long kv_p11_sign_digest(kv_p11_module *module, unsigned long session, u
     CK_MECHANISM mechanism = rsa ? (CK_MECHANISM){ CKM_RSA_PKCS_PSS, &pss, sizeof pss } : (CK_MECHANISM){ CKM_ECDSA, NULL, 0 };
     CK_RV rv = module->functions->C_SignInit(session, &mechanism, key);
     if (rv != CKR_OK) return rv;
-    CK_ULONG n = *signature_count;
+    CK_ULONG capacity = *signature_count, n = capacity;
     rv = module->functions->C_Sign(session, (CK_BYTE *)digest, digest_count, signature, &n);
+    if (rv == CKR_OK && n > capacity) { *signature_count = 0; return KV_P11_RESULT_TOO_LONG; }
     *signature_count = n;
     return rv;
 }

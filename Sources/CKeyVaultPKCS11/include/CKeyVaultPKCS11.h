@@ -12,6 +12,8 @@ typedef struct kv_p11_module kv_p11_module;
 #define KV_P11_NOT_LOADED 0xFFFF0001UL
 /// The file loaded but has no C_GetFunctionList, or it failed: not a PKCS#11 module.
 #define KV_P11_NO_FUNCTIONS 0xFFFF0002UL
+/// The module reported a result longer than the buffer it was given (a faulty or hostile module): nothing of it is used.
+#define KV_P11_RESULT_TOO_LONG 0xFFFF0003UL
 
 /// Loads the module at `path` and calls C_Initialize (OS locking). On success `*out` is set.
 unsigned long kv_p11_load(const char *path, kv_p11_module **out);

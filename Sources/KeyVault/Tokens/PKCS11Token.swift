@@ -294,6 +294,7 @@ struct PKCS11Failure {
             0xA0: "CKR_PIN_INCORRECT", 0xA4: "CKR_PIN_LOCKED", 0xB3: "CKR_SESSION_HANDLE_INVALID",
             0xE0: "CKR_TOKEN_NOT_PRESENT", 0xE1: "CKR_TOKEN_NOT_RECOGNIZED", 0x101: "CKR_USER_NOT_LOGGED_IN",
             0x190: "CKR_CRYPTOKI_NOT_INITIALIZED",
+            UInt(KV_P11_RESULT_TOO_LONG): "the module reported a result longer than the room it was given (a faulty module; nothing of it was used)",
         ]
         return names[rv] ?? "CK_RV 0x\(String(rv, radix: 16))"
     }

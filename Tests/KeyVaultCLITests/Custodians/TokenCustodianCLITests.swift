@@ -214,6 +214,51 @@ struct TokenCustodianCLITests {
         }
         #expect(try ws.read("v.kv") == before)
     }
+
+    /// A module that says its result is longer than the room it was given (here C_Decrypt, of the real module's
+    /// answer, reports 2^64 − 2 bytes): one line and exit 1, nothing of it used. Found by an attacker's review: the
+    /// length reached Swift as it came, and keyvault trapped (exit 132).
+    @Test(.enabled(if: SoftHSM.cCompiler != nil, "needs a C compiler to build the lying module (clang, from the Swift toolchain)"))
+    func aModuleThatOverstatesALengthIsRefusedInOneLine() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        let hsm = try SoftHSM(ws)
+        try hsm.generate("rsa:2048", label: "rsa", id: "0b")
+        try hsm.certificate(label: "rsa", id: "0b", name: "token")
+        try #require(try CLI.run(["init", ws.file("v.kv"), "--cert", ws.file("token.pem")]).status == 0)
+        try ws.write(
+            Array(
+                """
+                #include <dlfcn.h>
+                #include <p11-kit-1/p11-kit/pkcs11.h>
+                static CK_FUNCTION_LIST *real, lying;
+                static CK_RV lying_decrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR out_n) {
+                    CK_RV rv = real->C_Decrypt(s, in, n, out, out_n);
+                    if (rv == CKR_OK && out) *out_n = (CK_ULONG)-2;
+                    return rv;
+                }
+                CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
+                    void *library = dlopen("\(SoftHSM.module)", RTLD_NOW | RTLD_LOCAL);
+                    CK_C_GetFunctionList get = library ? (CK_C_GetFunctionList)dlsym(library, "C_GetFunctionList") : 0;
+                    if (!get || get(&real) != CKR_OK) return CKR_GENERAL_ERROR;
+                    lying = *real;
+                    lying.C_Decrypt = lying_decrypt;
+                    *list = &lying;
+                    return CKR_OK;
+                }
+                """.utf8), to: "lying.c")
+        let built = try CLI.execute([SoftHSM.cCompiler!, "-shared", "-fPIC", "-o", ws.file("lying.so"), ws.file("lying.c"), "-ldl"])
+        try #require(built.status == 0, "\(built)")
+        let uri = "pkcs11:token=\(hsm.label);object=rsa"
+        let honest = try CLI.run(["verify", ws.file("v.kv"), "--identity", uri] + hsm.unlock, environment: hsm.environment)
+        #expect(honest.status == 0, "\(honest)")
+        let r = try CLI.run(["verify", ws.file("v.kv"), "--identity", uri, "--pkcs11-module", ws.file("lying.so")] + hsm.unlock, environment: hsm.environment)
+        #expect(r.status == 1, "\(r)")
+        #expect(
+            r.error
+                == "token '\(hsm.label)' failed to use its key: the module reported a result longer than the room it was given (a faulty module; nothing of it was used)",
+            "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r)")
+    }
 }
 
 /// A SoftHSM2 token of its own in a workspace (its own configuration and token folder, through SOFTHSM2_CONF).
@@ -222,6 +267,12 @@ struct SoftHSM {
     static let tool = "/usr/bin/pkcs11-tool"
     static let module = "/usr/lib/softhsm/libsofthsm2.so"
     static let spy = "/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so"
+    /// A C compiler to build test modules with: cc, or the Swift toolchain's clang on PATH.
+    static let cCompiler: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let candidates = ["/usr/bin/cc"] + path.split(separator: ":").map { "\($0)/clang" }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
     let ws: Workspace
     let label = "keyvault-test"
     let pin = "246810"
