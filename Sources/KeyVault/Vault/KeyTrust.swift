@@ -139,17 +139,30 @@ extension UnlockedVault {
             )
         }
         if pinned != nil { return .pinned }
-        if passphraseVerified { return .passphrase }
-        var contradicted: [Int] = []
+        let threshold = vault.header.threshold != nil
+        if passphraseVerified && !threshold { return .passphrase }
+        var contradicted: [Int] = [], endorsed: [Int] = []
         for index in openedSlots {
             let digest = vault.header.slots[index].digest
             guard let endorsement = area.endorsements.first(where: { $0.slotDigest == digest }) else { continue }
-            if endorsementChecks(endorsement, slot: index) { return .endorsed(slot: index + 1) }
-            contradicted.append(index + 1)
+            if endorsementChecks(endorsement, slot: index) { endorsed.append(index) } else { contradicted.append(index + 1) }
         }
         if !contradicted.isEmpty {
             return .contradicted(
                 "the endorsement of slot \(contradicted.map(String.init).joined(separator: ", ")) does not check under its custodian's own secret: the slot or the vault key was replaced by someone who does not hold that secret"
+            )
+        }
+        if !threshold, let first = endorsed.first { return .endorsed(slot: first + 1) }
+        if threshold {
+            // K−1 custodians who can write the file could make a vault under a key they know, endorse their own slots and
+            // wrap the last share to an honest custodian: every share combined must be vouched for by its own custodian
+            // (an endorsement; the passphrase's share by the passphrase that opened it).
+            let passphraseSlot = vault.header.slots.firstIndex { $0.kind == PassphraseSlot.kind }
+            let unvouched = openedSlots.filter { !endorsed.contains($0) && !(passphraseVerified && $0 == passphraseSlot) }
+            if unvouched.isEmpty { return endorsed.first.map { .endorsed(slot: $0 + 1) } ?? .passphrase }
+            let one = unvouched.count == 1
+            return .unvouched(
+                "nothing vouches for this vault's key: slot\(one ? "" : "s") \(unvouched.map { String($0 + 1) }.joined(separator: ", ")) \(one ? "is" : "are") not endorsed by \(one ? "its custodian" : "their custodians"), and in a vault that needs several custodians each one's share must be (or fewer than that many, writing the file, could have made the key), and this user has not seen this vault before"
             )
         }
         let slots = openedSlots.map { String($0 + 1) }.joined(separator: ", ")

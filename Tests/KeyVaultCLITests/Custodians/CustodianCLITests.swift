@@ -82,7 +82,10 @@ struct CustodianCLITests {
         let listed = try CLI.run(["custodian", "list", ws.file("v.kv")])
         #expect(listed.stdout.contains("threshold: any \(k) of \(n) custodians together unlock this vault"), "\(listed)")
         _ = try ws.key("sm.bin")
-        let sealed = try CLI.run(["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin")] + unlockers.prefix(k).flatMap { $0 })
+        // Made from public keys: nothing has endorsed the key yet, so the first write says --endorse (the operator checked
+        // the key fingerprint init printed); in a threshold vault each share combined must be vouched for.
+        let sealed = try CLI.run(
+            ["seal", ws.file("v.kv"), "--role", "sm", "--host", "SM01", "--key", ws.file("sm.bin"), "--endorse"] + unlockers.prefix(k).flatMap { $0 })
         #expect(sealed.status == 0, "\(sealed)")
         for subset in subsets(unlockers, k) {
             let r = try CLI.run(["verify", ws.file("v.kv")] + subset.flatMap { $0 })

@@ -168,6 +168,44 @@ struct KeyForgeryTests {
         try Self.seal(s.path, "SM02", Credentials(identities: s.identities))
     }
 
+    /// One custodian of a 2-of-3 vault who can write the file forges it under a key of their own and endorses their own
+    /// slot (their secret is all that takes): with another custodian, on a machine that never saw the vault, the
+    /// unlock succeeds, and one endorsement vouched for the whole key, so what they sealed was the forger's to read.
+    /// Found by an attacker's review; now every opened slot of a threshold vault must be vouched for by its own custodian.
+    @Test func oneCustodianOfAThresholdCannotVouchForAKeyAlone() throws {
+        let s = try Self.setup("threshold")
+        try Vault.create(atPath: s.path, custodians: s.custodians, threshold: 2, keyPins: try Self.pins())
+        let (alice, bob) = (s.identities[0], s.identities[1])
+        var both = Credentials(identities: [alice, bob])
+        both.vouchForKey = true
+        try Self.seal(s.path, "SM01", both)
+        let forgery = try Self.forge(s.path, endorsements: .drop)
+        // Alice endorses her own slot of the forgery: her secret and the key she chose are all it takes. (Bob's secret
+        // only lets the test unlock; the proof is made with Alice's endorser alone.)
+        let forged = try Vault.open(atPath: s.path)
+        let opened = try forged.unlock(with: Credentials(identities: [alice, bob]))
+        let slot = forged.header.slots[0]
+        let proof = try opened.endorsers[0]!.proof(opened.endorsementMessage(for: slot))
+        var area = forged.header.extensions
+        area.endorsements = [SlotEndorsement(slotDigest: slot.digest, proof: proof)]
+        let header = VaultHeader.encode(
+            identity: forged.header.identity, threshold: forged.header.threshold, slots: forged.header.slots,
+            records: forged.header.allRecords(), extensions: area, tagKey: try KeyDerivation.subkey(.vaultTag, of: forgery.key))
+        try Data(header.encoded + (try TestFiles.bytes(s.path))[forged.header.size...]).write(to: URL(fileURLWithPath: s.path))
+        let before = try TestFiles.bytes(s.path)
+
+        let unlocked = try Vault.open(atPath: s.path).unlock(with: Credentials(identities: [alice, bob]))
+        guard case .unvouched(let why) = unlocked.vouch(pinned: nil) else {
+            Issue.record("vouched for by one custodian's endorsement: \(unlocked.vouch(pinned: nil))")
+            return
+        }
+        #expect(why.hasPrefix("nothing vouches for this vault's key: slot 2 is not endorsed by its custodian"), "\(why)")
+        var fresh = Credentials(identities: [alice, bob])
+        fresh.keyPins = try Self.pins()
+        #expect(Self.code { try Self.seal(s.path, "SM02", fresh) } == .unvouchedKey)
+        #expect(try TestFiles.bytes(s.path) == before, "nothing was written")
+    }
+
     @Test func aReKeyIsAcceptedThroughItsSignedTransitionAndAForgedOneIsNot() throws {
         let s = try Self.setup("threshold")
         let alicePins = try Self.pins(), bobPins = try Self.pins()
