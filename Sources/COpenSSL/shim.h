@@ -33,6 +33,8 @@ static inline int kv_pem_password_cb(char *buf, int size, int rwflag, void *u) {
     const char *pw = (const char *)u;
     int n = 0;
     while (pw[n] != 0 && n < size) { buf[n] = pw[n]; n++; }
+    // Longer than OpenSSL's room: refused rather than cut short (a cut password would be another password).
+    if (pw[n] != 0) return -1;
     return n;
 }
 static inline EVP_PKEY *kv_read_private_key(BIO *bio, void *password) {

@@ -52,7 +52,12 @@ struct RestoreJob {
         let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "") {
             restored, password in
             try restored.write(toPath: out, replacing: force)
-            if let keyPasswordOut, let password { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) }
+            if let keyPasswordOut, let password {
+                do { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) } catch let error as KeyVaultError {
+                    // The key is in place: the message (and the audit record) says so, not only what failed.
+                    throw error.after("the key was written to \(out), but its export password was not: ")
+                }
+            }
         }
         let e = restored.entry
         Output.line("restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(out): \(e.size) bytes, mode 0600, fingerprint \(e.fingerprint.short)")

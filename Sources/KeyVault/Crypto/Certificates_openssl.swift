@@ -48,7 +48,7 @@ struct ParsedCertificate: @unchecked Sendable {
 }
 
 enum OpenSSL {
-    /// The most recent OpenSSL error, as text, clearing the queue.
+    /// The earliest OpenSSL error still queued (the one that started the failure), as text, clearing the queue.
     static func lastError() -> String {
         let code = kv_ossl_ERR_get_error()
         kv_ossl_ERR_clear_error()

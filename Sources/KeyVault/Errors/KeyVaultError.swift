@@ -155,6 +155,9 @@ extension KeyVaultError {
         .init(.io, "cannot \(operation) \(path): \(SystemError.describe(code))", context: Context(path: path))
     }
 
+    /// This error with `lead` before its message: what had been done before it failed.
+    package func after(_ lead: String) -> KeyVaultError { KeyVaultError(code, lead + message, remedy: remedy, context: context) }
+
     /// This error, about the file `path` unless it names a file already.
     func about(path: String) -> KeyVaultError {
         var out = self

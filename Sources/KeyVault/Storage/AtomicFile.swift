@@ -100,7 +100,10 @@ final class AtomicFile {
 
     /// A failure before the rename: the final path still holds what it held (or nothing), and the temp file goes.
     private func unchanged(_ operation: String, _ code: Int32) -> KeyVaultError {
-        KeyVaultError(.io, "cannot \(operation) the new \(Paths.fileName(of: finalPath)) (temporary file \(temporaryPath)): \(SystemError.describe(code)); \(finalPath) was not changed")
+        // (An unnamed file's /proc/self/fd path means nothing once this process has gone: it is not named.)
+        KeyVaultError(
+            .io,
+            "cannot \(operation) the new \(Paths.fileName(of: finalPath))\(isUnnamed ? "" : " (temporary file \(temporaryPath))"): \(SystemError.describe(code)); \(finalPath) was not changed")
     }
 
     func write(_ bytes: [UInt8]) throws {

@@ -51,7 +51,30 @@ public struct SeenVaults: Sendable {
             if st.st_uid != Syscalls.effectiveUserID { return "\(folder) belongs to user \(st.st_uid), not to this user (\(Syscalls.effectiveUserID))" }
             if st.st_mode & 0o022 != 0 { return "others can write \(folder) (mode \(String(st.st_mode & 0o777, radix: 8)))" }
         }
-        return nil
+        return ancestorProblem
+    }
+
+    /// Why a folder above the store's own two lets someone else rename or remove them (and with them every record and
+    /// pin): one that belongs to another user than root or this one, or that others may write without the sticky bit
+    /// (as /tmp has). Nil when every folder up to `/` is safe.
+    private var ancestorProblem: String? {
+        var folder = Paths.directory(of: Paths.directory(of: directory))
+        // The first folder that exists, resolved: links along the way are followed as the kernel follows them.
+        while Syscalls.stat(folder) == nil && folder != "/" { folder = Paths.directory(of: folder) }
+        folder = Syscalls.resolvedPath(folder) ?? folder
+        let me = Syscalls.effectiveUserID
+        while true {
+            if let st = Syscalls.stat(folder) {
+                if st.st_uid != 0 && st.st_uid != me {
+                    return "\(folder), a folder above it, belongs to user \(st.st_uid), who can move this user's records away"
+                }
+                if st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0 {
+                    return "others can write \(folder), a folder above it (mode \(String(st.st_mode & 0o777, radix: 8)), no sticky bit), and move this user's records away"
+                }
+            }
+            if folder == "/" { return nil }
+            folder = Paths.directory(of: folder)
+        }
     }
 
     /// What was remembered of the vault with id `id`, or nil (never seen, or an unreadable record).

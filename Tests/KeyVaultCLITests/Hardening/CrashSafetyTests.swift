@@ -134,6 +134,33 @@ import KeyVaultTestSupport
         #expect(verify.status == 0 && verify.stdout.contains("3 of 3 entries intact"), "\(verify)")
     }
 
+    /// The folder fills up after the key is written and before its export password is: the key stays (it is what a
+    /// rebuilt server needs), and the error and the audit record say it is there, not only that the password failed.
+    /// Found by an attacker's review: the record said "failed" with the key on disk.
+    @Test(.enabled(if: CLI.isRoot, "needs root: it mounts a tiny tmpfs and restores on a computer of a chosen name"))
+    func aFolderThatFillsUpAfterTheKeySaysTheKeyIsThere() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let key = try ws.key("sm.bin", size: 1300)
+        try ws.write(Array("Pa55word-SM01\n".utf8), to: "sm.pw")
+        try #require(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--key-password-file", ws.file("sm.pw")]).status == 0)
+        let mount = ws.file("small")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        // Three pages, two of them taken: room for the key, none for the password.
+        let mounted = try CLI.execute(["/bin/mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", mount])
+        try #require(mounted.status == 0, "\(mounted)")
+        defer { _ = try? CLI.execute(["/bin/umount", mount]) }
+        try ws.write([UInt8](repeating: 0, count: 8192), to: "small/filler")
+        let r = try CLI.run(
+            ["restore", ws.file("vault.kv"), "--role", "sm", "--out", "\(mount)/sm.bin", "--key-password-out", "\(mount)/sm.pw", "--passphrase-file", ws.file("pass")],
+            host: "SM01")
+        let expected = "the key was written to \(mount)/sm.bin, but its export password was not: cannot write the new sm.pw: no space left on device; \(mount)/sm.pw was not changed"
+        #expect(r.status == 1 && r.error == expected, "\(r)")
+        #expect(try ws.read("small/sm.bin") == key)
+        let log = try CLI.run(["log", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")])
+        #expect(log.stdout.split(separator: "\n").last?.hasSuffix("failed: \(expected)") == true, "\(log)")
+    }
+
     @Test func readersNeverSeeAPartialVault() throws {
         let ws = try prepared(); defer { ws.cleanUp() }
         for i in 5...10 { _ = try ws.key("k\(i).bin", size: 1 << 20) }
