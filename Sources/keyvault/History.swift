@@ -86,7 +86,9 @@ enum History {
     static let store: SeenVaults? = {
         guard let store = SeenVaults.forCurrentUser() else { return nil }
         if let problem = store.problem {
-            Output.note("warning: not using \(store.directory) to notice roll-backs: \(problem); fix its owner and mode (0700)")
+            Output.note(
+                "warning: not using \(store.directory) to notice roll-backs: \(problem); fix the owner or mode of the folder named (0700 for keyvault's own), or set XDG_STATE_HOME to a folder of yours"
+            )
             return nil
         }
         return store

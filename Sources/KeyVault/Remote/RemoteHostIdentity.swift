@@ -183,8 +183,18 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         let ok = parts.count == 3 && parts[1] == "\(secret.count)" && parts[2].lowercased() == expected
         let answer = Array((ok ? "commit\n" : "abort\n").utf8)
         _ = try answer.withUnsafeBytes { try session.send($0) }
-        let done = try session.readLine()
-        let (status, _) = try session.finish()
+        // Once told to commit, the other side may name the file however this side's wait ends: a silence that ends it
+        // (the idle timeout) is "not known", and after its kv-done, ssh lingering (a job a login script left holding
+        // the channel) does not undo the file being there.
+        let done: String?
+        do { done = try session.readLine() } catch let error as KeyVaultError where ok {
+            throw Self.notKnown(where_, error.message)
+        }
+        let status: Int32
+        do { (status, _) = try session.finish() } catch let error as KeyVaultError where ok {
+            guard done == "kv-done" else { throw Self.notKnown(where_, error.message) }
+            status = 0
+        }
         guard ok else {
             throw KeyVaultError(
                 .remote,
@@ -196,16 +206,19 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
             let said = session.complaint.isEmpty ? "" : ": \(session.complaint)"
             // Told to give it its name, the remote side may have done so before the answer was lost: unknown, not
             // "nothing there".
-            if done == nil && (status == 255 || status < 0) {
-                throw KeyVaultError(
-                    .remote,
-                    "\(where_) was written and checked, and the connection was lost as it was being given its name (exit \(status)\(said)): whether it is there now is not known; look, and run again with --force to replace it"
-                )
-            }
+            if done == nil && (status == 255 || status < 0) { throw Self.notKnown(where_, "exit \(status)\(said)") }
             throw KeyVaultError(.remote, "\(where_) was written and checked but not given its name (exit \(status)\(said)); nothing was left there")
         }
         _ = try Self.checkHostKey(session, expected: hostKey)
         return expected
+    }
+
+    /// The connection ended (`why`) after the other side was told to give the file its name and before it said it had.
+    private static func notKnown(_ where_: String, _ why: String) -> KeyVaultError {
+        KeyVaultError(
+            .remote,
+            "\(where_) was written and checked, and the connection was lost as it was being given its name (\(why)): whether it is there now is not known; look, and run again with --force to replace it"
+        )
     }
 
     /// The refusal of a remote path that is a folder (a move would put the file into it, and report success).

@@ -103,10 +103,11 @@ final class SSHSession {
         if errorText.count < 1 << 20 { errorText += buffer[0..<n] }
     }
 
-    /// Reads standard error until ssh has named the server's host key (it does so before the remote command runs,
-    /// so the line is already there once the command has answered); gives up after `seconds` of silence.
+    /// Reads standard error until ssh has said it starts the remote command (by then it has named the host key, and
+    /// through a jump host the target's after the jump's), or, from a client that never says so, until it has named a
+    /// key; gives up after `seconds` of silence.
     func waitForHostKey(seconds: Int32 = 15) throws {
-        while serverHostKey == nil && errorsOpen {
+        while errorsOpen && !commandStarted && !(serverHostKey != nil && !isOpenSSH) {
             let ready: [Int16]
             do { ready = try Syscalls.poll([(child.errors, Syscalls.pollIn)], timeoutMilliseconds: seconds * 1000) } catch {
                 throw KeyVaultError(.remote, "poll failed: \(SystemError.describe(error.code))")
@@ -212,15 +213,23 @@ final class SSHSession {
 
     /// The server's host key as ssh -v reported it, e.g. `ssh-ed25519 SHA256:…`; for a host with a certificate, the
     /// certificate's key (`ssh-ed25519-cert-v01@openssh.com SHA256:…`), which ssh reports instead.
+    /// The last one ssh named: through a jump host (ProxyJump), the jump's own ssh names the jump host's key first.
     var serverHostKey: String? {
+        var key: String?
         for line in sshOwnLines {
-            if line.hasPrefix("debug1: Server host key: ") { return String(line.dropFirst("debug1: Server host key: ".count)) }
+            if line.hasPrefix("debug1: Server host key: ") { key = String(line.dropFirst("debug1: Server host key: ".count)) }
             if line.hasPrefix("debug1: Server host certificate: ") {
-                return String(line.dropFirst("debug1: Server host certificate: ".count).prefix { $0 != "," })
+                key = String(line.dropFirst("debug1: Server host certificate: ".count).prefix { $0 != "," })
             }
         }
-        return nil
+        return key
     }
+
+    /// Whether the client is OpenSSH (its -v output starts with its version), which says when the command starts.
+    private var isOpenSSH: Bool { errorLines.contains { $0.hasPrefix("OpenSSH_") } }
+
+    /// Whether ssh has said it is starting the remote command: everything it says about the host is said by then.
+    private var commandStarted: Bool { errorLines.contains { $0.hasPrefix("debug1: Sending command:") } }
 
     /// The lines ssh itself wrote before the remote command started (`debug1: Sending command:`): what the other
     /// computer writes on standard error comes after, and could imitate ssh's. All lines while that one has not come.
@@ -234,14 +243,18 @@ final class SSHSession {
     /// it has just added, say).
     var knownHostName: String? {
         let prefix = "debug1: Host '"
+        // Only from ssh's own lines: without its "Sending command" line, the other computer's standard error cannot be
+        // told from ssh's, and this name widens what a name may be taken for. The last one, as for the host key.
+        guard commandStarted else { return nil }
+        var found: String?
         for line in sshOwnLines where line.hasPrefix(prefix) && line.contains("' is known and matches") {
             let rest = line.dropFirst(prefix.count)
             guard let quote = rest.firstIndex(of: "'") else { continue }
             var name = rest[..<quote]
             if name.hasPrefix("["), let close = name.firstIndex(of: "]") { name = name[name.index(after: name.startIndex)..<close] }
-            return String(name)
+            found = String(name)
         }
-        return nil
+        return found
     }
 
     private var errorLines: [Substring] {

@@ -14,7 +14,6 @@ package enum Paths {
         return String(path[path.index(after: slash)...])
     }
 
-    /// `path` made absolute against the current directory (not resolving links); a database location as it is.
     /// Whether `a` and `b` name the same directory entry: the same name in the same folder, however the folder is
     /// written (`o`, `./o`, `/tmp/../tmp/o`, a folder reached through a symbolic link). Two names of one file (a hard or
     /// symbolic link) are two entries: a file written at one replaces that name only.
@@ -31,6 +30,7 @@ package enum Paths {
         return x.folder == y.folder && x.name == y.name
     }
 
+    /// `path` made absolute against the current directory (not resolving links); a database location as it is.
     package static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") || DatabaseLocation.isDatabaseLocation(path) { return path }
         return "\(Syscalls.currentDirectory ?? ".")/\(path)"

@@ -55,8 +55,9 @@ public struct SeenVaults: Sendable {
     }
 
     /// Why a folder above the store's own two lets someone else rename or remove them (and with them every record and
-    /// pin): one that belongs to another user than root or this one, or that others may write without the sticky bit
-    /// (as /tmp has). Nil when every folder up to `/` is safe.
+    /// pin): one that belongs to another user than root or this one, or that every user may write without the sticky
+    /// bit (as /tmp has). A folder its group may write is accepted: with umask 002 (RHEL, Fedora) a user's own folders
+    /// are, for a group of that user alone. Nil when every folder up to `/` is safe.
     private var ancestorProblem: String? {
         var folder = Paths.directory(of: Paths.directory(of: directory))
         // The first folder that exists, resolved: links along the way are followed as the kernel follows them.
@@ -68,8 +69,8 @@ public struct SeenVaults: Sendable {
                 if st.st_uid != 0 && st.st_uid != me {
                     return "\(folder), a folder above it, belongs to user \(st.st_uid), who can move this user's records away"
                 }
-                if st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0 {
-                    return "others can write \(folder), a folder above it (mode \(String(st.st_mode & 0o777, radix: 8)), no sticky bit), and move this user's records away"
+                if st.st_mode & 0o002 != 0 && st.st_mode & S_ISVTX == 0 {
+                    return "every user can write \(folder), a folder above it (mode \(String(st.st_mode & 0o777, radix: 8)), no sticky bit), and move this user's records away"
                 }
             }
             if folder == "/" { return nil }

@@ -40,10 +40,10 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
         let path = parts[0], query = parts.count > 1 ? parts[1] : ""
         // A PIN in the URI is refused before anything else, so that no other message can echo it: wherever it is
         // written (after the wrong separator, inside another attribute's value, percent-encoded, with '_').
-        let folded = String(decoding: (try? Self.percentDecoded(Substring(text), uri: "")) ?? Array(text.utf8), as: UTF8.self).lowercased()
-        let names = folded.split(whereSeparator: { ";&?:".contains($0) }).map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "" }
-        let squeezed = folded.filter { $0 != "-" && $0 != "_" }
-        if squeezed.contains("pinvalue=") || squeezed.contains("pinsource=") || names.contains(where: { $0.hasPrefix("pin") }) {
+        // Each escape decoded where it is valid (an invalid one elsewhere must not stop the rest being decoded), case,
+        // spaces, '-' and '_' folded away: "pinvalue=" or "pinsource=" anywhere is a PIN.
+        let folded = String(decoding: Self.leniencyDecoded(text), as: UTF8.self).lowercased().filter { $0 != " " && $0 != "\t" && $0 != "-" && $0 != "_" }
+        if folded.contains("pinvalue=") || folded.contains("pinsource=") {
             throw KeyVaultError.invalidArgument(
                 "a PIN is never read from the token URI (pin-value, pin-source): give it on the terminal or from a file, never on the command line")
         }
@@ -86,6 +86,21 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
 
     private static func bad(_ uri: String, _ why: String) -> KeyVaultError {
         KeyVaultError.invalidArgument("token URI '\(String(uri.prefix(200)).printable)' is not usable: \(why)")
+    }
+
+    /// `text` with each valid `%XX` decoded and every other byte as it is.
+    private static func leniencyDecoded(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let byte = bytes.popFirst() {
+            if byte == UInt8(ascii: "%"), bytes.count >= 2, let high = hexValue(bytes[bytes.startIndex]), let low = hexValue(bytes[bytes.startIndex + 1]) {
+                out.append(high << 4 | low)
+                bytes = bytes.dropFirst(2)
+            } else {
+                out.append(byte)
+            }
+        }
+        return out
     }
 
     private static func percentDecoded(_ text: Substring, uri: String) throws -> [UInt8] {

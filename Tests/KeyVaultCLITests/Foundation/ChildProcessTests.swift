@@ -24,14 +24,14 @@ struct ChildProcessTests {
     @Test func aRunThatNeverEndsIsKilledAtItsDeadline() throws {
         let started = Date()
         do {
-            let r = try CLI.execute(["/usr/bin/setsid", "-w", "/bin/sh", "-c", "sleep 31; echo done"], deadlines: ChildDeadlines(run: 1, afterExit: 5))
+            let r = try CLI.execute(["/usr/bin/setsid", "-w", "/bin/sh", "-c", "sleep 31.4159; echo done"], deadlines: ChildDeadlines(run: 1, afterExit: 5))
             Issue.record("a run of 31 s was not stopped: \(r)")
         } catch let error as ChildOverstayed {
-            #expect(error.description.hasPrefix("/usr/bin/setsid -w /bin/sh -c sleep 31; echo done did not finish in 1 s; killed, with what held its pipes: "), "\(error)")
+            #expect(error.description.hasPrefix("/usr/bin/setsid -w /bin/sh -c sleep 31.4159; echo done did not finish in 1 s; killed, with what held its pipes: "), "\(error)")
         }
         #expect(Date().timeIntervalSince(started) < 10)
         // Nothing of it is left.
-        let left = try CLI.execute(["/usr/bin/pgrep", "-f", "-x", "sleep 31"])
+        let left = try CLI.execute(["/usr/bin/pgrep", "-f", "-x", "sleep 31.4159"])
         #expect(left.status == 1, "\(left)")
     }
 

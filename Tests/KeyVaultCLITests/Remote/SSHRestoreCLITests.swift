@@ -207,6 +207,7 @@ import KeyVaultTestSupport
         echo "debug1: Server host key: ssh-ed25519 SHA256:FakeWindowsHostKey" >&2
         host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
         [ -z "$FAKE_NOT_KNOWN" ] && echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+        echo "debug1: Sending command: $last" >&2
         printf 'ARGV %s\n' "$*" >> "$log"
         case "$last" in
           'echo "kv-probe:%OS%:$PSHOME"')
@@ -481,6 +482,34 @@ import KeyVaultTestSupport
         #expect(r.stderr.split(separator: "\n").count == 1 && Date().timeIntervalSince(started) < 10, "\(r)")
         let bad = try CLI.run(args, environment: ["KEYVAULT_SSH_COMMAND": "exec sh \(fake)", "KEYVAULT_SSH_TIMEOUT": "soon"])
         #expect(bad.status == 2 && bad.error == "KEYVAULT_SSH_TIMEOUT must be a number of seconds from 1 to 3600, not 'soon'", "\(bad)")
+    }
+
+    /// Through a jump host (ProxyJump), the jump's own ssh writes its host lines first: the target's key, the one after,
+    /// is the one compared and recorded (the jump host's was, found by a review of this code).
+    @Test func throughAJumpHostTheTargetsKeyIsRecorded() throws {
+        defer { ws.cleanUp() }
+        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
+        try ws.initVault()
+        let key = try ws.key("k.bin")
+        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
+        let fake = try ws.write(
+            Array(
+                """
+                for last; do :; done
+                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
+                echo "OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024" >&2
+                echo "debug1: Server host key: ssh-ed25519 SHA256:TheJumpHost" >&2
+                echo "debug1: Host 'bastion.corp.example' is known and matches the ED25519 host key." >&2
+                echo "debug1: Server host key: ssh-ed25519 SHA256:TheTarget" >&2
+                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+                echo "debug1: Sending command: $last" >&2
+                exec sh -c "$last"
+                """.utf8), to: "ssh-jump.sh")
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", "ssh://\(me)\(ws.file("out.bin"))"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try ws.read("out.bin") == key)
+        let record = try lastLogLine()
+        #expect(record.contains("host key ssh-ed25519 SHA256:TheTarget") && !record.contains("TheJumpHost"), "\(record)")
     }
 
     /// What the other computer answers in place of its protocol lines reaches the message with its control characters

@@ -6,7 +6,7 @@ import KeyVaultTestSupport
 
 /// How long a run may take, and how long its pipes may stay open after it exited.
 struct ChildDeadlines {
-    /// From the start: then the run is killed (SIGKILL to it and its process group) and the test fails.
+    /// From the start: then the run is killed (SIGKILL to it and to whatever holds its pipes) and the test fails.
     var run: Double = 600
     /// After the process exited: then the test fails, naming the processes that hold the pipes.
     var afterExit: Double = 30

@@ -28,13 +28,13 @@ struct SeenVaultsRecordTests {
     }
 }
 
-/// A folder above the store that others may write without the sticky bit lets them move the store away, records and
-/// pins with it (found by an attacker's review: an older copy of a vault then opened without a warning): such a store
-/// is not used. /tmp's sticky bit is fine.
+/// A folder above the store that every user may write without the sticky bit lets them move the store away, records
+/// and pins with it (found by an attacker's review: an older copy of a vault then opened without a warning): such a
+/// store is not used. /tmp's sticky bit is fine, and so is a folder its group may write (umask 002).
 struct SeenVaultsFolderTests {
     @Test func aFolderAboveTheStoreThatOthersMayWriteMakesItUnusable() throws {
         let dir = try CustodianSupport.temporaryDirectory()
-        for (mode, usable) in [(0o777, false), (0o1777, true), (0o775, false), (0o755, true)] {
+        for (mode, usable) in [(0o777, false), (0o1777, true), (0o757, false), (0o775, true), (0o755, true)] {
             let open = "\(dir)/open-\(String(mode, radix: 8))"
             try FileManager.default.createDirectory(atPath: "\(open)/state", withIntermediateDirectories: true)
             #expect(chmod(open, mode_t(mode)) == 0)
@@ -44,7 +44,7 @@ struct SeenVaultsFolderTests {
             } else {
                 #expect(
                     store.problem
-                        == "others can write \(open), a folder above it (mode \(String(mode, radix: 8)), no sticky bit), and move this user's records away",
+                        == "every user can write \(open), a folder above it (mode \(String(mode, radix: 8)), no sticky bit), and move this user's records away",
                     "\(store.problem ?? "nil")")
             }
         }
