@@ -53,7 +53,10 @@ struct RestoreJob {
             restored, password in
             try restored.write(toPath: out, replacing: force)
             if let keyPasswordOut, let password {
-                do { try password.writeSecretFile(toPath: keyPasswordOut, replacing: force) } catch let error as KeyVaultError {
+                do {
+                    try FileIdentity.requireDistinct(keyPasswordOut, from: out, what: "--key-password-out")
+                    try password.writeSecretFile(toPath: keyPasswordOut, replacing: force)
+                } catch let error as KeyVaultError {
                     // The key is in place: the message (and the audit record) says so, not only what failed.
                     throw error.after("the key was written to \(out), but its export password was not: ")
                 }

@@ -30,11 +30,15 @@ extension Vault {
         var openedBy: Set<Int> = []
         // In a threshold vault one key opens one slot: a second certificate of a key already used (a renewal that kept
         // the key, which an earlier keyvault let be added) is not a second custodian.
-        var certificateKeysUsed: [OpenSSLKey] = []
+        var certificateKeysUsed: [(key: OpenSSLKey, slot: Int)] = []
+        var sameKeySlots: [(slot: Int, as: Int)] = []
         for (index, record) in header.slots.enumerated() where payloads.count < needed {
             guard let slot = try Slot.parse(record, at: 0, context: context) else { continue }
             let certificateKey = header.threshold == nil ? nil : (try? (slot as? CertificateSlot)?.parsedCertificate())?.publicKey
-            if let certificateKey, certificateKeysUsed.contains(where: { $0.samePublicKey(as: certificateKey) }) { continue }
+            if let certificateKey, let used = certificateKeysUsed.first(where: { $0.key.samePublicKey(as: certificateKey) }) {
+                sameKeySlots.append((index, used.slot))
+                continue
+            }
             var payload: SecretBytes?
             for (which, identity) in offered.enumerated() {
                 guard let opening = try identity.open(slot, context: context) else { continue }
@@ -50,7 +54,7 @@ extension Vault {
                 checkKeys[index] = try CheckKey.derive(payload: payload, vaultID: header.identity.id, slotDigest: record.digest)
                 payloads.append(payload)
                 opened.append(index)
-                if let certificateKey { certificateKeysUsed.append(certificateKey) }
+                if let certificateKey { certificateKeysUsed.append((certificateKey, index)) }
             }
         }
         if payloads.count >= needed {
@@ -87,7 +91,7 @@ extension Vault {
                 break
             }
         }
-        throw unlockFailure(credentials, opened: payloads.count, openedBy: openedBy)
+        throw unlockFailure(credentials, opened: payloads.count, openedBy: openedBy, sameKeySlots: sameKeySlots)
     }
 
     /// Whether `passphrase` opens the vault's passphrase slot (one Argon2id computation); false when it does not or
@@ -129,7 +133,7 @@ extension Vault {
         }
     }
 
-    private func unlockFailure(_ credentials: Credentials, opened: Int, openedBy: Set<Int>) -> KeyVaultError {
+    private func unlockFailure(_ credentials: Credentials, opened: Int, openedBy: Set<Int>, sameKeySlots: [(slot: Int, as: Int)] = []) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
         // Slots of kinds this version does not know are skipped; when too few are left, no credential can help.
         let known = Slot.knownKinds
@@ -161,6 +165,7 @@ extension Vault {
                     + (idle.isEmpty
                         ? ""
                         : "; \(NameList(idle, separator: " and ", limit: 4)) \(idle.count == 1 ? "opens" : "open") none of its slots (not \(idle.count == 1 ? "a custodian" : "custodians") of this vault, or \(idle.count == 1 ? "its slot is" : "their slots are") damaged)")
+                    + sameKeySlots.map { "; slot \($0.slot + 1) holds a certificate of the same key as slot \($0.as + 1), which counts as one custodian" }.joined()
             return KeyVaultError(
                 .unlockFailed, "unlock failed: \(opened) of the \(k) custodians this vault needs were given (threshold \(k) of \(header.slots.count))\(noCustodian)",
                 remedy: .addCustodians(passphrase: kinds.contains(PassphraseSlot.kind)), context: KeyVaultError.Context(given: opened, needed: Int(k)))

@@ -161,6 +161,31 @@ import KeyVaultTestSupport
         #expect(log.stdout.split(separator: "\n").last?.hasSuffix("failed: \(expected)") == true, "\(log)")
     }
 
+    /// --key-password-out reaching the key just written under another name, which no comparison of the names can see
+    /// (here a bind mount of its folder; a file system that ignores case is the same): refused before the password
+    /// replaces the key, and the key is kept. Found by an attacker's review.
+    @Test(.enabled(if: CLI.isRoot, "needs root: it bind-mounts a folder and restores on a computer of a chosen name"))
+    func aPasswordFileThatIsTheKeyUnderAnotherNameIsRefused() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let key = try ws.key("sm.bin", size: 1300)
+        try ws.write(Array("Pa55word-SM01\n".utf8), to: "sm.pw")
+        try #require(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--key-password-file", ws.file("sm.pw")]).status == 0)
+        for folder in ["a", "b"] { try FileManager.default.createDirectory(atPath: ws.file(folder), withIntermediateDirectories: true) }
+        let mounted = try CLI.execute(["/bin/mount", "--bind", ws.file("a"), ws.file("b")])
+        try #require(mounted.status == 0, "\(mounted)")
+        defer { _ = try? CLI.execute(["/bin/umount", ws.file("b")]) }
+        let r = try CLI.run(
+            ["restore", ws.file("vault.kv"), "--role", "sm", "--out", ws.file("a/k.bin"), "--key-password-out", ws.file("b/k.bin"), "--force", "--passphrase-file", ws.file("pass")],
+            host: "SM01")
+        #expect(r.status == 2, "\(r)")
+        #expect(
+            r.error
+                == "the key was written to \(ws.file("a/k.bin")), but its export password was not: --key-password-out \(ws.file("b/k.bin")) is \(ws.file("a/k.bin")) under another name (a file system that ignores case, or a bind mount)",
+            "\(r)")
+        #expect(try ws.read("a/k.bin") == key)
+    }
+
     @Test func readersNeverSeeAPartialVault() throws {
         let ws = try prepared(); defer { ws.cleanUp() }
         for i in 5...10 { _ = try ws.key("k\(i).bin", size: 1 << 20) }
