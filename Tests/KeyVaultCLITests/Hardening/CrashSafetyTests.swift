@@ -134,16 +134,22 @@ import KeyVaultTestSupport
         #expect(verify.status == 0 && verify.stdout.contains("3 of 3 entries intact"), "\(verify)")
     }
 
+    /// A vault in `ws` with the sm key of SM01 (1,300 bytes, returned) and its export password escrowed.
+    static func sealedWithItsPassword(_ ws: Workspace) throws -> [UInt8] {
+        try ws.initVault()
+        let key = try ws.key("sm.bin", size: 1300)
+        try ws.write(Array("Pa55word-SM01\n".utf8), to: "sm.pw")
+        try #require(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--key-password-file", ws.file("sm.pw")]).status == 0)
+        return key
+    }
+
     /// The folder fills up after the key is written and before its export password is: the key stays (it is what a
     /// rebuilt server needs), and the error and the audit record say it is there, not only that the password failed.
     /// Found by an attacker's review: the record said "failed" with the key on disk.
     @Test(.enabled(if: CLI.isRoot, "needs root: it mounts a tiny tmpfs and restores on a computer of a chosen name"))
     func aFolderThatFillsUpAfterTheKeySaysTheKeyIsThere() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        try ws.initVault()
-        let key = try ws.key("sm.bin", size: 1300)
-        try ws.write(Array("Pa55word-SM01\n".utf8), to: "sm.pw")
-        try #require(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--key-password-file", ws.file("sm.pw")]).status == 0)
+        let key = try Self.sealedWithItsPassword(ws)
         let mount = ws.file("small")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         // Three pages, two of them taken: room for the key, none for the password.
@@ -167,10 +173,7 @@ import KeyVaultTestSupport
     @Test(.enabled(if: CLI.isRoot, "needs root: it bind-mounts a folder and restores on a computer of a chosen name"))
     func aPasswordFileThatIsTheKeyUnderAnotherNameIsRefused() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
-        try ws.initVault()
-        let key = try ws.key("sm.bin", size: 1300)
-        try ws.write(Array("Pa55word-SM01\n".utf8), to: "sm.pw")
-        try #require(try ws.seal(role: "sm", host: "SM01", key: "sm.bin", extra: ["--key-password-file", ws.file("sm.pw")]).status == 0)
+        let key = try Self.sealedWithItsPassword(ws)
         for folder in ["a", "b"] { try FileManager.default.createDirectory(atPath: ws.file(folder), withIntermediateDirectories: true) }
         let mounted = try CLI.execute(["/bin/mount", "--bind", ws.file("a"), ws.file("b")])
         try #require(mounted.status == 0, "\(mounted)")

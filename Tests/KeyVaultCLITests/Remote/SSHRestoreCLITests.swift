@@ -383,31 +383,37 @@ import KeyVaultTestSupport
         ("ssh://sm01/k.bin?x=1", "'?' is not allowed in a path"),
     ]
 
-    /// What ssh says goes into the one-line error as text: its typographic quotes (a UTF-8 locale) as they are,
-    /// control and invisible characters escaped.
+    /// This machine as the other computer, behind a fake ssh (`KEYVAULT_SSH_COMMAND`, the script `name`): the script
+    /// knows the remote command as `$last` and the host as `$host`, then runs `script` (what ssh -v would write on
+    /// standard error, and what becomes of the command). With `sealing`, the vault holds the dw key of this machine's
+    /// name (`key`); its name is `me`.
+    func thisMachineBehindAFakeSSH(_ name: String, sealing: Bool, _ script: String) throws -> (me: String, key: [UInt8], environment: [String: String]) {
+        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
+        try ws.initVault()
+        let key = try ws.key("k.bin")
+        if sealing { #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0) }
+        let prelude = "for last; do :; done\nhost=; prev=; for a; do [ \"$prev\" = \"--\" ] && host=$a; prev=$a; done\n"
+        let fake = try ws.write(Array((prelude + script).utf8), to: name)
+        return (me, key, ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+    }
+
     /// The connection is lost after keyvault said "commit" and before the answer came: the other side may have given
     /// the file its name (here it did), so the error says that is not known, rather than "nothing was left there".
     /// The remote side is this machine, behind a fake ssh that runs the command with sh and drops its last answer.
     @Test func aConnectionLostAsTheFileIsNamedSaysThatIsNotKnown() throws {
         defer { ws.cleanUp() }
-        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
-        try ws.initVault()
-        let key = try ws.key("k.bin")
-        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
-        let fake = try ws.write(
-            Array(
-                """
-                for last; do :; done
-                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
-                echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
-                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
-                case "$last" in
-                  *kv-written*) sh -c "$last" | sed -u '/^kv-done/d'; exit 255 ;;
-                  *) exec sh -c "$last" ;;
-                esac
-                """.utf8), to: "ssh-loses-the-answer.sh")
+        let (me, key, environment) = try thisMachineBehindAFakeSSH(
+            "ssh-loses-the-answer.sh", sealing: true,
+            """
+            echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
+            echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+            case "$last" in
+              *kv-written*) sh -c "$last" | sed -u '/^kv-done/d'; exit 255 ;;
+              *) exec sh -c "$last" ;;
+            esac
+            """)
         let target = "ssh://\(me)\(ws.file("out.bin"))"
-        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: environment)
         #expect(r.status == 1, "\(r)")
         #expect(
             r.error
@@ -421,22 +427,16 @@ import KeyVaultTestSupport
     /// command started ("debug1: Sending command:") are not taken for ssh's, however they look.
     @Test func aHostCertificateIsRecordedAndTheRemotesImitationsAreNot() throws {
         defer { ws.cleanUp() }
-        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
-        try ws.initVault()
-        let key = try ws.key("k.bin")
-        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
-        let fake = try ws.write(
-            Array(
-                """
-                for last; do :; done
-                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
-                echo "debug1: Server host certificate: ssh-ed25519-cert-v01@openssh.com SHA256:TheCertifiedKey, serial 7 ID \\"dw01\\" CA ssh-ed25519 SHA256:TheCA valid forever" >&2
-                echo "debug1: Host '$host' is known and matches the ED25519-CERT host certificate." >&2
-                echo "debug1: Sending command: $last" >&2
-                echo "debug1: Server host key: ssh-ed25519 SHA256:ImitatedByTheRemote" >&2
-                exec sh -c "$last"
-                """.utf8), to: "ssh-certificate.sh")
-        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", "ssh://\(me)\(ws.file("out.bin"))"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        let (me, key, environment) = try thisMachineBehindAFakeSSH(
+            "ssh-certificate.sh", sealing: true,
+            """
+            echo "debug1: Server host certificate: ssh-ed25519-cert-v01@openssh.com SHA256:TheCertifiedKey, serial 7 ID \\"dw01\\" CA ssh-ed25519 SHA256:TheCA valid forever" >&2
+            echo "debug1: Host '$host' is known and matches the ED25519-CERT host certificate." >&2
+            echo "debug1: Sending command: $last" >&2
+            echo "debug1: Server host key: ssh-ed25519 SHA256:ImitatedByTheRemote" >&2
+            exec sh -c "$last"
+            """)
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", "ssh://\(me)\(ws.file("out.bin"))"] + pass, environment: environment)
         #expect(r.status == 0, "\(r)")
         #expect(try ws.read("out.bin") == key)
         let record = try lastLogLine()
@@ -448,21 +448,16 @@ import KeyVaultTestSupport
     /// name it was reached by recorded: the seal records the name it reports.
     @Test func aRemoteCannotVouchForTheNameItWasReachedBy() throws {
         defer { ws.cleanUp() }
-        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
-        try ws.initVault()
-        _ = try ws.key("k.bin")
-        let fake = try ws.write(
-            Array(
-                """
-                for last; do :; done
-                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
-                echo "debug1: Server host key: ssh-ed25519 SHA256:FirstContact" >&2
-                echo "debug1: Sending command: $last" >&2
-                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
-                exec sh -c "$last"
-                """.utf8), to: "ssh-first-contact.sh")
+        let (me, _, environment) = try thisMachineBehindAFakeSSH(
+            "ssh-first-contact.sh", sealing: false,
+            """
+            echo "debug1: Server host key: ssh-ed25519 SHA256:FirstContact" >&2
+            echo "debug1: Sending command: $last" >&2
+            echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+            exec sh -c "$last"
+            """)
         let r = try CLI.run(
-            ["seal", vault, "--role", "dw", "--from", "ssh://\(me).corp.example\(ws.file("k.bin"))"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+            ["seal", vault, "--role", "dw", "--from", "ssh://\(me).corp.example\(ws.file("k.bin"))"] + pass, environment: environment)
         #expect(r.status == 0, "\(r)")
         let list = try CLI.run(["list", vault, "--json"] + pass)
         #expect(list.stdout.contains("\"host\":\"\(me)\"") && !list.stdout.contains("corp.example"), "\(list)")
@@ -488,24 +483,18 @@ import KeyVaultTestSupport
     /// is the one compared and recorded (the jump host's was, found by a review of this code).
     @Test func throughAJumpHostTheTargetsKeyIsRecorded() throws {
         defer { ws.cleanUp() }
-        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
-        try ws.initVault()
-        let key = try ws.key("k.bin")
-        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
-        let fake = try ws.write(
-            Array(
-                """
-                for last; do :; done
-                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
-                echo "OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024" >&2
-                echo "debug1: Server host key: ssh-ed25519 SHA256:TheJumpHost" >&2
-                echo "debug1: Host 'bastion.corp.example' is known and matches the ED25519 host key." >&2
-                echo "debug1: Server host key: ssh-ed25519 SHA256:TheTarget" >&2
-                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
-                echo "debug1: Sending command: $last" >&2
-                exec sh -c "$last"
-                """.utf8), to: "ssh-jump.sh")
-        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", "ssh://\(me)\(ws.file("out.bin"))"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        let (me, key, environment) = try thisMachineBehindAFakeSSH(
+            "ssh-jump.sh", sealing: true,
+            """
+            echo "OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024" >&2
+            echo "debug1: Server host key: ssh-ed25519 SHA256:TheJumpHost" >&2
+            echo "debug1: Host 'bastion.corp.example' is known and matches the ED25519 host key." >&2
+            echo "debug1: Server host key: ssh-ed25519 SHA256:TheTarget" >&2
+            echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+            echo "debug1: Sending command: $last" >&2
+            exec sh -c "$last"
+            """)
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", "ssh://\(me)\(ws.file("out.bin"))"] + pass, environment: environment)
         #expect(r.status == 0, "\(r)")
         #expect(try ws.read("out.bin") == key)
         let record = try lastLogLine()
@@ -516,28 +505,24 @@ import KeyVaultTestSupport
     /// shown, not sent to the terminal (an answer could otherwise rewrite the line into a success).
     @Test func aRemoteAnswerIsShownVisibly() throws {
         defer { ws.cleanUp() }
-        let me = try #require(CLI.execute(["/bin/sh", "-c", "hostname 2>/dev/null || uname -n"]).stdout.split(separator: "\n").first.map(String.init))
-        try ws.initVault()
-        _ = try ws.key("k.bin")
-        #expect(try ws.seal(role: "dw", host: me, key: "k.bin").status == 0)
-        let fake = try ws.write(
-            Array(
-                """
-                for last; do :; done
-                host=; prev=; for a; do [ "$prev" = "--" ] && host=$a; prev=$a; done
-                echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
-                echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
-                case "$last" in
-                  *kv-written*) printf '\\r\\033[2Kok: restored\\n'; exit 1 ;;
-                  *) exec sh -c "$last" ;;
-                esac
-                """.utf8), to: "ssh-answers-oddly.sh")
+        let (me, _, environment) = try thisMachineBehindAFakeSSH(
+            "ssh-answers-oddly.sh", sealing: true,
+            """
+            echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
+            echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+            case "$last" in
+              *kv-written*) printf '\\r\\033[2Kok: restored\\n'; exit 1 ;;
+              *) exec sh -c "$last" ;;
+            esac
+            """)
         let target = "ssh://\(me)\(ws.file("out.bin"))"
-        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)"])
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: environment)
         #expect(r.status == 1 && r.error == "cannot write to \(target) (exit 1: \\u{D}\\u{1B}[2Kok: restored); nothing was written", "\(r)")
         #expect(!r.stderr.contains("\u{1B}") && !ws.exists("out.bin"))
     }
 
+    /// What ssh says goes into the one-line error as text: its typographic quotes (a UTF-8 locale) as they are,
+    /// control and invisible characters escaped.
     @Test func sshsOwnWordsArePassedOnReadably() throws {
         defer { ws.cleanUp() }
         try ws.initVault()
