@@ -62,7 +62,7 @@ public struct DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         // libpq percent-decodes parameter names too: `?%70assword=` is a password as well.
         if let query = rest.firstIndex(of: "?"),
             rest[rest.index(after: query)...].split(separator: "&").contains(where: {
-                let key = Self.percentDecoded($0.prefix { $0 != "=" }).lowercased()
+                let key = String(decoding: PercentEncoding.decodedLeniently($0.prefix { $0 != "=" }), as: UTF8.self).lowercased()
                 return key == "password" || key == "sslpassword" || key == "oauth_client_secret"
             })
         {
@@ -71,20 +71,5 @@ public struct DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         }
         connectionURI = uri
         self.name = name
-    }
-
-    /// `text` with `%XX` escapes decoded (an invalid one kept as it is).
-    private static func percentDecoded(_ text: Substring) -> String {
-        var out: [UInt8] = []
-        var bytes = Array(text.utf8)[...]
-        while let byte = bytes.popFirst() {
-            if byte == 0x25, bytes.count >= 2, let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
-                out.append(value)
-                bytes.removeFirst(2)
-            } else {
-                out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -272,19 +272,7 @@ extension SeenVaults {
     }
 
     /// The path ``encodedPath(_:)`` encoded.
-    static func decodedPath(_ text: String) -> String {
-        var out: [UInt8] = []
-        var bytes = Array(text.utf8)[...]
-        while let byte = bytes.popFirst() {
-            if byte == 0x25, bytes.count >= 2, let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
-                out.append(value)
-                bytes = bytes.dropFirst(2)
-            } else {
-                out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func decodedPath(_ text: String) -> String { String(decoding: PercentEncoding.decodedLeniently(text), as: UTF8.self) }
 }
 
 extension Array where Element == UInt8 {

@@ -42,7 +42,7 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
         // written (after the wrong separator, inside another attribute's value, percent-encoded, with '_').
         // Each escape decoded where it is valid (an invalid one elsewhere must not stop the rest being decoded), case,
         // spaces, '-' and '_' folded away: "pinvalue=" or "pinsource=" anywhere is a PIN.
-        let folded = String(decoding: Self.leniencyDecoded(text), as: UTF8.self).lowercased().filter { $0 != " " && $0 != "\t" && $0 != "-" && $0 != "_" }
+        let folded = String(decoding: PercentEncoding.decodedLeniently(text), as: UTF8.self).lowercased().filter { $0 != " " && $0 != "\t" && $0 != "-" && $0 != "_" }
         if folded.contains("pinvalue=") || folded.contains("pinsource=") {
             throw KeyVaultError.invalidArgument(
                 "a PIN is never read from the token URI (pin-value, pin-source): give it on the terminal or from a file, never on the command line")
@@ -88,21 +88,6 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
         KeyVaultError.invalidArgument("token URI '\(String(uri.prefix(200)).printable)' is not usable: \(why)")
     }
 
-    /// `text` with each valid `%XX` decoded and every other byte as it is.
-    private static func leniencyDecoded(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var bytes = Array(text.utf8)[...]
-        while let byte = bytes.popFirst() {
-            if byte == UInt8(ascii: "%"), bytes.count >= 2, let high = hexValue(bytes[bytes.startIndex]), let low = hexValue(bytes[bytes.startIndex + 1]) {
-                out.append(high << 4 | low)
-                bytes = bytes.dropFirst(2)
-            } else {
-                out.append(byte)
-            }
-        }
-        return out
-    }
-
     private static func percentDecoded(_ text: Substring, uri: String) throws -> [UInt8] {
         var out: [UInt8] = []
         var bytes = Array(text.utf8)[...]
@@ -111,20 +96,11 @@ public struct PKCS11URI: Sendable, Equatable, CustomStringConvertible {
                 out.append(byte)
                 continue
             }
-            guard bytes.count >= 2, let high = hexValue(bytes.removeFirst()), let low = hexValue(bytes.removeFirst()) else {
+            guard bytes.count >= 2, let high = PercentEncoding.hexValue(bytes.removeFirst()), let low = PercentEncoding.hexValue(bytes.removeFirst()) else {
                 throw bad(uri, "a % is not followed by two hex digits")
             }
             out.append(high << 4 | low)
         }
         return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
