@@ -15,7 +15,14 @@ public struct SeenVaults: Sendable {
     /// A store in `directory` (created on first write).
     ///
     /// - Parameter directory: an absolute path.
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String) {
+        self.directory = directory
+        ancestorProblem = Self.ancestorProblem(of: directory)
+    }
+
+    /// What ``ancestorProblem(of:)`` found when the store was made: the folders above it are walked once, not on each
+    /// of the several reads and writes a command makes.
+    private let ancestorProblem: String?
 
     /// The current user's store, from `XDG_STATE_HOME` (when absolute) or `HOME`; nil when neither is set.
     public static func forCurrentUser() -> SeenVaults? {
@@ -58,7 +65,7 @@ public struct SeenVaults: Sendable {
     /// pin): one that belongs to another user than root or this one, or that every user may write without the sticky
     /// bit (as /tmp has). A folder its group may write is accepted: with umask 002 (RHEL, Fedora) a user's own folders
     /// are, for a group of that user alone. Nil when every folder up to `/` is safe.
-    private var ancestorProblem: String? {
+    private static func ancestorProblem(of directory: String) -> String? {
         var folder = Paths.directory(of: Paths.directory(of: directory))
         // The first folder that exists, resolved: links along the way are followed as the kernel follows them.
         while Syscalls.stat(folder) == nil && folder != "/" { folder = Paths.directory(of: folder) }
