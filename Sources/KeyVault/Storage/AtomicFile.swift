@@ -149,7 +149,8 @@ final class AtomicFile {
             if error.code == EEXIST {
                 throw KeyVaultError(.fileConflict, "\(finalPath) already exists; nothing was written")
             }
-            throw KeyVaultError(.io, "cannot rename the new \(Paths.fileName(of: finalPath)) into place: \(SystemError.describe(error.code)); \(finalPath) was not changed")
+            throw KeyVaultError(
+                .io, "cannot replace \(finalPath): \(SystemError.describe(error.code))\(stickyFolderHint(error.code)); \(finalPath) was not changed")
         }
         done = true
         Syscalls.close(fd)
@@ -170,8 +171,18 @@ final class AtomicFile {
     /// then linked: a writer killed between the two leaves no file at all (the secret is still in the vault), never a
     /// hidden copy of it; a file that appears in between makes the link fail rather than be replaced.
     private func commitUnnamed(replacing: Bool) throws(SyscallFailure) {
-        if replacing { Syscalls.unlink(finalPath) }
+        // A file that cannot be removed (another user's, in a folder with the sticky bit) is that error, not the
+        // "already exists" of the link that would follow.
+        if replacing { try Syscalls.removeIfPresent(finalPath) }
         try Syscalls.linkUnnamed(fd, to: finalPath)
+    }
+
+    /// Why a file another user owns cannot be replaced, when the folder's sticky bit is the reason (EPERM there).
+    private func stickyFolderHint(_ code: Int32) -> String {
+        guard code == EPERM || code == EACCES, let st = Syscalls.stat(Paths.directory(of: finalPath)), st.st_mode & S_ISVTX != 0,
+            let file = Syscalls.lstat(finalPath), file.st_uid != Syscalls.effectiveUserID
+        else { return "" }
+        return " (it belongs to user \(file.st_uid), and in a folder with the sticky bit only a file's owner may replace it)"
     }
 
     /// Removes temp files a killed writer left for `finalPath`. Call only while holding the vault's lock.

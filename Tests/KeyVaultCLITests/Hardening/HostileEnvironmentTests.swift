@@ -202,6 +202,32 @@ import Testing
         #expect(try ws.listing().filter { $0.hasPrefix(".vault.kv.keyvault-") }.isEmpty)
     }
 
+    /// `--force` over another user's file in a folder with the sticky bit (as /tmp): the file cannot be removed, which
+    /// is said as such; before, the failed removal went unnoticed and the link after it reported the file as already
+    /// there, with "pass --force" though it was passed.
+    @Test(.enabled(if: CLI.isRoot || CLI.inCI, "another user's file in a sticky folder needs an unprivileged user (root may remove it); CI runs as root"))
+    func anotherUsersFileInAStickyFolderIsNotReportedAsAlreadyThere() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        _ = try ws.key("k.bin")
+        try #require(try ws.seal(role: "dw", host: Self.machineName, key: "k.bin").status == 0)
+        try #require(chmod(ws.path, 0o1777) == 0 && chmod(ws.file("pass"), 0o644) == 0 && chmod(ws.file("vault.kv"), 0o644) == 0)
+        let theirs = Array("another user's file\n".utf8)
+        try ws.write(theirs, to: "o.bin")
+        try #require(chown(ws.file("o.bin"), 1, 1) == 0)
+        let r = try CLI.execute([
+            "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary,
+            "restore", ws.file("vault.kv"), "--role", "dw", "--out", ws.file("o.bin"), "--force", "--passphrase-file", ws.file("pass"),
+        ])
+        #expect(
+            r.status == 1
+                && r.error
+                    == "cannot replace \(ws.file("o.bin")): operation not permitted (it belongs to user 1, and in a folder with the sticky bit only a file's owner may replace it); \(ws.file("o.bin")) was not changed",
+            "\(r)")
+        #expect(try ws.read("o.bin") == theirs)
+        #expect(try ws.listing().filter { $0.contains(".keyvault-") }.isEmpty)
+    }
+
     @Test(.enabled(if: CLI.isRoot || CLI.inCI, "a memory-lock limit that bites needs an unprivileged user (root ignores it); CI runs as root"))
     func aFailedMemoryLockIsWarnedAboutOnceWithoutALength() throws {
         let ws = try patternedVault(); defer { ws.cleanUp() }
