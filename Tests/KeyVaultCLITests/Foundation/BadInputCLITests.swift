@@ -125,6 +125,28 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before)
     }
 
+    /// An argument that is not UTF-8 is refused before anything is read or written: Swift would have read it with
+    /// U+FFFD for each bad byte, so the key was written to `o\u{FFFD}.bin`, not to the `o\xff.bin` the shell gave.
+    @Test func anArgumentThatIsNotUTF8IsRefused() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        // The shell makes the bytes; Swift's strings could not carry them to the child.
+        let restore = try CLI.execute([
+            "/bin/sh", "-c", "exec \"$0\" restore \"$1\" --role sm --out \"$(printf 'o\\377.bin')\" --passphrase-file \"$2\"",
+            CLI.binary, ws.file("vault.kv"), ws.file("pass"),
+        ])
+        expectOneLine(
+            restore, status: 2,
+            error:
+                "argument 6 is not valid UTF-8 (o\\xff.bin): keyvault reads file names and other arguments as UTF-8 and would use another name than the one given; rename the file, or give it through a link with a UTF-8 name"
+        )
+        let seal = try CLI.execute([
+            "/bin/sh", "-c", "exec \"$0\" seal \"$1\" --role dw --host DW01 --label \"$(printf 'caf\\351')\" --key \"$2\" --passphrase-file \"$3\"",
+            CLI.binary, ws.file("vault.kv"), ws.file("sm.bin"), ws.file("pass"),
+        ])
+        #expect(seal.status == 2 && seal.error.hasPrefix("argument 8 is not valid UTF-8 (caf\\xe9): "), "\(seal)")
+        try expectUnchanged(ws, before)
+    }
+
     /// An option that takes one value, given twice, is refused (ArgumentParser kept the last one silently: the
     /// second --key was sealed); options that add a custodian, or an inventory host's roles, may repeat.
     @Test func aSingleValueOptionGivenTwiceIsRefused() throws {
