@@ -329,13 +329,23 @@ package enum Syscalls {
     /// Appends the line `bytes` to the regular file at `path` (created with mode 0600; never through a symbolic link,
     /// never waiting on a FIFO), after a line feed when the file does not end in one, and fsyncs it, and its folder
     /// when the file was created. EFBIG when the file would grow past `maxSize` bytes.
-    static func appendDurably(_ path: String, _ bytes: [UInt8], maxSize: Int) throws(SyscallFailure) {
-        let existed = lstat(path) != nil
-        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0o600)
+    ///
+    /// A file it creates gets `like`'s permission bits (without execute) and, where this user may give it, its group:
+    /// a file beside a vault shared by a group is then readable and writable by the same people as the vault.
+    static func appendDurably(_ path: String, _ bytes: [UInt8], maxSize: Int, like: Glibc.stat? = nil) throws(SyscallFailure) {
+        let flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK
+        var fd = open(path, flags | O_CREAT | O_EXCL, 0o600)
+        let created = fd >= 0
+        if !created && errno == EEXIST { fd = open(path, flags) }
         guard fd >= 0 else { throw SyscallFailure(errno) }
         defer { close(fd) }
         let st = try fstat(fd)
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw SyscallFailure(EINVAL) }
+        if created, let like {
+            // Best effort for the group (only a member of it may give it); the bits are this file's own to set.
+            if like.st_gid != st.st_gid { try? fchown(fd, uid: uid_t.max, gid: like.st_gid) }
+            try fchmod(fd, like.st_mode & 0o666)
+        }
         setNonBlocking(fd, false)
         let size = Int(st.st_size)
         var line = bytes
@@ -352,7 +362,7 @@ package enum Syscalls {
         }
         if let failure { throw failure }
         try fsync(fd)
-        if !existed { try syncDirectory(of: path) }
+        if created { try syncDirectory(of: path) }
     }
 
     /// fsyncs the folder holding `path`, so that a file created or removed there survives a power loss.

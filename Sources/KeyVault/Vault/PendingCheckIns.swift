@@ -49,7 +49,9 @@ enum PendingCheckIns {
     /// Appends one check-in; the caller holds the vault's lock.
     static func append(_ c: CheckIn, vaultID: [UInt8], vaultPath: String) throws {
         let path = path(for: vaultPath)
-        do { try Syscalls.appendDurably(path, Array(line(c, vaultID: vaultID).utf8), maxSize: maxFileCount) } catch {
+        // Made with the vault's permission bits and group: the other custodians, who may read the vault, read and
+        // append to it too.
+        do { try Syscalls.appendDurably(path, Array(line(c, vaultID: vaultID).utf8), maxSize: maxFileCount, like: Syscalls.stat(vaultPath)) } catch {
             if error.code == EFBIG {
                 throw KeyVaultError(
                     .io, "\(path) already holds 1 MiB of check-ins waiting for a write to the vault; a drill by enough custodians takes them in; nothing was recorded",

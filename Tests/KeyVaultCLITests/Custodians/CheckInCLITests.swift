@@ -3,6 +3,9 @@
 // faketime, a real clock offset for the process).
 import Foundation
 import Testing
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 struct CheckInCLITests {
     struct Vault {
@@ -85,6 +88,27 @@ struct CheckInCLITests {
         #expect(listed.allSatisfy { $0["lastCheckIn"] is String && $0["lastCheckInPending"] as? Bool == false }, "\(listed)")
         let log = try CLI.run(["log", v.path] + v.identity("b") + v.identity("c"), environment: v.admin)
         #expect(log.stdout.contains("check-in") && log.stdout.contains("the custodian of slot 1 checked in alone"), "\(log)")
+    }
+
+    /// A vault shared by a group: the file of check-ins the first custodian makes has the vault's permission bits and
+    /// group, so another custodian of the group reads it and checks in too. It was made 0600: the second custodian
+    /// could not check in, and did not see the first one's check-in.
+    @Test(.enabled(if: CLI.isRoot || CLI.inCI, "a second custodian in the vault's group needs a second user; CI runs as root"))
+    func theCustodiansOfAGroupsVaultShareItsCheckIns() throws {
+        let v = try thresholdVault(); defer { v.ws.cleanUp() }
+        try #require(chmod(v.ws.path, 0o1777) == 0 && chown(v.path, 0, 65534) == 0 && chmod(v.path, 0o660) == 0)
+        try #require(chmod(v.ws.file("b.id"), 0o644) == 0)
+        let a = try CLI.run(["custodian", "check", v.path, "--endorse"] + v.identity("a"), environment: v.custodian("a"))
+        try #require(a.status == 0, "\(a)")
+        var st = stat()
+        #expect(stat(v.ws.file("v.kv.checkins"), &st) == 0 && st.st_mode & 0o7777 == 0o660 && st.st_gid == 65534, "\(String(st.st_mode, radix: 8)) \(st.st_gid)")
+        let asB = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary]
+        let b = try CLI.execute(asB + ["custodian", "check", v.path, "--endorse"] + v.identity("b"), environment: v.custodian("b"))
+        #expect(b.status == 0 && b.stdout.contains("check-in recorded in \(v.path).checkins at "), "\(b)")
+        let listed = try CLI.execute(asB + ["custodian", "list", v.path, "--json"], environment: v.custodian("b"))
+        let object = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any]
+        let custodians = object?["custodians"] as? [[String: Any]] ?? []
+        #expect(custodians.count == 3 && custodians.prefix(2).allSatisfy { $0["lastCheckInPending"] as? Bool == true }, "\(listed)")
     }
 
     @Test(.tool("/usr/bin/faketime")) func aDrillFailsOnACustodianWhoLastCheckedInTooLongAgo() throws {
