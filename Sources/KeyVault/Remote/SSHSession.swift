@@ -196,7 +196,8 @@ final class SSHSession {
     /// Ends ssh (the other side has said nothing for ``idleSeconds``) and says so.
     private func idle() -> KeyVaultError {
         closeInput()
-        Syscalls.killNow(child.pid)
+        // With what it started: a wrapper that did not exec ssh would otherwise leave ssh connected.
+        ProcessTree.killNow(child.pid)
         _ = Syscalls.wait(child.pid)
         return KeyVaultError(
             .remote,
@@ -206,7 +207,7 @@ final class SSHSession {
     /// Ends ssh at once (a transfer we no longer trust) and reaps it.
     func abort() {
         closeInput()
-        Syscalls.terminate(child.pid)
+        ProcessTree.terminate(child.pid)
         while errorsOpen { drainErrors() }
         _ = Syscalls.wait(child.pid)
     }

@@ -479,6 +479,25 @@ import KeyVaultTestSupport
         #expect(bad.status == 2 && bad.error == "KEYVAULT_SSH_TIMEOUT must be a number of seconds from 1 to 3600, not 'soon'", "\(bad)")
     }
 
+    /// A wrapper that starts ssh without `exec` (here it starts `sleep` in its place) is ended with what it started
+    /// when keyvault gives up: ending the wrapper alone left its child running and holding keyvault's pipes.
+    @Test func aWrapperIsGivenUpOnWithWhatItStarted() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault()
+        let pidFile = ws.file("sleeper.pid")
+        let fake = try ws.write(
+            Array("echo 'debug1: Server host key: ssh-ed25519 SHA256:Silent' >&2\nsleep 60 &\necho $! > \(pidFile)\nwait\n".utf8), to: "ssh-wrapper.sh")
+        let started = Date()
+        let r = try CLI.run(
+            ["restore", vault, "--role", "sm", "--to", "ssh://sm01/C:/k.bin"] + pass, environment: ["KEYVAULT_SSH_COMMAND": "sh \(fake)", "KEYVAULT_SSH_TIMEOUT": "1"])
+        #expect(r.status == 1 && r.error == "nothing came from or went to ssh://sm01 for 1 s; gave up (KEYVAULT_SSH_TIMEOUT sets how long to wait)", "\(r)")
+        #expect(Date().timeIntervalSince(started) < 10, "\(r)")
+        let sleeper = try #require(pid_t(String(decoding: try ws.read("sleeper.pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Gone, or a zombie its new parent has not reaped yet.
+        let state = (try? String(contentsOfFile: "/proc/\(sleeper)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first
+        #expect(state == nil || state == "Z", "the wrapper's child is still running: \(String(describing: state))")
+    }
+
     /// Through a jump host (ProxyJump), the jump's own ssh writes its host lines first: the target's key, the one after,
     /// is the one compared and recorded (the jump host's was, found by a review of this code).
     @Test func throughAJumpHostTheTargetsKeyIsRecorded() throws {
