@@ -123,7 +123,7 @@ struct RestoreJob {
             keyHash = hash
             written.append("\(target) (SHA-256 \(hash.prefix(16))… checked there)")
             if let passwordTarget, let password {
-                do { _ = try remote.write(password, toPath: passwordTarget.path, replacing: force) } catch let error as KeyVaultError {
+                do { _ = try remote.write(password, toPath: passwordTarget.path, replacing: force, notTheFileAt: target.path) } catch let error as KeyVaultError {
                     // The key is there: the message (and the audit record) says so, not only what failed.
                     throw error.after("the key was written to \(target), but its export password was not: ")
                 }

@@ -144,15 +144,18 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     ///   - secret: the bytes.
     ///   - path: the remote path (from an ``SSHLocation`` on the same connection).
     ///   - replacing: whether an existing file may be replaced.
+    ///   - other: a file just written on the same connection (the key, when this is its export password): a `path` that
+    ///     reaches it through a link (`-ef`, on a POSIX shell) is refused before anything replaces it.
     /// - Returns: the SHA-256 (hex) of the bytes as written and checked there.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists and `replacing` is false
     ///   (nothing is written); ``KeyVaultError/Code-swift.struct/invalidArgument`` when `path` is a folder (or a link
     ///   to one); ``KeyVaultError/Code-swift.struct/remote`` when the transfer fails or the check does not match
     ///   (nothing is left there), or when the connection is lost as the file is given its name (whether it was is then
     ///   not known, and the message says so).
-    public func write(_ secret: SecretBytes, toPath path: String, replacing: Bool) throws -> String {
+    public func write(_ secret: SecretBytes, toPath path: String, replacing: Bool, notTheFileAt other: String? = nil) throws -> String {
         let expected = secret.withUnsafeBytes { Hashing.sha256Hex($0) }
-        let session = try SSHSession(client, location, command: RemoteScripts.write(shell, path: path, count: secret.count, replacing: replacing))
+        let session = try SSHSession(
+            client, location, command: RemoteScripts.write(shell, path: path, count: secret.count, replacing: replacing, notSameAs: other))
         let where_ = "\(location.connection)\(path.hasPrefix("/") ? "" : "/")\(path)"
         // No key byte is sent before the remote side has checked the path and made its temporary file.
         let ready = try session.readLine()
@@ -163,6 +166,10 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         if ready == "kv-folder" {
             _ = try? session.finish()
             throw Self.isAFolder(where_)
+        }
+        if ready == "kv-same" {
+            _ = try? session.finish()
+            throw Self.isTheOther(where_, other)
         }
         guard ready == "kv-ready" else {
             let (status, _) = (try? session.finish()) ?? (-1, "")
@@ -202,6 +209,7 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
         }
         if done == "kv-exists" { throw KeyVaultError(.fileConflict, "\(where_) already exists", remedy: .replaceExisting) }
         if done == "kv-folder" { throw Self.isAFolder(where_) }
+        if done == "kv-same" { throw Self.isTheOther(where_, other) }
         guard done == "kv-done", status == 0 else {
             let said = session.complaint.isEmpty ? "" : ": \(session.complaint)"
             // Told to give it its name, the remote side may have done so before the answer was lost: unknown, not
@@ -224,6 +232,12 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     /// The refusal of a remote path that is a folder (a move would put the file into it, and report success).
     private static func isAFolder(_ where_: String) -> KeyVaultError {
         KeyVaultError.invalidArgument("\(where_) is a folder; name the file to write in it (\(where_)/NAME); nothing was written")
+    }
+
+    /// The refusal of a remote path that reaches, through a link, the file just written there (`other`).
+    private static func isTheOther(_ where_: String, _ other: String?) -> KeyVaultError {
+        KeyVaultError.invalidArgument(
+            "\(where_) is, through a link, the file just written there (\(other.map(Self.shown) ?? "")); name another file; nothing was written to it")
     }
 
     /// A line the other computer sent, as a message may show it: visible characters only, at most 200.

@@ -16,7 +16,10 @@ enum RemoteScripts {
     /// would put the file into: then no key byte is sent); reads `count` bytes from standard
     /// input into it, prints `kv-written SIZE SHA256`, then names it `path` only when the next input line is `commit` (printing
     /// `kv-done`). Anything else removes the file.
-    static func write(_ shell: RemoteShell, path: String, count: Int, replacing: Bool) -> String {
+    ///
+    /// With `other` (the key's path, when this is its export password), a `path` that reaches the same file through a
+    /// link is refused (`kv-same`) before any byte is sent and again before the rename; a POSIX shell only (`-ef`).
+    static func write(_ shell: RemoteShell, path: String, count: Int, replacing: Bool, notSameAs other: String? = nil) -> String {
         if shell.isWindows {
             return powershell(
                 """
@@ -52,10 +55,11 @@ enum RemoteScripts {
         // termination and any exit before the rename; ln names it without replacing (no-clobber, atomic).
         return sh(
             """
-            umask 077; p=$1; n=$2; force=$3; t=
+            umask 077; p=$1; n=$2; force=$3; o=$4; t=
             cleanup() { if [ -n "$t" ]; then rm -f -- "$t"; fi; }
             trap cleanup EXIT; trap "cleanup; exit 129" HUP; trap "cleanup; exit 130" INT; trap "cleanup; exit 143" TERM; trap "cleanup; exit 141" PIPE
             if [ -d "$p" ]; then echo kv-folder; exit 23; fi
+            if [ -n "$o" ] && [ "$p" -ef "$o" ]; then echo kv-same; exit 24; fi
             if [ "$force" != 1 ] && { [ -e "$p" ] || [ -L "$p" ]; }; then echo kv-exists; exit 17; fi
             t=$(mktemp "$p.keyvault-XXXXXX") || exit 20
             chmod 600 "$t" || exit 18
@@ -68,11 +72,12 @@ enum RemoteScripts {
             read -r answer || answer=
             if [ "$answer" != commit ]; then exit 21; fi
             if [ -d "$p" ]; then echo kv-folder; exit 23; fi
+            if [ -n "$o" ] && [ "$p" -ef "$o" ]; then echo kv-same; exit 24; fi
             if [ "$force" = 1 ]; then mv -f -- "$t" "$p" || exit 22
             elif ln -- "$t" "$p" 2>/dev/null; then rm -f -- "$t"
             else if [ -e "$p" ]; then echo kv-exists; exit 17; fi; exit 22; fi
             t=; echo kv-done
-            """, [path, String(count), replacing ? "1" : "0"])
+            """, [path, String(count), replacing ? "1" : "0", other ?? ""])
     }
 
     /// Prints `kv-file SIZE SHA256` and then the file's bytes; `kv-missing` when it is not a file, `kv-toolarge`

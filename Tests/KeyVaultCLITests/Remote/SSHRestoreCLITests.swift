@@ -86,6 +86,28 @@ import KeyVaultTestSupport
         #expect(try remoteListing() == ["DW01-dw.bin"])
     }
 
+    /// --key-password-to naming, through a link to its folder, the file --to just wrote is refused before the password
+    /// replaces the key, even with --force (the paths differ, so only the other side can tell); the key stays.
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func thePasswordIsNotWrittenOverTheKeyThroughALink() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        let key = try sealDW01()
+        try FileManager.default.createSymbolicLink(atPath: ws.file("alias"), withDestinationPath: ws.file("remote"))
+        let r = try CLI.run(
+            [
+                "restore", vault, "--role", "dw", "--to", server.url(ws.file("remote/DW01-dw.bin")),
+                "--key-password-to", server.url(ws.file("alias/DW01-dw.bin")), "--force",
+            ] + pass, environment: server.environment)
+        #expect(r.status == 2, "\(r)")
+        #expect(
+            r.error
+                == "the key was written to \(server.url(ws.file("remote/DW01-dw.bin"))), but its export password was not: \(server.url(ws.file("alias/DW01-dw.bin"))) is, through a link, the file just written there (\(ws.file("remote/DW01-dw.bin"))); name another file; nothing was written to it",
+            "\(r)")
+        #expect(try ws.read("remote/DW01-dw.bin") == key)
+        #expect(try remoteListing() == ["DW01-dw.bin"])
+    }
+
     /// A remote path that is a folder, or a link to one, is refused before any key byte is sent, even with --force
     /// (a move would have put the key inside it, and said it was restored to the path).
     @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
