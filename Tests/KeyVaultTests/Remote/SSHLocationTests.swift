@@ -49,7 +49,9 @@ import Testing
 
     @Test func remoteScriptsCarryNoSecretAndQuoteSafely() throws {
         let posix = RemoteScripts.write(.posix, path: "/srv/keys/DW01 dw.bin", count: 1424, replacing: false)
-        #expect(posix.hasPrefix("sh -c '") && posix.hasSuffix("keyvault '/srv/keys/DW01 dw.bin' '1424' '0'"))
+        #expect(posix.hasPrefix("sh -c '") && posix.hasSuffix("keyvault '/srv/keys/DW01 dw.bin' '1424' '0' ''"))
+        let password = RemoteScripts.write(.posix, path: "/srv/keys/DW01 dw.password", count: 14, replacing: true, notSameAs: "/srv/keys/DW01 dw.bin")
+        #expect(password.hasSuffix("keyvault '/srv/keys/DW01 dw.password' '14' '1' '/srv/keys/DW01 dw.bin'"))
         let windows = RemoteScripts.write(.cmd, path: "C:/keyvault/DW01-dw.bin", count: 1424, replacing: true)
         #expect(windows.hasPrefix("powershell -NoProfile -NonInteractive -EncodedCommand "))
         // -EncodedCommand is base64 of UTF-16LE.
