@@ -142,17 +142,20 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     ///
     /// - Parameters:
     ///   - secret: the bytes.
-    ///   - path: the remote path (from an ``SSHLocation`` on the same connection).
+    ///   - path: the remote path (from an ``SSHLocation`` on the same connection; any other is checked by its rules,
+    ///     ``SSHLocation/checkPath(_:)``).
     ///   - replacing: whether an existing file may be replaced.
     ///   - other: a file just written on the same connection (the key, when this is its export password): a `path` that
     ///     reaches it through a link (`-ef`, on a POSIX shell) is refused before anything replaces it.
     /// - Returns: the SHA-256 (hex) of the bytes as written and checked there.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when `path` exists and `replacing` is false
     ///   (nothing is written); ``KeyVaultError/Code-swift.struct/invalidArgument`` when `path` is a folder (or a link
-    ///   to one); ``KeyVaultError/Code-swift.struct/remote`` when the transfer fails or the check does not match
+    ///   to one), is `other` through a link, or is not a path an ``SSHLocation`` can hold; ``KeyVaultError/Code-swift.struct/remote`` when the transfer fails or the check does not match
     ///   (nothing is left there), or when the connection is lost as the file is given its name (whether it was is then
     ///   not known, and the message says so).
     public func write(_ secret: SecretBytes, toPath path: String, replacing: Bool, notTheFileAt other: String? = nil) throws -> String {
+        try SSHLocation.checkPath(path)
+        if let other { try SSHLocation.checkPath(other) }
         let expected = secret.withUnsafeBytes { Hashing.sha256Hex($0) }
         let session = try SSHSession(
             client, location, command: RemoteScripts.write(shell, path: path, count: secret.count, replacing: replacing, notSameAs: other))
@@ -249,14 +252,17 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     /// remote side computed them.
     ///
     /// - Parameters:
-    ///   - path: the remote path.
+    ///   - path: the remote path (checked as ``SSHLocation/checkPath(_:)`` checks it).
     ///   - maxCount: the largest size accepted.
     ///   - what: how messages name the file ("key file", "export password file").
     /// - Returns: the bytes.
     /// - Throws: ``KeyVaultError/Code-swift.struct/fileConflict`` when there is no such file;
-    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is larger than `maxCount`;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when it is larger than `maxCount`, or `path` is not a path
+    ///   an ``SSHLocation`` can hold;
     ///   ``KeyVaultError/Code-swift.struct/remote`` when the transfer fails or does not match.
     public func read(path: String, maxCount: Int, what: String) throws -> SecretBytes {
+        try SSHLocation.checkPath(path)
+        guard maxCount >= 0 else { throw KeyVaultError.invalidArgument("the largest size to read must be 0 bytes or more, not \(maxCount)") }
         let session = try SSHSession(client, location, command: RemoteScripts.read(shell, path: path, maxCount: maxCount))
         let where_ = "\(location.connection)\(path.hasPrefix("/") ? "" : "/")\(path)"
         let header = try session.readLine()

@@ -85,17 +85,39 @@ public struct SSHLocation: Sendable, Hashable, CustomStringConvertible {
         let drive = u.count >= 3 && SSHLocation.isLetter(u[1]) && u[2] == 0x3A
         if drive && (u.count < 4 || u[3] != 0x2F) { throw bad("a Windows path is written /C:/folder/file") }
         let body = drive ? Array(u.dropFirst(1)) : u
-        guard body.count > 1, body.last != 0x2F else { throw bad("the path names a folder, not a file") }
-        guard body.count <= 1024 else { throw bad("the path is longer than 1024 bytes") }
+        if let why = Self.problem(inPath: body, drive: drive) { throw bad(why) }
+        path = String(decoding: body, as: UTF8.self)
+    }
+
+    /// Refuses a remote path that an ``SSHLocation`` could not hold (``path``'s form: `/srv/keys/dw.bin`, or
+    /// `C:/keys/dw.bin` on Windows): the remote commands are built from it, so a path from anywhere else is checked
+    /// by the same rules before it reaches them.
+    ///
+    /// - Parameter path: the remote path.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` saying what is wrong with it.
+    public static func checkPath(_ path: String) throws {
+        let u = Array(path.utf8)
+        let drive = u.count >= 2 && isLetter(u[0]) && u[1] == 0x3A
+        var why = drive && (u.count < 3 || u[2] != 0x2F) ? "a Windows path is written C:/folder/file" : nil
+        if !drive && u.first != 0x2F { why = "it is not an absolute path" }
+        if let why = why ?? problem(inPath: u, drive: drive) {
+            throw KeyVaultError.invalidArgument("'\(path.printable)' is not a remote path keyvault can use: \(why)")
+        }
+    }
+
+    /// What is wrong with a path (its bytes, from the leading slash or the drive letter), or nil.
+    private static func problem(inPath body: [UInt8], drive: Bool) -> String? {
+        guard body.count > 1, body.last != 0x2F else { return "the path names a folder, not a file" }
+        guard body.count <= 1024 else { return "the path is longer than 1024 bytes" }
         for (i, b) in body.enumerated() where !(SSHLocation.isWordByte(b) || b == 0x2F || b == 0x20 || b == 0x2B || b == 0x2C || b == 0x40 || (drive && i == 1)) {
-            let shown = b == 0x25 ? "percent escapes are not accepted" : "'\(String(decoding: [b], as: UTF8.self).printable)' is not allowed in a path (only letters, digits, space and . _ - + , @ /)"
-            throw bad(shown)
+            return b == 0x25
+                ? "percent escapes are not accepted" : "'\(String(decoding: [b], as: UTF8.self).printable)' is not allowed in a path (only letters, digits, space and . _ - + , @ /)"
         }
         let parts = body.split(separator: 0x2F, omittingEmptySubsequences: false).dropFirst()  // the empty part before a leading slash, or the drive
         guard !parts.contains(where: { $0.elementsEqual("..".utf8) || $0.elementsEqual(".".utf8) || $0.isEmpty }) else {
-            throw bad("the path has an empty, '.' or '..' part")
+            return "the path has an empty, '.' or '..' part"
         }
-        path = String(decoding: body, as: UTF8.self)
+        return nil
     }
 
     /// The connection part, `ssh://[user@]HOST[:PORT]`, for messages and the audit log.

@@ -1,4 +1,6 @@
 // ssh:// locations (issue 16): what a strict parse keeps, and the commands built from it.
+import Foundation
+import KeyVaultTestSupport
 import Testing
 @testable import KeyVault
 
@@ -57,5 +59,48 @@ import Testing
         // -EncodedCommand is base64 of UTF-16LE.
         #expect(RemoteScripts.powershell("hi") == "powershell -NoProfile -NonInteractive -EncodedCommand aABpAA==")
         #expect(RemoteScripts.base64(Array("any carnal pleas".utf8)) == "YW55IGNhcm5hbCBwbGVhcw==")
+    }
+
+    /// A remote path given to the library directly (not from an ``SSHLocation``) is checked by the URL's rules before
+    /// any command is built from it: a quote would have ended PowerShell's string and run what followed on the other
+    /// computer, and trapped the POSIX script's builder; a negative size trapped a read.
+    @Test func aRemotePathFromACallerIsCheckedBeforeAnyCommandIsBuilt() throws {
+        try SSHLocation.checkPath("/srv/keys/dw.bin")
+        try SSHLocation.checkPath("C:/keyvault/DW01 dw.bin")
+        let quote = "''' is not allowed in a path (only letters, digits, space and . _ - + , @ /)"
+        let refused: [(String, String)] = [
+            ("C:/k/a.bin'; Invoke-WebRequest -Uri https://x.example/; '", quote),
+            ("/tmp/o'brien.bin", quote),
+            ("keys/dw.bin", "it is not an absolute path"),
+            ("C:keys/dw.bin", "a Windows path is written C:/folder/file"),
+            ("/srv/../etc/dw.bin", "the path has an empty, '.' or '..' part"),
+            ("/srv/keys/", "the path names a folder, not a file"),
+        ]
+        for (path, why) in refused {
+            #expect(throws: KeyVaultError.invalidArgument("'\(path.printable)' is not a remote path keyvault can use: \(why)")) { try SSHLocation.checkPath(path) }
+        }
+        // Through a remote identity: nothing but the questions `ask` itself asks reaches the other side.
+        let folder = try TestFolders.make("remote-path")
+        let log = folder + "/commands.log"
+        let fake = folder + "/fake-ssh.sh"
+        let script = """
+            for last; do :; done
+            printf '%s\\n' "$last" >> '\(log)'
+            echo "debug1: Server host key: ssh-ed25519 SHA256:Fake" >&2
+            echo "debug1: Sending command: x" >&2
+            case "$last" in *hostname*) echo SM01 ;; *) exec sh -c "$last" ;; esac
+            """
+        try script.write(toFile: fake, atomically: false, encoding: .utf8)
+        let remote = try RemoteHostIdentity.ask(try SSHLocation(parsing: "ssh://sm01/srv/k.bin"), client: SSHClient(command: "sh \(fake)"))
+        let asked = try String(contentsOfFile: log, encoding: .utf8)
+        let key = try SecretBytes(copying: Array("key bytes".utf8))
+        for (path, _) in refused {
+            #expect(throws: KeyVaultError.self) { _ = try remote.write(key, toPath: path, replacing: true) }
+            #expect(throws: KeyVaultError.self) { _ = try remote.read(path: path, maxCount: 100, what: "key file") }
+        }
+        #expect(throws: KeyVaultError.invalidArgument("the largest size to read must be 0 bytes or more, not -1")) {
+            _ = try remote.read(path: folder + "/k.bin", maxCount: -1, what: "key file")
+        }
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == asked, "a command went out for a refused path")
     }
 }
