@@ -18,6 +18,7 @@ public struct SSHClient: Sendable {
 
     /// How long a connection may carry nothing either way before keyvault gives up on it (ssh's keep-alives end a
     /// dead one sooner; this ends one whose other side is alive and says nothing): 300 s, or `KEYVAULT_SSH_TIMEOUT`.
+    /// A value under 1 counts as 1 second, one over a day (86,400) as a day: there is always a limit.
     public var idleSeconds: Int32 = 300
     /// Why `KEYVAULT_SSH_TIMEOUT` could not be used, if it could not (reported before anything is run).
     var timeoutProblem: String?
@@ -65,7 +66,7 @@ final class SSHSession {
 
     init(_ client: SSHClient, _ location: SSHLocation, command: String) throws {
         self.location = location
-        idleSeconds = client.idleSeconds
+        idleSeconds = min(max(client.idleSeconds, 1), 86_400)
         Syscalls.ignoreBrokenPipes()
         let argv = client.argv(location, command)
         do { child = try Syscalls.spawn(argv) } catch {

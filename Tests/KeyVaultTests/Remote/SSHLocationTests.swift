@@ -103,4 +103,29 @@ import Testing
         }
         #expect(try String(contentsOfFile: log, encoding: .utf8) == asked, "a command went out for a refused path")
     }
+
+    /// An idle limit a caller sets out of range is brought into it: a large one overflowed (a trap) when turned into
+    /// milliseconds, and a negative one made the wait endless.
+    @Test func anIdleLimitOutOfRangeIsBroughtIntoIt() throws {
+        let folder = try TestFolders.make("idle-limit")
+        let fake = folder + "/fake-ssh.sh"
+        let script = """
+            for last; do :; done
+            echo "debug1: Server host key: ssh-ed25519 SHA256:Fake" >&2
+            echo "debug1: Sending command: x" >&2
+            case "$last" in *hostname*) echo SM01 ;; *kv-probe*) exec sh -c "$last" ;; *) exec sleep 30 ;; esac
+            """
+        try script.write(toFile: fake, atomically: false, encoding: .utf8)
+        var client = SSHClient(command: "sh \(fake)")
+        client.idleSeconds = 3_000_000
+        let location = try SSHLocation(parsing: "ssh://sm01/srv/k.bin")
+        #expect(try RemoteHostIdentity.ask(location, client: client).name.value == "SM01")
+        client.idleSeconds = -5
+        let remote = try RemoteHostIdentity.ask(location, client: client)
+        let started = ContinuousClock.now
+        #expect(throws: KeyVaultError(.remote, "nothing came from or went to ssh://sm01 for 1 s; gave up (KEYVAULT_SSH_TIMEOUT sets how long to wait)")) {
+            _ = try remote.read(path: "/srv/k.bin", maxCount: 100, what: "key file")
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
 }
