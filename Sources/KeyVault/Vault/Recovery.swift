@@ -379,8 +379,15 @@ extension UnlockedVault {
     /// - Parameter restored: what ``restore(role:version:on:salvage:recording:)`` returned.
     /// - Returns: the password in guarded memory.
     /// - Throws: ``KeyVaultError/Code-swift.struct/noSuchEntry`` when none is escrowed;
+    ///   ``KeyVaultError/Code-swift.struct/invalidArgument`` when `restored` came from another vault (or another state
+    ///   of this one) than this one;
     ///   ``KeyVaultError/Code-swift.struct/damaged`` when it fails authentication.
     public func keyPassword(for restored: RestoredKey) throws -> SecretBytes {
+        // Its entry, at its place in this vault: a key restored from another vault names a place that holds another
+        // entry here, or none.
+        guard (0..<vault.header.entryCount).contains(restored.entry.index), vault.header.entry(at: restored.entry.index) == restored.entry else {
+            throw KeyVaultError.invalidArgument("the restored \(restored.entry.displayName) is not an entry of this vault; ask the vault it was restored from")
+        }
         guard let password = try keyPassword(of: restored.entry) else {
             throw KeyVaultError(.noSuchEntry, "no export password is escrowed for the \(restored.entry.displayName)")
         }

@@ -175,6 +175,30 @@ import KeyVaultTestSupport
         #expect(rekeyed.vault.inventory == vault.inventory)
     }
 
+    /// A key restored from another vault is not taken for an entry of this one: its place here held another entry (the
+    /// wrong record was read, and called damaged) or none (an index out of range, a trap).
+    @Test func theExportPasswordOfAKeyFromAnotherVaultIsRefused() throws {
+        var request = SealRequest(role: .sm, host: try HostName("SM01"))
+        request.keyPassword = try SecretBytes(copying: Array("Pa55word-SM01".utf8))
+        _ = try Vault.seal(try key(1), SealRequest(role: .dw, host: try HostName("DW01")), atPath: path, credentials: credentials)
+        _ = try Vault.seal(try key(2), SealRequest(role: .ssp, host: try HostName("SSP01")), atPath: path, credentials: credentials)
+        _ = try Vault.seal([SealItem(key: try key(3), request: request)], atPath: path, credentials: credentials)
+        let other = "\(dir)/other.kv"
+        try Vault.create(atPath: other, passphrase: passphrase, kdf: KDFParameters(opsLimit: 1, memLimitKiB: 8))
+        _ = try Vault.seal([SealItem(key: try key(4), request: request)], atPath: other, credentials: credentials)
+        let sm01 = HostIdentity(testingName: try HostName("SM01"))
+        let fromA = try Vault.open(atPath: path).unlock(with: passphrase)
+        let fromB = try Vault.open(atPath: other).unlock(with: passphrase)
+        let restoredA = try fromA.restore(role: .sm, on: sm01), restoredB = try fromB.restore(role: .sm, on: sm01)
+        expectError(.invalidArgument, "the restored sm key of SM01 (version 1) is not an entry of this vault; ask the vault it was restored from") {
+            _ = try fromB.keyPassword(for: restoredA)
+        }
+        expectError(.invalidArgument, "the restored sm key of SM01 (version 1) is not an entry of this vault; ask the vault it was restored from") {
+            _ = try fromA.keyPassword(for: restoredB)
+        }
+        #expect(try fromA.keyPassword(for: restoredA) == request.keyPassword && fromB.keyPassword(for: restoredB) == request.keyPassword)
+    }
+
     @Test func theChainCatchesAnEditEvenWhenTheVaultTagIsRecomputed() throws {
         for n in 1...3 { _ = try Vault.seal(try key(UInt8(n)), SealRequest(role: .sm, host: try HostName("SM0\(n)")), atPath: path, credentials: credentials) }
         let vault = try Vault.open(atPath: path)
