@@ -200,11 +200,12 @@ public enum RestoreRule {
         )
     }
 
-    /// The next version number for (`host`, `role`): one more than the highest among entries whose host matches.
-    public static func nextVersion(in entries: [Entry], role: Role, host: HostName) -> UInt32 {
+    /// The next version number for (`host`, `role`): one more than the highest among entries whose host matches; nil
+    /// when the highest is already the largest a version can be (4,294,967,295, which only a file made to be so holds).
+    public static func nextVersion(in entries: [Entry], role: Role, host: HostName) -> UInt32? {
         var highest: UInt32 = 0
         for e in entries where e.role == role && e.host.matches(host) { highest = max(highest, e.version) }
-        return highest + 1
+        return highest == .max ? nil : highest + 1
     }
 
     /// The distinct hosts (ignoring ASCII case) of the entries `included`, in index order, as first spelled.

@@ -65,11 +65,17 @@ struct SealBook {
     }
 
     /// One more than the highest version among entries of `role` whose host matches `host` (``RestoreRule/nextVersion(in:role:host:)``).
-    func nextVersion(role: Role, host: HostName) -> UInt32 {
+    ///
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when no version is left.
+    func nextVersion(role: Role, host: HostName) throws -> UInt32 {
         let candidates =
             indexed
             ? (byShortName[SealBook.group(role, host)] ?? []).map { entries[$0] }
             : vault.entries(of: role, matching: host) + entries
-        return RestoreRule.nextVersion(in: candidates, role: role, host: host)
+        guard let next = RestoreRule.nextVersion(in: candidates, role: role, host: host) else {
+            throw KeyVaultError.invalidArgument(
+                "refused: the \(role) key of \(host) already has version \(UInt32.max), the highest a version can be; nothing was written")
+        }
+        return next
     }
 }

@@ -199,7 +199,7 @@ extension Vault {
                     requests.append(request)
                     continue
                 }
-                let version = book.nextVersion(role: request.role, host: request.host)
+                let version = try book.nextVersion(role: request.role, host: request.host)
                 let metadata = EntryMetadata.encode(
                     role: request.role, host: request.host, version: version, createdAt: now,
                     size: UInt32(key.count), fingerprint: fingerprint.bytes,

@@ -289,6 +289,8 @@ struct RestoreRuleTests {
         #expect(RestoreRule.nextVersion(in: entries, role: .sm, host: try HostName("SM01")) == 3)
         #expect(RestoreRule.nextVersion(in: entries, role: .dw, host: try HostName("SM01")) == 6)
         #expect(RestoreRule.nextVersion(in: entries, role: .dw, host: try HostName("DW01")) == 1)
+        // A file made to hold the largest version leaves no next one (one more overflowed: a trap).
+        #expect(RestoreRule.nextVersion(in: [try entry(0, .sm, "SM01", .max)], role: .sm, host: try HostName("SM01")) == nil)
     }
 
     @Test func theOperatingSystemsNameIsWhatHostIdentityReads() throws {
