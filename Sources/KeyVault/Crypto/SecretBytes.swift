@@ -18,10 +18,11 @@ public final class SecretBytes: @unchecked Sendable, Equatable {
     /// Allocates `count` zeroed bytes of guarded memory.
     ///
     /// - Parameter count: how many bytes; zero is allowed.
-    /// - Throws: ``KeyVaultError/Code-swift.struct/crypto`` when guarded memory cannot be allocated.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when `count` is negative;
+    ///   ``KeyVaultError/Code-swift.struct/crypto`` when guarded memory cannot be allocated.
     public init(zeroedCount count: Int) throws {
         try Sodium.ensureReady()
-        precondition(count >= 0)
+        guard count >= 0 else { throw KeyVaultError.invalidArgument("a secret cannot have a negative size (\(count) bytes)") }
         if count <= SecretPool.slotSize, let slot = SecretPool.shared.allocate() {
             base = slot
             pooled = true

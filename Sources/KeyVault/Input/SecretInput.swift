@@ -136,12 +136,16 @@ public enum SecretInput {
     ///   - path: a file path, or `-` for standard input.
     ///   - maxCount: the largest size accepted.
     /// - Returns: the bytes.
-    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when larger than `maxCount`.
+    /// - Throws: ``KeyVaultError/Code-swift.struct/invalidArgument`` when larger than `maxCount`, or `maxCount` is
+    ///   negative.
     public static func keyFile(_ path: String, maxCount: Int = 16 << 20) throws -> SecretBytes {
         let what = path == "-" ? "key from standard input" : "key file \(path)"
-        let bytes = try read(path, maxCount: maxCount + 1, what: what, regularOnly: true)
+        guard maxCount >= 0 else { throw KeyVaultError.invalidArgument("the largest key to read must be 0 bytes or more, not \(maxCount)") }
+        // One byte more than allowed is read to see that nothing follows (none more when that is the most there is).
+        let bytes = try read(path, maxCount: maxCount == .max ? maxCount : maxCount + 1, what: what, regularOnly: true)
         guard bytes.count <= maxCount else {
-            throw KeyVaultError.invalidArgument("\(what) is larger than \(maxCount) bytes (16 MiB); keyvault seals exported key files, which are small")
+            throw KeyVaultError.invalidArgument(
+                "\(what) is larger than \(maxCount) bytes\(maxCount == 16 << 20 ? " (16 MiB)" : ""); keyvault seals exported key files, which are small")
         }
         return bytes
     }

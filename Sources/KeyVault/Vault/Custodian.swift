@@ -128,8 +128,11 @@ public struct Custodian: Sendable, Hashable {
     /// kinds and certificates without a date.
     public func daysUntilExpiry(from now: Timestamp = .now()) -> Int? {
         guard let notAfter else { return nil }
-        let seconds = Int64(bitPattern: notAfter.secondsSinceEpoch) - Int64(bitPattern: now.secondsSinceEpoch)
-        return Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        // In unsigned seconds, so that no pair of times overflows; a day begun counts whole once it has passed.
+        let end = notAfter.secondsSinceEpoch, start = now.secondsSinceEpoch
+        if end >= start { return Int(clamping: (end - start) / 86_400) }
+        let past = start - end
+        return -Int(clamping: past / 86_400 + (past % 86_400 == 0 ? 0 : 1))
     }
 
     /// A line for a person when this custodian's certificate has expired or expires within `days` days; nil otherwise.

@@ -1,4 +1,6 @@
 // SecretBytes: guarded memory that compares in constant time and is wiped on demand and on release.
+import Foundation
+import KeyVaultTestSupport
 import Testing
 @testable import KeyVault
 
@@ -11,6 +13,19 @@ struct SecretBytesTests {
         #expect(secret.isAllZero)
         #expect(secret.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == address)
         #expect(secret.withUnsafeBytes { $0.allSatisfy { $0 == 0 } })
+    }
+
+    /// Sizes a caller gets wrong are errors, not traps in the program that links the library.
+    @Test func aNegativeOrLargestSizeIsAnErrorNotATrap() throws {
+        #expect(throws: KeyVaultError.invalidArgument("a secret cannot have a negative size (-1 bytes)")) { _ = try SecretBytes(zeroedCount: -1) }
+        #expect(throws: KeyVaultError.invalidArgument("a secret cannot have a negative size (-5 bytes)")) { _ = try SecretBytes.random(count: -5) }
+        let path = try TestFolders.make("kv-secret-size") + "/k.bin"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("an exported key".utf8)))
+        #expect(try SecretInput.keyFile(path, maxCount: .max).count == 15)
+        #expect(throws: KeyVaultError.invalidArgument("the largest key to read must be 0 bytes or more, not -1")) { _ = try SecretInput.keyFile(path, maxCount: -1) }
+        #expect(throws: KeyVaultError.invalidArgument("key file \(path) is larger than 10 bytes; keyvault seals exported key files, which are small")) {
+            _ = try SecretInput.keyFile(path, maxCount: 10)
+        }
     }
 
     @Test func equalityComparesContentsAndLength() throws {

@@ -139,6 +139,11 @@ struct CustodianVaultTests {
         #expect(cert.isExpired)
         #expect(cert.notAfter?.iso8601 == "2021-01-01T00:00:00Z")
         try Vault.create(atPath: "\(dir)/v.kv", custodians: [.certificate(cert)])
+        // Days to its expiry from the ends of time (a subtraction of the two overflowed: a trap).
+        let listed = try #require(try Vault.open(atPath: "\(dir)/v.kv").custodians.first)
+        #expect(listed.daysUntilExpiry(from: Timestamp(secondsSinceEpoch: 0)) == 18_628)
+        #expect(listed.daysUntilExpiry(from: Timestamp(secondsSinceEpoch: 1 << 63)) == -106_751_991_148_673)
+        #expect(listed.daysUntilExpiry(from: Timestamp(secondsSinceEpoch: 1_609_459_201)) == -1)
         let identity = try CustodianIdentity.load(fromFile: "\(dir)/old.key", password: CustodianSupport.noPassword)
         let bytes = try sealOne("\(dir)/v.kv", Credentials(identities: [identity]))
         let unlocked = try Vault.open(atPath: "\(dir)/v.kv").unlock(with: Credentials(identities: [identity]))
