@@ -142,7 +142,11 @@ struct InventoryHostCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The Service Manager product version installed, e.g. 10.22.1068.0.", valueName: "version"))
     var productVersion: String?
 
-    @Option(name: .customLong("clear"), help: ArgumentHelp("Remove a recorded field: fqdn or product-version. Repeatable. Fields not named keep their values.", valueName: "field"))
+    @Option(
+        name: .customLong("clear"),
+        help: ArgumentHelp(
+            "Remove a recorded field: fqdn or product-version; or roles, to record only the --role values given (without it, --role must name every role it is recorded with). Repeatable. Fields not named keep their values.",
+            valueName: "field"))
     var clear: [String] = []
 
     @Option(help: ArgumentHelp("Its operating system: windows (the default for sm, dw and ssp hosts) or other. Plans restore keys onto a Windows host over SSH.", valueName: "os"))
@@ -163,11 +167,15 @@ struct InventoryHostCommand: ParsableCommand {
         var update = InventoryHostUpdate()
         update.fqdn = try fqdn.map { try HostName($0) }
         update.roles = parsed.isEmpty ? nil : parsed
+        // Roles given are the roles it runs; one recorded and left out is refused unless they are cleared first.
+        let clearingRoles = clear.contains { $0.lowercased() == "roles" }
+        if clearingRoles && parsed.isEmpty { throw CLIError.usage("--clear roles needs the roles to record instead (--role sm, dw, ssp or sql)") }
+        update.keepingRecordedRoles = !clearingRoles
         update.smPosition = primary ? .primary : additional ? .additional : nil
         update.productVersion = productVersion
-        for field in clear {
+        for field in clear where field.lowercased() != "roles" {
             guard let f = InventoryHostUpdate.Field(rawValue: field.lowercased()) else {
-                throw CLIError.usage("--clear takes fqdn or product-version, not '\(field)'")
+                throw CLIError.usage("--clear takes fqdn, product-version or roles, not '\(field)'")
             }
             update.clearing.insert(f)
         }

@@ -113,6 +113,7 @@ public struct InventoryHost: Sendable, Hashable {
     /// Why this record cannot be stored, or nil.
     func problem() -> String? {
         if roles.isEmpty { return "give at least one role (--role sm, dw, ssp or sql)" }
+        if let twice = roles.indices.first(where: { roles[..<$0].contains(roles[$0]) }) { return "the role \(roles[twice]) is given twice" }
         if let fqdn {
             if !fqdn.isFullyQualified { return "--fqdn \(fqdn) is not fully qualified (it has no domain)" }
             if !fqdn.matches(name) { return "--fqdn \(fqdn) does not name the computer \(name)" }
@@ -182,6 +183,10 @@ public struct InventoryHostUpdate: Sendable {
     public var fqdn: HostName?
     /// New roles (replacing the old ones).
     public var roles: [Role]?
+    /// Refuse ``roles`` that leave out a role the computer is recorded with (the command line's default, unless
+    /// `--clear roles`): an update meant to add a role ("SM01 runs the portal too") must not drop its `sm` role, and
+    /// with it its place as the primary SM server, unnoticed.
+    public var keepingRecordedRoles = false
     /// A new position among SM servers.
     public var smPosition: SMPosition?
     /// A new product version.

@@ -217,6 +217,13 @@ extension Vault {
             let existing = area.inventory.hosts.first { $0.matches(name) || (update.fqdn.map($0.matches) ?? false) }
             var host = existing ?? InventoryHost(name: name, roles: [])
             if let fqdn = update.fqdn { host.fqdn = fqdn }
+            if let roles = update.roles, update.keepingRecordedRoles, let existing, case let dropped = existing.roles.filter({ !roles.contains($0) }), !dropped.isEmpty {
+                let had = existing.roles.map(\.rawValue).joined(separator: ", ") + (existing.smPosition.map { " (the \($0.words) SM server)" } ?? "")
+                let all = (existing.roles + roles.filter { !existing.roles.contains($0) }).map { "--role \($0)" }.joined(separator: " ")
+                throw KeyVaultError.invalidArgument(
+                    "refused: \(existing.name) is recorded as \(had); these roles would drop \(dropped.map(\.rawValue).joined(separator: ", ")): give every role it runs (\(all)), or --clear roles to record only the roles given; nothing was written"
+                )
+            }
             if let roles = update.roles { host.roles = roles }
             if let position = update.smPosition { host.smPosition = position }
             if let version = update.productVersion { host.productVersion = version }
@@ -269,6 +276,18 @@ extension Vault {
                 area.inventory.hosts[j].smPosition = .additional
                 area.inventory.hosts[j].positionChangedAt = now
             }
+        }
+        // What a reader would refuse (one computer listed twice once a record's FQDN changed, say) is a bad argument
+        // here: the hosts as they would be written, read back as a reader reads them.
+        var written = ByteReader(ExtensionArea.encode(area.inventory.hosts)[...])
+        do { _ = try ExtensionArea.parseHosts(&written) } catch let error as KeyVaultError {
+            // "vault damaged: inventory host at byte N: PROBLEM", or "vault damaged: PROBLEM".
+            var problem = Substring(error.message)
+            for prefix in ["vault damaged: ", "inventory host "] where problem.hasPrefix(prefix) {
+                problem = problem.dropFirst(prefix.count)
+                if prefix == "inventory host ", let colon = problem.firstIndex(of: ":") { problem = problem[colon...].dropFirst(2) }
+            }
+            throw KeyVaultError.invalidArgument("refused: with this record of \(record.name) the inventory would not be valid: \(problem); nothing was written")
         }
         let what = ([record.smPosition.map { "\($0.rawValue) " } ?? ""] + [record.roles.map(\.rawValue).joined(separator: ",")]).joined()
         area.log.append(action: .inventory, host: record.name, outcome: "ok: host recorded (\(what))", actor: actor, key: logKey)

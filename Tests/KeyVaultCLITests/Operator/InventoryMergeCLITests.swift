@@ -23,11 +23,36 @@ import Testing
         h = try host()
         #expect(h["productVersion"] is NSNull && h["fqdn"] as? String == "sm01.corp.example", "\(h)")
         let before = try ws.read("vault.kv")
+        r = try CLI.run(["inventory", "host", v, "--name", "SM01", "--clear", "role"] + pass)
+        #expect(r.status == 2 && r.error == "--clear takes fqdn, product-version or roles, not 'role'", "\(r)")
         r = try CLI.run(["inventory", "host", v, "--name", "SM01", "--clear", "roles"] + pass)
-        #expect(r.status == 2 && r.error == "--clear takes fqdn or product-version, not 'roles'", "\(r)")
+        #expect(r.status == 2 && r.error == "--clear roles needs the roles to record instead (--role sm, dw, ssp or sql)", "\(r)")
         r = try CLI.run(["inventory", "host", v, "--name", "WEB01"] + pass)
         #expect(r.status == 2 && r.error == "invalid host record: give at least one role (--role sm, dw, ssp or sql)", "\(r)")
         #expect(try ws.read("vault.kv") == before)
+    }
+
+    /// "SM01 runs the portal too": --role ssp alone would have recorded SM01 as ssp only, dropping sm and its place as
+    /// the primary SM server without a word (the next seal of its sm key was then refused, and plans no longer offered
+    /// a promotion). Roles given must name every recorded one, unless --clear roles says to record only those.
+    @Test func rolesGivenDropNoRecordedRoleUnlessCleared() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let v = ws.file("vault.kv")
+        try #require(try CLI.run(["inventory", "host", v, "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary"] + pass).status == 0)
+        let before = try ws.read("vault.kv")
+        var r = try CLI.run(["inventory", "host", v, "--name", "SM01", "--role", "ssp"] + pass)
+        #expect(
+            r.status == 2
+                && r.error
+                    == "refused: SM01 is recorded as sm (the primary SM server); these roles would drop sm: give every role it runs (--role sm --role ssp), or --clear roles to record only the roles given; nothing was written",
+            "\(r)")
+        #expect(try ws.read("vault.kv") == before)
+        r = try CLI.run(["inventory", "host", v, "--name", "SM01", "--role", "sm", "--role", "ssp"] + pass)
+        #expect(r.status == 0 && r.stdout == "recorded host SM01 (sm01.corp.example): sm,ssp, primary SM server, windows\n", "\(r)")
+        r = try CLI.run(["inventory", "host", v, "--name", "SM01", "--clear", "roles", "--role", "ssp"] + pass)
+        #expect(r.status == 0 && r.stdout == "recorded host SM01 (sm01.corp.example): ssp, windows\n", "\(r)")
     }
 
     @Test func theReportingServerURLIsRecordedAndTheDWPlanUsesIt() throws {

@@ -199,6 +199,28 @@ import KeyVaultTestSupport
         #expect(try fromA.keyPassword(for: restoredA) == request.keyPassword && fromB.keyPassword(for: restoredB) == request.keyPassword)
     }
 
+    /// A host record the reader would refuse is a bad argument where it is recorded, and nothing is written: a role
+    /// given twice, or an FQDN that makes one computer listed twice. The writer's read-back caught both, as an internal
+    /// error that called the new file damaged.
+    @Test func aHostRecordTheReaderWouldRefuseIsABadArgument() throws {
+        let before = try TestFiles.bytes(path)
+        expectError(.invalidArgument, "invalid host record: the role dw is given twice") {
+            try Vault.setHost(InventoryHost(name: try HostName("DW01"), roles: [.dw, .dw]), atPath: path, credentials: credentials)
+        }
+        #expect(try TestFiles.bytes(path) == before)
+        for name in ["sm01.corp.example", "sm01.other.example"] {
+            try Vault.setHost(InventoryHost(name: try HostName(name), roles: [.ssp]), atPath: path, credentials: credentials)
+        }
+        let two = try TestFiles.bytes(path)
+        expectError(
+            .invalidArgument, "refused: with this record of SM01 the inventory would not be valid: the computer sm01.other.example is listed twice; nothing was written"
+        ) {
+            try Vault.setHost(
+                InventoryHost(name: try HostName("SM01"), fqdn: try HostName("sm01.corp.example"), roles: [.ssp]), atPath: path, credentials: credentials)
+        }
+        #expect(try TestFiles.bytes(path) == two)
+    }
+
     @Test func theChainCatchesAnEditEvenWhenTheVaultTagIsRecomputed() throws {
         for n in 1...3 { _ = try Vault.seal(try key(UInt8(n)), SealRequest(role: .sm, host: try HostName("SM0\(n)")), atPath: path, credentials: credentials) }
         let vault = try Vault.open(atPath: path)
