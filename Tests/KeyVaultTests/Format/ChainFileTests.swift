@@ -45,6 +45,13 @@ struct ChainFileTests {
         try handle.close()
     }
 
+    /// Flips every bit of the byte at `offset`: damage whatever the byte was (writing 0xFF changed nothing when the
+    /// random slot bytes already held it, one time in 256).
+    func flip(_ path: String, at offset: Int) throws {
+        let byte = try TestFiles.bytes(path)[offset]
+        try overwrite(path, at: offset, with: [~byte])
+    }
+
     func damage(of path: String) -> String? {
         do {
             _ = try read(path)
@@ -350,10 +357,10 @@ struct ChainFileTests {
         let size = copy.minimumSize
         let a = try self.copy(path, as: "a.kv"), b = try self.copy(path, as: "b.kv"), both = try self.copy(path, as: "both.kv")
         let preamble = try self.copy(path, as: "preamble.kv")
-        try overwrite(a, at: FormatV2.blockSize + 100, with: [0xFF])
-        try overwrite(b, at: FormatV2.blockSize + size + 100, with: [0xFF])
-        try overwrite(both, at: FormatV2.blockSize + 100, with: [0xFF])
-        try overwrite(both, at: FormatV2.blockSize + size + 100, with: [0xFF])
+        try flip(a, at: FormatV2.blockSize + 100)
+        try flip(b, at: FormatV2.blockSize + size + 100)
+        try flip(both, at: FormatV2.blockSize + 100)
+        try flip(both, at: FormatV2.blockSize + size + 100)
         try overwrite(preamble, at: 0, with: [UInt8](repeating: 0, count: 16))
         #expect(try read(a).copies == [nil, copy])
         #expect(try read(b).copies == [copy, nil])
