@@ -284,11 +284,21 @@ public struct Vault: Sendable {
         if preamble.count == 16, preamble.prefix(8).elementsEqual(FormatV1.magic), preamble[8] != 0 || preamble[9] != UInt8(FormatV2.version) {
             return false
         }
-        guard fileSize >= 2 * FormatV2.blockSize,
-            try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic)
+        guard fileSize >= 2 * FormatV2.blockSize else { return false }
+        if try file.read(count: 8, at: FormatV2.blockSize, what: "vault").elementsEqual(FormatV2.slotCopyMagic) {
+            guard preamble.prefix(8).elementsEqual(FormatV1.magic) else { return true }
+            return preamble[8] == 0 && preamble[9] == UInt8(FormatV2.version)
+        }
+        // Copy A's magic damaged: a preamble that says version 2 and names the copies' size S finds copy B at 4096 + S
+        // (docs/FORMAT.md, "Telling the versions apart", rule 2), so one damaged copy does not hide the other.
+        guard preamble.count == 16, preamble.prefix(8).elementsEqual(FormatV1.magic), preamble[8] == 0, preamble[9] == UInt8(FormatV2.version) else {
+            return false
+        }
+        let size = Int(preamble[12]) << 24 | Int(preamble[13]) << 16 | Int(preamble[14]) << 8 | Int(preamble[15])
+        guard size % FormatV2.blockSize == 0, size >= FormatV2.blockSize, size <= FormatV2.maxSlotCopySize,
+            fileSize >= FormatV2.blockSize + 2 * size
         else { return false }
-        guard preamble.prefix(8).elementsEqual(FormatV1.magic) else { return true }
-        return preamble[8] == 0 && preamble[9] == UInt8(FormatV2.version)
+        return try file.read(count: 8, at: FormatV2.blockSize + size, what: "vault").elementsEqual(FormatV2.slotCopyMagic)
     }
 
     /// A format-version-2 file, replayed into the header version 1 would hold: under slot copy A, or under copy B when

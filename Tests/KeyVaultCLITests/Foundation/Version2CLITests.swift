@@ -276,7 +276,9 @@ struct Version2CLITests {
         #expect(r.status == 0 && !r.stdout.contains("DAMAGED"), "\(r)")
     }
 
-    @Test func verifyNamesADamagedSlotCopyAndRepairsIt() throws {
+    /// A byte inside slot copy A, or its magic: copy B is found either way (with the magic damaged, through the size
+    /// the preamble names; the file was taken for one written by a newer keyvault, and nothing reached copy B).
+    @Test(arguments: [77, 0]) func verifyNamesADamagedSlotCopyAndRepairsIt(byte: Int) throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
         let id = ["--identity", "\(Self.golden)/alice.id"]
@@ -284,7 +286,7 @@ struct Version2CLITests {
         #expect(r.status == 0, "\(r)")
         let good = try ws.read("v.kv")
         var bytes = good
-        bytes[4096 + 77] ^= 0x40  // inside slot copy A
+        bytes[4096 + byte] ^= 0x40  // inside slot copy A
         try Data(bytes).write(to: URL(fileURLWithPath: ws.file("v.kv")))
 
         // The commands that only read it say so on standard error, and still do their work; nothing is written.
