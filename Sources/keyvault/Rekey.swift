@@ -39,7 +39,7 @@ func noteUnendorsedSlots(_ vault: String, what: String) {
     guard !unendorsed.isEmpty else { return }
     let names = unendorsed.map { "slot \($0.slotNumber) (custodian \($0.id))" }.joined(separator: ", ")
     Output.note(
-        "note: \(what) is not endorsed by \(names), whose identity was not given: on a machine that has not seen this vault, nothing but the passphrase or those endorsements vouches for it; endorse it with 'keyvault upgrade \(vault) --endorse' and identities including theirs"
+        "note: \(what) is not endorsed by \(names), whose identity was not given: on a machine that has not seen this vault, nothing but \(written.hasPassphraseCustodian ? "the passphrase or " : "")those endorsements vouches for it; endorse it with 'keyvault upgrade \(vault) --endorse' and identities including theirs"
     )
 }
 

@@ -7,7 +7,7 @@ struct Upgrade: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upgrade", abstract: "Endorse the vault key with your custodian identity, for a vault written before endorsements or made from public keys.",
         discussion: """
-            Slots made from a public key (--recipient, --certificate) cannot vouch for the vault key they wrap: someone \
+            Slots made from a public key (--recipient, --cert) cannot vouch for the vault key they wrap: someone \
             who can write the file could wrap a key of their own to the same custodians. Each custodian's identity \
             endorses its slot and the key the first time it writes; this command does just that, for a vault written \
             before endorsements existed or one you only read. It prints the key fingerprint: check it with the other \

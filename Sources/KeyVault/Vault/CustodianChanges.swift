@@ -20,6 +20,18 @@ extension Vault {
         let added = new.map(\.slotRecipient)
         return try modify(path, credentials: credentials) { current, unlocked, out in
             let header = current.header
+            // One already in the vault is said so, whichever way the vault is then written (a threshold vault's new
+            // shares said "named twice", of a custodian named once).
+            let existing = try header.slots.map { record in try Slot.parse(record, at: 0, context: header.slotContext)?.sameness ?? "slot:\(record.digest.hexString)" }
+            for (i, source) in added.enumerated() {
+                if let n = existing.firstIndex(of: source.sameness) {
+                    throw KeyVaultError.invalidArgument(
+                        source.sameness == "passphrase"
+                            ? "this vault already has a passphrase custodian; nothing was added"
+                            : "that custodian is already in this vault (custodian \(header.describeCustodians()[n].id), slot \(n + 1)); nothing was added")
+                }
+                if added[..<i].contains(where: { $0.sameness == source.sameness }) { throw KeyVaultError.invalidArgument("the same custodian is named twice") }
+            }
             if let wanted = threshold, wanted != Int(header.threshold ?? 1) {
                 let all = try SlotBuilder.existingSources(of: unlocked, credentials: credentials) + added
                 let k = try SlotBuilder.validate(all, threshold: wanted)

@@ -59,7 +59,8 @@ struct SealBook {
         let same = all.filter { !retired.contains($0.index) || $0.index >= vault.entryCount }
         if let clash = same.first(where: { !($0.role == role && domains.isOneComputer($0.host, host)) }) {
             throw KeyVaultError.invalidArgument(
-                "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file")
+                "refused: this key file is already sealed as the \(clash.displayName); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file; if that entry was the mistake, 'keyvault retire VAULT --role \(clash.role) --host \(clash.host) --version \(clash.version) --reason TEXT' sets it aside first"
+            )
         }
         return same.last
     }

@@ -133,6 +133,19 @@ extension Vault {
         }
     }
 
+    /// When nothing given opened a slot: the X25519 identities whose public key no slot names, which are surely no
+    /// custodian's (a changed threshold byte fails every true custodian's slot too, so nothing more is said); "" when
+    /// there are none.
+    private func strangers(among credentials: Credentials) -> String {
+        let context = header.slotContext
+        let named = Set(header.slots.compactMap { try? Slot.parse($0, at: 0, context: context)?.sameness })
+        let strangers = credentials.identities.filter { identity in identity.recipient.map { !named.contains(X25519Recipient(publicKey: $0.publicKey).sameness) } ?? false }
+        guard !strangers.isEmpty else { return "" }
+        let one = strangers.count == 1
+        return
+            "; \(NameList(strangers.map(\.source), separator: " and ", limit: 4)) \(one ? "is not a custodian" : "are not custodians") of this vault (\(one ? "its public key is" : "their public keys are") in none of its slots)"
+    }
+
     private func unlockFailure(_ credentials: Credentials, opened: Int, openedBy: Set<Int>, sameKeySlots: [(slot: Int, as: Int)] = []) -> KeyVaultError {
         let kinds = Set(header.slots.map(\.kind))
         // Slots of kinds this version does not know are skipped; when too few are left, no credential can help.
@@ -160,7 +173,7 @@ extension Vault {
             // wrong (a changed threshold byte fails every one), and the count alone says no more than is known.
             let noCustodian =
                 opened == 0
-                ? ""
+                ? strangers(among: credentials)
                 : (wrongPassphrase ? "; the passphrase does not open the passphrase slot (wrong, or the slot is damaged)" : "")
                     + (idle.isEmpty
                         ? ""

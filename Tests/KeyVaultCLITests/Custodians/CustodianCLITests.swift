@@ -108,6 +108,14 @@ struct CustodianCLITests {
                 && r.error
                     == "unlock failed: 1 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); \(ws.file("stranger.id")) opens none of its slots (not a custodian of this vault, or its slot is damaged); add more with --identity FILE or --passphrase-file FILE",
             "\(r)")
+        // Given alone, nothing opens: the stranger is still named (its public key is in no slot), where the message
+        // said only "0 of the K custodians were given", as if --identity had been ignored.
+        let alone = try CLI.run(["verify", ws.file("v.kv"), "--identity", ws.file("stranger.id")])
+        #expect(
+            alone.status == 4
+                && alone.error
+                    == "unlock failed: 0 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); \(ws.file("stranger.id")) is not a custodian of this vault (its public key is in none of its slots); add more with --identity FILE or --passphrase-file FILE",
+            "\(alone)")
         // A wrong passphrase is called wrong, not a stranger: the vault has a passphrase custodian.
         try ws.write(Array("not the passphrase\n".utf8), to: "wrong.pass")
         let wrong = try CLI.run(["verify", ws.file("v.kv"), "--passphrase-file", ws.file("wrong.pass"), "--identity", ws.file("rsa.key")])
@@ -116,6 +124,14 @@ struct CustodianCLITests {
                 && wrong.error
                     == "unlock failed: 1 of the \(k) custodians this vault needs were given (threshold \(k) of \(n)); the passphrase does not open the passphrase slot (wrong, or the slot is damaged); add more with --identity FILE or --passphrase-file FILE",
             "\(wrong)")
+        // A custodian already in the vault is said to be one, not "named twice"; nothing is written.
+        let before = try ws.read("v.kv")
+        let again = try CLI.run(["custodian", "add", ws.file("v.kv"), "--recipient", stranger] + unlockers.prefix(k).flatMap { $0 })
+        #expect(again.status == 0, "\(again)")
+        let added = try ws.read("v.kv")
+        let twice = try CLI.run(["custodian", "add", ws.file("v.kv"), "--recipient", stranger] + unlockers.prefix(k).flatMap { $0 })
+        #expect(twice.status == 2 && twice.error.hasPrefix("that custodian is already in this vault (custodian ") && twice.error.hasSuffix(", slot \(n + 1)); nothing was added"), "\(twice)")
+        #expect(try ws.read("v.kv") == added && added != before)
     }
 
     @Test func theWrongIdentityGivesExit4() throws {

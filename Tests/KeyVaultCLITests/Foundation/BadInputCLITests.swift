@@ -245,7 +245,7 @@ struct BadInputCLITests {
         expectOneLine(
             r, status: 2,
             error:
-                "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file"
+                "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file; if that entry was the mistake, 'keyvault retire VAULT --role sm --host SM01 --version 1 --reason TEXT' sets it aside first"
         )
         try expectUnchanged(ws, before)
     }

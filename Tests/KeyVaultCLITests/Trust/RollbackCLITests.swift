@@ -80,7 +80,7 @@ import Testing
             (["seal", vault, "--role", "dw", "--host", "DW02", "--key", ws.file("missing.bin")] + pass, 2, "key file \(ws.file("missing.bin")) does not exist"),
             (
                 ["seal", vault, "--role", "dw", "--host", "DW02", "--key", ws.file("sm01.bin")] + pass, 2,
-                "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file"
+                "refused: this key file is already sealed as the sm key of SM01 (version 1); each server's key is different (and SM and DW keys are never the same), so check that you picked the right file; if that entry was the mistake, 'keyvault retire VAULT --role sm --host SM01 --version 1 --reason TEXT' sets it aside first"
             ),
         ]
         for refusal in refusals {
