@@ -148,6 +148,8 @@ struct RestoreJob {
             do {
                 return try Vault.open(atPath: vault)
             } catch let error as KeyVaultError where error.code == .damaged {
+                // No vault at all (no magic): nothing to salvage; most often the key file given first.
+                if error.message == WrongFile.notAVault { throw WrongFile.hint(vault, command: "restore VAULT --role ROLE --out FILE") }
                 throw Self.withSalvageHint(error)
             }
         }

@@ -42,7 +42,7 @@ struct SealJob {
         }
         // The vault read here says which credentials to ask for, and the seal reuses it (it re-reads the vault under
         // its lock only if the file changed meanwhile).
-        let opened = try Vault.open(atPath: vault)
+        let opened = try WrongFile.openVault(vault, command: "seal VAULT --role ROLE --host NAME --key FILE")
         if key != "-" && opened.isFile(atPath: key) { throw CLIError.usage("--key \(key) is the vault itself; give the exported key file") }
         let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         let bytes = try SecretInput.keyFile(key)
@@ -85,7 +85,7 @@ struct SealJob {
         }
         // The format's own limits, checked before anything is fetched.
         try SealRequest(role: role, host: given ?? HostName("CHECK"), label: label).validate(keyCount: 1)
-        let opened = try Vault.open(atPath: vault)
+        let opened = try WrongFile.openVault(vault, command: "seal VAULT --role ROLE --from ssh://HOST/PATH")
         let remote = try RemoteHostIdentity.ask(source)
         try RemoteDomainCheck.refuseAnotherDomain(remote, inventory: opened.inventory, doing: "sealed")
         if let given, !given.matches(remote.name) {

@@ -147,6 +147,27 @@ struct BadInputCLITests {
         try expectUnchanged(ws, before)
     }
 
+    /// The key file given where the vault goes (the arguments swapped): the file is named as no vault, with the
+    /// command's order, where the message was only "not a keyvault vault" and restore offered --salvage for it.
+    @Test func aKeyFileGivenAsTheVaultIsNamedAsTheWrongFile() throws {
+        let (ws, before) = try prepared(); defer { ws.cleanUp() }
+        let key = try ws.read("sm.bin")
+        let seal = try CLI.run(["seal", ws.file("sm.bin"), "--role", "sm", "--host", "SM01", "--key", ws.file("vault.kv"), "--passphrase-file", ws.file("pass")])
+        expectOneLine(
+            seal, status: 5,
+            error:
+                "\(ws.file("sm.bin")) is not a keyvault vault (it does not start with the vault magic bytes): is it the right file? The vault comes first: keyvault seal VAULT --role ROLE --host NAME --key FILE"
+        )
+        let restore = try CLI.run(["restore", ws.file("sm.bin"), "--role", "sm", "--out", ws.file("o.bin")])
+        expectOneLine(
+            restore, status: 5,
+            error:
+                "\(ws.file("sm.bin")) is not a keyvault vault (it does not start with the vault magic bytes): is it the right file? The vault comes first: keyvault restore VAULT --role ROLE --out FILE"
+        )
+        #expect(try ws.read("sm.bin") == key)
+        try expectUnchanged(ws, before)
+    }
+
     /// An option that takes one value, given twice, is refused (ArgumentParser kept the last one silently: the
     /// second --key was sealed); options that add a custodian, or an inventory host's roles, may repeat.
     @Test func aSingleValueOptionGivenTwiceIsRefused() throws {
