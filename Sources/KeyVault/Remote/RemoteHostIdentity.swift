@@ -170,6 +170,11 @@ public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
             _ = try? session.finish()
             throw Self.isAFolder(where_)
         }
+        if ready == "kv-nofolder" {
+            _ = try? session.finish()
+            let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            throw KeyVaultError(.fileConflict, "cannot write \(where_): folder \(folder) does not exist on that computer; nothing was written")
+        }
         if ready == "kv-same" {
             _ = try? session.finish()
             throw Self.isTheOther(where_, other)

@@ -12,7 +12,8 @@ enum RemoteScripts {
     }
 
     /// Creates a temporary file next to `path` that only the user can read and prints `kv-ready` (or `kv-exists`
-    /// when `path` exists and may not be replaced, `kv-folder` when it is a folder, or a link to one, which a move
+    /// when `path` exists and may not be replaced, `kv-nofolder` when its folder does not exist, `kv-folder` when it is
+    /// a folder, or a link to one, which a move
     /// would put the file into: then no key byte is sent); reads `count` bytes from standard
     /// input into it, prints `kv-written SIZE SHA256`, then names it `path` only when the next input line is `commit` (printing
     /// `kv-done`). Anything else removes the file.
@@ -27,6 +28,7 @@ enum RemoteScripts {
                 $p = '\(path)'; $n = \(count); $force = $\(replacing ? "true" : "false"); $t = $null; $done = $false
                 try {
                   if (Test-Path -LiteralPath $p -PathType Container) { [Console]::Out.WriteLine('kv-folder'); exit 23 }
+                  if (-not [IO.Directory]::Exists([IO.Path]::GetDirectoryName($p))) { [Console]::Out.WriteLine('kv-nofolder'); exit 25 }
                   if (-not $force -and (Test-Path -LiteralPath $p)) { [Console]::Out.WriteLine('kv-exists'); exit 17 }
                   $t = $p + '.keyvault-' + [Guid]::NewGuid().ToString('N')
                   $f = [IO.File]::Open($t, [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None); $f.Close()
@@ -59,6 +61,7 @@ enum RemoteScripts {
             cleanup() { if [ -n "$t" ]; then rm -f -- "$t"; fi; }
             trap cleanup EXIT; trap "cleanup; exit 129" HUP; trap "cleanup; exit 130" INT; trap "cleanup; exit 143" TERM; trap "cleanup; exit 141" PIPE
             if [ -d "$p" ]; then echo kv-folder; exit 23; fi
+            d=${p%/*}; if [ ! -d "${d:-/}" ]; then echo kv-nofolder; exit 25; fi
             if [ -n "$o" ] && [ "$p" -ef "$o" ]; then echo kv-same; exit 24; fi
             if [ "$force" != 1 ] && { [ -e "$p" ] || [ -L "$p" ]; }; then echo kv-exists; exit 17; fi
             t=$(mktemp "$p.keyvault-XXXXXX") || exit 20

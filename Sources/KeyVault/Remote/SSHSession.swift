@@ -63,9 +63,12 @@ final class SSHSession {
     private var errorText: [UInt8] = []
     private let idleSeconds: Int32
     let location: SSHLocation
+    /// The remote command, as sent.
+    private let command: String
 
     init(_ client: SSHClient, _ location: SSHLocation, command: String) throws {
         self.location = location
+        self.command = command
         idleSeconds = min(max(client.idleSeconds, 1), 86_400)
         Syscalls.ignoreBrokenPipes()
         let argv = client.argv(location, command)
@@ -263,10 +266,13 @@ final class SSHSession {
         String(decoding: errorText, as: UTF8.self).split(whereSeparator: \.isNewline)
     }
 
-    /// What ssh and the remote side said on standard error, without ssh's -v lines, as one line.
+    /// What ssh and the remote side said on standard error, without ssh's -v lines, as one line. ssh -v echoes the
+    /// command it sends ("debug1: Sending command: sh -c '…"), and the lines after that one of a command of several
+    /// lines are this side's script, not anything said: left out too.
     var complaint: String {
+        let ours = Set(command.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() })
         let lines = errorLines.map { $0.trimmingWhitespace() }.filter { line in
-            !line.isEmpty && !line.hasPrefix("debug1:") && !line.hasPrefix("debug2:") && !line.hasPrefix("debug3:")
+            !line.isEmpty && !ours.contains(line) && !line.hasPrefix("debug1:") && !line.hasPrefix("debug2:") && !line.hasPrefix("debug3:")
                 && !(line.hasPrefix("OpenSSH_") && line.contains("OpenSSL")) && !line.hasPrefix("Transferred:")
                 && !line.hasPrefix("Bytes per second")
         }

@@ -2,6 +2,9 @@
 // namespace, and the Windows branch against a fake remote shell that answers as cmd.exe or PowerShell.
 import Foundation
 import Testing
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 import KeyVaultTestSupport
 
 @Suite(.serialized) struct SSHRestoreCLITests {
@@ -106,6 +109,20 @@ import KeyVaultTestSupport
             "\(r)")
         #expect(try ws.read("remote/DW01-dw.bin") == key)
         #expect(try remoteListing() == ["DW01-dw.bin"])
+    }
+
+    /// A remote folder that does not exist is said to be missing there, exit 2 as for a local one, before any key byte
+    /// is sent (it was exit 1, with lines of keyvault's own script, which ssh -v echoes, shown as the remote's words).
+    @Test(.enabled(if: SSHServer.enabled, SSHServer.skipReason))
+    func aMissingRemoteFolderIsSaidToBeMissing() throws {
+        defer { ws.cleanUp() }
+        let server = try SSHServer(hostname: "DW01"); defer { server.stop() }
+        _ = try sealDW01()
+        let target = server.url(ws.file("remote/nodir/DW01-dw.bin"))
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: server.environment)
+        #expect(r.status == 2, "\(r)")
+        #expect(r.error == "cannot write \(target): folder \(ws.file("remote/nodir")) does not exist on that computer; nothing was written", "\(r)")
+        #expect(try remoteListing().isEmpty)
     }
 
     /// A remote path that is a folder, or a link to one, is refused before any key byte is sent, even with --force
@@ -499,6 +516,28 @@ import KeyVaultTestSupport
         #expect(r.stderr.split(separator: "\n").count == 1 && Date().timeIntervalSince(started) < 10, "\(r)")
         let bad = try CLI.run(args, environment: ["KEYVAULT_SSH_COMMAND": "exec sh \(fake)", "KEYVAULT_SSH_TIMEOUT": "soon"])
         #expect(bad.status == 2 && bad.error == "KEYVAULT_SSH_TIMEOUT must be a number of seconds from 1 to 3600, not 'soon'", "\(bad)")
+    }
+
+    /// What the other side says when the write fails is shown without the lines of keyvault's own script that ssh -v
+    /// echoes after "debug1: Sending command:" (a command of many lines): here a mktemp that fails.
+    @Test func aRemoteFailureShowsWhatWasSaidNotTheScript() throws {
+        defer { ws.cleanUp() }
+        let bin = ws.file("fakebin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try ws.write(Array("#!/bin/sh\necho 'mktemp: cannot create the file (test)' >&2\nexit 1\n".utf8), to: "fakebin/mktemp")
+        try #require(chmod(ws.file("fakebin/mktemp"), 0o755) == 0)
+        let (me, _, environment) = try thisMachineBehindAFakeSSH(
+            "ssh-echoes-the-command.sh", sealing: true,
+            """
+            echo "debug1: Server host key: ssh-ed25519 SHA256:FakeLocalHostKey" >&2
+            echo "debug1: Host '$host' is known and matches the ED25519 host key." >&2
+            echo "debug1: Sending command: $last" >&2
+            PATH=\(bin):$PATH exec sh -c "$last"
+            """)
+        let target = "ssh://\(me)\(ws.file("out.bin"))"
+        let r = try CLI.run(["restore", vault, "--role", "dw", "--to", target] + pass, environment: environment)
+        #expect(r.status == 1 && r.error == "cannot write to \(target) (exit 20: mktemp: cannot create the file (test)); nothing was written", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: ws.file("out.bin")))
     }
 
     /// A wrapper that starts ssh without `exec` (here it starts `sleep` in its place) is ended with what it started
