@@ -162,8 +162,12 @@ struct PlanBuilder {
                         Step(text: "Against the ServiceManager database on \(database("ServiceManager")), run: EXEC dbo.p_PromoteActiveWorkflowServer '\(targetFQDN)'", command: nil),
                         Step(text: "On \(target.name), start the same three services again (Start-Service OMSDK, HealthService, OMCFG); it is now the primary management server.", command: nil),
                         Step(text: "Record the promotion in the vault; \(name)'s keys stay in the vault for history, marked former primary.", command: "keyvault promote \(v) --host \(target.name)"),
+                        // Recorded first: a vault whose inventory lists computers refuses a seal for one it does not list.
                         Step(
-                            text: "Later, install a new additional SM server; export its own new key and seal it.",
+                            text: "Later, install a new additional SM server and record it in the inventory.",
+                            command: "keyvault inventory host \(v) --name NEWNAME --fqdn NEWNAME.FQDN --role sm --additional"),
+                        Step(
+                            text: "Export its own new key and seal it.",
                             command: "keyvault seal \(v) --role sm --host NEWNAME --key NEWNAME.bin --key-password-file PASSWORD-FILE"),
                     ]))
         } else if position == .primary {

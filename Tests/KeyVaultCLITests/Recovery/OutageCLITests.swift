@@ -120,6 +120,11 @@ enum VaultBytes {
         let promote = ways(sm01)[0]
         #expect(texts(promote).contains("Against the ServiceManager database on SQL01\\SMINST, run: EXEC dbo.p_PromoteActiveWorkflowServer 'sm02.corp.example'"), "\(texts(promote))")
         #expect(commands(promote).contains("keyvault promote \(vault) --host SM02"))
+        // The new additional server is recorded before its key is sealed: a vault with an inventory refuses a seal for a
+        // computer it does not list, so the seal as printed failed (exit 3) without it.
+        let record = try #require(commands(promote).firstIndex { $0.hasPrefix("keyvault inventory host \(vault) --name NEWNAME") })
+        let seal = try #require(commands(promote).firstIndex { $0.hasPrefix("keyvault seal \(vault) --role sm --host NEWNAME") })
+        #expect(record < seal, "\(commands(promote))")
         #expect(texts(promote).contains { $0.contains("clear the health-service state") })
         let rebuild = ways(sm01)[1]
         let restoreAt = try #require(steps(rebuild).firstIndex { ($0["command"] as? String)?.hasPrefix("keyvault restore") == true })
