@@ -15,11 +15,12 @@ struct KeyVaultCommand: ParsableCommand {
         discussion: """
             A vault holds the exported encryption keys of the Service Manager (sm) and data warehouse (dw) management \
             servers and the Self-Service Portal (ssp), with their export passwords, the management group's inventory and an audit log, unlocked by a passphrase, custodians' X25519 identities or certificates, or any K of them. A key restores only on a computer whose host name is the one recorded \
-            for it, and only for its own role.
+            for it, and only for its own role. 'keyvault --version' prints the version.
 
             \(ExitCodes.helpText)
             """,
-        version: version,
+        // No `version:` here: ArgumentParser would list a "--version  Show the version." flag in every command's help,
+        // beside restore's and retire's own --version <n>; `keyvault --version` is answered in `main` instead.
         subcommands: [
             Init.self, Seal.self, List.self, Restore.self, Verify.self, Info.self, Keygen.self, CustodianCommand.self, Rekey.self,
             InventoryCommand.self, Plan.self, Promote.self, Drill.self, Log.self, CheckpointCommand.self, Retire.self, Upgrade.self,

@@ -33,7 +33,7 @@ struct Restore: ParsableCommand {
     @Option(help: ArgumentHelp("Write the key file over SSH onto the computer at ssh://[user@]HOST[:PORT]/PATH instead (checked against the name that computer reports).", valueName: "url"))
     var to: String?
 
-    @Option(help: ArgumentHelp("Restore this version instead of the newest.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Restore this version instead of the newest.", valueName: "n"))
     var version: UInt32?
 
     @Option(help: ArgumentHelp("Also write the key's escrowed export password to FILE (mode 0600, atomically).", valueName: "file"))

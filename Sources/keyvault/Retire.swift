@@ -18,7 +18,7 @@ struct Retire: ParsableCommand {
     @Option(help: ArgumentHelp("The entry's computer, as recorded (short name or FQDN).", valueName: "name"))
     var host: HostArgument
 
-    @Option(help: ArgumentHelp("The version to retire (default: the newest in service).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The version to retire (default: the newest in service).", valueName: "n"))
     var version: UInt32?
 
     @Option(help: ArgumentHelp("Why it is retired (recorded in the vault and its log).", valueName: "text"))

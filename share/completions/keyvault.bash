@@ -163,7 +163,7 @@ _keyvault() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--version -h --help)
+    local -a non_repeating_flags=(-h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __keyvault_offer_flags_options 0
@@ -186,7 +186,7 @@ _keyvault() {
 
 _keyvault_init() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=(--recipient --cert --identity)
     non_repeating_options=(--identity-passphrase-file --pkcs11-module --pin-file --threshold --passphrase-file --kdf --format)
     __keyvault_offer_flags_options 1
@@ -229,7 +229,7 @@ _keyvault_init() {
 
 _keyvault_seal() {
     repeating_flags=()
-    non_repeating_flags=(--not-in-inventory --force --accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--not-in-inventory --force --accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --host --key --from --label --key-password-file --key-password-from --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -278,7 +278,7 @@ _keyvault_seal() {
 
 _keyvault_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --all --version -h --help)
+    non_repeating_flags=(--json --all -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -305,7 +305,7 @@ _keyvault_list() {
 
 _keyvault_restore() {
     repeating_flags=()
-    non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--show-key-password --force --salvage --accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --out --to --version --key-password-out --key-password-to --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -351,7 +351,7 @@ _keyvault_restore() {
 
 _keyvault_verify() {
     repeating_flags=()
-    non_repeating_flags=(--json --repair --accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--json --repair --accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--checkpoint --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -381,7 +381,7 @@ _keyvault_verify() {
 
 _keyvault_info() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json -h --help)
     repeating_options=()
     non_repeating_options=()
     __keyvault_offer_flags_options 1
@@ -389,7 +389,7 @@ _keyvault_info() {
 
 _keyvault_keygen() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=()
     non_repeating_options=(--out --public)
     __keyvault_offer_flags_options 0
@@ -407,7 +407,7 @@ _keyvault_keygen() {
 
 _keyvault_custodian() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=()
     non_repeating_options=()
     __keyvault_offer_flags_options 0
@@ -430,7 +430,7 @@ _keyvault_custodian() {
 
 _keyvault_custodian_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json -h --help)
     repeating_options=()
     non_repeating_options=(--check-in-max-age-days)
     __keyvault_offer_flags_options 1
@@ -445,7 +445,7 @@ _keyvault_custodian_list() {
 
 _keyvault_custodian_add() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--recipient --cert --identity)
     non_repeating_options=(--new-passphrase-file --threshold --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -484,7 +484,7 @@ _keyvault_custodian_add() {
 
 _keyvault_custodian_remove() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 2
@@ -514,7 +514,7 @@ _keyvault_custodian_remove() {
 
 _keyvault_custodian_check() {
     repeating_flags=()
-    non_repeating_flags=(--json --accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--json --accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -541,7 +541,7 @@ _keyvault_custodian_check() {
 
 _keyvault_rekey() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--threshold --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -571,7 +571,7 @@ _keyvault_rekey() {
 
 _keyvault_inventory() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=()
     non_repeating_options=()
     __keyvault_offer_flags_options 0
@@ -594,7 +594,7 @@ _keyvault_inventory() {
 
 _keyvault_inventory_show() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -621,7 +621,7 @@ _keyvault_inventory_show() {
 
 _keyvault_inventory_group() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--clear --identity)
     non_repeating_options=(--name --reporting-url --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -657,7 +657,7 @@ _keyvault_inventory_group() {
 
 _keyvault_inventory_host() {
     repeating_flags=()
-    non_repeating_flags=(--primary --additional --accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--primary --additional --accept-rollback --endorse -h --help)
     repeating_options=(--role --clear --identity)
     non_repeating_options=(--name --fqdn --product-version --os --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -702,7 +702,7 @@ _keyvault_inventory_host() {
 
 _keyvault_inventory_database() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--name --sql-host --instance --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -738,7 +738,7 @@ _keyvault_inventory_database() {
 
 _keyvault_plan() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--failed --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -768,7 +768,7 @@ _keyvault_plan() {
 
 _keyvault_promote() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--host --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -798,7 +798,7 @@ _keyvault_promote() {
 
 _keyvault_drill() {
     repeating_flags=()
-    non_repeating_flags=(--json --strict --accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--json --strict --accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--certificate-warning-days --check-in-max-age-days --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -831,7 +831,7 @@ _keyvault_drill() {
 
 _keyvault_log() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -858,7 +858,7 @@ _keyvault_log() {
 
 _keyvault_checkpoint() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -885,7 +885,7 @@ _keyvault_checkpoint() {
 
 _keyvault_retire() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--role --host --version --reason --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -925,7 +925,7 @@ _keyvault_retire() {
 
 _keyvault_upgrade() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--format --passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -955,7 +955,7 @@ _keyvault_upgrade() {
 
 _keyvault_compact() {
     repeating_flags=()
-    non_repeating_flags=(--accept-rollback --endorse --version -h --help)
+    non_repeating_flags=(--accept-rollback --endorse -h --help)
     repeating_options=(--identity)
     non_repeating_options=(--passphrase-file --identity-passphrase-file --pkcs11-module --pin-file)
     __keyvault_offer_flags_options 1
@@ -982,7 +982,7 @@ _keyvault_compact() {
 
 _keyvault_copy() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=()
     non_repeating_options=()
     __keyvault_offer_flags_options 2
@@ -990,7 +990,7 @@ _keyvault_copy() {
 
 _keyvault_db() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=()
     non_repeating_options=()
     __keyvault_offer_flags_options 0
@@ -1013,18 +1013,14 @@ _keyvault_db() {
 
 _keyvault_db_migrate() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-h --help)
     repeating_options=()
     non_repeating_options=()
     __keyvault_offer_flags_options 1
 }
 
 _keyvault_help() {
-    repeating_flags=()
-    non_repeating_flags=(--version)
-    repeating_options=()
-    non_repeating_options=()
-    __keyvault_offer_flags_options -1
+    :
 }
 
 complete -o filenames -F _keyvault keyvault

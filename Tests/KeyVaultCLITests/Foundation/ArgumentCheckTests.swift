@@ -36,6 +36,14 @@ struct ArgumentCheckTests {
         #expect(r.status == 0 && r.stdout == "0.1.0\n" && r.stderr.isEmpty, "\(r)")
         let withHelp = try CLI.run(["--version", "--help"])
         #expect(withHelp.stdout != "0.1.0\n", "\(withHelp)")
+        // restore and retire take --version <n>: their help lists that one only (ArgumentParser added a "Show the
+        // version." flag to every command's help, which `restore --version` did not do), and "-1" is read as its value.
+        for command in ["restore", "retire"] {
+            let help = try CLI.run(["help", command])
+            #expect(help.stdout.contains("--version <n>") && !help.stdout.contains("Show the version."), "\(help)")
+        }
+        let negative = try CLI.run(["restore", "/nonexistent/v.kv", "--role", "sm", "--out", "/tmp/o", "--version", "-1"])
+        #expect(negative.status == 2 && negative.error == "The value '-1' is invalid for '--version <n>' (see 'keyvault help')", "\(negative)")
     }
 
     /// ArgumentParser wraps a line of the help's discussion that is wider than the terminal at column 0, which broke the
