@@ -132,12 +132,12 @@ struct CustodianAdd: ParsableCommand {
             opened, path: vault, history.vouching(try unlock.credentials(for: opened, needPassphrase: (opened.threshold != nil || threshold != nil) && hasPassphrase)))
         let after = try Vault.addCustodians(added, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
-        let threshold = CommittedVault.latest?.threshold
+        let threshold = CommittedVault.latest(forVaultAt: vault)?.threshold
         Output.line(
             "added \(added.count) custodian\(added.count == 1 ? "" : "s"); \(vault) now has \(after.count), \(thresholdWords(threshold))\(self.threshold.map { $0 != (opened.threshold ?? 1) ? "; re-keyed" : "" } ?? "")"
         )
         let rekeyed = self.threshold.map { $0 != (opened.threshold ?? 1) } == true
-        if rekeyed { printNewKeyFingerprint(CommittedVault.latest) }
+        if rekeyed { printNewKeyFingerprint(CommittedVault.latest(forVaultAt: vault)) }
         // New slots for every custodian (a re-key, or new shares of a threshold vault): who must endorse them again.
         if rekeyed || opened.threshold != nil { noteUnendorsedSlots(vault, what: rekeyed ? "the new key" : "the vault key, in its new slots,") }
     }
@@ -168,11 +168,11 @@ struct CustodianRemove: ParsableCommand {
         let removed = try Vault.removeCustodian(id: id, atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         // The counts of the file this process wrote, not of whatever is at the path now.
-        let count = CommittedVault.latest?.entryCount ?? 0
+        let count = CommittedVault.latest(forVaultAt: vault)?.entryCount ?? 0
         Output.line(
-            "removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(CommittedVault.latest?.threshold))"
+            "removed custodian \(removed.id) (\(removed.kind.rawValue)); re-keyed \(vault): new vault key, \(count) entr\(count == 1 ? "y" : "ies") re-sealed; \(thresholdWords(CommittedVault.latest(forVaultAt: vault)?.threshold))"
         )
-        printNewKeyFingerprint(CommittedVault.latest)
+        printNewKeyFingerprint(CommittedVault.latest(forVaultAt: vault))
         noteUnendorsedSlots(vault, what: "the new key")
         Output.note("the removed custodian cannot open anything written from now on; a copy of the vault they kept from before still opens with their key")
     }

@@ -182,7 +182,7 @@ enum History {
     /// After a write: remembers how far the vault's history has come as this process wrote it (never a re-read of
     /// the path, which someone else may have replaced meanwhile). Forward only.
     static func rememberWritten(path: String, replacingNewer: Bool = false) {
-        guard let store, let committed = CommittedVault.latest else { return }
+        guard let store, let committed = CommittedVault.latest(forVaultAt: path) else { return }
         let shown = Output.displayed(path)
         let replacing = replacingNewer || acceptance?.isRecorded == true
         whenStored { report(store) { try store.remember(committed, path: shown, replacingNewer: replacing) } }

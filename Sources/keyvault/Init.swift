@@ -91,7 +91,7 @@ struct Init: ParsableCommand {
         let who = created.custodians.count == 1 ? "1 custodian" : "\(created.custodians.count) custodians"
         let rule = created.threshold.map { ", any \($0) of them together unlock it" } ?? ""
         Output.line("created vault \(vault) for \(who)\(rule); keep their secrets safe: without them no key can be restored")
-        if let fingerprint = CommittedVault.latest?.keyFingerprint, created.custodians.contains(where: { $0.kind != .passphrase }) {
+        if let fingerprint = CommittedVault.latest(forVaultAt: vault)?.keyFingerprint, created.custodians.contains(where: { $0.kind != .passphrase }) {
             // Slots made from public keys cannot vouch for the key they wrap: the custodians check this on first use.
             let unendorsed = created.custodians.filter { $0.kind != .passphrase }.count - endorsers.count
             Output.line(

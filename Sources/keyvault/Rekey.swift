@@ -22,7 +22,7 @@ struct Rekey: ParsableCommand {
         try Vault.rekey(atPath: vault, credentials: credentials, threshold: threshold)
         History.rememberWritten(path: vault)
         // The counts of the file this process wrote, not of whatever is at the path now.
-        guard let after = CommittedVault.latest else { return }
+        guard let after = CommittedVault.latest(forVaultAt: vault) else { return }
         Output.line(
             "re-keyed \(vault): new vault key for \(after.custodianCount) custodian\(after.custodianCount == 1 ? "" : "s"), \(after.entryCount) entr\(after.entryCount == 1 ? "y" : "ies") re-sealed; \(thresholdWords(after.threshold))"
         )

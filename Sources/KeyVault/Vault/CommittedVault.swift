@@ -24,15 +24,29 @@ public struct CommittedVault: Sendable {
     var newestRecordDigest: [UInt8]? { log.digest(ofRecord: progress.records) }
 
     private static let last = Locked<CommittedVault?>(nil)
+    /// By the vault's path, links resolved: threads of one process writing different vaults each find their own.
+    private static let byPath = Locked<[String: CommittedVault]>([:])
 
-    /// The vault this process wrote last, or nil when it has written none.
+    /// The vault this process wrote last, or nil when it has written none. A program that writes several vaults, or
+    /// from several threads, asks ``latest(forVaultAt:)`` instead.
     public static var latest: CommittedVault? { last.withLock { $0 } }
+
+    /// What this process last wrote to the vault at `path` (links resolved), or nil when it has written none there.
+    ///
+    /// - Parameter path: the vault, as given to the call that wrote it or by any other name of the same file path.
+    /// - Returns: the vault as written.
+    public static func latest(forVaultAt path: String) -> CommittedVault? {
+        let key = Vault.resolvedPath(path)
+        return byPath.withLock { $0[key] }
+    }
 
     static func note(_ vault: Vault, keyFingerprint: String? = nil) {
         let committed = CommittedVault(
             id: vault.id, progress: vault.progress, entryCount: vault.entryCount,
             custodianCount: vault.header.slots.count, threshold: vault.threshold,
             keyFingerprint: keyFingerprint, log: vault.header.extensions.log)
+        let key = Vault.resolvedPath(vault.path)
         last.withLock { $0 = committed }
+        byPath.withLock { $0[key] = committed }
     }
 }

@@ -221,6 +221,21 @@ import KeyVaultTestSupport
         #expect(try TestFiles.bytes(path) == two)
     }
 
+    /// What this process last wrote is kept per vault: a program that writes two vaults (or from two threads) finds
+    /// each one's own, where the one process-wide "latest" was the other vault's as often as not.
+    @Test func theLastWriteIsKeptPerVault() throws {
+        let other = "\(dir)/other.kv"
+        try Vault.create(atPath: other, passphrase: passphrase, kdf: KDFParameters(opsLimit: 1, memLimitKiB: 8))
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("SM01")), atPath: path, credentials: credentials)
+        _ = try Vault.seal(try key(2), SealRequest(role: .dw, host: try HostName("DW01")), atPath: other, credentials: credentials)
+        let mine = try #require(CommittedVault.latest(forVaultAt: path)), theirs = try #require(CommittedVault.latest(forVaultAt: other))
+        let idA = try Vault.open(atPath: path).id, idB = try Vault.open(atPath: other).id
+        #expect(mine.id == idA && theirs.id == idB && idA != idB)
+        // By any name of the same file.
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/link.kv", withDestinationPath: path)
+        #expect(CommittedVault.latest(forVaultAt: "\(dir)/link.kv")?.id == mine.id)
+    }
+
     @Test func theChainCatchesAnEditEvenWhenTheVaultTagIsRecomputed() throws {
         for n in 1...3 { _ = try Vault.seal(try key(UInt8(n)), SealRequest(role: .sm, host: try HostName("SM0\(n)")), atPath: path, credentials: credentials) }
         let vault = try Vault.open(atPath: path)
