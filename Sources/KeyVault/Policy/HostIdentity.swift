@@ -5,7 +5,9 @@
 /// The only public ways to make one are ``init()``, which asks the operating system (`gethostname`, the kernel's
 /// UTS node name), and ``RemoteHostIdentity/identity``, the name another computer reported when asked over SSH.
 /// There is deliberately no way to pass a name in: the host rule is an interlock against operator mistakes, and a
-/// flag would defeat it.
+/// flag would defeat it. It is not a barrier against whoever holds the vault's secrets and writes code: the answer over
+/// SSH comes from the program ``SSHClient`` runs (`KEYVAULT_SSH_COMMAND` too), which that caller chooses, and the
+/// secrets decrypt the keys without keyvault at all (SECURITY.md, *One custodian*).
 public struct HostIdentity: Sendable, CustomStringConvertible {
     /// This machine's name (or the remote computer's, for an identity asked over SSH).
     public let name: HostName

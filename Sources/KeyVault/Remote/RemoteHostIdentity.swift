@@ -19,7 +19,10 @@ public enum RemoteShell: String, Sendable {
 /// The only way to make one is ``ask(_:client:)``, which connects with the system's `ssh` client, detects the
 /// remote shell and asks the computer for its name (`hostname`, which Windows and Linux both answer). There is no
 /// initialiser that takes a name: the host rule (``RestoreRule``) must see the name the remote operating system
-/// reports, never one typed by an operator. ``identity`` is what the rule takes.
+/// reports, never one typed by an operator. ``identity`` is what the rule takes. The answer is the one the `ssh` command
+/// it runs returns: a caller that gives ``ask(_:client:)`` a command of its own (or sets `KEYVAULT_SSH_COMMAND`)
+/// chooses what answers, so this keeps an operator from a mistake, not a program that holds the vault's secrets from
+/// reading its keys (``HostIdentity``).
 public struct RemoteHostIdentity: Sendable, CustomStringConvertible {
     /// Where it was reached (the path of the URL used to ask is kept, but only the connection part matters).
     public let location: SSHLocation
