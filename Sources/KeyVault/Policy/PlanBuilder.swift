@@ -147,7 +147,7 @@ struct PlanBuilder {
         if position == .primary, let target = additional.first {
             let targetFQDN = target.fqdn?.value ?? "<FQDN of \(target.name)>"
             if target.fqdn == nil {
-                warnings.append("the FQDN of \(target.name) is not recorded, and the promotion needs it: keyvault inventory host \(v) --name \(target.name) --fqdn FQDN --role sm --additional")
+                warnings.append("the FQDN of \(target.name) is not recorded, and the promotion needs it: keyvault inventory host \(v) --name \(target.name) --fqdn FQDN")
             }
             let others = additional.dropFirst().map(\.name.value)
             ways.append(

@@ -55,6 +55,22 @@ import Testing
         #expect(r.status == 0 && r.stdout == "recorded host SM01 (sm01.corp.example): ssp, windows\n", "\(r)")
     }
 
+    /// The plan's advice to record a missing FQDN runs as printed on a server with more roles than sm: it names the
+    /// FQDN only (it said --role sm --additional, which the rule above refuses for an sm and ssp server).
+    @Test func thePlansFQDNAdviceKeepsTheServersRoles() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let v = ws.file("vault.kv")
+        try #require(try CLI.run(["inventory", "host", v, "--name", "SM01", "--fqdn", "sm01.corp.example", "--role", "sm", "--primary"] + pass).status == 0)
+        try #require(try CLI.run(["inventory", "host", v, "--name", "SM02", "--role", "sm", "--role", "ssp", "--additional"] + pass).status == 0)
+        let plan = try CLI.run(["plan", v, "--failed", "SM01"] + pass)
+        let advice = "keyvault inventory host \(v) --name SM02 --fqdn FQDN"
+        #expect(plan.stdout.contains(advice + "\n"), "\(plan)")
+        let r = try CLI.run(["inventory", "host", v, "--name", "SM02", "--fqdn", "sm02.corp.example"] + pass)
+        #expect(r.status == 0 && r.stdout == "recorded host SM02 (sm02.corp.example): sm,ssp, additional SM server, windows\n", "\(r)")
+    }
+
     @Test func theReportingServerURLIsRecordedAndTheDWPlanUsesIt() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()
