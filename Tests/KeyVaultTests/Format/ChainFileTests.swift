@@ -352,6 +352,21 @@ struct ChainFileTests {
         #expect(damage(of: threshold) == "vault damaged: the preamble and the slot area disagree on whether the vault has a threshold")
     }
 
+    /// At most one 04 and one 05 change per section in a commit (FORMAT.md, *Changes*), as writers make them: a file
+    /// that repeated one 05 change of a million items to the same section two dozen times took minutes to replay.
+    @Test func aCommitChangesEachSectionOnce() throws {
+        let (path, key, _) = try newFile()
+        let empty: [UInt8] = [0, 0, 0, 0]
+        let twice = try copy(path, as: "twice.kv"), replacedTwice = try copy(path, as: "replaced.kv"), both = try copy(path, as: "both.kv")
+        try append(twice, [Change(type: 5, body: [5] + empty), Change(type: 5, body: [5] + empty)], key: key)
+        #expect(damage(of: twice)?.hasSuffix(" is damaged: its changes do not parse") == true, "\(String(describing: damage(of: twice)))")
+        try append(replacedTwice, [Change(type: 4, body: [0x81, 1]), Change(type: 4, body: [0x81, 2])], key: key)
+        #expect(damage(of: replacedTwice)?.hasSuffix(" is damaged: its changes do not parse") == true)
+        // One of each kind, or two sections, as a writer makes them: read.
+        try append(both, [Change(type: 4, body: [0x81, 1]), Change(type: 5, body: [4] + empty), Change(type: 5, body: [5] + empty)], key: key)
+        #expect(damage(of: both) == nil)
+    }
+
     @Test func oneDamagedSlotCopyOrPreambleIsSurvivedBothAreNot() throws {
         let (path, _, copy) = try newFile()
         let size = copy.minimumSize

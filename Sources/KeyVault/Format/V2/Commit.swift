@@ -165,12 +165,21 @@ struct Commit: Sendable {
         var changes: [Change] = []
         changes.reserveCapacity(4)  // a seal's commit holds two or three: one allocation, not two
         var last: UInt8 = 0
+        // The sections a 04 or 05 change of this commit named (at most one of each per section type).
+        var named: [UInt16] = []
         while !r.isAtEnd {
             let type = try r.u8("change type")
             let body = try r.bytes(Int(try r.u32("change length")), "change")
             let repeats = type == last && (type == Change.Kind.sectionReplaced.rawValue || type == Change.Kind.itemsUpserted.rawValue)
             guard type != 0, type > last || repeats else {
                 throw KeyVaultError.damaged("vault damaged: change type \(type) at byte \(r.position) is out of order")
+            }
+            if type == Change.Kind.sectionReplaced.rawValue || type == Change.Kind.itemsUpserted.rawValue, let section = body.first {
+                let key = UInt16(type) << 8 | UInt16(section)
+                guard !named.contains(key) else {
+                    throw KeyVaultError.damaged("vault damaged: a commit holds two changes of type \(type) to section \(section) (at byte \(r.position)); a writer makes one")
+                }
+                named.append(key)
             }
             last = type
             if type == FormatV2.paddingType {
