@@ -51,6 +51,11 @@ struct Drill: ParsableCommand {
         // (An accepted roll-back is recorded with the drill's results, in their commit.)
         let rollbackGuard = rolledBack && history.acceptRollback ? try history.checkBeforeWrite(opened, path: vault, history.vouching(Credentials())) : nil
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback, rollbackGuard: rollbackGuard)
+        // Not recorded on purpose (a rolled-back copy): `recorded` is false and says why, as for a write that failed.
+        let notRecorded =
+            report.recordError
+            ?? (rolledBack && !history.acceptRollback
+                ? "not recorded: the vault is behind the copy this user last saw, or off its history (--accept-rollback records it)" : nil)
         if rolledBack && !history.acceptRollback {
             Output.note("note: this drill was not recorded in the vault, which is behind the copy this user last saw, or off its history (--accept-rollback records it)")
         }
@@ -82,7 +87,7 @@ struct Drill: ParsableCommand {
                     ),
                     ("custodianWarnings", .array((expiring + checkIns.problems).map(JSON.string))),
                     ("checkInNotes", .array(checkIns.notes.map(JSON.string))),
-                    ("recorded", .bool(report.recordError == nil)), ("recordError", report.recordError.map(JSON.string) ?? .null),
+                    ("recorded", .bool(notRecorded == nil)), ("recordError", notRecorded.map(JSON.string) ?? .null),
                     ("problems", .array(report.problems.map(JSON.string))),
                     (
                         "entries",

@@ -28,6 +28,19 @@ import Testing
         }
     }
 
+    /// A slot of a kind this keyvault does not know is "unknown" in `info --json`, as in `custodian list --json` (it was
+    /// "unknown (slot 3)", a value no consumer could switch on).
+    @Test func anUnknownSlotKindIsOneValue() throws {
+        let vectors = VectorCase.folder
+        let r = try CLI.run(["info", vectors + "/ok-threshold-unknown-slot-kind.kv", "--json"])
+        #expect(r.status == 0, "\(r)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+        let kinds = (object["slots"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(kinds.contains("unknown") && kinds.allSatisfy { ["passphrase", "x25519", "certificate", "unknown"].contains($0) }, "\(kinds)")
+        let text = try CLI.run(["info", vectors + "/ok-threshold-unknown-slot-kind.kv"])
+        #expect(text.stdout.contains("unknown (slot "), "the text still names the slot: \(text)")
+    }
+
     /// `custodian list --json` prints exactly the fields docs/JSON.md lists for it, every one present (null when
     /// absent): a documented field the output lacked (`committedAt`, printed under another name) broke scripts.
     @Test func aCustodianListingHasTheDocumentedFields() throws {

@@ -46,6 +46,14 @@ import Testing
             #expect(r.stderr.contains("the vault is older than the copy this user last saw"), "\(args[0]): \(r)")
         }
         #expect(try ws.read("vault.kv") == withAlice, "the drill ran but recorded nothing")
+        // Its JSON says so too: a job that checks `recorded` is not told the drill is in the log (it said true).
+        let drillJSON = try VaultBytes.json(try run(["drill", vault, "--json"] + pass))
+        #expect(
+            drillJSON["recorded"] as? Bool == false
+                && drillJSON["recordError"] as? String
+                    == "not recorded: the vault is behind the copy this user last saw, or off its history (--accept-rollback records it)",
+            "\(drillJSON)")
+        #expect(try ws.read("vault.kv") == withAlice)
 
         // Reads go on, with a warning; a restore at 3 a.m. still works and says it was not recorded.
         let list = try run(["list", vault])
