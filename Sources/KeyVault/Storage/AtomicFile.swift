@@ -16,6 +16,9 @@ final class AtomicFile {
     let isUnnamed: Bool
     private let fd: Int32
     private var done = false
+    /// Locked (as ``VaultLock`` locks a vault) before the rename, and held, with the file open, until this object goes:
+    /// see ``holdVaultLockAfterCommit()``.
+    private var holdsLock = false
     /// How many bytes are written (or left as zeros) so far: where the next write goes.
     private var size = 0
 
@@ -72,7 +75,22 @@ final class AtomicFile {
         if !done {
             Syscalls.close(fd)
             if !isUnnamed { Syscalls.unlink(temporaryPath) }
+        } else if holdsLock {
+            Syscalls.close(fd)
         }
+    }
+
+    /// Takes the new file's vault lock now, before it has a name, and keeps it after ``commit(replacing:)`` for as long
+    /// as this object lives: the writer of a new vault file (a version-1 write, an upgrade, a compaction) holds the old
+    /// file's lock, which a command that comes after the rename does not wait for, since it locks the file then at the
+    /// path. What the writer does after the rename under its lock (removing the check-ins it took in) is then done
+    /// before anyone else locks the vault.
+    func holdVaultLockAfterCommit() throws {
+        let locked: Bool
+        do { locked = try Syscalls.tryLockExclusive(fd) } catch { throw unchanged("lock", error.code) }
+        // (Nobody else has the file yet: it cannot be locked by another.)
+        guard locked else { throw unchanged("lock", EWOULDBLOCK) }
+        holdsLock = true
     }
 
     func write(_ buffer: UnsafeRawBufferPointer) throws {
@@ -153,7 +171,7 @@ final class AtomicFile {
                 .io, "cannot replace \(finalPath): \(SystemError.describe(error.code))\(stickyFolderHint(error.code)); \(finalPath) was not changed")
         }
         done = true
-        Syscalls.close(fd)
+        if !holdsLock { Syscalls.close(fd) }
         let directory = Paths.directory(of: finalPath)
         let dirfd = Syscalls.open(directory, O_RDONLY | O_DIRECTORY)
         if dirfd >= 0 {

@@ -235,7 +235,10 @@ extension Vault {
             }
         }
         CommittedVault.note(written, keyFingerprint: written.header.slots == unlocked.vault.header.slots ? unlocked.keyFingerprint : out.newKeyFingerprint)
+        // A new file renamed into place is locked by `out` until here (``AtomicFile/holdVaultLockAfterCommit()``): a
+        // lone custodian's check-in could otherwise be appended to the file of pending check-ins just removed.
         withExtendedLifetime(lock) {}
+        withExtendedLifetime(out) {}
         return (result, written)
     }
 

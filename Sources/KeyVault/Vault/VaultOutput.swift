@@ -202,6 +202,7 @@ final class VaultOutput {
         switch mode {
         case .version1(let out):
             let written = try Vault.checkWritten(out, keptKey: keptKey)
+            try out.holdVaultLockAfterCommit()
             try out.commit(replacing: true)
             return written
         case .version2Rewrite(let out, let keysCount):
@@ -210,6 +211,7 @@ final class VaultOutput {
             }
             let written = try Vault.checkWritten(out, keptKey: keptKey)
             try beforeReplacing?(written)
+            try out.holdVaultLockAfterCommit()
             try out.commit(replacing: true)
             return written
         case .version2Append(let changes, let keys):

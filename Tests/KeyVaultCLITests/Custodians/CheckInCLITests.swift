@@ -111,6 +111,39 @@ struct CheckInCLITests {
         #expect(custodians.count == 3 && custodians.prefix(2).allSatisfy { $0["lastCheckInPending"] as? Bool == true }, "\(listed)")
     }
 
+    /// A lone custodian's check-in made just after a rewrite (here an upgrade) renamed its new file into place, and
+    /// before it removed the check-ins it took in, waits for that writer: it is appended after the removal and kept.
+    /// Before, the new file was not locked, the check-in was told it was recorded, and the writer then removed it.
+    /// strace holds the removal for two seconds, as a slow disk could.
+    @Test(.tool("/usr/bin/strace")) func aCheckInDuringARewriteIsNotRemovedWithTheOnesItTookIn() throws {
+        let v = try thresholdVault(); defer { v.ws.cleanUp() }
+        try #require(try CLI.run(["custodian", "check", v.path, "--endorse"] + v.identity("b"), environment: v.custodian("b")).status == 0)
+        try #require(try CLI.run(["custodian", "check", v.path, "--endorse"] + v.identity("a"), environment: v.custodian("a")).status == 0)
+        let before = try #require(FileManager.default.attributesOfItem(atPath: v.path)[.systemFileNumber] as? UInt64)
+        let upgrade = Process()
+        upgrade.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        upgrade.arguments =
+            [
+                "-f", "-o", "/dev/null", "-P", v.path + ".checkins", "-e", "trace=unlink", "-e", "inject=unlink:delay_enter=2000000",
+                CLI.binary, "compact", v.path, "--endorse",
+            ] + v.identity("b") + v.identity("c")
+        upgrade.environment = ProcessInfo.processInfo.environment.merging(v.admin) { $1 }
+        upgrade.standardOutput = FileHandle.nullDevice
+        upgrade.standardError = FileHandle.nullDevice
+        try upgrade.run()
+        // Once the new file has its name (the removal is then held for two seconds), custodian a checks in again.
+        let deadline = Date().addingTimeInterval(60)
+        while (try? FileManager.default.attributesOfItem(atPath: v.path)[.systemFileNumber] as? UInt64) == before && Date() < deadline {
+            usleep(10_000)
+        }
+        let check = try CLI.run(["custodian", "check", v.path] + v.identity("a"), environment: v.custodian("a"))
+        upgrade.waitUntilExit()
+        #expect(upgrade.terminationStatus == 0 && check.status == 0 && check.stdout.contains("check-in recorded in \(v.path).checkins at "), "\(check)")
+        let pending = try String(contentsOfFile: v.path + ".checkins", encoding: .utf8)
+        #expect(pending.split(separator: "\n").count == 1, "the check-in made during the rewrite is kept: \(pending)")
+        #expect(try listJSON(v).first?["lastCheckInPending"] as? Bool == true)
+    }
+
     @Test(.tool("/usr/bin/faketime")) func aDrillFailsOnACustodianWhoLastCheckedInTooLongAgo() throws {
         let v = try thresholdVault(); defer { v.ws.cleanUp() }
         // Custodian a checks in with its clock 200 days back: a real offset of the process's clock (libfaketime).
