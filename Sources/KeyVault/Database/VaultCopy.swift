@@ -6,8 +6,8 @@
 public enum VaultCopy {
     /// Copies the vault at `source` to `destination`, which must not exist yet.
     ///
-    /// The source is read whole (a file holding its writers' lock shared, so no append is read half-written) and must
-    /// open as a vault; the copy is read back and must open to the same entries before it is kept.
+    /// The source is read whole (a file holding its writers' lock, waited for up to two minutes, so no append is read
+    /// half-written) and must open as a vault; the copy is read back and must open to the same entries before it is kept.
     ///
     /// - Parameters:
     ///   - source: a vault file's path or a database location (`postgresql://host/dbname#NAME`).
@@ -23,8 +23,11 @@ public enum VaultCopy {
             bytes = try DatabaseStore.bytes(of: DatabaseLocation(parsing: source))
         } else {
             bytes = try about(path: source) {
-                let file = try OpenFile.open(source, what: "vault")
-                return try Vault.holdingShared(file) { try file.read(count: Int(file.status(what: "vault").st_size), at: 0, what: "vault") }
+                // Under the writers' lock, waited for as a writer waits (up to two minutes): a version-2 writer appends
+                // in place, and a copy taken mid-append (the shared lock was given up after two seconds) copied a
+                // half-written commit and said it had copied the vault.
+                let lock = try VaultLock.acquire(Vault.resolvedPath(source))
+                return try withExtendedLifetime(lock) { try lock.file.read(count: Int(lock.file.status(what: "vault").st_size), at: 0, what: "vault") }
             }
         }
         if DatabaseLocation.isDatabaseLocation(destination) {

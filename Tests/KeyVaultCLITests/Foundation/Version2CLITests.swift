@@ -319,6 +319,33 @@ struct Version2CLITests {
         #expect(!r.stderr.contains("warning"), "\(r)")
     }
 
+    /// `copy` waits for a writer that holds the vault's lock, however long, and copies the vault as the writer left it:
+    /// it gave up on a shared lock after two seconds and copied a half-written append, and said it had copied the
+    /// vault (`verify` of the copy then found bytes that are no complete commit). strace holds the seal's first sync
+    /// for three seconds, as a slow disk could.
+    @Test(.tool("/usr/bin/strace")) func aCopyWaitsForAnAppendInProgress() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault(extra: ["--format", "2"])
+        _ = try ws.key("sm.bin")
+        _ = try ws.key("ssp.bin")
+        try #require(try ws.seal(role: "sm", host: "SM01", key: "sm.bin").status == 0)
+        let seal = Process()
+        seal.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        seal.arguments = [
+            "-f", "-o", "/dev/null", "-e", "trace=fdatasync", "-e", "inject=fdatasync:delay_enter=3000000:when=1",
+            CLI.binary, "seal", ws.file("vault.kv"), "--role", "ssp", "--host", "SSP01", "--key", ws.file("ssp.bin"), "--passphrase-file", ws.file("pass"),
+        ]
+        seal.standardOutput = FileHandle.nullDevice
+        seal.standardError = FileHandle.nullDevice
+        try seal.run()
+        usleep(1_000_000)
+        let copy = try CLI.run(["copy", ws.file("vault.kv"), ws.file("copy.kv")])
+        seal.waitUntilExit()
+        #expect(copy.status == 0 && seal.terminationStatus == 0, "\(copy)")
+        let verify = try CLI.run(["verify", ws.file("copy.kv"), "--passphrase-file", ws.file("pass")])
+        #expect(verify.status == 0 && verify.stdout.contains("2 of 2 entries intact"), "\(verify)")
+    }
+
     @Test func badFormatRequestsAreRefusedInOneLine() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
