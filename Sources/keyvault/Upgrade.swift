@@ -41,16 +41,21 @@ struct Upgrade: ParsableCommand {
         let opened = try Vault.open(atPath: vault)
         let credentials = try history.checkBeforeWrite(opened, path: vault, history.vouching(try unlock.credentials(for: opened)))
         if format == 2 {
-            let kept = vault + ".v1"
+            // Beside the file the path names (a link's target), as the library keeps it; a database's working copy
+            // keeps none anyone sees, so none is named.
+            let kept = Vault.keptVersion1Path(forVaultAt: vault)
+            let inDatabase = Output.workingCopy?.path == vault
             // (A file is the same file as itself only when it exists.)
-            let leftover = { FileIdentity.same(kept, kept) ? "; \(kept) is the version-1 file a run that stopped early left: remove it once you no longer need it" : "" }
+            let leftover = {
+                !inDatabase && FileIdentity.same(kept, kept) ? "; \(kept) is the version-1 file a run that stopped early left: remove it once you no longer need it" : ""
+            }
             guard try Vault.upgradeToVersion2(atPath: vault, credentials: credentials) else {
                 Output.line("\(vault): already format version 2; nothing to do\(leftover())")
                 return
             }
             History.rememberWritten(path: vault)
             Output.line(
-                "\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on\(FileIdentity.same(kept, kept) ? leftover() : "; \(kept), the version-1 file kept while converting, was removed once the new one verified (a keyvault older than format version 2 cannot open the new one)")"
+                "\(vault): converted to format version 2 (\(opened.entryCount) entr\(opened.entryCount == 1 ? "y" : "ies"), every one verified); its changes are appends from now on\(inDatabase ? "" : FileIdentity.same(kept, kept) ? leftover() : "; \(kept), the version-1 file kept while converting, was removed once the new one verified (a keyvault older than format version 2 cannot open the new one)")"
             )
             return
         }

@@ -53,12 +53,16 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the vault does not verify whole;
     ///   ``KeyVaultError/Code-swift.struct/fileConflict`` when `VAULT.v1` exists and is another file; the errors of
     ///   unlocking and writing. The vault is unchanged whenever this throws before the rename.
+    /// Where ``upgradeToVersion2(atPath:credentials:)`` keeps the version-1 file while it converts the vault at
+    /// `path`: beside the file the path names, links resolved (`VAULT.v1`).
+    public static func keptVersion1Path(forVaultAt path: String) -> String { resolvedPath(path) + ".v1" }
+
     @discardableResult
     public static func upgradeToVersion2(atPath path: String, credentials: Credentials) throws -> Bool {
         let target = resolvedPath(path)
         let opened = try about(path: path) { try Vault.open(atPath: target) }
         guard opened.formatVersion == 1 else { return false }
-        let kept = target + ".v1"
+        let kept = keptVersion1Path(forVaultAt: target)
         var linked = false
         do {
             try modify(path, opened: opened, credentials: credentials, rewritingAsVersion2: true) { current, unlocked, out in
