@@ -37,6 +37,10 @@ extension Vault {
             metadataBytes: chain.chunks.reduce(0) { $0 + $1.capacity }, metadataLimit: FormatV2.maxMetadataCount, fileBytes: chain.fileSize)
     }
 
+    /// Where ``upgradeToVersion2(atPath:credentials:)`` keeps the version-1 file while it converts the vault at
+    /// `path`: beside the file the path names, links resolved (`VAULT.v1`).
+    public static func keptVersion1Path(forVaultAt path: String) -> String { resolvedPath(path) + ".v1" }
+
     /// Converts the format-version-1 vault at `path` to format version 2, whose changes are appends.
     ///
     /// The vault is unlocked and verified whole first (every entry opens, the audit log's chain holds): an upgrade
@@ -53,10 +57,6 @@ extension Vault {
     /// - Throws: ``KeyVaultError/Code-swift.struct/damaged`` when the vault does not verify whole;
     ///   ``KeyVaultError/Code-swift.struct/fileConflict`` when `VAULT.v1` exists and is another file; the errors of
     ///   unlocking and writing. The vault is unchanged whenever this throws before the rename.
-    /// Where ``upgradeToVersion2(atPath:credentials:)`` keeps the version-1 file while it converts the vault at
-    /// `path`: beside the file the path names, links resolved (`VAULT.v1`).
-    public static func keptVersion1Path(forVaultAt path: String) -> String { resolvedPath(path) + ".v1" }
-
     @discardableResult
     public static func upgradeToVersion2(atPath path: String, credentials: Credentials) throws -> Bool {
         let target = resolvedPath(path)
