@@ -1,6 +1,9 @@
 // keyvault copy: a vault copied between a file and a database, either way, or between two databases.
 import ArgumentParser
 import KeyVault
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 struct Copy: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +13,9 @@ struct Copy: ParsableCommand {
             authenticates as the original does, under the same custodians. A database is named \
             postgresql://[user@]host[:port]/dbname#NAME (libpq's environment and ~/.pgpass apply; never put a \
             password in it). DESTINATION must not exist; a file is written mode 0600 atomically, a database copy in \
-            one transaction, and either is read back before it is kept. No secret is needed: nothing is decrypted.
+            one transaction, and either is read back before it is kept. No secret is needed: nothing is decrypted. \
+            Check-ins waiting beside a threshold vault file (VAULT.checkins) are not part of it and are not copied: \
+            the command says so when there are some.
             """)
 
     @Argument(help: ArgumentHelp("The vault to copy: a file, or postgresql://host/dbname#NAME.", valueName: "source"))
@@ -28,6 +33,12 @@ struct Copy: ParsableCommand {
 
     func run() throws {
         let copy = try VaultCopy.copy(from: source, to: destination)
+        // Check-ins waiting beside a file are not part of the vault: the copy starts without them.
+        if !DatabaseLocation.isDatabaseLocation(source), let pending = try? Vault.open(atPath: source).pendingCheckInsPath, access(pending, F_OK) == 0 {
+            Output.note(
+                "note: the custodians' check-ins waiting in \(pending) are not part of the vault and were not copied; a write to \(source) by enough custodians (a drill) takes them in, after which a copy carries them"
+            )
+        }
         Output.line(
             "copied vault \(copy.id) from \(source) to \(destination): \(copy.entryCount) \(copy.entryCount == 1 ? "entry" : "entries"), format version \(copy.formatVersion), \(Info.count(copy.auditRecordCount, "audit record"))"
         )

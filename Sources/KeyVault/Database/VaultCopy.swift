@@ -39,7 +39,9 @@ public enum VaultCopy {
         }
         return try about(path: destination) {
             if Syscalls.lstat(destination) != nil { throw KeyVaultError(.fileConflict, "\(destination) already exists; nothing was written") }
-            let out = try AtomicFile(finalPath: destination)
+            // Unnamed until it is complete and checked: a copy killed midway leaves no hidden full copy of the vault
+            // behind (a named temporary file was left, and nothing removed it).
+            let out = try AtomicFile(finalPath: destination, unnamed: true)
             try out.write(bytes)
             // Read back from the temporary file, which the rename then makes the copy.
             let copy = try check(out.temporaryPath, source: source, named: destination)

@@ -144,6 +144,21 @@ struct CheckInCLITests {
         #expect(try listJSON(v).first?["lastCheckInPending"] as? Bool == true)
     }
 
+    /// Check-ins waiting beside a vault are not part of it: `copy` says so when there are some (it dropped them
+    /// without a word, and a database copy has no file beside it to hold them).
+    @Test func aCopySaysItLeavesTheWaitingCheckInsBehind() throws {
+        let v = try thresholdVault(); defer { v.ws.cleanUp() }
+        try #require(try CLI.run(["custodian", "check", v.path, "--endorse"] + v.identity("a"), environment: v.custodian("a")).status == 0)
+        let r = try CLI.run(["copy", v.path, v.ws.file("copy.kv")])
+        #expect(r.status == 0, "\(r)")
+        #expect(
+            r.stderr.contains(
+                "note: the custodians' check-ins waiting in \(v.path).checkins are not part of the vault and were not copied; a write to \(v.path) by enough custodians (a drill) takes them in, after which a copy carries them"
+            ), "\(r)")
+        let quiet = try CLI.run(["copy", v.ws.file("copy.kv"), v.ws.file("copy2.kv")])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "no check-ins wait beside the copy: \(quiet)")
+    }
+
     @Test(.tool("/usr/bin/faketime")) func aDrillFailsOnACustodianWhoLastCheckedInTooLongAgo() throws {
         let v = try thresholdVault(); defer { v.ws.cleanUp() }
         // Custodian a checks in with its clock 200 days back: a real offset of the process's clock (libfaketime).

@@ -364,6 +364,17 @@ struct Version2CLITests {
         #expect(try ws.read("vault.kv.v1") == other)
     }
 
+    /// A copy killed before it is complete leaves nothing at the destination, not even a hidden temporary file: the
+    /// copy is written unnamed and named once checked (a named temporary file, a whole copy of the vault, was left).
+    @Test(.tool("/usr/bin/strace")) func aKilledCopyLeavesNothing() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault(extra: ["--format", "2"])
+        try FileManager.default.createDirectory(atPath: ws.file("dst"), withIntermediateDirectories: true)
+        let r = try CLI.execute(["/usr/bin/strace", "-f", "-o", "/dev/null", "-e", "inject=fsync:signal=KILL:when=1", CLI.binary, "copy", ws.file("vault.kv"), ws.file("dst/copy.kv")])
+        #expect(r.status != 0, "\(r)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ws.file("dst")).isEmpty)
+    }
+
     @Test func badFormatRequestsAreRefusedInOneLine() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try FileManager.default.copyItem(atPath: "\(Self.golden)/x25519.kv", toPath: ws.file("v.kv"))
