@@ -101,11 +101,14 @@ struct Drill: ParsableCommand {
                     ),
                 ]).text)
         } else {
+            // A retired entry is said to be so: it opens, but no restore or plan uses it.
+            let retired = opened.retiredIndexes
             for r in report.entries {
+                let mark = retired.contains(r.entry.index) ? " (retired: restores and plans leave it out)" : ""
                 Output.line(
                     r.problem == nil
-                        ? "ok       \(r.entry.displayName)\(r.passwordEscrowed ? ", export password escrowed" : "")"
-                        : "FAILED   \(r.entry.displayName): \(r.problem!)")
+                        ? "ok       \(r.entry.displayName)\(mark)\(r.passwordEscrowed ? ", export password escrowed" : "")"
+                        : "FAILED   \(r.entry.displayName)\(mark): \(r.problem!)")
             }
             // Problems of the vault as a whole (index, audit log); each entry's own problem is on its line above.
             let entryProblems = Set(report.entries.compactMap { r in r.problem.map { "\(r.entry.displayName): \($0)" } })

@@ -161,14 +161,16 @@ struct PlanBuilder {
                         Step(text: "On \(target.name), clear the health-service state: delete the 'Health Service State' folder in the Service Manager installation folder.", command: nil),
                         Step(text: "Against the ServiceManager database on \(database("ServiceManager")), run: EXEC dbo.p_PromoteActiveWorkflowServer '\(targetFQDN)'", command: nil),
                         Step(text: "On \(target.name), start the same three services again (Start-Service OMSDK, HealthService, OMCFG); it is now the primary management server.", command: nil),
-                        Step(text: "Record the promotion in the vault; \(name)'s keys stay in the vault for history, marked former primary.", command: "keyvault promote \(v) --host \(target.name)"),
+                        Step(
+                            text: "Record the promotion in the vault; \(name)'s keys stay in the vault for history, marked former primary.",
+                            command: "keyvault promote \(v) --host \(target.name)\(credentialOptions)"),
                         // Recorded first: a vault whose inventory lists computers refuses a seal for one it does not list.
                         Step(
                             text: "Later, install a new additional SM server and record it in the inventory.",
-                            command: "keyvault inventory host \(v) --name NEWNAME --fqdn NEWNAME.FQDN --role sm --additional"),
+                            command: "keyvault inventory host \(v) --name NEWNAME --fqdn NEWNAME.FQDN --role sm --additional\(credentialOptions)"),
                         Step(
                             text: "Export its own new key and seal it.",
-                            command: "keyvault seal \(v) --role sm --host NEWNAME --key NEWNAME.bin --key-password-file PASSWORD-FILE"),
+                            command: "keyvault seal \(v) --role sm --host NEWNAME --key NEWNAME.bin --key-password-file PASSWORD-FILE\(credentialOptions)"),
                     ]))
         } else if position == .primary {
             warnings.append("no additional SM server is recorded, so \(name) cannot be replaced by a promotion: rebuilding it under the same name is the only way")
@@ -185,6 +187,11 @@ struct PlanBuilder {
 
     /// The data warehouse management server: rebuilt under its name, the only way back.
     mutating func addDWWay() {
+        if inventory.reportingServerURL == nil {
+            warnings.append(
+                "the original Reporting Server URL is not recorded, and DW Setup must be given it (Microsoft: \"You must use the original URL for the Reporting Server\"): keyvault inventory group \(v) --reporting-url URL"
+            )
+        }
         var steps = [newComputer()] + restoreSteps(.dw)
         steps.append(
             Step(
@@ -200,7 +207,8 @@ struct PlanBuilder {
         var steps = [newComputer()] + restoreSteps(.ssp)
         steps.append(
             Step(
-                text: "Reinstall the Self-Service Portal on \(name)\(inventory.primarySM.map { " (the primary SM management server is \($0.name))" } ?? ""); its encryption key was restored first.",
+                text:
+                    "Reinstall the Self-Service Portal on \(name)\(inventory.primarySM.map { $0.matches(name) ? " (it connects to the primary SM management server, which is this computer: bring that role back first)" : " (the primary SM management server is \($0.name))" } ?? ""); its encryption key was restored first.",
                 command: nil))
         ways.append(Way(kind: .rebuild, role: .ssp, title: "Rebuild the Self-Service Portal \(name) under the same computer name and restore its own key", steps: steps))
     }

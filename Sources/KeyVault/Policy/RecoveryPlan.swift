@@ -56,7 +56,15 @@ public struct RecoveryPlan: Sendable {
     public static func make(for failed: HostName, vault: Vault, vaultPath: String) throws -> RecoveryPlan {
         try about(path: vaultPath) {
             var builder = try PlanBuilder(failed: failed, vault: vault, vaultPath: vaultPath)
-            for role in [Role.sm, .dw, .ssp, .sql] where builder.roles.contains(role) {
+            // A computer of several roles needs every one of them back: its ways are then parts of one recovery, not
+            // alternatives, and its own databases come first (Setup of SM or DW uses the existing databases).
+            let served = [Role.sm, .dw, .ssp, .sql].filter(builder.roles.contains)
+            if served.count > 1 {
+                builder.warnings.append(
+                    "\(builder.name) runs \(served.map(\.rawValue).joined(separator: ", ")): the ways below are parts of one recovery, not alternatives (only SM's promotion or rebuild is a choice), done in the order shown\(served.contains(.sql) ? ", its databases first" : "")"
+                )
+            }
+            for role in served.contains(.sql) ? [Role.sql, .sm, .dw, .ssp] : [Role.sm, .dw, .ssp] where builder.roles.contains(role) {
                 switch role {
                 case .sm: builder.addSMWays()
                 case .dw: builder.addDWWay()

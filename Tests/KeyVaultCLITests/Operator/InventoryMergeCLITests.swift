@@ -71,6 +71,33 @@ import Testing
         #expect(r.status == 0 && r.stdout == "recorded host SM02 (sm02.corp.example): sm,ssp, additional SM server, windows\n", "\(r)")
     }
 
+    /// A computer of several roles: its ways are parts of one recovery, its databases first (Setup of DW uses the
+    /// existing DWStagingAndConfig, which went down with it); they were listed as alternatives, Setup first. The
+    /// portal of a failed primary SM server is told to wait for that role, not pointed at the failed computer.
+    @Test func aComputerOfSeveralRolesGetsOneRecoveryDatabasesFirst() throws {
+        let ws = try Workspace(); defer { ws.cleanUp() }
+        try ws.initVault()
+        let pass = ["--passphrase-file", ws.file("pass")]
+        let v = ws.file("vault.kv")
+        for args in [
+            ["inventory", "host", v, "--name", "DW01", "--role", "dw", "--role", "sql"],
+            ["inventory", "database", v, "--name", "DWStagingAndConfig", "--sql-host", "DW01", "--instance", "MSSQLSERVER"],
+            ["inventory", "host", v, "--name", "SM01", "--role", "sm", "--role", "ssp", "--primary"],
+        ] {
+            try #require(try CLI.run(args + pass).status == 0, "\(args)")
+        }
+        let dw = try VaultBytes.json(try CLI.run(["plan", v, "--failed", "DW01", "--json"] + pass))
+        let ways = dw["ways"] as? [[String: Any]] ?? []
+        #expect(ways.map { $0["kind"] as? String } == ["databases", "rebuild"], "\(dw)")
+        #expect(
+            (dw["warnings"] as? [String] ?? []).contains(
+                "DW01 runs dw, sql: the ways below are parts of one recovery, not alternatives (only SM's promotion or rebuild is a choice), done in the order shown, its databases first"
+            ), "\(dw)")
+        let sm = try CLI.run(["plan", v, "--failed", "SM01"] + pass)
+        #expect(sm.stdout.contains("(it connects to the primary SM management server, which is this computer: bring that role back first)"), "\(sm)")
+        #expect(!sm.stdout.contains("the primary SM management server is SM01"), "\(sm)")
+    }
+
     @Test func theReportingServerURLIsRecordedAndTheDWPlanUsesIt() throws {
         let ws = try Workspace(); defer { ws.cleanUp() }
         try ws.initVault()

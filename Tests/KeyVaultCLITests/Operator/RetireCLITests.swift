@@ -30,6 +30,9 @@ import Testing
         let log = try VaultBytes.json(try CLI.run(["log", v, "--json"] + pass))
         let last = try #require((log["records"] as? [[String: Any]])?.last)
         #expect(last["action"] as? String == "retire" && last["outcome"] as? String == "ok: retired: sealed under the wrong role" && last["version"] as? Int == 1, "\(last)")
+        // A drill still opens it, and says it is retired (it listed it as "ok" like any key a recovery would use).
+        let drill = try CLI.run(["drill", v] + pass)
+        #expect(drill.stdout.contains("ok       sm key of DW01 (version 1) (retired: restores and plans leave it out)"), "\(drill)")
         r = try CLI.run(["restore", v, "--role", "sm", "--out", ws.file("o.bin")] + pass, host: "DW01")
         #expect(r.status == 6 && r.error.hasPrefix("no sm key in this vault"), "a retired key is not restored: \(r)")
         r = try CLI.run(["retire", v, "--role", "sm", "--host", "DW01", "--reason", "again"] + pass)
