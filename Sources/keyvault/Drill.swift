@@ -46,7 +46,7 @@ struct Drill: ParsableCommand {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
-        let rolledBack = History.store?.rollback(of: opened) != nil
+        let rolledBack = History.behind(opened) != nil
         History.warnIfRolledBack(opened)
         // (An accepted roll-back is recorded with the drill's results, in their commit.)
         let rollbackGuard = rolledBack && history.acceptRollback ? try history.checkBeforeWrite(opened, path: vault, history.vouching(Credentials())) : nil

@@ -164,9 +164,19 @@ enum History {
         } catch {}
     }
 
+    /// What this user saw of `vault` when it is behind that, asked again under the writers' lock when it looks so:
+    /// this user's other commands may have written (and remembered it) since this one read the vault without the lock,
+    /// which is no roll-back. The first answer stands when the second look cannot be had (a damaged file, say).
+    static func behind(_ vault: Vault) -> SeenVaults.Sighting? {
+        guard let store, let seen = store.rollback(of: vault) else { return nil }
+        let again = Result { try Vault.withWritersWaitedFor(atPath: vault.path) { now in store.rollback(of: now) } }
+        if case .success(let stillBehind) = again { return stillBehind }
+        return seen
+    }
+
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.
     static func warnIfRolledBack(_ vault: Vault, readPastDamage: Bool = false) {
-        if let seen = store?.rollback(of: vault) { Output.note("warning: \(describe(vault, seen, readPastDamage: readPastDamage))") }
+        if let seen = behind(vault) { Output.note("warning: \(describe(vault, seen, readPastDamage: readPastDamage))") }
         if let other = store?.otherVaultSeen(at: Output.displayed(vault.path), than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
     }
 

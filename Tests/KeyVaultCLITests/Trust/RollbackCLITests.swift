@@ -310,4 +310,37 @@ import Testing
         let cp = try #require(json["checkpoint"] as? [String: Any])
         #expect(r.status == 5 && cp["state"] as? String == "unverifiable" && cp["ok"] as? Bool == false, "\(r)")
     }
+
+    /// This user's own write, landing after a drill read the vault and before the drill compared it with this user's
+    /// record, is no roll-back: asked again under the writers' lock, the vault is not behind, and the drill records
+    /// itself without a warning. It warned of an older copy and did not record itself (a review saw it in 5 of 5
+    /// rounds of concurrent seals). strace holds the drill's read of this user's record while a seal writes.
+    @Test(.tool("/usr/bin/strace")) func thisUsersOwnWriteMeanwhileIsNoRollback() throws {
+        defer { ws.cleanUp() }
+        try ws.initVault(extra: ["--format", "2"])
+        _ = try ws.key("a.bin")
+        _ = try ws.key("b.bin")
+        try #require(try run(["seal", vault, "--role", "sm", "--host", "SM01", "--key", ws.file("a.bin")] + pass).status == 0)
+        let seen = try FileManager.default.contentsOfDirectory(atPath: ws.file("state/keyvault/seen")).filter { !$0.hasSuffix(".key") }
+        try #require(seen.count == 1)
+        let drill = Process()
+        drill.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        drill.arguments =
+            [
+                "-f", "-o", "/dev/null", "-P", ws.file("state/keyvault/seen/\(seen[0])"), "-e", "trace=openat", "-e", "inject=openat:delay_enter=1500000:when=1",
+                CLI.binary, "drill", vault,
+            ] + pass
+        drill.environment = ProcessInfo.processInfo.environment.merging(state) { $1 }
+        let errors = Pipe()
+        drill.standardOutput = FileHandle.nullDevice
+        drill.standardError = errors
+        try drill.run()
+        usleep(500_000)
+        try #require(try run(["seal", vault, "--role", "sm", "--host", "SM02", "--key", ws.file("b.bin")] + pass).status == 0)
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        drill.waitUntilExit()
+        #expect(drill.terminationStatus == 0 && !said.contains("older than the copy this user last saw") && !said.contains("not recorded"), "\(said)")
+        let log = try VaultBytes.json(try run(["log", vault, "--json"] + pass))
+        #expect((log["records"] as? [[String: Any]])?.last?["action"] as? String == "drill", "\(log)")
+    }
 }
