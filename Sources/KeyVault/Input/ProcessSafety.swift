@@ -42,6 +42,9 @@ public enum ProcessSafety {
             reopened.append(fd)
         }
         closedAtStart = Set(reopened)
+        // A write past the file-size limit (RLIMIT_FSIZE) fails with EFBIG, which every write reports with what it
+        // left, instead of SIGXFSZ ending the process without a word (and a restore after its key was out unrecorded).
+        Syscalls.ignoreFileSizeSignal()
         let handlers = Syscalls.resetFatalSignalHandlers()
         let cores = Syscalls.disableCoreDumps()
         return Report(reopenedDescriptors: reopened, coreDumpsDisabled: cores, crashHandlersRemoved: handlers)

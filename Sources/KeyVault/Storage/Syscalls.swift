@@ -519,6 +519,9 @@ extension Syscalls {
     /// SIGPIPE ignored from now on, so a child that exits while we write to it gives EPIPE instead of killing us.
     static func ignoreBrokenPipes() { _ = signal(SIGPIPE, SIG_IGN) }
 
+    /// SIGXFSZ ignored from now on: a write past RLIMIT_FSIZE fails with EFBIG instead of ending the process.
+    static func ignoreFileSizeSignal() { _ = signal(SIGXFSZ, SIG_IGN) }
+
     /// poll(2) on (fd, events) pairs, retrying on EINTR; returns the revents in the same order.
     static func poll(_ fds: [(Int32, Int16)], timeoutMilliseconds: Int32 = -1) throws(SyscallFailure) -> [Int16] {
         var entries = fds.map { pollfd(fd: $0.0, events: $0.1, revents: 0) }
