@@ -145,6 +145,11 @@ enum History {
     /// `takesEndorse`: the command itself goes on with `--endorse` (restore, drill), so that is what to run again.
     static func refuseContradicted(_ vouch: KeyVouch, _ unlocked: UnlockedVault, takesEndorse: Bool = false) throws {
         guard case .contradicted(let why) = vouch else { return }
+        // A re-key by another command of this user since this one read the vault pins the new key, which the copy read
+        // before contradicts: when the file's slots have changed since, it is "run it again", not a forgery.
+        if unlocked.vault.slotsChanged() {
+            throw CLIError(message: "the vault's key changed while this command ran (a re-key elsewhere, or the file was replaced); run it again", exitCode: ExitCodes.code(for: .other))
+        }
         let remedy = takesEndorse ? "run it again with --endorse" : "run a write with --endorse (or keyvault upgrade --endorse)"
         throw CLIError(
             message:

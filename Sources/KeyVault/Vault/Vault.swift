@@ -270,6 +270,13 @@ public struct Vault: Sendable {
         Vault(path: path, file: other, header: header, offsets: offsets, chain: now ?? chain, slotCopy: slotCopy)
     }
 
+    /// Whether the file at this vault's path now has other slots (or another threshold) than this parse: a re-key or
+    /// another file put in its place since it was read. False when it cannot be read.
+    public func slotsChanged() -> Bool {
+        guard let now = try? Vault.open(atPath: path) else { return false }
+        return now.header.slots != header.slots || now.header.threshold != header.threshold
+    }
+
     /// Whether `other` is this vault's file (the same device and inode), whatever was written to it since.
     func isSameFile(inode other: OpenFile) -> Bool {
         guard let a = try? file.status(what: "vault"), let b = try? other.status(what: "vault") else { return false }

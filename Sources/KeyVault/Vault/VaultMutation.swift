@@ -17,10 +17,22 @@ extension Vault {
         return try about(path: path, resolved: target) {
             if let opened { try opened.requireValidChecksum() }
             let early = try (opened ?? Vault.open(atPath: target)).unlock(with: credentials)
-            try early.requireVouched(credentials)
+            try requireVouchedOrChanged(early, credentials: credentials)
             let (result, written) = try modifyWritten(target, early: early, credentials: credentials, rewritingAsVersion2: rewritingAsVersion2, change)
             endorseAndPin(target, written: written, before: early, credentials: credentials)
             return result
+        }
+    }
+
+    /// ``UnlockedVault/requireVouched(_:)``, except that a contradiction by a file whose slots have changed since
+    /// `early` was read is "run it again" (exit 1): a re-key by another command of this user pins its new key, which
+    /// the copy read before it contradicts, and that is no forgery. The file as it is now is what the next run checks.
+    static func requireVouchedOrChanged(_ early: UnlockedVault, credentials: Credentials) throws {
+        do { try early.requireVouched(credentials) } catch let error as KeyVaultError where error.code == .damaged {
+            if early.vault.slotsChanged() {
+                throw KeyVaultError(.io, "the vault's key changed while this command ran (a re-key elsewhere, or the file was replaced); nothing was written; run it again")
+            }
+            throw error
         }
     }
 

@@ -236,6 +236,27 @@ import KeyVaultTestSupport
         #expect(CommittedVault.latest(forVaultAt: "\(dir)/link.kv")?.id == mine.id)
     }
 
+    /// A re-key by another command of this user, between this command's read of the vault and its write, pins the new
+    /// key, which the copy read before contradicts: that is "run it again" (the file's slots have changed since), not
+    /// the forgery alarm (exit 5, with advice to --endorse) a review saw in 5 of 10 seals racing a re-key.
+    @Test func aReKeyMeanwhileIsRunItAgainNotAForgery() throws {
+        let identity = try CustodianIdentity.generate()
+        let vaultPath = "\(dir)/x25519.kv"
+        try Vault.create(atPath: vaultPath, custodians: [.recipient(identity.recipient!)], endorsers: [identity])
+        var credentials = Credentials(identities: [identity])
+        credentials.keyPins = SeenVaults(directory: try TestFolders.make("kv-rekey-race") + "/seen")
+        _ = try Vault.seal(try key(1), SealRequest(role: .sm, host: try HostName("SM01")), atPath: vaultPath, credentials: credentials)
+        let early = try Vault.open(atPath: vaultPath)
+        try Vault.rekey(atPath: vaultPath, credentials: credentials)
+        let before = try TestFiles.bytes(vaultPath)
+        expectError(.io, "the vault's key changed while this command ran (a re-key elsewhere, or the file was replaced); nothing was written; run it again") {
+            _ = try early.seal(try key(2), SealRequest(role: .dw, host: try HostName("DW01")), credentials: credentials)
+        }
+        #expect(try TestFiles.bytes(vaultPath) == before)
+        // Run again, it reads the re-keyed vault and seals.
+        _ = try Vault.seal(try key(2), SealRequest(role: .dw, host: try HostName("DW01")), atPath: vaultPath, credentials: credentials)
+    }
+
     @Test func theChainCatchesAnEditEvenWhenTheVaultTagIsRecomputed() throws {
         for n in 1...3 { _ = try Vault.seal(try key(UInt8(n)), SealRequest(role: .sm, host: try HostName("SM0\(n)")), atPath: path, credentials: credentials) }
         let vault = try Vault.open(atPath: path)
