@@ -105,6 +105,44 @@ static void echo_restore_and_reraise(int sig) {
     errno = saved_errno;
 }
 
+// While a restored key is out and its audit record is not yet written: a signal that would end the process (Ctrl-C,
+// a kill, a hang-up) is held until the record is written, then acts as it would have. The previous actions are put
+// back by kv_resume_termination.
+static volatile sig_atomic_t deferred_signal = 0;
+static const int deferred_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction deferred_previous[sizeof deferred_signals / sizeof deferred_signals[0]];
+static int deferring = 0;
+
+static void note_deferred(int sig) {
+    if (!deferred_signal) deferred_signal = sig;
+}
+
+void kv_defer_termination(void) {
+    if (deferring) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note_deferred;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof deferred_signals / sizeof deferred_signals[0]; i++) {
+        sigaction(deferred_signals[i], &sa, &deferred_previous[i]);
+    }
+    deferring = 1;
+}
+
+int kv_resume_termination(void) {
+    if (!deferring) return 0;
+    for (size_t i = 0; i < sizeof deferred_signals / sizeof deferred_signals[0]; i++) {
+        sigaction(deferred_signals[i], &deferred_previous[i], NULL);
+    }
+    deferring = 0;
+    int sig = deferred_signal;
+    deferred_signal = 0;
+    // Acts now as it would have then: the previous action is back (the default, which ends the process).
+    if (sig) raise(sig);
+    return sig;
+}
+
 // Ctrl-Z at a prompt: the terminal gets its echo back while the process is stopped (the shell's own settings are
 // left as a shell without line editing, dash, finds them), and echo goes off again when it is continued.
 static struct sigaction tstp_previous;

@@ -49,8 +49,12 @@ struct RestoreJob {
         let opened = try openVault()
         let (selected, wantsPassword) = try refuseBeforeAsking(opened, role: role, host: host, out: out)
         let (unlocked, recording) = try unlockForRestore(opened)
+        // From the key's write to its audit record, a signal that would end the process waits (the record waits for
+        // the vault's lock): a SIGTERM in between left the key out with no record of it.
+        defer { Syscalls.resumeTermination() }
         let (restored, password) = try restoreRecording(unlocked, recording: recording, role: role, host: host, selected: selected, wantsPassword: wantsPassword, failureNote: "") {
             restored, password in
+            Syscalls.deferTermination()
             try restored.write(toPath: out, replacing: force)
             if let keyPasswordOut, let password {
                 do {
@@ -130,6 +134,10 @@ struct RestoreJob {
                 written.append("\(passwordTarget)")
             }
         }
+        // The key is there: from here to its audit record, a signal that would end the process waits (not during the
+        // transfer, which Ctrl-C must be able to stop).
+        Syscalls.deferTermination()
+        defer { Syscalls.resumeTermination() }
         let e = restored.entry
         Output.line(
             "restored the \(e.role) key of \(e.host) (version \(e.version), sealed \(e.createdAt.iso8601)) to \(target) on \(remote.name): \(e.size) bytes, readable only by its owner\(remote.shell.isWindows ? " (icacls)" : " (mode 0600)"), SHA-256 checked there: \(keyHash), fingerprint \(e.fingerprint.short)"

@@ -30,6 +30,10 @@ int kv_set_terminal_echo(int fd, int on);
 
 /// flock(fd, LOCK_EX | LOCK_NB). Returns 0, or -1 with errno set (EWOULDBLOCK when held elsewhere).
 int kv_try_lock_exclusive(int fd);
+// Holds SIGINT, SIGTERM and SIGHUP (noted, not acted on) until kv_resume_termination, which puts the previous actions
+// back and raises the first one held; returns it (0 when none came).
+void kv_defer_termination(void);
+int kv_resume_termination(void);
 /// flock(fd, LOCK_SH | LOCK_NB) and flock(fd, LOCK_UN): a reader's shared hold on a vault's lock.
 int kv_try_lock_shared(int fd);
 int kv_unlock(int fd);

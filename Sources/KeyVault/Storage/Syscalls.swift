@@ -519,6 +519,15 @@ extension Syscalls {
     /// SIGPIPE ignored from now on, so a child that exits while we write to it gives EPIPE instead of killing us.
     static func ignoreBrokenPipes() { _ = signal(SIGPIPE, SIG_IGN) }
 
+    /// Holds SIGINT, SIGTERM and SIGHUP until ``resumeTermination()``: for the moment between a restored key being put
+    /// out and its audit record being written (which waits for the vault's lock), so that a signal does not leave a key
+    /// out with no record of it.
+    package static func deferTermination() { kv_defer_termination() }
+
+    /// Puts the actions of SIGINT, SIGTERM and SIGHUP back and, when one came meanwhile, lets it act now (the process
+    /// ends as it would have).
+    package static func resumeTermination() { _ = kv_resume_termination() }
+
     /// SIGXFSZ ignored from now on: a write past RLIMIT_FSIZE fails with EFBIG instead of ending the process.
     static func ignoreFileSizeSignal() { _ = signal(SIGXFSZ, SIG_IGN) }
 
