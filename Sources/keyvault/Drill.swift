@@ -46,8 +46,7 @@ struct Drill: ParsableCommand {
         let opened = try Vault.open(atPath: vault, allowingDamage: true)
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         // A drill must still run on a rolled-back copy (it says so); it records itself only when that is accepted.
-        let rolledBack = History.behind(opened) != nil
-        History.warnIfRolledBack(opened)
+        let rolledBack = History.warnIfRolledBack(opened)
         // (An accepted roll-back is recorded with the drill's results, in their commit.)
         let rollbackGuard = rolledBack && history.acceptRollback ? try history.checkBeforeWrite(opened, path: vault, history.vouching(Credentials())) : nil
         let report = unlocked.drill(recording: !rolledBack || history.acceptRollback, rollbackGuard: rollbackGuard)

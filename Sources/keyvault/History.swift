@@ -180,9 +180,13 @@ enum History {
     }
 
     /// Warns (standard error) when `vault` is behind what this user saw; reads go on, a restore at 3 a.m. must work.
-    static func warnIfRolledBack(_ vault: Vault, readPastDamage: Bool = false) {
-        if let seen = behind(vault) { Output.note("warning: \(describe(vault, seen, readPastDamage: readPastDamage))") }
+    /// Returns whether it was (after ``behind(_:)``'s second look), for a command that then does not record itself.
+    @discardableResult
+    static func warnIfRolledBack(_ vault: Vault, readPastDamage: Bool = false) -> Bool {
+        let seen = behind(vault)
+        if let seen { Output.note("warning: \(describe(vault, seen, readPastDamage: readPastDamage))") }
         if let other = store?.otherVaultSeen(at: Output.displayed(vault.path), than: vault) { Output.note("warning: \(describeReplacement(vault, other))") }
+        return seen != nil
     }
 
     /// While a command runs on a vault in a database: what it will remember once the database has committed its

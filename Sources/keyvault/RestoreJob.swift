@@ -196,8 +196,7 @@ struct RestoreJob {
     private func unlockForRestore(_ opened: Vault) throws -> (UnlockedVault, recording: RestoreRecording) {
         let unlocked = try unlock.unlock(opened, operatorVouches: history.endorse, takesEndorse: true)
         let readPastDamage = salvage && !unlocked.isAuthentic
-        let rolledBack = History.behind(opened) != nil
-        History.warnIfRolledBack(opened, readPastDamage: readPastDamage)
+        let rolledBack = History.warnIfRolledBack(opened, readPastDamage: readPastDamage)
         // (An accepted roll-back is recorded with the restore's own record, in its commit.)
         var rollbackGuard: Credentials?
         if rolledBack && history.acceptRollback && !readPastDamage {
